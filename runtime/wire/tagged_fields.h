@@ -3,6 +3,7 @@
 // round trip through Chronik.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -15,5 +16,17 @@ struct RawTaggedField {
 };
 
 using UnknownTaggedFields = std::vector<RawTaggedField>;
+
+// Writes the unknown fields from `next` on whose tag is below `before_tag`, advancing `next`:
+// called before each known tagged field so that the section stays in tag order.
+template <class Sink>
+void write_unknown_tagged_fields(Sink& out, const UnknownTaggedFields& fields, size_t& next,
+                                 uint64_t before_tag) {
+  for (; next < fields.size() && fields[next].tag < before_tag; ++next) {
+    out.write_unsigned_varint(fields[next].tag);
+    out.write_unsigned_varint(static_cast<uint32_t>(fields[next].data.size()));
+    out.write_raw(fields[next].data);
+  }
+}
 
 }  // namespace chronik::wire

@@ -1,0 +1,1 @@
+"""Chronik's generator: Kafka message specs (JSON) -> versioned C++ structs."""
