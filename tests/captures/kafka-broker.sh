@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Start a real Apache Kafka broker (single-node KRaft, PLAINTEXT) on 127.0.0.1:<port>.
+# Jars come from Maven Central through mvn (tests/captures/kafka/pom.xml).
+#
+# usage: kafka-broker.sh [port]            (default 19092; runs in the foreground)
+# env:   KAFKA_VERSION (default 3.9.1), KAFKA_DATA_DIR (default: a fresh temp dir),
+#        KAFKA_HEAP (default -Xmx512m)
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PORT="${1:-19092}"
+CONTROLLER_PORT="$((PORT + 1))"
+KAFKA_VERSION="${KAFKA_VERSION:-3.9.1}"
+HEAP="${KAFKA_HEAP:--Xmx512m}"
+
+CP_FILE="${HERE}/kafka/.classpath-${KAFKA_VERSION}.txt"
+if [[ ! -s "$CP_FILE" ]]; then
+  (cd "${HERE}/kafka" && mvn -q -B -Dkafka.version="${KAFKA_VERSION}" \
+      dependency:build-classpath -Dmdep.outputFile="$CP_FILE") >&2
+fi
+CP="$(cat "$CP_FILE")"
+
+WORK="${KAFKA_DATA_DIR:-$(mktemp -d /tmp/chronik-kafka.XXXXXX)}"
+mkdir -p "$WORK/data"
+cat > "$WORK/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:${CONTROLLER_PORT}
+listeners=PLAINTEXT://127.0.0.1:${PORT},CONTROLLER://127.0.0.1:${CONTROLLER_PORT}
+advertised.listeners=PLAINTEXT://127.0.0.1:${PORT}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+log.dirs=${WORK}/data
+num.partitions=1
+auto.create.topics.enable=true
+delete.topic.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+min.insync.replicas=1
+default.replication.factor=1
+group.initial.rebalance.delay.ms=0
+log.flush.interval.messages=1000000
+PROPS
+cat > "$WORK/log4j.properties" <<'PROPS'
+log4j.rootLogger=WARN, stderr
+log4j.appender.stderr=org.apache.log4j.ConsoleAppender
+log4j.appender.stderr.Target=System.err
+log4j.appender.stderr.layout=org.apache.log4j.PatternLayout
+log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.server.KafkaServer=INFO
+log4j.logger.kafka.server.BrokerServer=INFO
+PROPS
+
+JAVA_OPTS=("$HEAP" -Xms128m -XX:+UseG1GC -Djava.awt.headless=true
+           "-Dlog4j.configuration=file:${WORK}/log4j.properties")
+if [[ ! -f "$WORK/data/meta.properties" ]]; then
+  CLUSTER_ID="$(java "${JAVA_OPTS[@]}" -cp "$CP" kafka.tools.StorageTool random-uuid)"
+  java "${JAVA_OPTS[@]}" -cp "$CP" kafka.tools.StorageTool format \
+       -t "$CLUSTER_ID" -c "$WORK/server.properties" >&2
+fi
+echo "kafka-broker: ${KAFKA_VERSION} on 127.0.0.1:${PORT}, dir ${WORK}" >&2
+exec java "${JAVA_OPTS[@]}" -cp "$CP" kafka.Kafka "$WORK/server.properties"
