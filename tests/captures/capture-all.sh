@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Regenerates tests/data/captures/: runs the real Apache Kafka broker (Maven jars), and for
+# each client captures the loopback traffic with tcpdump and splits it into frames.
+# Needs root (tcpdump), mvn, java, go, python3 with kafka-python and confluent-kafka, kcat.
+#
+# usage: tests/captures/capture-all.sh [client ...]
+#   clients: kcat confluent-kafka kafka-python sarama sarama-v0.10.2 java (default: all)
+# env:   PORT (default 39092), KEEP_PCAPS=1 keeps the pcaps in $WORK.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+OUT="$ROOT/tests/data/captures"
+PORT="${PORT:-39092}"
+CLIENTS=("$@")
+[[ ${#CLIENTS[@]} -gt 0 ]] || CLIENTS=(kcat confluent-kafka kafka-python sarama sarama-v0.10.2 java)
+WORK="$(mktemp -d /tmp/chronik-capture.XXXXXX)"
+BROKER_PID=""
+TCPDUMP_PID=""
+
+cleanup() {
+  [[ -n "$TCPDUMP_PID" ]] && kill "$TCPDUMP_PID" 2>/dev/null || true
+  if [[ -n "$BROKER_PID" ]]; then
+    kill "$BROKER_PID" 2>/dev/null || true
+    wait "$BROKER_PID" 2>/dev/null || true
+  fi
+  [[ "${KEEP_PCAPS:-0}" == 1 ]] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+  echo "port $PORT is in use; set PORT" >&2; exit 1
+fi
+
+# --- build the clients --------------------------------------------------------------------
+JAVA_CP_FILE="$HERE/java/.classpath-3.9.1.txt"
+if [[ " ${CLIENTS[*]} " == *" java "* ]]; then
+  (cd "$HERE/java" && mvn -q -B dependency:build-classpath -Dmdep.outputFile="$JAVA_CP_FILE")
+  mkdir -p "$WORK/java-classes"
+  javac -d "$WORK/java-classes" -cp "$(cat "$JAVA_CP_FILE")" "$HERE/java/src/CaptureClient.java"
+fi
+if [[ " ${CLIENTS[*]} " == *" sarama"* ]]; then
+  (cd "$HERE/sarama" && go build -o "$WORK/sarama-capture" .)
+fi
+
+# --- broker -------------------------------------------------------------------------------
+KAFKA_DATA_DIR="$WORK/kafka" "$HERE/kafka-broker.sh" "$PORT" > "$WORK/broker.log" 2>&1 &
+BROKER_PID=$!
+for _ in $(seq 1 120); do
+  if kcat -b "127.0.0.1:$PORT" -L -m 2 >/dev/null 2>&1; then break; fi
+  kill -0 "$BROKER_PID" 2>/dev/null || { cat "$WORK/broker.log" >&2; exit 1; }
+  sleep 1
+done
+kcat -b "127.0.0.1:$PORT" -L -m 2 >/dev/null
+echo "broker up on $PORT" >&2
+# The broker's own process tree: bash exec's java, so BROKER_PID is the JVM.
+
+run_client() {
+  local name="$1"; shift
+  local pcap="$WORK/$name.pcap"
+  tcpdump -i lo -s 0 -B 8192 -U -n -w "$pcap" "tcp port $PORT" 2>"$WORK/tcpdump-$name.log" &
+  TCPDUMP_PID=$!
+  sleep 1.5
+  echo "== $name: $*" >&2
+  timeout 180 "$@"
+  sleep 1
+  kill -INT "$TCPDUMP_PID"; wait "$TCPDUMP_PID" 2>/dev/null || true
+  TCPDUMP_PID=""
+  grep -E "dropped by kernel" "$WORK/tcpdump-$name.log" >&2 || true
+  python3 "$HERE/split_frames.py" "$pcap" "$PORT" "$OUT/$name" --client "$name"
+}
+
+B="127.0.0.1:$PORT"
+for client in "${CLIENTS[@]}"; do
+  case "$client" in
+    kcat)            run_client kcat "$HERE/kcat_client.sh" "$B" kcat-topic ;;
+    confluent-kafka) run_client confluent-kafka python3 "$HERE/confluent_kafka_client.py" "$B" confluent-topic ;;
+    kafka-python)    run_client kafka-python python3 "$HERE/kafka_python_client.py" "$B" kafka-python-topic ;;
+    sarama)          run_client sarama "$WORK/sarama-capture" -broker "$B" -version 3.9.0 -topic sarama-topic ;;
+    sarama-v0.10.2)  run_client sarama-v0.10.2 "$WORK/sarama-capture" -broker "$B" -version 0.10.2.0 -topic sarama-old-topic ;;
+    java)            run_client java java -Xmx256m -cp "$(cat "$JAVA_CP_FILE"):$WORK/java-classes" CaptureClient "$B" java-topic ;;
+    *) echo "unknown client $client" >&2; exit 2 ;;
+  esac
+done
+python3 "$HERE/summarize.py" "$OUT" > "$OUT/SUMMARY.md"
+echo "done: $OUT" >&2
