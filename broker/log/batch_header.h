@@ -1,0 +1,57 @@
+// The few fields of a v2 record batch header that storage reads and patches.
+//
+// Storage never interprets records: a batch is the 61-byte header followed by opaque bytes.
+// Layout (all big-endian): baseOffset int64 @0, batchLength int32 @8, partitionLeaderEpoch
+// int32 @12, magic int8 @16, crc uint32 @17 (CRC-32C over bytes @21..end), attributes int16
+// @21, lastOffsetDelta int32 @23, baseTimestamp int64 @27, maxTimestamp int64 @35,
+// producerId int64 @43, producerEpoch int16 @51, baseSequence int32 @53, recordsCount int32
+// @57. May be replaced by runtime/record/ once it lands.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace chronik::log {
+
+inline constexpr size_t kBatchHeaderSize = 61;
+
+inline uint64_t load_be64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  return v;
+}
+inline uint32_t load_be32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+inline void store_be64(uint8_t* p, uint64_t v) {
+  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
+}
+inline void store_be32(uint8_t* p, uint32_t v) {
+  for (int i = 3; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
+}
+
+// CRC-32C (Castagnoli), as used by v2 record batches. `crc` continues a running value.
+uint32_t crc32c(std::span<const uint8_t> bytes, uint32_t crc = 0);
+
+struct BatchInfo {
+  int64_t base_offset = 0;
+  int32_t batch_length = 0;  // bytes after the length field
+  int8_t magic = 0;
+  uint32_t crc = 0;
+  int32_t last_offset_delta = 0;
+  int64_t max_timestamp = 0;
+  int32_t records_count = 0;
+
+  size_t total_size() const { return 12 + static_cast<size_t>(batch_length); }
+  int64_t last_offset() const { return base_offset + last_offset_delta; }
+};
+
+// Reads the header fields. REQUIRES: bytes.size() >= kBatchHeaderSize.
+BatchInfo read_batch_info(std::span<const uint8_t> bytes);
+
+// True when `bytes` is exactly one v2 batch: magic 2, batchLength matching the size,
+// lastOffsetDelta >= 0, and a correct CRC-32C.
+bool batch_is_intact(std::span<const uint8_t> bytes);
+
+}  // namespace chronik::log

@@ -1,0 +1,363 @@
+#include "broker/log/log_manager.h"
+
+#include <algorithm>
+#include <charconv>
+#include <mutex>
+
+#include <leveldb/iterator.h>
+#include <spdlog/spdlog.h>
+
+#include "broker/log/keys.h"
+
+namespace chronik::log {
+namespace {
+
+// Topic record, format 1:
+//   u8 version=1, u32 num, u16 name_len, name, 16-byte id, i32 partitions,
+//   u32 config_count, { u16 key_len, key, u32 value_len, value }*
+void put_u16(std::string& s, uint16_t v) {
+  s.push_back(static_cast<char>(v >> 8));
+  s.push_back(static_cast<char>(v));
+}
+
+struct Cursor {
+  std::string_view in;
+  bool ok = true;
+  bool need(size_t n) {
+    if (in.size() < n) ok = false;
+    return ok;
+  }
+  uint16_t u16() {
+    if (!need(2)) return 0;
+    uint16_t v = static_cast<uint16_t>((static_cast<uint8_t>(in[0]) << 8) | static_cast<uint8_t>(in[1]));
+    in.remove_prefix(2);
+    return v;
+  }
+  uint32_t u32() {
+    if (!need(4)) return 0;
+    uint32_t v = load_be32(reinterpret_cast<const uint8_t*>(in.data()));
+    in.remove_prefix(4);
+    return v;
+  }
+  std::string bytes(size_t n) {
+    if (!need(n)) return {};
+    std::string v(in.substr(0, n));
+    in.remove_prefix(n);
+    return v;
+  }
+};
+
+std::optional<int64_t> parse_long(const std::string& s) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::string encode_topic_meta(const TopicMeta& meta, uint32_t num) {
+  std::string s(1, '\x01');
+  keys::append_be32(s, num);
+  put_u16(s, static_cast<uint16_t>(meta.name.size()));
+  s += meta.name;
+  s.append(reinterpret_cast<const char*>(meta.id.bytes.data()), 16);
+  keys::append_be32(s, static_cast<uint32_t>(meta.partitions));
+  keys::append_be32(s, static_cast<uint32_t>(meta.configs.size()));
+  for (const auto& [k, v] : meta.configs) {
+    put_u16(s, static_cast<uint16_t>(k.size()));
+    s += k;
+    keys::append_be32(s, static_cast<uint32_t>(v.size()));
+    s += v;
+  }
+  return s;
+}
+
+std::optional<std::pair<TopicMeta, uint32_t>> decode_topic_meta(std::string_view bytes) {
+  Cursor c{bytes};
+  if (c.bytes(1) != "\x01") return std::nullopt;
+  TopicMeta meta;
+  uint32_t num = c.u32();
+  meta.name = c.bytes(c.u16());
+  std::string id = c.bytes(16);
+  if (c.ok) std::copy(id.begin(), id.end(), meta.id.bytes.begin());
+  meta.partitions = static_cast<int32_t>(c.u32());
+  uint32_t n = c.u32();
+  for (uint32_t i = 0; c.ok && i < n; ++i) {
+    std::string k = c.bytes(c.u16());
+    std::string v = c.bytes(c.u32());
+    meta.configs.emplace(std::move(k), std::move(v));
+  }
+  if (!c.ok || !c.in.empty() || meta.partitions < 0) return std::nullopt;
+  return std::make_pair(std::move(meta), num);
+}
+
+std::unique_ptr<LogManager> LogManager::open(const std::string& dir,
+                                             const LogManagerOptions& options) {
+  std::unique_ptr<LogManager> m(new LogManager());
+  m->options_ = options;
+  m->storage_ = Storage::open(dir, options.storage);
+  leveldb::DB* db = m->storage_->db();
+
+  std::string next;
+  leveldb::Status s = db->Get(leveldb::ReadOptions(), std::string(1, keys::kNextTopicNum), &next);
+  if (s.ok() && next.size() == 4)
+    m->next_topic_num_ = load_be32(reinterpret_cast<const uint8_t*>(next.data()));
+  else if (!s.IsNotFound())
+    Storage::check(s, "read next topic number");
+
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(leveldb::ReadOptions()));
+  std::string prefix(1, keys::kTopic);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    auto decoded = decode_topic_meta(std::string_view(it->value().data(), it->value().size()));
+    if (!decoded) {
+      spdlog::error("log dir {}: unreadable topic record, skipped", dir);
+      continue;
+    }
+    auto t = std::make_shared<Topic>();
+    t->meta = std::move(decoded->first);
+    t->num = decoded->second;
+    m->next_topic_num_ = std::max(m->next_topic_num_, t->num + 1);
+    for (int32_t p = 0; p < t->meta.partitions; ++p)
+      t->partitions.push_back(m->make_partition(*t, p, true));
+    m->by_id_[t->meta.id] = t;
+    m->by_name_[t->meta.name] = t;
+  }
+  Storage::check(it->status(), "load topics");
+  it.reset();
+  m->remove_orphans();
+  spdlog::info("log dir {}: {} topics loaded", dir, m->by_name_.size());
+  return m;
+}
+
+LogManager::~LogManager() = default;
+
+std::shared_ptr<Partition> LogManager::make_partition(const Topic& t, int32_t index, bool recover) {
+  auto p = std::make_shared<Partition>(*storage_, t.meta.name, t.num, index);
+  if (recover) p->recover();
+  p->set_flush_interval_messages(options_.flush_interval_messages);
+  if (options_.on_append) {
+    auto cb = options_.on_append;
+    std::string name = t.meta.name;
+    p->set_append_listener([cb, name, index](int64_t hw) { cb(name, index, hw); });
+  }
+  return p;
+}
+
+void LogManager::persist_topic(const Topic& t, leveldb::WriteBatch& wb) {
+  wb.Put(keys::topic_key(t.num), encode_topic_meta(t.meta, t.num));
+}
+
+LogManager::CreateResult LogManager::create_topic(const std::string& name, int32_t partitions,
+                                                  const std::map<std::string, std::string>& configs,
+                                                  wire::Uuid id) {
+  CreateResult r;
+  if (partitions < 1) {
+    r.error = Errc::kInvalidPartitions;
+    return r;
+  }
+  std::unique_lock lock(mu_);
+  if (by_name_.count(name)) {
+    r.error = Errc::kTopicAlreadyExists;
+    r.topic = by_name_[name]->meta;
+    return r;
+  }
+  if (id.is_zero()) {
+    do id = wire::Uuid::random();
+    while (by_id_.count(id));
+  } else if (by_id_.count(id)) {
+    r.error = Errc::kTopicAlreadyExists;
+    return r;
+  }
+  auto t = std::make_shared<Topic>();
+  t->meta = TopicMeta{name, id, partitions, configs};
+  t->num = next_topic_num_;
+  leveldb::WriteBatch wb;
+  persist_topic(*t, wb);
+  std::string next;
+  keys::append_be32(next, t->num + 1);
+  wb.Put(std::string(1, keys::kNextTopicNum), next);
+  storage_->write(wb, true);
+  ++next_topic_num_;
+  for (int32_t p = 0; p < partitions; ++p) t->partitions.push_back(make_partition(*t, p, false));
+  by_name_[name] = t;
+  by_id_[id] = t;
+  r.topic = t->meta;
+  return r;
+}
+
+void LogManager::delete_data_range(const std::string& begin, const std::string& end) {
+  constexpr size_t kChunk = 4096;
+  leveldb::ReadOptions ro;
+  ro.fill_cache = false;
+  for (;;) {
+    leveldb::WriteBatch wb;
+    size_t n = 0;
+    std::unique_ptr<leveldb::Iterator> it(storage_->db()->NewIterator(ro));
+    for (it->Seek(begin); it->Valid() && it->key().compare(end) < 0 && n < kChunk; it->Next(), ++n)
+      wb.Delete(it->key());
+    Storage::check(it->status(), "delete data");
+    if (n == 0) break;
+    storage_->write(wb, false);
+    if (n < kChunk) break;
+  }
+  storage_->compact(begin, end);
+}
+
+Errc LogManager::delete_topic(const std::string& name) {
+  std::shared_ptr<Topic> t;
+  {
+    std::unique_lock lock(mu_);
+    auto found = by_name_.find(name);
+    if (found == by_name_.end()) return Errc::kUnknownTopicOrPartition;
+    t = found->second;
+    for (auto& p : t->partitions) p->mark_deleted();  // no append in flight after this
+    leveldb::WriteBatch wb;
+    wb.Delete(keys::topic_key(t->num));
+    for (int32_t p = 0; p < t->meta.partitions; ++p)
+      wb.Delete(keys::partition_state_key(t->num, static_cast<uint32_t>(p)));
+    storage_->write(wb, true);
+    by_name_.erase(found);
+    by_id_.erase(t->meta.id);
+  }
+  // The data goes outside the lock; a crash here leaves orphans that open() removes.
+  delete_data_range(keys::topic_data_begin(t->num), keys::topic_data_end(t->num));
+  return Errc::kNone;
+}
+
+void LogManager::remove_orphans() {
+  // One seek per topic number present in the data keyspace.
+  std::vector<uint32_t> orphans;
+  {
+    std::unique_ptr<leveldb::Iterator> it(storage_->db()->NewIterator(leveldb::ReadOptions()));
+    std::string begin(1, keys::kData);
+    it->Seek(begin);
+    while (it->Valid() && it->key().starts_with(begin) && it->key().size() >= 5) {
+      uint32_t num = keys::data_key_topic(std::string_view(it->key().data(), it->key().size()));
+      bool known = std::any_of(by_name_.begin(), by_name_.end(),
+                               [num](const auto& e) { return e.second->num == num; });
+      if (!known) orphans.push_back(num);
+      if (num == 0xFFFFFFFFu) break;
+      it->Seek(keys::topic_data_begin(num + 1));
+    }
+    Storage::check(it->status(), "scan topics");
+  }
+  for (uint32_t num : orphans) {
+    spdlog::warn("log dir {}: removing data of deleted topic #{}", storage_->dir(), num);
+    delete_data_range(keys::topic_data_begin(num), keys::topic_data_end(num));
+  }
+}
+
+Errc LogManager::create_partitions(const std::string& name, int32_t total) {
+  std::unique_lock lock(mu_);
+  auto found = by_name_.find(name);
+  if (found == by_name_.end()) return Errc::kUnknownTopicOrPartition;
+  Topic& t = *found->second;
+  if (total <= t.meta.partitions) return Errc::kInvalidPartitions;
+  TopicMeta updated = t.meta;
+  updated.partitions = total;
+  leveldb::WriteBatch wb;
+  wb.Put(keys::topic_key(t.num), encode_topic_meta(updated, t.num));
+  storage_->write(wb, true);
+  // Readers copy the partition vector under the shared lock, so growing it here is safe.
+  for (int32_t p = t.meta.partitions; p < total; ++p) t.partitions.push_back(make_partition(t, p, false));
+  t.meta = std::move(updated);
+  return Errc::kNone;
+}
+
+Errc LogManager::set_topic_configs(const std::string& name,
+                                   const std::map<std::string, std::string>& configs) {
+  std::unique_lock lock(mu_);
+  auto found = by_name_.find(name);
+  if (found == by_name_.end()) return Errc::kUnknownTopicOrPartition;
+  Topic& t = *found->second;
+  TopicMeta updated = t.meta;
+  updated.configs = configs;
+  leveldb::WriteBatch wb;
+  wb.Put(keys::topic_key(t.num), encode_topic_meta(updated, t.num));
+  storage_->write(wb, true);
+  t.meta = std::move(updated);
+  return Errc::kNone;
+}
+
+std::optional<TopicMeta> LogManager::topic(const std::string& name) const {
+  std::shared_lock lock(mu_);
+  auto found = by_name_.find(name);
+  if (found == by_name_.end()) return std::nullopt;
+  return found->second->meta;
+}
+
+std::optional<TopicMeta> LogManager::topic(const wire::Uuid& id) const {
+  std::shared_lock lock(mu_);
+  auto found = by_id_.find(id);
+  if (found == by_id_.end()) return std::nullopt;
+  return found->second->meta;
+}
+
+std::vector<TopicMeta> LogManager::topics() const {
+  std::shared_lock lock(mu_);
+  std::vector<TopicMeta> out;
+  out.reserve(by_name_.size());
+  for (const auto& [name, t] : by_name_) out.push_back(t->meta);
+  return out;
+}
+
+std::shared_ptr<Partition> LogManager::partition(const std::string& topic, int32_t index) const {
+  std::shared_lock lock(mu_);
+  auto found = by_name_.find(topic);
+  if (found == by_name_.end() || index < 0 ||
+      index >= static_cast<int32_t>(found->second->partitions.size()))
+    return nullptr;
+  return found->second->partitions[index];
+}
+
+std::shared_ptr<Partition> LogManager::partition(const wire::Uuid& topic_id, int32_t index) const {
+  std::shared_lock lock(mu_);
+  auto found = by_id_.find(topic_id);
+  if (found == by_id_.end() || index < 0 ||
+      index >= static_cast<int32_t>(found->second->partitions.size()))
+    return nullptr;
+  return found->second->partitions[index];
+}
+
+std::pair<int64_t, int64_t> LogManager::retention_for(const TopicMeta& meta) const {
+  int64_t ms = options_.retention_ms, bytes = options_.retention_bytes;
+  if (auto it = meta.configs.find("retention.ms"); it != meta.configs.end())
+    if (auto v = parse_long(it->second)) ms = *v;
+  if (auto it = meta.configs.find("retention.bytes"); it != meta.configs.end())
+    if (auto v = parse_long(it->second)) bytes = *v;
+  // cleanup.policy=compact alone keeps data forever (compaction is not implemented).
+  if (auto it = meta.configs.find("cleanup.policy");
+      it != meta.configs.end() && it->second.find("delete") == std::string::npos)
+    return {-1, -1};
+  return {ms, bytes};
+}
+
+int64_t LogManager::enforce_retention(int64_t now_ms) {
+  std::vector<std::pair<std::pair<int64_t, int64_t>, std::shared_ptr<Partition>>> work;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [name, t] : by_name_)
+      for (const auto& p : t->partitions) work.emplace_back(retention_for(t->meta), p);
+  }
+  int64_t deleted = 0;
+  for (auto& [limits, p] : work) deleted += p->enforce_retention(now_ms, limits.first, limits.second);
+  return deleted;
+}
+
+void LogManager::tick(int64_t now_ms) {
+  std::unique_lock lock(tick_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return;  // a previous tick is still running
+  if (last_retention_ms_ < 0) last_retention_ms_ = now_ms;
+  if (last_flush_ms_ < 0) last_flush_ms_ = now_ms;
+  if (options_.flush_interval_ms >= 0 && now_ms - last_flush_ms_ >= options_.flush_interval_ms) {
+    storage_->flush();
+    last_flush_ms_ = now_ms;
+  }
+  if (now_ms - last_retention_ms_ >= options_.retention_check_interval_ms) {
+    enforce_retention(now_ms);
+    last_retention_ms_ = now_ms;
+  }
+}
+
+}  // namespace chronik::log

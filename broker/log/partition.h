@@ -1,0 +1,166 @@
+// One partition's log: record batches under keys (partition, last offset) in the log dir's
+// LevelDB, plus its offsets in memory.
+//
+// Offsets: log start offset <= high watermark == log end offset (LEO) on a single node.
+// The log start offset may point inside a batch (after delete_records_before); reads then
+// still return that whole batch and the client skips the records before the offset.
+//
+// Thread safety: appends, deletes and retention on one partition are serialized by its
+// mutex; reads never take it and see every append that returned before they started.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "broker/log/storage.h"
+#include "runtime/wire/shared_bytes.h"
+
+namespace chronik::log {
+
+// Errors the log reports to its callers; handlers map them onto Kafka error codes.
+enum class Errc {
+  kNone = 0,
+  kUnknownTopicOrPartition,  // no such topic/partition, or deleted meanwhile
+  kOffsetOutOfRange,
+  kTopicAlreadyExists,
+  kInvalidPartitions,
+  kInvalidRecord,  // not a complete v2 batch
+};
+const char* errc_name(Errc e);
+
+struct AppendOptions {
+  // Return only once the batches are durable (fsync, shared with concurrent appends).
+  bool sync = false;
+  // Other records written atomically with the batches (producer state, txn markers...).
+  MetaBatch* extra = nullptr;
+};
+
+struct AppendResult {
+  Errc error = Errc::kNone;
+  int64_t base_offset = -1;  // offset given to the first record
+  int64_t last_offset = -1;  // offset given to the last record
+  int64_t log_start_offset = 0;
+};
+
+struct ReadResult {
+  Errc error = Errc::kNone;  // kOffsetOutOfRange when offset is outside [start, HW]
+  int64_t log_start_offset = 0;
+  int64_t high_watermark = 0;
+  // Whole stored batches (base offsets assigned), the first one containing the fetch
+  // offset. Slices of `records`, which holds them back to back (one allocation).
+  std::vector<wire::SharedBytes> batches;
+  wire::SharedBytes records;
+};
+
+struct TimestampOffset {
+  int64_t timestamp = -1;
+  int64_t offset = -1;
+  // The batch found, so that a caller can narrow the answer down to one record.
+  wire::SharedBytes batch;
+};
+
+class Partition {
+ public:
+  Partition(Storage& storage, std::string topic, uint32_t topic_num, int32_t index);
+  Partition(const Partition&) = delete;
+  Partition& operator=(const Partition&) = delete;
+
+  const std::string& topic() const { return topic_; }
+  int32_t index() const { return index_; }
+
+  // Rebuilds the offsets from the DB: reads the persisted log start offset and the last
+  // batch (one seek), checks that batch's CRC and drops torn/corrupt tail batches with a
+  // warning. The partition size is estimated from LevelDB's file sizes. Called once, by
+  // LogManager, before the partition is shared.
+  void recover();
+
+  // Appends complete v2 batches in order with consecutive offsets: each batch's
+  // baseOffset is set, every other byte is stored as given. REQUIRES: each batch was
+  // validated (CRC, magic) by the caller; only its framing is checked here.
+  AppendResult append(std::span<const uint8_t> batch, const AppendOptions& options = {});
+  AppendResult append(std::span<const std::span<const uint8_t>> batches,
+                      const AppendOptions& options = {});
+
+  int64_t log_start_offset() const { return log_start_.load(std::memory_order_acquire); }
+  int64_t log_end_offset() const { return leo_.load(std::memory_order_acquire); }
+  int64_t high_watermark() const { return log_end_offset(); }
+  // Bytes of stored batches (exact since open; estimated from file sizes at open).
+  int64_t size_bytes() const { return size_.load(std::memory_order_relaxed); }
+
+  // Whole batches starting with the one that contains `fetch_offset`, while their total
+  // stays within `max_bytes`; always at least one batch when any exists, however large.
+  // Reading at the high watermark returns no batches and no error.
+  ReadResult read(int64_t fetch_offset, size_t max_bytes) const;
+
+  // The first batch whose maxTimestamp >= `timestamp`: its max timestamp and its base
+  // offset (or the log start offset if that is larger). nullopt when there is none.
+  // Scans from the log start (no time index yet).
+  std::optional<TimestampOffset> offset_for_timestamp(int64_t timestamp) const;
+  // The batch with the largest maxTimestamp (the earliest such batch): that timestamp and
+  // its last offset. nullopt when the log is empty. Computed by a scan once after open or
+  // after retention removed it, then kept up to date by appends.
+  std::optional<TimestampOffset> max_timestamp();
+
+  // Moves the log start offset up to `offset` and deletes the batches that end before it
+  // (DeleteRecords). No-op when `offset` <= log start. Returns the new log start offset,
+  // or kOffsetOutOfRange when `offset` > high watermark.
+  struct DeleteResult {
+    Errc error = Errc::kNone;
+    int64_t log_start_offset = 0;
+  };
+  DeleteResult delete_records_before(int64_t offset);
+
+  // Deletes whole batches from the start while the oldest is older than `retention_ms`
+  // (now - maxTimestamp > retention_ms), or while removing it leaves at least
+  // `retention_bytes` (Kafka's rules, per batch instead of per segment). -1 disables
+  // either rule. Disk space is reclaimed by compacting the deleted range. Returns the
+  // number of bytes deleted.
+  int64_t enforce_retention(int64_t now_ms, int64_t retention_ms, int64_t retention_bytes);
+
+  // Appends made after this fsync when `flush_interval_messages` records have accumulated
+  // since the last durable write (log.flush.interval.messages). <= 0 or INT64_MAX: never.
+  void set_flush_interval_messages(int64_t n) { flush_interval_messages_ = n; }
+  // Called after every append with the new high watermark (wakes long-poll fetches).
+  // Set before the partition is shared.
+  void set_append_listener(std::function<void(int64_t)> listener) {
+    listener_ = std::move(listener);
+  }
+
+  // After this, appends fail with kUnknownTopicOrPartition (topic deleted). Waits for an
+  // append in progress.
+  void mark_deleted();
+  bool deleted() const { return deleted_.load(std::memory_order_acquire); }
+
+ private:
+  std::string state_value(int64_t log_start) const;
+  // REQUIRES: mu_ held. Deletes batches ending before `offset`, sets log start to offset.
+  int64_t delete_before_locked(int64_t offset, std::string* compact_end);
+
+  Storage& storage_;
+  const std::string topic_;
+  const uint32_t topic_num_;
+  const int32_t index_;
+  const std::string prefix_;  // data key prefix
+
+  mutable std::mutex mu_;  // serializes appends, deletes
+  std::atomic<int64_t> log_start_{0};
+  std::atomic<int64_t> leo_{0};
+  std::atomic<int64_t> size_{0};
+  std::atomic<bool> deleted_{false};
+  int64_t flush_interval_messages_ = 0;
+  int64_t unflushed_messages_ = 0;  // guarded by mu_
+  std::function<void(int64_t)> listener_;
+
+  // Max timestamp cache, guarded by mu_.
+  bool max_ts_known_ = true;
+  int64_t max_ts_ = -1;
+  int64_t max_ts_offset_ = -1;
+};
+
+}  // namespace chronik::log
