@@ -4,7 +4,9 @@
 # Needs root (tcpdump), mvn, java, go, python3 with kafka-python and confluent-kafka, kcat.
 #
 # usage: tests/captures/capture-all.sh [client ...]
-#   clients: kcat confluent-kafka kafka-python sarama sarama-v0.10.2 java (default: all)
+#   clients: kcat confluent-kafka kafka-python sarama sarama-v0.10.2 java java-kip848
+#            (default: all; the stock broker serves all but java-kip848, which gets a broker
+#            of its own with the KIP-848 consumer group protocol enabled)
 # env:   PORT (default 39092), KEEP_PCAPS=1 keeps the pcaps in $WORK.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,17 +14,14 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 OUT="$ROOT/tests/data/captures"
 PORT="${PORT:-39092}"
 CLIENTS=("$@")
-[[ ${#CLIENTS[@]} -gt 0 ]] || CLIENTS=(kcat confluent-kafka kafka-python sarama sarama-v0.10.2 java)
+[[ ${#CLIENTS[@]} -gt 0 ]] || CLIENTS=(kcat confluent-kafka kafka-python sarama sarama-v0.10.2 java java-kip848)
 WORK="$(mktemp -d /tmp/chronik-capture.XXXXXX)"
 BROKER_PID=""
 TCPDUMP_PID=""
 
 cleanup() {
   [[ -n "$TCPDUMP_PID" ]] && kill "$TCPDUMP_PID" 2>/dev/null || true
-  if [[ -n "$BROKER_PID" ]]; then
-    kill "$BROKER_PID" 2>/dev/null || true
-    wait "$BROKER_PID" 2>/dev/null || true
-  fi
+  stop_broker
   [[ "${KEEP_PCAPS:-0}" == 1 ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -33,7 +32,7 @@ fi
 
 # --- build the clients --------------------------------------------------------------------
 JAVA_CP_FILE="$HERE/java/.classpath-3.9.1.txt"
-if [[ " ${CLIENTS[*]} " == *" java "* ]]; then
+if [[ " ${CLIENTS[*]} " == *" java"* ]]; then
   (cd "$HERE/java" && mvn -q -B dependency:build-classpath -Dmdep.outputFile="$JAVA_CP_FILE")
   mkdir -p "$WORK/java-classes"
   javac -d "$WORK/java-classes" -cp "$(cat "$JAVA_CP_FILE")" "$HERE/java/src/CaptureClient.java"
@@ -43,16 +42,35 @@ if [[ " ${CLIENTS[*]} " == *" sarama"* ]]; then
 fi
 
 # --- broker -------------------------------------------------------------------------------
-KAFKA_DATA_DIR="$WORK/kafka" "$HERE/kafka-broker.sh" "$PORT" > "$WORK/broker.log" 2>&1 &
-BROKER_PID=$!
-for _ in $(seq 1 120); do
-  if kcat -b "127.0.0.1:$PORT" -L -m 2 >/dev/null 2>&1; then break; fi
-  kill -0 "$BROKER_PID" 2>/dev/null || { cat "$WORK/broker.log" >&2; exit 1; }
-  sleep 1
-done
-kcat -b "127.0.0.1:$PORT" -L -m 2 >/dev/null
-echo "broker up on $PORT" >&2
-# The broker's own process tree: bash exec's java, so BROKER_PID is the JVM.
+# start_broker PROFILE: (re)starts the broker with a fresh data dir unless it already runs
+# with PROFILE ("stock", or "kip848": the KIP-848 consumer group protocol enabled).
+BROKER_PROFILE=""
+start_broker() {
+  local profile="$1" extra=""
+  [[ "$profile" == "$BROKER_PROFILE" ]] && return 0
+  stop_broker
+  [[ "$profile" == kip848 ]] && extra="group.coordinator.rebalance.protocols=classic,consumer"
+  rm -rf "$WORK/kafka"
+  KAFKA_EXTRA_PROPS="$extra" KAFKA_DATA_DIR="$WORK/kafka" "$HERE/kafka-broker.sh" "$PORT" \
+      > "$WORK/broker-$profile.log" 2>&1 &
+  BROKER_PID=$!  # kafka-broker.sh exec's java: this is the JVM
+  for _ in $(seq 1 120); do
+    if kcat -b "127.0.0.1:$PORT" -L -m 2 >/dev/null 2>&1; then break; fi
+    kill -0 "$BROKER_PID" 2>/dev/null || { cat "$WORK/broker-$profile.log" >&2; exit 1; }
+    sleep 1
+  done
+  kcat -b "127.0.0.1:$PORT" -L -m 2 >/dev/null
+  BROKER_PROFILE="$profile"
+  echo "broker up on $PORT ($profile)" >&2
+}
+stop_broker() {
+  if [[ -n "$BROKER_PID" ]]; then
+    kill "$BROKER_PID" 2>/dev/null || true
+    wait "$BROKER_PID" 2>/dev/null || true
+    BROKER_PID=""
+  fi
+  BROKER_PROFILE=""
+}
 
 run_client() {
   local name="$1"; shift
@@ -72,12 +90,17 @@ run_client() {
 B="127.0.0.1:$PORT"
 for client in "${CLIENTS[@]}"; do
   case "$client" in
+    java-kip848)     start_broker kip848 ;;
+    *)               start_broker stock ;;
+  esac
+  case "$client" in
     kcat)            run_client kcat "$HERE/kcat_client.sh" "$B" kcat-topic ;;
     confluent-kafka) run_client confluent-kafka python3 "$HERE/confluent_kafka_client.py" "$B" confluent-topic ;;
     kafka-python)    run_client kafka-python python3 "$HERE/kafka_python_client.py" "$B" kafka-python-topic ;;
     sarama)          run_client sarama "$WORK/sarama-capture" -broker "$B" -version 3.9.0 -topic sarama-topic ;;
     sarama-v0.10.2)  run_client sarama-v0.10.2 "$WORK/sarama-capture" -broker "$B" -version 0.10.2.0 -topic sarama-old-topic ;;
-    java)            run_client java java -Xmx256m -cp "$(cat "$JAVA_CP_FILE"):$WORK/java-classes" CaptureClient "$B" java-topic ;;
+    java)            run_client java java -Xmx256m -cp "$(cat "$JAVA_CP_FILE"):$WORK/java-classes" CaptureClient "$B" java-topic classic ;;
+    java-kip848)     run_client java-kip848 java -Xmx256m -cp "$(cat "$JAVA_CP_FILE"):$WORK/java-classes" CaptureClient "$B" java-kip848-topic consumer ;;
     *) echo "unknown client $client" >&2; exit 2 ;;
   esac
 done

@@ -4,7 +4,9 @@
 #
 # usage: kafka-broker.sh [port]            (default 19092; runs in the foreground)
 # env:   KAFKA_VERSION (default 3.9.1), KAFKA_DATA_DIR (default: a fresh temp dir),
-#        KAFKA_HEAP (default -Xmx512m)
+#        KAFKA_HEAP (default -Xmx512m),
+#        KAFKA_EXTRA_PROPS (extra server.properties lines, e.g.
+#        "group.coordinator.rebalance.protocols=classic,consumer" for KIP-848 groups)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PORT="${1:-19092}"
@@ -43,6 +45,7 @@ min.insync.replicas=1
 default.replication.factor=1
 group.initial.rebalance.delay.ms=0
 log.flush.interval.messages=1000000
+${KAFKA_EXTRA_PROPS:-}
 PROPS
 cat > "$WORK/log4j.properties" <<'PROPS'
 log4j.rootLogger=WARN, stderr

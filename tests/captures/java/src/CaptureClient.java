@@ -1,5 +1,7 @@
 // Apache Kafka Java client session for traffic capture against a real broker.
-// usage: java -cp <classpath>:classes CaptureClient 127.0.0.1:19092 <topic>
+// usage: java -cp <classpath>:classes CaptureClient 127.0.0.1:19092 <topic> [classic|consumer]
+// The third argument is the consumer's group.protocol: "consumer" (KIP-848, needs the broker
+// to enable it) runs a shorter session: one uncompressed producer, no transactions.
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.*;
@@ -43,22 +45,7 @@ public class CaptureClient {
         return n;
     }
 
-    public static void main(String[] args) throws Exception {
-        String bootstrap = args.length > 0 ? args[0] : "127.0.0.1:19092";
-        String topic = args.length > 1 ? args[1] : "java-topic";
-        String group = "java-group";
-
-        try (Admin admin = Admin.create(base(bootstrap, "java-admin"))) {
-            admin.describeCluster().nodes().get();
-            admin.listTopics().names().get();
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
-        }
-        Thread.sleep(500);
-
-        int total = 0;
-        for (String codec : List.of("none", "gzip", "snappy", "lz4", "zstd"))
-            total += produce(bootstrap, topic, codec);
-
+    static int transactions(String bootstrap, String topic) throws Exception {
         // Transactions: InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit, EndTxn
         Properties tp = base(bootstrap, "java-txn-producer");
         tp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -80,18 +67,40 @@ public class CaptureClient {
             prod.flush();
             prod.abortTransaction();
         }
-        total += 2;
+
+        return 2;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String bootstrap = args.length > 0 ? args[0] : "127.0.0.1:19092";
+        String topic = args.length > 1 ? args[1] : "java-topic";
+        String groupProtocol = args.length > 2 ? args[2] : "classic";
+        boolean kip848 = groupProtocol.equals("consumer");
+        String group = kip848 ? "java-kip848-group" : "java-group";
+
+        try (Admin admin = Admin.create(base(bootstrap, "java-admin"))) {
+            admin.describeCluster().nodes().get();
+            admin.listTopics().names().get();
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        Thread.sleep(500);
+
+        int total = 0;
+        for (String codec : kip848 ? List.of("none") : List.of("none", "gzip", "snappy", "lz4", "zstd"))
+            total += produce(bootstrap, topic, codec);
+        if (!kip848) total += transactions(bootstrap, topic);
 
         // Consumer group (classic protocol): FindCoordinator, JoinGroup, SyncGroup, OffsetFetch,
         // ListOffsets, Fetch, Heartbeat, OffsetCommit, LeaveGroup
-        Properties cp = base(bootstrap, "java-consumer");
+        Properties cp = base(bootstrap, kip848 ? "java-kip848-consumer" : "java-consumer");
         cp.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         cp.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         cp.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        cp.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
+        cp.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, groupProtocol);
+        if (!kip848) cp.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
         int seen = 0;
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(cp)) {
             c.subscribe(List.of(topic));
