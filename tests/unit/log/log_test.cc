@@ -1,0 +1,505 @@
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <set>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <leveldb/db.h>
+#include <leveldb/iterator.h>
+
+#include "broker/log/batch_header.h"
+#include "broker/log/keys.h"
+#include "broker/log/log_manager.h"
+#include "tests/unit/log/test_batches.h"
+
+using namespace chronik::log;
+using chronik::log::test::BatchSpec;
+using chronik::log::test::TempDir;
+using chronik::log::test::base_offset_of;
+using chronik::log::test::make_batch;
+
+namespace {
+
+std::vector<uint8_t> batch(int32_t records, size_t payload = 16, int64_t ts = 1000) {
+  return make_batch(BatchSpec{records, ts, ts, payload});
+}
+
+}  // namespace
+
+TEST_CASE("crc32c matches the Castagnoli check value", "[log]") {
+  const char* s = "123456789";
+  REQUIRE(crc32c({reinterpret_cast<const uint8_t*>(s), 9}) == 0xE3069283u);
+  std::vector<uint8_t> zeros(32, 0);
+  REQUIRE(crc32c(zeros) == 0x8A9136AAu);
+  auto b = batch(3);
+  REQUIRE(batch_is_intact(b));
+  b.back() ^= 1;
+  REQUIRE_FALSE(batch_is_intact(b));
+}
+
+TEST_CASE("append assigns offsets and read returns whole batches", "[log]") {
+  TempDir dir;
+  auto log = LogManager::open(dir.str());
+  auto created = log->create_topic("t", 2);
+  REQUIRE(created.error == Errc::kNone);
+  REQUIRE_FALSE(created.topic.id.is_zero());
+  auto p = log->partition("t", 0);
+  REQUIRE(p);
+  REQUIRE(log->partition("t", 2) == nullptr);
+  REQUIRE(log->partition("nope", 0) == nullptr);
+  REQUIRE(log->partition(created.topic.id, 1) != nullptr);
+
+  auto b1 = batch(3), b2 = batch(5), b3 = batch(1);
+  REQUIRE(p->append(b1).base_offset == 0);
+  auto r2 = p->append(b2);
+  REQUIRE(r2.base_offset == 3);
+  REQUIRE(r2.last_offset == 7);
+  REQUIRE(p->append(b3).base_offset == 8);
+  REQUIRE(p->log_end_offset() == 9);
+  REQUIRE(p->high_watermark() == 9);
+  REQUIRE(p->log_start_offset() == 0);
+  REQUIRE(log->partition("t", 1)->log_end_offset() == 0);
+
+  SECTION("seek inside a batch returns the batch that contains the offset") {
+    auto r = p->read(5, 1 << 20);
+    REQUIRE(r.error == Errc::kNone);
+    REQUIRE(r.batches.size() == 2);
+    REQUIRE(base_offset_of(r.batches[0].span()) == 3);
+    REQUIRE(base_offset_of(r.batches[1].span()) == 8);
+    // Only the base offset differs from what was appended.
+    auto stored = r.batches[0].span();
+    REQUIRE(std::equal(stored.begin() + 8, stored.end(), b2.begin() + 8));
+    REQUIRE(batch_is_intact(stored));
+    REQUIRE(r.records.size() == b2.size() + b3.size());
+    REQUIRE(r.high_watermark == 9);
+  }
+  SECTION("max_bytes: at least one batch, then whole batches only") {
+    auto r = p->read(0, 1);
+    REQUIRE(r.batches.size() == 1);
+    r = p->read(0, b1.size() + b2.size() - 1);
+    REQUIRE(r.batches.size() == 1);
+    r = p->read(0, b1.size() + b2.size());
+    REQUIRE(r.batches.size() == 2);
+  }
+  SECTION("range checks") {
+    REQUIRE(p->read(9, 100).error == Errc::kNone);
+    REQUIRE(p->read(9, 100).batches.empty());
+    REQUIRE(p->read(10, 100).error == Errc::kOffsetOutOfRange);
+    REQUIRE(p->read(-1, 100).error == Errc::kOffsetOutOfRange);
+  }
+  SECTION("malformed framing is refused") {
+    auto bad = batch(2);
+    bad.pop_back();
+    REQUIRE(p->append(bad).error == Errc::kInvalidRecord);
+    REQUIRE(p->log_end_offset() == 9);
+  }
+  SECTION("several batches in one append get consecutive offsets") {
+    std::vector<std::span<const uint8_t>> many{b1, b3};
+    auto r = p->append(many);
+    REQUIRE(r.base_offset == 9);
+    REQUIRE(r.last_offset == 12);
+    REQUIRE(p->read(12, 1).batches.size() == 1);
+    REQUIRE(base_offset_of(p->read(12, 1).batches[0].span()) == 12);
+  }
+}
+
+TEST_CASE("topics and offsets survive a reopen", "[log]") {
+  TempDir dir;
+  chronik::wire::Uuid id;
+  {
+    auto log = LogManager::open(dir.str());
+    id = log->create_topic("a", 3, {{"retention.ms", "1000"}}).topic.id;
+    log->create_topic("b", 1);
+    REQUIRE(log->create_topic("a", 1).error == Errc::kTopicAlreadyExists);
+    REQUIRE(log->create_topic("c", 0).error == Errc::kInvalidPartitions);
+    for (int i = 0; i < 10; ++i) log->partition("a", 2)->append(batch(i + 1));
+    log->partition("b", 0)->append(batch(7));
+    REQUIRE(log->create_partitions("b", 2) == Errc::kNone);
+    REQUIRE(log->create_partitions("b", 2) == Errc::kInvalidPartitions);
+    log->partition("b", 1)->append(batch(2));
+  }
+  auto log = LogManager::open(dir.str());
+  auto topics = log->topics();
+  REQUIRE(topics.size() == 2);
+  REQUIRE(topics[0].name == "a");
+  REQUIRE(topics[0].id == id);
+  REQUIRE(topics[0].partitions == 3);
+  REQUIRE(topics[0].configs.at("retention.ms") == "1000");
+  REQUIRE(topics[1].partitions == 2);
+  REQUIRE(log->topic(id)->name == "a");
+  REQUIRE(log->partition("a", 2)->log_end_offset() == 55);
+  REQUIRE(log->partition("a", 0)->log_end_offset() == 0);
+  REQUIRE(log->partition("b", 0)->log_end_offset() == 7);
+  REQUIRE(log->partition("b", 1)->log_end_offset() == 2);
+  auto r = log->partition("a", 2)->read(54, 1 << 20);
+  REQUIRE(r.batches.size() == 1);
+  REQUIRE(base_offset_of(r.batches[0].span()) == 45);
+  // Appends continue from the recovered end.
+  REQUIRE(log->partition("a", 2)->append(batch(1)).base_offset == 55);
+  REQUIRE(log->partition("a", 2)->size_bytes() > 0);
+}
+
+TEST_CASE("delete_records moves the log start offset, possibly inside a batch", "[log]") {
+  TempDir dir;
+  {
+    auto log = LogManager::open(dir.str());
+    log->create_topic("t", 1);
+    auto p = log->partition("t", 0);
+    for (int i = 0; i < 4; ++i) p->append(batch(10));  // 0-9, 10-19, 20-29, 30-39
+    REQUIRE(p->delete_records_before(25).log_start_offset == 25);
+    REQUIRE(p->log_start_offset() == 25);
+    REQUIRE(p->read(19, 100).error == Errc::kOffsetOutOfRange);
+    auto r = p->read(25, 1);
+    REQUIRE(r.batches.size() == 1);
+    REQUIRE(base_offset_of(r.batches[0].span()) == 20);  // the batch is kept whole
+    REQUIRE(r.log_start_offset == 25);
+    REQUIRE(p->delete_records_before(5).log_start_offset == 25);  // never goes back
+    REQUIRE(p->delete_records_before(41).error == Errc::kOffsetOutOfRange);
+  }
+  auto log = LogManager::open(dir.str());
+  auto p = log->partition("t", 0);
+  REQUIRE(p->log_start_offset() == 25);
+  REQUIRE(p->log_end_offset() == 40);
+  // Deleting everything: the log is empty and continues at the old end.
+  REQUIRE(p->delete_records_before(40).log_start_offset == 40);
+  REQUIRE(p->read(40, 100).batches.empty());
+  {
+    auto reopened = std::move(log);
+    reopened.reset();
+  }
+  log = LogManager::open(dir.str());
+  p = log->partition("t", 0);
+  REQUIRE(p->log_start_offset() == 40);
+  REQUIRE(p->log_end_offset() == 40);
+  REQUIRE(p->append(batch(1)).base_offset == 40);
+}
+
+TEST_CASE("offset_for_timestamp and max_timestamp", "[log]") {
+  TempDir dir;
+  auto log = LogManager::open(dir.str());
+  log->create_topic("t", 1);
+  auto p = log->partition("t", 0);
+  REQUIRE_FALSE(p->max_timestamp());
+  REQUIRE_FALSE(p->offset_for_timestamp(0));
+  p->append(make_batch({2, 100, 150}));  // 0-1
+  p->append(make_batch({3, 140, 300}));  // 2-4
+  p->append(make_batch({1, 200, 200}));  // 5
+  auto t = p->offset_for_timestamp(160);
+  REQUIRE(t);
+  REQUIRE(t->offset == 2);
+  REQUIRE(t->timestamp == 300);
+  REQUIRE(base_offset_of(t->batch.span()) == 2);
+  REQUIRE(p->offset_for_timestamp(0)->offset == 0);
+  REQUIRE_FALSE(p->offset_for_timestamp(301));
+  auto m = p->max_timestamp();
+  REQUIRE(m);
+  REQUIRE(m->timestamp == 300);
+  REQUIRE(m->offset == 4);
+  p->delete_records_before(5);
+  REQUIRE(p->max_timestamp()->timestamp == 200);
+  REQUIRE(p->max_timestamp()->offset == 5);
+}
+
+TEST_CASE("retention by time and by size reclaims disk", "[log]") {
+  TempDir dir;
+  LogManagerOptions options;
+  options.storage.write_buffer_size = 1 << 20;
+  options.retention_ms = -1;
+  auto log = LogManager::open(dir.str(), options);
+  log->create_topic("time", 1, {{"retention.ms", "1000"}});
+  log->create_topic("size", 1, {{"retention.bytes", "1000000"}});
+  log->create_topic("keep", 1, {{"cleanup.policy", "compact"}, {"retention.bytes", "0"}});
+  auto pt = log->partition("time", 0), ps = log->partition("size", 0);
+  // 8 MB per topic, 64 KB batches; "time" has old batches then recent ones.
+  constexpr size_t kPayload = 64 << 10;
+  for (int i = 0; i < 128; ++i) {
+    int64_t ts = i < 120 ? 1000 : 100000;
+    pt->append(make_batch({10, ts, ts, kPayload, static_cast<uint8_t>(i)}));
+    ps->append(make_batch({10, ts, ts, kPayload, static_cast<uint8_t>(i)}));
+  }
+  log->partition("keep", 0)->append(batch(1));
+  log->flush();
+  log->storage().compact(std::string(1, 'd'), std::string(1, 'e'));
+  uint64_t before = test::dir_size(dir.path());
+  REQUIRE(before > 16u << 20);
+
+  int64_t deleted = log->enforce_retention(100500);
+  REQUIRE(pt->log_start_offset() == 1200);
+  REQUIRE(pt->log_end_offset() == 1280);
+  // Keeps at least retention.bytes: 15 batches of 64 KB + header = just under 1 MB + one.
+  int64_t batch_size = static_cast<int64_t>(kPayload + kBatchHeaderSize);
+  REQUIRE(ps->size_bytes() >= 1000000);
+  REQUIRE(ps->size_bytes() < 1000000 + batch_size);
+  REQUIRE(ps->log_start_offset() == 1280 - 10 * (ps->size_bytes() / batch_size));
+  REQUIRE(log->partition("keep", 0)->log_start_offset() == 0);
+  REQUIRE(deleted > 14 << 20);
+
+  uint64_t after = test::dir_size(dir.path());
+  INFO("before " << before << " after " << after);
+  REQUIRE(after < before / 3);
+  REQUIRE(pt->read(1200, 1 << 20).batches.size() >= 1);
+  REQUIRE(pt->read(1199, 1 << 20).error == Errc::kOffsetOutOfRange);
+
+  // tick() runs retention only once the interval has passed.
+  pt->append(make_batch({1, 100000, 100000, 10}));
+  log->tick(200000);   // first tick starts the clock
+  REQUIRE(pt->log_start_offset() == 1200);
+  log->tick(200000 + 300000);
+  REQUIRE(pt->log_start_offset() == 1281);
+}
+
+TEST_CASE("a torn last batch is truncated on reopen", "[log]") {
+  TempDir dir;
+  {
+    auto log = LogManager::open(dir.str());
+    log->create_topic("t", 2);
+    for (int i = 0; i < 3; ++i) log->partition("t", 0)->append(batch(4));
+    log->partition("t", 1)->append(batch(4));
+  }
+  std::string victim;
+  {
+    leveldb::DB* raw = nullptr;
+    REQUIRE(leveldb::DB::Open(leveldb::Options(), dir.str(), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    // The partition 0 batch at offsets 8-11 loses its tail.
+    std::string key = keys::data_key(1, 0, 11);
+    std::string value;
+    REQUIRE(db->Get(leveldb::ReadOptions(), key, &value).ok());
+    value.resize(value.size() - 5);
+    REQUIRE(db->Put(leveldb::WriteOptions(), key, value).ok());
+    // Partition 1's only batch gets a flipped bit.
+    key = keys::data_key(1, 1, 3);
+    REQUIRE(db->Get(leveldb::ReadOptions(), key, &value).ok());
+    value[70] ^= 0x10;
+    REQUIRE(db->Put(leveldb::WriteOptions(), key, value).ok());
+  }
+  auto log = LogManager::open(dir.str());
+  REQUIRE(log->partition("t", 0)->log_end_offset() == 8);
+  REQUIRE(log->partition("t", 1)->log_end_offset() == 0);
+  REQUIRE(log->partition("t", 0)->read(4, 1 << 20).batches.size() == 1);
+  REQUIRE(log->partition("t", 0)->append(batch(1)).base_offset == 8);
+  REQUIRE(log->partition("t", 0)->read(8, 1 << 20).batches.size() == 1);
+  REQUIRE(batch_is_intact(log->partition("t", 0)->read(8, 1 << 20).batches[0].span()));
+}
+
+TEST_CASE("concurrent appends give dense unique offsets per partition", "[log]") {
+  TempDir dir;
+  auto log = LogManager::open(dir.str());
+  constexpr int kPartitions = 3, kThreads = 6, kAppends = 300;
+  log->create_topic("t", kPartitions);
+  std::vector<std::vector<std::pair<int64_t, int64_t>>> got(kThreads);
+  std::atomic<bool> reader_ok{true};
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    // Reads concurrent with appends always see whole, intact batches below the HW.
+    while (!stop) {
+      auto r = log->partition("t", 0)->read(0, 1 << 16);
+      for (auto& b : r.batches)
+        if (!batch_is_intact(b.span()) || base_offset_of(b.span()) >= r.high_watermark)
+          reader_ok = false;
+    }
+  });
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kAppends; ++i) {
+        int records = 1 + (i + t) % 4;
+        auto r = log->partition("t", (t + i) % kPartitions)->append(batch(records, 100));
+        got[t].emplace_back((t + i) % kPartitions * 1000000 + r.base_offset, records);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  stop = true;
+  reader.join();
+  REQUIRE(reader_ok);
+
+  std::vector<std::vector<std::pair<int64_t, int64_t>>> per(kPartitions);
+  for (auto& v : got)
+    for (auto [key, n] : v) per[key / 1000000].emplace_back(key % 1000000, n);
+  int64_t total_records = 0;
+  for (int p = 0; p < kPartitions; ++p) {
+    std::sort(per[p].begin(), per[p].end());
+    int64_t next = 0;
+    for (auto [base, n] : per[p]) {
+      REQUIRE(base == next);
+      next += n;
+    }
+    REQUIRE(log->partition("t", p)->log_end_offset() == next);
+    total_records += next;
+    // The stored batches agree with what the appends returned.
+    auto r = log->partition("t", p)->read(0, 1 << 30);
+    REQUIRE(r.batches.size() == per[p].size());
+    for (size_t i = 0; i < r.batches.size(); ++i)
+      REQUIRE(base_offset_of(r.batches[i].span()) == per[p][i].first);
+  }
+  REQUIRE(total_records > 0);
+}
+
+TEST_CASE("sync appends on different partitions share fsyncs", "[log]") {
+  TempDir dir;
+  auto log = LogManager::open(dir.str());
+  constexpr int kThreads = 8, kAppends = 40;
+  log->create_topic("t", kThreads);
+  uint64_t writes_before = log->storage().physical_writes();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      AppendOptions o;
+      o.sync = true;
+      for (int i = 0; i < kAppends; ++i) log->partition("t", t)->append(batch(1, 200), o);
+    });
+  for (auto& th : threads) th.join();
+  uint64_t writes = log->storage().physical_writes() - writes_before;
+  INFO("physical writes " << writes << " for " << kThreads * kAppends << " appends");
+  REQUIRE(writes < kThreads * kAppends);
+  for (int t = 0; t < kThreads; ++t) REQUIRE(log->partition("t", t)->log_end_offset() == kAppends);
+}
+
+TEST_CASE("the metadata keyspace, atomically with batches", "[log]") {
+  TempDir dir;
+  {
+    auto log = LogManager::open(dir.str());
+    auto& s = log->storage();
+    s.put_meta("group/g1/offset/t/0", "42");
+    s.put_meta("group/g1/offset/t/1", "43");
+    s.put_meta("group/g2/offset/t/0", "7");
+    s.put_meta("producer/5", "x");
+    REQUIRE(s.get_meta("group/g1/offset/t/1") == "43");
+    REQUIRE_FALSE(s.get_meta("group/g3"));
+    auto g1 = s.scan_meta("group/g1/");
+    REQUIRE(g1.size() == 2);
+    REQUIRE(g1[0].first == "group/g1/offset/t/0");
+    REQUIRE(g1[0].second == "42");
+    s.erase_meta("group/g1/offset/t/0");
+    REQUIRE(s.scan_meta("group/").size() == 2);
+
+    log->create_topic("t", 1);
+    MetaBatch extra;
+    extra.put("producer/5", "seq=3");
+    AppendOptions o;
+    o.extra = &extra;
+    REQUIRE(log->partition("t", 0)->append(batch(3), o).base_offset == 0);
+  }
+  auto log = LogManager::open(dir.str());
+  REQUIRE(log->storage().get_meta("producer/5") == "seq=3");
+  REQUIRE(log->storage().scan_meta("").size() == 3);
+  REQUIRE(log->topics().size() == 1);  // meta keys are not mistaken for topics
+}
+
+TEST_CASE("deleting a topic removes its data, also after a crash midway", "[log]") {
+  TempDir dir;
+  {
+    auto log = LogManager::open(dir.str());
+    log->create_topic("gone", 2);
+    log->create_topic("stays", 1);
+    auto p = log->partition("gone", 1);
+    for (int i = 0; i < 5; ++i) p->append(batch(2));
+    log->partition("stays", 0)->append(batch(2));
+    REQUIRE(log->delete_topic("gone") == Errc::kNone);
+    REQUIRE(log->delete_topic("gone") == Errc::kUnknownTopicOrPartition);
+    REQUIRE_FALSE(log->topic("gone"));
+    REQUIRE(p->append(batch(1)).error == Errc::kUnknownTopicOrPartition);
+    // Same name again: a new topic, empty.
+    auto again = log->create_topic("gone", 1);
+    REQUIRE(again.error == Errc::kNone);
+    REQUIRE(log->partition("gone", 0)->log_end_offset() == 0);
+  }
+  {
+    // Simulate a crash between metadata and data deletion: data of an unknown topic.
+    leveldb::DB* raw = nullptr;
+    REQUIRE(leveldb::DB::Open(leveldb::Options(), dir.str(), &raw).ok());
+    std::unique_ptr<leveldb::DB> db(raw);
+    auto b = batch(1);
+    REQUIRE(db->Put(leveldb::WriteOptions(), keys::data_key(77, 0, 0),
+                    leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size())).ok());
+  }
+  auto log = LogManager::open(dir.str());
+  REQUIRE(log->topics().size() == 2);
+  REQUIRE(log->partition("gone", 0)->log_end_offset() == 0);
+  REQUIRE(log->partition("stays", 0)->log_end_offset() == 2);
+  std::string value;
+  REQUIRE(log->storage().db()->Get(leveldb::ReadOptions(), keys::data_key(77, 0, 0), &value).IsNotFound());
+}
+
+TEST_CASE("a second open of the same data dir fails with a clear error", "[log]") {
+  TempDir dir;
+  auto log = LogManager::open(dir.str());
+  // In this process.
+  try {
+    LogManager::open(dir.str());
+    FAIL("second open succeeded");
+  } catch (const StorageError& e) {
+    REQUIRE_THAT(e.what(), Catch::Contains("is in use by another process"));
+    REQUIRE_THAT(e.what(), Catch::Contains(dir.str()));
+  }
+  // From another process.
+  pid_t pid = fork();
+  if (pid == 0) {
+    int code = 3;
+    try {
+      Storage::open(dir.str());
+      code = 1;
+    } catch (const StorageError& e) {
+      code = std::strstr(e.what(), "is in use by another process") ? 0 : 2;
+    }
+    _exit(code);
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("topic metadata records round trip and reject garbage", "[log]") {
+  TopicMeta m{"orders", chronik::wire::Uuid::random(), 12, {{"a", "1"}, {"retention.ms", ""}}};
+  auto encoded = encode_topic_meta(m, 9);
+  auto decoded = decode_topic_meta(encoded);
+  REQUIRE(decoded);
+  REQUIRE(decoded->second == 9);
+  REQUIRE(decoded->first.name == "orders");
+  REQUIRE(decoded->first.id == m.id);
+  REQUIRE(decoded->first.configs == m.configs);
+  for (size_t n = 0; n < encoded.size(); ++n) REQUIRE_FALSE(decode_topic_meta(encoded.substr(0, n)));
+}
+
+// Not run by default: ./log_tests "[.bench]"
+TEST_CASE("append throughput and reopen time", "[.bench]") {
+  TempDir dir;
+  using clock = std::chrono::steady_clock;
+  constexpr int kPartitions = 200;
+  {
+    auto log = LogManager::open(dir.str());
+    log->create_topic("t", kPartitions);
+    for (size_t payload : {1000u, 16000u, 256000u}) {
+      auto b = batch(10, payload);
+      size_t n = (256u << 20) / b.size();
+      auto start = clock::now();
+      for (size_t i = 0; i < n; ++i) log->partition("t", static_cast<int32_t>(i % 8))->append(b);
+      double s = std::chrono::duration<double>(clock::now() - start).count();
+      WARN("append " << b.size() << " B batches: " << n / s << " batches/s, "
+                     << (n * b.size()) / s / (1 << 20) << " MB/s");
+    }
+    auto b = batch(10, 1000);
+    AppendOptions o;
+    o.sync = true;
+    auto start = clock::now();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+      threads.emplace_back([&, t] { for (int i = 0; i < 200; ++i) log->partition("t", 100 + t)->append(b, o); });
+    for (auto& th : threads) th.join();
+    double s = std::chrono::duration<double>(clock::now() - start).count();
+    WARN("sync appends, 8 threads: " << 1600 / s << " appends/s");
+    for (int p = 0; p < kPartitions; ++p) log->partition("t", p)->append(b);
+  }
+  auto start = clock::now();
+  auto log = LogManager::open(dir.str());
+  double s = std::chrono::duration<double>(clock::now() - start).count();
+  WARN("reopen with " << kPartitions << " partitions, " << test::dir_size(dir.path()) / (1 << 20)
+                      << " MB: " << s * 1000 << " ms");
+}
