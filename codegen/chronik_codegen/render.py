@@ -71,12 +71,12 @@ class Renderer:
         context.setdefault("release", self.release)
         path.write_text(self.env.get_template(template).render(**context))
 
-    def _messages(self, out: Path, folder: str, namespace: str, messages: list[Message], release: str) -> list[str]:
+    def _messages(self, out: Path, folder: str, namespace: str, messages: list[Message]) -> list[str]:
         sources = []
         for m in messages:
             stem = cpp.file_stem(m.name)
             header = f"generated/{folder}/{stem}.h"
-            ctx = dict(message=m, namespace=namespace, header=header, release=release)
+            ctx = dict(message=m, namespace=namespace, header=header)
             self._write(out / folder / f"{stem}.h", "message.h.j2", **ctx)
             self._write(out / folder / f"{stem}.cc", "message.cc.j2", **ctx)
             sources.append(f"{folder}/{stem}.cc")
@@ -84,14 +84,14 @@ class Renderer:
 
     def render_all(self, out: Path, kafka: list[Message], tests: list[Message], state: list[Message]) -> None:
         apis = pair_apis(kafka)
-        kafka_sources = self._messages(out, "kafka", "chronik::message", kafka, self.release)
+        kafka_sources = self._messages(out, "kafka", "chronik::message", kafka)
         others = [m for m in kafka if m.kind not in ("request", "response")]
         self._write(out / "kafka" / "api_table.h", "api_table.h.j2", apis=apis)
         self._write(out / "kafka" / "api_table.cc", "api_table.cc.j2", apis=apis)
         self._write(out / "kafka" / "api_dispatch.h", "api_dispatch.h.j2", apis=apis, others=others)
         kafka_sources.append("kafka/api_table.cc")
-        test_sources = self._messages(out, "test_messages", "chronik::message::test", tests, self.release)
-        state_sources = self._messages(out, "state", "chronik::state", state, "Chronik's own schema")
+        test_sources = self._messages(out, "test_messages", "chronik::message::test", tests)
+        state_sources = self._messages(out, "state", "chronik::state", state)
         self._write(
             out / "CMakeLists.txt", "CMakeLists.txt.j2",
             kafka_sources=kafka_sources, test_sources=test_sources, state_sources=state_sources,
