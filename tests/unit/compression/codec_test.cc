@@ -1,0 +1,164 @@
+#include "runtime/compression/codec.h"
+
+#include <catch2/catch.hpp>
+#include <random>
+
+#include "runtime/compression/lz4.h"
+#include "runtime/compression/snappy.h"
+#include "runtime/compression/xxhash32.h"
+#include "tests/unit/record/test_data.h"
+
+using namespace chronik::compression;
+using chronik::testdata::bytes;
+using chronik::testdata::read_file;
+
+namespace {
+
+constexpr size_t kBig = 64 * 1024 * 1024;
+
+std::vector<uint8_t> sample(size_t n, unsigned seed = 1) {
+  std::mt19937 rng(seed);
+  std::vector<uint8_t> out(n);
+  for (size_t i = 0; i < n; ++i) out[i] = (i % 3 == 0) ? static_cast<uint8_t>(rng()) : uint8_t('a' + i % 7);
+  return out;
+}
+
+CompressionError::Kind kind_of(Codec codec, std::span<const uint8_t> input, size_t max) {
+  try {
+    decompress(codec, input, max);
+  } catch (const CompressionError& e) {
+    return e.kind();
+  }
+  FAIL("decompression succeeded");
+  return CompressionError::Kind::kInternal;
+}
+
+}  // namespace
+
+TEST_CASE("xxhash32 known vectors") {
+  CHECK(xxhash32({}) == 0x02CC5D05u);
+  CHECK(xxhash32(bytes("a")) == 0x550D7456u);
+  CHECK(xxhash32(bytes("abc")) == 0x32D153FFu);
+  CHECK(xxhash32(bytes("Nobody inspects the spammish repetition")) == 0xE2293B2Fu);
+}
+
+TEST_CASE("codec ids and names") {
+  CHECK(codec_from_id(0) == Codec::kNone);
+  CHECK(codec_from_id(4) == Codec::kZstd);
+  CHECK_FALSE(codec_from_id(5).has_value());
+  CHECK_FALSE(codec_from_id(-1).has_value());
+  CHECK(codec_name(Codec::kSnappy) == "snappy");
+}
+
+TEST_CASE("reference streams from independent encoders decompress to the original") {
+  auto plain = read_file("codec/plain.bin");
+  struct Case {
+    const char* file;
+    Codec codec;
+  } cases[] = {
+      {"codec/plain.gzip", Codec::kGzip},           {"codec/plain.snappy_raw", Codec::kSnappy},
+      {"codec/plain.snappy_xerial", Codec::kSnappy}, {"codec/plain.lz4_frame", Codec::kLz4},
+      {"codec/plain.lz4_kafka08", Codec::kLz4},      {"codec/plain.zstd", Codec::kZstd},
+  };
+  for (const Case& c : cases) {
+    INFO(c.file);
+    auto stream = read_file(c.file);
+    CHECK(decompress(c.codec, stream, kBig) == plain);
+    // Exactly the size fits; one byte less does not.
+    CHECK(decompress(c.codec, stream, plain.size()) == plain);
+    CHECK(kind_of(c.codec, stream, plain.size() - 1) == CompressionError::Kind::kTooLarge);
+  }
+  CHECK(is_xerial_snappy(read_file("codec/plain.snappy_xerial")));
+  CHECK_FALSE(is_xerial_snappy(read_file("codec/plain.snappy_raw")));
+}
+
+TEST_CASE("round trips for every codec and size") {
+  for (Codec codec : {Codec::kNone, Codec::kGzip, Codec::kSnappy, Codec::kLz4, Codec::kZstd}) {
+    for (size_t n : {size_t{0}, size_t{1}, size_t{100}, size_t{32 * 1024}, size_t{32 * 1024 + 1},
+                     size_t{200000}}) {
+      INFO(codec_name(codec) << " " << n);
+      auto input = sample(n);
+      auto packed = compress(codec, input);
+      CHECK(decompress(codec, packed, n) == input);
+    }
+  }
+}
+
+TEST_CASE("snappy writes xerial framing as Java clients do") {
+  auto packed = compress(Codec::kSnappy, sample(70000));
+  REQUIRE(packed.size() > 16);
+  CHECK(packed[0] == 0x82);
+  CHECK(std::string(packed.begin() + 1, packed.begin() + 7) == "SNAPPY");
+  CHECK(packed[7] == 0);
+  CHECK(packed[11] == 1);  // version 1, big-endian
+  CHECK(packed[15] == 1);  // compatible version 1
+  // Raw snappy also decodes.
+  CHECK(decompress(Codec::kSnappy, snappy_compress_raw(sample(5000)), kBig) == sample(5000));
+}
+
+TEST_CASE("lz4 frames: Kafka's layout and the broken v0 header checksum") {
+  auto input = sample(100000);
+  auto good = compress(Codec::kLz4, input);
+  CompressOptions broken_options;
+  broken_options.lz4_broken_header_checksum = true;
+  auto broken = compress(Codec::kLz4, input, broken_options);
+  REQUIRE(good.size() == broken.size());
+  CHECK(good[0] == 0x04);
+  CHECK(good[3] == 0x18);
+  CHECK((good[4] & 0x08) == 0);  // no content size
+  CHECK(good[5] == 0x40);        // 64 KiB blocks
+  CHECK(good[6] != broken[6]);   // only the header checksum differs
+  CHECK(std::equal(good.begin() + 7, good.end(), broken.begin() + 7));
+  CHECK(decompress(Codec::kLz4, good, kBig) == input);
+  CHECK(decompress(Codec::kLz4, broken, kBig) == input);
+  // A header checksum that is neither is corrupt.
+  good[6] ^= 0x5a;
+  if (good[6] == broken[6]) good[6] ^= 1;
+  CHECK(kind_of(Codec::kLz4, good, kBig) == CompressionError::Kind::kCorrupt);
+}
+
+TEST_CASE("decompression bombs fail cleanly at the limit") {
+  std::vector<uint8_t> zeros(50 * 1024 * 1024, 0);
+  for (Codec codec : {Codec::kGzip, Codec::kSnappy, Codec::kLz4, Codec::kZstd}) {
+    INFO(codec_name(codec));
+    auto bomb = compress(codec, zeros);
+    CHECK(bomb.size() < zeros.size() / 20);
+    CHECK(kind_of(codec, bomb, 1024 * 1024) == CompressionError::Kind::kTooLarge);
+    CHECK(kind_of(codec, bomb, 0) == CompressionError::Kind::kTooLarge);
+  }
+  // A raw snappy block that claims 4 GiB is refused before anything is allocated.
+  std::vector<uint8_t> liar = {0xff, 0xff, 0xff, 0xff, 0x0f, 0x00};
+  CHECK(kind_of(Codec::kSnappy, liar, kBig) == CompressionError::Kind::kTooLarge);
+}
+
+TEST_CASE("truncated and corrupted streams fail cleanly") {
+  auto input = sample(5000, 9);
+  for (Codec codec : {Codec::kGzip, Codec::kSnappy, Codec::kLz4, Codec::kZstd}) {
+    INFO(codec_name(codec));
+    auto packed = compress(codec, input);
+    CHECK(kind_of(codec, {}, kBig) == CompressionError::Kind::kCorrupt);
+    // Every truncation either fails or (never) yields the input.
+    for (size_t n = 0; n < packed.size(); ++n) {
+      INFO("truncated to " << n);
+      std::span<const uint8_t> cut(packed.data(), n);
+      try {
+        auto out = decompress(codec, cut, kBig);
+        CHECK(out != input);
+      } catch (const CompressionError& e) {
+        CHECK(e.kind() != CompressionError::Kind::kInternal);
+      }
+    }
+    // Flipped bytes never crash; what they decode to is the codec's business.
+    for (size_t i = 0; i < packed.size(); i += 7) {
+      auto bad = packed;
+      bad[i] ^= 0xA5;
+      try {
+        decompress(codec, bad, kBig);
+      } catch (const CompressionError& e) {
+        CHECK(e.kind() != CompressionError::Kind::kInternal);
+      }
+    }
+    // Garbage.
+    CHECK_THROWS_AS(decompress(codec, sample(300, 3), kBig), CompressionError);
+  }
+}
