@@ -1,0 +1,202 @@
+// The broker and topic config tables. Names, types and defaults are Kafka's (3.9), except
+// where marked "Chronik": node.id defaults to 1, listeners to loopback, log.dir to
+// ./chronik-data, and the admin.* keys are ours.
+#include <array>
+
+#include "broker/config/broker_config.h"
+
+namespace chronik::config {
+namespace {
+
+using T = ConfigType;
+
+std::optional<std::string> valid_listeners(const ConfigValue& v) {
+  if (auto* s = std::get_if<std::string>(&v)) {
+    try {
+      parse_listeners("", *s);
+    } catch (const ConfigError& e) {
+      std::string what = e.what();
+      size_t colon = what.find(": ");
+      return colon == std::string::npos ? what : what.substr(colon + 2);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> valid_protocol_map(const ConfigValue& v) {
+  if (auto* s = std::get_if<std::string>(&v)) {
+    size_t start = 0;
+    while (start <= s->size()) {
+      size_t comma = s->find(',', start);
+      std::string e = s->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      size_t colon = e.find(':');
+      if (colon == std::string::npos || colon == 0 || colon + 1 == e.size())
+        return "Map entry '" + e + "' is not of the form LISTENER:PROTOCOL";
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return std::nullopt;
+}
+
+const std::vector<std::string_view> kCompression = {"uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"};
+const std::vector<std::string_view> kTimestampType = {"CreateTime", "LogAppendTime"};
+const std::vector<std::string_view> kCleanupPolicy = {"compact", "delete"};
+
+const std::vector<ConfigKey>& broker_table() {
+  static const std::vector<ConfigKey> table = {
+      // Server basics.
+      {"node.id", T::kInt, "1", at_least(0), "The node id of this broker (Chronik default: 1)."},
+      {"broker.rack", T::kString, std::nullopt, {}, "Rack of the broker, shown in metadata."},
+      // Sockets.
+      {"listeners", T::kString, "PLAINTEXT://127.0.0.1:9092", {std::nullopt, std::nullopt, {}, valid_listeners},
+       "Comma-separated NAME://host:port the broker listens on (Chronik default: loopback)."},
+      {"advertised.listeners", T::kString, std::nullopt, {std::nullopt, std::nullopt, {}, valid_listeners},
+       "Listeners given to clients in metadata; null means `listeners`.", true},
+      {"listener.security.protocol.map", T::kString,
+       "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+       {std::nullopt, std::nullopt, {}, valid_protocol_map},
+       "Map from listener name to security protocol.", true},
+      {"num.network.threads", T::kInt, "3", at_least(1), "Threads serving network requests.", true},
+      {"num.io.threads", T::kInt, "8", at_least(1), "Threads running request handlers.", true},
+      {"socket.send.buffer.bytes", T::kInt, "102400", {}, "SO_SNDBUF; -1 for the OS default."},
+      {"socket.receive.buffer.bytes", T::kInt, "102400", {}, "SO_RCVBUF; -1 for the OS default."},
+      {"socket.request.max.bytes", T::kInt, "104857600", at_least(1), "Largest request frame accepted."},
+      {"queued.max.requests", T::kInt, "500", at_least(1), "Requests queued per connection before reading stops."},
+      {"connections.max.idle.ms", T::kLong, "600000", {}, "Idle connections are closed after this."},
+      {"max.connections", T::kInt, kIntMax, at_least(0), "Maximum connections in total.", true},
+      {"max.connections.per.ip", T::kInt, kIntMax, at_least(0), "Maximum connections per client address.", true},
+      {"sasl.enabled.mechanisms", T::kList, "GSSAPI", {}, "SASL mechanisms enabled.", true},
+      // Chronik's admin endpoint.
+      {"admin.listeners", T::kList, "http://127.0.0.1:9644", {},
+       "Chronik: comma-separated http://host:port of the admin and metrics endpoint."},
+      {"admin.auth.token", T::kPassword, std::nullopt, {},
+       "Chronik: bearer token required by mutating admin endpoints; null disables them."},
+      // Log basics.
+      {"log.dirs", T::kString, std::nullopt, {}, "Comma-separated data dirs; null means `log.dir`."},
+      {"log.dir", T::kString, "./chronik-data", {}, "The data dir when log.dirs is null (Chronik default)."},
+      {"num.partitions", T::kInt, "1", at_least(1), "Partitions of auto-created topics.", true},
+      {"default.replication.factor", T::kInt, "1", {}, "Replication factor of auto-created topics."},
+      {"auto.create.topics.enable", T::kBoolean, "true", {}, "Create topics on Metadata/Produce for unknown names."},
+      {"delete.topic.enable", T::kBoolean, "true", {}, "Whether DeleteTopics is allowed."},
+      {"message.max.bytes", T::kInt, "1048588", at_least(0), "Largest record batch accepted.", true,
+       "max.message.bytes"},
+      {"fetch.max.bytes", T::kInt, "57671680", at_least(1024), "Largest fetch response."},
+      // Retention and segments.
+      {"log.retention.ms", T::kLong, std::nullopt, {}, "Retention time; takes precedence over minutes and hours.",
+       true, "retention.ms"},
+      {"log.retention.minutes", T::kInt, std::nullopt, {}, "Retention time in minutes; precedence over hours.",
+       false, "retention.ms", 60000},
+      {"log.retention.hours", T::kInt, "168", {}, "Retention time in hours.", false, "retention.ms", 3600000},
+      {"log.retention.bytes", T::kLong, "-1", {}, "Retention size per partition; -1 for none.", true,
+       "retention.bytes"},
+      {"log.retention.check.interval.ms", T::kLong, "300000", at_least(1), "How often retention runs."},
+      {"log.segment.bytes", T::kInt, "1073741824", at_least(14), "Segment size (kept for compatibility).", true,
+       "segment.bytes"},
+      {"log.roll.ms", T::kLong, std::nullopt, {}, "Segment roll time; precedence over hours.", true, "segment.ms"},
+      {"log.roll.hours", T::kInt, "168", at_least(1), "Segment roll time in hours.", false, "segment.ms", 3600000},
+      {"log.roll.jitter.ms", T::kLong, std::nullopt, {}, "Segment roll jitter.", true, "segment.jitter.ms"},
+      {"log.roll.jitter.hours", T::kInt, "0", at_least(0), "Segment roll jitter in hours.", false,
+       "segment.jitter.ms", 3600000},
+      {"log.index.size.max.bytes", T::kInt, "10485760", at_least(4), "Offset index size (compatibility).", true,
+       "segment.index.bytes"},
+      {"log.index.interval.bytes", T::kInt, "4096", at_least(0), "Index interval (compatibility).", true,
+       "index.interval.bytes"},
+      {"log.segment.delete.delay.ms", T::kLong, "60000", at_least(0), "Delay before deleting files.", true,
+       "file.delete.delay.ms"},
+      {"log.cleanup.policy", T::kList, "delete", one_of(kCleanupPolicy), "Default cleanup policy.", true,
+       "cleanup.policy"},
+      {"log.cleaner.delete.retention.ms", T::kLong, "86400000", at_least(0), "Tombstone retention.", true,
+       "delete.retention.ms"},
+      {"log.cleaner.min.compaction.lag.ms", T::kLong, "0", at_least(0), "Minimum compaction lag.", true,
+       "min.compaction.lag.ms"},
+      {"log.cleaner.max.compaction.lag.ms", T::kLong, kLongMax, at_least(1), "Maximum compaction lag.", true,
+       "max.compaction.lag.ms"},
+      {"log.cleaner.min.cleanable.ratio", T::kDouble, "0.5", between(0, 1), "Minimum dirty ratio to compact.", true,
+       "min.cleanable.dirty.ratio"},
+      {"log.preallocate", T::kBoolean, "false", {}, "Preallocate segment files (compatibility).", true,
+       "preallocate"},
+      // Flushing.
+      {"log.flush.interval.messages", T::kLong, kLongMax, at_least(1),
+       "Records accumulated on a partition before an fsync.", true, "flush.messages"},
+      {"log.flush.interval.ms", T::kLong, std::nullopt, {},
+       "Maximum time data stays unflushed; null means log.flush.scheduler.interval.ms.", true, "flush.ms"},
+      {"log.flush.scheduler.interval.ms", T::kLong, kLongMax, {}, "How often the flusher runs.", false,
+       "flush.ms"},
+      // Records.
+      {"log.message.timestamp.type", T::kString, "CreateTime", one_of(kTimestampType),
+       "Timestamp type of stored records.", true, "message.timestamp.type"},
+      {"log.message.timestamp.difference.max.ms", T::kLong, kLongMax, at_least(0),
+       "Deprecated: maximum difference between record and broker time.", true,
+       "message.timestamp.difference.max.ms"},
+      {"log.message.timestamp.before.max.ms", T::kLong, kLongMax, at_least(0),
+       "How far a record timestamp may lie before the broker's time.", true, "message.timestamp.before.max.ms"},
+      {"log.message.timestamp.after.max.ms", T::kLong, kLongMax, at_least(0),
+       "How far a record timestamp may lie after the broker's time.", true, "message.timestamp.after.max.ms"},
+      {"log.message.downconversion.enable", T::kBoolean, "true", {}, "Down-convert for old fetch versions.", true,
+       "message.downconversion.enable"},
+      {"compression.type", T::kString, "producer", one_of(kCompression),
+       "Compression of stored batches; producer keeps the producer's.", true, "compression.type"},
+      {"min.insync.replicas", T::kInt, "1", at_least(1), "Minimum in-sync replicas for acks=all.", true,
+       "min.insync.replicas"},
+      {"unclean.leader.election.enable", T::kBoolean, "false", {}, "Unclean leader election.", true,
+       "unclean.leader.election.enable"},
+      // Groups and offsets.
+      {"offsets.retention.minutes", T::kInt, "10080", at_least(1), "Retention of committed offsets of empty groups."},
+      {"offsets.retention.check.interval.ms", T::kLong, "600000", at_least(1), "How often stale offsets are removed."},
+      {"offsets.topic.num.partitions", T::kInt, "50", at_least(1), "Partitions of __consumer_offsets."},
+      {"offsets.topic.replication.factor", T::kShort, "3", at_least(1), "Replication of __consumer_offsets."},
+      {"offset.metadata.max.bytes", T::kInt, "4096", {}, "Largest offset commit metadata."},
+      {"group.initial.rebalance.delay.ms", T::kInt, "3000", {}, "Delay of the first rebalance of a new group."},
+      {"group.min.session.timeout.ms", T::kInt, "6000", {}, "Smallest session timeout allowed."},
+      {"group.max.session.timeout.ms", T::kInt, "1800000", {}, "Largest session timeout allowed."},
+      {"group.max.size", T::kInt, kIntMax, at_least(1), "Maximum members of a group."},
+      // Transactions and idempotence.
+      {"transactional.id.expiration.ms", T::kInt, "604800000", at_least(1),
+       "Idle transactional ids expire after this.", true},
+      {"transaction.max.timeout.ms", T::kInt, "900000", at_least(1), "Largest transaction timeout allowed."},
+      {"transaction.abort.timed.out.transaction.cleanup.interval.ms", T::kInt, "10000", at_least(1),
+       "How often timed-out transactions are aborted."},
+      {"transaction.state.log.num.partitions", T::kInt, "50", at_least(1), "Partitions of __transaction_state."},
+      {"producer.id.expiration.ms", T::kInt, "86400000", at_least(1), "Idle producer ids expire after this.", true},
+  };
+  return table;
+}
+
+const std::vector<ConfigKey>& topic_table() {
+  static const std::vector<ConfigKey> table = {
+      {"cleanup.policy", T::kList, "delete", one_of(kCleanupPolicy), "delete and/or compact.", true},
+      {"compression.type", T::kString, "producer", one_of(kCompression), "Compression of stored batches.", true},
+      {"delete.retention.ms", T::kLong, "86400000", at_least(0), "Tombstone retention of compacted topics.", true},
+      {"file.delete.delay.ms", T::kLong, "60000", at_least(0), "Delay before deleting files.", true},
+      {"flush.messages", T::kLong, kLongMax, at_least(1), "Records before an fsync.", true},
+      {"flush.ms", T::kLong, kLongMax, at_least(0), "Time before an fsync.", true},
+      {"index.interval.bytes", T::kInt, "4096", at_least(0), "Index interval (compatibility).", true},
+      {"max.compaction.lag.ms", T::kLong, kLongMax, at_least(1), "Maximum compaction lag.", true},
+      {"max.message.bytes", T::kInt, "1048588", at_least(0), "Largest record batch accepted.", true},
+      {"message.downconversion.enable", T::kBoolean, "true", {}, "Down-convert for old fetch versions.", true},
+      {"message.timestamp.after.max.ms", T::kLong, kLongMax, at_least(0), "Record timestamps ahead of broker time.", true},
+      {"message.timestamp.before.max.ms", T::kLong, kLongMax, at_least(0), "Record timestamps behind broker time.", true},
+      {"message.timestamp.difference.max.ms", T::kLong, kLongMax, at_least(0), "Deprecated timestamp window.", true},
+      {"message.timestamp.type", T::kString, "CreateTime", one_of(kTimestampType), "CreateTime or LogAppendTime.", true},
+      {"min.cleanable.dirty.ratio", T::kDouble, "0.5", between(0, 1), "Minimum dirty ratio to compact.", true},
+      {"min.compaction.lag.ms", T::kLong, "0", at_least(0), "Minimum compaction lag.", true},
+      {"min.insync.replicas", T::kInt, "1", at_least(1), "Minimum in-sync replicas for acks=all.", true},
+      {"preallocate", T::kBoolean, "false", {}, "Preallocate files (compatibility).", true},
+      {"retention.bytes", T::kLong, "-1", {}, "Retention size per partition; -1 for none.", true},
+      {"retention.ms", T::kLong, "604800000", at_least(-1), "Retention time; -1 for none.", true},
+      {"segment.bytes", T::kInt, "1073741824", at_least(14), "Segment size (compatibility).", true},
+      {"segment.index.bytes", T::kInt, "10485760", at_least(4), "Index size (compatibility).", true},
+      {"segment.jitter.ms", T::kLong, "0", at_least(0), "Segment roll jitter.", true},
+      {"segment.ms", T::kLong, "604800000", at_least(1), "Segment roll time.", true},
+      {"unclean.leader.election.enable", T::kBoolean, "false", {}, "Unclean leader election.", true},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::span<const ConfigKey> broker_config_keys() { return broker_table(); }
+std::span<const ConfigKey> topic_config_keys() { return topic_table(); }
+
+}  // namespace chronik::config

@@ -1,0 +1,350 @@
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <catch2/catch.hpp>
+
+#include "broker/config/broker_config.h"
+#include "broker/config/properties.h"
+
+using namespace chronik::config;
+
+namespace {
+
+std::string value_of(const std::vector<Property>& props, const std::string& key) {
+  for (auto it = props.rbegin(); it != props.rend(); ++it)
+    if (it->key == key) return it->value;
+  return "<missing>";
+}
+
+BrokerConfig from_text(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  std::vector<Property> o;
+  for (const auto& a : overrides) o.push_back(parse_override(a));
+  return BrokerConfig::from_properties(parse_properties(text), o);
+}
+
+const ConfigEntry& entry(const std::vector<ConfigEntry>& entries, const std::string& name) {
+  for (const auto& e : entries)
+    if (e.name == name) return e;
+  FAIL("no entry " << name);
+  throw;
+}
+
+}  // namespace
+
+TEST_CASE("Properties syntax", "[config]") {
+  SECTION("separators, blanks and comments") {
+    auto p = parse_properties(
+        "# comment\n"
+        "  ! another comment\n"
+        "\n"
+        "a=1\n"
+        "b : 2\n"
+        "c 3\n"
+        "  d=  4  \n"
+        "e\n"
+        "f=\n"
+        "g==x\n"
+        "h:=y\n"
+        "i\t\f= tab\n");
+    REQUIRE(p.size() == 9);
+    REQUIRE(value_of(p, "a") == "1");
+    REQUIRE(value_of(p, "b") == "2");
+    REQUIRE(value_of(p, "c") == "3");
+    REQUIRE(value_of(p, "d") == "4  ");  // trailing blanks are kept
+    REQUIRE(value_of(p, "e") == "");
+    REQUIRE(value_of(p, "f") == "");
+    REQUIRE(value_of(p, "g") == "=x");
+    REQUIRE(value_of(p, "h") == "=y");
+    REQUIRE(value_of(p, "i") == "tab");
+    REQUIRE(p[0].line == 4);
+  }
+  SECTION("line continuations") {
+    auto p = parse_properties(
+        "listeners=PLAINTEXT://a:1,\\\n"
+        "          SSL://b:2\n"
+        "even=ends with two\\\\\n"
+        "next=x\n"
+        "# comment \\\n"
+        "after.comment=y\n"
+        "k\\\n"
+        "  ey=v\n");
+    REQUIRE(value_of(p, "listeners") == "PLAINTEXT://a:1,SSL://b:2");
+    REQUIRE(value_of(p, "even") == "ends with two\\");
+    REQUIRE(value_of(p, "next") == "x");
+    REQUIRE(value_of(p, "after.comment") == "y");
+    REQUIRE(value_of(p, "key") == "v");
+  }
+  SECTION("escapes") {
+    auto p = parse_properties(
+        "a\\=b=c\n"
+        "sp\\ ace = v\\tw\\nx\n"
+        "col\\:on=\\#not a comment\n"
+        "u=\\u0041\\u00e9\\u20AC\n"
+        "pair=\\uD83D\\uDE00\n"
+        "other=\\q\\\\\n");
+    REQUIRE(value_of(p, "a=b") == "c");
+    REQUIRE(value_of(p, "sp ace") == "v\tw\nx");
+    REQUIRE(value_of(p, "col:on") == "#not a comment");
+    REQUIRE(value_of(p, "u") == "A\xC3\xA9\xE2\x82\xAC");
+    REQUIRE(value_of(p, "pair") == "\xF0\x9F\x98\x80");
+    REQUIRE(value_of(p, "other") == "q\\");
+    REQUIRE_THROWS_AS(parse_properties("bad=\\u12G4\n"), PropertiesError);
+    REQUIRE_THROWS_AS(parse_properties("bad=\\u12"), PropertiesError);
+  }
+  SECTION("line endings: \\r\\n, \\r, no final newline") {
+    auto p = parse_properties("a=1\r\nb=2\rc=3");
+    REQUIRE(p.size() == 3);
+    REQUIRE(value_of(p, "a") == "1");
+    REQUIRE(value_of(p, "b") == "2");
+    REQUIRE(value_of(p, "c") == "3");
+    auto q = parse_properties("a=x\\\r\n  y\r\n");
+    REQUIRE(value_of(q, "a") == "xy");
+  }
+  SECTION("later duplicates win") {
+    auto c = from_text("num.partitions=3\nnum.partitions=5\n");
+    REQUIRE(c.get_int("num.partitions") == 5);
+  }
+  SECTION("--override") {
+    auto o = parse_override("a.b=c=d");
+    REQUIRE(o.key == "a.b");
+    REQUIRE(o.value == "c=d");
+    REQUIRE_THROWS_AS(parse_override("novalue"), PropertiesError);
+    REQUIRE_THROWS_AS(parse_override("=x"), PropertiesError);
+  }
+}
+
+TEST_CASE("broker defaults are Kafka's (and Chronik's own)", "[config]") {
+  BrokerConfig c;
+  REQUIRE(c.node_id() == 1);
+  auto ls = c.listeners();
+  REQUIRE(ls.size() == 1);
+  REQUIRE(ls[0].name == "PLAINTEXT");
+  REQUIRE(ls[0].host == "127.0.0.1");
+  REQUIRE(ls[0].port == 9092);
+  REQUIRE(ls[0].security_protocol == "PLAINTEXT");
+  REQUIRE(c.advertised_listeners()[0].port == 9092);
+  REQUIRE(c.log_dirs() == std::vector<std::string>{"./chronik-data"});
+  REQUIRE(c.get_int("num.partitions") == 1);
+  REQUIRE(c.get_int("default.replication.factor") == 1);
+  REQUIRE(c.get_bool("auto.create.topics.enable"));
+  REQUIRE(c.get_bool("delete.topic.enable"));
+  REQUIRE(c.get_int("message.max.bytes") == 1048588);
+  REQUIRE(c.get_int("socket.request.max.bytes") == 104857600);
+  REQUIRE(c.log_retention_ms() == 168LL * 3600 * 1000);
+  REQUIRE(c.get_long("log.retention.bytes") == -1);
+  REQUIRE(c.get_long("log.retention.check.interval.ms") == 300000);
+  REQUIRE(c.get_long("log.flush.interval.messages") == INT64_MAX);
+  REQUIRE_FALSE(c.get_string("log.flush.interval.ms"));
+  REQUIRE(c.log_flush_interval_ms() == INT64_MAX);
+  REQUIRE(c.get_long("connections.max.idle.ms") == 600000);
+  REQUIRE(c.get_int("offsets.retention.minutes") == 10080);
+  REQUIRE(c.get_int("group.initial.rebalance.delay.ms") == 3000);
+  REQUIRE(c.get_int("group.min.session.timeout.ms") == 6000);
+  REQUIRE(c.get_int("group.max.session.timeout.ms") == 1800000);
+  REQUIRE(c.get_int("group.max.size") == INT32_MAX);
+  REQUIRE(c.get_int("transactional.id.expiration.ms") == 604800000);
+  REQUIRE(c.get_string("log.message.timestamp.type") == "CreateTime");
+  REQUIRE(c.get_string("compression.type") == "producer");
+  REQUIRE(c.get_list("log.cleanup.policy") == std::vector<std::string>{"delete"});
+  REQUIRE(c.get_double("log.cleaner.min.cleanable.ratio") == 0.5);
+  auto admin = c.admin_listeners();
+  REQUIRE(admin.size() == 1);
+  REQUIRE(admin[0].name == "http");
+  REQUIRE(admin[0].port == 9644);
+  REQUIRE_FALSE(c.get_string("admin.auth.token"));
+  REQUIRE(c.source("num.partitions") == ConfigSource::kDefault);
+  REQUIRE(c.warnings().empty());
+  REQUIRE_THROWS_AS(c.get_long("no.such.key"), std::logic_error);
+  REQUIRE_THROWS_AS(c.get_bool("num.partitions"), std::logic_error);
+}
+
+TEST_CASE("every table row's default parses and validates", "[config]") {
+  for (const auto& k : broker_config_keys()) {
+    INFO(k.name);
+    REQUIRE_NOTHROW(default_value(k));
+    REQUIRE_FALSE(k.doc.empty());
+    if (!k.topic_config.empty()) REQUIRE(find_key(topic_config_keys(), k.topic_config) != nullptr);
+  }
+  for (const auto& k : topic_config_keys()) {
+    INFO(k.name);
+    REQUIRE_NOTHROW(default_value(k));
+  }
+  // Each topic default equals what the broker defaults give (as in Kafka).
+  BrokerConfig c;
+  for (const auto& k : topic_config_keys()) {
+    INFO(k.name);
+    REQUIRE(value_text(c.topic_value(k.name, {})) == value_text(default_value(k)));
+  }
+}
+
+TEST_CASE("retention precedence: ms > minutes > hours", "[config]") {
+  REQUIRE(from_text("log.retention.hours=1").log_retention_ms() == 3600000);
+  REQUIRE(from_text("log.retention.hours=1\nlog.retention.minutes=2").log_retention_ms() == 120000);
+  REQUIRE(from_text("log.retention.hours=1\nlog.retention.minutes=2\nlog.retention.ms=5").log_retention_ms() == 5);
+  REQUIRE(from_text("log.retention.ms=-1").log_retention_ms() == -1);
+  REQUIRE(from_text("log.retention.hours=-5").log_retention_ms() == -1);
+  // The flush interval falls back to the scheduler interval.
+  REQUIRE(from_text("log.flush.scheduler.interval.ms=700").log_flush_interval_ms() == 700);
+  REQUIRE(from_text("log.flush.scheduler.interval.ms=700\nlog.flush.interval.ms=9").log_flush_interval_ms() == 9);
+  // log.dirs wins over log.dir.
+  REQUIRE(from_text("log.dir=/a").log_dirs() == std::vector<std::string>{"/a"});
+  REQUIRE(from_text("log.dir=/a\nlog.dirs=/b, /c").log_dirs() == std::vector<std::string>{"/b", "/c"});
+}
+
+TEST_CASE("overrides win over the file; unknown keys are warnings", "[config]") {
+  auto c = from_text(
+      "node.id=4\n"
+      "listeners=PLAINTEXT://:19092,SSL://[::1]:19093\n"
+      "advertised.listeners=PLAINTEXT://broker.example:19092\n"
+      "process.roles=broker,controller\n"
+      "auto.create.topics.enable=FALSE\n",
+      {"node.id=7", "log.retention.ms=1000", "made.up=1"});
+  REQUIRE(c.node_id() == 7);
+  REQUIRE(c.source("node.id") == ConfigSource::kStaticBroker);
+  REQUIRE_FALSE(c.get_bool("auto.create.topics.enable"));
+  REQUIRE(c.log_retention_ms() == 1000);
+  auto ls = c.listeners();
+  REQUIRE(ls.size() == 2);
+  REQUIRE(ls[0].host.empty());
+  REQUIRE(ls[0].port == 19092);
+  REQUIRE(ls[1].host == "::1");
+  REQUIRE(ls[1].security_protocol == "SSL");
+  REQUIRE(c.advertised_listeners().size() == 1);
+  REQUIRE(c.advertised_listeners()[0].host == "broker.example");
+  REQUIRE(c.warnings().size() == 2);
+  REQUIRE_THAT(c.warnings()[0], Catch::Contains("process.roles") && Catch::Contains("line 4"));
+  REQUIRE_THAT(c.warnings()[1], Catch::Contains("made.up") && Catch::Contains("--override"));
+}
+
+TEST_CASE("invalid values name the key and the value", "[config]") {
+  auto error_of = [](const std::string& text) {
+    try {
+      from_text(text);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  REQUIRE(error_of("num.partitions=abc") ==
+          "Invalid value abc for configuration num.partitions: Not a number of type INT");
+  REQUIRE(error_of("num.partitions=0") ==
+          "Invalid value 0 for configuration num.partitions: Value must be at least 1");
+  REQUIRE(error_of("num.partitions=99999999999") ==
+          "Invalid value 99999999999 for configuration num.partitions: Not a number of type INT");
+  REQUIRE_THAT(error_of("auto.create.topics.enable=yes"), Catch::Contains("auto.create.topics.enable") &&
+                                                              Catch::Contains("either true or false"));
+  REQUIRE_THAT(error_of("compression.type=brotli"),
+               Catch::Contains("brotli") && Catch::Contains("String must be one of: uncompressed"));
+  REQUIRE_THAT(error_of("log.cleanup.policy=delete,shred"), Catch::Contains("log.cleanup.policy"));
+  REQUIRE_THAT(error_of("log.cleaner.min.cleanable.ratio=1.5"), Catch::Contains("range [0, 1]"));
+  REQUIRE_THAT(error_of("listeners=localhost:9092"), Catch::Contains("listeners") && Catch::Contains("NAME://"));
+  REQUIRE_THAT(error_of("listeners=PLAINTEXT://h:99999"), Catch::Contains("invalid port"));
+  REQUIRE_THAT(error_of("listeners=PLAINTEXT://h:1,PLAINTEXT://h:2"), Catch::Contains("repeats"));
+  REQUIRE_THAT(error_of("listeners=FOO://h:1"), Catch::Contains("no security protocol for listener FOO"));
+  REQUIRE_THAT(error_of("advertised.listeners=SSL://h:1"), Catch::Contains("not in listeners"));
+  REQUIRE_THAT(error_of("advertised.listeners=PLAINTEXT://0.0.0.0:1"), Catch::Contains("meta-address"));
+  REQUIRE_THAT(error_of("admin.listeners=ftp://h:1"), Catch::Contains("http or https"));
+  REQUIRE_THAT(error_of("group.min.session.timeout.ms=9999999"), Catch::Contains("group.max.session.timeout.ms"));
+  REQUIRE_THAT(error_of("offsets.topic.replication.factor=40000"), Catch::Contains("SHORT"));
+  // Values are trimmed; numbers may carry '+'.
+  REQUIRE(from_text("num.partitions =  +3  ").get_int("num.partitions") == 3);
+  // A sensitive value is not echoed.
+  REQUIRE(from_text("admin.auth.token=s3cret").get_string("admin.auth.token") == "s3cret");
+}
+
+TEST_CASE("load reads a file and overrides", "[config]") {
+  auto path = std::filesystem::temp_directory_path() / "chronik-config-test.properties";
+  {
+    std::ofstream out(path);
+    out << "node.id=3\nlog.dirs=/data/a,/data/b\n";
+  }
+  auto c = BrokerConfig::load(path.string(), {"node.id=9"});
+  std::filesystem::remove(path);
+  REQUIRE(c.node_id() == 9);
+  REQUIRE(c.log_dirs().size() == 2);
+  REQUIRE_THROWS_AS(BrokerConfig::load(std::string("/nonexistent/x.properties")), PropertiesError);
+}
+
+TEST_CASE("dynamic layers and DescribeConfigs of the broker", "[config]") {
+  auto c = from_text("log.retention.hours=24\nmessage.max.bytes=2000\nadmin.auth.token=tok\n");
+  auto d = c.with_dynamic("log.retention.ms", "5000", false);
+  REQUIRE(d.log_retention_ms() == 5000);
+  REQUIRE(c.log_retention_ms() == 24 * 3600000LL);  // the original is unchanged
+  auto e = d.with_dynamic("log.retention.ms", "6000", true);
+  REQUIRE(e.log_retention_ms() == 6000);
+  REQUIRE(e.source("log.retention.ms") == ConfigSource::kDynamicBroker);
+  REQUIRE(e.with_dynamic("log.retention.ms", std::nullopt, true).log_retention_ms() == 5000);
+  REQUIRE_THROWS_AS(c.with_dynamic("node.id", "2", true), ConfigError);
+  REQUIRE_THROWS_AS(c.with_dynamic("nope", "2", true), ConfigError);
+  REQUIRE_THROWS_AS(c.with_dynamic("message.max.bytes", "-5", true), ConfigError);
+
+  auto all = e.describe();
+  REQUIRE(all.size() == broker_config_keys().size());
+  const auto& ms = entry(all, "log.retention.ms");
+  REQUIRE(ms.value == "6000");
+  REQUIRE(ms.source == ConfigSource::kDynamicBroker);
+  REQUIRE_FALSE(ms.read_only);
+  REQUIRE(ms.type == ConfigType::kLong);
+  REQUIRE(ms.synonyms.size() == 4);
+  REQUIRE(ms.synonyms[0].source == ConfigSource::kDynamicBroker);
+  REQUIRE(ms.synonyms[1].source == ConfigSource::kDynamicDefaultBroker);
+  REQUIRE(ms.synonyms[2].name == "log.retention.hours");
+  REQUIRE(ms.synonyms[2].source == ConfigSource::kStaticBroker);
+  REQUIRE(ms.synonyms[3].name == "log.retention.hours");
+  REQUIRE(ms.synonyms[3].source == ConfigSource::kDefault);
+  const auto& hours = entry(all, "log.retention.hours");
+  REQUIRE(hours.value == "24");
+  REQUIRE(hours.read_only);
+  REQUIRE(hours.synonyms.front().name == "log.retention.hours");
+  const auto& minutes = entry(all, "log.retention.minutes");
+  REQUIRE_FALSE(minutes.value);
+  const auto& token = entry(all, "admin.auth.token");
+  REQUIRE(token.sensitive);
+  REQUIRE_FALSE(token.value);
+  REQUIRE_FALSE(token.synonyms.at(0).value);
+  REQUIRE(entry(all, "num.partitions").source == ConfigSource::kDefault);
+  REQUIRE(entry(all, "num.partitions").synonyms.size() == 1);
+}
+
+TEST_CASE("topic configs: validation, inheritance, DescribeConfigs", "[config]") {
+  REQUIRE_NOTHROW(validate_topic_configs({{"retention.ms", "1000"}, {"cleanup.policy", "compact,delete"}}));
+  REQUIRE_THROWS_WITH(validate_topic_configs({{"retention.msec", "1"}}),
+                      "Unknown topic config name: retention.msec");
+  REQUIRE_THROWS_WITH(validate_topic_configs({{"retention.ms", "-2"}}),
+                      "Invalid value -2 for configuration retention.ms: Value must be at least -1");
+  REQUIRE_THROWS_AS(validate_topic_configs({{"max.message.bytes", "x"}}), ConfigError);
+  REQUIRE_THROWS_AS(validate_topic_configs({{"message.timestamp.type", "createtime"}}), ConfigError);
+  REQUIRE_THROWS_AS(validate_topic_configs({{"min.insync.replicas", "0"}}), ConfigError);
+  REQUIRE_THROWS_AS(validate_topic_configs({{"segment.bytes", "13"}}), ConfigError);
+
+  auto c = from_text("log.retention.minutes=10\nmessage.max.bytes=5000\ncompression.type=zstd\n");
+  REQUIRE(c.topic_long("retention.ms", {}) == 600000);
+  REQUIRE(c.topic_long("retention.ms", {{"retention.ms", "42"}}) == 42);
+  REQUIRE(c.topic_long("max.message.bytes", {}) == 5000);
+  REQUIRE(c.topic_string("compression.type", {}) == "zstd");
+  REQUIRE(c.topic_string("cleanup.policy", {}) == "delete");
+  REQUIRE(c.topic_long("segment.ms", {}) == 168 * 3600000LL);
+
+  auto entries = c.describe_topic({{"retention.bytes", "100"}});
+  REQUIRE(entries.size() == topic_config_keys().size());
+  const auto& rb = entry(entries, "retention.bytes");
+  REQUIRE(rb.value == "100");
+  REQUIRE(rb.source == ConfigSource::kDynamicTopic);
+  REQUIRE(rb.synonyms.at(0).source == ConfigSource::kDynamicTopic);
+  REQUIRE(rb.synonyms.at(1).name == "log.retention.bytes");
+  const auto& rm = entry(entries, "retention.ms");
+  REQUIRE(rm.value == "600000");
+  REQUIRE(rm.source == ConfigSource::kStaticBroker);
+  REQUIRE(rm.synonyms.at(0).name == "log.retention.minutes");
+  REQUIRE(rm.synonyms.at(0).value == "10");
+  REQUIRE(rm.synonyms.back().name == "log.retention.hours");
+  REQUIRE(rm.synonyms.back().source == ConfigSource::kDefault);
+  const auto& mmb = entry(entries, "max.message.bytes");
+  REQUIRE(mmb.value == "5000");
+  REQUIRE(mmb.synonyms.at(0).name == "message.max.bytes");
+  const auto& mtdm = entry(entries, "message.timestamp.difference.max.ms");
+  REQUIRE(mtdm.source == ConfigSource::kDefault);
+  const auto& ratio = entry(entries, "min.cleanable.dirty.ratio");
+  REQUIRE(ratio.value == "0.5");
+}
