@@ -161,10 +161,7 @@ std::optional<std::string> value_text(const ConfigValue& value) {
     std::optional<std::string> operator()(int64_t i) const { return std::to_string(i); }
     std::optional<std::string> operator()(double d) const {
       char buf[64];
-      std::snprintf(buf, sizeof buf, "%.17g", d);
-      std::string s = buf;
-      // Java's Double.toString shows integral values with ".0".
-      if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+      std::string s;
       // Prefer the shortest representation that round-trips.
       for (int prec = 1; prec <= 17; ++prec) {
         std::snprintf(buf, sizeof buf, "%.*g", prec, d);

@@ -321,6 +321,7 @@ std::shared_ptr<Partition> LogManager::partition(const wire::Uuid& topic_id, int
 }
 
 std::pair<int64_t, int64_t> LogManager::retention_for(const TopicMeta& meta) const {
+  if (options_.retention) return options_.retention(meta);
   int64_t ms = options_.retention_ms, bytes = options_.retention_bytes;
   if (auto it = meta.configs.find("retention.ms"); it != meta.configs.end())
     if (auto v = parse_long(it->second)) ms = *v;

@@ -40,6 +40,10 @@ struct LogManagerOptions {
   // log.flush.interval.messages (per partition) and log.flush.interval.ms (whole log).
   int64_t flush_interval_messages = std::numeric_limits<int64_t>::max();
   int64_t flush_interval_ms = -1;  // -1: never from tick()
+  // Effective (retention.ms, retention.bytes) of a topic; -1 disables. When unset, the
+  // topic's "retention.ms" / "retention.bytes" overrides, else the two defaults above
+  // (a topic whose cleanup.policy lacks "delete" keeps everything).
+  std::function<std::pair<int64_t, int64_t>(const TopicMeta&)> retention;
   // Called after each append with (topic, partition, new high watermark).
   std::function<void(const std::string&, int32_t, int64_t)> on_append;
 };

@@ -14,6 +14,7 @@
 
 #include "broker/log/batch_header.h"
 #include "broker/log/keys.h"
+#include "broker/log/log_config.h"
 #include "broker/log/log_manager.h"
 #include "tests/unit/log/test_batches.h"
 
@@ -502,4 +503,27 @@ TEST_CASE("append throughput and reopen time", "[.bench]") {
   double s = std::chrono::duration<double>(clock::now() - start).count();
   WARN("reopen with " << kPartitions << " partitions, " << test::dir_size(dir.path()) / (1 << 20)
                       << " MB: " << s * 1000 << " ms");
+}
+
+TEST_CASE("retention follows the broker configuration", "[log]") {
+  TempDir dir;
+  auto cfg = std::make_shared<const chronik::config::BrokerConfig>(
+      chronik::config::BrokerConfig::from_properties(chronik::config::parse_properties(
+          "log.retention.minutes=1\nlog.retention.check.interval.ms=10\nlog.flush.interval.ms=50\n")));
+  auto options = log_manager_options([cfg] { return cfg; });
+  REQUIRE(options.retention_ms == 60000);
+  REQUIRE(options.retention_check_interval_ms == 10);
+  REQUIRE(options.flush_interval_ms == 50);
+  auto log = LogManager::open(dir.str(), options);
+  log->create_topic("inherits", 1);
+  log->create_topic("own", 1, {{"retention.ms", "-1"}});
+  log->create_topic("compacted", 1, {{"cleanup.policy", "compact"}});
+  for (const char* t : {"inherits", "own", "compacted"}) {
+    log->partition(t, 0)->append(make_batch({1, 0, 0}));
+    log->partition(t, 0)->append(make_batch({1, 100000, 100000}));
+  }
+  log->enforce_retention(130000);
+  REQUIRE(log->partition("inherits", 0)->log_start_offset() == 1);
+  REQUIRE(log->partition("own", 0)->log_start_offset() == 0);
+  REQUIRE(log->partition("compacted", 0)->log_start_offset() == 0);
 }
