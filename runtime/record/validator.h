@@ -1,0 +1,62 @@
+// Validation of the `records` field of a produce request (v2 batches) before it is stored.
+//
+// Walks every batch, checks its frame and CRC, decodes its records (decompressing within a
+// bound) and checks the rules Kafka applies: a positive count matching the records decoded
+// and lastOffsetDelta + 1, offset deltas 0, 1, 2, ..., no control batches from clients, a
+// base sequence whenever there is a producer id. Nothing is modified.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "runtime/compression/codec.h"
+#include "runtime/record/batch.h"
+#include "runtime/record/errors.h"
+
+namespace chronik::record {
+
+struct ValidateOptions {
+  size_t max_decompressed_bytes = kDefaultMaxDecompressedBytes;
+  // The broker's own writes (transaction markers) may contain control batches.
+  bool allow_control_batches = false;
+};
+
+struct BatchSummary {
+  size_t position = 0;  // of the batch within the buffer
+  BatchHeader header;
+  int32_t records = 0;
+  int64_t max_timestamp = kNoTimestamp;  // computed from the records (CreateTime)
+};
+
+struct ValidationResult {
+  RecordError error = RecordError::kNone;
+  std::string message;      // empty when valid
+  size_t error_batch = 0;   // index of the failing batch
+  std::vector<BatchSummary> batches;
+
+  // Over all batches:
+  int64_t record_count = 0;
+  int32_t first_offset_delta = 0;  // of the first batch's first record
+  int32_t last_offset_delta = 0;   // of the last batch's header
+  int64_t max_timestamp = kNoTimestamp;
+  // The first batch's producer state and codec (a produce request carries one batch).
+  int64_t producer_id = kNoProducerId;
+  int16_t producer_epoch = kNoProducerEpoch;
+  int32_t base_sequence = kNoSequence;
+  int32_t last_sequence = kNoSequence;
+  bool transactional = false;
+  compression::Codec compression = compression::Codec::kNone;
+
+  bool ok() const { return error == RecordError::kNone; }
+  protocol::ErrorCode error_code() const { return to_error_code(error); }
+};
+
+ValidationResult validate_records(std::span<const uint8_t> records, const ValidateOptions& options = {});
+
+// The magic of the first entry of a records buffer (v2 batch or v0/v1 message: magic sits at
+// the same position), or -1 when the buffer is too short to tell.
+int8_t records_magic(std::span<const uint8_t> records);
+
+}  // namespace chronik::record
