@@ -305,12 +305,20 @@ public final class Oracle {
         }
     }
 
+    /** One independent stream per file, so a file's content depends only on (seed, name, version, n). */
     static SplittableRandom rngFor(long seed, String name, int version, int n) {
-        long h = seed * 0x9E3779B97F4A7C15L;
-        h = (h ^ name.hashCode()) * 0xBF58476D1CE4E5B9L;
-        h = (h ^ version) * 0x94D049BB133111EBL;
-        h = (h ^ n) * 0x9E3779B97F4A7C15L;
+        long h = mix64(seed);
+        h = mix64(h ^ name.hashCode());
+        h = mix64(h ^ version);
+        h = mix64(h ^ n);
         return new SplittableRandom(h);
+    }
+
+    private static long mix64(long z) { // SplitMix64's finalizer
+        z += 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     static byte[] write(Message m, short version) {
@@ -438,6 +446,27 @@ public final class Oracle {
         return failed == 0 && passed > 0 ? 0 : 1;
     }
 
+    /** Prints what Kafka reads from each file (for looking into a failure). */
+    static int show(String[] args) throws Exception {
+        Map<String, Kind> kinds = kinds();
+        int rc = 0;
+        for (int i = 1; i < args.length; i++) {
+            Path p = Paths.get(args[i]);
+            Matcher m = FILE_NAME.matcher(p.getFileName().toString());
+            Kind k = m.matches() ? kinds.get(m.group(1)) : null;
+            if (k == null) {
+                System.out.println(p + ": not a file of a known message");
+                rc = 1;
+                continue;
+            }
+            String[] why = new String[1];
+            Message msg = read(k, Files.readAllBytes(p), Short.parseShort(m.group(2)), why);
+            System.out.println(p + ": " + (msg != null ? msg : why[0]));
+            if (msg == null) rc = 1;
+        }
+        return rc;
+    }
+
     public static void main(String[] args) throws Exception {
         String cmd = args.length > 0 ? args[0] : "";
         if (cmd.equals("generate") && (args.length == 3 || args.length == 4)) {
@@ -445,7 +474,8 @@ public final class Oracle {
             System.exit(generate(Paths.get(args[1]), Integer.parseInt(args[2]), seed));
         }
         if (cmd.equals("check") && args.length == 2) System.exit(check(Paths.get(args[1])));
-        System.err.println("usage: Oracle generate <outdir> <count> [seed] | Oracle check <indir>");
+        if (cmd.equals("show") && args.length >= 2) System.exit(show(args));
+        System.err.println("usage: Oracle generate <outdir> <count> [seed] | Oracle check <indir> | Oracle show <file>...");
         System.exit(2);
     }
 }
