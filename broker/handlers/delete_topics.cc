@@ -1,0 +1,43 @@
+// DeleteTopics: by name (all versions) or by topic id (v6+).
+#include <spdlog/spdlog.h>
+
+#include "broker/handlers/handlers.h"
+#include "broker/server/errors.h"
+
+namespace chronik::broker::handlers {
+namespace {
+
+m::DeleteTopicsResponse::DeletableTopicResult delete_one(Broker& broker, const Ctx& ctx,
+                                                         const std::optional<std::string>& name,
+                                                         const wire::Uuid& id) {
+  const int16_t v = ctx.api_version;
+  m::DeleteTopicsResponse::DeletableTopicResult out;
+  std::optional<TopicInfo> topic = name ? broker.store->find_topic(*name) : broker.store->find_topic(id);
+  out.name = name ? *name : (topic ? topic->name : std::optional<std::string>());
+  if (v >= 6) out.topic_id = topic ? topic->id : id;
+  if (!topic) {
+    out.error_code = name ? err::kUnknownTopicOrPartition : err::kUnknownTopicId;
+    if (v < 6 && !out.name) out.name = "";
+    return out;
+  }
+  out.error_code = broker.store->delete_topic(topic->name);
+  if (out.error_code == 0) {
+    broker.producers.forget_topic(topic->name);
+    spdlog::info("deleted topic {}", topic->name);
+  }
+  return out;
+}
+
+}  // namespace
+
+m::DeleteTopicsResponse handle(Broker& broker, const Ctx& ctx, m::DeleteTopicsRequest& req) {
+  m::DeleteTopicsResponse resp;
+  if (ctx.api_version >= 6) {
+    for (const auto& t : req.topics) resp.responses.push_back(delete_one(broker, ctx, t.name, t.topic_id));
+  } else {
+    for (const auto& n : req.topic_names) resp.responses.push_back(delete_one(broker, ctx, n, {}));
+  }
+  return resp;
+}
+
+}  // namespace chronik::broker::handlers

@@ -1,0 +1,201 @@
+// Fetch: whole batches from each partition's fetch offset, within partition_max_bytes and
+// max_bytes; long poll (the network layer re-runs run_fetch when an append wakes it);
+// fetch sessions with incremental fetches (v7+); topic ids (v13+).
+#include <algorithm>
+
+#include "broker/handlers/handlers.h"
+#include "broker/server/errors.h"
+
+namespace chronik::broker::handlers {
+
+struct FetchPlan {
+  int16_t version = 0;
+  int32_t max_wait_ms = 0;
+  int32_t min_bytes = 0;
+  int32_t max_bytes = INT32_MAX;
+  int16_t top_error = 0;
+  int32_t response_session_id = 0;
+  std::shared_ptr<FetchSession> session;  // set for sessions (full or incremental)
+  bool incremental = false;
+  // Partitions this fetch reads: the session's when there is one, else the request's.
+  std::vector<SessionPartition> sessionless;
+  std::vector<std::pair<std::string, int32_t>> watched;
+};
+
+namespace {
+
+// The topic named by the request: by id from v13, else by name.
+std::optional<TopicInfo> resolve(Broker& broker, int16_t version, const std::string& name,
+                                 const wire::Uuid& id) {
+  return version >= 13 ? broker.store->find_topic(id) : broker.store->find_topic(name);
+}
+
+void upsert(std::vector<SessionPartition>& parts, SessionPartition p) {
+  for (auto& q : parts) {
+    if (q.topic == p.topic && q.topic_id == p.topic_id && q.partition == p.partition) {
+      q.fetch_offset = p.fetch_offset;
+      q.max_bytes = p.max_bytes;
+      q.log_start_offset = p.log_start_offset;
+      return;
+    }
+  }
+  parts.push_back(std::move(p));
+}
+
+std::vector<SessionPartition> requested(Broker& broker, const m::FetchRequest& req,
+                                        int16_t version) {
+  std::vector<SessionPartition> out;
+  for (const auto& t : req.topics) {
+    auto topic = resolve(broker, version, t.topic, t.topic_id);
+    for (const auto& p : t.partitions) {
+      SessionPartition sp;
+      sp.topic = topic ? topic->name : t.topic;
+      sp.topic_id = version >= 13 ? t.topic_id : (topic ? topic->id : wire::Uuid{});
+      sp.partition = p.partition;
+      sp.fetch_offset = p.fetch_offset;
+      sp.max_bytes = p.partition_max_bytes;
+      sp.log_start_offset = p.log_start_offset;
+      out.push_back(std::move(sp));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<FetchPlan> prepare_fetch(Broker& broker, const Ctx& ctx, m::FetchRequest& req) {
+  auto plan = std::make_shared<FetchPlan>();
+  const int16_t v = ctx.api_version;
+  plan->version = v;
+  plan->max_wait_ms = std::max(req.max_wait_ms, 0);
+  plan->min_bytes = req.min_bytes;
+  plan->max_bytes = v >= 3 ? req.max_bytes : INT32_MAX;
+  auto& sessions = broker.fetch_sessions;
+  if (v >= 7 && req.session_id != 0) {
+    if (req.session_epoch == -1 || req.session_epoch == 0) {
+      sessions.remove(req.session_id);  // closing (and maybe starting a new one below)
+    } else {
+      auto s = sessions.find(req.session_id);
+      if (!s) {
+        plan->top_error = err::kFetchSessionIdNotFound;
+        return plan;
+      }
+      std::lock_guard lock(s->mu);
+      if (req.session_epoch != s->next_epoch) {
+        plan->top_error = err::kInvalidFetchSessionEpoch;
+        return plan;
+      }
+      s->next_epoch = s->next_epoch == INT32_MAX ? 1 : s->next_epoch + 1;
+      for (auto& p : requested(broker, req, v)) upsert(s->partitions, std::move(p));
+      for (const auto& f : req.forgotten_topics_data) {
+        std::erase_if(s->partitions, [&](const SessionPartition& p) {
+          const bool same_topic = v >= 13 ? p.topic_id == f.topic_id : p.topic == f.topic;
+          return same_topic &&
+                 std::find(f.partitions.begin(), f.partitions.end(), p.partition) != f.partitions.end();
+        });
+      }
+      plan->session = s;
+      plan->incremental = true;
+      plan->response_session_id = s->id;
+    }
+  }
+  if (!plan->session) {
+    plan->sessionless = requested(broker, req, v);
+    if (v >= 7 && req.session_epoch == 0) {
+      auto s = broker.fetch_sessions.create();
+      std::lock_guard lock(s->mu);
+      s->partitions = plan->sessionless;
+      plan->session = s;
+      plan->response_session_id = s->id;
+    }
+  }
+  const auto& parts = plan->session ? plan->session->partitions : plan->sessionless;
+  for (const auto& p : parts) plan->watched.emplace_back(p.topic, p.partition);
+  return plan;
+}
+
+int32_t fetch_max_wait_ms(const FetchPlan& plan) {
+  return plan.top_error || plan.min_bytes <= 0 ? 0 : plan.max_wait_ms;
+}
+
+const std::vector<std::pair<std::string, int32_t>>& fetch_watched(const FetchPlan& plan) {
+  return plan.watched;
+}
+
+FetchAttempt run_fetch(Broker& broker, FetchPlan& plan, bool final) {
+  FetchAttempt out;
+  auto& resp = out.response;
+  const int16_t v = plan.version;
+  resp.session_id = v >= 7 ? plan.response_session_id : 0;
+  if (plan.top_error) {
+    resp.error_code = plan.top_error;
+    resp.session_id = 0;
+    out.satisfied = true;
+    return out;
+  }
+  std::unique_lock<std::mutex> session_lock;
+  if (plan.session) session_lock = std::unique_lock(plan.session->mu);
+  auto& parts = plan.session ? plan.session->partitions : plan.sessionless;
+
+  int64_t total = 0;
+  bool any_error = false;
+  struct Item {
+    SessionPartition* part;
+    m::FetchResponse::PartitionData data;
+  };
+  std::vector<Item> items;
+  for (auto& p : parts) {
+    m::FetchResponse::PartitionData d;
+    d.partition_index = p.partition;
+    d.records = wire::SharedBytes();
+    auto topic = v >= 13 ? broker.store->find_topic(p.topic_id) : broker.store->find_topic(p.topic);
+    if (!topic) {
+      d.error_code = v >= 13 ? err::kUnknownTopicId : err::kUnknownTopicOrPartition;
+      d.high_watermark = -1;
+      any_error = true;
+    } else if (p.partition < 0 || p.partition >= topic->partitions) {
+      d.error_code = err::kUnknownTopicOrPartition;
+      d.high_watermark = -1;
+      any_error = true;
+    } else {
+      const int64_t room = std::max<int64_t>(plan.max_bytes - total, 0);
+      const int32_t limit = static_cast<int32_t>(std::min<int64_t>(p.max_bytes, room));
+      // KIP-74: the first batch of the response is returned even when it is too big.
+      auto r = broker.store->read(p.topic, p.partition, p.fetch_offset, limit, total == 0);
+      d.error_code = r.error;
+      d.high_watermark = r.offsets.high_watermark;
+      d.last_stable_offset = r.offsets.high_watermark;
+      d.log_start_offset = r.offsets.log_start_offset;
+      if (r.error) any_error = true;
+      total += static_cast<int64_t>(r.records.size());
+      d.records = std::move(r.records);
+    }
+    items.push_back({&p, std::move(d)});
+  }
+  out.satisfied = any_error || total >= plan.min_bytes || (total > 0 && plan.min_bytes <= 0);
+  if (!out.satisfied && !final) return out;
+  out.satisfied = true;
+
+  // Build the response, grouping consecutive partitions of one topic.
+  for (auto& [part, data] : items) {
+    if (plan.incremental) {
+      const bool news = data.error_code != 0 || !data.records->empty() ||
+                        data.high_watermark != part->last_high_watermark ||
+                        data.log_start_offset != part->last_log_start;
+      if (!news) continue;
+    }
+    part->last_high_watermark = data.high_watermark;
+    part->last_log_start = data.log_start_offset;
+    if (resp.responses.empty() || resp.responses.back().topic != (v >= 13 ? "" : part->topic) ||
+        resp.responses.back().topic_id != (v >= 13 ? part->topic_id : wire::Uuid{})) {
+      m::FetchResponse::FetchableTopicResponse t;
+      if (v >= 13) t.topic_id = part->topic_id;
+      else t.topic = part->topic;
+      resp.responses.push_back(std::move(t));
+    }
+    resp.responses.back().partitions.push_back(std::move(data));
+  }
+  return out;
+}
+
+}  // namespace chronik::broker::handlers

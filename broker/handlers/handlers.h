@@ -1,0 +1,93 @@
+// One handler per API: each reads its request, calls the broker's services and builds the
+// response. The dispatcher (broker/server/dispatch.cc) finds them by overload: an API is
+// served, and advertised in ApiVersions, exactly when a `handle` overload takes its request.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "broker/server/broker.h"
+#include "generated/kafka/alter_configs_request.h"
+#include "generated/kafka/alter_configs_response.h"
+#include "generated/kafka/api_versions_request.h"
+#include "generated/kafka/api_versions_response.h"
+#include "generated/kafka/create_partitions_request.h"
+#include "generated/kafka/create_partitions_response.h"
+#include "generated/kafka/create_topics_request.h"
+#include "generated/kafka/create_topics_response.h"
+#include "generated/kafka/delete_records_request.h"
+#include "generated/kafka/delete_records_response.h"
+#include "generated/kafka/delete_topics_request.h"
+#include "generated/kafka/delete_topics_response.h"
+#include "generated/kafka/describe_cluster_request.h"
+#include "generated/kafka/describe_cluster_response.h"
+#include "generated/kafka/describe_configs_request.h"
+#include "generated/kafka/describe_configs_response.h"
+#include "generated/kafka/describe_log_dirs_request.h"
+#include "generated/kafka/describe_log_dirs_response.h"
+#include "generated/kafka/describe_topic_partitions_request.h"
+#include "generated/kafka/describe_topic_partitions_response.h"
+#include "generated/kafka/fetch_request.h"
+#include "generated/kafka/fetch_response.h"
+#include "generated/kafka/find_coordinator_request.h"
+#include "generated/kafka/find_coordinator_response.h"
+#include "generated/kafka/incremental_alter_configs_request.h"
+#include "generated/kafka/incremental_alter_configs_response.h"
+#include "generated/kafka/init_producer_id_request.h"
+#include "generated/kafka/init_producer_id_response.h"
+#include "generated/kafka/list_offsets_request.h"
+#include "generated/kafka/list_offsets_response.h"
+#include "generated/kafka/metadata_request.h"
+#include "generated/kafka/metadata_response.h"
+#include "generated/kafka/offset_for_leader_epoch_request.h"
+#include "generated/kafka/offset_for_leader_epoch_response.h"
+#include "generated/kafka/produce_request.h"
+#include "generated/kafka/produce_response.h"
+
+namespace chronik::broker::handlers {
+
+namespace m = chronik::message;
+using Ctx = RequestContext;
+
+m::ApiVersionsResponse handle(Broker&, const Ctx&, m::ApiVersionsRequest&);
+m::MetadataResponse handle(Broker&, const Ctx&, m::MetadataRequest&);
+// nullopt for acks=0: no response is sent.
+std::optional<m::ProduceResponse> handle(Broker&, const Ctx&, m::ProduceRequest&);
+m::ListOffsetsResponse handle(Broker&, const Ctx&, m::ListOffsetsRequest&);
+m::OffsetForLeaderEpochResponse handle(Broker&, const Ctx&, m::OffsetForLeaderEpochRequest&);
+m::CreateTopicsResponse handle(Broker&, const Ctx&, m::CreateTopicsRequest&);
+m::DeleteTopicsResponse handle(Broker&, const Ctx&, m::DeleteTopicsRequest&);
+// TODO(next): m::CreatePartitionsResponse handle(Broker&, const Ctx&, m::CreatePartitionsRequest&);
+// TODO(next): m::DeleteRecordsResponse handle(Broker&, const Ctx&, m::DeleteRecordsRequest&);
+m::InitProducerIdResponse handle(Broker&, const Ctx&, m::InitProducerIdRequest&);
+m::FindCoordinatorResponse handle(Broker&, const Ctx&, m::FindCoordinatorRequest&);
+// TODO(next): m::DescribeConfigsResponse handle(Broker&, const Ctx&, m::DescribeConfigsRequest&);
+// TODO(next): m::AlterConfigsResponse handle(Broker&, const Ctx&, m::AlterConfigsRequest&);
+// TODO(next): m::IncrementalAlterConfigsResponse handle(Broker&, const Ctx&, m::IncrementalAlterConfigsRequest&);
+// TODO(next): m::DescribeClusterResponse handle(Broker&, const Ctx&, m::DescribeClusterRequest&);
+// TODO(next): m::DescribeLogDirsResponse handle(Broker&, const Ctx&, m::DescribeLogDirsRequest&);
+// TODO(next): m::DescribeTopicPartitionsResponse handle(Broker&, const Ctx&, m::DescribeTopicPartitionsRequest&);
+
+// Fetch runs in two steps so that it can wait without blocking a thread: prepare() resolves
+// the request against the fetch session once, run() reads the partitions and may be called
+// again after appends until it is satisfied (min_bytes) or `final` (max_wait_ms passed).
+struct FetchPlan;
+std::shared_ptr<FetchPlan> prepare_fetch(Broker&, const Ctx&, m::FetchRequest&);
+struct FetchAttempt {
+  m::FetchResponse response;
+  bool satisfied = false;
+};
+FetchAttempt run_fetch(Broker&, FetchPlan&, bool final);
+int32_t fetch_max_wait_ms(const FetchPlan&);
+const std::vector<std::pair<std::string, int32_t>>& fetch_watched(const FetchPlan&);
+
+// The APIs and versions Chronik advertises (broker-listener APIs with a handler).
+std::vector<m::ApiVersionsResponse::ApiVersion> advertised_api_versions();
+
+// Helpers shared by handlers.
+bool valid_topic_name(const std::string& name, std::string* why);
+int16_t auto_create_topic(Broker&, const std::string& name, std::optional<TopicInfo>* created);
+
+}  // namespace chronik::broker::handlers

@@ -1,0 +1,60 @@
+// ListOffsets: earliest (-2), latest (-1), max timestamp (-3), earliest local (-4),
+// latest tiered (-5, = latest here) and by timestamp.
+#include "broker/handlers/handlers.h"
+#include "broker/server/errors.h"
+
+namespace chronik::broker::handlers {
+namespace {
+constexpr int64_t kLatest = -1, kEarliest = -2, kMaxTimestamp = -3, kEarliestLocal = -4,
+                  kLatestTiered = -5;
+}
+
+m::ListOffsetsResponse handle(Broker& broker, const Ctx& ctx, m::ListOffsetsRequest& req) {
+  const int16_t v = ctx.api_version;
+  m::ListOffsetsResponse resp;
+  for (const auto& t : req.topics) {
+    m::ListOffsetsResponse::ListOffsetsTopicResponse tout;
+    tout.name = t.name;
+    const auto topic = broker.store->find_topic(t.name);
+    for (const auto& p : t.partitions) {
+      m::ListOffsetsResponse::ListOffsetsPartitionResponse pout;
+      pout.partition_index = p.partition_index;
+      std::optional<PartitionOffsets> offsets;
+      if (topic && p.partition_index >= 0 && p.partition_index < topic->partitions)
+        offsets = broker.store->offsets(t.name, p.partition_index);
+      if (!offsets) {
+        pout.error_code = err::kUnknownTopicOrPartition;
+      } else if (p.current_leader_epoch > 0) {
+        pout.error_code = err::kUnknownLeaderEpoch;
+      } else {
+        int64_t offset = -1, timestamp = -1;
+        if (p.timestamp == kLatest || p.timestamp == kLatestTiered) {
+          offset = offsets->high_watermark;
+        } else if (p.timestamp == kEarliest || p.timestamp == kEarliestLocal) {
+          offset = offsets->log_start_offset;
+        } else if (p.timestamp == kMaxTimestamp) {
+          if (auto m = broker.store->max_timestamp(t.name, p.partition_index)) {
+            offset = m->offset;
+            timestamp = m->timestamp;
+          }
+        } else if (auto r = broker.store->offset_for_timestamp(t.name, p.partition_index,
+                                                               p.timestamp)) {
+          offset = r->offset;
+          timestamp = r->timestamp;
+        }
+        if (v == 0) {
+          if (offset >= 0) pout.old_style_offsets.push_back(offset);
+        } else {
+          pout.offset = offset;
+          pout.timestamp = timestamp;
+          if (v >= 4) pout.leader_epoch = 0;
+        }
+      }
+      tout.partitions.push_back(std::move(pout));
+    }
+    resp.topics.push_back(std::move(tout));
+  }
+  return resp;
+}
+
+}  // namespace chronik::broker::handlers

@@ -1,0 +1,96 @@
+// Metadata: brokers (this node), the cluster id, and topics with their partitions, which
+// this node leads at epoch 0. Unknown topics are created when the request and
+// auto.create.topics.enable allow it.
+#include "broker/handlers/handlers.h"
+#include "broker/server/errors.h"
+
+namespace chronik::broker::handlers {
+namespace {
+
+// READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS.
+constexpr int32_t kTopicOperations = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) |
+                                     (1 << 8) | (1 << 10) | (1 << 11);
+// CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE.
+constexpr int32_t kClusterOperations =
+    (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
+
+m::MetadataResponse::MetadataResponseTopic describe(const Broker& broker, const TopicInfo& t,
+                                                    bool with_operations) {
+  m::MetadataResponse::MetadataResponseTopic out;
+  out.name = t.name;
+  out.topic_id = t.id;
+  for (int32_t i = 0; i < t.partitions; ++i) {
+    m::MetadataResponse::MetadataResponsePartition p;
+    p.partition_index = i;
+    p.leader_id = broker.settings.node_id;
+    p.leader_epoch = 0;
+    p.replica_nodes = {broker.settings.node_id};
+    p.isr_nodes = {broker.settings.node_id};
+    out.partitions.push_back(std::move(p));
+  }
+  if (with_operations) out.topic_authorized_operations = kTopicOperations;
+  return out;
+}
+
+}  // namespace
+
+m::MetadataResponse handle(Broker& broker, const Ctx& ctx, m::MetadataRequest& req) {
+  const int16_t v = ctx.api_version;
+  m::MetadataResponse resp;
+  m::MetadataResponse::MetadataResponseBroker self;
+  self.node_id = broker.settings.node_id;
+  self.host = broker.settings.advertised.host;
+  self.port = broker.settings.advertised.port;
+  resp.brokers.push_back(self);
+  resp.cluster_id = broker.cluster_id;
+  resp.controller_id = broker.settings.node_id;
+  const bool with_ops = v >= 8 && req.include_topic_authorized_operations;
+  if (v >= 8 && v <= 10 && req.include_cluster_authorized_operations)
+    resp.cluster_authorized_operations = kClusterOperations;
+
+  // v0: an empty list means every topic; v1+: null means every topic.
+  const bool all = !req.topics || (v == 0 && req.topics->empty());
+  if (all) {
+    for (const auto& t : broker.store->list_topics())
+      resp.topics.push_back(describe(broker, t, with_ops));
+    return resp;
+  }
+  // Before v4 the request cannot say no: creation is up to the broker's config.
+  const bool may_create =
+      broker.settings.auto_create_topics_enable && (v < 4 || req.allow_auto_topic_creation);
+  for (const auto& rt : *req.topics) {
+    std::optional<TopicInfo> topic;
+    m::MetadataResponse::MetadataResponseTopic out;
+    if (!rt.name) {  // by id (v10+)
+      topic = broker.store->find_topic(rt.topic_id);
+      if (!topic) {
+        out.error_code = err::kUnknownTopicId;
+        out.name = v >= 12 ? std::nullopt : std::optional<std::string>("");
+        out.topic_id = rt.topic_id;
+        resp.topics.push_back(std::move(out));
+        continue;
+      }
+    } else {
+      topic = broker.store->find_topic(*rt.name);
+      if (!topic) {
+        std::string why;
+        if (!valid_topic_name(*rt.name, &why)) {
+          out.error_code = err::kInvalidTopicException;
+        } else if (may_create) {
+          out.error_code = auto_create_topic(broker, *rt.name, &topic);
+        } else {
+          out.error_code = err::kUnknownTopicOrPartition;
+        }
+      }
+      if (!topic) {
+        out.name = *rt.name;
+        resp.topics.push_back(std::move(out));
+        continue;
+      }
+    }
+    resp.topics.push_back(describe(broker, *topic, with_ops));
+  }
+  return resp;
+}
+
+}  // namespace chronik::broker::handlers

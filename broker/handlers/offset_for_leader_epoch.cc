@@ -1,0 +1,39 @@
+// OffsetForLeaderEpoch: this node has led every partition at epoch 0 since its creation, so
+// the end offset of any epoch at or above 0 is the log end offset.
+#include "broker/handlers/handlers.h"
+#include "broker/server/errors.h"
+
+namespace chronik::broker::handlers {
+
+m::OffsetForLeaderEpochResponse handle(Broker& broker, const Ctx&,
+                                       m::OffsetForLeaderEpochRequest& req) {
+  m::OffsetForLeaderEpochResponse resp;
+  for (const auto& t : req.topics) {
+    m::OffsetForLeaderEpochResponse::OffsetForLeaderTopicResult tout;
+    tout.topic = t.topic;
+    const auto topic = broker.store->find_topic(t.topic);
+    for (const auto& p : t.partitions) {
+      m::OffsetForLeaderEpochResponse::EpochEndOffset pout;
+      pout.partition = p.partition;
+      std::optional<PartitionOffsets> offsets;
+      if (topic && p.partition >= 0 && p.partition < topic->partitions)
+        offsets = broker.store->offsets(t.topic, p.partition);
+      if (!offsets) {
+        pout.error_code = err::kUnknownTopicOrPartition;
+      } else if (p.current_leader_epoch > 0) {
+        pout.error_code = err::kUnknownLeaderEpoch;
+      } else if (p.leader_epoch < 0) {
+        pout.leader_epoch = -1;
+        pout.end_offset = -1;
+      } else {
+        pout.leader_epoch = 0;
+        pout.end_offset = offsets->high_watermark;
+      }
+      tout.partitions.push_back(std::move(pout));
+    }
+    resp.topics.push_back(std::move(tout));
+  }
+  return resp;
+}
+
+}  // namespace chronik::broker::handlers

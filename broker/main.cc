@@ -1,0 +1,188 @@
+// chronik: a Kafka-compatible broker.
+//
+//   chronik                               Kafka on 127.0.0.1:9092, data in ./chronik-data
+//   chronik --config server.properties    Kafka's own key names
+//   chronik --override key=value ...      wins over the file (repeatable)
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "broker/net/server.h"
+#include "broker/server/broker.h"
+#include "broker/server/store_factory.h"
+
+namespace {
+
+using chronik::broker::Settings;
+
+constexpr const char* kVersion = "0.1.0";
+
+void usage(std::ostream& out) {
+  out << "usage: chronik [--config server.properties] [--override key=value]...\n"
+         "               [--log-level trace|debug|info|warn|error] [--version]\n";
+}
+
+// Holds an exclusive lock on <dir>/.lock while the broker runs, so that a second broker
+// on the same data dir fails at once instead of corrupting it.
+bool lock_data_dir(const std::string& dir, std::string* error) {
+  const std::string path = dir + "/.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *error = "cannot open " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {};
+    ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
+    *error = "data directory " + dir + " is already in use by another chronik process (pid " +
+             pid + ")";
+    ::close(fd);
+    return false;
+  }
+  std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd, 0) == 0) {
+    ssize_t ignored = ::pwrite(fd, pid.data(), pid.size(), 0);
+    (void)ignored;
+  }
+  return true;  // fd stays open (and locked) until exit
+}
+
+// The cluster id, kept in <dir>/meta.properties as Kafka does.
+std::string cluster_id(const std::string& dir, const Settings& settings) {
+  const std::string path = dir + "/meta.properties";
+  std::ifstream in(path);
+  if (in) {
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto props = chronik::broker::parse_properties(ss.str());
+    if (auto it = props.find("cluster.id"); it != props.end() && !it->second.empty())
+      return it->second;
+  }
+  std::string id;
+  if (auto it = settings.all.find("cluster.id"); it != settings.all.end()) id = it->second;
+  else id = chronik::wire::Uuid::random().to_base64();
+  std::ofstream out(path);
+  out << "#chronik meta.properties\nversion=1\ncluster.id=" << id
+      << "\nnode.id=" << settings.node_id << "\n";
+  return id;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::string> file_values, overrides;
+  std::string config_path;
+  std::string log_level = "info";
+  if (const char* env = std::getenv("CHRONIK_LOG_LEVEL")) log_level = env;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char* name) -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << "chronik: " << name << " needs a value\n";
+        usage(std::cerr);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--config" || arg == "-c") {
+      config_path = value("--config");
+    } else if (arg.rfind("--config=", 0) == 0) {
+      config_path = arg.substr(9);
+    } else if (arg == "--override" || arg.rfind("--override=", 0) == 0) {
+      std::string kv = arg == "--override" ? value("--override") : arg.substr(11);
+      auto eq = kv.find('=');
+      if (eq == std::string::npos) {
+        std::cerr << "chronik: --override expects key=value, got '" << kv << "'\n";
+        return 2;
+      }
+      overrides[kv.substr(0, eq)] = kv.substr(eq + 1);
+    } else if (arg == "--log-level") {
+      log_level = value("--log-level");
+    } else if (arg == "--version") {
+      std::cout << "chronik " << kVersion << "\n";
+      return 0;
+    } else if (arg == "--help" || arg == "-h") {
+      usage(std::cout);
+      return 0;
+    } else {
+      std::cerr << "chronik: unknown argument '" << arg << "'\n";
+      usage(std::cerr);
+      return 2;
+    }
+  }
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  if (!config_path.empty()) {
+    std::ifstream in(config_path);
+    if (!in) {
+      spdlog::critical("cannot read config file {}", config_path);
+      return 1;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    file_values = chronik::broker::parse_properties(ss.str());
+  }
+
+  chronik::broker::Broker broker;
+  try {
+    std::vector<std::string> unknown;
+    broker.settings = chronik::broker::make_settings(file_values, overrides, &unknown);
+    for (const auto& k : unknown) spdlog::warn("unknown config key '{}' ignored", k);
+  } catch (const std::exception& e) {
+    spdlog::critical("invalid configuration: {}", e.what());
+    return 1;
+  }
+  auto& s = broker.settings;
+  s.config_source = config_path.empty() ? (overrides.empty() ? "defaults" : "--override")
+                                        : config_path + (overrides.empty() ? "" : " + --override");
+
+  std::error_code ec;
+  std::filesystem::create_directories(s.log_dir, ec);
+  if (ec) {
+    spdlog::critical("cannot create data directory {}: {}", s.log_dir, ec.message());
+    return 1;
+  }
+  std::string error;
+  if (!lock_data_dir(s.log_dir, &error)) {
+    spdlog::critical("{}", error);
+    return 1;
+  }
+  broker.cluster_id = cluster_id(s.log_dir, s);
+
+  try {
+    broker.store = chronik::broker::open_store(broker);
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot open the log in {}: {}", s.log_dir, e.what());
+    return 1;
+  }
+
+  chronik::broker::net::Server server(broker);
+  try {
+    server.bind();
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  spdlog::info("chronik {} node {} cluster {}", kVersion, s.node_id, broker.cluster_id);
+  spdlog::info("kafka listener {}:{} (advertised {}:{}), admin {}", s.listener.host, server.port(),
+               s.advertised.host, s.advertised.port == 0 ? server.port() : s.advertised.port,
+               s.admin_listeners);
+  spdlog::info("data dir {}, config from {}, {} io threads, {} workers", s.log_dir, s.config_source,
+               s.num_io_threads, s.num_worker_threads);
+  if (s.advertised.port == 0) s.advertised.port = server.port();
+
+  server.run();
+  broker.store.reset();
+  spdlog::info("stopped");
+  return 0;
+}

@@ -1,0 +1,442 @@
+#include "broker/net/server.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include <utility>  // before Asio 1.74's awaitable.hpp, which forgets it
+
+#include <boost/asio.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <spdlog/spdlog.h>
+
+#include "broker/server/dispatch.h"
+#include "runtime/protocol/frame.h"
+
+namespace chronik::broker::net {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+std::string partition_key(const std::string& topic, int32_t partition) {
+  return topic + '\x1f' + std::to_string(partition);
+}
+
+// A long-poll fetch waiting for appends: its timer is cancelled (on its own strand) when
+// one of the watched partitions gets data.
+struct Waiter {
+  explicit Waiter(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  asio::steady_timer timer;
+  std::atomic<bool> notified{false};
+  std::vector<std::string> keys;
+
+  static void wake(const std::shared_ptr<Waiter>& w) {
+    w->notified = true;
+    asio::post(w->timer.get_executor(), [w]() { w->timer.cancel(); });
+  }
+};
+
+class Notifier final : public AppendListener {
+ public:
+  void add(const std::shared_ptr<Waiter>& w) {
+    std::lock_guard lock(mu_);
+    for (const auto& k : w->keys) by_key_[k].push_back(w);
+    all_.insert(w.get());
+  }
+  void remove(const std::shared_ptr<Waiter>& w) {
+    std::lock_guard lock(mu_);
+    for (const auto& k : w->keys) {
+      auto it = by_key_.find(k);
+      if (it == by_key_.end()) continue;
+      std::erase_if(it->second, [&](const std::weak_ptr<Waiter>& x) {
+        auto s = x.lock();
+        return !s || s == w;
+      });
+      if (it->second.empty()) by_key_.erase(it);
+    }
+    all_.erase(w.get());
+  }
+  void on_append(const std::string& topic, int32_t partition) override {
+    std::vector<std::shared_ptr<Waiter>> wake;
+    {
+      std::lock_guard lock(mu_);
+      auto it = by_key_.find(partition_key(topic, partition));
+      if (it == by_key_.end()) return;
+      for (auto& w : it->second)
+        if (auto s = w.lock()) wake.push_back(std::move(s));
+    }
+    for (auto& w : wake) Waiter::wake(w);
+  }
+  void wake_all() {
+    std::lock_guard lock(mu_);
+    for (auto& [k, list] : by_key_)
+      for (auto& w : list)
+        if (auto s = w.lock()) Waiter::wake(s);
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, std::vector<std::weak_ptr<Waiter>>> by_key_;
+  std::set<Waiter*> all_;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  explicit Impl(Broker& b)
+      : broker(b),
+        ioc(std::max(1, b.settings.num_io_threads)),
+        workers(static_cast<size_t>(std::max(1, b.settings.num_worker_threads))),
+        acceptor(ioc),
+        signals(ioc, SIGINT, SIGTERM),
+        flush_timer(ioc) {
+    broker.append_listener = &notifier;
+  }
+  ~Impl() { broker.append_listener = nullptr; }
+
+  struct Connection;
+
+  Broker& broker;
+  asio::io_context ioc;
+  asio::thread_pool workers;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  asio::steady_timer flush_timer;
+  Notifier notifier;
+  std::atomic<bool> stopping{false};
+  std::atomic<int64_t> next_connection_id{1};
+  std::mutex connections_mu;
+  std::set<std::shared_ptr<Connection>> connections;
+
+  // Runs `f` on the worker pool and resumes the awaiting coroutine on its own executor.
+  // (Not co_spawn of a capturing lambda: GCC 12 destroys such captures twice.)
+  // REQUIRES: f() does not throw and returns a default-constructible, movable value.
+  template <class F>
+  auto on_workers(F f) {
+    using R = std::invoke_result_t<F>;
+    auto initiation = [this](auto handler, F fn) {
+      auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+      asio::post(workers, [handler = std::move(handler), fn = std::move(fn),
+                           work = std::move(work)]() mutable {
+        R result = fn();
+        auto ex = work.get_executor();
+        asio::dispatch(ex, [handler = std::move(handler), result = std::move(result)]() mutable {
+          handler(std::move(result));
+        });
+      });
+    };
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(initiation, use_awaitable,
+                                                                         std::move(f));
+  }
+
+  awaitable<void> accept_loop();
+  awaitable<void> flush_loop();
+  void begin_stop();
+};
+
+struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
+  Connection(Impl& s, tcp::socket sock)
+      : server(s),
+        socket(std::move(sock)),
+        write_signal(socket.get_executor()),
+        idle_timer(socket.get_executor()) {
+    write_signal.expires_at(Clock::time_point::max());
+    boost::system::error_code ec;
+    auto ep = socket.remote_endpoint(ec);
+    peer = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+    socket.set_option(tcp::no_delay(true), ec);
+  }
+
+  Impl& server;
+  tcp::socket socket;
+  asio::steady_timer write_signal;
+  asio::steady_timer idle_timer;
+  std::string peer;
+  int64_t id = 0;
+  std::deque<std::shared_ptr<wire::Writer>> queue;
+  bool busy = false;          // a request is being processed
+  bool drain_and_close = false;
+  bool closed = false;
+  Clock::time_point last_activity = Clock::now();
+
+  void start() {
+    auto self = shared_from_this();
+    asio::co_spawn(socket.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
+    asio::co_spawn(socket.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
+    if (server.broker.settings.connections_max_idle_ms > 0)
+      asio::co_spawn(socket.get_executor(), [self]() { return self->idle_loop(); }, asio::detached);
+  }
+
+  // On the connection's strand.
+  void close() {
+    if (closed) return;
+    closed = true;
+    boost::system::error_code ec;
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+    write_signal.cancel();
+    idle_timer.cancel();
+    std::lock_guard lock(server.connections_mu);
+    server.connections.erase(shared_from_this());
+  }
+
+  // On the connection's strand: stop after the request in progress.
+  void on_stop() {
+    if (!busy) {
+      drain_and_close = true;
+      write_signal.cancel();
+      if (queue.empty()) close();
+    }
+  }
+
+  void enqueue(std::shared_ptr<wire::Writer> frame) {
+    queue.push_back(std::move(frame));
+    write_signal.cancel();
+  }
+
+  awaitable<void> read_loop() {
+    auto self = shared_from_this();
+    const int32_t max_frame = server.broker.settings.socket_request_max_bytes;
+    try {
+      for (;;) {
+        std::array<uint8_t, 4> prefix{};
+        co_await asio::async_read(socket, asio::buffer(prefix), use_awaitable);
+        auto size = protocol::check_frame_size(std::span<const uint8_t, 4>(prefix), max_frame);
+        if (size.error) {
+          spdlog::debug("closing connection from {}: {}", peer, *size.error);
+          break;
+        }
+        auto buffer = std::make_shared<std::vector<uint8_t>>(static_cast<size_t>(size.size));
+        co_await asio::async_read(socket, asio::buffer(*buffer), use_awaitable);
+        last_activity = Clock::now();
+        wire::SharedBytes frame(buffer, buffer->data(), buffer->size());
+
+        busy = true;
+        RequestContext ctx;
+        ctx.peer = peer;
+        ctx.connection_id = id;
+        Broker& broker = server.broker;
+        // Named, not a temporary inside the co_await expression: GCC 12 mishandles those.
+        auto work = [&broker, ctx, frame]() mutable { return process_request(broker, ctx, frame); };
+        auto outcome = co_await server.on_workers(std::move(work));
+        if (outcome.kind == Outcome::Kind::kWait)
+          outcome.frame = co_await long_poll(outcome.pending);
+        busy = false;
+        last_activity = Clock::now();
+
+        if (outcome.kind == Outcome::Kind::kClose) {
+          spdlog::debug("closing connection from {}: {}", peer, outcome.reason);
+          break;
+        }
+        if (outcome.frame) enqueue(std::move(outcome.frame));
+        if (server.stopping) break;
+      }
+    } catch (const boost::system::system_error& e) {
+      if (e.code() != asio::error::eof && e.code() != asio::error::operation_aborted)
+        spdlog::debug("connection from {}: {}", peer, e.what());
+    } catch (const std::exception& e) {
+      spdlog::warn("connection from {}: {}", peer, e.what());
+    }
+    busy = false;
+    drain_and_close = true;
+    write_signal.cancel();
+    if (queue.empty()) close();
+  }
+
+  awaitable<std::shared_ptr<wire::Writer>> long_poll(std::shared_ptr<PendingFetch> pending) {
+    auto waiter = std::make_shared<Waiter>(socket.get_executor());
+    for (const auto& [topic, partition] : pending->watched())
+      waiter->keys.push_back(partition_key(topic, partition));
+    server.notifier.add(waiter);
+    const auto deadline = Clock::now() + std::chrono::milliseconds(pending->max_wait_ms());
+    std::shared_ptr<wire::Writer> frame;
+    try {
+      for (;;) {
+        const bool final = Clock::now() >= deadline || server.stopping || closed;
+        waiter->notified = false;
+        auto work = [pending, final]() -> std::shared_ptr<wire::Writer> {
+          try {
+            return pending->attempt(final);
+          } catch (const std::exception& e) {
+            spdlog::error("fetch failed: {}", e.what());
+            return nullptr;
+          }
+        };
+        frame = co_await server.on_workers(std::move(work));
+        if (!frame && final) break;
+        if (frame) break;
+        if (!waiter->notified) {
+          waiter->timer.expires_at(deadline);
+          boost::system::error_code ec;
+          co_await waiter->timer.async_wait(asio::redirect_error(use_awaitable, ec));
+        }
+      }
+    } catch (...) {
+      server.notifier.remove(waiter);
+      throw;
+    }
+    server.notifier.remove(waiter);
+    co_return frame;
+  }
+
+  awaitable<void> write_loop() {
+    auto self = shared_from_this();
+    try {
+      for (;;) {
+        while (queue.empty()) {
+          if (closed) co_return;
+          if (drain_and_close) {
+            close();
+            co_return;
+          }
+          boost::system::error_code ec;
+          write_signal.expires_at(Clock::time_point::max());
+          co_await write_signal.async_wait(asio::redirect_error(use_awaitable, ec));
+        }
+        std::vector<std::shared_ptr<wire::Writer>> sending(queue.begin(), queue.end());
+        queue.clear();
+        std::vector<asio::const_buffer> buffers;
+        for (const auto& w : sending)
+          for (auto chunk : w->chunks()) buffers.emplace_back(chunk.data(), chunk.size());
+        co_await asio::async_write(socket, buffers, use_awaitable);
+        last_activity = Clock::now();
+      }
+    } catch (const std::exception& e) {
+      spdlog::debug("writing to {}: {}", peer, e.what());
+      close();
+    }
+  }
+
+  awaitable<void> idle_loop() {
+    auto self = shared_from_this();
+    const auto idle = std::chrono::milliseconds(server.broker.settings.connections_max_idle_ms);
+    while (!closed) {
+      idle_timer.expires_at(last_activity + idle);
+      boost::system::error_code ec;
+      co_await idle_timer.async_wait(asio::redirect_error(use_awaitable, ec));
+      if (closed) co_return;
+      if (!busy && queue.empty() && Clock::now() >= last_activity + idle) {
+        spdlog::debug("closing idle connection from {}", peer);
+        close();
+        co_return;
+      }
+      if (busy) last_activity = Clock::now();
+    }
+  }
+};
+
+awaitable<void> Server::Impl::accept_loop() {
+  while (!stopping) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(ioc),
+                                                        asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping) break;
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    auto conn = std::make_shared<Connection>(*this, std::move(socket));
+    conn->id = next_connection_id++;
+    {
+      std::lock_guard lock(connections_mu);
+      connections.insert(conn);
+    }
+    conn->start();
+  }
+}
+
+awaitable<void> Server::Impl::flush_loop() {
+  const auto interval = std::chrono::milliseconds(std::max<int64_t>(broker.settings.log_flush_interval_ms, 10));
+  while (!stopping) {
+    flush_timer.expires_after(interval);
+    boost::system::error_code ec;
+    co_await flush_timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (stopping) break;
+    auto store = broker.store;
+    auto work = [store]() {
+      try {
+        store->flush();
+      } catch (const std::exception& e) {
+        spdlog::error("flush failed: {}", e.what());
+      }
+      return 0;
+    };
+    co_await on_workers(std::move(work));
+  }
+}
+
+void Server::Impl::begin_stop() {
+  if (stopping.exchange(true)) return;
+  asio::post(ioc, [this]() {
+    spdlog::info("shutting down: no new connections, finishing requests in flight");
+    boost::system::error_code ec;
+    acceptor.close(ec);
+    signals.cancel(ec);
+    flush_timer.cancel();
+    notifier.wake_all();
+    std::vector<std::shared_ptr<Connection>> conns;
+    {
+      std::lock_guard lock(connections_mu);
+      conns.assign(connections.begin(), connections.end());
+    }
+    for (auto& c : conns) asio::post(c->socket.get_executor(), [c]() { c->on_stop(); });
+  });
+}
+
+Server::Server(Broker& broker) : impl_(std::make_unique<Impl>(broker)) {}
+Server::~Server() = default;
+
+void Server::bind() {
+  const auto& ep = impl_->broker.settings.listener;
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(ep.host == "localhost" ? "127.0.0.1" : ep.host, ec);
+  if (ec) {
+    tcp::resolver resolver(impl_->ioc);
+    auto results = resolver.resolve(ep.host, std::to_string(ep.port), ec);
+    if (ec || results.empty())
+      throw std::runtime_error("cannot resolve listener host " + ep.host + ": " + ec.message());
+    address = results.begin()->endpoint().address();
+  }
+  tcp::endpoint endpoint(address, ep.port);
+  auto& a = impl_->acceptor;
+  a.open(endpoint.protocol());
+  a.set_option(tcp::acceptor::reuse_address(true));
+  a.bind(endpoint, ec);
+  if (ec)
+    throw std::runtime_error("cannot listen on " + ep.host + ":" + std::to_string(ep.port) + ": " +
+                             ec.message());
+  a.listen(asio::socket_base::max_listen_connections);
+}
+
+uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Server::stop() { impl_->begin_stop(); }
+
+void Server::run() {
+  auto& impl = *impl_;
+  impl.signals.async_wait([&impl](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("received signal {}", sig);
+    impl.begin_stop();
+  });
+  asio::co_spawn(impl.ioc, impl.accept_loop(), asio::detached);
+  asio::co_spawn(impl.ioc, impl.flush_loop(), asio::detached);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < std::max(1, impl.broker.settings.num_io_threads); ++i)
+    threads.emplace_back([&impl]() { impl.ioc.run(); });
+  impl.ioc.run();
+  for (auto& t : threads) t.join();
+  impl.workers.join();
+  impl.broker.store->flush();
+}
+
+}  // namespace chronik::broker::net

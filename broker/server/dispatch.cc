@@ -1,0 +1,182 @@
+#include "broker/server/dispatch.h"
+
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+
+#include "broker/handlers/handlers.h"
+#include "broker/server/errors.h"
+#include "generated/kafka/api_dispatch.h"
+#include "runtime/protocol/header.h"
+
+namespace chronik::broker {
+namespace {
+
+namespace m = chronik::message;
+
+template <class Req>
+constexpr bool kHasPlainHandler = requires(Broker& b, const RequestContext& c, Req& r) {
+  handlers::handle(b, c, r);
+};
+
+template <class Req>
+constexpr bool kHandled = kHasPlainHandler<Req> || std::is_same_v<Req, m::FetchRequest>;
+
+template <class Resp>
+std::shared_ptr<wire::Writer> encode_frame(const Resp& resp, int16_t version,
+                                           int16_t header_version, int32_t correlation_id) {
+  auto w = std::make_shared<wire::Writer>();
+  w->write_int32(0);
+  protocol::ResponseHeader header;
+  header.correlation_id = correlation_id;
+  protocol::encode_response_header(*w, header, header_version);
+  resp.encode(*w, version);
+  w->patch_int32(0, static_cast<int32_t>(w->size() - 4));
+  return w;
+}
+
+// Sets the response's top-level ErrorCode field, when it has one.
+template <class Resp>
+void set_top_error(Resp& resp, int16_t code) {
+  Resp::visit_fields(resp, [&](const wire::FieldMeta& meta, auto& member) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(member)>, int16_t>) {
+      if (std::strcmp(meta.name, "ErrorCode") == 0) member = code;
+    }
+  });
+}
+
+Outcome respond(std::shared_ptr<wire::Writer> frame) {
+  Outcome o;
+  o.kind = Outcome::Kind::kRespond;
+  o.frame = std::move(frame);
+  return o;
+}
+
+Outcome close_with(std::string reason) {
+  Outcome o;
+  o.kind = Outcome::Kind::kClose;
+  o.reason = std::move(reason);
+  return o;
+}
+
+class PendingFetchImpl final : public PendingFetch {
+ public:
+  PendingFetchImpl(Broker& broker, std::shared_ptr<handlers::FetchPlan> plan, int16_t version,
+                   int16_t header_version, int32_t correlation_id)
+      : broker_(broker),
+        plan_(std::move(plan)),
+        version_(version),
+        header_version_(header_version),
+        correlation_id_(correlation_id) {}
+
+  const std::vector<std::pair<std::string, int32_t>>& watched() const override {
+    return handlers::fetch_watched(*plan_);
+  }
+  int32_t max_wait_ms() const override { return handlers::fetch_max_wait_ms(*plan_); }
+  std::shared_ptr<wire::Writer> attempt(bool final) override {
+    auto a = handlers::run_fetch(broker_, *plan_, final);
+    if (!a.satisfied && !final) return nullptr;
+    return encode_frame(a.response, version_, header_version_, correlation_id_);
+  }
+
+ private:
+  Broker& broker_;
+  std::shared_ptr<handlers::FetchPlan> plan_;
+  int16_t version_;
+  int16_t header_version_;
+  int32_t correlation_id_;
+};
+
+// ApiVersions at a version we do not know: v0 with UNSUPPORTED_VERSION and the whole table,
+// so that the client can pick a version it shares with us.
+Outcome api_versions_fallback(const wire::SharedBytes& frame) {
+  wire::Reader r(frame.data(), frame.size());
+  r.read_int16();
+  r.read_int16();
+  const int32_t correlation_id = r.read_int32();
+  m::ApiVersionsResponse resp;
+  resp.error_code = err::kUnsupportedVersion;
+  resp.api_keys = handlers::advertised_api_versions();
+  return respond(encode_frame(resp, 0, 0, correlation_id));
+}
+
+}  // namespace
+
+bool has_handler(int16_t api_key) {
+  bool handled = false;
+  m::with_api(api_key, [&]<class Req, class Resp>() { handled = kHandled<Req>; });
+  const m::ApiInfo* api = m::find_api(api_key);
+  return handled && api && (api->listeners & m::kBroker);
+}
+
+Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedBytes& frame) {
+  try {
+    wire::Reader in(frame.data(), frame.size(), frame.owner());
+    const auto kv = protocol::peek_api_key_and_version(in);
+    const m::ApiInfo* api = m::find_api(kv.api_key);
+    if (!api || !has_handler(kv.api_key))
+      return close_with("unknown or unserved API key " + std::to_string(kv.api_key));
+    const bool version_ok = api->is_valid_version(kv.api_version);
+    if (!version_ok && kv.api_key == static_cast<int16_t>(m::ApiKey::kApiVersions))
+      return api_versions_fallback(frame);
+
+    const protocol::RequestHeader header =
+        protocol::decode_request_header(in, api->request_header_version(kv.api_version));
+    ctx.api_key = header.api_key;
+    ctx.api_version = header.api_version;
+    ctx.correlation_id = header.correlation_id;
+    ctx.client_id = header.client_id;
+    const int16_t response_header_version = api->response_header_version(kv.api_version);
+
+    Outcome out;
+    m::with_api(kv.api_key, [&]<class Req, class Resp>() {
+      if constexpr (kHandled<Req>) {
+        if (!version_ok) {
+          // The API's own shape at the nearest version we know, top-level error 35.
+          Resp resp;
+          set_top_error(resp, err::kUnsupportedVersion);
+          const int16_t v = std::clamp(kv.api_version, api->lowest_version, api->highest_version);
+          out = respond(encode_frame(resp, v, api->response_header_version(v), ctx.correlation_id));
+          return;
+        }
+        Req req;
+        req.decode(in, kv.api_version);
+        if constexpr (std::is_same_v<Req, m::FetchRequest>) {
+          auto plan = handlers::prepare_fetch(broker, ctx, req);
+          auto pending = std::make_shared<PendingFetchImpl>(
+              broker, std::move(plan), kv.api_version, response_header_version, ctx.correlation_id);
+          if (pending->max_wait_ms() <= 0) {
+            out = respond(pending->attempt(true));
+          } else {
+            out.kind = Outcome::Kind::kWait;
+            out.pending = std::move(pending);
+          }
+        } else {
+          auto resp = handlers::handle(broker, ctx, req);
+          if constexpr (std::is_same_v<decltype(resp), std::optional<Resp>>) {
+            if (!resp) {
+              out.kind = Outcome::Kind::kNoResponse;
+              return;
+            }
+            out = respond(encode_frame(*resp, kv.api_version, response_header_version,
+                                       ctx.correlation_id));
+          } else {
+            out = respond(
+                encode_frame(resp, kv.api_version, response_header_version, ctx.correlation_id));
+          }
+        }
+      }
+    });
+    return out;
+  } catch (const wire::DecodeError& e) {
+    return close_with(std::string("request does not decode: ") + e.what());
+  } catch (const wire::UnsupportedVersionError& e) {
+    return close_with(std::string("unsupported version: ") + e.what());
+  } catch (const wire::EncodeError& e) {
+    return close_with(std::string("response does not encode: ") + e.what());
+  } catch (const std::exception& e) {
+    return close_with(std::string("handler failed: ") + e.what());
+  }
+}
+
+}  // namespace chronik::broker

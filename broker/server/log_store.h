@@ -1,0 +1,107 @@
+// The storage the handlers see: topics, partitions, record batches and offsets.
+//
+// This is the broker's boundary towards broker/log/: handlers only talk to LogStore, and
+// an adapter maps it onto the storage engine (MemoryLogStore serves tests and the first
+// end-to-end runs). Batches are v2 record batches kept verbatim; append() patches only their
+// base offset. Every method is thread-safe. Calls may block on disk: the network layer runs
+// them off its I/O threads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/wire/shared_bytes.h"
+#include "runtime/wire/uuid.h"
+
+namespace chronik::broker {
+
+using ConfigMap = std::map<std::string, std::string>;
+
+struct TopicInfo {
+  std::string name;
+  wire::Uuid id;
+  int32_t partitions = 0;
+  ConfigMap configs;  // topic-level overrides only
+};
+
+struct PartitionOffsets {
+  int64_t log_start_offset = 0;
+  int64_t high_watermark = 0;  // == log end offset on a single node
+};
+
+struct AppendResult {
+  int16_t error = 0;
+  int64_t base_offset = -1;  // offset given to the first record appended
+  int64_t log_start_offset = 0;
+};
+
+struct ReadResult {
+  int16_t error = 0;
+  PartitionOffsets offsets;
+  // Whole batches, the first one containing `offset`, concatenated.
+  wire::SharedBytes records;
+};
+
+struct CreateTopicResult {
+  int16_t error = 0;
+  std::string message;
+  TopicInfo topic;
+};
+
+class LogStore {
+ public:
+  virtual ~LogStore() = default;
+
+  virtual std::optional<TopicInfo> find_topic(const std::string& name) = 0;
+  virtual std::optional<TopicInfo> find_topic(const wire::Uuid& id) = 0;
+  virtual std::vector<TopicInfo> list_topics() = 0;
+
+  // Creates `name` with `partitions` partitions and the given overrides. With
+  // `validate_only`, checks and returns what would be created, creating nothing.
+  virtual CreateTopicResult create_topic(const std::string& name, int32_t partitions,
+                                         const ConfigMap& configs, bool validate_only) = 0;
+  // Deletes the topic and all its data. Returns a Kafka error code.
+  virtual int16_t delete_topic(const std::string& name) = 0;
+  // Grows the topic to `total` partitions. Returns a Kafka error code.
+  virtual int16_t create_partitions(const std::string& name, int32_t total) = 0;
+  // Replaces the topic's overrides. Returns a Kafka error code.
+  virtual int16_t set_topic_configs(const std::string& name, const ConfigMap& configs) = 0;
+
+  // Appends batches (each a complete v2 batch) in order, giving them consecutive offsets:
+  // the store writes each batch's base offset and keeps the bytes otherwise unchanged.
+  // With `sync`, returns only once the data is durable.
+  virtual AppendResult append(const std::string& topic, int32_t partition,
+                              std::vector<std::vector<uint8_t>> batches, bool sync) = 0;
+  // Whole batches from the one containing `offset`, up to `max_bytes` (at least one batch
+  // when `min_one`). error OFFSET_OUT_OF_RANGE when offset is outside [start, end].
+  virtual ReadResult read(const std::string& topic, int32_t partition, int64_t offset,
+                          int32_t max_bytes, bool min_one) = 0;
+  virtual std::optional<PartitionOffsets> offsets(const std::string& topic, int32_t partition) = 0;
+  // Offset of the first batch whose max timestamp is >= `timestamp`, with that timestamp.
+  // nullopt when there is none.
+  struct TimestampOffset {
+    int64_t timestamp;
+    int64_t offset;
+  };
+  virtual std::optional<TimestampOffset> offset_for_timestamp(const std::string& topic,
+                                                              int32_t partition,
+                                                              int64_t timestamp) = 0;
+  // The batch with the largest max timestamp (its last offset), nullopt when empty.
+  virtual std::optional<TimestampOffset> max_timestamp(const std::string& topic,
+                                                       int32_t partition) = 0;
+  // Moves the log start offset to `offset` (DeleteRecords). Returns a Kafka error code and
+  // the new log start offset.
+  virtual std::pair<int16_t, int64_t> delete_records(const std::string& topic,
+                                                     int32_t partition, int64_t offset) = 0;
+  // Bytes the partition takes on disk (DescribeLogDirs).
+  virtual int64_t partition_size(const std::string& topic, int32_t partition) = 0;
+
+  // Makes everything appended so far durable.
+  virtual void flush() = 0;
+};
+
+}  // namespace chronik::broker
