@@ -48,7 +48,8 @@ import org.apache.kafka.common.message.ApiMessageType;
  *
  * <pre>
  *   Oracle generate &lt;outdir&gt; &lt;count&gt; [seed]   &lt;Message&gt;-v&lt;V&gt;-&lt;n&gt;.bin, message body only
- *   Oracle check &lt;indir&gt;                      read, require all bytes consumed, re-write, compare
+ *   Oracle check &lt;indir&gt; [--require-all]      read, require all bytes consumed, re-write, compare
+ *                                            (--require-all: every message version needs a file)
  * </pre>
  */
 public final class Oracle {
@@ -405,13 +406,18 @@ public final class Oracle {
         return failures == 0 ? 0 : 1;
     }
 
-    static int check(Path dir) throws Exception {
+    /**
+     * Reads, re-writes and compares every file of dir. With requireAll, every version of
+     * every message Kafka knows must have at least one file (a missing one is a failure).
+     */
+    static int check(Path dir, boolean requireAll) throws Exception {
         Map<String, Kind> kinds = kinds();
         List<Path> paths;
         try (Stream<Path> s = Files.list(dir)) {
             paths = s.filter(Files::isRegularFile).sorted().toList();
         }
         Map<String, Integer> perMessage = new TreeMap<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
         int passed = 0, failed = 0;
         for (Path p : paths) {
             String file = p.getFileName().toString();
@@ -423,6 +429,7 @@ public final class Oracle {
                 Kind k = kinds.get(m.group(1));
                 int v = Integer.parseInt(m.group(2));
                 perMessage.merge(m.group(1), 1, Integer::sum);
+                seen.add(m.group(1) + "-v" + v);
                 if (k == null) {
                     why = "unknown message " + m.group(1);
                 } else if (v < k.lowest || v > k.highest) {
@@ -438,10 +445,20 @@ public final class Oracle {
                 System.out.println("FAIL " + file + ": " + why);
             }
         }
-        int missing = 0;
-        for (String name : kinds.keySet()) if (!perMessage.containsKey(name)) missing++;
+        int missing = 0, versions = 0;
+        for (Kind k : kinds.values()) {
+            for (int v = k.lowest; v <= k.highest; v++) {
+                versions++;
+                if (seen.contains(k.name + "-v" + v)) continue;
+                missing++;
+                if (requireAll) {
+                    failed++;
+                    System.out.println("FAIL " + k.name + "-v" + v + ": no file for this message version");
+                }
+            }
+        }
         System.out.println("check: " + paths.size() + " files of " + perMessage.size() + " messages in " + dir
-                + (missing > 0 ? " (" + missing + " of Kafka's " + kinds.size() + " messages have no file)" : ""));
+                + (missing > 0 ? " (" + missing + " of Kafka's " + versions + " message versions have no file)" : ""));
         System.out.println("oracle check: " + passed + " passed, " + failed + " failed");
         return failed == 0 && passed > 0 ? 0 : 1;
     }
@@ -473,9 +490,10 @@ public final class Oracle {
             long seed = args.length == 4 ? Long.parseLong(args[3]) : 1;
             System.exit(generate(Paths.get(args[1]), Integer.parseInt(args[2]), seed));
         }
-        if (cmd.equals("check") && args.length == 2) System.exit(check(Paths.get(args[1])));
+        if (cmd.equals("check") && args.length == 2) System.exit(check(Paths.get(args[1]), false));
+        if (cmd.equals("check") && args.length == 3 && args[2].equals("--require-all")) System.exit(check(Paths.get(args[1]), true));
         if (cmd.equals("show") && args.length >= 2) System.exit(show(args));
-        System.err.println("usage: Oracle generate <outdir> <count> [seed] | Oracle check <indir> | Oracle show <file>...");
+        System.err.println("usage: Oracle generate <outdir> <count> [seed] | Oracle check <indir> [--require-all] | Oracle show <file>...");
         System.exit(2);
     }
 }
