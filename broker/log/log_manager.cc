@@ -221,30 +221,35 @@ Errc LogManager::delete_topic(const std::string& name) {
     by_id_.erase(t->meta.id);
   }
   // The data goes outside the lock; a crash here leaves orphans that open() removes.
+  delete_data_range(keys::topic_range_begin(keys::kTimeIndex, t->num),
+                    keys::topic_range_end(keys::kTimeIndex, t->num));
   delete_data_range(keys::topic_data_begin(t->num), keys::topic_data_end(t->num));
   return Errc::kNone;
 }
 
 void LogManager::remove_orphans() {
-  // One seek per topic number present in the data keyspace.
-  std::vector<uint32_t> orphans;
-  {
-    std::unique_ptr<leveldb::Iterator> it(storage_->db()->NewIterator(leveldb::ReadOptions()));
-    std::string begin(1, keys::kData);
-    it->Seek(begin);
-    while (it->Valid() && it->key().starts_with(begin) && it->key().size() >= 5) {
-      uint32_t num = keys::data_key_topic(std::string_view(it->key().data(), it->key().size()));
-      bool known = std::any_of(by_name_.begin(), by_name_.end(),
-                               [num](const auto& e) { return e.second->num == num; });
-      if (!known) orphans.push_back(num);
-      if (num == 0xFFFFFFFFu) break;
-      it->Seek(keys::topic_data_begin(num + 1));
+  // One seek per topic number present in the data and time index keyspaces.
+  for (char space : {keys::kData, keys::kTimeIndex}) {
+    std::vector<uint32_t> orphans;
+    {
+      std::unique_ptr<leveldb::Iterator> it(storage_->db()->NewIterator(leveldb::ReadOptions()));
+      std::string begin(1, space);
+      it->Seek(begin);
+      while (it->Valid() && it->key().starts_with(begin) && it->key().size() >= 5) {
+        uint32_t num = keys::data_key_topic(std::string_view(it->key().data(), it->key().size()));
+        bool known = std::any_of(by_name_.begin(), by_name_.end(),
+                                 [num](const auto& e) { return e.second->num == num; });
+        if (!known) orphans.push_back(num);
+        if (num == 0xFFFFFFFFu) break;
+        it->Seek(keys::topic_range_begin(space, num + 1));
+      }
+      Storage::check(it->status(), "scan topics");
     }
-    Storage::check(it->status(), "scan topics");
-  }
-  for (uint32_t num : orphans) {
-    spdlog::warn("log dir {}: removing data of deleted topic #{}", storage_->dir(), num);
-    delete_data_range(keys::topic_data_begin(num), keys::topic_data_end(num));
+    for (uint32_t num : orphans) {
+      spdlog::warn("log dir {}: removing {} of deleted topic #{}", storage_->dir(),
+                   space == keys::kData ? "data" : "time index", num);
+      delete_data_range(keys::topic_range_begin(space, num), keys::topic_range_end(space, num));
+    }
   }
 }
 

@@ -94,6 +94,29 @@ void Partition::recover() {
   it.reset();
   if (dropped > 0) storage_.write(drop, true);
 
+  // Time index: the last entry gives the running max up to its offset; the batches after
+  // it (about one index interval) complete it.
+  running_max_ts_ = std::numeric_limits<int64_t>::min();
+  bytes_since_index_ = 0;
+  int64_t scan_from = log_start;
+  std::string index_prefix = keys::index_prefix(topic_num_, index_);
+  it.reset(db->NewIterator(leveldb::ReadOptions()));
+  it->Seek(keys::index_key(topic_num_, index_, std::numeric_limits<int64_t>::max()));
+  if (it->Valid()) it->Prev(); else it->SeekToLast();
+  if (it->Valid() && it->key().starts_with(index_prefix) && it->value().size() == 8) {
+    running_max_ts_ = keys::index_key_timestamp(as_view(it->key()));
+    scan_from = std::max(scan_from, static_cast<int64_t>(load_be64(as_span(it->value()).data())) + 1);
+  }
+  for (it->Seek(keys::data_key(topic_num_, index_, scan_from));
+       it->Valid() && it->key().starts_with(prefix_); it->Next()) {
+    auto value = as_span(it->value());
+    if (value.size() < kBatchHeaderSize) continue;
+    running_max_ts_ = std::max(running_max_ts_, read_batch_info(value).max_timestamp);
+    bytes_since_index_ += static_cast<int64_t>(value.size());
+  }
+  Storage::check(it->status(), "recover time index");
+  it.reset();
+
   log_start_.store(log_start);
   leo_.store(leo);
   size_.store(static_cast<int64_t>(storage_.approximate_size(prefix_, partition_end(prefix_))));
@@ -128,6 +151,7 @@ AppendResult Partition::append(std::span<const std::span<const uint8_t>> batches
   int64_t bytes = 0;
   int64_t records = 0;
   int64_t new_max_ts = max_ts_, new_max_ts_offset = max_ts_offset_;
+  int64_t running = running_max_ts_, since_index = bytes_since_index_;
   std::string value;
   for (auto b : batches) {
     BatchInfo info = read_batch_info(b);
@@ -138,6 +162,14 @@ AppendResult Partition::append(std::span<const std::span<const uint8_t>> batches
     if (info.max_timestamp > new_max_ts) {
       new_max_ts = info.max_timestamp;
       new_max_ts_offset = last;
+    }
+    running = std::max(running, info.max_timestamp);
+    since_index += static_cast<int64_t>(b.size());
+    if (since_index >= index_interval_bytes_) {
+      std::string offset;
+      keys::append_be64(offset, static_cast<uint64_t>(last));
+      wb.Put(keys::index_key(topic_num_, index_, running), offset);
+      since_index = 0;
     }
     bytes += static_cast<int64_t>(b.size());
     records += info.records_count;
@@ -151,6 +183,8 @@ AppendResult Partition::append(std::span<const std::span<const uint8_t>> batches
   storage_.write(wb, sync);  // throws StorageError; offsets are then unchanged
 
   unflushed_messages_ = sync ? 0 : unflushed_messages_ + records;
+  running_max_ts_ = running;
+  bytes_since_index_ = since_index;
   if (max_ts_known_) {
     max_ts_ = new_max_ts;
     max_ts_offset_ = new_max_ts_offset;
@@ -202,7 +236,15 @@ std::optional<TimestampOffset> Partition::offset_for_timestamp(int64_t timestamp
   leveldb::ReadOptions ro;
   ro.fill_cache = false;
   std::unique_ptr<leveldb::Iterator> it(storage_.db()->NewIterator(ro));
-  for (it->Seek(keys::data_key(topic_num_, index_, start));
+  // The last index entry below `timestamp`: every batch up to its offset is older.
+  int64_t from = start;
+  std::string index_prefix = keys::index_prefix(topic_num_, index_);
+  it->Seek(keys::index_key(topic_num_, index_, timestamp));
+  if (it->Valid()) it->Prev(); else it->SeekToLast();
+  if (it->Valid() && it->key().starts_with(index_prefix) && it->value().size() == 8 &&
+      keys::index_key_timestamp(as_view(it->key())) < timestamp)
+    from = std::max(from, static_cast<int64_t>(load_be64(as_span(it->value()).data())) + 1);
+  for (it->Seek(keys::data_key(topic_num_, index_, from));
        it->Valid() && it->key().starts_with(prefix_); it->Next()) {
     auto value = as_span(it->value());
     if (value.size() < kBatchHeaderSize) continue;
@@ -263,6 +305,13 @@ int64_t Partition::delete_before_locked(int64_t offset, std::string* compact_end
     if (last == max_ts_offset_) max_ts_known_ = false;
   }
   Storage::check(it->status(), "delete records");
+  // Index entries whose offset is below the new start (offsets grow with the keys).
+  std::string index_prefix = keys::index_prefix(topic_num_, index_);
+  for (it->Seek(index_prefix); it->Valid() && it->key().starts_with(index_prefix); it->Next()) {
+    if (it->value().size() == 8 && static_cast<int64_t>(load_be64(as_span(it->value()).data())) >= offset) break;
+    wb.Delete(it->key());
+  }
+  Storage::check(it->status(), "delete index");
   it.reset();
   wb.Put(keys::partition_state_key(topic_num_, index_), state_value(offset));
   // Durable: a log start that went back after a crash would resurrect deleted records.

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -100,7 +101,8 @@ class Partition {
 
   // The first batch whose maxTimestamp >= `timestamp`: its max timestamp and its base
   // offset (or the log start offset if that is larger). nullopt when there is none.
-  // Scans from the log start (no time index yet).
+  // A sparse time index (one entry per index_interval_bytes appended) bounds the scan to
+  // about one interval of batches.
   std::optional<TimestampOffset> offset_for_timestamp(int64_t timestamp) const;
   // The batch with the largest maxTimestamp (the earliest such batch): that timestamp and
   // its last offset. nullopt when the log is empty. Computed by a scan once after open or
@@ -126,6 +128,8 @@ class Partition {
   // Appends made after this fsync when `flush_interval_messages` records have accumulated
   // since the last durable write (log.flush.interval.messages). <= 0 or INT64_MAX: never.
   void set_flush_interval_messages(int64_t n) { flush_interval_messages_ = n; }
+  // Bytes appended between two time index entries. Set before the partition is shared.
+  void set_index_interval_bytes(int64_t n) { index_interval_bytes_ = n; }
   // Called after every append with the new high watermark (wakes long-poll fetches).
   // Set before the partition is shared.
   void set_append_listener(std::function<void(int64_t)> listener) {
@@ -156,6 +160,12 @@ class Partition {
   int64_t flush_interval_messages_ = 0;
   int64_t unflushed_messages_ = 0;  // guarded by mu_
   std::function<void(int64_t)> listener_;
+
+  // Time index state, guarded by mu_: the running max timestamp over every batch ever
+  // appended, and the bytes appended since the last index entry.
+  int64_t index_interval_bytes_ = 1 << 20;
+  int64_t running_max_ts_ = std::numeric_limits<int64_t>::min();
+  int64_t bytes_since_index_ = 0;
 
   // Max timestamp cache, guarded by mu_.
   bool max_ts_known_ = true;

@@ -527,3 +527,57 @@ TEST_CASE("retention follows the broker configuration", "[log]") {
   REQUIRE(log->partition("own", 0)->log_start_offset() == 0);
   REQUIRE(log->partition("compacted", 0)->log_start_offset() == 0);
 }
+
+TEST_CASE("the time index gives the same answers as a full scan", "[log]") {
+  TempDir dir;
+  // Timestamps mostly rising, with stragglers, so the running max matters.
+  std::vector<std::pair<int64_t, int32_t>> batches;  // (maxTimestamp, records)
+  std::mt19937 rng(7);
+  for (int i = 0; i < 400; ++i) {
+    int64_t ts = 1000 + i * 10 + static_cast<int64_t>(rng() % 50);
+    if (i % 17 == 0) ts -= 300;
+    batches.emplace_back(ts, 1 + static_cast<int32_t>(rng() % 3));
+  }
+  auto expected = [&](int64_t ts, int64_t start) -> int64_t {
+    int64_t base = 0;
+    for (auto [max_ts, n] : batches) {
+      if (base + n > start && max_ts >= ts) return std::max(base, start);
+      base += n;
+    }
+    return -1;
+  };
+  auto check_all = [&](Partition& p) {
+    for (int64_t ts = 500; ts <= 5200; ts += 7) {
+      auto got = p.offset_for_timestamp(ts);
+      INFO("ts " << ts);
+      REQUIRE((got ? got->offset : -1) == expected(ts, p.log_start_offset()));
+    }
+  };
+  {
+    auto log = LogManager::open(dir.str());
+    log->create_topic("t", 1);
+    auto p = log->partition("t", 0);
+    p->set_index_interval_bytes(500);  // an entry every few batches
+    for (auto [ts, n] : batches) p->append(make_batch({n, ts - 5, ts, 100}));
+    int entries = 0;
+    std::unique_ptr<leveldb::Iterator> it(log->storage().db()->NewIterator(leveldb::ReadOptions()));
+    for (it->Seek("x"); it->Valid() && it->key().starts_with("x"); it->Next()) ++entries;
+    REQUIRE(entries > 50);
+    check_all(*p);
+    auto m = p->max_timestamp();
+    REQUIRE(m->timestamp == std::max_element(batches.begin(), batches.end())->first);
+  }
+  auto log = LogManager::open(dir.str());
+  auto p = log->partition("t", 0);
+  check_all(*p);
+  p->delete_records_before(300);
+  check_all(*p);
+  // Appends after recovery continue the running max correctly.
+  p->set_index_interval_bytes(500);
+  for (int i = 0; i < 30; ++i) {
+    batches.emplace_back(6000 + i, 1);
+    p->append(make_batch({1, 6000 + i, 6000 + i, 100}));
+  }
+  check_all(*p);
+  REQUIRE(p->offset_for_timestamp(6010)->timestamp == 6010);
+}
