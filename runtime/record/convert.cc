@@ -39,15 +39,15 @@ std::vector<uint8_t> up_convert(std::span<const uint8_t> message_set, const UpCo
   }
   std::vector<Record> records;
   records.reserve(flat.size());
-  int64_t previous = std::numeric_limits<int64_t>::min();
-  for (LegacyRecord& r : flat) {
-    int64_t delta = r.offset - batch.base_offset;
-    if (r.offset <= previous || delta > std::numeric_limits<int32_t>::max()) {
-      fail(RecordError::kOffsetDeltaMismatch, "message offsets do not increase");
-    }
-    previous = r.offset;
+  if (flat.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    fail(RecordError::kRecordCountMismatch, "too many messages for one batch");
+  }
+  for (size_t i = 0; i < flat.size(); ++i) {
+    LegacyRecord& r = flat[i];
     Record out;
-    out.offset_delta = static_cast<int32_t>(delta);
+    // Consecutive deltas, as v2 requires: producers' offsets mean nothing (the broker
+    // assigns them), and stored sets are consecutive already.
+    out.offset_delta = static_cast<int32_t>(i);
     out.timestamp_delta = batch.base_timestamp == kNoTimestamp || r.timestamp == kNoTimestamp
                               ? 0
                               : r.timestamp - batch.base_timestamp;

@@ -21,7 +21,8 @@ struct UpConvertOptions {
 };
 
 // One v2 batch holding every record of `message_set`: baseOffset = the first record's
-// offset, offset deltas from it (they must increase), baseTimestamp = the first record's
+// offset, offset deltas 0, 1, 2, ... (a producer's offsets are placeholders; stored sets
+// are consecutive), baseTimestamp = the first record's
 // timestamp (kNoTimestamp for v0). A LogAppendTime wrapper makes a LogAppendTime batch.
 // Throws RecordException.
 std::vector<uint8_t> up_convert(std::span<const uint8_t> message_set, const UpConvertOptions& options = {});

@@ -103,8 +103,12 @@ LegacyEntry read_entry(const Message& m, size_t max_decompressed) {
   }
   if (entry.records.empty()) fail(RecordError::kEmptyBatch, "compressed wrapper with no messages");
   if (m.magic == kMagicV1) {
-    int64_t last_inner = entry.records.back().offset;
-    for (LegacyRecord& r : entry.records) r.offset = m.offset - last_inner + r.offset;
+    // A producer's wrapper offset is a placeholder (often 0); only a broker-assigned one,
+    // at least the last inner offset, turns the relative inner offsets into absolute ones.
+    int64_t base = m.offset - entry.records.back().offset;
+    if (base >= 0) {
+      for (LegacyRecord& r : entry.records) r.offset += base;
+    }
   }
   return entry;
 }

@@ -5,7 +5,8 @@
 //
 // The CRC-32 (zlib's) covers magic .. end. A compressed set travels as one wrapper message
 // whose value is the compressed inner message set; in v1 the inner offsets are relative
-// (absolute = wrapper offset - last inner offset + inner offset), in v0 they are absolute.
+// (absolute = wrapper offset - last inner offset + inner offset, when the wrapper offset is
+// a real one), in v0 they are absolute.
 #pragma once
 
 #include <cstdint>

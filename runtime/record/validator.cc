@@ -21,7 +21,8 @@ void check_rules(const BatchHeader& h, const std::vector<Record>& records, const
   if (h.attributes.is_control() && !options.allow_control_batches) {
     throw RecordException(RecordError::kControlBatchNotAllowed, "clients may not write control batches");
   }
-  if (h.has_producer_id() && h.base_sequence < 0) {
+  // Control batches carry the producer's id but no sequence.
+  if (h.has_producer_id() && h.base_sequence < 0 && !h.attributes.is_control()) {
     throw RecordException(RecordError::kInvalidProducerState, "producer id without a base sequence");
   }
   if (h.attributes.is_transactional() && !h.has_producer_id()) {

@@ -93,7 +93,7 @@ def build_v2(records, compression="none", pid=-1, epoch=-1, seq=-1, transactiona
                                   is_transactional=transactional, producer_id=pid,
                                   producer_epoch=epoch, base_sequence=seq,
                                   batch_size=1 << 30)
-    for off, ts, k, v, h in records:
+    for off, (_, ts, k, v, h) in enumerate(records):  # offset deltas from 0
         assert b.append(off, timestamp=ts, key=k, value=v, headers=h) is not None
     data = bytearray(b.build())
     struct.pack_into(">q", data, 0, base_offset)  # base offset is outside the CRC
@@ -193,13 +193,13 @@ def legacy_vectors():
 
 # ---------------------------------------------------------------- conversion references
 def conversion_vectors():
-    recs = sample_records(8)
     # Down-conversion of v2/none.bin (base 0, no compression) must give exactly what a
     # v0/v1 producer writes for the same records and offsets.
     for magic in (0, 1):
-        add(f"convert/none_to_v{magic}.bin", build_legacy(magic, "none", recs, 0), "legacy")
+        add(f"convert/none_to_v{magic}.bin", build_legacy(magic, "none", sample_records(), 0),
+            "legacy")
     # Up-conversion of legacy/v1_none.bin (base 100): one uncompressed v2 batch, no headers.
-    up = [(i, ts, k, v, []) for i, (_, ts, k, v, _) in enumerate(recs)]
+    up = [(i, ts, k, v, []) for i, (_, ts, k, v, _) in enumerate(sample_records(8))]
     add("convert/v1_none_to_v2.bin", build_v2(up, "none", base_offset=100), "v2")
 
 
