@@ -1,6 +1,10 @@
 // The C++ side of the Java oracle (tests/oracle/run):
-//   protocol_oracle roundtrip <dir>        decode each <Message>-v<V>-<n>.bin written by Kafka's
-//                                          Java classes, re-encode, require identical bytes
+//   protocol_oracle roundtrip <dir> [--json <outdir>]
+//                                          decode each <Message>-v<V>-<n>.bin written by Kafka's
+//                                          Java classes, re-encode, require identical bytes;
+//                                          with --json also write what was decoded as
+//                                          <outdir>/<Message>-v<V>-<n>.json (chronik::json::to_json,
+//                                          for `Oracle compare` to check value by value)
 //   protocol_oracle generate <dir> <count> write random instances of every message at every
 //                                          version for the Java classes to read back
 #include <cstdio>
@@ -13,6 +17,7 @@
 #include <string>
 
 #include "generated/kafka/api_dispatch.h"
+#include "runtime/json/message_json.h"
 #include "runtime/wire/reader.h"
 #include "runtime/wire/writer.h"
 #include "tests/support/random_message.h"
@@ -37,9 +42,11 @@ std::vector<uint8_t> read_file(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Empty string on success, else why the bytes did not survive decode -> encode.
+// Empty string on success, else why the bytes did not survive decode -> encode. With a
+// json_out path, the decoded message is also written there as JSON (even when re-encoding
+// then fails: the value comparison is independent of the byte comparison).
 template <class M>
-std::string round_trip(const std::vector<uint8_t>& bytes, int16_t version) {
+std::string round_trip(const std::vector<uint8_t>& bytes, int16_t version, const fs::path* json_out) {
   M message;
   wire::Reader in(bytes);
   try {
@@ -48,6 +55,17 @@ std::string round_trip(const std::vector<uint8_t>& bytes, int16_t version) {
     return std::string("decode failed: ") + e.what();
   }
   if (!in.at_end()) return "decode left " + std::to_string(in.remaining()) + " bytes unread";
+  if (json_out) {
+    std::string text;
+    try {
+      text = json::to_json(message, version).dump();
+    } catch (const std::exception& e) {
+      return std::string("to_json failed: ") + e.what();
+    }
+    std::ofstream out(*json_out, std::ios::binary);
+    out << text << "\n";
+    if (!out) return "could not write " + json_out->string();
+  }
   wire::Writer out;
   try {
     message.encode(out, version);
@@ -62,7 +80,8 @@ std::string round_trip(const std::vector<uint8_t>& bytes, int16_t version) {
          std::to_string(bytes.size()) + " bytes in, " + std::to_string(again.size()) + " out)";
 }
 
-int roundtrip(const fs::path& dir) {
+int roundtrip(const fs::path& dir, const fs::path* json_dir) {
+  if (json_dir) fs::create_directories(*json_dir);
   static const std::regex kName(R"(([A-Za-z0-9]+)-v(\d+)-\d+\.bin)");
   std::map<std::string, int> checked;
   int failures = 0;
@@ -77,8 +96,10 @@ int roundtrip(const fs::path& dir) {
     const auto version = static_cast<int16_t>(std::stoi(m[2]));
     auto bytes = read_file(path);
     std::string error = "no such message";
+    fs::path json_out;
+    if (json_dir) json_out = *json_dir / path.filename().replace_extension(".json");
     for_each_message([&]<class M>() {
-      if (message_name == M::kName) error = round_trip<M>(bytes, version);
+      if (message_name == M::kName) error = round_trip<M>(bytes, version, json_dir ? &json_out : nullptr);
     });
     ++checked[message_name];
     if (!error.empty()) {
@@ -121,8 +142,12 @@ int generate(const fs::path& dir, int count) {
 
 int main(int argc, char** argv) {
   std::string command = argc > 1 ? argv[1] : "";
-  if (command == "roundtrip" && argc == 3) return roundtrip(argv[2]);
+  if (command == "roundtrip" && argc == 3) return roundtrip(argv[2], nullptr);
+  if (command == "roundtrip" && argc == 5 && std::string(argv[3]) == "--json") {
+    const fs::path json_dir = argv[4];
+    return roundtrip(argv[2], &json_dir);
+  }
   if (command == "generate" && argc == 4) return generate(argv[2], std::stoi(argv[3]));
-  std::cerr << "usage: protocol_oracle roundtrip <dir> | generate <dir> <count>\n";
+  std::cerr << "usage: protocol_oracle roundtrip <dir> [--json <outdir>] | generate <dir> <count>\n";
   return 2;
 }
