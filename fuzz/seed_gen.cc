@@ -4,10 +4,14 @@
 // tests/captures/split_frames.py) converted to each target's input format.
 //
 // usage: fuzz_seed_gen OUT_DIR [CAPTURES_DIR]
-//   writes OUT_DIR/request/, OUT_DIR/response/, OUT_DIR/data_message/
+//   writes OUT_DIR/request/, OUT_DIR/response/, OUT_DIR/data_message/, and for the record
+//   and compression targets OUT_DIR/record_batch/, OUT_DIR/legacy_message_set/,
+//   OUT_DIR/decompress_<codec>/: batches built by runtime/record with every codec, and the
+//   records fields of captured Produce requests and Fetch responses.
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -15,7 +19,10 @@
 #include <vector>
 
 #include "generated/kafka/api_dispatch.h"
+#include "runtime/compression/codec.h"
 #include "runtime/protocol/header.h"
+#include "runtime/record/batch.h"
+#include "runtime/record/legacy.h"
 #include "runtime/wire/writer.h"
 #include "tests/support/random_message.h"
 
@@ -44,6 +51,81 @@ std::string name_of(int key, int version, const char* what) {
 std::vector<uint8_t> read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+constexpr compression::Codec kCodecs[] = {compression::Codec::kGzip, compression::Codec::kSnappy,
+                                          compression::Codec::kLz4, compression::Codec::kZstd};
+
+// Seeds of the record targets from one `records` field (mode byte 0: CRCs as they are).
+void record_seeds(const fs::path& out, const std::string& name, const wire::SharedBytes& records,
+                  size_t& written) {
+  if (records.size() <= record::kMagicOffset) return;
+  std::vector<uint8_t> input{0};
+  input.insert(input.end(), records.data(), records.data() + records.size());
+  const int8_t magic = static_cast<int8_t>(records.data()[record::kMagicOffset]);
+  write_file(out / (magic == record::kMagicV2 ? "record_batch" : "legacy_message_set") / name, input);
+  ++written;
+  if (magic != record::kMagicV2) return;
+  try {  // the compressed section of the first batch, for its decompressor
+    auto header = record::check_batch_frame(records.span());
+    if (header.attributes.compression() == compression::Codec::kNone) return;
+    auto section = record::stored_records(header, records.span());
+    write_file(out / ("decompress_" + std::string(compression::codec_name(header.attributes.compression()))) / name,
+               std::vector<uint8_t>(section.begin(), section.end()));
+    ++written;
+  } catch (const std::exception&) {
+  }
+}
+
+void synthetic_record_seeds(const fs::path& out, size_t& written) {
+  std::vector<record::Record> records(3);
+  std::vector<record::LegacyRecord> legacy(3);
+  for (int i = 0; i < 3; ++i) {
+    records[i].offset_delta = i;
+    records[i].timestamp_delta = i * 10;
+    records[i].key = record::Bytes{'k', static_cast<uint8_t>('0' + i)};
+    records[i].value = record::Bytes(40, static_cast<uint8_t>('a' + i));
+    records[i].headers.push_back({"h", record::Bytes{'v'}});
+    legacy[i].offset = 100 + i;
+    legacy[i].timestamp = 1700000000000 + i;
+    legacy[i].key = records[i].key;
+    legacy[i].value = records[i].value;
+  }
+  records[1].key.reset();
+  legacy[1].key.reset();
+  std::vector<compression::Codec> codecs{compression::Codec::kNone};
+  codecs.insert(codecs.end(), std::begin(kCodecs), std::end(kCodecs));
+  for (auto codec : codecs) {
+    const std::string cname(compression::codec_name(codec));
+    record::BatchOptions options;
+    options.codec = codec;
+    options.base_timestamp = 1700000000000;
+    auto batch = record::build_batch(options, records);
+    std::vector<uint8_t> input{1};
+    input.insert(input.end(), batch.begin(), batch.end());
+    write_file(out / "record_batch" / ("built-" + cname), input);
+    ++written;
+    for (int8_t magic : {record::kMagicV0, record::kMagicV1}) {
+      if (codec == compression::Codec::kZstd) continue;
+      auto set = record::build_message_set({.magic = magic, .codec = codec}, legacy);
+      std::vector<uint8_t> in{1};
+      in.insert(in.end(), set.begin(), set.end());
+      write_file(out / "legacy_message_set" / ("built-v" + std::to_string(magic) + "-" + cname), in);
+      ++written;
+    }
+  }
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "chronik record " + std::to_string(i) + " value;";
+  std::span<const uint8_t> plain(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  for (auto codec : kCodecs) {
+    const std::string dir = "decompress_" + std::string(compression::codec_name(codec));
+    write_file(out / dir / "built", compression::compress(codec, plain));
+    write_file(out / dir / "built-empty", compression::compress(codec, {}));
+    written += 2;
+  }
+  write_file(out / "decompress_lz4" / "built-broken-checksum",
+             compression::compress(compression::Codec::kLz4, plain, {.lz4_broken_header_checksum = true}));
+  ++written;
 }
 
 }  // namespace
@@ -105,6 +187,8 @@ int main(int argc, char** argv) {
     ++index;
   });
 
+  synthetic_record_seeds(out, written);
+
   // Real client traffic: <seq>-<req|resp>-<ApiName>-k<key>-v<version>.bin, whole frames.
   if (argc >= 3 && fs::is_directory(argv[2])) {
     const std::regex pattern(R"((\d+)-(req|resp)-\w+-k(\d+)-v(\d+)\.bin)");
@@ -118,9 +202,39 @@ int main(int argc, char** argv) {
       const std::string client = entry.path().parent_path().filename().string();
       const std::string name = "capture-" + client + "-" + file;
       std::vector<uint8_t> body(frame.begin() + 4, frame.end());
+      const int key = std::stoi(m[3]);
+      const int16_t version = static_cast<int16_t>(std::stoi(m[4]));
       if (m[2] == "req") {
         write_file(out / "request" / name, body);
+        if (key == message::ProduceRequest::kApiKey) {
+          try {
+            auto owner = std::make_shared<std::vector<uint8_t>>(body);
+            wire::Reader in(owner->data(), owner->size(), owner);
+            protocol::decode_request_header(in, message::find_api(key)->request_header_version(version));
+            message::ProduceRequest produce;
+            produce.decode(in, version);
+            for (const auto& t : produce.topic_data)
+              for (const auto& p : t.partition_data)
+                if (p.records) record_seeds(out, name, *p.records, written);
+          } catch (const std::exception&) {
+          }
+        }
       } else {
+        if (key == message::FetchResponse::kApiKey) {
+          try {
+            auto owner = std::make_shared<std::vector<uint8_t>>(body);
+            wire::Reader in(owner->data(), owner->size(), owner);
+            protocol::decode_response_header(in, message::find_api(key)->response_header_version(version));
+            message::FetchResponse fetch;
+            fetch.decode(in, version);
+            int n = 0;
+            for (const auto& t : fetch.responses)
+              for (const auto& p : t.partitions)
+                if (p.records && !p.records->empty())
+                  record_seeds(out, name + "-" + std::to_string(n++), *p.records, written);
+          } catch (const std::exception&) {
+          }
+        }
         std::vector<uint8_t> input;
         put16(input, static_cast<int16_t>(std::stoi(m[3])));
         put16(input, static_cast<int16_t>(std::stoi(m[4])));
