@@ -355,7 +355,12 @@ awaitable<void> Server::Impl::accept_loop() {
 }
 
 awaitable<void> Server::Impl::flush_loop() {
-  const auto interval = std::chrono::milliseconds(std::max<int64_t>(broker.settings.log_flush_interval_ms, 10));
+  // The store's housekeeping (interval flushes, retention) keeps its own schedule; this
+  // only gives it a chance to run.
+  const auto interval = std::chrono::milliseconds(
+      std::clamp<int64_t>(std::min(broker.settings.log_flush_interval_ms,
+                                   broker.settings.log_retention_check_interval_ms),
+                          10, 1000));
   while (!stopping) {
     flush_timer.expires_after(interval);
     boost::system::error_code ec;
@@ -364,7 +369,7 @@ awaitable<void> Server::Impl::flush_loop() {
     auto store = broker.store;
     auto work = [store]() {
       try {
-        store->flush();
+        store->tick(now_ms());
       } catch (const std::exception& e) {
         spdlog::error("flush failed: {}", e.what());
       }

@@ -102,6 +102,8 @@ class LogStore {
 
   // Makes everything appended so far durable.
   virtual void flush() = 0;
+  // Periodic housekeeping (retention, interval flushes); called often from a worker.
+  virtual void tick(int64_t now_ms) {}
 };
 
 }  // namespace chronik::broker

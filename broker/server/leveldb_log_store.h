@@ -1,0 +1,44 @@
+// LogStore over broker/log/'s LogManager (one LevelDB per log dir): what the broker runs on.
+#pragma once
+
+#include <memory>
+
+#include "broker/log/log_manager.h"
+#include "broker/server/log_store.h"
+#include "broker/server/settings.h"
+
+namespace chronik::broker {
+
+class LevelDbLogStore final : public LogStore {
+ public:
+  // Opens (and recovers) the log in settings.log_dir. Throws log::StorageError.
+  explicit LevelDbLogStore(const Settings& settings);
+
+  std::optional<TopicInfo> find_topic(const std::string& name) override;
+  std::optional<TopicInfo> find_topic(const wire::Uuid& id) override;
+  std::vector<TopicInfo> list_topics() override;
+  CreateTopicResult create_topic(const std::string& name, int32_t partitions,
+                                 const ConfigMap& configs, bool validate_only) override;
+  int16_t delete_topic(const std::string& name) override;
+  int16_t create_partitions(const std::string& name, int32_t total) override;
+  int16_t set_topic_configs(const std::string& name, const ConfigMap& configs) override;
+  AppendResult append(const std::string& topic, int32_t partition,
+                      std::vector<std::vector<uint8_t>> batches, bool sync) override;
+  ReadResult read(const std::string& topic, int32_t partition, int64_t offset, int32_t max_bytes,
+                  bool min_one) override;
+  std::optional<PartitionOffsets> offsets(const std::string& topic, int32_t partition) override;
+  std::optional<TimestampOffset> offset_for_timestamp(const std::string& topic, int32_t partition,
+                                                      int64_t timestamp) override;
+  std::optional<TimestampOffset> max_timestamp(const std::string& topic,
+                                               int32_t partition) override;
+  std::pair<int16_t, int64_t> delete_records(const std::string& topic, int32_t partition,
+                                             int64_t offset) override;
+  int64_t partition_size(const std::string& topic, int32_t partition) override;
+  void flush() override { log_->flush(); }
+  void tick(int64_t now_ms) override { log_->tick(now_ms); }
+
+ private:
+  std::unique_ptr<log::LogManager> log_;
+};
+
+}  // namespace chronik::broker
