@@ -85,7 +85,7 @@ std::vector<uint8_t> build_batch(const BatchOptions& options, std::span<const Re
   h.last_offset_delta = records.empty() ? 0 : records.back().offset_delta;
   h.base_timestamp = options.base_timestamp;
   h.max_timestamp = options.max_timestamp.value_or(
-      options.base_timestamp == kNoTimestamp ? kNoTimestamp : options.base_timestamp + max_delta);
+      options.base_timestamp == kNoTimestamp ? kNoTimestamp : wrapping_add(options.base_timestamp, max_delta));
   h.producer_id = options.producer_id;
   h.producer_epoch = options.producer_epoch;
   h.base_sequence = options.base_sequence;

@@ -37,6 +37,16 @@ constexpr size_t kBatchHeaderSize = 61;
 // baseOffset and batchLength: the bytes not counted by batchLength.
 constexpr size_t kLogOverhead = 12;
 
+// Timestamps and offsets in client bytes can be anything: sums and differences of them wrap
+// (two's complement, as Java's longs do) instead of overflowing, so that a delta computed
+// here and added back later always gives the original value.
+constexpr int64_t wrapping_add(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+constexpr int64_t wrapping_sub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+
 constexpr int64_t kNoProducerId = -1;
 constexpr int16_t kNoProducerEpoch = -1;
 constexpr int32_t kNoSequence = -1;
@@ -87,7 +97,7 @@ struct BatchHeader {
   int32_t base_sequence = kNoSequence;
   int32_t records_count = 0;
 
-  int64_t last_offset() const { return base_offset + last_offset_delta; }
+  int64_t last_offset() const { return wrapping_add(base_offset, last_offset_delta); }
   // The whole batch, header included.
   size_t size_in_bytes() const { return kLogOverhead + static_cast<size_t>(batch_length); }
   bool has_producer_id() const { return producer_id >= 0; }

@@ -50,7 +50,7 @@ std::vector<uint8_t> up_convert(std::span<const uint8_t> message_set, const UpCo
     out.offset_delta = static_cast<int32_t>(i);
     out.timestamp_delta = batch.base_timestamp == kNoTimestamp || r.timestamp == kNoTimestamp
                               ? 0
-                              : r.timestamp - batch.base_timestamp;
+                              : wrapping_sub(r.timestamp, batch.base_timestamp);
     out.key = std::move(r.key);
     out.value = std::move(r.value);
     records.push_back(std::move(out));
@@ -86,11 +86,11 @@ std::vector<uint8_t> down_convert(std::span<const uint8_t> records, const DownCo
     converted.reserve(batch.records.size());
     for (Record& r : batch.records) {
       LegacyRecord lr;
-      lr.offset = h.base_offset + r.offset_delta;
+      lr.offset = wrapping_add(h.base_offset, r.offset_delta);
       if (options.magic == kMagicV1) {
         lr.timestamp = h.attributes.timestamp_type() == TimestampType::kLogAppendTime
                            ? h.max_timestamp
-                           : h.base_timestamp + r.timestamp_delta;
+                           : wrapping_add(h.base_timestamp, r.timestamp_delta);
       }
       lr.key = std::move(r.key);
       lr.value = std::move(r.value);

@@ -35,7 +35,7 @@ void check_rules(const BatchHeader& h, const std::vector<Record>& records, const
                             "record " + std::to_string(i) + " has offset delta " +
                                 std::to_string(records[i].offset_delta));
     }
-    max_ts = std::max(max_ts, h.base_timestamp + records[i].timestamp_delta);
+    max_ts = std::max(max_ts, wrapping_add(h.base_timestamp, records[i].timestamp_delta));
   }
   summary.records = h.records_count;
   summary.max_timestamp = max_ts;

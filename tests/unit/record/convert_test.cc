@@ -151,6 +151,20 @@ TEST_CASE("converting what sarama 0.10 produced matches what Kafka 3.9.1 fetched
   }
 }
 
+TEST_CASE("extreme timestamps and offsets wrap instead of overflowing") {
+  std::vector<LegacyRecord> records = {{0, INT64_MIN + 1, std::nullopt, Bytes{1}},
+                                       {1, INT64_MAX, std::nullopt, Bytes{2}}};
+  LegacyBuildOptions o;
+  auto batch = up_convert(build_message_set(o, records));
+  CHECK(validate_records(batch).ok());
+  auto back = read_message_set(down_convert(batch));
+  REQUIRE(back.size() == 2);
+  CHECK(back[0].records[0].timestamp == INT64_MIN + 1);
+  CHECK(back[1].records[0].timestamp == INT64_MAX);
+  set_base_offset(batch, INT64_MAX);
+  CHECK_NOTHROW(down_convert(batch));
+}
+
 TEST_CASE("conversion of corrupt input fails cleanly") {
   auto data = read_file("legacy/v1_gzip.bin");
   for (size_t n = 0; n < data.size(); n += 3) {
