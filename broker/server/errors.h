@@ -53,5 +53,6 @@ inline constexpr int16_t kThrottlingQuotaExceeded = 89;
 inline constexpr int16_t kInvalidTxnState = 48;
 inline constexpr int16_t kTransactionalIdAuthorizationFailed = 53;
 inline constexpr int16_t kNotCoordinator = 16;
+inline constexpr int16_t kUnsupportedEndpointType = 115;
 
 }  // namespace chronik::broker::err

@@ -1,0 +1,37 @@
+// CreatePartitions: grows a topic (every new partition on this node).
+#include <spdlog/spdlog.h>
+
+#include "broker/handlers/handlers.h"
+#include "broker/server/errors.h"
+
+namespace chronik::broker::handlers {
+
+m::CreatePartitionsResponse handle(Broker& broker, const Ctx&, m::CreatePartitionsRequest& req) {
+  m::CreatePartitionsResponse resp;
+  for (const auto& t : req.topics) {
+    m::CreatePartitionsResponse::CreatePartitionsTopicResult out;
+    out.name = t.name;
+    auto fail = [&](int16_t code, std::string message) {
+      out.error_code = code;
+      out.error_message = std::move(message);
+    };
+    auto topic = broker.store->find_topic(t.name);
+    if (!topic) {
+      fail(err::kUnknownTopicOrPartition, "Topic " + t.name + " does not exist");
+    } else if (t.count <= topic->partitions) {
+      fail(err::kInvalidPartitions, "Topic currently has " + std::to_string(topic->partitions) +
+                                        " partitions, which is higher than or equal to the requested " +
+                                        std::to_string(t.count) + ".");
+    } else if (t.assignments && static_cast<int32_t>(t.assignments->size()) != t.count - topic->partitions) {
+      fail(err::kInvalidReplicaAssignment, "Assignments must name every new partition");
+    } else if (!req.validate_only) {
+      const int16_t e = broker.store->create_partitions(t.name, t.count);
+      if (e) fail(e, "");
+      else spdlog::info("topic {} grown to {} partitions", t.name, t.count);
+    }
+    resp.results.push_back(std::move(out));
+  }
+  return resp;
+}
+
+}  // namespace chronik::broker::handlers
