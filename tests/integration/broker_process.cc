@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,6 +80,8 @@ void BrokerProcess::start() {
   }
   pid_ = ::fork();
   if (pid_ == 0) {
+    // A test process that dies (failed REQUIRE in a thread, abort) takes its broker along.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
