@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void AddPartitionsToTxnRequest::AddPartitionsToTxnTopic::encode_to(Sink& _out,
-                                                                   int16_t _version) const {
+void add_partitions_to_txn_request::AddPartitionsToTxnTopic::encode_to(Sink& _out,
+                                                                       int16_t _version) const {
   _out.write_string(name, _version >= 3, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 3);
@@ -26,13 +26,13 @@ void AddPartitionsToTxnRequest::AddPartitionsToTxnTopic::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AddPartitionsToTxnRequest::AddPartitionsToTxnTopic::encode_to(wire::Writer&,
-                                                                            int16_t) const;
-template void AddPartitionsToTxnRequest::AddPartitionsToTxnTopic::encode_to(wire::SizeCounter&,
-                                                                            int16_t) const;
+template void add_partitions_to_txn_request::AddPartitionsToTxnTopic::encode_to(wire::Writer&,
+                                                                                int16_t) const;
+template void add_partitions_to_txn_request::AddPartitionsToTxnTopic::encode_to(wire::SizeCounter&,
+                                                                                int16_t) const;
 
-void AddPartitionsToTxnRequest::AddPartitionsToTxnTopic::decode_from(wire::Reader& _in,
-                                                                     int16_t _version) {
+void add_partitions_to_txn_request::AddPartitionsToTxnTopic::decode_from(wire::Reader& _in,
+                                                                         int16_t _version) {
   name = _in.read_string(_version >= 3, "Name");
 
   {
@@ -67,8 +67,8 @@ void AddPartitionsToTxnRequest::AddPartitionsToTxnTopic::decode_from(wire::Reade
 }
 
 template <class Sink>
-void AddPartitionsToTxnRequest::AddPartitionsToTxnTransaction::encode_to(Sink& _out,
-                                                                         int16_t _version) const {
+void add_partitions_to_txn_request::AddPartitionsToTxnTransaction::encode_to(
+    Sink& _out, int16_t _version) const {
   _out.write_string(transactional_id, true, "TransactionalId");
 
   _out.write_int64(producer_id);
@@ -88,13 +88,13 @@ void AddPartitionsToTxnRequest::AddPartitionsToTxnTransaction::encode_to(Sink& _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AddPartitionsToTxnRequest::AddPartitionsToTxnTransaction::encode_to(wire::Writer&,
-                                                                                  int16_t) const;
-template void AddPartitionsToTxnRequest::AddPartitionsToTxnTransaction::encode_to(
+template void add_partitions_to_txn_request::AddPartitionsToTxnTransaction::encode_to(
+    wire::Writer&, int16_t) const;
+template void add_partitions_to_txn_request::AddPartitionsToTxnTransaction::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void AddPartitionsToTxnRequest::AddPartitionsToTxnTransaction::decode_from(wire::Reader& _in,
-                                                                           int16_t _version) {
+void add_partitions_to_txn_request::AddPartitionsToTxnTransaction::decode_from(wire::Reader& _in,
+                                                                               int16_t _version) {
   transactional_id = _in.read_string(true, "TransactionalId");
 
   producer_id = _in.read_int64();

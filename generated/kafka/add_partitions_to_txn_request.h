@@ -17,6 +17,94 @@
 
 namespace chronik::message {
 
+// The structs inside AddPartitionsToTxnRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace add_partitions_to_txn_request {
+
+struct AddPartitionsToTxnTopic {
+  static constexpr const char* kName = "AddPartitionsToTxnTopic";
+  // The name of the topic.
+  std::string name{};
+  // The partition indexes to add to the transaction
+  std::vector<int32_t> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const AddPartitionsToTxnTopic&, const AddPartitionsToTxnTopic&) = default;
+};
+
+struct AddPartitionsToTxnTransaction {
+  static constexpr const char* kName = "AddPartitionsToTxnTransaction";
+  // The transactional id corresponding to the transaction.
+  std::string transactional_id{};
+  // Current producer id in use by the transactional id.
+  int64_t producer_id{};
+  // Current epoch associated with the producer id.
+  int16_t producer_epoch{};
+  // Boolean to signify if we want to check if the partition is in the transaction rather than add
+  // it.
+  bool verify_only = false;
+  // The partitions to add to the transaction.
+  std::vector<AddPartitionsToTxnTopic> topics{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TransactionalId", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{3, 32767}, false, "transactionalId"},
+          self.transactional_id);
+    visit(wire::FieldMeta{"ProducerId", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
+                          "producerId"},
+          self.producer_id);
+    visit(wire::FieldMeta{"ProducerEpoch", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.producer_epoch);
+    visit(wire::FieldMeta{"VerifyOnly", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.verify_only);
+    visit(wire::FieldMeta{"Topics", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.topics);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const AddPartitionsToTxnTransaction&,
+                         const AddPartitionsToTxnTransaction&) = default;
+};
+
+}  // namespace add_partitions_to_txn_request
+
 struct AddPartitionsToTxnRequest {
   static constexpr const char* kName = "AddPartitionsToTxnRequest";
   static constexpr int16_t kApiKey = 24;
@@ -24,93 +112,9 @@ struct AddPartitionsToTxnRequest {
   static constexpr int16_t kHighestVersion = 5;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 3;
-
-  struct AddPartitionsToTxnTopic {
-    static constexpr const char* kName = "AddPartitionsToTxnTopic";
-    // The name of the topic.
-    std::string name{};
-    // The partition indexes to add to the transaction
-    std::vector<int32_t> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const AddPartitionsToTxnTopic&,
-                           const AddPartitionsToTxnTopic&) = default;
-  };
-
-  struct AddPartitionsToTxnTransaction {
-    static constexpr const char* kName = "AddPartitionsToTxnTransaction";
-    // The transactional id corresponding to the transaction.
-    std::string transactional_id{};
-    // Current producer id in use by the transactional id.
-    int64_t producer_id{};
-    // Current epoch associated with the producer id.
-    int16_t producer_epoch{};
-    // Boolean to signify if we want to check if the partition is in the transaction rather than add
-    // it.
-    bool verify_only = false;
-    // The partitions to add to the transaction.
-    std::vector<AddPartitionsToTxnTopic> topics{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"TransactionalId", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{3, 32767}, false, "transactionalId"},
-            self.transactional_id);
-      visit(wire::FieldMeta{"ProducerId", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
-                            "producerId"},
-            self.producer_id);
-      visit(
-          wire::FieldMeta{"ProducerEpoch", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.producer_epoch);
-      visit(
-          wire::FieldMeta{"VerifyOnly", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.verify_only);
-      visit(
-          wire::FieldMeta{"Topics", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.topics);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const AddPartitionsToTxnTransaction&,
-                           const AddPartitionsToTxnTransaction&) = default;
-  };
+  using AddPartitionsToTxnTopic = add_partitions_to_txn_request::AddPartitionsToTxnTopic;
+  using AddPartitionsToTxnTransaction =
+      add_partitions_to_txn_request::AddPartitionsToTxnTransaction;
 
   // List of transactions to add partitions to.
   std::vector<AddPartitionsToTxnTransaction> transactions{};

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void AddPartitionsToTxnResponse::AddPartitionsToTxnPartitionResult::encode_to(
+void add_partitions_to_txn_response::AddPartitionsToTxnPartitionResult::encode_to(
     Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
@@ -23,13 +23,13 @@ void AddPartitionsToTxnResponse::AddPartitionsToTxnPartitionResult::encode_to(
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AddPartitionsToTxnResponse::AddPartitionsToTxnPartitionResult::encode_to(
+template void add_partitions_to_txn_response::AddPartitionsToTxnPartitionResult::encode_to(
     wire::Writer&, int16_t) const;
-template void AddPartitionsToTxnResponse::AddPartitionsToTxnPartitionResult::encode_to(
+template void add_partitions_to_txn_response::AddPartitionsToTxnPartitionResult::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void AddPartitionsToTxnResponse::AddPartitionsToTxnPartitionResult::decode_from(wire::Reader& _in,
-                                                                                int16_t _version) {
+void add_partitions_to_txn_response::AddPartitionsToTxnPartitionResult::decode_from(
+    wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   partition_error_code = _in.read_int16();
@@ -52,8 +52,8 @@ void AddPartitionsToTxnResponse::AddPartitionsToTxnPartitionResult::decode_from(
 }
 
 template <class Sink>
-void AddPartitionsToTxnResponse::AddPartitionsToTxnTopicResult::encode_to(Sink& _out,
-                                                                          int16_t _version) const {
+void add_partitions_to_txn_response::AddPartitionsToTxnTopicResult::encode_to(
+    Sink& _out, int16_t _version) const {
   _out.write_string(name, _version >= 3, "Name");
 
   _out.write_array_length(static_cast<int32_t>(results_by_partition.size()), _version >= 3);
@@ -72,13 +72,13 @@ void AddPartitionsToTxnResponse::AddPartitionsToTxnTopicResult::encode_to(Sink& 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AddPartitionsToTxnResponse::AddPartitionsToTxnTopicResult::encode_to(wire::Writer&,
-                                                                                   int16_t) const;
-template void AddPartitionsToTxnResponse::AddPartitionsToTxnTopicResult::encode_to(
+template void add_partitions_to_txn_response::AddPartitionsToTxnTopicResult::encode_to(
+    wire::Writer&, int16_t) const;
+template void add_partitions_to_txn_response::AddPartitionsToTxnTopicResult::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void AddPartitionsToTxnResponse::AddPartitionsToTxnTopicResult::decode_from(wire::Reader& _in,
-                                                                            int16_t _version) {
+void add_partitions_to_txn_response::AddPartitionsToTxnTopicResult::decode_from(wire::Reader& _in,
+                                                                                int16_t _version) {
   name = _in.read_string(_version >= 3, "Name");
 
   {
@@ -113,8 +113,8 @@ void AddPartitionsToTxnResponse::AddPartitionsToTxnTopicResult::decode_from(wire
 }
 
 template <class Sink>
-void AddPartitionsToTxnResponse::AddPartitionsToTxnResult::encode_to(Sink& _out,
-                                                                     int16_t _version) const {
+void add_partitions_to_txn_response::AddPartitionsToTxnResult::encode_to(Sink& _out,
+                                                                         int16_t _version) const {
   _out.write_string(transactional_id, true, "TransactionalId");
 
   _out.write_array_length(static_cast<int32_t>(topic_results.size()), true);
@@ -128,13 +128,13 @@ void AddPartitionsToTxnResponse::AddPartitionsToTxnResult::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AddPartitionsToTxnResponse::AddPartitionsToTxnResult::encode_to(wire::Writer&,
-                                                                              int16_t) const;
-template void AddPartitionsToTxnResponse::AddPartitionsToTxnResult::encode_to(wire::SizeCounter&,
-                                                                              int16_t) const;
+template void add_partitions_to_txn_response::AddPartitionsToTxnResult::encode_to(wire::Writer&,
+                                                                                  int16_t) const;
+template void add_partitions_to_txn_response::AddPartitionsToTxnResult::encode_to(
+    wire::SizeCounter&, int16_t) const;
 
-void AddPartitionsToTxnResponse::AddPartitionsToTxnResult::decode_from(wire::Reader& _in,
-                                                                       int16_t _version) {
+void add_partitions_to_txn_response::AddPartitionsToTxnResult::decode_from(wire::Reader& _in,
+                                                                           int16_t _version) {
   transactional_id = _in.read_string(true, "TransactionalId");
 
   {

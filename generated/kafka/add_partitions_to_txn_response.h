@@ -17,6 +17,113 @@
 
 namespace chronik::message {
 
+// The structs inside AddPartitionsToTxnResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace add_partitions_to_txn_response {
+
+struct AddPartitionsToTxnPartitionResult {
+  static constexpr const char* kName = "AddPartitionsToTxnPartitionResult";
+  // The partition indexes.
+  int32_t partition_index{};
+  // The response error code.
+  int16_t partition_error_code{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"PartitionErrorCode", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{3, 32767}, false, ""},
+          self.partition_error_code);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const AddPartitionsToTxnPartitionResult&,
+                         const AddPartitionsToTxnPartitionResult&) = default;
+};
+
+struct AddPartitionsToTxnTopicResult {
+  static constexpr const char* kName = "AddPartitionsToTxnTopicResult";
+  // The topic name.
+  std::string name{};
+  // The results for each partition
+  std::vector<AddPartitionsToTxnPartitionResult> results_by_partition{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"ResultsByPartition", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{3, 32767}, false, ""},
+          self.results_by_partition);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const AddPartitionsToTxnTopicResult&,
+                         const AddPartitionsToTxnTopicResult&) = default;
+};
+
+struct AddPartitionsToTxnResult {
+  static constexpr const char* kName = "AddPartitionsToTxnResult";
+  // The transactional id corresponding to the transaction.
+  std::string transactional_id{};
+  // The results for each topic.
+  std::vector<AddPartitionsToTxnTopicResult> topic_results{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TransactionalId", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{3, 32767}, false, "transactionalId"},
+          self.transactional_id);
+    visit(wire::FieldMeta{"TopicResults", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.topic_results);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const AddPartitionsToTxnResult&,
+                         const AddPartitionsToTxnResult&) = default;
+};
+
+}  // namespace add_partitions_to_txn_response
+
 struct AddPartitionsToTxnResponse {
   static constexpr const char* kName = "AddPartitionsToTxnResponse";
   static constexpr int16_t kApiKey = 24;
@@ -24,108 +131,11 @@ struct AddPartitionsToTxnResponse {
   static constexpr int16_t kHighestVersion = 5;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 3;
-
-  struct AddPartitionsToTxnPartitionResult {
-    static constexpr const char* kName = "AddPartitionsToTxnPartitionResult";
-    // The partition indexes.
-    int32_t partition_index{};
-    // The response error code.
-    int16_t partition_error_code{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{3, 32767}, false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"PartitionErrorCode", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{3, 32767}, false, ""},
-            self.partition_error_code);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const AddPartitionsToTxnPartitionResult&,
-                           const AddPartitionsToTxnPartitionResult&) = default;
-  };
-
-  struct AddPartitionsToTxnTopicResult {
-    static constexpr const char* kName = "AddPartitionsToTxnTopicResult";
-    // The topic name.
-    std::string name{};
-    // The results for each partition
-    std::vector<AddPartitionsToTxnPartitionResult> results_by_partition{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(wire::FieldMeta{"ResultsByPartition", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{3, 32767}, false, ""},
-            self.results_by_partition);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const AddPartitionsToTxnTopicResult&,
-                           const AddPartitionsToTxnTopicResult&) = default;
-  };
-
-  struct AddPartitionsToTxnResult {
-    static constexpr const char* kName = "AddPartitionsToTxnResult";
-    // The transactional id corresponding to the transaction.
-    std::string transactional_id{};
-    // The results for each topic.
-    std::vector<AddPartitionsToTxnTopicResult> topic_results{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"TransactionalId", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{3, 32767}, false, "transactionalId"},
-            self.transactional_id);
-      visit(
-          wire::FieldMeta{"TopicResults", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.topic_results);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const AddPartitionsToTxnResult&,
-                           const AddPartitionsToTxnResult&) = default;
-  };
+  using AddPartitionsToTxnPartitionResult =
+      add_partitions_to_txn_response::AddPartitionsToTxnPartitionResult;
+  using AddPartitionsToTxnTopicResult =
+      add_partitions_to_txn_response::AddPartitionsToTxnTopicResult;
+  using AddPartitionsToTxnResult = add_partitions_to_txn_response::AddPartitionsToTxnResult;
 
   // Duration in milliseconds for which the request was throttled due to a quota violation, or zero
   // if the request did not violate any quota.

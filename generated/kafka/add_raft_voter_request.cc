@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void AddRaftVoterRequest::Listener::encode_to(Sink& _out, int16_t _version) const {
+void add_raft_voter_request::Listener::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_string(host, true, "Host");
@@ -19,10 +19,10 @@ void AddRaftVoterRequest::Listener::encode_to(Sink& _out, int16_t _version) cons
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AddRaftVoterRequest::Listener::encode_to(wire::Writer&, int16_t) const;
-template void AddRaftVoterRequest::Listener::encode_to(wire::SizeCounter&, int16_t) const;
+template void add_raft_voter_request::Listener::encode_to(wire::Writer&, int16_t) const;
+template void add_raft_voter_request::Listener::encode_to(wire::SizeCounter&, int16_t) const;
 
-void AddRaftVoterRequest::Listener::decode_from(wire::Reader& _in, int16_t _version) {
+void add_raft_voter_request::Listener::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   host = _in.read_string(true, "Host");

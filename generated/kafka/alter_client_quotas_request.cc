@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void AlterClientQuotasRequest::EntityData::encode_to(Sink& _out, int16_t _version) const {
+void alter_client_quotas_request::EntityData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(entity_type, _version >= 1, "EntityType");
 
   if (!entity_name) {
@@ -26,10 +26,10 @@ void AlterClientQuotasRequest::EntityData::encode_to(Sink& _out, int16_t _versio
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterClientQuotasRequest::EntityData::encode_to(wire::Writer&, int16_t) const;
-template void AlterClientQuotasRequest::EntityData::encode_to(wire::SizeCounter&, int16_t) const;
+template void alter_client_quotas_request::EntityData::encode_to(wire::Writer&, int16_t) const;
+template void alter_client_quotas_request::EntityData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void AlterClientQuotasRequest::EntityData::decode_from(wire::Reader& _in, int16_t _version) {
+void alter_client_quotas_request::EntityData::decode_from(wire::Reader& _in, int16_t _version) {
   entity_type = _in.read_string(_version >= 1, "EntityType");
 
   entity_name = _in.read_nullable_string(_version >= 1, "EntityName");
@@ -52,7 +52,7 @@ void AlterClientQuotasRequest::EntityData::decode_from(wire::Reader& _in, int16_
 }
 
 template <class Sink>
-void AlterClientQuotasRequest::OpData::encode_to(Sink& _out, int16_t _version) const {
+void alter_client_quotas_request::OpData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(key, _version >= 1, "Key");
 
   _out.write_float64(value);
@@ -70,10 +70,10 @@ void AlterClientQuotasRequest::OpData::encode_to(Sink& _out, int16_t _version) c
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterClientQuotasRequest::OpData::encode_to(wire::Writer&, int16_t) const;
-template void AlterClientQuotasRequest::OpData::encode_to(wire::SizeCounter&, int16_t) const;
+template void alter_client_quotas_request::OpData::encode_to(wire::Writer&, int16_t) const;
+template void alter_client_quotas_request::OpData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void AlterClientQuotasRequest::OpData::decode_from(wire::Reader& _in, int16_t _version) {
+void alter_client_quotas_request::OpData::decode_from(wire::Reader& _in, int16_t _version) {
   key = _in.read_string(_version >= 1, "Key");
 
   value = _in.read_float64();
@@ -98,7 +98,7 @@ void AlterClientQuotasRequest::OpData::decode_from(wire::Reader& _in, int16_t _v
 }
 
 template <class Sink>
-void AlterClientQuotasRequest::EntryData::encode_to(Sink& _out, int16_t _version) const {
+void alter_client_quotas_request::EntryData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_array_length(static_cast<int32_t>(entity.size()), _version >= 1);
   for (const auto& _element : entity) {
     _element.encode_to(_out, _version);
@@ -120,10 +120,10 @@ void AlterClientQuotasRequest::EntryData::encode_to(Sink& _out, int16_t _version
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterClientQuotasRequest::EntryData::encode_to(wire::Writer&, int16_t) const;
-template void AlterClientQuotasRequest::EntryData::encode_to(wire::SizeCounter&, int16_t) const;
+template void alter_client_quotas_request::EntryData::encode_to(wire::Writer&, int16_t) const;
+template void alter_client_quotas_request::EntryData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void AlterClientQuotasRequest::EntryData::decode_from(wire::Reader& _in, int16_t _version) {
+void alter_client_quotas_request::EntryData::decode_from(wire::Reader& _in, int16_t _version) {
   {
     const int32_t _length = _in.read_array_length(_version >= 1, "Entity");
     if (_length < 0) {

@@ -17,6 +17,110 @@
 
 namespace chronik::message {
 
+// The structs inside AlterClientQuotasRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace alter_client_quotas_request {
+
+struct EntityData {
+  static constexpr const char* kName = "EntityData";
+  // The entity type.
+  std::string entity_type{};
+  // The name of the entity, or null if the default.
+  std::optional<std::string> entity_name = std::string{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"EntityType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.entity_type);
+    visit(wire::FieldMeta{"EntityName", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.entity_name);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const EntityData&, const EntityData&) = default;
+};
+
+struct OpData {
+  static constexpr const char* kName = "OpData";
+  // The quota configuration key.
+  std::string key{};
+  // The value to set, otherwise ignored if the value is to be removed.
+  double value{};
+  // Whether the quota configuration value should be removed, otherwise set.
+  bool remove{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Key", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.key);
+    visit(wire::FieldMeta{"Value", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.value);
+    visit(wire::FieldMeta{"Remove", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.remove);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OpData&, const OpData&) = default;
+};
+
+struct EntryData {
+  static constexpr const char* kName = "EntryData";
+  // The quota entity to alter.
+  std::vector<EntityData> entity{};
+  // An individual quota configuration entry to alter.
+  std::vector<OpData> ops{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Entity", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.entity);
+    visit(wire::FieldMeta{"Ops", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.ops);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const EntryData&, const EntryData&) = default;
+};
+
+}  // namespace alter_client_quotas_request
+
 struct AlterClientQuotasRequest {
   static constexpr const char* kName = "AlterClientQuotasRequest";
   static constexpr int16_t kApiKey = 49;
@@ -24,111 +128,9 @@ struct AlterClientQuotasRequest {
   static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 1;
-
-  struct EntityData {
-    static constexpr const char* kName = "EntityData";
-    // The entity type.
-    std::string entity_type{};
-    // The name of the entity, or null if the default.
-    std::optional<std::string> entity_name = std::string{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"EntityType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.entity_type);
-      visit(
-          wire::FieldMeta{"EntityName", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.entity_name);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const EntityData&, const EntityData&) = default;
-  };
-
-  struct OpData {
-    static constexpr const char* kName = "OpData";
-    // The quota configuration key.
-    std::string key{};
-    // The value to set, otherwise ignored if the value is to be removed.
-    double value{};
-    // Whether the quota configuration value should be removed, otherwise set.
-    bool remove{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Key", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.key);
-      visit(
-          wire::FieldMeta{"Value", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.value);
-      visit(
-          wire::FieldMeta{"Remove", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.remove);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OpData&, const OpData&) = default;
-  };
-
-  struct EntryData {
-    static constexpr const char* kName = "EntryData";
-    // The quota entity to alter.
-    std::vector<EntityData> entity{};
-    // An individual quota configuration entry to alter.
-    std::vector<OpData> ops{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Entity", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.entity);
-      visit(
-          wire::FieldMeta{"Ops", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.ops);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const EntryData&, const EntryData&) = default;
-  };
+  using EntityData = alter_client_quotas_request::EntityData;
+  using OpData = alter_client_quotas_request::OpData;
+  using EntryData = alter_client_quotas_request::EntryData;
 
   // The quota configuration entries to alter.
   std::vector<EntryData> entries{};

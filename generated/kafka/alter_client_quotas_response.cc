@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void AlterClientQuotasResponse::EntityData::encode_to(Sink& _out, int16_t _version) const {
+void alter_client_quotas_response::EntityData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(entity_type, _version >= 1, "EntityType");
 
   if (!entity_name) {
@@ -26,10 +26,11 @@ void AlterClientQuotasResponse::EntityData::encode_to(Sink& _out, int16_t _versi
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterClientQuotasResponse::EntityData::encode_to(wire::Writer&, int16_t) const;
-template void AlterClientQuotasResponse::EntityData::encode_to(wire::SizeCounter&, int16_t) const;
+template void alter_client_quotas_response::EntityData::encode_to(wire::Writer&, int16_t) const;
+template void alter_client_quotas_response::EntityData::encode_to(wire::SizeCounter&,
+                                                                  int16_t) const;
 
-void AlterClientQuotasResponse::EntityData::decode_from(wire::Reader& _in, int16_t _version) {
+void alter_client_quotas_response::EntityData::decode_from(wire::Reader& _in, int16_t _version) {
   entity_type = _in.read_string(_version >= 1, "EntityType");
 
   entity_name = _in.read_nullable_string(_version >= 1, "EntityName");
@@ -52,7 +53,7 @@ void AlterClientQuotasResponse::EntityData::decode_from(wire::Reader& _in, int16
 }
 
 template <class Sink>
-void AlterClientQuotasResponse::EntryData::encode_to(Sink& _out, int16_t _version) const {
+void alter_client_quotas_response::EntryData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int16(error_code);
 
   if (!error_message) {
@@ -77,10 +78,10 @@ void AlterClientQuotasResponse::EntryData::encode_to(Sink& _out, int16_t _versio
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterClientQuotasResponse::EntryData::encode_to(wire::Writer&, int16_t) const;
-template void AlterClientQuotasResponse::EntryData::encode_to(wire::SizeCounter&, int16_t) const;
+template void alter_client_quotas_response::EntryData::encode_to(wire::Writer&, int16_t) const;
+template void alter_client_quotas_response::EntryData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void AlterClientQuotasResponse::EntryData::decode_from(wire::Reader& _in, int16_t _version) {
+void alter_client_quotas_response::EntryData::decode_from(wire::Reader& _in, int16_t _version) {
   error_code = _in.read_int16();
 
   error_message = _in.read_nullable_string(_version >= 1, "ErrorMessage");

@@ -17,6 +17,80 @@
 
 namespace chronik::message {
 
+// The structs inside AlterClientQuotasResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace alter_client_quotas_response {
+
+struct EntityData {
+  static constexpr const char* kName = "EntityData";
+  // The entity type.
+  std::string entity_type{};
+  // The name of the entity, or null if the default.
+  std::optional<std::string> entity_name = std::string{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"EntityType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.entity_type);
+    visit(wire::FieldMeta{"EntityName", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.entity_name);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const EntityData&, const EntityData&) = default;
+};
+
+struct EntryData {
+  static constexpr const char* kName = "EntryData";
+  // The error code, or `0` if the quota alteration succeeded.
+  int16_t error_code{};
+  // The error message, or `null` if the quota alteration succeeded.
+  std::optional<std::string> error_message = std::string{};
+  // The quota entity to alter.
+  std::vector<EntityData> entity{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.error_code);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+        self.error_message);
+    visit(wire::FieldMeta{"Entity", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.entity);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const EntryData&, const EntryData&) = default;
+};
+
+}  // namespace alter_client_quotas_response
+
 struct AlterClientQuotasResponse {
   static constexpr const char* kName = "AlterClientQuotasResponse";
   static constexpr int16_t kApiKey = 49;
@@ -24,78 +98,8 @@ struct AlterClientQuotasResponse {
   static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 1;
-
-  struct EntityData {
-    static constexpr const char* kName = "EntityData";
-    // The entity type.
-    std::string entity_type{};
-    // The name of the entity, or null if the default.
-    std::optional<std::string> entity_name = std::string{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"EntityType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.entity_type);
-      visit(
-          wire::FieldMeta{"EntityName", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.entity_name);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const EntityData&, const EntityData&) = default;
-  };
-
-  struct EntryData {
-    static constexpr const char* kName = "EntryData";
-    // The error code, or `0` if the quota alteration succeeded.
-    int16_t error_code{};
-    // The error message, or `null` if the quota alteration succeeded.
-    std::optional<std::string> error_message = std::string{};
-    // The quota entity to alter.
-    std::vector<EntityData> entity{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{1, 32767}, false, ""},
-            self.error_message);
-      visit(
-          wire::FieldMeta{"Entity", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.entity);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const EntryData&, const EntryData&) = default;
-  };
+  using EntityData = alter_client_quotas_response::EntityData;
+  using EntryData = alter_client_quotas_response::EntryData;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void AlterConfigsRequest::AlterableConfig::encode_to(Sink& _out, int16_t _version) const {
+void alter_configs_request::AlterableConfig::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, _version >= 2, "Name");
 
   if (!value) {
@@ -26,10 +26,10 @@ void AlterConfigsRequest::AlterableConfig::encode_to(Sink& _out, int16_t _versio
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterConfigsRequest::AlterableConfig::encode_to(wire::Writer&, int16_t) const;
-template void AlterConfigsRequest::AlterableConfig::encode_to(wire::SizeCounter&, int16_t) const;
+template void alter_configs_request::AlterableConfig::encode_to(wire::Writer&, int16_t) const;
+template void alter_configs_request::AlterableConfig::encode_to(wire::SizeCounter&, int16_t) const;
 
-void AlterConfigsRequest::AlterableConfig::decode_from(wire::Reader& _in, int16_t _version) {
+void alter_configs_request::AlterableConfig::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(_version >= 2, "Name");
 
   value = _in.read_nullable_string(_version >= 2, "Value");
@@ -52,7 +52,7 @@ void AlterConfigsRequest::AlterableConfig::decode_from(wire::Reader& _in, int16_
 }
 
 template <class Sink>
-void AlterConfigsRequest::AlterConfigsResource::encode_to(Sink& _out, int16_t _version) const {
+void alter_configs_request::AlterConfigsResource::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int8(resource_type);
 
   _out.write_string(resource_name, _version >= 2, "ResourceName");
@@ -73,11 +73,11 @@ void AlterConfigsRequest::AlterConfigsResource::encode_to(Sink& _out, int16_t _v
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterConfigsRequest::AlterConfigsResource::encode_to(wire::Writer&, int16_t) const;
-template void AlterConfigsRequest::AlterConfigsResource::encode_to(wire::SizeCounter&,
-                                                                   int16_t) const;
+template void alter_configs_request::AlterConfigsResource::encode_to(wire::Writer&, int16_t) const;
+template void alter_configs_request::AlterConfigsResource::encode_to(wire::SizeCounter&,
+                                                                     int16_t) const;
 
-void AlterConfigsRequest::AlterConfigsResource::decode_from(wire::Reader& _in, int16_t _version) {
+void alter_configs_request::AlterConfigsResource::decode_from(wire::Reader& _in, int16_t _version) {
   resource_type = _in.read_int8();
 
   resource_name = _in.read_string(_version >= 2, "ResourceName");

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void AlterConfigsResponse::AlterConfigsResourceResponse::encode_to(Sink& _out,
-                                                                   int16_t _version) const {
+void alter_configs_response::AlterConfigsResourceResponse::encode_to(Sink& _out,
+                                                                     int16_t _version) const {
   _out.write_int16(error_code);
 
   if (!error_message) {
@@ -31,13 +31,13 @@ void AlterConfigsResponse::AlterConfigsResourceResponse::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterConfigsResponse::AlterConfigsResourceResponse::encode_to(wire::Writer&,
-                                                                            int16_t) const;
-template void AlterConfigsResponse::AlterConfigsResourceResponse::encode_to(wire::SizeCounter&,
-                                                                            int16_t) const;
+template void alter_configs_response::AlterConfigsResourceResponse::encode_to(wire::Writer&,
+                                                                              int16_t) const;
+template void alter_configs_response::AlterConfigsResourceResponse::encode_to(wire::SizeCounter&,
+                                                                              int16_t) const;
 
-void AlterConfigsResponse::AlterConfigsResourceResponse::decode_from(wire::Reader& _in,
-                                                                     int16_t _version) {
+void alter_configs_response::AlterConfigsResourceResponse::decode_from(wire::Reader& _in,
+                                                                       int16_t _version) {
   error_code = _in.read_int16();
 
   error_message = _in.read_nullable_string(_version >= 2, "ErrorMessage");

@@ -17,6 +17,55 @@
 
 namespace chronik::message {
 
+// The structs inside AlterConfigsResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace alter_configs_response {
+
+struct AlterConfigsResourceResponse {
+  static constexpr const char* kName = "AlterConfigsResourceResponse";
+  // The resource error code.
+  int16_t error_code{};
+  // The resource error message, or null if there was no error.
+  std::optional<std::string> error_message = std::string{};
+  // The resource type.
+  int8_t resource_type{};
+  // The resource name.
+  std::string resource_name{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.error_code);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.error_message);
+    visit(wire::FieldMeta{"ResourceType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.resource_type);
+    visit(wire::FieldMeta{"ResourceName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.resource_name);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const AlterConfigsResourceResponse&,
+                         const AlterConfigsResourceResponse&) = default;
+};
+
+}  // namespace alter_configs_response
+
 struct AlterConfigsResponse {
   static constexpr const char* kName = "AlterConfigsResponse";
   static constexpr int16_t kApiKey = 33;
@@ -24,52 +73,7 @@ struct AlterConfigsResponse {
   static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
-
-  struct AlterConfigsResourceResponse {
-    static constexpr const char* kName = "AlterConfigsResourceResponse";
-    // The resource error code.
-    int16_t error_code{};
-    // The resource error message, or null if there was no error.
-    std::optional<std::string> error_message = std::string{};
-    // The resource type.
-    int8_t resource_type{};
-    // The resource name.
-    std::string resource_name{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.error_message);
-      visit(
-          wire::FieldMeta{"ResourceType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.resource_type);
-      visit(
-          wire::FieldMeta{"ResourceName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.resource_name);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const AlterConfigsResourceResponse&,
-                           const AlterConfigsResourceResponse&) = default;
-  };
+  using AlterConfigsResourceResponse = alter_configs_response::AlterConfigsResourceResponse;
 
   // Duration in milliseconds for which the request was throttled due to a quota violation, or zero
   // if the request did not violate any quota.

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void AlterPartitionReassignmentsRequest::ReassignablePartition::encode_to(Sink& _out,
-                                                                          int16_t _version) const {
+void alter_partition_reassignments_request::ReassignablePartition::encode_to(
+    Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   if (!replicas) {
@@ -25,13 +25,13 @@ void AlterPartitionReassignmentsRequest::ReassignablePartition::encode_to(Sink& 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterPartitionReassignmentsRequest::ReassignablePartition::encode_to(wire::Writer&,
-                                                                                   int16_t) const;
-template void AlterPartitionReassignmentsRequest::ReassignablePartition::encode_to(
+template void alter_partition_reassignments_request::ReassignablePartition::encode_to(
+    wire::Writer&, int16_t) const;
+template void alter_partition_reassignments_request::ReassignablePartition::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void AlterPartitionReassignmentsRequest::ReassignablePartition::decode_from(wire::Reader& _in,
-                                                                            int16_t _version) {
+void alter_partition_reassignments_request::ReassignablePartition::decode_from(wire::Reader& _in,
+                                                                               int16_t _version) {
   partition_index = _in.read_int32();
 
   {
@@ -63,8 +63,8 @@ void AlterPartitionReassignmentsRequest::ReassignablePartition::decode_from(wire
 }
 
 template <class Sink>
-void AlterPartitionReassignmentsRequest::ReassignableTopic::encode_to(Sink& _out,
-                                                                      int16_t _version) const {
+void alter_partition_reassignments_request::ReassignableTopic::encode_to(Sink& _out,
+                                                                         int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -78,13 +78,13 @@ void AlterPartitionReassignmentsRequest::ReassignableTopic::encode_to(Sink& _out
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterPartitionReassignmentsRequest::ReassignableTopic::encode_to(wire::Writer&,
-                                                                               int16_t) const;
-template void AlterPartitionReassignmentsRequest::ReassignableTopic::encode_to(wire::SizeCounter&,
-                                                                               int16_t) const;
+template void alter_partition_reassignments_request::ReassignableTopic::encode_to(wire::Writer&,
+                                                                                  int16_t) const;
+template void alter_partition_reassignments_request::ReassignableTopic::encode_to(
+    wire::SizeCounter&, int16_t) const;
 
-void AlterPartitionReassignmentsRequest::ReassignableTopic::decode_from(wire::Reader& _in,
-                                                                        int16_t _version) {
+void alter_partition_reassignments_request::ReassignableTopic::decode_from(wire::Reader& _in,
+                                                                           int16_t _version) {
   name = _in.read_string(true, "Name");
 
   {

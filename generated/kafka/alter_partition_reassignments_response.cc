@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void AlterPartitionReassignmentsResponse::ReassignablePartitionResponse::encode_to(
+void alter_partition_reassignments_response::ReassignablePartitionResponse::encode_to(
     Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
@@ -24,12 +24,12 @@ void AlterPartitionReassignmentsResponse::ReassignablePartitionResponse::encode_
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterPartitionReassignmentsResponse::ReassignablePartitionResponse::encode_to(
+template void alter_partition_reassignments_response::ReassignablePartitionResponse::encode_to(
     wire::Writer&, int16_t) const;
-template void AlterPartitionReassignmentsResponse::ReassignablePartitionResponse::encode_to(
+template void alter_partition_reassignments_response::ReassignablePartitionResponse::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void AlterPartitionReassignmentsResponse::ReassignablePartitionResponse::decode_from(
+void alter_partition_reassignments_response::ReassignablePartitionResponse::decode_from(
     wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
@@ -54,7 +54,7 @@ void AlterPartitionReassignmentsResponse::ReassignablePartitionResponse::decode_
 }
 
 template <class Sink>
-void AlterPartitionReassignmentsResponse::ReassignableTopicResponse::encode_to(
+void alter_partition_reassignments_response::ReassignableTopicResponse::encode_to(
     Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
@@ -69,13 +69,13 @@ void AlterPartitionReassignmentsResponse::ReassignableTopicResponse::encode_to(
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterPartitionReassignmentsResponse::ReassignableTopicResponse::encode_to(
+template void alter_partition_reassignments_response::ReassignableTopicResponse::encode_to(
     wire::Writer&, int16_t) const;
-template void AlterPartitionReassignmentsResponse::ReassignableTopicResponse::encode_to(
+template void alter_partition_reassignments_response::ReassignableTopicResponse::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void AlterPartitionReassignmentsResponse::ReassignableTopicResponse::decode_from(wire::Reader& _in,
-                                                                                 int16_t _version) {
+void alter_partition_reassignments_response::ReassignableTopicResponse::decode_from(
+    wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   {

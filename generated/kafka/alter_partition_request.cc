@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void AlterPartitionRequest::BrokerState::encode_to(Sink& _out, int16_t _version) const {
+void alter_partition_request::BrokerState::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(broker_id);
 
   _out.write_int64(broker_epoch);
@@ -17,10 +17,10 @@ void AlterPartitionRequest::BrokerState::encode_to(Sink& _out, int16_t _version)
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterPartitionRequest::BrokerState::encode_to(wire::Writer&, int16_t) const;
-template void AlterPartitionRequest::BrokerState::encode_to(wire::SizeCounter&, int16_t) const;
+template void alter_partition_request::BrokerState::encode_to(wire::Writer&, int16_t) const;
+template void alter_partition_request::BrokerState::encode_to(wire::SizeCounter&, int16_t) const;
 
-void AlterPartitionRequest::BrokerState::decode_from(wire::Reader& _in, int16_t _version) {
+void alter_partition_request::BrokerState::decode_from(wire::Reader& _in, int16_t _version) {
   broker_id = _in.read_int32();
 
   broker_epoch = _in.read_int64();
@@ -42,7 +42,7 @@ void AlterPartitionRequest::BrokerState::decode_from(wire::Reader& _in, int16_t 
 }
 
 template <class Sink>
-void AlterPartitionRequest::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void alter_partition_request::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int32(leader_epoch);
@@ -85,10 +85,10 @@ void AlterPartitionRequest::PartitionData::encode_to(Sink& _out, int16_t _versio
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterPartitionRequest::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void AlterPartitionRequest::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
+template void alter_partition_request::PartitionData::encode_to(wire::Writer&, int16_t) const;
+template void alter_partition_request::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void AlterPartitionRequest::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void alter_partition_request::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   leader_epoch = _in.read_int32();
@@ -145,7 +145,7 @@ void AlterPartitionRequest::PartitionData::decode_from(wire::Reader& _in, int16_
 }
 
 template <class Sink>
-void AlterPartitionRequest::TopicData::encode_to(Sink& _out, int16_t _version) const {
+void alter_partition_request::TopicData::encode_to(Sink& _out, int16_t _version) const {
   if (_version <= 1) {
     _out.write_string(topic_name, true, "TopicName");
   }
@@ -163,10 +163,10 @@ void AlterPartitionRequest::TopicData::encode_to(Sink& _out, int16_t _version) c
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterPartitionRequest::TopicData::encode_to(wire::Writer&, int16_t) const;
-template void AlterPartitionRequest::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
+template void alter_partition_request::TopicData::encode_to(wire::Writer&, int16_t) const;
+template void alter_partition_request::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void AlterPartitionRequest::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
+void alter_partition_request::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
   if (_version <= 1) {
     topic_name = _in.read_string(true, "TopicName");
   }

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void AlterPartitionResponse::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void alter_partition_response::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int16(error_code);
@@ -31,10 +31,10 @@ void AlterPartitionResponse::PartitionData::encode_to(Sink& _out, int16_t _versi
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterPartitionResponse::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void AlterPartitionResponse::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
+template void alter_partition_response::PartitionData::encode_to(wire::Writer&, int16_t) const;
+template void alter_partition_response::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void AlterPartitionResponse::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void alter_partition_response::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -79,7 +79,7 @@ void AlterPartitionResponse::PartitionData::decode_from(wire::Reader& _in, int16
 }
 
 template <class Sink>
-void AlterPartitionResponse::TopicData::encode_to(Sink& _out, int16_t _version) const {
+void alter_partition_response::TopicData::encode_to(Sink& _out, int16_t _version) const {
   if (_version <= 1) {
     _out.write_string(topic_name, true, "TopicName");
   }
@@ -97,10 +97,10 @@ void AlterPartitionResponse::TopicData::encode_to(Sink& _out, int16_t _version) 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterPartitionResponse::TopicData::encode_to(wire::Writer&, int16_t) const;
-template void AlterPartitionResponse::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
+template void alter_partition_response::TopicData::encode_to(wire::Writer&, int16_t) const;
+template void alter_partition_response::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void AlterPartitionResponse::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
+void alter_partition_response::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
   if (_version <= 1) {
     topic_name = _in.read_string(true, "TopicName");
   }

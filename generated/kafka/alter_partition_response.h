@@ -17,6 +17,110 @@
 
 namespace chronik::message {
 
+// The structs inside AlterPartitionResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace alter_partition_response {
+
+struct PartitionData {
+  static constexpr const char* kName = "PartitionData";
+  // The partition index
+  int32_t partition_index{};
+  // The partition level error code
+  int16_t error_code{};
+  // The broker ID of the leader.
+  int32_t leader_id{};
+  // The leader epoch.
+  int32_t leader_epoch{};
+  // The in-sync replica IDs.
+  std::vector<int32_t> isr{};
+  // 1 if the partition is recovering from an unclean leader election; 0 otherwise.
+  int8_t leader_recovery_state = 0;
+  // The current epoch for the partition for KRaft controllers. The current ZK version for the
+  // legacy controllers.
+  int32_t partition_epoch{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"LeaderId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
+                          "brokerId"},
+          self.leader_id);
+    visit(wire::FieldMeta{"LeaderEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.leader_epoch);
+    visit(wire::FieldMeta{"Isr", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
+                          "brokerId"},
+          self.isr);
+    visit(wire::FieldMeta{"LeaderRecoveryState", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.leader_recovery_state);
+    visit(
+        wire::FieldMeta{"PartitionEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+        self.partition_epoch);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const PartitionData&, const PartitionData&) = default;
+};
+
+struct TopicData {
+  static constexpr const char* kName = "TopicData";
+  // The name of the topic
+  std::string topic_name{};
+  // The ID of the topic
+  wire::Uuid topic_id{};
+  std::vector<PartitionData> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 1}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true,
+                          "topicName"},
+          self.topic_name);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
+          self.topic_id);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const TopicData&, const TopicData&) = default;
+};
+
+}  // namespace alter_partition_response
+
 struct AlterPartitionResponse {
   static constexpr const char* kName = "AlterPartitionResponse";
   static constexpr int16_t kApiKey = 56;
@@ -24,107 +128,8 @@ struct AlterPartitionResponse {
   static constexpr int16_t kHighestVersion = 3;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct PartitionData {
-    static constexpr const char* kName = "PartitionData";
-    // The partition index
-    int32_t partition_index{};
-    // The partition level error code
-    int16_t error_code{};
-    // The broker ID of the leader.
-    int32_t leader_id{};
-    // The leader epoch.
-    int32_t leader_epoch{};
-    // The in-sync replica IDs.
-    std::vector<int32_t> isr{};
-    // 1 if the partition is recovering from an unclean leader election; 0 otherwise.
-    int8_t leader_recovery_state = 0;
-    // The current epoch for the partition for KRaft controllers. The current ZK version for the
-    // legacy controllers.
-    int32_t partition_epoch{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.partition_index);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"LeaderId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
-                            "brokerId"},
-            self.leader_id);
-      visit(
-          wire::FieldMeta{"LeaderEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.leader_epoch);
-      visit(wire::FieldMeta{"Isr", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
-                            "brokerId"},
-            self.isr);
-      visit(wire::FieldMeta{"LeaderRecoveryState", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.leader_recovery_state);
-      visit(wire::FieldMeta{"PartitionEpoch", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.partition_epoch);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const PartitionData&, const PartitionData&) = default;
-  };
-
-  struct TopicData {
-    static constexpr const char* kName = "TopicData";
-    // The name of the topic
-    std::string topic_name{};
-    // The ID of the topic
-    wire::Uuid topic_id{};
-    std::vector<PartitionData> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 1}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true,
-                            "topicName"},
-            self.topic_name);
-      visit(wire::FieldMeta{"TopicId", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
-            self.topic_id);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const TopicData&, const TopicData&) = default;
-  };
+  using PartitionData = alter_partition_response::PartitionData;
+  using TopicData = alter_partition_response::TopicData;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void AlterReplicaLogDirsRequest::AlterReplicaLogDirTopic::encode_to(Sink& _out,
-                                                                    int16_t _version) const {
+void alter_replica_log_dirs_request::AlterReplicaLogDirTopic::encode_to(Sink& _out,
+                                                                        int16_t _version) const {
   _out.write_string(name, _version >= 2, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 2);
@@ -26,13 +26,13 @@ void AlterReplicaLogDirsRequest::AlterReplicaLogDirTopic::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterReplicaLogDirsRequest::AlterReplicaLogDirTopic::encode_to(wire::Writer&,
-                                                                             int16_t) const;
-template void AlterReplicaLogDirsRequest::AlterReplicaLogDirTopic::encode_to(wire::SizeCounter&,
-                                                                             int16_t) const;
+template void alter_replica_log_dirs_request::AlterReplicaLogDirTopic::encode_to(wire::Writer&,
+                                                                                 int16_t) const;
+template void alter_replica_log_dirs_request::AlterReplicaLogDirTopic::encode_to(wire::SizeCounter&,
+                                                                                 int16_t) const;
 
-void AlterReplicaLogDirsRequest::AlterReplicaLogDirTopic::decode_from(wire::Reader& _in,
-                                                                      int16_t _version) {
+void alter_replica_log_dirs_request::AlterReplicaLogDirTopic::decode_from(wire::Reader& _in,
+                                                                          int16_t _version) {
   name = _in.read_string(_version >= 2, "Name");
 
   {
@@ -67,7 +67,8 @@ void AlterReplicaLogDirsRequest::AlterReplicaLogDirTopic::decode_from(wire::Read
 }
 
 template <class Sink>
-void AlterReplicaLogDirsRequest::AlterReplicaLogDir::encode_to(Sink& _out, int16_t _version) const {
+void alter_replica_log_dirs_request::AlterReplicaLogDir::encode_to(Sink& _out,
+                                                                   int16_t _version) const {
   _out.write_string(path, _version >= 2, "Path");
 
   _out.write_array_length(static_cast<int32_t>(topics.size()), _version >= 2);
@@ -86,13 +87,13 @@ void AlterReplicaLogDirsRequest::AlterReplicaLogDir::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterReplicaLogDirsRequest::AlterReplicaLogDir::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void AlterReplicaLogDirsRequest::AlterReplicaLogDir::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void alter_replica_log_dirs_request::AlterReplicaLogDir::encode_to(wire::Writer&,
+                                                                            int16_t) const;
+template void alter_replica_log_dirs_request::AlterReplicaLogDir::encode_to(wire::SizeCounter&,
+                                                                            int16_t) const;
 
-void AlterReplicaLogDirsRequest::AlterReplicaLogDir::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void alter_replica_log_dirs_request::AlterReplicaLogDir::decode_from(wire::Reader& _in,
+                                                                     int16_t _version) {
   path = _in.read_string(_version >= 2, "Path");
 
   {

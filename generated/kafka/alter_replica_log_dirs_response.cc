@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void AlterReplicaLogDirsResponse::AlterReplicaLogDirPartitionResult::encode_to(
+void alter_replica_log_dirs_response::AlterReplicaLogDirPartitionResult::encode_to(
     Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
@@ -23,13 +23,13 @@ void AlterReplicaLogDirsResponse::AlterReplicaLogDirPartitionResult::encode_to(
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterReplicaLogDirsResponse::AlterReplicaLogDirPartitionResult::encode_to(
+template void alter_replica_log_dirs_response::AlterReplicaLogDirPartitionResult::encode_to(
     wire::Writer&, int16_t) const;
-template void AlterReplicaLogDirsResponse::AlterReplicaLogDirPartitionResult::encode_to(
+template void alter_replica_log_dirs_response::AlterReplicaLogDirPartitionResult::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void AlterReplicaLogDirsResponse::AlterReplicaLogDirPartitionResult::decode_from(wire::Reader& _in,
-                                                                                 int16_t _version) {
+void alter_replica_log_dirs_response::AlterReplicaLogDirPartitionResult::decode_from(
+    wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -52,8 +52,8 @@ void AlterReplicaLogDirsResponse::AlterReplicaLogDirPartitionResult::decode_from
 }
 
 template <class Sink>
-void AlterReplicaLogDirsResponse::AlterReplicaLogDirTopicResult::encode_to(Sink& _out,
-                                                                           int16_t _version) const {
+void alter_replica_log_dirs_response::AlterReplicaLogDirTopicResult::encode_to(
+    Sink& _out, int16_t _version) const {
   _out.write_string(topic_name, _version >= 2, "TopicName");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 2);
@@ -72,13 +72,13 @@ void AlterReplicaLogDirsResponse::AlterReplicaLogDirTopicResult::encode_to(Sink&
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterReplicaLogDirsResponse::AlterReplicaLogDirTopicResult::encode_to(wire::Writer&,
-                                                                                    int16_t) const;
-template void AlterReplicaLogDirsResponse::AlterReplicaLogDirTopicResult::encode_to(
+template void alter_replica_log_dirs_response::AlterReplicaLogDirTopicResult::encode_to(
+    wire::Writer&, int16_t) const;
+template void alter_replica_log_dirs_response::AlterReplicaLogDirTopicResult::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void AlterReplicaLogDirsResponse::AlterReplicaLogDirTopicResult::decode_from(wire::Reader& _in,
-                                                                             int16_t _version) {
+void alter_replica_log_dirs_response::AlterReplicaLogDirTopicResult::decode_from(wire::Reader& _in,
+                                                                                 int16_t _version) {
   topic_name = _in.read_string(_version >= 2, "TopicName");
 
   {

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void AlterUserScramCredentialsRequest::ScramCredentialDeletion::encode_to(Sink& _out,
-                                                                          int16_t _version) const {
+void alter_user_scram_credentials_request::ScramCredentialDeletion::encode_to(
+    Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_int8(mechanism);
@@ -18,13 +18,13 @@ void AlterUserScramCredentialsRequest::ScramCredentialDeletion::encode_to(Sink& 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterUserScramCredentialsRequest::ScramCredentialDeletion::encode_to(wire::Writer&,
-                                                                                   int16_t) const;
-template void AlterUserScramCredentialsRequest::ScramCredentialDeletion::encode_to(
+template void alter_user_scram_credentials_request::ScramCredentialDeletion::encode_to(
+    wire::Writer&, int16_t) const;
+template void alter_user_scram_credentials_request::ScramCredentialDeletion::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void AlterUserScramCredentialsRequest::ScramCredentialDeletion::decode_from(wire::Reader& _in,
-                                                                            int16_t _version) {
+void alter_user_scram_credentials_request::ScramCredentialDeletion::decode_from(wire::Reader& _in,
+                                                                                int16_t _version) {
   name = _in.read_string(true, "Name");
 
   mechanism = _in.read_int8();
@@ -46,8 +46,8 @@ void AlterUserScramCredentialsRequest::ScramCredentialDeletion::decode_from(wire
 }
 
 template <class Sink>
-void AlterUserScramCredentialsRequest::ScramCredentialUpsertion::encode_to(Sink& _out,
-                                                                           int16_t _version) const {
+void alter_user_scram_credentials_request::ScramCredentialUpsertion::encode_to(
+    Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_int8(mechanism);
@@ -64,13 +64,13 @@ void AlterUserScramCredentialsRequest::ScramCredentialUpsertion::encode_to(Sink&
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterUserScramCredentialsRequest::ScramCredentialUpsertion::encode_to(wire::Writer&,
-                                                                                    int16_t) const;
-template void AlterUserScramCredentialsRequest::ScramCredentialUpsertion::encode_to(
+template void alter_user_scram_credentials_request::ScramCredentialUpsertion::encode_to(
+    wire::Writer&, int16_t) const;
+template void alter_user_scram_credentials_request::ScramCredentialUpsertion::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void AlterUserScramCredentialsRequest::ScramCredentialUpsertion::decode_from(wire::Reader& _in,
-                                                                             int16_t _version) {
+void alter_user_scram_credentials_request::ScramCredentialUpsertion::decode_from(wire::Reader& _in,
+                                                                                 int16_t _version) {
   name = _in.read_string(true, "Name");
 
   mechanism = _in.read_int8();

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void AlterUserScramCredentialsResponse::AlterUserScramCredentialsResult::encode_to(
+void alter_user_scram_credentials_response::AlterUserScramCredentialsResult::encode_to(
     Sink& _out, int16_t _version) const {
   _out.write_string(user, true, "User");
 
@@ -24,12 +24,12 @@ void AlterUserScramCredentialsResponse::AlterUserScramCredentialsResult::encode_
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AlterUserScramCredentialsResponse::AlterUserScramCredentialsResult::encode_to(
+template void alter_user_scram_credentials_response::AlterUserScramCredentialsResult::encode_to(
     wire::Writer&, int16_t) const;
-template void AlterUserScramCredentialsResponse::AlterUserScramCredentialsResult::encode_to(
+template void alter_user_scram_credentials_response::AlterUserScramCredentialsResult::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void AlterUserScramCredentialsResponse::AlterUserScramCredentialsResult::decode_from(
+void alter_user_scram_credentials_response::AlterUserScramCredentialsResult::decode_from(
     wire::Reader& _in, int16_t _version) {
   user = _in.read_string(true, "User");
 

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ApiVersionsResponse::ApiVersion::encode_to(Sink& _out, int16_t _version) const {
+void api_versions_response::ApiVersion::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int16(api_key);
 
   _out.write_int16(min_version);
@@ -24,10 +24,10 @@ void ApiVersionsResponse::ApiVersion::encode_to(Sink& _out, int16_t _version) co
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ApiVersionsResponse::ApiVersion::encode_to(wire::Writer&, int16_t) const;
-template void ApiVersionsResponse::ApiVersion::encode_to(wire::SizeCounter&, int16_t) const;
+template void api_versions_response::ApiVersion::encode_to(wire::Writer&, int16_t) const;
+template void api_versions_response::ApiVersion::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ApiVersionsResponse::ApiVersion::decode_from(wire::Reader& _in, int16_t _version) {
+void api_versions_response::ApiVersion::decode_from(wire::Reader& _in, int16_t _version) {
   api_key = _in.read_int16();
 
   min_version = _in.read_int16();
@@ -52,7 +52,7 @@ void ApiVersionsResponse::ApiVersion::decode_from(wire::Reader& _in, int16_t _ve
 }
 
 template <class Sink>
-void ApiVersionsResponse::SupportedFeatureKey::encode_to(Sink& _out, int16_t _version) const {
+void api_versions_response::SupportedFeatureKey::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_int16(min_version);
@@ -65,11 +65,11 @@ void ApiVersionsResponse::SupportedFeatureKey::encode_to(Sink& _out, int16_t _ve
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ApiVersionsResponse::SupportedFeatureKey::encode_to(wire::Writer&, int16_t) const;
-template void ApiVersionsResponse::SupportedFeatureKey::encode_to(wire::SizeCounter&,
-                                                                  int16_t) const;
+template void api_versions_response::SupportedFeatureKey::encode_to(wire::Writer&, int16_t) const;
+template void api_versions_response::SupportedFeatureKey::encode_to(wire::SizeCounter&,
+                                                                    int16_t) const;
 
-void ApiVersionsResponse::SupportedFeatureKey::decode_from(wire::Reader& _in, int16_t _version) {
+void api_versions_response::SupportedFeatureKey::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   min_version = _in.read_int16();
@@ -93,7 +93,7 @@ void ApiVersionsResponse::SupportedFeatureKey::decode_from(wire::Reader& _in, in
 }
 
 template <class Sink>
-void ApiVersionsResponse::FinalizedFeatureKey::encode_to(Sink& _out, int16_t _version) const {
+void api_versions_response::FinalizedFeatureKey::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_int16(max_version_level);
@@ -106,11 +106,11 @@ void ApiVersionsResponse::FinalizedFeatureKey::encode_to(Sink& _out, int16_t _ve
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ApiVersionsResponse::FinalizedFeatureKey::encode_to(wire::Writer&, int16_t) const;
-template void ApiVersionsResponse::FinalizedFeatureKey::encode_to(wire::SizeCounter&,
-                                                                  int16_t) const;
+template void api_versions_response::FinalizedFeatureKey::encode_to(wire::Writer&, int16_t) const;
+template void api_versions_response::FinalizedFeatureKey::encode_to(wire::SizeCounter&,
+                                                                    int16_t) const;
 
-void ApiVersionsResponse::FinalizedFeatureKey::decode_from(wire::Reader& _in, int16_t _version) {
+void api_versions_response::FinalizedFeatureKey::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   max_version_level = _in.read_int16();

@@ -17,6 +17,122 @@
 
 namespace chronik::message {
 
+// The structs inside ApiVersionsResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace api_versions_response {
+
+struct ApiVersion {
+  static constexpr const char* kName = "ApiVersion";
+  // The API index.
+  int16_t api_key{};
+  // The minimum supported version, inclusive.
+  int16_t min_version{};
+  // The maximum supported version, inclusive.
+  int16_t max_version{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ApiKey", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.api_key);
+    visit(wire::FieldMeta{"MinVersion", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.min_version);
+    visit(wire::FieldMeta{"MaxVersion", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.max_version);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const ApiVersion&, const ApiVersion&) = default;
+};
+
+struct SupportedFeatureKey {
+  static constexpr const char* kName = "SupportedFeatureKey";
+  // The name of the feature.
+  std::string name{};
+  // The minimum supported version for the feature.
+  int16_t min_version{};
+  // The maximum supported version for the feature.
+  int16_t max_version{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.name);
+    visit(wire::FieldMeta{"MinVersion", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.min_version);
+    visit(wire::FieldMeta{"MaxVersion", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.max_version);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const SupportedFeatureKey&, const SupportedFeatureKey&) = default;
+};
+
+struct FinalizedFeatureKey {
+  static constexpr const char* kName = "FinalizedFeatureKey";
+  // The name of the feature.
+  std::string name{};
+  // The cluster-wide finalized max version level for the feature.
+  int16_t max_version_level{};
+  // The cluster-wide finalized min version level for the feature.
+  int16_t min_version_level{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.name);
+    visit(
+        wire::FieldMeta{"MaxVersionLevel", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+        self.max_version_level);
+    visit(
+        wire::FieldMeta{"MinVersionLevel", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+        self.min_version_level);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const FinalizedFeatureKey&, const FinalizedFeatureKey&) = default;
+};
+
+}  // namespace api_versions_response
+
 struct ApiVersionsResponse {
   static constexpr const char* kName = "ApiVersionsResponse";
   static constexpr int16_t kApiKey = 18;
@@ -24,123 +140,9 @@ struct ApiVersionsResponse {
   static constexpr int16_t kHighestVersion = 4;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 3;
-
-  struct ApiVersion {
-    static constexpr const char* kName = "ApiVersion";
-    // The API index.
-    int16_t api_key{};
-    // The minimum supported version, inclusive.
-    int16_t min_version{};
-    // The maximum supported version, inclusive.
-    int16_t max_version{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"ApiKey", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.api_key);
-      visit(
-          wire::FieldMeta{"MinVersion", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.min_version);
-      visit(
-          wire::FieldMeta{"MaxVersion", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.max_version);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const ApiVersion&, const ApiVersion&) = default;
-  };
-
-  struct SupportedFeatureKey {
-    static constexpr const char* kName = "SupportedFeatureKey";
-    // The name of the feature.
-    std::string name{};
-    // The minimum supported version for the feature.
-    int16_t min_version{};
-    // The maximum supported version for the feature.
-    int16_t max_version{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Name", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.name);
-      visit(
-          wire::FieldMeta{"MinVersion", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.min_version);
-      visit(
-          wire::FieldMeta{"MaxVersion", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.max_version);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const SupportedFeatureKey&, const SupportedFeatureKey&) = default;
-  };
-
-  struct FinalizedFeatureKey {
-    static constexpr const char* kName = "FinalizedFeatureKey";
-    // The name of the feature.
-    std::string name{};
-    // The cluster-wide finalized max version level for the feature.
-    int16_t max_version_level{};
-    // The cluster-wide finalized min version level for the feature.
-    int16_t min_version_level{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Name", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.name);
-      visit(wire::FieldMeta{"MaxVersionLevel", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{3, 32767}, false, ""},
-            self.max_version_level);
-      visit(wire::FieldMeta{"MinVersionLevel", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{3, 32767}, false, ""},
-            self.min_version_level);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const FinalizedFeatureKey&, const FinalizedFeatureKey&) = default;
-  };
+  using ApiVersion = api_versions_response::ApiVersion;
+  using SupportedFeatureKey = api_versions_response::SupportedFeatureKey;
+  using FinalizedFeatureKey = api_versions_response::FinalizedFeatureKey;
 
   // The top-level error code.
   int16_t error_code{};

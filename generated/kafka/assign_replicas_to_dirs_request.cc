@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void AssignReplicasToDirsRequest::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void assign_replicas_to_dirs_request::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
@@ -15,11 +15,13 @@ void AssignReplicasToDirsRequest::PartitionData::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AssignReplicasToDirsRequest::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void AssignReplicasToDirsRequest::PartitionData::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void assign_replicas_to_dirs_request::PartitionData::encode_to(wire::Writer&,
+                                                                        int16_t) const;
+template void assign_replicas_to_dirs_request::PartitionData::encode_to(wire::SizeCounter&,
+                                                                        int16_t) const;
 
-void AssignReplicasToDirsRequest::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void assign_replicas_to_dirs_request::PartitionData::decode_from(wire::Reader& _in,
+                                                                 int16_t _version) {
   partition_index = _in.read_int32();
 
   const uint32_t _tagged_count = _in.read_unsigned_varint();
@@ -39,7 +41,7 @@ void AssignReplicasToDirsRequest::PartitionData::decode_from(wire::Reader& _in, 
 }
 
 template <class Sink>
-void AssignReplicasToDirsRequest::TopicData::encode_to(Sink& _out, int16_t _version) const {
+void assign_replicas_to_dirs_request::TopicData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -53,10 +55,11 @@ void AssignReplicasToDirsRequest::TopicData::encode_to(Sink& _out, int16_t _vers
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AssignReplicasToDirsRequest::TopicData::encode_to(wire::Writer&, int16_t) const;
-template void AssignReplicasToDirsRequest::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
+template void assign_replicas_to_dirs_request::TopicData::encode_to(wire::Writer&, int16_t) const;
+template void assign_replicas_to_dirs_request::TopicData::encode_to(wire::SizeCounter&,
+                                                                    int16_t) const;
 
-void AssignReplicasToDirsRequest::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
+void assign_replicas_to_dirs_request::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
   topic_id = _in.read_uuid();
 
   {
@@ -90,7 +93,7 @@ void AssignReplicasToDirsRequest::TopicData::decode_from(wire::Reader& _in, int1
 }
 
 template <class Sink>
-void AssignReplicasToDirsRequest::DirectoryData::encode_to(Sink& _out, int16_t _version) const {
+void assign_replicas_to_dirs_request::DirectoryData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_uuid(id);
 
   _out.write_array_length(static_cast<int32_t>(topics.size()), true);
@@ -104,11 +107,13 @@ void AssignReplicasToDirsRequest::DirectoryData::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AssignReplicasToDirsRequest::DirectoryData::encode_to(wire::Writer&, int16_t) const;
-template void AssignReplicasToDirsRequest::DirectoryData::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void assign_replicas_to_dirs_request::DirectoryData::encode_to(wire::Writer&,
+                                                                        int16_t) const;
+template void assign_replicas_to_dirs_request::DirectoryData::encode_to(wire::SizeCounter&,
+                                                                        int16_t) const;
 
-void AssignReplicasToDirsRequest::DirectoryData::decode_from(wire::Reader& _in, int16_t _version) {
+void assign_replicas_to_dirs_request::DirectoryData::decode_from(wire::Reader& _in,
+                                                                 int16_t _version) {
   id = _in.read_uuid();
 
   {

@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void AssignReplicasToDirsResponse::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void assign_replicas_to_dirs_response::PartitionData::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int16(error_code);
@@ -17,11 +18,13 @@ void AssignReplicasToDirsResponse::PartitionData::encode_to(Sink& _out, int16_t 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AssignReplicasToDirsResponse::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void AssignReplicasToDirsResponse::PartitionData::encode_to(wire::SizeCounter&,
-                                                                     int16_t) const;
+template void assign_replicas_to_dirs_response::PartitionData::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void assign_replicas_to_dirs_response::PartitionData::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void AssignReplicasToDirsResponse::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void assign_replicas_to_dirs_response::PartitionData::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -43,7 +46,7 @@ void AssignReplicasToDirsResponse::PartitionData::decode_from(wire::Reader& _in,
 }
 
 template <class Sink>
-void AssignReplicasToDirsResponse::TopicData::encode_to(Sink& _out, int16_t _version) const {
+void assign_replicas_to_dirs_response::TopicData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -57,10 +60,11 @@ void AssignReplicasToDirsResponse::TopicData::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AssignReplicasToDirsResponse::TopicData::encode_to(wire::Writer&, int16_t) const;
-template void AssignReplicasToDirsResponse::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
+template void assign_replicas_to_dirs_response::TopicData::encode_to(wire::Writer&, int16_t) const;
+template void assign_replicas_to_dirs_response::TopicData::encode_to(wire::SizeCounter&,
+                                                                     int16_t) const;
 
-void AssignReplicasToDirsResponse::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
+void assign_replicas_to_dirs_response::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
   topic_id = _in.read_uuid();
 
   {
@@ -94,7 +98,8 @@ void AssignReplicasToDirsResponse::TopicData::decode_from(wire::Reader& _in, int
 }
 
 template <class Sink>
-void AssignReplicasToDirsResponse::DirectoryData::encode_to(Sink& _out, int16_t _version) const {
+void assign_replicas_to_dirs_response::DirectoryData::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_uuid(id);
 
   _out.write_array_length(static_cast<int32_t>(topics.size()), true);
@@ -108,11 +113,13 @@ void AssignReplicasToDirsResponse::DirectoryData::encode_to(Sink& _out, int16_t 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void AssignReplicasToDirsResponse::DirectoryData::encode_to(wire::Writer&, int16_t) const;
-template void AssignReplicasToDirsResponse::DirectoryData::encode_to(wire::SizeCounter&,
-                                                                     int16_t) const;
+template void assign_replicas_to_dirs_response::DirectoryData::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void assign_replicas_to_dirs_response::DirectoryData::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void AssignReplicasToDirsResponse::DirectoryData::decode_from(wire::Reader& _in, int16_t _version) {
+void assign_replicas_to_dirs_response::DirectoryData::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   id = _in.read_uuid();
 
   {

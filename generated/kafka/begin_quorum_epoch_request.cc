@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void BeginQuorumEpochRequest::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void begin_quorum_epoch_request::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   if (_version >= 1) {
@@ -27,10 +27,11 @@ void BeginQuorumEpochRequest::PartitionData::encode_to(Sink& _out, int16_t _vers
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void BeginQuorumEpochRequest::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void BeginQuorumEpochRequest::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
+template void begin_quorum_epoch_request::PartitionData::encode_to(wire::Writer&, int16_t) const;
+template void begin_quorum_epoch_request::PartitionData::encode_to(wire::SizeCounter&,
+                                                                   int16_t) const;
 
-void BeginQuorumEpochRequest::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void begin_quorum_epoch_request::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   if (_version >= 1) {
@@ -58,7 +59,7 @@ void BeginQuorumEpochRequest::PartitionData::decode_from(wire::Reader& _in, int1
 }
 
 template <class Sink>
-void BeginQuorumEpochRequest::TopicData::encode_to(Sink& _out, int16_t _version) const {
+void begin_quorum_epoch_request::TopicData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic_name, _version >= 1, "TopicName");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 1);
@@ -77,10 +78,10 @@ void BeginQuorumEpochRequest::TopicData::encode_to(Sink& _out, int16_t _version)
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void BeginQuorumEpochRequest::TopicData::encode_to(wire::Writer&, int16_t) const;
-template void BeginQuorumEpochRequest::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
+template void begin_quorum_epoch_request::TopicData::encode_to(wire::Writer&, int16_t) const;
+template void begin_quorum_epoch_request::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void BeginQuorumEpochRequest::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
+void begin_quorum_epoch_request::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
   topic_name = _in.read_string(_version >= 1, "TopicName");
 
   {
@@ -115,7 +116,7 @@ void BeginQuorumEpochRequest::TopicData::decode_from(wire::Reader& _in, int16_t 
 }
 
 template <class Sink>
-void BeginQuorumEpochRequest::LeaderEndpoint::encode_to(Sink& _out, int16_t _version) const {
+void begin_quorum_epoch_request::LeaderEndpoint::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_string(host, true, "Host");
@@ -128,10 +129,11 @@ void BeginQuorumEpochRequest::LeaderEndpoint::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void BeginQuorumEpochRequest::LeaderEndpoint::encode_to(wire::Writer&, int16_t) const;
-template void BeginQuorumEpochRequest::LeaderEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
+template void begin_quorum_epoch_request::LeaderEndpoint::encode_to(wire::Writer&, int16_t) const;
+template void begin_quorum_epoch_request::LeaderEndpoint::encode_to(wire::SizeCounter&,
+                                                                    int16_t) const;
 
-void BeginQuorumEpochRequest::LeaderEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
+void begin_quorum_epoch_request::LeaderEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   host = _in.read_string(true, "Host");

@@ -17,6 +17,123 @@
 
 namespace chronik::message {
 
+// The structs inside BeginQuorumEpochRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace begin_quorum_epoch_request {
+
+struct PartitionData {
+  static constexpr const char* kName = "PartitionData";
+  // The partition index
+  int32_t partition_index{};
+  // The directory id of the receiving replica
+  wire::Uuid voter_directory_id{};
+  // The ID of the newly elected leader
+  int32_t leader_id{};
+  // The epoch of the newly elected leader
+  int32_t leader_epoch{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"VoterDirectoryId", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.voter_directory_id);
+    visit(wire::FieldMeta{"LeaderId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false,
+                          "brokerId"},
+          self.leader_id);
+    visit(wire::FieldMeta{"LeaderEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.leader_epoch);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const PartitionData&, const PartitionData&) = default;
+};
+
+struct TopicData {
+  static constexpr const char* kName = "TopicData";
+  // The topic name
+  std::string topic_name{};
+  std::vector<PartitionData> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false,
+                          "topicName"},
+          self.topic_name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const TopicData&, const TopicData&) = default;
+};
+
+struct LeaderEndpoint {
+  static constexpr const char* kName = "LeaderEndpoint";
+  // The name of the endpoint
+  std::string name{};
+  // The node's hostname
+  std::string host{};
+  // The node's port
+  uint16_t port{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.name);
+    visit(wire::FieldMeta{"Host", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.host);
+    visit(wire::FieldMeta{"Port", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.port);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const LeaderEndpoint&, const LeaderEndpoint&) = default;
+};
+
+}  // namespace begin_quorum_epoch_request
+
 struct BeginQuorumEpochRequest {
   static constexpr const char* kName = "BeginQuorumEpochRequest";
   static constexpr int16_t kApiKey = 53;
@@ -24,122 +141,9 @@ struct BeginQuorumEpochRequest {
   static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 1;
-
-  struct PartitionData {
-    static constexpr const char* kName = "PartitionData";
-    // The partition index
-    int32_t partition_index{};
-    // The directory id of the receiving replica
-    wire::Uuid voter_directory_id{};
-    // The ID of the newly elected leader
-    int32_t leader_id{};
-    // The epoch of the newly elected leader
-    int32_t leader_epoch{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{1, 32767}, false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"VoterDirectoryId", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.voter_directory_id);
-      visit(wire::FieldMeta{"LeaderId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false,
-                            "brokerId"},
-            self.leader_id);
-      visit(
-          wire::FieldMeta{"LeaderEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.leader_epoch);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const PartitionData&, const PartitionData&) = default;
-  };
-
-  struct TopicData {
-    static constexpr const char* kName = "TopicData";
-    // The topic name
-    std::string topic_name{};
-    std::vector<PartitionData> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false,
-                            "topicName"},
-            self.topic_name);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const TopicData&, const TopicData&) = default;
-  };
-
-  struct LeaderEndpoint {
-    static constexpr const char* kName = "LeaderEndpoint";
-    // The name of the endpoint
-    std::string name{};
-    // The node's hostname
-    std::string host{};
-    // The node's port
-    uint16_t port{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Name", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.name);
-      visit(
-          wire::FieldMeta{"Host", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.host);
-      visit(
-          wire::FieldMeta{"Port", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.port);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const LeaderEndpoint&, const LeaderEndpoint&) = default;
-  };
+  using PartitionData = begin_quorum_epoch_request::PartitionData;
+  using TopicData = begin_quorum_epoch_request::TopicData;
+  using LeaderEndpoint = begin_quorum_epoch_request::LeaderEndpoint;
 
   std::optional<std::string> cluster_id = std::nullopt;
   // The replica id of the voter receiving the request

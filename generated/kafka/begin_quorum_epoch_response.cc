@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void BeginQuorumEpochResponse::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void begin_quorum_epoch_response::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int16(error_code);
@@ -26,10 +26,11 @@ void BeginQuorumEpochResponse::PartitionData::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void BeginQuorumEpochResponse::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void BeginQuorumEpochResponse::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
+template void begin_quorum_epoch_response::PartitionData::encode_to(wire::Writer&, int16_t) const;
+template void begin_quorum_epoch_response::PartitionData::encode_to(wire::SizeCounter&,
+                                                                    int16_t) const;
 
-void BeginQuorumEpochResponse::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void begin_quorum_epoch_response::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -56,7 +57,7 @@ void BeginQuorumEpochResponse::PartitionData::decode_from(wire::Reader& _in, int
 }
 
 template <class Sink>
-void BeginQuorumEpochResponse::TopicData::encode_to(Sink& _out, int16_t _version) const {
+void begin_quorum_epoch_response::TopicData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic_name, _version >= 1, "TopicName");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 1);
@@ -75,10 +76,10 @@ void BeginQuorumEpochResponse::TopicData::encode_to(Sink& _out, int16_t _version
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void BeginQuorumEpochResponse::TopicData::encode_to(wire::Writer&, int16_t) const;
-template void BeginQuorumEpochResponse::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
+template void begin_quorum_epoch_response::TopicData::encode_to(wire::Writer&, int16_t) const;
+template void begin_quorum_epoch_response::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void BeginQuorumEpochResponse::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
+void begin_quorum_epoch_response::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
   topic_name = _in.read_string(_version >= 1, "TopicName");
 
   {
@@ -113,7 +114,7 @@ void BeginQuorumEpochResponse::TopicData::decode_from(wire::Reader& _in, int16_t
 }
 
 template <class Sink>
-void BeginQuorumEpochResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
+void begin_quorum_epoch_response::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(node_id);
 
   _out.write_string(host, true, "Host");
@@ -126,10 +127,11 @@ void BeginQuorumEpochResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _vers
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void BeginQuorumEpochResponse::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
-template void BeginQuorumEpochResponse::NodeEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
+template void begin_quorum_epoch_response::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
+template void begin_quorum_epoch_response::NodeEndpoint::encode_to(wire::SizeCounter&,
+                                                                   int16_t) const;
 
-void BeginQuorumEpochResponse::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
+void begin_quorum_epoch_response::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
   node_id = _in.read_int32();
 
   host = _in.read_string(true, "Host");

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void BrokerRegistrationRequest::Listener::encode_to(Sink& _out, int16_t _version) const {
+void broker_registration_request::Listener::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_string(host, true, "Host");
@@ -21,10 +21,10 @@ void BrokerRegistrationRequest::Listener::encode_to(Sink& _out, int16_t _version
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void BrokerRegistrationRequest::Listener::encode_to(wire::Writer&, int16_t) const;
-template void BrokerRegistrationRequest::Listener::encode_to(wire::SizeCounter&, int16_t) const;
+template void broker_registration_request::Listener::encode_to(wire::Writer&, int16_t) const;
+template void broker_registration_request::Listener::encode_to(wire::SizeCounter&, int16_t) const;
 
-void BrokerRegistrationRequest::Listener::decode_from(wire::Reader& _in, int16_t _version) {
+void broker_registration_request::Listener::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   host = _in.read_string(true, "Host");
@@ -50,7 +50,7 @@ void BrokerRegistrationRequest::Listener::decode_from(wire::Reader& _in, int16_t
 }
 
 template <class Sink>
-void BrokerRegistrationRequest::Feature::encode_to(Sink& _out, int16_t _version) const {
+void broker_registration_request::Feature::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_int16(min_supported_version);
@@ -63,10 +63,10 @@ void BrokerRegistrationRequest::Feature::encode_to(Sink& _out, int16_t _version)
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void BrokerRegistrationRequest::Feature::encode_to(wire::Writer&, int16_t) const;
-template void BrokerRegistrationRequest::Feature::encode_to(wire::SizeCounter&, int16_t) const;
+template void broker_registration_request::Feature::encode_to(wire::Writer&, int16_t) const;
+template void broker_registration_request::Feature::encode_to(wire::SizeCounter&, int16_t) const;
 
-void BrokerRegistrationRequest::Feature::decode_from(wire::Reader& _in, int16_t _version) {
+void broker_registration_request::Feature::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   min_supported_version = _in.read_int16();

@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void ConsumerGroupDescribeResponse::TopicPartitions::encode_to(Sink& _out, int16_t _version) const {
+void consumer_group_describe_response::TopicPartitions::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_string(topic_name, true, "TopicName");
@@ -22,13 +23,13 @@ void ConsumerGroupDescribeResponse::TopicPartitions::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ConsumerGroupDescribeResponse::TopicPartitions::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void ConsumerGroupDescribeResponse::TopicPartitions::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void consumer_group_describe_response::TopicPartitions::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void consumer_group_describe_response::TopicPartitions::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void ConsumerGroupDescribeResponse::TopicPartitions::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void consumer_group_describe_response::TopicPartitions::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   topic_id = _in.read_uuid();
 
   topic_name = _in.read_string(true, "TopicName");
@@ -64,7 +65,7 @@ void ConsumerGroupDescribeResponse::TopicPartitions::decode_from(wire::Reader& _
 }
 
 template <class Sink>
-void ConsumerGroupDescribeResponse::Assignment::encode_to(Sink& _out, int16_t _version) const {
+void consumer_group_describe_response::Assignment::encode_to(Sink& _out, int16_t _version) const {
   _out.write_array_length(static_cast<int32_t>(topic_partitions.size()), true);
   for (const auto& _element : topic_partitions) {
     _element.encode_to(_out, _version);
@@ -76,11 +77,12 @@ void ConsumerGroupDescribeResponse::Assignment::encode_to(Sink& _out, int16_t _v
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ConsumerGroupDescribeResponse::Assignment::encode_to(wire::Writer&, int16_t) const;
-template void ConsumerGroupDescribeResponse::Assignment::encode_to(wire::SizeCounter&,
-                                                                   int16_t) const;
+template void consumer_group_describe_response::Assignment::encode_to(wire::Writer&, int16_t) const;
+template void consumer_group_describe_response::Assignment::encode_to(wire::SizeCounter&,
+                                                                      int16_t) const;
 
-void ConsumerGroupDescribeResponse::Assignment::decode_from(wire::Reader& _in, int16_t _version) {
+void consumer_group_describe_response::Assignment::decode_from(wire::Reader& _in,
+                                                               int16_t _version) {
   {
     const int32_t _length = _in.read_array_length(true, "TopicPartitions");
     if (_length < 0) {
@@ -112,7 +114,7 @@ void ConsumerGroupDescribeResponse::Assignment::decode_from(wire::Reader& _in, i
 }
 
 template <class Sink>
-void ConsumerGroupDescribeResponse::Member::encode_to(Sink& _out, int16_t _version) const {
+void consumer_group_describe_response::Member::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(member_id, true, "MemberId");
 
   if (!instance_id) {
@@ -154,10 +156,11 @@ void ConsumerGroupDescribeResponse::Member::encode_to(Sink& _out, int16_t _versi
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ConsumerGroupDescribeResponse::Member::encode_to(wire::Writer&, int16_t) const;
-template void ConsumerGroupDescribeResponse::Member::encode_to(wire::SizeCounter&, int16_t) const;
+template void consumer_group_describe_response::Member::encode_to(wire::Writer&, int16_t) const;
+template void consumer_group_describe_response::Member::encode_to(wire::SizeCounter&,
+                                                                  int16_t) const;
 
-void ConsumerGroupDescribeResponse::Member::decode_from(wire::Reader& _in, int16_t _version) {
+void consumer_group_describe_response::Member::decode_from(wire::Reader& _in, int16_t _version) {
   member_id = _in.read_string(true, "MemberId");
 
   instance_id = _in.read_nullable_string(true, "InstanceId");
@@ -207,7 +210,8 @@ void ConsumerGroupDescribeResponse::Member::decode_from(wire::Reader& _in, int16
 }
 
 template <class Sink>
-void ConsumerGroupDescribeResponse::DescribedGroup::encode_to(Sink& _out, int16_t _version) const {
+void consumer_group_describe_response::DescribedGroup::encode_to(Sink& _out,
+                                                                 int16_t _version) const {
   _out.write_int16(error_code);
 
   if (!error_message) {
@@ -239,13 +243,13 @@ void ConsumerGroupDescribeResponse::DescribedGroup::encode_to(Sink& _out, int16_
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ConsumerGroupDescribeResponse::DescribedGroup::encode_to(wire::Writer&,
-                                                                       int16_t) const;
-template void ConsumerGroupDescribeResponse::DescribedGroup::encode_to(wire::SizeCounter&,
-                                                                       int16_t) const;
+template void consumer_group_describe_response::DescribedGroup::encode_to(wire::Writer&,
+                                                                          int16_t) const;
+template void consumer_group_describe_response::DescribedGroup::encode_to(wire::SizeCounter&,
+                                                                          int16_t) const;
 
-void ConsumerGroupDescribeResponse::DescribedGroup::decode_from(wire::Reader& _in,
-                                                                int16_t _version) {
+void consumer_group_describe_response::DescribedGroup::decode_from(wire::Reader& _in,
+                                                                   int16_t _version) {
   error_code = _in.read_int16();
 
   error_message = _in.read_nullable_string(true, "ErrorMessage");

@@ -17,6 +17,220 @@
 
 namespace chronik::message {
 
+// The structs inside ConsumerGroupDescribeResponse. They live at namespace scope (and are named
+// inside the message by aliases) so that they are complete types wherever the message uses them.
+namespace consumer_group_describe_response {
+
+struct TopicPartitions {
+  static constexpr const char* kName = "TopicPartitions";
+  // The topic ID.
+  wire::Uuid topic_id{};
+  // The topic name.
+  std::string topic_name{};
+  // The partitions.
+  std::vector<int32_t> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.topic_id);
+    visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
+                          "topicName"},
+          self.topic_name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const TopicPartitions&, const TopicPartitions&) = default;
+};
+
+struct Assignment {
+  static constexpr const char* kName = "Assignment";
+  // The assigned topic-partitions to the member.
+  std::vector<TopicPartitions> topic_partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"TopicPartitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+        self.topic_partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const Assignment&, const Assignment&) = default;
+};
+
+struct Member {
+  static constexpr const char* kName = "Member";
+  // The member ID.
+  std::string member_id{};
+  // The member instance ID.
+  std::optional<std::string> instance_id = std::nullopt;
+  // The member rack ID.
+  std::optional<std::string> rack_id = std::nullopt;
+  // The current member epoch.
+  int32_t member_epoch{};
+  // The client ID.
+  std::string client_id{};
+  // The client host.
+  std::string client_host{};
+  // The subscribed topic names.
+  std::vector<std::string> subscribed_topic_names{};
+  // the subscribed topic regex otherwise or null of not provided.
+  std::optional<std::string> subscribed_topic_regex = std::nullopt;
+  // The current assignment.
+  Assignment assignment{};
+  // The target assignment.
+  Assignment target_assignment{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"MemberId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.member_id);
+    visit(wire::FieldMeta{"InstanceId", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.instance_id);
+    visit(wire::FieldMeta{"RackId", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.rack_id);
+    visit(wire::FieldMeta{"MemberEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.member_epoch);
+    visit(wire::FieldMeta{"ClientId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.client_id);
+    visit(wire::FieldMeta{"ClientHost", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.client_host);
+    visit(wire::FieldMeta{"SubscribedTopicNames", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, "topicName"},
+          self.subscribed_topic_names);
+    visit(wire::FieldMeta{"SubscribedTopicRegex", wire::VersionRange{0, 32767},
+                          wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.subscribed_topic_regex);
+    visit(wire::FieldMeta{"Assignment", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.assignment);
+    visit(wire::FieldMeta{"TargetAssignment", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.target_assignment);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const Member&, const Member&) = default;
+};
+
+struct DescribedGroup {
+  static constexpr const char* kName = "DescribedGroup";
+  // The describe error, or 0 if there was no error.
+  int16_t error_code{};
+  // The top-level error message, or null if there was no error.
+  std::optional<std::string> error_message = std::nullopt;
+  // The group ID string.
+  std::string group_id{};
+  // The group state string, or the empty string.
+  std::string group_state{};
+  // The group epoch.
+  int32_t group_epoch{};
+  // The assignment epoch.
+  int32_t assignment_epoch{};
+  // The selected assignor.
+  std::string assignor_name{};
+  // The members.
+  std::vector<Member> members{};
+  // 32-bit bitfield to represent authorized operations for this group.
+  int32_t authorized_operations = std::numeric_limits<int32_t>::min();
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.error_code);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+        self.error_message);
+    visit(wire::FieldMeta{"GroupId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
+                          "groupId"},
+          self.group_id);
+    visit(wire::FieldMeta{"GroupState", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.group_state);
+    visit(wire::FieldMeta{"GroupEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.group_epoch);
+    visit(
+        wire::FieldMeta{"AssignmentEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+        self.assignment_epoch);
+    visit(wire::FieldMeta{"AssignorName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.assignor_name);
+    visit(wire::FieldMeta{"Members", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.members);
+    visit(wire::FieldMeta{"AuthorizedOperations", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.authorized_operations);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribedGroup&, const DescribedGroup&) = default;
+};
+
+}  // namespace consumer_group_describe_response
+
 struct ConsumerGroupDescribeResponse {
   static constexpr const char* kName = "ConsumerGroupDescribeResponse";
   static constexpr int16_t kApiKey = 69;
@@ -24,228 +238,10 @@ struct ConsumerGroupDescribeResponse {
   static constexpr int16_t kHighestVersion = 0;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct TopicPartitions {
-    static constexpr const char* kName = "TopicPartitions";
-    // The topic ID.
-    wire::Uuid topic_id{};
-    // The topic name.
-    std::string topic_name{};
-    // The partitions.
-    std::vector<int32_t> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"TopicId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.topic_id);
-      visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
-                            "topicName"},
-            self.topic_name);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const TopicPartitions&, const TopicPartitions&) = default;
-  };
-
-  struct Assignment {
-    static constexpr const char* kName = "Assignment";
-    // The assigned topic-partitions to the member.
-    std::vector<TopicPartitions> topic_partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"TopicPartitions", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.topic_partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const Assignment&, const Assignment&) = default;
-  };
-
-  struct Member {
-    static constexpr const char* kName = "Member";
-    // The member ID.
-    std::string member_id{};
-    // The member instance ID.
-    std::optional<std::string> instance_id = std::nullopt;
-    // The member rack ID.
-    std::optional<std::string> rack_id = std::nullopt;
-    // The current member epoch.
-    int32_t member_epoch{};
-    // The client ID.
-    std::string client_id{};
-    // The client host.
-    std::string client_host{};
-    // The subscribed topic names.
-    std::vector<std::string> subscribed_topic_names{};
-    // the subscribed topic regex otherwise or null of not provided.
-    std::optional<std::string> subscribed_topic_regex = std::nullopt;
-    // The current assignment.
-    Assignment assignment{};
-    // The target assignment.
-    Assignment target_assignment{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"MemberId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.member_id);
-      visit(
-          wire::FieldMeta{"InstanceId", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.instance_id);
-      visit(
-          wire::FieldMeta{"RackId", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.rack_id);
-      visit(
-          wire::FieldMeta{"MemberEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.member_epoch);
-      visit(
-          wire::FieldMeta{"ClientId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.client_id);
-      visit(
-          wire::FieldMeta{"ClientHost", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.client_host);
-      visit(wire::FieldMeta{"SubscribedTopicNames", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, "topicName"},
-            self.subscribed_topic_names);
-      visit(wire::FieldMeta{"SubscribedTopicRegex", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.subscribed_topic_regex);
-      visit(
-          wire::FieldMeta{"Assignment", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.assignment);
-      visit(wire::FieldMeta{"TargetAssignment", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.target_assignment);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const Member&, const Member&) = default;
-  };
-
-  struct DescribedGroup {
-    static constexpr const char* kName = "DescribedGroup";
-    // The describe error, or 0 if there was no error.
-    int16_t error_code{};
-    // The top-level error message, or null if there was no error.
-    std::optional<std::string> error_message = std::nullopt;
-    // The group ID string.
-    std::string group_id{};
-    // The group state string, or the empty string.
-    std::string group_state{};
-    // The group epoch.
-    int32_t group_epoch{};
-    // The assignment epoch.
-    int32_t assignment_epoch{};
-    // The selected assignor.
-    std::string assignor_name{};
-    // The members.
-    std::vector<Member> members{};
-    // 32-bit bitfield to represent authorized operations for this group.
-    int32_t authorized_operations = std::numeric_limits<int32_t>::min();
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.error_message);
-      visit(wire::FieldMeta{"GroupId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
-                            "groupId"},
-            self.group_id);
-      visit(
-          wire::FieldMeta{"GroupState", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.group_state);
-      visit(
-          wire::FieldMeta{"GroupEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.group_epoch);
-      visit(wire::FieldMeta{"AssignmentEpoch", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.assignment_epoch);
-      visit(
-          wire::FieldMeta{"AssignorName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.assignor_name);
-      visit(
-          wire::FieldMeta{"Members", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.members);
-      visit(wire::FieldMeta{"AuthorizedOperations", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.authorized_operations);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribedGroup&, const DescribedGroup&) = default;
-  };
+  using TopicPartitions = consumer_group_describe_response::TopicPartitions;
+  using Assignment = consumer_group_describe_response::Assignment;
+  using Member = consumer_group_describe_response::Member;
+  using DescribedGroup = consumer_group_describe_response::DescribedGroup;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

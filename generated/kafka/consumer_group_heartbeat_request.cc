@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void ConsumerGroupHeartbeatRequest::TopicPartitions::encode_to(Sink& _out, int16_t _version) const {
+void consumer_group_heartbeat_request::TopicPartitions::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -20,13 +21,13 @@ void ConsumerGroupHeartbeatRequest::TopicPartitions::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ConsumerGroupHeartbeatRequest::TopicPartitions::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void ConsumerGroupHeartbeatRequest::TopicPartitions::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void consumer_group_heartbeat_request::TopicPartitions::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void consumer_group_heartbeat_request::TopicPartitions::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void ConsumerGroupHeartbeatRequest::TopicPartitions::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void consumer_group_heartbeat_request::TopicPartitions::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   topic_id = _in.read_uuid();
 
   {

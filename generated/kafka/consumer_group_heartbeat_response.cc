@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void ConsumerGroupHeartbeatResponse::TopicPartitions::encode_to(Sink& _out,
-                                                                int16_t _version) const {
+void consumer_group_heartbeat_response::TopicPartitions::encode_to(Sink& _out,
+                                                                   int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -21,13 +21,13 @@ void ConsumerGroupHeartbeatResponse::TopicPartitions::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ConsumerGroupHeartbeatResponse::TopicPartitions::encode_to(wire::Writer&,
-                                                                         int16_t) const;
-template void ConsumerGroupHeartbeatResponse::TopicPartitions::encode_to(wire::SizeCounter&,
-                                                                         int16_t) const;
+template void consumer_group_heartbeat_response::TopicPartitions::encode_to(wire::Writer&,
+                                                                            int16_t) const;
+template void consumer_group_heartbeat_response::TopicPartitions::encode_to(wire::SizeCounter&,
+                                                                            int16_t) const;
 
-void ConsumerGroupHeartbeatResponse::TopicPartitions::decode_from(wire::Reader& _in,
-                                                                  int16_t _version) {
+void consumer_group_heartbeat_response::TopicPartitions::decode_from(wire::Reader& _in,
+                                                                     int16_t _version) {
   topic_id = _in.read_uuid();
 
   {
@@ -61,7 +61,7 @@ void ConsumerGroupHeartbeatResponse::TopicPartitions::decode_from(wire::Reader& 
 }
 
 template <class Sink>
-void ConsumerGroupHeartbeatResponse::Assignment::encode_to(Sink& _out, int16_t _version) const {
+void consumer_group_heartbeat_response::Assignment::encode_to(Sink& _out, int16_t _version) const {
   _out.write_array_length(static_cast<int32_t>(topic_partitions.size()), true);
   for (const auto& _element : topic_partitions) {
     _element.encode_to(_out, _version);
@@ -73,11 +73,13 @@ void ConsumerGroupHeartbeatResponse::Assignment::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ConsumerGroupHeartbeatResponse::Assignment::encode_to(wire::Writer&, int16_t) const;
-template void ConsumerGroupHeartbeatResponse::Assignment::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void consumer_group_heartbeat_response::Assignment::encode_to(wire::Writer&,
+                                                                       int16_t) const;
+template void consumer_group_heartbeat_response::Assignment::encode_to(wire::SizeCounter&,
+                                                                       int16_t) const;
 
-void ConsumerGroupHeartbeatResponse::Assignment::decode_from(wire::Reader& _in, int16_t _version) {
+void consumer_group_heartbeat_response::Assignment::decode_from(wire::Reader& _in,
+                                                                int16_t _version) {
   {
     const int32_t _length = _in.read_array_length(true, "TopicPartitions");
     if (_length < 0) {

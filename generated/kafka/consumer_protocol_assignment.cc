@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ConsumerProtocolAssignment::TopicPartition::encode_to(Sink& _out, int16_t _version) const {
+void consumer_protocol_assignment::TopicPartition::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic, false, "Topic");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), false);
@@ -20,11 +20,12 @@ void ConsumerProtocolAssignment::TopicPartition::encode_to(Sink& _out, int16_t _
   }
 }
 
-template void ConsumerProtocolAssignment::TopicPartition::encode_to(wire::Writer&, int16_t) const;
-template void ConsumerProtocolAssignment::TopicPartition::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void consumer_protocol_assignment::TopicPartition::encode_to(wire::Writer&, int16_t) const;
+template void consumer_protocol_assignment::TopicPartition::encode_to(wire::SizeCounter&,
+                                                                      int16_t) const;
 
-void ConsumerProtocolAssignment::TopicPartition::decode_from(wire::Reader& _in, int16_t _version) {
+void consumer_protocol_assignment::TopicPartition::decode_from(wire::Reader& _in,
+                                                               int16_t _version) {
   topic = _in.read_string(false, "Topic");
 
   {

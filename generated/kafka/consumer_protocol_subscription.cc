@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ConsumerProtocolSubscription::TopicPartition::encode_to(Sink& _out, int16_t _version) const {
+void consumer_protocol_subscription::TopicPartition::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic, false, "Topic");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), false);
@@ -20,12 +20,13 @@ void ConsumerProtocolSubscription::TopicPartition::encode_to(Sink& _out, int16_t
   }
 }
 
-template void ConsumerProtocolSubscription::TopicPartition::encode_to(wire::Writer&, int16_t) const;
-template void ConsumerProtocolSubscription::TopicPartition::encode_to(wire::SizeCounter&,
-                                                                      int16_t) const;
+template void consumer_protocol_subscription::TopicPartition::encode_to(wire::Writer&,
+                                                                        int16_t) const;
+template void consumer_protocol_subscription::TopicPartition::encode_to(wire::SizeCounter&,
+                                                                        int16_t) const;
 
-void ConsumerProtocolSubscription::TopicPartition::decode_from(wire::Reader& _in,
-                                                               int16_t _version) {
+void consumer_protocol_subscription::TopicPartition::decode_from(wire::Reader& _in,
+                                                                 int16_t _version) {
   topic = _in.read_string(false, "Topic");
 
   {

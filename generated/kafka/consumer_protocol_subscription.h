@@ -17,42 +17,49 @@
 
 namespace chronik::message {
 
+// The structs inside ConsumerProtocolSubscription. They live at namespace scope (and are named
+// inside the message by aliases) so that they are complete types wherever the message uses them.
+namespace consumer_protocol_subscription {
+
+struct TopicPartition {
+  static constexpr const char* kName = "TopicPartition";
+  std::string topic{};
+  std::vector<int32_t> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Topic", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange::none(), false,
+                          "topicName"},
+          self.topic);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange::none(), false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange::none(),
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange::none(), true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const TopicPartition&, const TopicPartition&) = default;
+};
+
+}  // namespace consumer_protocol_subscription
+
 struct ConsumerProtocolSubscription {
   static constexpr const char* kName = "ConsumerProtocolSubscription";
   static constexpr int16_t kLowestVersion = 0;
   static constexpr int16_t kHighestVersion = 3;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = -1;
-
-  struct TopicPartition {
-    static constexpr const char* kName = "TopicPartition";
-    std::string topic{};
-    std::vector<int32_t> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Topic", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange::none(), false,
-                            "topicName"},
-            self.topic);
-      visit(wire::FieldMeta{"Partitions", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange::none(), false, ""},
-            self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange::none(),
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange::none(), true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const TopicPartition&, const TopicPartition&) = default;
-  };
+  using TopicPartition = consumer_protocol_subscription::TopicPartition;
 
   std::vector<std::string> topics{};
   std::optional<wire::SharedBytes> user_data = std::nullopt;

@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void ControlledShutdownResponse::RemainingPartition::encode_to(Sink& _out, int16_t _version) const {
+void controlled_shutdown_response::RemainingPartition::encode_to(Sink& _out,
+                                                                 int16_t _version) const {
   _out.write_string(topic_name, _version >= 3, "TopicName");
 
   _out.write_int32(partition_index);
@@ -22,13 +23,13 @@ void ControlledShutdownResponse::RemainingPartition::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ControlledShutdownResponse::RemainingPartition::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void ControlledShutdownResponse::RemainingPartition::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void controlled_shutdown_response::RemainingPartition::encode_to(wire::Writer&,
+                                                                          int16_t) const;
+template void controlled_shutdown_response::RemainingPartition::encode_to(wire::SizeCounter&,
+                                                                          int16_t) const;
 
-void ControlledShutdownResponse::RemainingPartition::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void controlled_shutdown_response::RemainingPartition::decode_from(wire::Reader& _in,
+                                                                   int16_t _version) {
   topic_name = _in.read_string(_version >= 3, "TopicName");
 
   partition_index = _in.read_int32();

@@ -17,6 +17,45 @@
 
 namespace chronik::message {
 
+// The structs inside ControlledShutdownResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace controlled_shutdown_response {
+
+struct RemainingPartition {
+  static constexpr const char* kName = "RemainingPartition";
+  // The name of the topic.
+  std::string topic_name{};
+  // The index of the partition.
+  int32_t partition_index{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
+                          "topicName"},
+          self.topic_name);
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const RemainingPartition&, const RemainingPartition&) = default;
+};
+
+}  // namespace controlled_shutdown_response
+
 struct ControlledShutdownResponse {
   static constexpr const char* kName = "ControlledShutdownResponse";
   static constexpr int16_t kApiKey = 7;
@@ -24,39 +63,7 @@ struct ControlledShutdownResponse {
   static constexpr int16_t kHighestVersion = 3;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 3;
-
-  struct RemainingPartition {
-    static constexpr const char* kName = "RemainingPartition";
-    // The name of the topic.
-    std::string topic_name{};
-    // The index of the partition.
-    int32_t partition_index{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
-                            "topicName"},
-            self.topic_name);
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{3, 32767}, false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const RemainingPartition&, const RemainingPartition&) = default;
-  };
+  using RemainingPartition = controlled_shutdown_response::RemainingPartition;
 
   // The top-level error code.
   int16_t error_code{};

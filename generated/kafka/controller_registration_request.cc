@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ControllerRegistrationRequest::Listener::encode_to(Sink& _out, int16_t _version) const {
+void controller_registration_request::Listener::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_string(host, true, "Host");
@@ -21,10 +21,11 @@ void ControllerRegistrationRequest::Listener::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ControllerRegistrationRequest::Listener::encode_to(wire::Writer&, int16_t) const;
-template void ControllerRegistrationRequest::Listener::encode_to(wire::SizeCounter&, int16_t) const;
+template void controller_registration_request::Listener::encode_to(wire::Writer&, int16_t) const;
+template void controller_registration_request::Listener::encode_to(wire::SizeCounter&,
+                                                                   int16_t) const;
 
-void ControllerRegistrationRequest::Listener::decode_from(wire::Reader& _in, int16_t _version) {
+void controller_registration_request::Listener::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   host = _in.read_string(true, "Host");
@@ -50,7 +51,7 @@ void ControllerRegistrationRequest::Listener::decode_from(wire::Reader& _in, int
 }
 
 template <class Sink>
-void ControllerRegistrationRequest::Feature::encode_to(Sink& _out, int16_t _version) const {
+void controller_registration_request::Feature::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_int16(min_supported_version);
@@ -63,10 +64,11 @@ void ControllerRegistrationRequest::Feature::encode_to(Sink& _out, int16_t _vers
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ControllerRegistrationRequest::Feature::encode_to(wire::Writer&, int16_t) const;
-template void ControllerRegistrationRequest::Feature::encode_to(wire::SizeCounter&, int16_t) const;
+template void controller_registration_request::Feature::encode_to(wire::Writer&, int16_t) const;
+template void controller_registration_request::Feature::encode_to(wire::SizeCounter&,
+                                                                  int16_t) const;
 
-void ControllerRegistrationRequest::Feature::decode_from(wire::Reader& _in, int16_t _version) {
+void controller_registration_request::Feature::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   min_supported_version = _in.read_int16();

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void CreateAclsRequest::AclCreation::encode_to(Sink& _out, int16_t _version) const {
+void create_acls_request::AclCreation::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int8(resource_type);
 
   _out.write_string(resource_name, _version >= 2, "ResourceName");
@@ -38,10 +38,10 @@ void CreateAclsRequest::AclCreation::encode_to(Sink& _out, int16_t _version) con
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void CreateAclsRequest::AclCreation::encode_to(wire::Writer&, int16_t) const;
-template void CreateAclsRequest::AclCreation::encode_to(wire::SizeCounter&, int16_t) const;
+template void create_acls_request::AclCreation::encode_to(wire::Writer&, int16_t) const;
+template void create_acls_request::AclCreation::encode_to(wire::SizeCounter&, int16_t) const;
 
-void CreateAclsRequest::AclCreation::decode_from(wire::Reader& _in, int16_t _version) {
+void create_acls_request::AclCreation::decode_from(wire::Reader& _in, int16_t _version) {
   resource_type = _in.read_int8();
 
   resource_name = _in.read_string(_version >= 2, "ResourceName");

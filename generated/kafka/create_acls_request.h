@@ -17,6 +17,70 @@
 
 namespace chronik::message {
 
+// The structs inside CreateAclsRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace create_acls_request {
+
+struct AclCreation {
+  static constexpr const char* kName = "AclCreation";
+  // The type of the resource.
+  int8_t resource_type{};
+  // The resource name for the ACL.
+  std::string resource_name{};
+  // The pattern type for the ACL.
+  int8_t resource_pattern_type = 3;
+  // The principal for the ACL.
+  std::string principal{};
+  // The host for the ACL.
+  std::string host{};
+  // The operation type for the ACL (read, write, etc.).
+  int8_t operation{};
+  // The permission type for the ACL (allow, deny, etc.).
+  int8_t permission_type{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ResourceType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.resource_type);
+    visit(wire::FieldMeta{"ResourceName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.resource_name);
+    visit(wire::FieldMeta{"ResourcePatternType", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{2, 32767}, false, ""},
+          self.resource_pattern_type);
+    visit(wire::FieldMeta{"Principal", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.principal);
+    visit(wire::FieldMeta{"Host", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.host);
+    visit(wire::FieldMeta{"Operation", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.operation);
+    visit(
+        wire::FieldMeta{"PermissionType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.permission_type);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const AclCreation&, const AclCreation&) = default;
+};
+
+}  // namespace create_acls_request
+
 // Versions 0 are deprecated.
 struct CreateAclsRequest {
   static constexpr const char* kName = "CreateAclsRequest";
@@ -25,69 +89,7 @@ struct CreateAclsRequest {
   static constexpr int16_t kHighestVersion = 3;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
-
-  struct AclCreation {
-    static constexpr const char* kName = "AclCreation";
-    // The type of the resource.
-    int8_t resource_type{};
-    // The resource name for the ACL.
-    std::string resource_name{};
-    // The pattern type for the ACL.
-    int8_t resource_pattern_type = 3;
-    // The principal for the ACL.
-    std::string principal{};
-    // The host for the ACL.
-    std::string host{};
-    // The operation type for the ACL (read, write, etc.).
-    int8_t operation{};
-    // The permission type for the ACL (allow, deny, etc.).
-    int8_t permission_type{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"ResourceType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.resource_type);
-      visit(
-          wire::FieldMeta{"ResourceName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.resource_name);
-      visit(wire::FieldMeta{"ResourcePatternType", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.resource_pattern_type);
-      visit(
-          wire::FieldMeta{"Principal", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.principal);
-      visit(
-          wire::FieldMeta{"Host", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.host);
-      visit(
-          wire::FieldMeta{"Operation", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.operation);
-      visit(wire::FieldMeta{"PermissionType", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.permission_type);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const AclCreation&, const AclCreation&) = default;
-  };
+  using AclCreation = create_acls_request::AclCreation;
 
   // The ACLs that we want to create.
   std::vector<AclCreation> creations{};

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void CreateAclsResponse::AclCreationResult::encode_to(Sink& _out, int16_t _version) const {
+void create_acls_response::AclCreationResult::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int16(error_code);
 
   if (!error_message) {
@@ -26,10 +26,10 @@ void CreateAclsResponse::AclCreationResult::encode_to(Sink& _out, int16_t _versi
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void CreateAclsResponse::AclCreationResult::encode_to(wire::Writer&, int16_t) const;
-template void CreateAclsResponse::AclCreationResult::encode_to(wire::SizeCounter&, int16_t) const;
+template void create_acls_response::AclCreationResult::encode_to(wire::Writer&, int16_t) const;
+template void create_acls_response::AclCreationResult::encode_to(wire::SizeCounter&, int16_t) const;
 
-void CreateAclsResponse::AclCreationResult::decode_from(wire::Reader& _in, int16_t _version) {
+void create_acls_response::AclCreationResult::decode_from(wire::Reader& _in, int16_t _version) {
   error_code = _in.read_int16();
 
   error_message = _in.read_nullable_string(_version >= 2, "ErrorMessage");

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void CreateDelegationTokenRequest::CreatableRenewers::encode_to(Sink& _out,
-                                                                int16_t _version) const {
+void create_delegation_token_request::CreatableRenewers::encode_to(Sink& _out,
+                                                                   int16_t _version) const {
   _out.write_string(principal_type, _version >= 2, "PrincipalType");
 
   _out.write_string(principal_name, _version >= 2, "PrincipalName");
@@ -23,13 +23,13 @@ void CreateDelegationTokenRequest::CreatableRenewers::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void CreateDelegationTokenRequest::CreatableRenewers::encode_to(wire::Writer&,
-                                                                         int16_t) const;
-template void CreateDelegationTokenRequest::CreatableRenewers::encode_to(wire::SizeCounter&,
-                                                                         int16_t) const;
+template void create_delegation_token_request::CreatableRenewers::encode_to(wire::Writer&,
+                                                                            int16_t) const;
+template void create_delegation_token_request::CreatableRenewers::encode_to(wire::SizeCounter&,
+                                                                            int16_t) const;
 
-void CreateDelegationTokenRequest::CreatableRenewers::decode_from(wire::Reader& _in,
-                                                                  int16_t _version) {
+void create_delegation_token_request::CreatableRenewers::decode_from(wire::Reader& _in,
+                                                                     int16_t _version) {
   principal_type = _in.read_string(_version >= 2, "PrincipalType");
 
   principal_name = _in.read_string(_version >= 2, "PrincipalName");

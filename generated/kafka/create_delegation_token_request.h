@@ -17,6 +17,43 @@
 
 namespace chronik::message {
 
+// The structs inside CreateDelegationTokenRequest. They live at namespace scope (and are named
+// inside the message by aliases) so that they are complete types wherever the message uses them.
+namespace create_delegation_token_request {
+
+struct CreatableRenewers {
+  static constexpr const char* kName = "CreatableRenewers";
+  // The type of the Kafka principal.
+  std::string principal_type{};
+  // The name of the Kafka principal.
+  std::string principal_name{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"PrincipalType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.principal_type);
+    visit(wire::FieldMeta{"PrincipalName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.principal_name);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const CreatableRenewers&, const CreatableRenewers&) = default;
+};
+
+}  // namespace create_delegation_token_request
+
 // Versions 0 are deprecated.
 struct CreateDelegationTokenRequest {
   static constexpr const char* kName = "CreateDelegationTokenRequest";
@@ -25,39 +62,7 @@ struct CreateDelegationTokenRequest {
   static constexpr int16_t kHighestVersion = 3;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
-
-  struct CreatableRenewers {
-    static constexpr const char* kName = "CreatableRenewers";
-    // The type of the Kafka principal.
-    std::string principal_type{};
-    // The name of the Kafka principal.
-    std::string principal_name{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"PrincipalType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.principal_type);
-      visit(
-          wire::FieldMeta{"PrincipalName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.principal_name);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const CreatableRenewers&, const CreatableRenewers&) = default;
-  };
+  using CreatableRenewers = create_delegation_token_request::CreatableRenewers;
 
   // The principal type of the owner of the token. If it's null it defaults to the token request
   // principal.

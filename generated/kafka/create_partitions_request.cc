@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void CreatePartitionsRequest::CreatePartitionsAssignment::encode_to(Sink& _out,
-                                                                    int16_t _version) const {
+void create_partitions_request::CreatePartitionsAssignment::encode_to(Sink& _out,
+                                                                      int16_t _version) const {
   _out.write_array_length(static_cast<int32_t>(broker_ids.size()), _version >= 2);
   for (const auto& _element : broker_ids) {
     _out.write_int32(_element);
@@ -24,13 +24,13 @@ void CreatePartitionsRequest::CreatePartitionsAssignment::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void CreatePartitionsRequest::CreatePartitionsAssignment::encode_to(wire::Writer&,
-                                                                             int16_t) const;
-template void CreatePartitionsRequest::CreatePartitionsAssignment::encode_to(wire::SizeCounter&,
-                                                                             int16_t) const;
+template void create_partitions_request::CreatePartitionsAssignment::encode_to(wire::Writer&,
+                                                                               int16_t) const;
+template void create_partitions_request::CreatePartitionsAssignment::encode_to(wire::SizeCounter&,
+                                                                               int16_t) const;
 
-void CreatePartitionsRequest::CreatePartitionsAssignment::decode_from(wire::Reader& _in,
-                                                                      int16_t _version) {
+void create_partitions_request::CreatePartitionsAssignment::decode_from(wire::Reader& _in,
+                                                                        int16_t _version) {
   {
     const int32_t _length = _in.read_array_length(_version >= 2, "BrokerIds");
     if (_length < 0) {
@@ -63,7 +63,8 @@ void CreatePartitionsRequest::CreatePartitionsAssignment::decode_from(wire::Read
 }
 
 template <class Sink>
-void CreatePartitionsRequest::CreatePartitionsTopic::encode_to(Sink& _out, int16_t _version) const {
+void create_partitions_request::CreatePartitionsTopic::encode_to(Sink& _out,
+                                                                 int16_t _version) const {
   _out.write_string(name, _version >= 2, "Name");
 
   _out.write_int32(count);
@@ -88,13 +89,13 @@ void CreatePartitionsRequest::CreatePartitionsTopic::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void CreatePartitionsRequest::CreatePartitionsTopic::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void CreatePartitionsRequest::CreatePartitionsTopic::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void create_partitions_request::CreatePartitionsTopic::encode_to(wire::Writer&,
+                                                                          int16_t) const;
+template void create_partitions_request::CreatePartitionsTopic::encode_to(wire::SizeCounter&,
+                                                                          int16_t) const;
 
-void CreatePartitionsRequest::CreatePartitionsTopic::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void create_partitions_request::CreatePartitionsTopic::decode_from(wire::Reader& _in,
+                                                                   int16_t _version) {
   name = _in.read_string(_version >= 2, "Name");
 
   count = _in.read_int32();

@@ -17,6 +17,78 @@
 
 namespace chronik::message {
 
+// The structs inside CreatePartitionsRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace create_partitions_request {
+
+struct CreatePartitionsAssignment {
+  static constexpr const char* kName = "CreatePartitionsAssignment";
+  // The assigned broker IDs.
+  std::vector<int32_t> broker_ids{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"BrokerIds", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
+                          "brokerId"},
+          self.broker_ids);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const CreatePartitionsAssignment&,
+                         const CreatePartitionsAssignment&) = default;
+};
+
+struct CreatePartitionsTopic {
+  static constexpr const char* kName = "CreatePartitionsTopic";
+  // The topic name.
+  std::string name{};
+  // The new partition count.
+  int32_t count{};
+  // The new partition assignments.
+  std::optional<std::vector<CreatePartitionsAssignment>> assignments =
+      std::vector<CreatePartitionsAssignment>{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"Count", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.count);
+    visit(wire::FieldMeta{"Assignments", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.assignments);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const CreatePartitionsTopic&, const CreatePartitionsTopic&) = default;
+};
+
+}  // namespace create_partitions_request
+
 struct CreatePartitionsRequest {
   static constexpr const char* kName = "CreatePartitionsRequest";
   static constexpr int16_t kApiKey = 37;
@@ -24,74 +96,8 @@ struct CreatePartitionsRequest {
   static constexpr int16_t kHighestVersion = 3;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
-
-  struct CreatePartitionsAssignment {
-    static constexpr const char* kName = "CreatePartitionsAssignment";
-    // The assigned broker IDs.
-    std::vector<int32_t> broker_ids{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"BrokerIds", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
-                            "brokerId"},
-            self.broker_ids);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const CreatePartitionsAssignment&,
-                           const CreatePartitionsAssignment&) = default;
-  };
-
-  struct CreatePartitionsTopic {
-    static constexpr const char* kName = "CreatePartitionsTopic";
-    // The topic name.
-    std::string name{};
-    // The new partition count.
-    int32_t count{};
-    // The new partition assignments.
-    std::optional<std::vector<CreatePartitionsAssignment>> assignments =
-        std::vector<CreatePartitionsAssignment>{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"Count", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.count);
-      visit(
-          wire::FieldMeta{"Assignments", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.assignments);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const CreatePartitionsTopic&, const CreatePartitionsTopic&) = default;
-  };
+  using CreatePartitionsAssignment = create_partitions_request::CreatePartitionsAssignment;
+  using CreatePartitionsTopic = create_partitions_request::CreatePartitionsTopic;
 
   // Each topic that we want to create new partitions inside.
   std::vector<CreatePartitionsTopic> topics{};

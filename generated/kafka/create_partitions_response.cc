@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void CreatePartitionsResponse::CreatePartitionsTopicResult::encode_to(Sink& _out,
-                                                                      int16_t _version) const {
+void create_partitions_response::CreatePartitionsTopicResult::encode_to(Sink& _out,
+                                                                        int16_t _version) const {
   _out.write_string(name, _version >= 2, "Name");
 
   _out.write_int16(error_code);
@@ -29,13 +29,13 @@ void CreatePartitionsResponse::CreatePartitionsTopicResult::encode_to(Sink& _out
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void CreatePartitionsResponse::CreatePartitionsTopicResult::encode_to(wire::Writer&,
-                                                                               int16_t) const;
-template void CreatePartitionsResponse::CreatePartitionsTopicResult::encode_to(wire::SizeCounter&,
-                                                                               int16_t) const;
+template void create_partitions_response::CreatePartitionsTopicResult::encode_to(wire::Writer&,
+                                                                                 int16_t) const;
+template void create_partitions_response::CreatePartitionsTopicResult::encode_to(wire::SizeCounter&,
+                                                                                 int16_t) const;
 
-void CreatePartitionsResponse::CreatePartitionsTopicResult::decode_from(wire::Reader& _in,
-                                                                        int16_t _version) {
+void create_partitions_response::CreatePartitionsTopicResult::decode_from(wire::Reader& _in,
+                                                                          int16_t _version) {
   name = _in.read_string(_version >= 2, "Name");
 
   error_code = _in.read_int16();

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void CreateTopicsRequest::CreatableReplicaAssignment::encode_to(Sink& _out,
-                                                                int16_t _version) const {
+void create_topics_request::CreatableReplicaAssignment::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_array_length(static_cast<int32_t>(broker_ids.size()), _version >= 5);
@@ -26,13 +26,13 @@ void CreateTopicsRequest::CreatableReplicaAssignment::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void CreateTopicsRequest::CreatableReplicaAssignment::encode_to(wire::Writer&,
-                                                                         int16_t) const;
-template void CreateTopicsRequest::CreatableReplicaAssignment::encode_to(wire::SizeCounter&,
-                                                                         int16_t) const;
+template void create_topics_request::CreatableReplicaAssignment::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void create_topics_request::CreatableReplicaAssignment::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void CreateTopicsRequest::CreatableReplicaAssignment::decode_from(wire::Reader& _in,
-                                                                  int16_t _version) {
+void create_topics_request::CreatableReplicaAssignment::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   partition_index = _in.read_int32();
 
   {
@@ -67,7 +67,7 @@ void CreateTopicsRequest::CreatableReplicaAssignment::decode_from(wire::Reader& 
 }
 
 template <class Sink>
-void CreateTopicsRequest::CreatableTopicConfig::encode_to(Sink& _out, int16_t _version) const {
+void create_topics_request::CreatableTopicConfig::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, _version >= 5, "Name");
 
   if (!value) {
@@ -87,11 +87,11 @@ void CreateTopicsRequest::CreatableTopicConfig::encode_to(Sink& _out, int16_t _v
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void CreateTopicsRequest::CreatableTopicConfig::encode_to(wire::Writer&, int16_t) const;
-template void CreateTopicsRequest::CreatableTopicConfig::encode_to(wire::SizeCounter&,
-                                                                   int16_t) const;
+template void create_topics_request::CreatableTopicConfig::encode_to(wire::Writer&, int16_t) const;
+template void create_topics_request::CreatableTopicConfig::encode_to(wire::SizeCounter&,
+                                                                     int16_t) const;
 
-void CreateTopicsRequest::CreatableTopicConfig::decode_from(wire::Reader& _in, int16_t _version) {
+void create_topics_request::CreatableTopicConfig::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(_version >= 5, "Name");
 
   value = _in.read_nullable_string(_version >= 5, "Value");
@@ -114,7 +114,7 @@ void CreateTopicsRequest::CreatableTopicConfig::decode_from(wire::Reader& _in, i
 }
 
 template <class Sink>
-void CreateTopicsRequest::CreatableTopic::encode_to(Sink& _out, int16_t _version) const {
+void create_topics_request::CreatableTopic::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, _version >= 5, "Name");
 
   _out.write_int32(num_partitions);
@@ -142,10 +142,10 @@ void CreateTopicsRequest::CreatableTopic::encode_to(Sink& _out, int16_t _version
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void CreateTopicsRequest::CreatableTopic::encode_to(wire::Writer&, int16_t) const;
-template void CreateTopicsRequest::CreatableTopic::encode_to(wire::SizeCounter&, int16_t) const;
+template void create_topics_request::CreatableTopic::encode_to(wire::Writer&, int16_t) const;
+template void create_topics_request::CreatableTopic::encode_to(wire::SizeCounter&, int16_t) const;
 
-void CreateTopicsRequest::CreatableTopic::decode_from(wire::Reader& _in, int16_t _version) {
+void create_topics_request::CreatableTopic::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(_version >= 5, "Name");
 
   num_partitions = _in.read_int32();

@@ -17,6 +17,127 @@
 
 namespace chronik::message {
 
+// The structs inside CreateTopicsRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace create_topics_request {
+
+struct CreatableReplicaAssignment {
+  static constexpr const char* kName = "CreatableReplicaAssignment";
+  // The partition index.
+  int32_t partition_index{};
+  // The brokers to place the partition on.
+  std::vector<int32_t> broker_ids{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"BrokerIds", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false,
+                          "brokerId"},
+          self.broker_ids);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{5, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{5, 32767}, -1,
+                          wire::VersionRange{5, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const CreatableReplicaAssignment&,
+                         const CreatableReplicaAssignment&) = default;
+};
+
+struct CreatableTopicConfig {
+  static constexpr const char* kName = "CreatableTopicConfig";
+  // The configuration name.
+  std::string name{};
+  // The configuration value.
+  std::optional<std::string> value = std::string{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.name);
+    visit(wire::FieldMeta{"Value", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.value);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{5, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{5, 32767}, -1,
+                          wire::VersionRange{5, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const CreatableTopicConfig&, const CreatableTopicConfig&) = default;
+};
+
+struct CreatableTopic {
+  static constexpr const char* kName = "CreatableTopic";
+  // The topic name.
+  std::string name{};
+  // The number of partitions to create in the topic, or -1 if we are either specifying a manual
+  // partition assignment or using the default partitions.
+  int32_t num_partitions{};
+  // The number of replicas to create for each partition in the topic, or -1 if we are either
+  // specifying a manual partition assignment or using the default replication factor.
+  int16_t replication_factor{};
+  // The manual partition assignment, or the empty array if we are using automatic assignment.
+  std::vector<CreatableReplicaAssignment> assignments{};
+  // The custom topic configurations to set.
+  std::vector<CreatableTopicConfig> configs{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"NumPartitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.num_partitions);
+    visit(wire::FieldMeta{"ReplicationFactor", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{5, 32767}, false, ""},
+          self.replication_factor);
+    visit(wire::FieldMeta{"Assignments", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.assignments);
+    visit(wire::FieldMeta{"Configs", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.configs);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{5, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{5, 32767}, -1,
+                          wire::VersionRange{5, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const CreatableTopic&, const CreatableTopic&) = default;
+};
+
+}  // namespace create_topics_request
+
 // Versions 0-1 are deprecated.
 struct CreateTopicsRequest {
   static constexpr const char* kName = "CreateTopicsRequest";
@@ -25,126 +146,9 @@ struct CreateTopicsRequest {
   static constexpr int16_t kHighestVersion = 7;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 5;
-
-  struct CreatableReplicaAssignment {
-    static constexpr const char* kName = "CreatableReplicaAssignment";
-    // The partition index.
-    int32_t partition_index{};
-    // The brokers to place the partition on.
-    std::vector<int32_t> broker_ids{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{5, 32767}, false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"BrokerIds", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false,
-                            "brokerId"},
-            self.broker_ids);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{5, 32767}, -1,
-                            wire::VersionRange{5, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const CreatableReplicaAssignment&,
-                           const CreatableReplicaAssignment&) = default;
-  };
-
-  struct CreatableTopicConfig {
-    static constexpr const char* kName = "CreatableTopicConfig";
-    // The configuration name.
-    std::string name{};
-    // The configuration value.
-    std::optional<std::string> value = std::string{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.name);
-      visit(
-          wire::FieldMeta{"Value", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.value);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{5, 32767}, -1,
-                            wire::VersionRange{5, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const CreatableTopicConfig&, const CreatableTopicConfig&) = default;
-  };
-
-  struct CreatableTopic {
-    static constexpr const char* kName = "CreatableTopic";
-    // The topic name.
-    std::string name{};
-    // The number of partitions to create in the topic, or -1 if we are either specifying a manual
-    // partition assignment or using the default partitions.
-    int32_t num_partitions{};
-    // The number of replicas to create for each partition in the topic, or -1 if we are either
-    // specifying a manual partition assignment or using the default replication factor.
-    int16_t replication_factor{};
-    // The manual partition assignment, or the empty array if we are using automatic assignment.
-    std::vector<CreatableReplicaAssignment> assignments{};
-    // The custom topic configurations to set.
-    std::vector<CreatableTopicConfig> configs{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"NumPartitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.num_partitions);
-      visit(wire::FieldMeta{"ReplicationFactor", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{5, 32767}, false, ""},
-            self.replication_factor);
-      visit(
-          wire::FieldMeta{"Assignments", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.assignments);
-      visit(
-          wire::FieldMeta{"Configs", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.configs);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{5, 32767}, -1,
-                            wire::VersionRange{5, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const CreatableTopic&, const CreatableTopic&) = default;
-  };
+  using CreatableReplicaAssignment = create_topics_request::CreatableReplicaAssignment;
+  using CreatableTopicConfig = create_topics_request::CreatableTopicConfig;
+  using CreatableTopic = create_topics_request::CreatableTopic;
 
   // The topics to create.
   std::vector<CreatableTopic> topics{};

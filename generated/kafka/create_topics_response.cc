@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void CreateTopicsResponse::CreatableTopicConfigs::encode_to(Sink& _out, int16_t _version) const {
+void create_topics_response::CreatableTopicConfigs::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   if (!value) {
@@ -27,11 +27,13 @@ void CreateTopicsResponse::CreatableTopicConfigs::encode_to(Sink& _out, int16_t 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void CreateTopicsResponse::CreatableTopicConfigs::encode_to(wire::Writer&, int16_t) const;
-template void CreateTopicsResponse::CreatableTopicConfigs::encode_to(wire::SizeCounter&,
-                                                                     int16_t) const;
+template void create_topics_response::CreatableTopicConfigs::encode_to(wire::Writer&,
+                                                                       int16_t) const;
+template void create_topics_response::CreatableTopicConfigs::encode_to(wire::SizeCounter&,
+                                                                       int16_t) const;
 
-void CreateTopicsResponse::CreatableTopicConfigs::decode_from(wire::Reader& _in, int16_t _version) {
+void create_topics_response::CreatableTopicConfigs::decode_from(wire::Reader& _in,
+                                                                int16_t _version) {
   name = _in.read_string(true, "Name");
 
   value = _in.read_nullable_string(true, "Value");
@@ -59,7 +61,7 @@ void CreateTopicsResponse::CreatableTopicConfigs::decode_from(wire::Reader& _in,
 }
 
 template <class Sink>
-void CreateTopicsResponse::CreatableTopicResult::encode_to(Sink& _out, int16_t _version) const {
+void create_topics_response::CreatableTopicResult::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, _version >= 5, "Name");
 
   if (_version >= 7) {
@@ -111,11 +113,12 @@ void CreateTopicsResponse::CreatableTopicResult::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void CreateTopicsResponse::CreatableTopicResult::encode_to(wire::Writer&, int16_t) const;
-template void CreateTopicsResponse::CreatableTopicResult::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void create_topics_response::CreatableTopicResult::encode_to(wire::Writer&, int16_t) const;
+template void create_topics_response::CreatableTopicResult::encode_to(wire::SizeCounter&,
+                                                                      int16_t) const;
 
-void CreateTopicsResponse::CreatableTopicResult::decode_from(wire::Reader& _in, int16_t _version) {
+void create_topics_response::CreatableTopicResult::decode_from(wire::Reader& _in,
+                                                               int16_t _version) {
   name = _in.read_string(_version >= 5, "Name");
 
   if (_version >= 7) {

@@ -17,6 +17,123 @@
 
 namespace chronik::message {
 
+// The structs inside CreateTopicsResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace create_topics_response {
+
+struct CreatableTopicConfigs {
+  static constexpr const char* kName = "CreatableTopicConfigs";
+  // The configuration name.
+  std::string name{};
+  // The configuration value.
+  std::optional<std::string> value = std::string{};
+  // True if the configuration is read-only.
+  bool read_only{};
+  // The configuration source.
+  int8_t config_source = -1;
+  // True if this configuration is sensitive.
+  bool is_sensitive{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.name);
+    visit(wire::FieldMeta{"Value", wire::VersionRange{5, 32767}, wire::VersionRange{5, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.value);
+    visit(wire::FieldMeta{"ReadOnly", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.read_only);
+    visit(wire::FieldMeta{"ConfigSource", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, true, ""},
+          self.config_source);
+    visit(wire::FieldMeta{"IsSensitive", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.is_sensitive);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{5, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{5, 32767}, -1,
+                          wire::VersionRange{5, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const CreatableTopicConfigs&, const CreatableTopicConfigs&) = default;
+};
+
+struct CreatableTopicResult {
+  static constexpr const char* kName = "CreatableTopicResult";
+  // The topic name.
+  std::string name{};
+  // The unique topic ID
+  wire::Uuid topic_id{};
+  // The error code, or 0 if there was no error.
+  int16_t error_code{};
+  // The error message, or null if there was no error.
+  std::optional<std::string> error_message = std::string{};
+  // Optional topic config error returned if configs are not returned in the response.
+  int16_t topic_config_error_code{};
+  // Number of partitions of the topic.
+  int32_t num_partitions = -1;
+  // Replication factor of the topic.
+  int16_t replication_factor = -1;
+  // Configuration of the topic.
+  std::optional<std::vector<CreatableTopicConfigs>> configs = std::vector<CreatableTopicConfigs>{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{7, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, true, ""},
+          self.topic_id);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.error_code);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{1, 32767}, wire::VersionRange{0, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, true, ""},
+        self.error_message);
+    visit(wire::FieldMeta{"TopicConfigErrorCode", wire::VersionRange{5, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{5, 32767}, 0,
+                          wire::VersionRange{5, 32767}, true, ""},
+          self.topic_config_error_code);
+    visit(wire::FieldMeta{"NumPartitions", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, true, ""},
+          self.num_partitions);
+    visit(wire::FieldMeta{"ReplicationFactor", wire::VersionRange{5, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{5, 32767}, true, ""},
+          self.replication_factor);
+    visit(wire::FieldMeta{"Configs", wire::VersionRange{5, 32767}, wire::VersionRange{5, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, true, ""},
+          self.configs);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{5, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{5, 32767}, -1,
+                          wire::VersionRange{5, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const CreatableTopicResult&, const CreatableTopicResult&) = default;
+};
+
+}  // namespace create_topics_response
+
 struct CreateTopicsResponse {
   static constexpr const char* kName = "CreateTopicsResponse";
   static constexpr int16_t kApiKey = 19;
@@ -24,125 +141,8 @@ struct CreateTopicsResponse {
   static constexpr int16_t kHighestVersion = 7;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 5;
-
-  struct CreatableTopicConfigs {
-    static constexpr const char* kName = "CreatableTopicConfigs";
-    // The configuration name.
-    std::string name{};
-    // The configuration value.
-    std::optional<std::string> value = std::string{};
-    // True if the configuration is read-only.
-    bool read_only{};
-    // The configuration source.
-    int8_t config_source = -1;
-    // True if this configuration is sensitive.
-    bool is_sensitive{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Name", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.name);
-      visit(
-          wire::FieldMeta{"Value", wire::VersionRange{5, 32767}, wire::VersionRange{5, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.value);
-      visit(
-          wire::FieldMeta{"ReadOnly", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.read_only);
-      visit(
-          wire::FieldMeta{"ConfigSource", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, true, ""},
-          self.config_source);
-      visit(
-          wire::FieldMeta{"IsSensitive", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.is_sensitive);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{5, 32767}, -1,
-                            wire::VersionRange{5, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const CreatableTopicConfigs&, const CreatableTopicConfigs&) = default;
-  };
-
-  struct CreatableTopicResult {
-    static constexpr const char* kName = "CreatableTopicResult";
-    // The topic name.
-    std::string name{};
-    // The unique topic ID
-    wire::Uuid topic_id{};
-    // The error code, or 0 if there was no error.
-    int16_t error_code{};
-    // The error message, or null if there was no error.
-    std::optional<std::string> error_message = std::string{};
-    // Optional topic config error returned if configs are not returned in the response.
-    int16_t topic_config_error_code{};
-    // Number of partitions of the topic.
-    int32_t num_partitions = -1;
-    // Replication factor of the topic.
-    int16_t replication_factor = -1;
-    // Configuration of the topic.
-    std::optional<std::vector<CreatableTopicConfigs>> configs =
-        std::vector<CreatableTopicConfigs>{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(wire::FieldMeta{"TopicId", wire::VersionRange{7, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, true, ""},
-            self.topic_id);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"ErrorMessage", wire::VersionRange{1, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{5, 32767}, true, ""},
-            self.error_message);
-      visit(wire::FieldMeta{"TopicConfigErrorCode", wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{5, 32767}, 0,
-                            wire::VersionRange{5, 32767}, true, ""},
-            self.topic_config_error_code);
-      visit(
-          wire::FieldMeta{"NumPartitions", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, true, ""},
-          self.num_partitions);
-      visit(wire::FieldMeta{"ReplicationFactor", wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{5, 32767}, true, ""},
-            self.replication_factor);
-      visit(wire::FieldMeta{"Configs", wire::VersionRange{5, 32767}, wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, true, ""},
-            self.configs);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{5, 32767}, -1,
-                            wire::VersionRange{5, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const CreatableTopicResult&, const CreatableTopicResult&) = default;
-  };
+  using CreatableTopicConfigs = create_topics_response::CreatableTopicConfigs;
+  using CreatableTopicResult = create_topics_response::CreatableTopicResult;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DeleteAclsRequest::DeleteAclsFilter::encode_to(Sink& _out, int16_t _version) const {
+void delete_acls_request::DeleteAclsFilter::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int8(resource_type_filter);
 
   if (!resource_name_filter) {
@@ -50,10 +50,10 @@ void DeleteAclsRequest::DeleteAclsFilter::encode_to(Sink& _out, int16_t _version
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DeleteAclsRequest::DeleteAclsFilter::encode_to(wire::Writer&, int16_t) const;
-template void DeleteAclsRequest::DeleteAclsFilter::encode_to(wire::SizeCounter&, int16_t) const;
+template void delete_acls_request::DeleteAclsFilter::encode_to(wire::Writer&, int16_t) const;
+template void delete_acls_request::DeleteAclsFilter::encode_to(wire::SizeCounter&, int16_t) const;
 
-void DeleteAclsRequest::DeleteAclsFilter::decode_from(wire::Reader& _in, int16_t _version) {
+void delete_acls_request::DeleteAclsFilter::decode_from(wire::Reader& _in, int16_t _version) {
   resource_type_filter = _in.read_int8();
 
   resource_name_filter = _in.read_nullable_string(_version >= 2, "ResourceNameFilter");

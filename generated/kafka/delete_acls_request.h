@@ -17,6 +17,73 @@
 
 namespace chronik::message {
 
+// The structs inside DeleteAclsRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace delete_acls_request {
+
+struct DeleteAclsFilter {
+  static constexpr const char* kName = "DeleteAclsFilter";
+  // The resource type.
+  int8_t resource_type_filter{};
+  // The resource name.
+  std::optional<std::string> resource_name_filter = std::string{};
+  // The pattern type.
+  int8_t pattern_type_filter = 3;
+  // The principal filter, or null to accept all principals.
+  std::optional<std::string> principal_filter = std::string{};
+  // The host filter, or null to accept all hosts.
+  std::optional<std::string> host_filter = std::string{};
+  // The ACL operation.
+  int8_t operation{};
+  // The permission type.
+  int8_t permission_type{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ResourceTypeFilter", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{2, 32767}, false, ""},
+          self.resource_type_filter);
+    visit(wire::FieldMeta{"ResourceNameFilter", wire::VersionRange{0, 32767},
+                          wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{2, 32767}, false, ""},
+          self.resource_name_filter);
+    visit(wire::FieldMeta{"PatternTypeFilter", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{2, 32767}, false, ""},
+          self.pattern_type_filter);
+    visit(wire::FieldMeta{"PrincipalFilter", wire::VersionRange{0, 32767},
+                          wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{2, 32767}, false, ""},
+          self.principal_filter);
+    visit(wire::FieldMeta{"HostFilter", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.host_filter);
+    visit(wire::FieldMeta{"Operation", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.operation);
+    visit(
+        wire::FieldMeta{"PermissionType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.permission_type);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DeleteAclsFilter&, const DeleteAclsFilter&) = default;
+};
+
+}  // namespace delete_acls_request
+
 // Versions 0 are deprecated.
 struct DeleteAclsRequest {
   static constexpr const char* kName = "DeleteAclsRequest";
@@ -25,69 +92,7 @@ struct DeleteAclsRequest {
   static constexpr int16_t kHighestVersion = 3;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
-
-  struct DeleteAclsFilter {
-    static constexpr const char* kName = "DeleteAclsFilter";
-    // The resource type.
-    int8_t resource_type_filter{};
-    // The resource name.
-    std::optional<std::string> resource_name_filter = std::string{};
-    // The pattern type.
-    int8_t pattern_type_filter = 3;
-    // The principal filter, or null to accept all principals.
-    std::optional<std::string> principal_filter = std::string{};
-    // The host filter, or null to accept all hosts.
-    std::optional<std::string> host_filter = std::string{};
-    // The ACL operation.
-    int8_t operation{};
-    // The permission type.
-    int8_t permission_type{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"ResourceTypeFilter", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.resource_type_filter);
-      visit(wire::FieldMeta{"ResourceNameFilter", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.resource_name_filter);
-      visit(wire::FieldMeta{"PatternTypeFilter", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.pattern_type_filter);
-      visit(wire::FieldMeta{"PrincipalFilter", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.principal_filter);
-      visit(
-          wire::FieldMeta{"HostFilter", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.host_filter);
-      visit(
-          wire::FieldMeta{"Operation", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.operation);
-      visit(wire::FieldMeta{"PermissionType", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.permission_type);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DeleteAclsFilter&, const DeleteAclsFilter&) = default;
-  };
+  using DeleteAclsFilter = delete_acls_request::DeleteAclsFilter;
 
   // The filters to use when deleting ACLs.
   std::vector<DeleteAclsFilter> filters{};

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DeleteAclsResponse::DeleteAclsMatchingAcl::encode_to(Sink& _out, int16_t _version) const {
+void delete_acls_response::DeleteAclsMatchingAcl::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int16(error_code);
 
   if (!error_message) {
@@ -46,11 +46,11 @@ void DeleteAclsResponse::DeleteAclsMatchingAcl::encode_to(Sink& _out, int16_t _v
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DeleteAclsResponse::DeleteAclsMatchingAcl::encode_to(wire::Writer&, int16_t) const;
-template void DeleteAclsResponse::DeleteAclsMatchingAcl::encode_to(wire::SizeCounter&,
-                                                                   int16_t) const;
+template void delete_acls_response::DeleteAclsMatchingAcl::encode_to(wire::Writer&, int16_t) const;
+template void delete_acls_response::DeleteAclsMatchingAcl::encode_to(wire::SizeCounter&,
+                                                                     int16_t) const;
 
-void DeleteAclsResponse::DeleteAclsMatchingAcl::decode_from(wire::Reader& _in, int16_t _version) {
+void delete_acls_response::DeleteAclsMatchingAcl::decode_from(wire::Reader& _in, int16_t _version) {
   error_code = _in.read_int16();
 
   error_message = _in.read_nullable_string(_version >= 2, "ErrorMessage");
@@ -88,7 +88,7 @@ void DeleteAclsResponse::DeleteAclsMatchingAcl::decode_from(wire::Reader& _in, i
 }
 
 template <class Sink>
-void DeleteAclsResponse::DeleteAclsFilterResult::encode_to(Sink& _out, int16_t _version) const {
+void delete_acls_response::DeleteAclsFilterResult::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int16(error_code);
 
   if (!error_message) {
@@ -113,11 +113,12 @@ void DeleteAclsResponse::DeleteAclsFilterResult::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DeleteAclsResponse::DeleteAclsFilterResult::encode_to(wire::Writer&, int16_t) const;
-template void DeleteAclsResponse::DeleteAclsFilterResult::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void delete_acls_response::DeleteAclsFilterResult::encode_to(wire::Writer&, int16_t) const;
+template void delete_acls_response::DeleteAclsFilterResult::encode_to(wire::SizeCounter&,
+                                                                      int16_t) const;
 
-void DeleteAclsResponse::DeleteAclsFilterResult::decode_from(wire::Reader& _in, int16_t _version) {
+void delete_acls_response::DeleteAclsFilterResult::decode_from(wire::Reader& _in,
+                                                               int16_t _version) {
   error_code = _in.read_int16();
 
   error_message = _in.read_nullable_string(_version >= 2, "ErrorMessage");

@@ -17,6 +17,117 @@
 
 namespace chronik::message {
 
+// The structs inside DeleteAclsResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace delete_acls_response {
+
+struct DeleteAclsMatchingAcl {
+  static constexpr const char* kName = "DeleteAclsMatchingAcl";
+  // The deletion error code, or 0 if the deletion succeeded.
+  int16_t error_code{};
+  // The deletion error message, or null if the deletion succeeded.
+  std::optional<std::string> error_message = std::string{};
+  // The ACL resource type.
+  int8_t resource_type{};
+  // The ACL resource name.
+  std::string resource_name{};
+  // The ACL resource pattern type.
+  int8_t pattern_type = 3;
+  // The ACL principal.
+  std::string principal{};
+  // The ACL host.
+  std::string host{};
+  // The ACL operation.
+  int8_t operation{};
+  // The ACL permission type.
+  int8_t permission_type{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.error_code);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.error_message);
+    visit(wire::FieldMeta{"ResourceType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.resource_type);
+    visit(wire::FieldMeta{"ResourceName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.resource_name);
+    visit(wire::FieldMeta{"PatternType", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.pattern_type);
+    visit(wire::FieldMeta{"Principal", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.principal);
+    visit(wire::FieldMeta{"Host", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.host);
+    visit(wire::FieldMeta{"Operation", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.operation);
+    visit(
+        wire::FieldMeta{"PermissionType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.permission_type);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DeleteAclsMatchingAcl&, const DeleteAclsMatchingAcl&) = default;
+};
+
+struct DeleteAclsFilterResult {
+  static constexpr const char* kName = "DeleteAclsFilterResult";
+  // The error code, or 0 if the filter succeeded.
+  int16_t error_code{};
+  // The error message, or null if the filter succeeded.
+  std::optional<std::string> error_message = std::string{};
+  // The ACLs which matched this filter.
+  std::vector<DeleteAclsMatchingAcl> matching_acls{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.error_code);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.error_message);
+    visit(wire::FieldMeta{"MatchingAcls", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.matching_acls);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DeleteAclsFilterResult&, const DeleteAclsFilterResult&) = default;
+};
+
+}  // namespace delete_acls_response
+
 struct DeleteAclsResponse {
   static constexpr const char* kName = "DeleteAclsResponse";
   static constexpr int16_t kApiKey = 31;
@@ -24,120 +135,8 @@ struct DeleteAclsResponse {
   static constexpr int16_t kHighestVersion = 3;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
-
-  struct DeleteAclsMatchingAcl {
-    static constexpr const char* kName = "DeleteAclsMatchingAcl";
-    // The deletion error code, or 0 if the deletion succeeded.
-    int16_t error_code{};
-    // The deletion error message, or null if the deletion succeeded.
-    std::optional<std::string> error_message = std::string{};
-    // The ACL resource type.
-    int8_t resource_type{};
-    // The ACL resource name.
-    std::string resource_name{};
-    // The ACL resource pattern type.
-    int8_t pattern_type = 3;
-    // The ACL principal.
-    std::string principal{};
-    // The ACL host.
-    std::string host{};
-    // The ACL operation.
-    int8_t operation{};
-    // The ACL permission type.
-    int8_t permission_type{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.error_message);
-      visit(
-          wire::FieldMeta{"ResourceType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.resource_type);
-      visit(
-          wire::FieldMeta{"ResourceName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.resource_name);
-      visit(
-          wire::FieldMeta{"PatternType", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.pattern_type);
-      visit(
-          wire::FieldMeta{"Principal", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.principal);
-      visit(
-          wire::FieldMeta{"Host", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.host);
-      visit(
-          wire::FieldMeta{"Operation", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.operation);
-      visit(wire::FieldMeta{"PermissionType", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.permission_type);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DeleteAclsMatchingAcl&, const DeleteAclsMatchingAcl&) = default;
-  };
-
-  struct DeleteAclsFilterResult {
-    static constexpr const char* kName = "DeleteAclsFilterResult";
-    // The error code, or 0 if the filter succeeded.
-    int16_t error_code{};
-    // The error message, or null if the filter succeeded.
-    std::optional<std::string> error_message = std::string{};
-    // The ACLs which matched this filter.
-    std::vector<DeleteAclsMatchingAcl> matching_acls{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.error_message);
-      visit(
-          wire::FieldMeta{"MatchingAcls", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.matching_acls);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DeleteAclsFilterResult&, const DeleteAclsFilterResult&) = default;
-  };
+  using DeleteAclsMatchingAcl = delete_acls_response::DeleteAclsMatchingAcl;
+  using DeleteAclsFilterResult = delete_acls_response::DeleteAclsFilterResult;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DeleteGroupsResponse::DeletableGroupResult::encode_to(Sink& _out, int16_t _version) const {
+void delete_groups_response::DeletableGroupResult::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(group_id, _version >= 2, "GroupId");
 
   _out.write_int16(error_code);
@@ -22,11 +22,12 @@ void DeleteGroupsResponse::DeletableGroupResult::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DeleteGroupsResponse::DeletableGroupResult::encode_to(wire::Writer&, int16_t) const;
-template void DeleteGroupsResponse::DeletableGroupResult::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void delete_groups_response::DeletableGroupResult::encode_to(wire::Writer&, int16_t) const;
+template void delete_groups_response::DeletableGroupResult::encode_to(wire::SizeCounter&,
+                                                                      int16_t) const;
 
-void DeleteGroupsResponse::DeletableGroupResult::decode_from(wire::Reader& _in, int16_t _version) {
+void delete_groups_response::DeletableGroupResult::decode_from(wire::Reader& _in,
+                                                               int16_t _version) {
   group_id = _in.read_string(_version >= 2, "GroupId");
 
   error_code = _in.read_int16();

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DeleteRecordsRequest::DeleteRecordsPartition::encode_to(Sink& _out, int16_t _version) const {
+void delete_records_request::DeleteRecordsPartition::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int64(offset);
@@ -22,12 +22,13 @@ void DeleteRecordsRequest::DeleteRecordsPartition::encode_to(Sink& _out, int16_t
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DeleteRecordsRequest::DeleteRecordsPartition::encode_to(wire::Writer&, int16_t) const;
-template void DeleteRecordsRequest::DeleteRecordsPartition::encode_to(wire::SizeCounter&,
-                                                                      int16_t) const;
+template void delete_records_request::DeleteRecordsPartition::encode_to(wire::Writer&,
+                                                                        int16_t) const;
+template void delete_records_request::DeleteRecordsPartition::encode_to(wire::SizeCounter&,
+                                                                        int16_t) const;
 
-void DeleteRecordsRequest::DeleteRecordsPartition::decode_from(wire::Reader& _in,
-                                                               int16_t _version) {
+void delete_records_request::DeleteRecordsPartition::decode_from(wire::Reader& _in,
+                                                                 int16_t _version) {
   partition_index = _in.read_int32();
 
   offset = _in.read_int64();
@@ -50,7 +51,7 @@ void DeleteRecordsRequest::DeleteRecordsPartition::decode_from(wire::Reader& _in
 }
 
 template <class Sink>
-void DeleteRecordsRequest::DeleteRecordsTopic::encode_to(Sink& _out, int16_t _version) const {
+void delete_records_request::DeleteRecordsTopic::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, _version >= 2, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 2);
@@ -69,11 +70,11 @@ void DeleteRecordsRequest::DeleteRecordsTopic::encode_to(Sink& _out, int16_t _ve
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DeleteRecordsRequest::DeleteRecordsTopic::encode_to(wire::Writer&, int16_t) const;
-template void DeleteRecordsRequest::DeleteRecordsTopic::encode_to(wire::SizeCounter&,
-                                                                  int16_t) const;
+template void delete_records_request::DeleteRecordsTopic::encode_to(wire::Writer&, int16_t) const;
+template void delete_records_request::DeleteRecordsTopic::encode_to(wire::SizeCounter&,
+                                                                    int16_t) const;
 
-void DeleteRecordsRequest::DeleteRecordsTopic::decode_from(wire::Reader& _in, int16_t _version) {
+void delete_records_request::DeleteRecordsTopic::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(_version >= 2, "Name");
 
   {

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void DeleteRecordsResponse::DeleteRecordsPartitionResult::encode_to(Sink& _out,
-                                                                    int16_t _version) const {
+void delete_records_response::DeleteRecordsPartitionResult::encode_to(Sink& _out,
+                                                                      int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int64(low_watermark);
@@ -25,13 +25,13 @@ void DeleteRecordsResponse::DeleteRecordsPartitionResult::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DeleteRecordsResponse::DeleteRecordsPartitionResult::encode_to(wire::Writer&,
-                                                                             int16_t) const;
-template void DeleteRecordsResponse::DeleteRecordsPartitionResult::encode_to(wire::SizeCounter&,
-                                                                             int16_t) const;
+template void delete_records_response::DeleteRecordsPartitionResult::encode_to(wire::Writer&,
+                                                                               int16_t) const;
+template void delete_records_response::DeleteRecordsPartitionResult::encode_to(wire::SizeCounter&,
+                                                                               int16_t) const;
 
-void DeleteRecordsResponse::DeleteRecordsPartitionResult::decode_from(wire::Reader& _in,
-                                                                      int16_t _version) {
+void delete_records_response::DeleteRecordsPartitionResult::decode_from(wire::Reader& _in,
+                                                                        int16_t _version) {
   partition_index = _in.read_int32();
 
   low_watermark = _in.read_int64();
@@ -56,8 +56,8 @@ void DeleteRecordsResponse::DeleteRecordsPartitionResult::decode_from(wire::Read
 }
 
 template <class Sink>
-void DeleteRecordsResponse::DeleteRecordsTopicResult::encode_to(Sink& _out,
-                                                                int16_t _version) const {
+void delete_records_response::DeleteRecordsTopicResult::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_string(name, _version >= 2, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 2);
@@ -76,13 +76,13 @@ void DeleteRecordsResponse::DeleteRecordsTopicResult::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DeleteRecordsResponse::DeleteRecordsTopicResult::encode_to(wire::Writer&,
-                                                                         int16_t) const;
-template void DeleteRecordsResponse::DeleteRecordsTopicResult::encode_to(wire::SizeCounter&,
-                                                                         int16_t) const;
+template void delete_records_response::DeleteRecordsTopicResult::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void delete_records_response::DeleteRecordsTopicResult::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void DeleteRecordsResponse::DeleteRecordsTopicResult::decode_from(wire::Reader& _in,
-                                                                  int16_t _version) {
+void delete_records_response::DeleteRecordsTopicResult::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   name = _in.read_string(_version >= 2, "Name");
 
   {

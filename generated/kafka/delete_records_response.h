@@ -17,6 +17,83 @@
 
 namespace chronik::message {
 
+// The structs inside DeleteRecordsResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace delete_records_response {
+
+struct DeleteRecordsPartitionResult {
+  static constexpr const char* kName = "DeleteRecordsPartitionResult";
+  // The partition index.
+  int32_t partition_index{};
+  // The partition low water mark.
+  int64_t low_watermark{};
+  // The deletion error code, or 0 if the deletion succeeded.
+  int16_t error_code{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"LowWatermark", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.low_watermark);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DeleteRecordsPartitionResult&,
+                         const DeleteRecordsPartitionResult&) = default;
+};
+
+struct DeleteRecordsTopicResult {
+  static constexpr const char* kName = "DeleteRecordsTopicResult";
+  // The topic name.
+  std::string name{};
+  // Each partition that we wanted to delete records from.
+  std::vector<DeleteRecordsPartitionResult> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DeleteRecordsTopicResult&,
+                         const DeleteRecordsTopicResult&) = default;
+};
+
+}  // namespace delete_records_response
+
 struct DeleteRecordsResponse {
   static constexpr const char* kName = "DeleteRecordsResponse";
   static constexpr int16_t kApiKey = 21;
@@ -24,80 +101,8 @@ struct DeleteRecordsResponse {
   static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
-
-  struct DeleteRecordsPartitionResult {
-    static constexpr const char* kName = "DeleteRecordsPartitionResult";
-    // The partition index.
-    int32_t partition_index{};
-    // The partition low water mark.
-    int64_t low_watermark{};
-    // The deletion error code, or 0 if the deletion succeeded.
-    int16_t error_code{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.partition_index);
-      visit(
-          wire::FieldMeta{"LowWatermark", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.low_watermark);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DeleteRecordsPartitionResult&,
-                           const DeleteRecordsPartitionResult&) = default;
-  };
-
-  struct DeleteRecordsTopicResult {
-    static constexpr const char* kName = "DeleteRecordsTopicResult";
-    // The topic name.
-    std::string name{};
-    // Each partition that we wanted to delete records from.
-    std::vector<DeleteRecordsPartitionResult> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DeleteRecordsTopicResult&,
-                           const DeleteRecordsTopicResult&) = default;
-  };
+  using DeleteRecordsPartitionResult = delete_records_response::DeleteRecordsPartitionResult;
+  using DeleteRecordsTopicResult = delete_records_response::DeleteRecordsTopicResult;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void DeleteShareGroupStateRequest::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void delete_share_group_state_request::PartitionData::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_int32(partition);
 
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
@@ -15,11 +16,13 @@ void DeleteShareGroupStateRequest::PartitionData::encode_to(Sink& _out, int16_t 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DeleteShareGroupStateRequest::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void DeleteShareGroupStateRequest::PartitionData::encode_to(wire::SizeCounter&,
-                                                                     int16_t) const;
+template void delete_share_group_state_request::PartitionData::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void delete_share_group_state_request::PartitionData::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void DeleteShareGroupStateRequest::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void delete_share_group_state_request::PartitionData::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   partition = _in.read_int32();
 
   const uint32_t _tagged_count = _in.read_unsigned_varint();
@@ -39,7 +42,8 @@ void DeleteShareGroupStateRequest::PartitionData::decode_from(wire::Reader& _in,
 }
 
 template <class Sink>
-void DeleteShareGroupStateRequest::DeleteStateData::encode_to(Sink& _out, int16_t _version) const {
+void delete_share_group_state_request::DeleteStateData::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -53,13 +57,13 @@ void DeleteShareGroupStateRequest::DeleteStateData::encode_to(Sink& _out, int16_
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DeleteShareGroupStateRequest::DeleteStateData::encode_to(wire::Writer&,
-                                                                       int16_t) const;
-template void DeleteShareGroupStateRequest::DeleteStateData::encode_to(wire::SizeCounter&,
-                                                                       int16_t) const;
+template void delete_share_group_state_request::DeleteStateData::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void delete_share_group_state_request::DeleteStateData::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void DeleteShareGroupStateRequest::DeleteStateData::decode_from(wire::Reader& _in,
-                                                                int16_t _version) {
+void delete_share_group_state_request::DeleteStateData::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   topic_id = _in.read_uuid();
 
   {

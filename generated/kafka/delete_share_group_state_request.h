@@ -17,6 +17,69 @@
 
 namespace chronik::message {
 
+// The structs inside DeleteShareGroupStateRequest. They live at namespace scope (and are named
+// inside the message by aliases) so that they are complete types wherever the message uses them.
+namespace delete_share_group_state_request {
+
+struct PartitionData {
+  static constexpr const char* kName = "PartitionData";
+  // The partition index.
+  int32_t partition{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Partition", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.partition);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const PartitionData&, const PartitionData&) = default;
+};
+
+struct DeleteStateData {
+  static constexpr const char* kName = "DeleteStateData";
+  // The topic identifier.
+  wire::Uuid topic_id{};
+  // The data for the partitions.
+  std::vector<PartitionData> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.topic_id);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DeleteStateData&, const DeleteStateData&) = default;
+};
+
+}  // namespace delete_share_group_state_request
+
 struct DeleteShareGroupStateRequest {
   static constexpr const char* kName = "DeleteShareGroupStateRequest";
   static constexpr int16_t kApiKey = 86;
@@ -24,66 +87,8 @@ struct DeleteShareGroupStateRequest {
   static constexpr int16_t kHighestVersion = 0;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct PartitionData {
-    static constexpr const char* kName = "PartitionData";
-    // The partition index.
-    int32_t partition{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Partition", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.partition);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const PartitionData&, const PartitionData&) = default;
-  };
-
-  struct DeleteStateData {
-    static constexpr const char* kName = "DeleteStateData";
-    // The topic identifier.
-    wire::Uuid topic_id{};
-    // The data for the partitions.
-    std::vector<PartitionData> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"TopicId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.topic_id);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DeleteStateData&, const DeleteStateData&) = default;
-  };
+  using PartitionData = delete_share_group_state_request::PartitionData;
+  using DeleteStateData = delete_share_group_state_request::DeleteStateData;
 
   // The group identifier.
   std::string group_id{};

@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void DeleteShareGroupStateResponse::PartitionResult::encode_to(Sink& _out, int16_t _version) const {
+void delete_share_group_state_response::PartitionResult::encode_to(Sink& _out,
+                                                                   int16_t _version) const {
   _out.write_int32(partition);
 
   _out.write_int16(error_code);
@@ -23,13 +24,13 @@ void DeleteShareGroupStateResponse::PartitionResult::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DeleteShareGroupStateResponse::PartitionResult::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void DeleteShareGroupStateResponse::PartitionResult::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void delete_share_group_state_response::PartitionResult::encode_to(wire::Writer&,
+                                                                            int16_t) const;
+template void delete_share_group_state_response::PartitionResult::encode_to(wire::SizeCounter&,
+                                                                            int16_t) const;
 
-void DeleteShareGroupStateResponse::PartitionResult::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void delete_share_group_state_response::PartitionResult::decode_from(wire::Reader& _in,
+                                                                     int16_t _version) {
   partition = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -53,8 +54,8 @@ void DeleteShareGroupStateResponse::PartitionResult::decode_from(wire::Reader& _
 }
 
 template <class Sink>
-void DeleteShareGroupStateResponse::DeleteStateResult::encode_to(Sink& _out,
-                                                                 int16_t _version) const {
+void delete_share_group_state_response::DeleteStateResult::encode_to(Sink& _out,
+                                                                     int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -68,13 +69,13 @@ void DeleteShareGroupStateResponse::DeleteStateResult::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DeleteShareGroupStateResponse::DeleteStateResult::encode_to(wire::Writer&,
-                                                                          int16_t) const;
-template void DeleteShareGroupStateResponse::DeleteStateResult::encode_to(wire::SizeCounter&,
-                                                                          int16_t) const;
+template void delete_share_group_state_response::DeleteStateResult::encode_to(wire::Writer&,
+                                                                              int16_t) const;
+template void delete_share_group_state_response::DeleteStateResult::encode_to(wire::SizeCounter&,
+                                                                              int16_t) const;
 
-void DeleteShareGroupStateResponse::DeleteStateResult::decode_from(wire::Reader& _in,
-                                                                   int16_t _version) {
+void delete_share_group_state_response::DeleteStateResult::decode_from(wire::Reader& _in,
+                                                                       int16_t _version) {
   topic_id = _in.read_uuid();
 
   {

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DeleteTopicsRequest::DeleteTopicState::encode_to(Sink& _out, int16_t _version) const {
+void delete_topics_request::DeleteTopicState::encode_to(Sink& _out, int16_t _version) const {
   if (!name) {
     _out.write_string_length(-1, true);
   } else {
@@ -21,10 +21,10 @@ void DeleteTopicsRequest::DeleteTopicState::encode_to(Sink& _out, int16_t _versi
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DeleteTopicsRequest::DeleteTopicState::encode_to(wire::Writer&, int16_t) const;
-template void DeleteTopicsRequest::DeleteTopicState::encode_to(wire::SizeCounter&, int16_t) const;
+template void delete_topics_request::DeleteTopicState::encode_to(wire::Writer&, int16_t) const;
+template void delete_topics_request::DeleteTopicState::encode_to(wire::SizeCounter&, int16_t) const;
 
-void DeleteTopicsRequest::DeleteTopicState::decode_from(wire::Reader& _in, int16_t _version) {
+void delete_topics_request::DeleteTopicState::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_nullable_string(true, "Name");
 
   topic_id = _in.read_uuid();

@@ -17,6 +17,44 @@
 
 namespace chronik::message {
 
+// The structs inside DeleteTopicsRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace delete_topics_request {
+
+struct DeleteTopicState {
+  static constexpr const char* kName = "DeleteTopicState";
+  // The topic name
+  std::optional<std::string> name = std::nullopt;
+  // The unique topic ID
+  wire::Uuid topic_id{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{6, 32767}, wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{6, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.topic_id);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DeleteTopicState&, const DeleteTopicState&) = default;
+};
+
+}  // namespace delete_topics_request
+
 // Versions 0 are deprecated.
 struct DeleteTopicsRequest {
   static constexpr const char* kName = "DeleteTopicsRequest";
@@ -25,39 +63,7 @@ struct DeleteTopicsRequest {
   static constexpr int16_t kHighestVersion = 6;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 4;
-
-  struct DeleteTopicState {
-    static constexpr const char* kName = "DeleteTopicState";
-    // The topic name
-    std::optional<std::string> name = std::nullopt;
-    // The unique topic ID
-    wire::Uuid topic_id{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{6, 32767}, wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"TopicId", wire::VersionRange{6, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.topic_id);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DeleteTopicState&, const DeleteTopicState&) = default;
-  };
+  using DeleteTopicState = delete_topics_request::DeleteTopicState;
 
   // The name or topic ID of the topic
   std::vector<DeleteTopicState> topics{};

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DeleteTopicsResponse::DeletableTopicResult::encode_to(Sink& _out, int16_t _version) const {
+void delete_topics_response::DeletableTopicResult::encode_to(Sink& _out, int16_t _version) const {
   if (!name) {
     if (!(_version >= 6))
       throw wire::EncodeError(std::string(kName) + ": field Name is null, which version " +
@@ -39,11 +39,12 @@ void DeleteTopicsResponse::DeletableTopicResult::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DeleteTopicsResponse::DeletableTopicResult::encode_to(wire::Writer&, int16_t) const;
-template void DeleteTopicsResponse::DeletableTopicResult::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void delete_topics_response::DeletableTopicResult::encode_to(wire::Writer&, int16_t) const;
+template void delete_topics_response::DeletableTopicResult::encode_to(wire::SizeCounter&,
+                                                                      int16_t) const;
 
-void DeleteTopicsResponse::DeletableTopicResult::decode_from(wire::Reader& _in, int16_t _version) {
+void delete_topics_response::DeletableTopicResult::decode_from(wire::Reader& _in,
+                                                               int16_t _version) {
   if (_version >= 6) {
     name = _in.read_nullable_string(_version >= 4, "Name");
   } else {

@@ -17,6 +17,55 @@
 
 namespace chronik::message {
 
+// The structs inside DeleteTopicsResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace delete_topics_response {
+
+struct DeletableTopicResult {
+  static constexpr const char* kName = "DeletableTopicResult";
+  // The topic name
+  std::optional<std::string> name = std::string{};
+  // the unique topic ID
+  wire::Uuid topic_id{};
+  // The deletion error, or 0 if the deletion succeeded.
+  int16_t error_code{};
+  // The error message, or null if there was no error.
+  std::optional<std::string> error_message = std::nullopt;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{6, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
+          self.topic_id);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.error_code);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{5, 32767}, wire::VersionRange{5, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
+        self.error_message);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DeletableTopicResult&, const DeletableTopicResult&) = default;
+};
+
+}  // namespace delete_topics_response
+
 struct DeleteTopicsResponse {
   static constexpr const char* kName = "DeleteTopicsResponse";
   static constexpr int16_t kApiKey = 20;
@@ -24,50 +73,7 @@ struct DeleteTopicsResponse {
   static constexpr int16_t kHighestVersion = 6;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 4;
-
-  struct DeletableTopicResult {
-    static constexpr const char* kName = "DeletableTopicResult";
-    // The topic name
-    std::optional<std::string> name = std::string{};
-    // the unique topic ID
-    wire::Uuid topic_id{};
-    // The deletion error, or 0 if the deletion succeeded.
-    int16_t error_code{};
-    // The error message, or null if there was no error.
-    std::optional<std::string> error_message = std::nullopt;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(wire::FieldMeta{"TopicId", wire::VersionRange{6, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
-            self.topic_id);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"ErrorMessage", wire::VersionRange{5, 32767},
-                            wire::VersionRange{5, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.error_message);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DeletableTopicResult&, const DeletableTopicResult&) = default;
-  };
+  using DeletableTopicResult = delete_topics_response::DeletableTopicResult;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

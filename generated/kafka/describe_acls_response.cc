@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeAclsResponse::AclDescription::encode_to(Sink& _out, int16_t _version) const {
+void describe_acls_response::AclDescription::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(principal, _version >= 2, "Principal");
 
   _out.write_string(host, _version >= 2, "Host");
@@ -26,10 +26,10 @@ void DescribeAclsResponse::AclDescription::encode_to(Sink& _out, int16_t _versio
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeAclsResponse::AclDescription::encode_to(wire::Writer&, int16_t) const;
-template void DescribeAclsResponse::AclDescription::encode_to(wire::SizeCounter&, int16_t) const;
+template void describe_acls_response::AclDescription::encode_to(wire::Writer&, int16_t) const;
+template void describe_acls_response::AclDescription::encode_to(wire::SizeCounter&, int16_t) const;
 
-void DescribeAclsResponse::AclDescription::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_acls_response::AclDescription::decode_from(wire::Reader& _in, int16_t _version) {
   principal = _in.read_string(_version >= 2, "Principal");
 
   host = _in.read_string(_version >= 2, "Host");
@@ -56,7 +56,7 @@ void DescribeAclsResponse::AclDescription::decode_from(wire::Reader& _in, int16_
 }
 
 template <class Sink>
-void DescribeAclsResponse::DescribeAclsResource::encode_to(Sink& _out, int16_t _version) const {
+void describe_acls_response::DescribeAclsResource::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int8(resource_type);
 
   _out.write_string(resource_name, _version >= 2, "ResourceName");
@@ -85,11 +85,12 @@ void DescribeAclsResponse::DescribeAclsResource::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeAclsResponse::DescribeAclsResource::encode_to(wire::Writer&, int16_t) const;
-template void DescribeAclsResponse::DescribeAclsResource::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void describe_acls_response::DescribeAclsResource::encode_to(wire::Writer&, int16_t) const;
+template void describe_acls_response::DescribeAclsResource::encode_to(wire::SizeCounter&,
+                                                                      int16_t) const;
 
-void DescribeAclsResponse::DescribeAclsResource::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_acls_response::DescribeAclsResource::decode_from(wire::Reader& _in,
+                                                               int16_t _version) {
   resource_type = _in.read_int8();
 
   resource_name = _in.read_string(_version >= 2, "ResourceName");

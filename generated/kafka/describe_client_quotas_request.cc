@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeClientQuotasRequest::ComponentData::encode_to(Sink& _out, int16_t _version) const {
+void describe_client_quotas_request::ComponentData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(entity_type, _version >= 1, "EntityType");
 
   _out.write_int8(match_type);
@@ -28,11 +28,13 @@ void DescribeClientQuotasRequest::ComponentData::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeClientQuotasRequest::ComponentData::encode_to(wire::Writer&, int16_t) const;
-template void DescribeClientQuotasRequest::ComponentData::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void describe_client_quotas_request::ComponentData::encode_to(wire::Writer&,
+                                                                       int16_t) const;
+template void describe_client_quotas_request::ComponentData::encode_to(wire::SizeCounter&,
+                                                                       int16_t) const;
 
-void DescribeClientQuotasRequest::ComponentData::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_client_quotas_request::ComponentData::decode_from(wire::Reader& _in,
+                                                                int16_t _version) {
   entity_type = _in.read_string(_version >= 1, "EntityType");
 
   match_type = _in.read_int8();

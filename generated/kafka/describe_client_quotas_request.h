@@ -17,6 +17,48 @@
 
 namespace chronik::message {
 
+// The structs inside DescribeClientQuotasRequest. They live at namespace scope (and are named
+// inside the message by aliases) so that they are complete types wherever the message uses them.
+namespace describe_client_quotas_request {
+
+struct ComponentData {
+  static constexpr const char* kName = "ComponentData";
+  // The entity type that the filter component applies to.
+  std::string entity_type{};
+  // How to match the entity {0 = exact name, 1 = default name, 2 = any specified name}.
+  int8_t match_type{};
+  // The string to match against, or null if unused for the match type.
+  std::optional<std::string> match = std::string{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"EntityType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.entity_type);
+    visit(wire::FieldMeta{"MatchType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.match_type);
+    visit(wire::FieldMeta{"Match", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.match);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const ComponentData&, const ComponentData&) = default;
+};
+
+}  // namespace describe_client_quotas_request
+
 struct DescribeClientQuotasRequest {
   static constexpr const char* kName = "DescribeClientQuotasRequest";
   static constexpr int16_t kApiKey = 48;
@@ -24,45 +66,7 @@ struct DescribeClientQuotasRequest {
   static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 1;
-
-  struct ComponentData {
-    static constexpr const char* kName = "ComponentData";
-    // The entity type that the filter component applies to.
-    std::string entity_type{};
-    // How to match the entity {0 = exact name, 1 = default name, 2 = any specified name}.
-    int8_t match_type{};
-    // The string to match against, or null if unused for the match type.
-    std::optional<std::string> match = std::string{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"EntityType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.entity_type);
-      visit(
-          wire::FieldMeta{"MatchType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.match_type);
-      visit(
-          wire::FieldMeta{"Match", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.match);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const ComponentData&, const ComponentData&) = default;
-  };
+  using ComponentData = describe_client_quotas_request::ComponentData;
 
   // Filter components to apply to quota entities.
   std::vector<ComponentData> components{};

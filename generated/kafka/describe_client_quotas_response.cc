@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeClientQuotasResponse::EntityData::encode_to(Sink& _out, int16_t _version) const {
+void describe_client_quotas_response::EntityData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(entity_type, _version >= 1, "EntityType");
 
   if (!entity_name) {
@@ -26,11 +26,11 @@ void DescribeClientQuotasResponse::EntityData::encode_to(Sink& _out, int16_t _ve
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeClientQuotasResponse::EntityData::encode_to(wire::Writer&, int16_t) const;
-template void DescribeClientQuotasResponse::EntityData::encode_to(wire::SizeCounter&,
-                                                                  int16_t) const;
+template void describe_client_quotas_response::EntityData::encode_to(wire::Writer&, int16_t) const;
+template void describe_client_quotas_response::EntityData::encode_to(wire::SizeCounter&,
+                                                                     int16_t) const;
 
-void DescribeClientQuotasResponse::EntityData::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_client_quotas_response::EntityData::decode_from(wire::Reader& _in, int16_t _version) {
   entity_type = _in.read_string(_version >= 1, "EntityType");
 
   entity_name = _in.read_nullable_string(_version >= 1, "EntityName");
@@ -53,7 +53,7 @@ void DescribeClientQuotasResponse::EntityData::decode_from(wire::Reader& _in, in
 }
 
 template <class Sink>
-void DescribeClientQuotasResponse::ValueData::encode_to(Sink& _out, int16_t _version) const {
+void describe_client_quotas_response::ValueData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(key, _version >= 1, "Key");
 
   _out.write_float64(value);
@@ -69,10 +69,11 @@ void DescribeClientQuotasResponse::ValueData::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeClientQuotasResponse::ValueData::encode_to(wire::Writer&, int16_t) const;
-template void DescribeClientQuotasResponse::ValueData::encode_to(wire::SizeCounter&, int16_t) const;
+template void describe_client_quotas_response::ValueData::encode_to(wire::Writer&, int16_t) const;
+template void describe_client_quotas_response::ValueData::encode_to(wire::SizeCounter&,
+                                                                    int16_t) const;
 
-void DescribeClientQuotasResponse::ValueData::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_client_quotas_response::ValueData::decode_from(wire::Reader& _in, int16_t _version) {
   key = _in.read_string(_version >= 1, "Key");
 
   value = _in.read_float64();
@@ -95,7 +96,7 @@ void DescribeClientQuotasResponse::ValueData::decode_from(wire::Reader& _in, int
 }
 
 template <class Sink>
-void DescribeClientQuotasResponse::EntryData::encode_to(Sink& _out, int16_t _version) const {
+void describe_client_quotas_response::EntryData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_array_length(static_cast<int32_t>(entity.size()), _version >= 1);
   for (const auto& _element : entity) {
     _element.encode_to(_out, _version);
@@ -117,10 +118,11 @@ void DescribeClientQuotasResponse::EntryData::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeClientQuotasResponse::EntryData::encode_to(wire::Writer&, int16_t) const;
-template void DescribeClientQuotasResponse::EntryData::encode_to(wire::SizeCounter&, int16_t) const;
+template void describe_client_quotas_response::EntryData::encode_to(wire::Writer&, int16_t) const;
+template void describe_client_quotas_response::EntryData::encode_to(wire::SizeCounter&,
+                                                                    int16_t) const;
 
-void DescribeClientQuotasResponse::EntryData::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_client_quotas_response::EntryData::decode_from(wire::Reader& _in, int16_t _version) {
   {
     const int32_t _length = _in.read_array_length(_version >= 1, "Entity");
     if (_length < 0) {

@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeClusterResponse::DescribeClusterBroker::encode_to(Sink& _out, int16_t _version) const {
+void describe_cluster_response::DescribeClusterBroker::encode_to(Sink& _out,
+                                                                 int16_t _version) const {
   _out.write_int32(broker_id);
 
   _out.write_string(host, true, "Host");
@@ -25,13 +26,13 @@ void DescribeClusterResponse::DescribeClusterBroker::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeClusterResponse::DescribeClusterBroker::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void DescribeClusterResponse::DescribeClusterBroker::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void describe_cluster_response::DescribeClusterBroker::encode_to(wire::Writer&,
+                                                                          int16_t) const;
+template void describe_cluster_response::DescribeClusterBroker::encode_to(wire::SizeCounter&,
+                                                                          int16_t) const;
 
-void DescribeClusterResponse::DescribeClusterBroker::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void describe_cluster_response::DescribeClusterBroker::decode_from(wire::Reader& _in,
+                                                                   int16_t _version) {
   broker_id = _in.read_int32();
 
   host = _in.read_string(true, "Host");

@@ -17,6 +17,54 @@
 
 namespace chronik::message {
 
+// The structs inside DescribeClusterResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace describe_cluster_response {
+
+struct DescribeClusterBroker {
+  static constexpr const char* kName = "DescribeClusterBroker";
+  // The broker ID.
+  int32_t broker_id{};
+  // The broker hostname.
+  std::string host{};
+  // The broker port.
+  int32_t port{};
+  // The rack of the broker, or null if it has not been assigned to a rack.
+  std::optional<std::string> rack = std::nullopt;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"BrokerId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
+                          "brokerId"},
+          self.broker_id);
+    visit(wire::FieldMeta{"Host", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.host);
+    visit(wire::FieldMeta{"Port", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.port);
+    visit(wire::FieldMeta{"Rack", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.rack);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribeClusterBroker&, const DescribeClusterBroker&) = default;
+};
+
+}  // namespace describe_cluster_response
+
 struct DescribeClusterResponse {
   static constexpr const char* kName = "DescribeClusterResponse";
   static constexpr int16_t kApiKey = 60;
@@ -24,51 +72,7 @@ struct DescribeClusterResponse {
   static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct DescribeClusterBroker {
-    static constexpr const char* kName = "DescribeClusterBroker";
-    // The broker ID.
-    int32_t broker_id{};
-    // The broker hostname.
-    std::string host{};
-    // The broker port.
-    int32_t port{};
-    // The rack of the broker, or null if it has not been assigned to a rack.
-    std::optional<std::string> rack = std::nullopt;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"BrokerId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
-                            "brokerId"},
-            self.broker_id);
-      visit(
-          wire::FieldMeta{"Host", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.host);
-      visit(
-          wire::FieldMeta{"Port", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.port);
-      visit(
-          wire::FieldMeta{"Rack", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.rack);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribeClusterBroker&, const DescribeClusterBroker&) = default;
-  };
+  using DescribeClusterBroker = describe_cluster_response::DescribeClusterBroker;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeConfigsRequest::DescribeConfigsResource::encode_to(Sink& _out,
-                                                                int16_t _version) const {
+void describe_configs_request::DescribeConfigsResource::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_int8(resource_type);
 
   _out.write_string(resource_name, _version >= 4, "ResourceName");
@@ -32,13 +32,13 @@ void DescribeConfigsRequest::DescribeConfigsResource::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeConfigsRequest::DescribeConfigsResource::encode_to(wire::Writer&,
-                                                                         int16_t) const;
-template void DescribeConfigsRequest::DescribeConfigsResource::encode_to(wire::SizeCounter&,
-                                                                         int16_t) const;
+template void describe_configs_request::DescribeConfigsResource::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void describe_configs_request::DescribeConfigsResource::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void DescribeConfigsRequest::DescribeConfigsResource::decode_from(wire::Reader& _in,
-                                                                  int16_t _version) {
+void describe_configs_request::DescribeConfigsResource::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   resource_type = _in.read_int8();
 
   resource_name = _in.read_string(_version >= 4, "ResourceName");

@@ -17,6 +17,49 @@
 
 namespace chronik::message {
 
+// The structs inside DescribeConfigsRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace describe_configs_request {
+
+struct DescribeConfigsResource {
+  static constexpr const char* kName = "DescribeConfigsResource";
+  // The resource type.
+  int8_t resource_type{};
+  // The resource name.
+  std::string resource_name{};
+  // The configuration keys to list, or null to list all configuration keys.
+  std::optional<std::vector<std::string>> configuration_keys = std::vector<std::string>{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ResourceType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.resource_type);
+    visit(wire::FieldMeta{"ResourceName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.resource_name);
+    visit(wire::FieldMeta{"ConfigurationKeys", wire::VersionRange{0, 32767},
+                          wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{4, 32767}, false, ""},
+          self.configuration_keys);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribeConfigsResource&, const DescribeConfigsResource&) = default;
+};
+
+}  // namespace describe_configs_request
+
 // Versions 0 are deprecated.
 struct DescribeConfigsRequest {
   static constexpr const char* kName = "DescribeConfigsRequest";
@@ -25,46 +68,7 @@ struct DescribeConfigsRequest {
   static constexpr int16_t kHighestVersion = 4;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 4;
-
-  struct DescribeConfigsResource {
-    static constexpr const char* kName = "DescribeConfigsResource";
-    // The resource type.
-    int8_t resource_type{};
-    // The resource name.
-    std::string resource_name{};
-    // The configuration keys to list, or null to list all configuration keys.
-    std::optional<std::vector<std::string>> configuration_keys = std::vector<std::string>{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"ResourceType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.resource_type);
-      visit(
-          wire::FieldMeta{"ResourceName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.resource_name);
-      visit(wire::FieldMeta{"ConfigurationKeys", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, false, ""},
-            self.configuration_keys);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribeConfigsResource&,
-                           const DescribeConfigsResource&) = default;
-  };
+  using DescribeConfigsResource = describe_configs_request::DescribeConfigsResource;
 
   // The resources whose configurations we want to describe.
   std::vector<DescribeConfigsResource> resources{};

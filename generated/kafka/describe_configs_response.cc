@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeConfigsResponse::DescribeConfigsSynonym::encode_to(Sink& _out,
-                                                                int16_t _version) const {
+void describe_configs_response::DescribeConfigsSynonym::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_string(name, _version >= 4, "Name");
 
   if (!value) {
@@ -29,13 +29,13 @@ void DescribeConfigsResponse::DescribeConfigsSynonym::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeConfigsResponse::DescribeConfigsSynonym::encode_to(wire::Writer&,
-                                                                         int16_t) const;
-template void DescribeConfigsResponse::DescribeConfigsSynonym::encode_to(wire::SizeCounter&,
-                                                                         int16_t) const;
+template void describe_configs_response::DescribeConfigsSynonym::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void describe_configs_response::DescribeConfigsSynonym::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void DescribeConfigsResponse::DescribeConfigsSynonym::decode_from(wire::Reader& _in,
-                                                                  int16_t _version) {
+void describe_configs_response::DescribeConfigsSynonym::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   name = _in.read_string(_version >= 4, "Name");
 
   value = _in.read_nullable_string(_version >= 4, "Value");
@@ -60,8 +60,8 @@ void DescribeConfigsResponse::DescribeConfigsSynonym::decode_from(wire::Reader& 
 }
 
 template <class Sink>
-void DescribeConfigsResponse::DescribeConfigsResourceResult::encode_to(Sink& _out,
-                                                                       int16_t _version) const {
+void describe_configs_response::DescribeConfigsResourceResult::encode_to(Sink& _out,
+                                                                         int16_t _version) const {
   _out.write_string(name, _version >= 4, "Name");
 
   if (!value) {
@@ -112,13 +112,13 @@ void DescribeConfigsResponse::DescribeConfigsResourceResult::encode_to(Sink& _ou
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeConfigsResponse::DescribeConfigsResourceResult::encode_to(wire::Writer&,
-                                                                                int16_t) const;
-template void DescribeConfigsResponse::DescribeConfigsResourceResult::encode_to(wire::SizeCounter&,
-                                                                                int16_t) const;
+template void describe_configs_response::DescribeConfigsResourceResult::encode_to(wire::Writer&,
+                                                                                  int16_t) const;
+template void describe_configs_response::DescribeConfigsResourceResult::encode_to(
+    wire::SizeCounter&, int16_t) const;
 
-void DescribeConfigsResponse::DescribeConfigsResourceResult::decode_from(wire::Reader& _in,
-                                                                         int16_t _version) {
+void describe_configs_response::DescribeConfigsResourceResult::decode_from(wire::Reader& _in,
+                                                                           int16_t _version) {
   name = _in.read_string(_version >= 4, "Name");
 
   value = _in.read_nullable_string(_version >= 4, "Value");
@@ -172,7 +172,8 @@ void DescribeConfigsResponse::DescribeConfigsResourceResult::decode_from(wire::R
 }
 
 template <class Sink>
-void DescribeConfigsResponse::DescribeConfigsResult::encode_to(Sink& _out, int16_t _version) const {
+void describe_configs_response::DescribeConfigsResult::encode_to(Sink& _out,
+                                                                 int16_t _version) const {
   _out.write_int16(error_code);
 
   if (!error_message) {
@@ -201,13 +202,13 @@ void DescribeConfigsResponse::DescribeConfigsResult::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeConfigsResponse::DescribeConfigsResult::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void DescribeConfigsResponse::DescribeConfigsResult::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void describe_configs_response::DescribeConfigsResult::encode_to(wire::Writer&,
+                                                                          int16_t) const;
+template void describe_configs_response::DescribeConfigsResult::encode_to(wire::SizeCounter&,
+                                                                          int16_t) const;
 
-void DescribeConfigsResponse::DescribeConfigsResult::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void describe_configs_response::DescribeConfigsResult::decode_from(wire::Reader& _in,
+                                                                   int16_t _version) {
   error_code = _in.read_int16();
 
   error_message = _in.read_nullable_string(_version >= 4, "ErrorMessage");

@@ -17,6 +17,164 @@
 
 namespace chronik::message {
 
+// The structs inside DescribeConfigsResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace describe_configs_response {
+
+struct DescribeConfigsSynonym {
+  static constexpr const char* kName = "DescribeConfigsSynonym";
+  // The synonym name.
+  std::string name{};
+  // The synonym value.
+  std::optional<std::string> value = std::string{};
+  // The synonym source.
+  int8_t source{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.name);
+    visit(wire::FieldMeta{"Value", wire::VersionRange{1, 32767}, wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.value);
+    visit(wire::FieldMeta{"Source", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.source);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribeConfigsSynonym&, const DescribeConfigsSynonym&) = default;
+};
+
+struct DescribeConfigsResourceResult {
+  static constexpr const char* kName = "DescribeConfigsResourceResult";
+  // The configuration name.
+  std::string name{};
+  // The configuration value.
+  std::optional<std::string> value = std::string{};
+  // True if the configuration is read-only.
+  bool read_only{};
+  // True if the configuration is not set.
+  bool is_default{};
+  // The configuration source.
+  int8_t config_source = -1;
+  // True if this configuration is sensitive.
+  bool is_sensitive{};
+  // The synonyms for this configuration key.
+  std::vector<DescribeConfigsSynonym> synonyms{};
+  // The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT,
+  // SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD
+  int8_t config_type = 0;
+  // The configuration documentation.
+  std::optional<std::string> documentation = std::string{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.name);
+    visit(wire::FieldMeta{"Value", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.value);
+    visit(wire::FieldMeta{"ReadOnly", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.read_only);
+    visit(wire::FieldMeta{"IsDefault", wire::VersionRange{0, 0}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.is_default);
+    visit(wire::FieldMeta{"ConfigSource", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
+          self.config_source);
+    visit(wire::FieldMeta{"IsSensitive", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.is_sensitive);
+    visit(wire::FieldMeta{"Synonyms", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
+          self.synonyms);
+    visit(wire::FieldMeta{"ConfigType", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
+          self.config_type);
+    visit(
+        wire::FieldMeta{"Documentation", wire::VersionRange{3, 32767}, wire::VersionRange{0, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
+        self.documentation);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribeConfigsResourceResult&,
+                         const DescribeConfigsResourceResult&) = default;
+};
+
+struct DescribeConfigsResult {
+  static constexpr const char* kName = "DescribeConfigsResult";
+  // The error code, or 0 if we were able to successfully describe the configurations.
+  int16_t error_code{};
+  // The error message, or null if we were able to successfully describe the configurations.
+  std::optional<std::string> error_message = std::string{};
+  // The resource type.
+  int8_t resource_type{};
+  // The resource name.
+  std::string resource_name{};
+  // Each listed configuration.
+  std::vector<DescribeConfigsResourceResult> configs{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.error_code);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+        self.error_message);
+    visit(wire::FieldMeta{"ResourceType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.resource_type);
+    visit(wire::FieldMeta{"ResourceName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.resource_name);
+    visit(wire::FieldMeta{"Configs", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.configs);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribeConfigsResult&, const DescribeConfigsResult&) = default;
+};
+
+}  // namespace describe_configs_response
+
 struct DescribeConfigsResponse {
   static constexpr const char* kName = "DescribeConfigsResponse";
   static constexpr int16_t kApiKey = 32;
@@ -24,171 +182,9 @@ struct DescribeConfigsResponse {
   static constexpr int16_t kHighestVersion = 4;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 4;
-
-  struct DescribeConfigsSynonym {
-    static constexpr const char* kName = "DescribeConfigsSynonym";
-    // The synonym name.
-    std::string name{};
-    // The synonym value.
-    std::optional<std::string> value = std::string{};
-    // The synonym source.
-    int8_t source{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Name", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.name);
-      visit(
-          wire::FieldMeta{"Value", wire::VersionRange{1, 32767}, wire::VersionRange{0, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.value);
-      visit(
-          wire::FieldMeta{"Source", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.source);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribeConfigsSynonym&, const DescribeConfigsSynonym&) = default;
-  };
-
-  struct DescribeConfigsResourceResult {
-    static constexpr const char* kName = "DescribeConfigsResourceResult";
-    // The configuration name.
-    std::string name{};
-    // The configuration value.
-    std::optional<std::string> value = std::string{};
-    // True if the configuration is read-only.
-    bool read_only{};
-    // True if the configuration is not set.
-    bool is_default{};
-    // The configuration source.
-    int8_t config_source = -1;
-    // True if this configuration is sensitive.
-    bool is_sensitive{};
-    // The synonyms for this configuration key.
-    std::vector<DescribeConfigsSynonym> synonyms{};
-    // The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT,
-    // SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD
-    int8_t config_type = 0;
-    // The configuration documentation.
-    std::optional<std::string> documentation = std::string{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.name);
-      visit(
-          wire::FieldMeta{"Value", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.value);
-      visit(
-          wire::FieldMeta{"ReadOnly", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.read_only);
-      visit(
-          wire::FieldMeta{"IsDefault", wire::VersionRange{0, 0}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.is_default);
-      visit(
-          wire::FieldMeta{"ConfigSource", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
-          self.config_source);
-      visit(
-          wire::FieldMeta{"IsSensitive", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.is_sensitive);
-      visit(wire::FieldMeta{"Synonyms", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
-            self.synonyms);
-      visit(wire::FieldMeta{"ConfigType", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
-            self.config_type);
-      visit(wire::FieldMeta{"Documentation", wire::VersionRange{3, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.documentation);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribeConfigsResourceResult&,
-                           const DescribeConfigsResourceResult&) = default;
-  };
-
-  struct DescribeConfigsResult {
-    static constexpr const char* kName = "DescribeConfigsResult";
-    // The error code, or 0 if we were able to successfully describe the configurations.
-    int16_t error_code{};
-    // The error message, or null if we were able to successfully describe the configurations.
-    std::optional<std::string> error_message = std::string{};
-    // The resource type.
-    int8_t resource_type{};
-    // The resource name.
-    std::string resource_name{};
-    // Each listed configuration.
-    std::vector<DescribeConfigsResourceResult> configs{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, false, ""},
-            self.error_message);
-      visit(
-          wire::FieldMeta{"ResourceType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.resource_type);
-      visit(
-          wire::FieldMeta{"ResourceName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.resource_name);
-      visit(
-          wire::FieldMeta{"Configs", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.configs);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribeConfigsResult&, const DescribeConfigsResult&) = default;
-  };
+  using DescribeConfigsSynonym = describe_configs_response::DescribeConfigsSynonym;
+  using DescribeConfigsResourceResult = describe_configs_response::DescribeConfigsResourceResult;
+  using DescribeConfigsResult = describe_configs_response::DescribeConfigsResult;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeDelegationTokenRequest::DescribeDelegationTokenOwner::encode_to(
+void describe_delegation_token_request::DescribeDelegationTokenOwner::encode_to(
     Sink& _out, int16_t _version) const {
   _out.write_string(principal_type, _version >= 2, "PrincipalType");
 
@@ -23,13 +23,13 @@ void DescribeDelegationTokenRequest::DescribeDelegationTokenOwner::encode_to(
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeDelegationTokenRequest::DescribeDelegationTokenOwner::encode_to(
+template void describe_delegation_token_request::DescribeDelegationTokenOwner::encode_to(
     wire::Writer&, int16_t) const;
-template void DescribeDelegationTokenRequest::DescribeDelegationTokenOwner::encode_to(
+template void describe_delegation_token_request::DescribeDelegationTokenOwner::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void DescribeDelegationTokenRequest::DescribeDelegationTokenOwner::decode_from(wire::Reader& _in,
-                                                                               int16_t _version) {
+void describe_delegation_token_request::DescribeDelegationTokenOwner::decode_from(
+    wire::Reader& _in, int16_t _version) {
   principal_type = _in.read_string(_version >= 2, "PrincipalType");
 
   principal_name = _in.read_string(_version >= 2, "PrincipalName");

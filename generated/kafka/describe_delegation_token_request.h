@@ -17,6 +17,44 @@
 
 namespace chronik::message {
 
+// The structs inside DescribeDelegationTokenRequest. They live at namespace scope (and are named
+// inside the message by aliases) so that they are complete types wherever the message uses them.
+namespace describe_delegation_token_request {
+
+struct DescribeDelegationTokenOwner {
+  static constexpr const char* kName = "DescribeDelegationTokenOwner";
+  // The owner principal type.
+  std::string principal_type{};
+  // The owner principal name.
+  std::string principal_name{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"PrincipalType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.principal_type);
+    visit(wire::FieldMeta{"PrincipalName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.principal_name);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribeDelegationTokenOwner&,
+                         const DescribeDelegationTokenOwner&) = default;
+};
+
+}  // namespace describe_delegation_token_request
+
 // Versions 0 are deprecated.
 struct DescribeDelegationTokenRequest {
   static constexpr const char* kName = "DescribeDelegationTokenRequest";
@@ -25,40 +63,8 @@ struct DescribeDelegationTokenRequest {
   static constexpr int16_t kHighestVersion = 3;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
-
-  struct DescribeDelegationTokenOwner {
-    static constexpr const char* kName = "DescribeDelegationTokenOwner";
-    // The owner principal type.
-    std::string principal_type{};
-    // The owner principal name.
-    std::string principal_name{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"PrincipalType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.principal_type);
-      visit(
-          wire::FieldMeta{"PrincipalName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.principal_name);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribeDelegationTokenOwner&,
-                           const DescribeDelegationTokenOwner&) = default;
-  };
+  using DescribeDelegationTokenOwner =
+      describe_delegation_token_request::DescribeDelegationTokenOwner;
 
   // Each owner that we want to describe delegation tokens for, or null to describe all tokens.
   std::optional<std::vector<DescribeDelegationTokenOwner>> owners =

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeDelegationTokenResponse::DescribedDelegationTokenRenewer::encode_to(
+void describe_delegation_token_response::DescribedDelegationTokenRenewer::encode_to(
     Sink& _out, int16_t _version) const {
   _out.write_string(principal_type, _version >= 2, "PrincipalType");
 
@@ -23,12 +23,12 @@ void DescribeDelegationTokenResponse::DescribedDelegationTokenRenewer::encode_to
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeDelegationTokenResponse::DescribedDelegationTokenRenewer::encode_to(
+template void describe_delegation_token_response::DescribedDelegationTokenRenewer::encode_to(
     wire::Writer&, int16_t) const;
-template void DescribeDelegationTokenResponse::DescribedDelegationTokenRenewer::encode_to(
+template void describe_delegation_token_response::DescribedDelegationTokenRenewer::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void DescribeDelegationTokenResponse::DescribedDelegationTokenRenewer::decode_from(
+void describe_delegation_token_response::DescribedDelegationTokenRenewer::decode_from(
     wire::Reader& _in, int16_t _version) {
   principal_type = _in.read_string(_version >= 2, "PrincipalType");
 
@@ -52,8 +52,8 @@ void DescribeDelegationTokenResponse::DescribedDelegationTokenRenewer::decode_fr
 }
 
 template <class Sink>
-void DescribeDelegationTokenResponse::DescribedDelegationToken::encode_to(Sink& _out,
-                                                                          int16_t _version) const {
+void describe_delegation_token_response::DescribedDelegationToken::encode_to(
+    Sink& _out, int16_t _version) const {
   _out.write_string(principal_type, _version >= 2, "PrincipalType");
 
   _out.write_string(principal_name, _version >= 2, "PrincipalName");
@@ -102,13 +102,13 @@ void DescribeDelegationTokenResponse::DescribedDelegationToken::encode_to(Sink& 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeDelegationTokenResponse::DescribedDelegationToken::encode_to(wire::Writer&,
-                                                                                   int16_t) const;
-template void DescribeDelegationTokenResponse::DescribedDelegationToken::encode_to(
+template void describe_delegation_token_response::DescribedDelegationToken::encode_to(
+    wire::Writer&, int16_t) const;
+template void describe_delegation_token_response::DescribedDelegationToken::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void DescribeDelegationTokenResponse::DescribedDelegationToken::decode_from(wire::Reader& _in,
-                                                                            int16_t _version) {
+void describe_delegation_token_response::DescribedDelegationToken::decode_from(wire::Reader& _in,
+                                                                               int16_t _version) {
   principal_type = _in.read_string(_version >= 2, "PrincipalType");
 
   principal_name = _in.read_string(_version >= 2, "PrincipalName");

@@ -17,6 +17,120 @@
 
 namespace chronik::message {
 
+// The structs inside DescribeDelegationTokenResponse. They live at namespace scope (and are named
+// inside the message by aliases) so that they are complete types wherever the message uses them.
+namespace describe_delegation_token_response {
+
+struct DescribedDelegationTokenRenewer {
+  static constexpr const char* kName = "DescribedDelegationTokenRenewer";
+  // The renewer principal type
+  std::string principal_type{};
+  // The renewer principal name
+  std::string principal_name{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"PrincipalType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.principal_type);
+    visit(wire::FieldMeta{"PrincipalName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.principal_name);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribedDelegationTokenRenewer&,
+                         const DescribedDelegationTokenRenewer&) = default;
+};
+
+struct DescribedDelegationToken {
+  static constexpr const char* kName = "DescribedDelegationToken";
+  // The token principal type.
+  std::string principal_type{};
+  // The token principal name.
+  std::string principal_name{};
+  // The principal type of the requester of the token.
+  std::string token_requester_principal_type{};
+  // The principal type of the requester of the token.
+  std::string token_requester_principal_name{};
+  // The token issue timestamp in milliseconds.
+  int64_t issue_timestamp{};
+  // The token expiry timestamp in milliseconds.
+  int64_t expiry_timestamp{};
+  // The token maximum timestamp length in milliseconds.
+  int64_t max_timestamp{};
+  // The token ID.
+  std::string token_id{};
+  // The token HMAC.
+  std::vector<uint8_t> hmac{};
+  // Those who are able to renew this token before it expires.
+  std::vector<DescribedDelegationTokenRenewer> renewers{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"PrincipalType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.principal_type);
+    visit(wire::FieldMeta{"PrincipalName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.principal_name);
+    visit(wire::FieldMeta{"TokenRequesterPrincipalType", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{2, 32767}, false, ""},
+          self.token_requester_principal_type);
+    visit(wire::FieldMeta{"TokenRequesterPrincipalName", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{2, 32767}, false, ""},
+          self.token_requester_principal_name);
+    visit(
+        wire::FieldMeta{"IssueTimestamp", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.issue_timestamp);
+    visit(
+        wire::FieldMeta{"ExpiryTimestamp", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.expiry_timestamp);
+    visit(wire::FieldMeta{"MaxTimestamp", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.max_timestamp);
+    visit(wire::FieldMeta{"TokenId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.token_id);
+    visit(wire::FieldMeta{"Hmac", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.hmac);
+    visit(wire::FieldMeta{"Renewers", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.renewers);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribedDelegationToken&,
+                         const DescribedDelegationToken&) = default;
+};
+
+}  // namespace describe_delegation_token_response
+
 struct DescribeDelegationTokenResponse {
   static constexpr const char* kName = "DescribeDelegationTokenResponse";
   static constexpr int16_t kApiKey = 41;
@@ -24,122 +138,9 @@ struct DescribeDelegationTokenResponse {
   static constexpr int16_t kHighestVersion = 3;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
-
-  struct DescribedDelegationTokenRenewer {
-    static constexpr const char* kName = "DescribedDelegationTokenRenewer";
-    // The renewer principal type
-    std::string principal_type{};
-    // The renewer principal name
-    std::string principal_name{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"PrincipalType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.principal_type);
-      visit(
-          wire::FieldMeta{"PrincipalName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.principal_name);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribedDelegationTokenRenewer&,
-                           const DescribedDelegationTokenRenewer&) = default;
-  };
-
-  struct DescribedDelegationToken {
-    static constexpr const char* kName = "DescribedDelegationToken";
-    // The token principal type.
-    std::string principal_type{};
-    // The token principal name.
-    std::string principal_name{};
-    // The principal type of the requester of the token.
-    std::string token_requester_principal_type{};
-    // The principal type of the requester of the token.
-    std::string token_requester_principal_name{};
-    // The token issue timestamp in milliseconds.
-    int64_t issue_timestamp{};
-    // The token expiry timestamp in milliseconds.
-    int64_t expiry_timestamp{};
-    // The token maximum timestamp length in milliseconds.
-    int64_t max_timestamp{};
-    // The token ID.
-    std::string token_id{};
-    // The token HMAC.
-    std::vector<uint8_t> hmac{};
-    // Those who are able to renew this token before it expires.
-    std::vector<DescribedDelegationTokenRenewer> renewers{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"PrincipalType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.principal_type);
-      visit(
-          wire::FieldMeta{"PrincipalName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.principal_name);
-      visit(wire::FieldMeta{"TokenRequesterPrincipalType", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.token_requester_principal_type);
-      visit(wire::FieldMeta{"TokenRequesterPrincipalName", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.token_requester_principal_name);
-      visit(wire::FieldMeta{"IssueTimestamp", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.issue_timestamp);
-      visit(wire::FieldMeta{"ExpiryTimestamp", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.expiry_timestamp);
-      visit(
-          wire::FieldMeta{"MaxTimestamp", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.max_timestamp);
-      visit(
-          wire::FieldMeta{"TokenId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.token_id);
-      visit(
-          wire::FieldMeta{"Hmac", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.hmac);
-      visit(
-          wire::FieldMeta{"Renewers", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.renewers);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribedDelegationToken&,
-                           const DescribedDelegationToken&) = default;
-  };
+  using DescribedDelegationTokenRenewer =
+      describe_delegation_token_response::DescribedDelegationTokenRenewer;
+  using DescribedDelegationToken = describe_delegation_token_response::DescribedDelegationToken;
 
   // The error code, or 0 if there was no error.
   int16_t error_code{};

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeGroupsResponse::DescribedGroupMember::encode_to(Sink& _out, int16_t _version) const {
+void describe_groups_response::DescribedGroupMember::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(member_id, _version >= 5, "MemberId");
 
   if (_version >= 4) {
@@ -35,12 +35,13 @@ void DescribeGroupsResponse::DescribedGroupMember::encode_to(Sink& _out, int16_t
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeGroupsResponse::DescribedGroupMember::encode_to(wire::Writer&, int16_t) const;
-template void DescribeGroupsResponse::DescribedGroupMember::encode_to(wire::SizeCounter&,
-                                                                      int16_t) const;
+template void describe_groups_response::DescribedGroupMember::encode_to(wire::Writer&,
+                                                                        int16_t) const;
+template void describe_groups_response::DescribedGroupMember::encode_to(wire::SizeCounter&,
+                                                                        int16_t) const;
 
-void DescribeGroupsResponse::DescribedGroupMember::decode_from(wire::Reader& _in,
-                                                               int16_t _version) {
+void describe_groups_response::DescribedGroupMember::decode_from(wire::Reader& _in,
+                                                                 int16_t _version) {
   member_id = _in.read_string(_version >= 5, "MemberId");
 
   if (_version >= 4) {
@@ -72,7 +73,7 @@ void DescribeGroupsResponse::DescribedGroupMember::decode_from(wire::Reader& _in
 }
 
 template <class Sink>
-void DescribeGroupsResponse::DescribedGroup::encode_to(Sink& _out, int16_t _version) const {
+void describe_groups_response::DescribedGroup::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int16(error_code);
 
   _out.write_string(group_id, _version >= 5, "GroupId");
@@ -107,10 +108,11 @@ void DescribeGroupsResponse::DescribedGroup::encode_to(Sink& _out, int16_t _vers
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeGroupsResponse::DescribedGroup::encode_to(wire::Writer&, int16_t) const;
-template void DescribeGroupsResponse::DescribedGroup::encode_to(wire::SizeCounter&, int16_t) const;
+template void describe_groups_response::DescribedGroup::encode_to(wire::Writer&, int16_t) const;
+template void describe_groups_response::DescribedGroup::encode_to(wire::SizeCounter&,
+                                                                  int16_t) const;
 
-void DescribeGroupsResponse::DescribedGroup::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_groups_response::DescribedGroup::decode_from(wire::Reader& _in, int16_t _version) {
   error_code = _in.read_int16();
 
   group_id = _in.read_string(_version >= 5, "GroupId");

@@ -17,6 +17,124 @@
 
 namespace chronik::message {
 
+// The structs inside DescribeGroupsResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace describe_groups_response {
+
+struct DescribedGroupMember {
+  static constexpr const char* kName = "DescribedGroupMember";
+  // The member ID assigned by the group coordinator.
+  std::string member_id{};
+  // The unique identifier of the consumer instance provided by end user.
+  std::optional<std::string> group_instance_id = std::nullopt;
+  // The client ID used in the member's latest join group request.
+  std::string client_id{};
+  // The client host.
+  std::string client_host{};
+  // The metadata corresponding to the current group protocol in use.
+  std::vector<uint8_t> member_metadata{};
+  // The current assignment provided by the group leader.
+  std::vector<uint8_t> member_assignment{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"MemberId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.member_id);
+    visit(wire::FieldMeta{"GroupInstanceId", wire::VersionRange{4, 32767},
+                          wire::VersionRange{4, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{5, 32767}, true, ""},
+          self.group_instance_id);
+    visit(wire::FieldMeta{"ClientId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.client_id);
+    visit(wire::FieldMeta{"ClientHost", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.client_host);
+    visit(
+        wire::FieldMeta{"MemberMetadata", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+        self.member_metadata);
+    visit(wire::FieldMeta{"MemberAssignment", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{5, 32767}, false, ""},
+          self.member_assignment);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{5, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{5, 32767}, -1,
+                          wire::VersionRange{5, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribedGroupMember&, const DescribedGroupMember&) = default;
+};
+
+struct DescribedGroup {
+  static constexpr const char* kName = "DescribedGroup";
+  // The describe error, or 0 if there was no error.
+  int16_t error_code{};
+  // The group ID string.
+  std::string group_id{};
+  // The group state string, or the empty string.
+  std::string group_state{};
+  // The group protocol type, or the empty string.
+  std::string protocol_type{};
+  // The group protocol data, or the empty string.
+  std::string protocol_data{};
+  // The group members.
+  std::vector<DescribedGroupMember> members{};
+  // 32-bit bitfield to represent authorized operations for this group.
+  int32_t authorized_operations = std::numeric_limits<int32_t>::min();
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"GroupId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false,
+                          "groupId"},
+          self.group_id);
+    visit(wire::FieldMeta{"GroupState", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.group_state);
+    visit(wire::FieldMeta{"ProtocolType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.protocol_type);
+    visit(wire::FieldMeta{"ProtocolData", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.protocol_data);
+    visit(wire::FieldMeta{"Members", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+          self.members);
+    visit(wire::FieldMeta{"AuthorizedOperations", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{5, 32767}, false, ""},
+          self.authorized_operations);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{5, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{5, 32767}, -1,
+                          wire::VersionRange{5, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribedGroup&, const DescribedGroup&) = default;
+};
+
+}  // namespace describe_groups_response
+
 struct DescribeGroupsResponse {
   static constexpr const char* kName = "DescribeGroupsResponse";
   static constexpr int16_t kApiKey = 15;
@@ -24,126 +142,8 @@ struct DescribeGroupsResponse {
   static constexpr int16_t kHighestVersion = 5;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 5;
-
-  struct DescribedGroupMember {
-    static constexpr const char* kName = "DescribedGroupMember";
-    // The member ID assigned by the group coordinator.
-    std::string member_id{};
-    // The unique identifier of the consumer instance provided by end user.
-    std::optional<std::string> group_instance_id = std::nullopt;
-    // The client ID used in the member's latest join group request.
-    std::string client_id{};
-    // The client host.
-    std::string client_host{};
-    // The metadata corresponding to the current group protocol in use.
-    std::vector<uint8_t> member_metadata{};
-    // The current assignment provided by the group leader.
-    std::vector<uint8_t> member_assignment{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"MemberId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.member_id);
-      visit(wire::FieldMeta{"GroupInstanceId", wire::VersionRange{4, 32767},
-                            wire::VersionRange{4, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{5, 32767}, true, ""},
-            self.group_instance_id);
-      visit(
-          wire::FieldMeta{"ClientId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.client_id);
-      visit(
-          wire::FieldMeta{"ClientHost", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.client_host);
-      visit(wire::FieldMeta{"MemberMetadata", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{5, 32767}, false, ""},
-            self.member_metadata);
-      visit(wire::FieldMeta{"MemberAssignment", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{5, 32767}, false, ""},
-            self.member_assignment);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{5, 32767}, -1,
-                            wire::VersionRange{5, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribedGroupMember&, const DescribedGroupMember&) = default;
-  };
-
-  struct DescribedGroup {
-    static constexpr const char* kName = "DescribedGroup";
-    // The describe error, or 0 if there was no error.
-    int16_t error_code{};
-    // The group ID string.
-    std::string group_id{};
-    // The group state string, or the empty string.
-    std::string group_state{};
-    // The group protocol type, or the empty string.
-    std::string protocol_type{};
-    // The group protocol data, or the empty string.
-    std::string protocol_data{};
-    // The group members.
-    std::vector<DescribedGroupMember> members{};
-    // 32-bit bitfield to represent authorized operations for this group.
-    int32_t authorized_operations = std::numeric_limits<int32_t>::min();
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"GroupId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false,
-                            "groupId"},
-            self.group_id);
-      visit(
-          wire::FieldMeta{"GroupState", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.group_state);
-      visit(
-          wire::FieldMeta{"ProtocolType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.protocol_type);
-      visit(
-          wire::FieldMeta{"ProtocolData", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.protocol_data);
-      visit(
-          wire::FieldMeta{"Members", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
-          self.members);
-      visit(wire::FieldMeta{"AuthorizedOperations", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{5, 32767}, false, ""},
-            self.authorized_operations);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{5, 32767}, -1,
-                            wire::VersionRange{5, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribedGroup&, const DescribedGroup&) = default;
-  };
+  using DescribedGroupMember = describe_groups_response::DescribedGroupMember;
+  using DescribedGroup = describe_groups_response::DescribedGroup;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeLogDirsRequest::DescribableLogDirTopic::encode_to(Sink& _out, int16_t _version) const {
+void describe_log_dirs_request::DescribableLogDirTopic::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_string(topic, _version >= 2, "Topic");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 2);
@@ -25,13 +26,13 @@ void DescribeLogDirsRequest::DescribableLogDirTopic::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeLogDirsRequest::DescribableLogDirTopic::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void DescribeLogDirsRequest::DescribableLogDirTopic::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void describe_log_dirs_request::DescribableLogDirTopic::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void describe_log_dirs_request::DescribableLogDirTopic::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void DescribeLogDirsRequest::DescribableLogDirTopic::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void describe_log_dirs_request::DescribableLogDirTopic::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   topic = _in.read_string(_version >= 2, "Topic");
 
   {

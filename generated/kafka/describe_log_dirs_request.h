@@ -17,6 +17,44 @@
 
 namespace chronik::message {
 
+// The structs inside DescribeLogDirsRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace describe_log_dirs_request {
+
+struct DescribableLogDirTopic {
+  static constexpr const char* kName = "DescribableLogDirTopic";
+  // The topic name
+  std::string topic{};
+  // The partition indexes.
+  std::vector<int32_t> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Topic", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
+                          "topicName"},
+          self.topic);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribableLogDirTopic&, const DescribableLogDirTopic&) = default;
+};
+
+}  // namespace describe_log_dirs_request
+
 // Versions 0 are deprecated.
 struct DescribeLogDirsRequest {
   static constexpr const char* kName = "DescribeLogDirsRequest";
@@ -25,39 +63,7 @@ struct DescribeLogDirsRequest {
   static constexpr int16_t kHighestVersion = 4;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
-
-  struct DescribableLogDirTopic {
-    static constexpr const char* kName = "DescribableLogDirTopic";
-    // The topic name
-    std::string topic{};
-    // The partition indexes.
-    std::vector<int32_t> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Topic", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
-                            "topicName"},
-            self.topic);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribableLogDirTopic&, const DescribableLogDirTopic&) = default;
-  };
+  using DescribableLogDirTopic = describe_log_dirs_request::DescribableLogDirTopic;
 
   // Each topic that we want to describe log directories for, or null for all topics.
   std::optional<std::vector<DescribableLogDirTopic>> topics = std::vector<DescribableLogDirTopic>{};

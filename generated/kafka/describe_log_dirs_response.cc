@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeLogDirsResponse::DescribeLogDirsPartition::encode_to(Sink& _out,
-                                                                  int16_t _version) const {
+void describe_log_dirs_response::DescribeLogDirsPartition::encode_to(Sink& _out,
+                                                                     int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int64(partition_size);
@@ -27,13 +27,13 @@ void DescribeLogDirsResponse::DescribeLogDirsPartition::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeLogDirsResponse::DescribeLogDirsPartition::encode_to(wire::Writer&,
-                                                                           int16_t) const;
-template void DescribeLogDirsResponse::DescribeLogDirsPartition::encode_to(wire::SizeCounter&,
-                                                                           int16_t) const;
+template void describe_log_dirs_response::DescribeLogDirsPartition::encode_to(wire::Writer&,
+                                                                              int16_t) const;
+template void describe_log_dirs_response::DescribeLogDirsPartition::encode_to(wire::SizeCounter&,
+                                                                              int16_t) const;
 
-void DescribeLogDirsResponse::DescribeLogDirsPartition::decode_from(wire::Reader& _in,
-                                                                    int16_t _version) {
+void describe_log_dirs_response::DescribeLogDirsPartition::decode_from(wire::Reader& _in,
+                                                                       int16_t _version) {
   partition_index = _in.read_int32();
 
   partition_size = _in.read_int64();
@@ -60,7 +60,8 @@ void DescribeLogDirsResponse::DescribeLogDirsPartition::decode_from(wire::Reader
 }
 
 template <class Sink>
-void DescribeLogDirsResponse::DescribeLogDirsTopic::encode_to(Sink& _out, int16_t _version) const {
+void describe_log_dirs_response::DescribeLogDirsTopic::encode_to(Sink& _out,
+                                                                 int16_t _version) const {
   _out.write_string(name, _version >= 2, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 2);
@@ -79,13 +80,13 @@ void DescribeLogDirsResponse::DescribeLogDirsTopic::encode_to(Sink& _out, int16_
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeLogDirsResponse::DescribeLogDirsTopic::encode_to(wire::Writer&,
-                                                                       int16_t) const;
-template void DescribeLogDirsResponse::DescribeLogDirsTopic::encode_to(wire::SizeCounter&,
-                                                                       int16_t) const;
+template void describe_log_dirs_response::DescribeLogDirsTopic::encode_to(wire::Writer&,
+                                                                          int16_t) const;
+template void describe_log_dirs_response::DescribeLogDirsTopic::encode_to(wire::SizeCounter&,
+                                                                          int16_t) const;
 
-void DescribeLogDirsResponse::DescribeLogDirsTopic::decode_from(wire::Reader& _in,
-                                                                int16_t _version) {
+void describe_log_dirs_response::DescribeLogDirsTopic::decode_from(wire::Reader& _in,
+                                                                   int16_t _version) {
   name = _in.read_string(_version >= 2, "Name");
 
   {
@@ -120,7 +121,8 @@ void DescribeLogDirsResponse::DescribeLogDirsTopic::decode_from(wire::Reader& _i
 }
 
 template <class Sink>
-void DescribeLogDirsResponse::DescribeLogDirsResult::encode_to(Sink& _out, int16_t _version) const {
+void describe_log_dirs_response::DescribeLogDirsResult::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_int16(error_code);
 
   _out.write_string(log_dir, _version >= 2, "LogDir");
@@ -147,13 +149,13 @@ void DescribeLogDirsResponse::DescribeLogDirsResult::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeLogDirsResponse::DescribeLogDirsResult::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void DescribeLogDirsResponse::DescribeLogDirsResult::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void describe_log_dirs_response::DescribeLogDirsResult::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void describe_log_dirs_response::DescribeLogDirsResult::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void DescribeLogDirsResponse::DescribeLogDirsResult::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void describe_log_dirs_response::DescribeLogDirsResult::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   error_code = _in.read_int16();
 
   log_dir = _in.read_string(_version >= 2, "LogDir");

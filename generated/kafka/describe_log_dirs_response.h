@@ -17,6 +17,134 @@
 
 namespace chronik::message {
 
+// The structs inside DescribeLogDirsResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace describe_log_dirs_response {
+
+struct DescribeLogDirsPartition {
+  static constexpr const char* kName = "DescribeLogDirsPartition";
+  // The partition index.
+  int32_t partition_index{};
+  // The size of the log segments in this partition in bytes.
+  int64_t partition_size{};
+  // The lag of the log's LEO w.r.t. partition's HW (if it is the current log for the partition) or
+  // current replica's LEO (if it is the future log for the partition)
+  int64_t offset_lag{};
+  // True if this log is created by AlterReplicaLogDirsRequest and will replace the current log of
+  // the replica in the future.
+  bool is_future_key{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"PartitionSize", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.partition_size);
+    visit(wire::FieldMeta{"OffsetLag", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.offset_lag);
+    visit(wire::FieldMeta{"IsFutureKey", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.is_future_key);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribeLogDirsPartition&,
+                         const DescribeLogDirsPartition&) = default;
+};
+
+struct DescribeLogDirsTopic {
+  static constexpr const char* kName = "DescribeLogDirsTopic";
+  // The topic name.
+  std::string name{};
+  std::vector<DescribeLogDirsPartition> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribeLogDirsTopic&, const DescribeLogDirsTopic&) = default;
+};
+
+struct DescribeLogDirsResult {
+  static constexpr const char* kName = "DescribeLogDirsResult";
+  // The error code, or 0 if there was no error.
+  int16_t error_code{};
+  // The absolute log directory path.
+  std::string log_dir{};
+  // Each topic.
+  std::vector<DescribeLogDirsTopic> topics{};
+  // The total size in bytes of the volume the log directory is in.
+  int64_t total_bytes = INT64_C(-1);
+  // The usable size in bytes of the volume the log directory is in.
+  int64_t usable_bytes = INT64_C(-1);
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"LogDir", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.log_dir);
+    visit(wire::FieldMeta{"Topics", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.topics);
+    visit(wire::FieldMeta{"TotalBytes", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, true, ""},
+          self.total_bytes);
+    visit(wire::FieldMeta{"UsableBytes", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, true, ""},
+          self.usable_bytes);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribeLogDirsResult&, const DescribeLogDirsResult&) = default;
+};
+
+}  // namespace describe_log_dirs_response
+
 struct DescribeLogDirsResponse {
   static constexpr const char* kName = "DescribeLogDirsResponse";
   static constexpr int16_t kApiKey = 35;
@@ -24,135 +152,9 @@ struct DescribeLogDirsResponse {
   static constexpr int16_t kHighestVersion = 4;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
-
-  struct DescribeLogDirsPartition {
-    static constexpr const char* kName = "DescribeLogDirsPartition";
-    // The partition index.
-    int32_t partition_index{};
-    // The size of the log segments in this partition in bytes.
-    int64_t partition_size{};
-    // The lag of the log's LEO w.r.t. partition's HW (if it is the current log for the partition)
-    // or current replica's LEO (if it is the future log for the partition)
-    int64_t offset_lag{};
-    // True if this log is created by AlterReplicaLogDirsRequest and will replace the current log of
-    // the replica in the future.
-    bool is_future_key{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.partition_index);
-      visit(
-          wire::FieldMeta{"PartitionSize", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.partition_size);
-      visit(
-          wire::FieldMeta{"OffsetLag", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.offset_lag);
-      visit(
-          wire::FieldMeta{"IsFutureKey", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.is_future_key);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribeLogDirsPartition&,
-                           const DescribeLogDirsPartition&) = default;
-  };
-
-  struct DescribeLogDirsTopic {
-    static constexpr const char* kName = "DescribeLogDirsTopic";
-    // The topic name.
-    std::string name{};
-    std::vector<DescribeLogDirsPartition> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribeLogDirsTopic&, const DescribeLogDirsTopic&) = default;
-  };
-
-  struct DescribeLogDirsResult {
-    static constexpr const char* kName = "DescribeLogDirsResult";
-    // The error code, or 0 if there was no error.
-    int16_t error_code{};
-    // The absolute log directory path.
-    std::string log_dir{};
-    // Each topic.
-    std::vector<DescribeLogDirsTopic> topics{};
-    // The total size in bytes of the volume the log directory is in.
-    int64_t total_bytes = INT64_C(-1);
-    // The usable size in bytes of the volume the log directory is in.
-    int64_t usable_bytes = INT64_C(-1);
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.error_code);
-      visit(
-          wire::FieldMeta{"LogDir", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.log_dir);
-      visit(
-          wire::FieldMeta{"Topics", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.topics);
-      visit(wire::FieldMeta{"TotalBytes", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, true, ""},
-            self.total_bytes);
-      visit(wire::FieldMeta{"UsableBytes", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, true, ""},
-            self.usable_bytes);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribeLogDirsResult&, const DescribeLogDirsResult&) = default;
-  };
+  using DescribeLogDirsPartition = describe_log_dirs_response::DescribeLogDirsPartition;
+  using DescribeLogDirsTopic = describe_log_dirs_response::DescribeLogDirsTopic;
+  using DescribeLogDirsResult = describe_log_dirs_response::DescribeLogDirsResult;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeProducersRequest::TopicRequest::encode_to(Sink& _out, int16_t _version) const {
+void describe_producers_request::TopicRequest::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partition_indexes.size()), true);
@@ -20,10 +20,11 @@ void DescribeProducersRequest::TopicRequest::encode_to(Sink& _out, int16_t _vers
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeProducersRequest::TopicRequest::encode_to(wire::Writer&, int16_t) const;
-template void DescribeProducersRequest::TopicRequest::encode_to(wire::SizeCounter&, int16_t) const;
+template void describe_producers_request::TopicRequest::encode_to(wire::Writer&, int16_t) const;
+template void describe_producers_request::TopicRequest::encode_to(wire::SizeCounter&,
+                                                                  int16_t) const;
 
-void DescribeProducersRequest::TopicRequest::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_producers_request::TopicRequest::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   {

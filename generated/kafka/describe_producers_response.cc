@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeProducersResponse::ProducerState::encode_to(Sink& _out, int16_t _version) const {
+void describe_producers_response::ProducerState::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int64(producer_id);
 
   _out.write_int32(producer_epoch);
@@ -25,11 +25,11 @@ void DescribeProducersResponse::ProducerState::encode_to(Sink& _out, int16_t _ve
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeProducersResponse::ProducerState::encode_to(wire::Writer&, int16_t) const;
-template void DescribeProducersResponse::ProducerState::encode_to(wire::SizeCounter&,
-                                                                  int16_t) const;
+template void describe_producers_response::ProducerState::encode_to(wire::Writer&, int16_t) const;
+template void describe_producers_response::ProducerState::encode_to(wire::SizeCounter&,
+                                                                    int16_t) const;
 
-void DescribeProducersResponse::ProducerState::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_producers_response::ProducerState::decode_from(wire::Reader& _in, int16_t _version) {
   producer_id = _in.read_int64();
 
   producer_epoch = _in.read_int32();
@@ -59,7 +59,7 @@ void DescribeProducersResponse::ProducerState::decode_from(wire::Reader& _in, in
 }
 
 template <class Sink>
-void DescribeProducersResponse::PartitionResponse::encode_to(Sink& _out, int16_t _version) const {
+void describe_producers_response::PartitionResponse::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int16(error_code);
@@ -81,12 +81,13 @@ void DescribeProducersResponse::PartitionResponse::encode_to(Sink& _out, int16_t
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeProducersResponse::PartitionResponse::encode_to(wire::Writer&, int16_t) const;
-template void DescribeProducersResponse::PartitionResponse::encode_to(wire::SizeCounter&,
-                                                                      int16_t) const;
+template void describe_producers_response::PartitionResponse::encode_to(wire::Writer&,
+                                                                        int16_t) const;
+template void describe_producers_response::PartitionResponse::encode_to(wire::SizeCounter&,
+                                                                        int16_t) const;
 
-void DescribeProducersResponse::PartitionResponse::decode_from(wire::Reader& _in,
-                                                               int16_t _version) {
+void describe_producers_response::PartitionResponse::decode_from(wire::Reader& _in,
+                                                                 int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -124,7 +125,7 @@ void DescribeProducersResponse::PartitionResponse::decode_from(wire::Reader& _in
 }
 
 template <class Sink>
-void DescribeProducersResponse::TopicResponse::encode_to(Sink& _out, int16_t _version) const {
+void describe_producers_response::TopicResponse::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -138,11 +139,11 @@ void DescribeProducersResponse::TopicResponse::encode_to(Sink& _out, int16_t _ve
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeProducersResponse::TopicResponse::encode_to(wire::Writer&, int16_t) const;
-template void DescribeProducersResponse::TopicResponse::encode_to(wire::SizeCounter&,
-                                                                  int16_t) const;
+template void describe_producers_response::TopicResponse::encode_to(wire::Writer&, int16_t) const;
+template void describe_producers_response::TopicResponse::encode_to(wire::SizeCounter&,
+                                                                    int16_t) const;
 
-void DescribeProducersResponse::TopicResponse::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_producers_response::TopicResponse::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   {

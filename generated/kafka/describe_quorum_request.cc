@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeQuorumRequest::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void describe_quorum_request::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
@@ -15,10 +15,10 @@ void DescribeQuorumRequest::PartitionData::encode_to(Sink& _out, int16_t _versio
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeQuorumRequest::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void DescribeQuorumRequest::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
+template void describe_quorum_request::PartitionData::encode_to(wire::Writer&, int16_t) const;
+template void describe_quorum_request::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void DescribeQuorumRequest::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_quorum_request::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   const uint32_t _tagged_count = _in.read_unsigned_varint();
@@ -38,7 +38,7 @@ void DescribeQuorumRequest::PartitionData::decode_from(wire::Reader& _in, int16_
 }
 
 template <class Sink>
-void DescribeQuorumRequest::TopicData::encode_to(Sink& _out, int16_t _version) const {
+void describe_quorum_request::TopicData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic_name, true, "TopicName");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -52,10 +52,10 @@ void DescribeQuorumRequest::TopicData::encode_to(Sink& _out, int16_t _version) c
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeQuorumRequest::TopicData::encode_to(wire::Writer&, int16_t) const;
-template void DescribeQuorumRequest::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
+template void describe_quorum_request::TopicData::encode_to(wire::Writer&, int16_t) const;
+template void describe_quorum_request::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void DescribeQuorumRequest::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_quorum_request::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
   topic_name = _in.read_string(true, "TopicName");
 
   {

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeQuorumResponse::ReplicaState::encode_to(Sink& _out, int16_t _version) const {
+void describe_quorum_response::ReplicaState::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(replica_id);
 
   if (_version >= 2) {
@@ -31,10 +31,10 @@ void DescribeQuorumResponse::ReplicaState::encode_to(Sink& _out, int16_t _versio
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeQuorumResponse::ReplicaState::encode_to(wire::Writer&, int16_t) const;
-template void DescribeQuorumResponse::ReplicaState::encode_to(wire::SizeCounter&, int16_t) const;
+template void describe_quorum_response::ReplicaState::encode_to(wire::Writer&, int16_t) const;
+template void describe_quorum_response::ReplicaState::encode_to(wire::SizeCounter&, int16_t) const;
 
-void DescribeQuorumResponse::ReplicaState::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_quorum_response::ReplicaState::decode_from(wire::Reader& _in, int16_t _version) {
   replica_id = _in.read_int32();
 
   if (_version >= 2) {
@@ -65,7 +65,7 @@ void DescribeQuorumResponse::ReplicaState::decode_from(wire::Reader& _in, int16_
 }
 
 template <class Sink>
-void DescribeQuorumResponse::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void describe_quorum_response::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int16(error_code);
@@ -99,10 +99,10 @@ void DescribeQuorumResponse::PartitionData::encode_to(Sink& _out, int16_t _versi
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeQuorumResponse::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void DescribeQuorumResponse::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
+template void describe_quorum_response::PartitionData::encode_to(wire::Writer&, int16_t) const;
+template void describe_quorum_response::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void DescribeQuorumResponse::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_quorum_response::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -161,7 +161,7 @@ void DescribeQuorumResponse::PartitionData::decode_from(wire::Reader& _in, int16
 }
 
 template <class Sink>
-void DescribeQuorumResponse::TopicData::encode_to(Sink& _out, int16_t _version) const {
+void describe_quorum_response::TopicData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic_name, true, "TopicName");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -175,10 +175,10 @@ void DescribeQuorumResponse::TopicData::encode_to(Sink& _out, int16_t _version) 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeQuorumResponse::TopicData::encode_to(wire::Writer&, int16_t) const;
-template void DescribeQuorumResponse::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
+template void describe_quorum_response::TopicData::encode_to(wire::Writer&, int16_t) const;
+template void describe_quorum_response::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void DescribeQuorumResponse::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_quorum_response::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
   topic_name = _in.read_string(true, "TopicName");
 
   {
@@ -212,7 +212,7 @@ void DescribeQuorumResponse::TopicData::decode_from(wire::Reader& _in, int16_t _
 }
 
 template <class Sink>
-void DescribeQuorumResponse::Listener::encode_to(Sink& _out, int16_t _version) const {
+void describe_quorum_response::Listener::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_string(host, true, "Host");
@@ -225,10 +225,10 @@ void DescribeQuorumResponse::Listener::encode_to(Sink& _out, int16_t _version) c
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeQuorumResponse::Listener::encode_to(wire::Writer&, int16_t) const;
-template void DescribeQuorumResponse::Listener::encode_to(wire::SizeCounter&, int16_t) const;
+template void describe_quorum_response::Listener::encode_to(wire::Writer&, int16_t) const;
+template void describe_quorum_response::Listener::encode_to(wire::SizeCounter&, int16_t) const;
 
-void DescribeQuorumResponse::Listener::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_quorum_response::Listener::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   host = _in.read_string(true, "Host");
@@ -252,7 +252,7 @@ void DescribeQuorumResponse::Listener::decode_from(wire::Reader& _in, int16_t _v
 }
 
 template <class Sink>
-void DescribeQuorumResponse::Node::encode_to(Sink& _out, int16_t _version) const {
+void describe_quorum_response::Node::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(node_id);
 
   _out.write_array_length(static_cast<int32_t>(listeners.size()), true);
@@ -266,10 +266,10 @@ void DescribeQuorumResponse::Node::encode_to(Sink& _out, int16_t _version) const
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeQuorumResponse::Node::encode_to(wire::Writer&, int16_t) const;
-template void DescribeQuorumResponse::Node::encode_to(wire::SizeCounter&, int16_t) const;
+template void describe_quorum_response::Node::encode_to(wire::Writer&, int16_t) const;
+template void describe_quorum_response::Node::encode_to(wire::SizeCounter&, int16_t) const;
 
-void DescribeQuorumResponse::Node::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_quorum_response::Node::decode_from(wire::Reader& _in, int16_t _version) {
   node_id = _in.read_int32();
 
   {

@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeTopicPartitionsRequest::TopicRequest::encode_to(Sink& _out, int16_t _version) const {
+void describe_topic_partitions_request::TopicRequest::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
@@ -15,12 +16,13 @@ void DescribeTopicPartitionsRequest::TopicRequest::encode_to(Sink& _out, int16_t
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeTopicPartitionsRequest::TopicRequest::encode_to(wire::Writer&, int16_t) const;
-template void DescribeTopicPartitionsRequest::TopicRequest::encode_to(wire::SizeCounter&,
-                                                                      int16_t) const;
+template void describe_topic_partitions_request::TopicRequest::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void describe_topic_partitions_request::TopicRequest::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void DescribeTopicPartitionsRequest::TopicRequest::decode_from(wire::Reader& _in,
-                                                               int16_t _version) {
+void describe_topic_partitions_request::TopicRequest::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   name = _in.read_string(true, "Name");
 
   const uint32_t _tagged_count = _in.read_unsigned_varint();
@@ -40,7 +42,7 @@ void DescribeTopicPartitionsRequest::TopicRequest::decode_from(wire::Reader& _in
 }
 
 template <class Sink>
-void DescribeTopicPartitionsRequest::Cursor::encode_to(Sink& _out, int16_t _version) const {
+void describe_topic_partitions_request::Cursor::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic_name, true, "TopicName");
 
   _out.write_int32(partition_index);
@@ -51,10 +53,11 @@ void DescribeTopicPartitionsRequest::Cursor::encode_to(Sink& _out, int16_t _vers
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeTopicPartitionsRequest::Cursor::encode_to(wire::Writer&, int16_t) const;
-template void DescribeTopicPartitionsRequest::Cursor::encode_to(wire::SizeCounter&, int16_t) const;
+template void describe_topic_partitions_request::Cursor::encode_to(wire::Writer&, int16_t) const;
+template void describe_topic_partitions_request::Cursor::encode_to(wire::SizeCounter&,
+                                                                   int16_t) const;
 
-void DescribeTopicPartitionsRequest::Cursor::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_topic_partitions_request::Cursor::decode_from(wire::Reader& _in, int16_t _version) {
   topic_name = _in.read_string(true, "TopicName");
 
   partition_index = _in.read_int32();

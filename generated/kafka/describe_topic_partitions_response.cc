@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeTopicPartitionsResponse::DescribeTopicPartitionsResponsePartition::encode_to(
+void describe_topic_partitions_response::DescribeTopicPartitionsResponsePartition::encode_to(
     Sink& _out, int16_t _version) const {
   _out.write_int16(error_code);
 
@@ -55,12 +55,14 @@ void DescribeTopicPartitionsResponse::DescribeTopicPartitionsResponsePartition::
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeTopicPartitionsResponse::DescribeTopicPartitionsResponsePartition::encode_to(
+template void
+describe_topic_partitions_response::DescribeTopicPartitionsResponsePartition::encode_to(
     wire::Writer&, int16_t) const;
-template void DescribeTopicPartitionsResponse::DescribeTopicPartitionsResponsePartition::encode_to(
+template void
+describe_topic_partitions_response::DescribeTopicPartitionsResponsePartition::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void DescribeTopicPartitionsResponse::DescribeTopicPartitionsResponsePartition::decode_from(
+void describe_topic_partitions_response::DescribeTopicPartitionsResponsePartition::decode_from(
     wire::Reader& _in, int16_t _version) {
   error_code = _in.read_int16();
 
@@ -153,7 +155,7 @@ void DescribeTopicPartitionsResponse::DescribeTopicPartitionsResponsePartition::
 }
 
 template <class Sink>
-void DescribeTopicPartitionsResponse::DescribeTopicPartitionsResponseTopic::encode_to(
+void describe_topic_partitions_response::DescribeTopicPartitionsResponseTopic::encode_to(
     Sink& _out, int16_t _version) const {
   _out.write_int16(error_code);
 
@@ -180,12 +182,12 @@ void DescribeTopicPartitionsResponse::DescribeTopicPartitionsResponseTopic::enco
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeTopicPartitionsResponse::DescribeTopicPartitionsResponseTopic::encode_to(
+template void describe_topic_partitions_response::DescribeTopicPartitionsResponseTopic::encode_to(
     wire::Writer&, int16_t) const;
-template void DescribeTopicPartitionsResponse::DescribeTopicPartitionsResponseTopic::encode_to(
+template void describe_topic_partitions_response::DescribeTopicPartitionsResponseTopic::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void DescribeTopicPartitionsResponse::DescribeTopicPartitionsResponseTopic::decode_from(
+void describe_topic_partitions_response::DescribeTopicPartitionsResponseTopic::decode_from(
     wire::Reader& _in, int16_t _version) {
   error_code = _in.read_int16();
 
@@ -228,7 +230,7 @@ void DescribeTopicPartitionsResponse::DescribeTopicPartitionsResponseTopic::deco
 }
 
 template <class Sink>
-void DescribeTopicPartitionsResponse::Cursor::encode_to(Sink& _out, int16_t _version) const {
+void describe_topic_partitions_response::Cursor::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic_name, true, "TopicName");
 
   _out.write_int32(partition_index);
@@ -239,10 +241,11 @@ void DescribeTopicPartitionsResponse::Cursor::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeTopicPartitionsResponse::Cursor::encode_to(wire::Writer&, int16_t) const;
-template void DescribeTopicPartitionsResponse::Cursor::encode_to(wire::SizeCounter&, int16_t) const;
+template void describe_topic_partitions_response::Cursor::encode_to(wire::Writer&, int16_t) const;
+template void describe_topic_partitions_response::Cursor::encode_to(wire::SizeCounter&,
+                                                                    int16_t) const;
 
-void DescribeTopicPartitionsResponse::Cursor::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_topic_partitions_response::Cursor::decode_from(wire::Reader& _in, int16_t _version) {
   topic_name = _in.read_string(true, "TopicName");
 
   partition_index = _in.read_int32();

@@ -17,6 +17,173 @@
 
 namespace chronik::message {
 
+// The structs inside DescribeTopicPartitionsResponse. They live at namespace scope (and are named
+// inside the message by aliases) so that they are complete types wherever the message uses them.
+namespace describe_topic_partitions_response {
+
+struct DescribeTopicPartitionsResponsePartition {
+  static constexpr const char* kName = "DescribeTopicPartitionsResponsePartition";
+  // The partition error, or 0 if there was no error.
+  int16_t error_code{};
+  // The partition index.
+  int32_t partition_index{};
+  // The ID of the leader broker.
+  int32_t leader_id{};
+  // The leader epoch of this partition.
+  int32_t leader_epoch = -1;
+  // The set of all nodes that host this partition.
+  std::vector<int32_t> replica_nodes{};
+  // The set of nodes that are in sync with the leader for this partition.
+  std::vector<int32_t> isr_nodes{};
+  // The new eligible leader replicas otherwise.
+  std::optional<std::vector<int32_t>> eligible_leader_replicas = std::nullopt;
+  // The last known ELR.
+  std::optional<std::vector<int32_t>> last_known_elr = std::nullopt;
+  // The set of offline replicas of this partition.
+  std::vector<int32_t> offline_replicas{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.error_code);
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"LeaderId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
+                          "brokerId"},
+          self.leader_id);
+    visit(wire::FieldMeta{"LeaderEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
+          self.leader_epoch);
+    visit(wire::FieldMeta{"ReplicaNodes", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
+                          "brokerId"},
+          self.replica_nodes);
+    visit(wire::FieldMeta{"IsrNodes", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
+                          "brokerId"},
+          self.isr_nodes);
+    visit(wire::FieldMeta{"EligibleLeaderReplicas", wire::VersionRange{0, 32767},
+                          wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, "brokerId"},
+          self.eligible_leader_replicas);
+    visit(wire::FieldMeta{"LastKnownElr", wire::VersionRange{0, 32767},
+                          wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, "brokerId"},
+          self.last_known_elr);
+    visit(wire::FieldMeta{"OfflineReplicas", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, true, "brokerId"},
+          self.offline_replicas);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribeTopicPartitionsResponsePartition&,
+                         const DescribeTopicPartitionsResponsePartition&) = default;
+};
+
+struct DescribeTopicPartitionsResponseTopic {
+  static constexpr const char* kName = "DescribeTopicPartitionsResponseTopic";
+  // The topic error, or 0 if there was no error.
+  int16_t error_code{};
+  // The topic name.
+  std::optional<std::string> name = std::string{};
+  // The topic id.
+  wire::Uuid topic_id{};
+  // True if the topic is internal.
+  bool is_internal = false;
+  // Each partition in the topic.
+  std::vector<DescribeTopicPartitionsResponsePartition> partitions{};
+  // 32-bit bitfield to represent authorized operations for this topic.
+  int32_t topic_authorized_operations = std::numeric_limits<int32_t>::min();
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
+          self.topic_id);
+    visit(wire::FieldMeta{"IsInternal", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
+          self.is_internal);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"TopicAuthorizedOperations", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.topic_authorized_operations);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribeTopicPartitionsResponseTopic&,
+                         const DescribeTopicPartitionsResponseTopic&) = default;
+};
+
+struct Cursor {
+  static constexpr const char* kName = "Cursor";
+  // The name for the first topic to process
+  std::string topic_name{};
+  // The partition index to start with
+  int32_t partition_index{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
+                          "topicName"},
+          self.topic_name);
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const Cursor&, const Cursor&) = default;
+};
+
+}  // namespace describe_topic_partitions_response
+
 struct DescribeTopicPartitionsResponse {
   static constexpr const char* kName = "DescribeTopicPartitionsResponse";
   static constexpr int16_t kApiKey = 75;
@@ -24,170 +191,11 @@ struct DescribeTopicPartitionsResponse {
   static constexpr int16_t kHighestVersion = 0;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct DescribeTopicPartitionsResponsePartition {
-    static constexpr const char* kName = "DescribeTopicPartitionsResponsePartition";
-    // The partition error, or 0 if there was no error.
-    int16_t error_code{};
-    // The partition index.
-    int32_t partition_index{};
-    // The ID of the leader broker.
-    int32_t leader_id{};
-    // The leader epoch of this partition.
-    int32_t leader_epoch = -1;
-    // The set of all nodes that host this partition.
-    std::vector<int32_t> replica_nodes{};
-    // The set of nodes that are in sync with the leader for this partition.
-    std::vector<int32_t> isr_nodes{};
-    // The new eligible leader replicas otherwise.
-    std::optional<std::vector<int32_t>> eligible_leader_replicas = std::nullopt;
-    // The last known ELR.
-    std::optional<std::vector<int32_t>> last_known_elr = std::nullopt;
-    // The set of offline replicas of this partition.
-    std::vector<int32_t> offline_replicas{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"LeaderId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
-                            "brokerId"},
-            self.leader_id);
-      visit(wire::FieldMeta{"LeaderEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
-            self.leader_epoch);
-      visit(wire::FieldMeta{"ReplicaNodes", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, "brokerId"},
-            self.replica_nodes);
-      visit(wire::FieldMeta{"IsrNodes", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
-                            "brokerId"},
-            self.isr_nodes);
-      visit(wire::FieldMeta{"EligibleLeaderReplicas", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, "brokerId"},
-            self.eligible_leader_replicas);
-      visit(wire::FieldMeta{"LastKnownElr", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, "brokerId"},
-            self.last_known_elr);
-      visit(wire::FieldMeta{"OfflineReplicas", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, true, "brokerId"},
-            self.offline_replicas);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribeTopicPartitionsResponsePartition&,
-                           const DescribeTopicPartitionsResponsePartition&) = default;
-  };
-
-  struct DescribeTopicPartitionsResponseTopic {
-    static constexpr const char* kName = "DescribeTopicPartitionsResponseTopic";
-    // The topic error, or 0 if there was no error.
-    int16_t error_code{};
-    // The topic name.
-    std::optional<std::string> name = std::string{};
-    // The topic id.
-    wire::Uuid topic_id{};
-    // True if the topic is internal.
-    bool is_internal = false;
-    // Each partition in the topic.
-    std::vector<DescribeTopicPartitionsResponsePartition> partitions{};
-    // 32-bit bitfield to represent authorized operations for this topic.
-    int32_t topic_authorized_operations = std::numeric_limits<int32_t>::min();
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(wire::FieldMeta{"TopicId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
-            self.topic_id);
-      visit(wire::FieldMeta{"IsInternal", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
-            self.is_internal);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"TopicAuthorizedOperations", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.topic_authorized_operations);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribeTopicPartitionsResponseTopic&,
-                           const DescribeTopicPartitionsResponseTopic&) = default;
-  };
-
-  struct Cursor {
-    static constexpr const char* kName = "Cursor";
-    // The name for the first topic to process
-    std::string topic_name{};
-    // The partition index to start with
-    int32_t partition_index{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
-                            "topicName"},
-            self.topic_name);
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const Cursor&, const Cursor&) = default;
-  };
+  using DescribeTopicPartitionsResponsePartition =
+      describe_topic_partitions_response::DescribeTopicPartitionsResponsePartition;
+  using DescribeTopicPartitionsResponseTopic =
+      describe_topic_partitions_response::DescribeTopicPartitionsResponseTopic;
+  using Cursor = describe_topic_partitions_response::Cursor;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

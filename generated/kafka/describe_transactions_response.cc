@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeTransactionsResponse::TopicData::encode_to(Sink& _out, int16_t _version) const {
+void describe_transactions_response::TopicData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic, true, "Topic");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -20,10 +20,11 @@ void DescribeTransactionsResponse::TopicData::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeTransactionsResponse::TopicData::encode_to(wire::Writer&, int16_t) const;
-template void DescribeTransactionsResponse::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
+template void describe_transactions_response::TopicData::encode_to(wire::Writer&, int16_t) const;
+template void describe_transactions_response::TopicData::encode_to(wire::SizeCounter&,
+                                                                   int16_t) const;
 
-void DescribeTransactionsResponse::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
+void describe_transactions_response::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
   topic = _in.read_string(true, "Topic");
 
   {
@@ -57,7 +58,8 @@ void DescribeTransactionsResponse::TopicData::decode_from(wire::Reader& _in, int
 }
 
 template <class Sink>
-void DescribeTransactionsResponse::TransactionState::encode_to(Sink& _out, int16_t _version) const {
+void describe_transactions_response::TransactionState::encode_to(Sink& _out,
+                                                                 int16_t _version) const {
   _out.write_int16(error_code);
 
   _out.write_string(transactional_id, true, "TransactionalId");
@@ -83,13 +85,13 @@ void DescribeTransactionsResponse::TransactionState::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeTransactionsResponse::TransactionState::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void DescribeTransactionsResponse::TransactionState::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void describe_transactions_response::TransactionState::encode_to(wire::Writer&,
+                                                                          int16_t) const;
+template void describe_transactions_response::TransactionState::encode_to(wire::SizeCounter&,
+                                                                          int16_t) const;
 
-void DescribeTransactionsResponse::TransactionState::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void describe_transactions_response::TransactionState::decode_from(wire::Reader& _in,
+                                                                   int16_t _version) {
   error_code = _in.read_int16();
 
   transactional_id = _in.read_string(true, "TransactionalId");

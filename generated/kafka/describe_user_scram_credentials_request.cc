@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeUserScramCredentialsRequest::UserName::encode_to(Sink& _out, int16_t _version) const {
+void describe_user_scram_credentials_request::UserName::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
@@ -15,13 +16,13 @@ void DescribeUserScramCredentialsRequest::UserName::encode_to(Sink& _out, int16_
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeUserScramCredentialsRequest::UserName::encode_to(wire::Writer&,
-                                                                       int16_t) const;
-template void DescribeUserScramCredentialsRequest::UserName::encode_to(wire::SizeCounter&,
-                                                                       int16_t) const;
+template void describe_user_scram_credentials_request::UserName::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void describe_user_scram_credentials_request::UserName::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void DescribeUserScramCredentialsRequest::UserName::decode_from(wire::Reader& _in,
-                                                                int16_t _version) {
+void describe_user_scram_credentials_request::UserName::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   name = _in.read_string(true, "Name");
 
   const uint32_t _tagged_count = _in.read_unsigned_varint();

@@ -17,6 +17,39 @@
 
 namespace chronik::message {
 
+// The structs inside DescribeUserScramCredentialsRequest. They live at namespace scope (and are
+// named inside the message by aliases) so that they are complete types wherever the message uses
+// them.
+namespace describe_user_scram_credentials_request {
+
+struct UserName {
+  static constexpr const char* kName = "UserName";
+  // The user name.
+  std::string name{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.name);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const UserName&, const UserName&) = default;
+};
+
+}  // namespace describe_user_scram_credentials_request
+
 struct DescribeUserScramCredentialsRequest {
   static constexpr const char* kName = "DescribeUserScramCredentialsRequest";
   static constexpr int16_t kApiKey = 50;
@@ -24,33 +57,7 @@ struct DescribeUserScramCredentialsRequest {
   static constexpr int16_t kHighestVersion = 0;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct UserName {
-    static constexpr const char* kName = "UserName";
-    // The user name.
-    std::string name{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.name);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const UserName&, const UserName&) = default;
-  };
+  using UserName = describe_user_scram_credentials_request::UserName;
 
   // The users to describe, or null/empty to describe all users.
   std::optional<std::vector<UserName>> users = std::vector<UserName>{};

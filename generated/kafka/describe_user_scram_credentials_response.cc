@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void DescribeUserScramCredentialsResponse::CredentialInfo::encode_to(Sink& _out,
-                                                                     int16_t _version) const {
+void describe_user_scram_credentials_response::CredentialInfo::encode_to(Sink& _out,
+                                                                         int16_t _version) const {
   _out.write_int8(mechanism);
 
   _out.write_int32(iterations);
@@ -18,13 +18,13 @@ void DescribeUserScramCredentialsResponse::CredentialInfo::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeUserScramCredentialsResponse::CredentialInfo::encode_to(wire::Writer&,
-                                                                              int16_t) const;
-template void DescribeUserScramCredentialsResponse::CredentialInfo::encode_to(wire::SizeCounter&,
-                                                                              int16_t) const;
+template void describe_user_scram_credentials_response::CredentialInfo::encode_to(wire::Writer&,
+                                                                                  int16_t) const;
+template void describe_user_scram_credentials_response::CredentialInfo::encode_to(
+    wire::SizeCounter&, int16_t) const;
 
-void DescribeUserScramCredentialsResponse::CredentialInfo::decode_from(wire::Reader& _in,
-                                                                       int16_t _version) {
+void describe_user_scram_credentials_response::CredentialInfo::decode_from(wire::Reader& _in,
+                                                                           int16_t _version) {
   mechanism = _in.read_int8();
 
   iterations = _in.read_int32();
@@ -46,7 +46,7 @@ void DescribeUserScramCredentialsResponse::CredentialInfo::decode_from(wire::Rea
 }
 
 template <class Sink>
-void DescribeUserScramCredentialsResponse::DescribeUserScramCredentialsResult::encode_to(
+void describe_user_scram_credentials_response::DescribeUserScramCredentialsResult::encode_to(
     Sink& _out, int16_t _version) const {
   _out.write_string(user, true, "User");
 
@@ -69,12 +69,14 @@ void DescribeUserScramCredentialsResponse::DescribeUserScramCredentialsResult::e
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void DescribeUserScramCredentialsResponse::DescribeUserScramCredentialsResult::encode_to(
+template void
+describe_user_scram_credentials_response::DescribeUserScramCredentialsResult::encode_to(
     wire::Writer&, int16_t) const;
-template void DescribeUserScramCredentialsResponse::DescribeUserScramCredentialsResult::encode_to(
+template void
+describe_user_scram_credentials_response::DescribeUserScramCredentialsResult::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void DescribeUserScramCredentialsResponse::DescribeUserScramCredentialsResult::decode_from(
+void describe_user_scram_credentials_response::DescribeUserScramCredentialsResult::decode_from(
     wire::Reader& _in, int16_t _version) {
   user = _in.read_string(true, "User");
 

@@ -17,6 +17,88 @@
 
 namespace chronik::message {
 
+// The structs inside DescribeUserScramCredentialsResponse. They live at namespace scope (and are
+// named inside the message by aliases) so that they are complete types wherever the message uses
+// them.
+namespace describe_user_scram_credentials_response {
+
+struct CredentialInfo {
+  static constexpr const char* kName = "CredentialInfo";
+  // The SCRAM mechanism.
+  int8_t mechanism{};
+  // The number of iterations used in the SCRAM credential.
+  int32_t iterations{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Mechanism", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.mechanism);
+    visit(wire::FieldMeta{"Iterations", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.iterations);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const CredentialInfo&, const CredentialInfo&) = default;
+};
+
+struct DescribeUserScramCredentialsResult {
+  static constexpr const char* kName = "DescribeUserScramCredentialsResult";
+  // The user name.
+  std::string user{};
+  // The user-level error code.
+  int16_t error_code{};
+  // The user-level error message, if any.
+  std::optional<std::string> error_message = std::string{};
+  // The mechanism and related information associated with the user's SCRAM credentials.
+  std::vector<CredentialInfo> credential_infos{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"User", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.user);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.error_code);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+        self.error_message);
+    visit(
+        wire::FieldMeta{"CredentialInfos", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+        self.credential_infos);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const DescribeUserScramCredentialsResult&,
+                         const DescribeUserScramCredentialsResult&) = default;
+};
+
+}  // namespace describe_user_scram_credentials_response
+
 struct DescribeUserScramCredentialsResponse {
   static constexpr const char* kName = "DescribeUserScramCredentialsResponse";
   static constexpr int16_t kApiKey = 50;
@@ -24,85 +106,9 @@ struct DescribeUserScramCredentialsResponse {
   static constexpr int16_t kHighestVersion = 0;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct CredentialInfo {
-    static constexpr const char* kName = "CredentialInfo";
-    // The SCRAM mechanism.
-    int8_t mechanism{};
-    // The number of iterations used in the SCRAM credential.
-    int32_t iterations{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Mechanism", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.mechanism);
-      visit(
-          wire::FieldMeta{"Iterations", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.iterations);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const CredentialInfo&, const CredentialInfo&) = default;
-  };
-
-  struct DescribeUserScramCredentialsResult {
-    static constexpr const char* kName = "DescribeUserScramCredentialsResult";
-    // The user name.
-    std::string user{};
-    // The user-level error code.
-    int16_t error_code{};
-    // The user-level error message, if any.
-    std::optional<std::string> error_message = std::string{};
-    // The mechanism and related information associated with the user's SCRAM credentials.
-    std::vector<CredentialInfo> credential_infos{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"User", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.user);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.error_message);
-      visit(wire::FieldMeta{"CredentialInfos", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.credential_infos);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const DescribeUserScramCredentialsResult&,
-                           const DescribeUserScramCredentialsResult&) = default;
-  };
+  using CredentialInfo = describe_user_scram_credentials_response::CredentialInfo;
+  using DescribeUserScramCredentialsResult =
+      describe_user_scram_credentials_response::DescribeUserScramCredentialsResult;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

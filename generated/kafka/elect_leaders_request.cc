@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ElectLeadersRequest::TopicPartitions::encode_to(Sink& _out, int16_t _version) const {
+void elect_leaders_request::TopicPartitions::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic, _version >= 2, "Topic");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 2);
@@ -25,10 +25,10 @@ void ElectLeadersRequest::TopicPartitions::encode_to(Sink& _out, int16_t _versio
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ElectLeadersRequest::TopicPartitions::encode_to(wire::Writer&, int16_t) const;
-template void ElectLeadersRequest::TopicPartitions::encode_to(wire::SizeCounter&, int16_t) const;
+template void elect_leaders_request::TopicPartitions::encode_to(wire::Writer&, int16_t) const;
+template void elect_leaders_request::TopicPartitions::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ElectLeadersRequest::TopicPartitions::decode_from(wire::Reader& _in, int16_t _version) {
+void elect_leaders_request::TopicPartitions::decode_from(wire::Reader& _in, int16_t _version) {
   topic = _in.read_string(_version >= 2, "Topic");
 
   {

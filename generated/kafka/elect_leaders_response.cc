@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ElectLeadersResponse::PartitionResult::encode_to(Sink& _out, int16_t _version) const {
+void elect_leaders_response::PartitionResult::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_id);
 
   _out.write_int16(error_code);
@@ -28,10 +28,10 @@ void ElectLeadersResponse::PartitionResult::encode_to(Sink& _out, int16_t _versi
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ElectLeadersResponse::PartitionResult::encode_to(wire::Writer&, int16_t) const;
-template void ElectLeadersResponse::PartitionResult::encode_to(wire::SizeCounter&, int16_t) const;
+template void elect_leaders_response::PartitionResult::encode_to(wire::Writer&, int16_t) const;
+template void elect_leaders_response::PartitionResult::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ElectLeadersResponse::PartitionResult::decode_from(wire::Reader& _in, int16_t _version) {
+void elect_leaders_response::PartitionResult::decode_from(wire::Reader& _in, int16_t _version) {
   partition_id = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -56,7 +56,7 @@ void ElectLeadersResponse::PartitionResult::decode_from(wire::Reader& _in, int16
 }
 
 template <class Sink>
-void ElectLeadersResponse::ReplicaElectionResult::encode_to(Sink& _out, int16_t _version) const {
+void elect_leaders_response::ReplicaElectionResult::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic, _version >= 2, "Topic");
 
   _out.write_array_length(static_cast<int32_t>(partition_result.size()), _version >= 2);
@@ -75,11 +75,13 @@ void ElectLeadersResponse::ReplicaElectionResult::encode_to(Sink& _out, int16_t 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ElectLeadersResponse::ReplicaElectionResult::encode_to(wire::Writer&, int16_t) const;
-template void ElectLeadersResponse::ReplicaElectionResult::encode_to(wire::SizeCounter&,
-                                                                     int16_t) const;
+template void elect_leaders_response::ReplicaElectionResult::encode_to(wire::Writer&,
+                                                                       int16_t) const;
+template void elect_leaders_response::ReplicaElectionResult::encode_to(wire::SizeCounter&,
+                                                                       int16_t) const;
 
-void ElectLeadersResponse::ReplicaElectionResult::decode_from(wire::Reader& _in, int16_t _version) {
+void elect_leaders_response::ReplicaElectionResult::decode_from(wire::Reader& _in,
+                                                                int16_t _version) {
   topic = _in.read_string(_version >= 2, "Topic");
 
   {

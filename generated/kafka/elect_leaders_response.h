@@ -17,6 +17,82 @@
 
 namespace chronik::message {
 
+// The structs inside ElectLeadersResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace elect_leaders_response {
+
+struct PartitionResult {
+  static constexpr const char* kName = "PartitionResult";
+  // The partition id
+  int32_t partition_id{};
+  // The result error, or zero if there was no error.
+  int16_t error_code{};
+  // The result message, or null if there was no error.
+  std::optional<std::string> error_message = std::string{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"PartitionId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.partition_id);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.error_code);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.error_message);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const PartitionResult&, const PartitionResult&) = default;
+};
+
+struct ReplicaElectionResult {
+  static constexpr const char* kName = "ReplicaElectionResult";
+  // The topic name
+  std::string topic{};
+  // The results for each partition
+  std::vector<PartitionResult> partition_result{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Topic", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
+                          "topicName"},
+          self.topic);
+    visit(
+        wire::FieldMeta{"PartitionResult", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.partition_result);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const ReplicaElectionResult&, const ReplicaElectionResult&) = default;
+};
+
+}  // namespace elect_leaders_response
+
 struct ElectLeadersResponse {
   static constexpr const char* kName = "ElectLeadersResponse";
   static constexpr int16_t kApiKey = 43;
@@ -24,78 +100,8 @@ struct ElectLeadersResponse {
   static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
-
-  struct PartitionResult {
-    static constexpr const char* kName = "PartitionResult";
-    // The partition id
-    int32_t partition_id{};
-    // The result error, or zero if there was no error.
-    int16_t error_code{};
-    // The result message, or null if there was no error.
-    std::optional<std::string> error_message = std::string{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"PartitionId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.partition_id);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.error_message);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const PartitionResult&, const PartitionResult&) = default;
-  };
-
-  struct ReplicaElectionResult {
-    static constexpr const char* kName = "ReplicaElectionResult";
-    // The topic name
-    std::string topic{};
-    // The results for each partition
-    std::vector<PartitionResult> partition_result{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Topic", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
-                            "topicName"},
-            self.topic);
-      visit(wire::FieldMeta{"PartitionResult", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.partition_result);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const ReplicaElectionResult&, const ReplicaElectionResult&) = default;
-  };
+  using PartitionResult = elect_leaders_response::PartitionResult;
+  using ReplicaElectionResult = elect_leaders_response::ReplicaElectionResult;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

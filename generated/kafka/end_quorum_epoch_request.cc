@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void EndQuorumEpochRequest::ReplicaInfo::encode_to(Sink& _out, int16_t _version) const {
+void end_quorum_epoch_request::ReplicaInfo::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(candidate_id);
 
   _out.write_uuid(candidate_directory_id);
@@ -17,10 +17,10 @@ void EndQuorumEpochRequest::ReplicaInfo::encode_to(Sink& _out, int16_t _version)
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void EndQuorumEpochRequest::ReplicaInfo::encode_to(wire::Writer&, int16_t) const;
-template void EndQuorumEpochRequest::ReplicaInfo::encode_to(wire::SizeCounter&, int16_t) const;
+template void end_quorum_epoch_request::ReplicaInfo::encode_to(wire::Writer&, int16_t) const;
+template void end_quorum_epoch_request::ReplicaInfo::encode_to(wire::SizeCounter&, int16_t) const;
 
-void EndQuorumEpochRequest::ReplicaInfo::decode_from(wire::Reader& _in, int16_t _version) {
+void end_quorum_epoch_request::ReplicaInfo::decode_from(wire::Reader& _in, int16_t _version) {
   candidate_id = _in.read_int32();
 
   candidate_directory_id = _in.read_uuid();
@@ -42,7 +42,7 @@ void EndQuorumEpochRequest::ReplicaInfo::decode_from(wire::Reader& _in, int16_t 
 }
 
 template <class Sink>
-void EndQuorumEpochRequest::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void end_quorum_epoch_request::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int32(leader_id);
@@ -72,10 +72,10 @@ void EndQuorumEpochRequest::PartitionData::encode_to(Sink& _out, int16_t _versio
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void EndQuorumEpochRequest::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void EndQuorumEpochRequest::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
+template void end_quorum_epoch_request::PartitionData::encode_to(wire::Writer&, int16_t) const;
+template void end_quorum_epoch_request::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void EndQuorumEpochRequest::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void end_quorum_epoch_request::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   leader_id = _in.read_int32();
@@ -130,7 +130,7 @@ void EndQuorumEpochRequest::PartitionData::decode_from(wire::Reader& _in, int16_
 }
 
 template <class Sink>
-void EndQuorumEpochRequest::TopicData::encode_to(Sink& _out, int16_t _version) const {
+void end_quorum_epoch_request::TopicData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic_name, _version >= 1, "TopicName");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 1);
@@ -149,10 +149,10 @@ void EndQuorumEpochRequest::TopicData::encode_to(Sink& _out, int16_t _version) c
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void EndQuorumEpochRequest::TopicData::encode_to(wire::Writer&, int16_t) const;
-template void EndQuorumEpochRequest::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
+template void end_quorum_epoch_request::TopicData::encode_to(wire::Writer&, int16_t) const;
+template void end_quorum_epoch_request::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void EndQuorumEpochRequest::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
+void end_quorum_epoch_request::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
   topic_name = _in.read_string(_version >= 1, "TopicName");
 
   {
@@ -187,7 +187,7 @@ void EndQuorumEpochRequest::TopicData::decode_from(wire::Reader& _in, int16_t _v
 }
 
 template <class Sink>
-void EndQuorumEpochRequest::LeaderEndpoint::encode_to(Sink& _out, int16_t _version) const {
+void end_quorum_epoch_request::LeaderEndpoint::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_string(host, true, "Host");
@@ -200,10 +200,11 @@ void EndQuorumEpochRequest::LeaderEndpoint::encode_to(Sink& _out, int16_t _versi
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void EndQuorumEpochRequest::LeaderEndpoint::encode_to(wire::Writer&, int16_t) const;
-template void EndQuorumEpochRequest::LeaderEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
+template void end_quorum_epoch_request::LeaderEndpoint::encode_to(wire::Writer&, int16_t) const;
+template void end_quorum_epoch_request::LeaderEndpoint::encode_to(wire::SizeCounter&,
+                                                                  int16_t) const;
 
-void EndQuorumEpochRequest::LeaderEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
+void end_quorum_epoch_request::LeaderEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   host = _in.read_string(true, "Host");

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void EndQuorumEpochResponse::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void end_quorum_epoch_response::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int16(error_code);
@@ -26,10 +26,11 @@ void EndQuorumEpochResponse::PartitionData::encode_to(Sink& _out, int16_t _versi
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void EndQuorumEpochResponse::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void EndQuorumEpochResponse::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
+template void end_quorum_epoch_response::PartitionData::encode_to(wire::Writer&, int16_t) const;
+template void end_quorum_epoch_response::PartitionData::encode_to(wire::SizeCounter&,
+                                                                  int16_t) const;
 
-void EndQuorumEpochResponse::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void end_quorum_epoch_response::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -56,7 +57,7 @@ void EndQuorumEpochResponse::PartitionData::decode_from(wire::Reader& _in, int16
 }
 
 template <class Sink>
-void EndQuorumEpochResponse::TopicData::encode_to(Sink& _out, int16_t _version) const {
+void end_quorum_epoch_response::TopicData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic_name, _version >= 1, "TopicName");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 1);
@@ -75,10 +76,10 @@ void EndQuorumEpochResponse::TopicData::encode_to(Sink& _out, int16_t _version) 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void EndQuorumEpochResponse::TopicData::encode_to(wire::Writer&, int16_t) const;
-template void EndQuorumEpochResponse::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
+template void end_quorum_epoch_response::TopicData::encode_to(wire::Writer&, int16_t) const;
+template void end_quorum_epoch_response::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void EndQuorumEpochResponse::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
+void end_quorum_epoch_response::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
   topic_name = _in.read_string(_version >= 1, "TopicName");
 
   {
@@ -113,7 +114,7 @@ void EndQuorumEpochResponse::TopicData::decode_from(wire::Reader& _in, int16_t _
 }
 
 template <class Sink>
-void EndQuorumEpochResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
+void end_quorum_epoch_response::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(node_id);
 
   _out.write_string(host, true, "Host");
@@ -126,10 +127,10 @@ void EndQuorumEpochResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _versio
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void EndQuorumEpochResponse::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
-template void EndQuorumEpochResponse::NodeEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
+template void end_quorum_epoch_response::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
+template void end_quorum_epoch_response::NodeEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
 
-void EndQuorumEpochResponse::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
+void end_quorum_epoch_response::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
   node_id = _in.read_int32();
 
   host = _in.read_string(true, "Host");

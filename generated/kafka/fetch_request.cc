@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void FetchRequest::ReplicaState::encode_to(Sink& _out, int16_t _version) const {
+void fetch_request::ReplicaState::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(replica_id);
 
   _out.write_int64(replica_epoch);
@@ -17,10 +17,10 @@ void FetchRequest::ReplicaState::encode_to(Sink& _out, int16_t _version) const {
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchRequest::ReplicaState::encode_to(wire::Writer&, int16_t) const;
-template void FetchRequest::ReplicaState::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_request::ReplicaState::encode_to(wire::Writer&, int16_t) const;
+template void fetch_request::ReplicaState::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchRequest::ReplicaState::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_request::ReplicaState::decode_from(wire::Reader& _in, int16_t _version) {
   replica_id = _in.read_int32();
 
   replica_epoch = _in.read_int64();
@@ -42,7 +42,7 @@ void FetchRequest::ReplicaState::decode_from(wire::Reader& _in, int16_t _version
 }
 
 template <class Sink>
-void FetchRequest::FetchPartition::encode_to(Sink& _out, int16_t _version) const {
+void fetch_request::FetchPartition::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition);
 
   if (_version >= 9) {
@@ -84,10 +84,10 @@ void FetchRequest::FetchPartition::encode_to(Sink& _out, int16_t _version) const
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchRequest::FetchPartition::encode_to(wire::Writer&, int16_t) const;
-template void FetchRequest::FetchPartition::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_request::FetchPartition::encode_to(wire::Writer&, int16_t) const;
+template void fetch_request::FetchPartition::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchRequest::FetchPartition::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_request::FetchPartition::decode_from(wire::Reader& _in, int16_t _version) {
   partition = _in.read_int32();
 
   if (_version >= 9) {
@@ -132,7 +132,7 @@ void FetchRequest::FetchPartition::decode_from(wire::Reader& _in, int16_t _versi
 }
 
 template <class Sink>
-void FetchRequest::FetchTopic::encode_to(Sink& _out, int16_t _version) const {
+void fetch_request::FetchTopic::encode_to(Sink& _out, int16_t _version) const {
   if (_version <= 12) {
     _out.write_string(topic, _version >= 12, "Topic");
   }
@@ -155,10 +155,10 @@ void FetchRequest::FetchTopic::encode_to(Sink& _out, int16_t _version) const {
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchRequest::FetchTopic::encode_to(wire::Writer&, int16_t) const;
-template void FetchRequest::FetchTopic::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_request::FetchTopic::encode_to(wire::Writer&, int16_t) const;
+template void fetch_request::FetchTopic::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchRequest::FetchTopic::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_request::FetchTopic::decode_from(wire::Reader& _in, int16_t _version) {
   if (_version <= 12) {
     topic = _in.read_string(_version >= 12, "Topic");
   }
@@ -197,7 +197,7 @@ void FetchRequest::FetchTopic::decode_from(wire::Reader& _in, int16_t _version) 
 }
 
 template <class Sink>
-void FetchRequest::ForgottenTopic::encode_to(Sink& _out, int16_t _version) const {
+void fetch_request::ForgottenTopic::encode_to(Sink& _out, int16_t _version) const {
   if (_version <= 12) {
     _out.write_string(topic, _version >= 12, "Topic");
   }
@@ -220,10 +220,10 @@ void FetchRequest::ForgottenTopic::encode_to(Sink& _out, int16_t _version) const
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchRequest::ForgottenTopic::encode_to(wire::Writer&, int16_t) const;
-template void FetchRequest::ForgottenTopic::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_request::ForgottenTopic::encode_to(wire::Writer&, int16_t) const;
+template void fetch_request::ForgottenTopic::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchRequest::ForgottenTopic::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_request::ForgottenTopic::decode_from(wire::Reader& _in, int16_t _version) {
   if (_version <= 12) {
     topic = _in.read_string(_version >= 12, "Topic");
   }

@@ -17,6 +17,181 @@
 
 namespace chronik::message {
 
+// The structs inside FetchRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace fetch_request {
+
+struct ReplicaState {
+  static constexpr const char* kName = "ReplicaState";
+  // The replica ID of the follower, or -1 if this request is from a consumer.
+  int32_t replica_id = -1;
+  // The epoch of this follower, or -1 if not available.
+  int64_t replica_epoch = INT64_C(-1);
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ReplicaId", wire::VersionRange{15, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false,
+                          "brokerId"},
+          self.replica_id);
+    visit(wire::FieldMeta{"ReplicaEpoch", wire::VersionRange{15, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.replica_epoch);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
+                          wire::VersionRange{12, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const ReplicaState&, const ReplicaState&) = default;
+};
+
+struct FetchPartition {
+  static constexpr const char* kName = "FetchPartition";
+  // The partition index.
+  int32_t partition{};
+  // The current leader epoch of the partition.
+  int32_t current_leader_epoch = -1;
+  // The message offset.
+  int64_t fetch_offset{};
+  // The epoch of the last fetched record or -1 if there is none
+  int32_t last_fetched_epoch = -1;
+  // The earliest available offset of the follower replica. The field is only used when the request
+  // is sent by the follower.
+  int64_t log_start_offset = INT64_C(-1);
+  // The maximum bytes to fetch from this partition. See KIP-74 for cases where this limit may not
+  // be honored.
+  int32_t partition_max_bytes{};
+  // The directory id of the follower fetching
+  wire::Uuid replica_directory_id{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Partition", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.partition);
+    visit(wire::FieldMeta{"CurrentLeaderEpoch", wire::VersionRange{9, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{12, 32767}, true, ""},
+          self.current_leader_epoch);
+    visit(wire::FieldMeta{"FetchOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.fetch_offset);
+    visit(wire::FieldMeta{"LastFetchedEpoch", wire::VersionRange{12, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{12, 32767}, false, ""},
+          self.last_fetched_epoch);
+    visit(
+        wire::FieldMeta{"LogStartOffset", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, true, ""},
+        self.log_start_offset);
+    visit(wire::FieldMeta{"PartitionMaxBytes", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{12, 32767}, false, ""},
+          self.partition_max_bytes);
+    visit(wire::FieldMeta{"ReplicaDirectoryId", wire::VersionRange{17, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{17, 32767}, 0,
+                          wire::VersionRange{12, 32767}, true, ""},
+          self.replica_directory_id);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
+                          wire::VersionRange{12, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const FetchPartition&, const FetchPartition&) = default;
+};
+
+struct FetchTopic {
+  static constexpr const char* kName = "FetchTopic";
+  // The name of the topic to fetch.
+  std::string topic{};
+  // The unique topic ID
+  wire::Uuid topic_id{};
+  // The partitions to fetch.
+  std::vector<FetchPartition> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Topic", wire::VersionRange{0, 12}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, true,
+                          "topicName"},
+          self.topic);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{13, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, true, ""},
+          self.topic_id);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
+                          wire::VersionRange{12, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const FetchTopic&, const FetchTopic&) = default;
+};
+
+struct ForgottenTopic {
+  static constexpr const char* kName = "ForgottenTopic";
+  // The topic name.
+  std::string topic{};
+  // The unique topic ID
+  wire::Uuid topic_id{};
+  // The partitions indexes to forget.
+  std::vector<int32_t> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Topic", wire::VersionRange{7, 12}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, true,
+                          "topicName"},
+          self.topic);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{13, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, true, ""},
+          self.topic_id);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{7, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
+                          wire::VersionRange{12, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const ForgottenTopic&, const ForgottenTopic&) = default;
+};
+
+}  // namespace fetch_request
+
 // Versions 0-3 are deprecated.
 struct FetchRequest {
   static constexpr const char* kName = "FetchRequest";
@@ -25,182 +200,10 @@ struct FetchRequest {
   static constexpr int16_t kHighestVersion = 17;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 12;
-
-  struct ReplicaState {
-    static constexpr const char* kName = "ReplicaState";
-    // The replica ID of the follower, or -1 if this request is from a consumer.
-    int32_t replica_id = -1;
-    // The epoch of this follower, or -1 if not available.
-    int64_t replica_epoch = INT64_C(-1);
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"ReplicaId", wire::VersionRange{15, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false,
-                            "brokerId"},
-            self.replica_id);
-      visit(
-          wire::FieldMeta{"ReplicaEpoch", wire::VersionRange{15, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.replica_epoch);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const ReplicaState&, const ReplicaState&) = default;
-  };
-
-  struct FetchPartition {
-    static constexpr const char* kName = "FetchPartition";
-    // The partition index.
-    int32_t partition{};
-    // The current leader epoch of the partition.
-    int32_t current_leader_epoch = -1;
-    // The message offset.
-    int64_t fetch_offset{};
-    // The epoch of the last fetched record or -1 if there is none
-    int32_t last_fetched_epoch = -1;
-    // The earliest available offset of the follower replica. The field is only used when the
-    // request is sent by the follower.
-    int64_t log_start_offset = INT64_C(-1);
-    // The maximum bytes to fetch from this partition. See KIP-74 for cases where this limit may not
-    // be honored.
-    int32_t partition_max_bytes{};
-    // The directory id of the follower fetching
-    wire::Uuid replica_directory_id{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Partition", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.partition);
-      visit(wire::FieldMeta{"CurrentLeaderEpoch", wire::VersionRange{9, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.current_leader_epoch);
-      visit(
-          wire::FieldMeta{"FetchOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.fetch_offset);
-      visit(wire::FieldMeta{"LastFetchedEpoch", wire::VersionRange{12, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{12, 32767}, false, ""},
-            self.last_fetched_epoch);
-      visit(wire::FieldMeta{"LogStartOffset", wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.log_start_offset);
-      visit(wire::FieldMeta{"PartitionMaxBytes", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{12, 32767}, false, ""},
-            self.partition_max_bytes);
-      visit(wire::FieldMeta{"ReplicaDirectoryId", wire::VersionRange{17, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{17, 32767}, 0,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.replica_directory_id);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const FetchPartition&, const FetchPartition&) = default;
-  };
-
-  struct FetchTopic {
-    static constexpr const char* kName = "FetchTopic";
-    // The name of the topic to fetch.
-    std::string topic{};
-    // The unique topic ID
-    wire::Uuid topic_id{};
-    // The partitions to fetch.
-    std::vector<FetchPartition> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Topic", wire::VersionRange{0, 12}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, true,
-                            "topicName"},
-            self.topic);
-      visit(
-          wire::FieldMeta{"TopicId", wire::VersionRange{13, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, true, ""},
-          self.topic_id);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const FetchTopic&, const FetchTopic&) = default;
-  };
-
-  struct ForgottenTopic {
-    static constexpr const char* kName = "ForgottenTopic";
-    // The topic name.
-    std::string topic{};
-    // The unique topic ID
-    wire::Uuid topic_id{};
-    // The partitions indexes to forget.
-    std::vector<int32_t> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Topic", wire::VersionRange{7, 12}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, true,
-                            "topicName"},
-            self.topic);
-      visit(
-          wire::FieldMeta{"TopicId", wire::VersionRange{13, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, true, ""},
-          self.topic_id);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{7, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const ForgottenTopic&, const ForgottenTopic&) = default;
-  };
+  using ReplicaState = fetch_request::ReplicaState;
+  using FetchPartition = fetch_request::FetchPartition;
+  using FetchTopic = fetch_request::FetchTopic;
+  using ForgottenTopic = fetch_request::ForgottenTopic;
 
   // The clusterId if known. This is used to validate metadata fetches prior to broker registration.
   std::optional<std::string> cluster_id = std::nullopt;

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void FetchResponse::EpochEndOffset::encode_to(Sink& _out, int16_t _version) const {
+void fetch_response::EpochEndOffset::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(epoch);
 
   _out.write_int64(end_offset);
@@ -17,10 +17,10 @@ void FetchResponse::EpochEndOffset::encode_to(Sink& _out, int16_t _version) cons
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchResponse::EpochEndOffset::encode_to(wire::Writer&, int16_t) const;
-template void FetchResponse::EpochEndOffset::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_response::EpochEndOffset::encode_to(wire::Writer&, int16_t) const;
+template void fetch_response::EpochEndOffset::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchResponse::EpochEndOffset::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_response::EpochEndOffset::decode_from(wire::Reader& _in, int16_t _version) {
   epoch = _in.read_int32();
 
   end_offset = _in.read_int64();
@@ -42,7 +42,7 @@ void FetchResponse::EpochEndOffset::decode_from(wire::Reader& _in, int16_t _vers
 }
 
 template <class Sink>
-void FetchResponse::LeaderIdAndEpoch::encode_to(Sink& _out, int16_t _version) const {
+void fetch_response::LeaderIdAndEpoch::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(leader_id);
 
   _out.write_int32(leader_epoch);
@@ -53,10 +53,10 @@ void FetchResponse::LeaderIdAndEpoch::encode_to(Sink& _out, int16_t _version) co
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchResponse::LeaderIdAndEpoch::encode_to(wire::Writer&, int16_t) const;
-template void FetchResponse::LeaderIdAndEpoch::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_response::LeaderIdAndEpoch::encode_to(wire::Writer&, int16_t) const;
+template void fetch_response::LeaderIdAndEpoch::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchResponse::LeaderIdAndEpoch::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_response::LeaderIdAndEpoch::decode_from(wire::Reader& _in, int16_t _version) {
   leader_id = _in.read_int32();
 
   leader_epoch = _in.read_int32();
@@ -78,7 +78,7 @@ void FetchResponse::LeaderIdAndEpoch::decode_from(wire::Reader& _in, int16_t _ve
 }
 
 template <class Sink>
-void FetchResponse::SnapshotId::encode_to(Sink& _out, int16_t _version) const {
+void fetch_response::SnapshotId::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int64(end_offset);
 
   _out.write_int32(epoch);
@@ -89,10 +89,10 @@ void FetchResponse::SnapshotId::encode_to(Sink& _out, int16_t _version) const {
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchResponse::SnapshotId::encode_to(wire::Writer&, int16_t) const;
-template void FetchResponse::SnapshotId::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_response::SnapshotId::encode_to(wire::Writer&, int16_t) const;
+template void fetch_response::SnapshotId::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchResponse::SnapshotId::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_response::SnapshotId::decode_from(wire::Reader& _in, int16_t _version) {
   end_offset = _in.read_int64();
 
   epoch = _in.read_int32();
@@ -114,7 +114,7 @@ void FetchResponse::SnapshotId::decode_from(wire::Reader& _in, int16_t _version)
 }
 
 template <class Sink>
-void FetchResponse::AbortedTransaction::encode_to(Sink& _out, int16_t _version) const {
+void fetch_response::AbortedTransaction::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int64(producer_id);
 
   _out.write_int64(first_offset);
@@ -130,10 +130,10 @@ void FetchResponse::AbortedTransaction::encode_to(Sink& _out, int16_t _version) 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchResponse::AbortedTransaction::encode_to(wire::Writer&, int16_t) const;
-template void FetchResponse::AbortedTransaction::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_response::AbortedTransaction::encode_to(wire::Writer&, int16_t) const;
+template void fetch_response::AbortedTransaction::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchResponse::AbortedTransaction::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_response::AbortedTransaction::decode_from(wire::Reader& _in, int16_t _version) {
   producer_id = _in.read_int64();
 
   first_offset = _in.read_int64();
@@ -156,7 +156,7 @@ void FetchResponse::AbortedTransaction::decode_from(wire::Reader& _in, int16_t _
 }
 
 template <class Sink>
-void FetchResponse::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void fetch_response::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int16(error_code);
@@ -249,10 +249,10 @@ void FetchResponse::PartitionData::encode_to(Sink& _out, int16_t _version) const
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchResponse::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void FetchResponse::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_response::PartitionData::encode_to(wire::Writer&, int16_t) const;
+template void fetch_response::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchResponse::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_response::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -334,7 +334,7 @@ void FetchResponse::PartitionData::decode_from(wire::Reader& _in, int16_t _versi
 }
 
 template <class Sink>
-void FetchResponse::FetchableTopicResponse::encode_to(Sink& _out, int16_t _version) const {
+void fetch_response::FetchableTopicResponse::encode_to(Sink& _out, int16_t _version) const {
   if (_version <= 12) {
     _out.write_string(topic, _version >= 12, "Topic");
   }
@@ -357,10 +357,10 @@ void FetchResponse::FetchableTopicResponse::encode_to(Sink& _out, int16_t _versi
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchResponse::FetchableTopicResponse::encode_to(wire::Writer&, int16_t) const;
-template void FetchResponse::FetchableTopicResponse::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_response::FetchableTopicResponse::encode_to(wire::Writer&, int16_t) const;
+template void fetch_response::FetchableTopicResponse::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchResponse::FetchableTopicResponse::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_response::FetchableTopicResponse::decode_from(wire::Reader& _in, int16_t _version) {
   if (_version <= 12) {
     topic = _in.read_string(_version >= 12, "Topic");
   }
@@ -399,7 +399,7 @@ void FetchResponse::FetchableTopicResponse::decode_from(wire::Reader& _in, int16
 }
 
 template <class Sink>
-void FetchResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
+void fetch_response::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(node_id);
 
   _out.write_string(host, true, "Host");
@@ -418,10 +418,10 @@ void FetchResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchResponse::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
-template void FetchResponse::NodeEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_response::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
+template void fetch_response::NodeEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchResponse::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_response::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
   node_id = _in.read_int32();
 
   host = _in.read_string(true, "Host");

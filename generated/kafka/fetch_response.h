@@ -17,6 +17,301 @@
 
 namespace chronik::message {
 
+// The structs inside FetchResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace fetch_response {
+
+struct EpochEndOffset {
+  static constexpr const char* kName = "EpochEndOffset";
+  int32_t epoch = -1;
+  int64_t end_offset = INT64_C(-1);
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Epoch", wire::VersionRange{12, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.epoch);
+    visit(wire::FieldMeta{"EndOffset", wire::VersionRange{12, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.end_offset);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
+                          wire::VersionRange{12, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const EpochEndOffset&, const EpochEndOffset&) = default;
+};
+
+struct LeaderIdAndEpoch {
+  static constexpr const char* kName = "LeaderIdAndEpoch";
+  // The ID of the current leader or -1 if the leader is unknown.
+  int32_t leader_id = -1;
+  // The latest known leader epoch
+  int32_t leader_epoch = -1;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"LeaderId", wire::VersionRange{12, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false,
+                          "brokerId"},
+          self.leader_id);
+    visit(wire::FieldMeta{"LeaderEpoch", wire::VersionRange{12, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.leader_epoch);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
+                          wire::VersionRange{12, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const LeaderIdAndEpoch&, const LeaderIdAndEpoch&) = default;
+};
+
+struct SnapshotId {
+  static constexpr const char* kName = "SnapshotId";
+  int64_t end_offset = INT64_C(-1);
+  int32_t epoch = -1;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"EndOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.end_offset);
+    visit(wire::FieldMeta{"Epoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.epoch);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
+                          wire::VersionRange{12, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const SnapshotId&, const SnapshotId&) = default;
+};
+
+struct AbortedTransaction {
+  static constexpr const char* kName = "AbortedTransaction";
+  // The producer id associated with the aborted transaction.
+  int64_t producer_id{};
+  // The first offset in the aborted transaction.
+  int64_t first_offset{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ProducerId", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false,
+                          "producerId"},
+          self.producer_id);
+    visit(wire::FieldMeta{"FirstOffset", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.first_offset);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
+                          wire::VersionRange{12, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const AbortedTransaction&, const AbortedTransaction&) = default;
+};
+
+struct PartitionData {
+  static constexpr const char* kName = "PartitionData";
+  // The partition index.
+  int32_t partition_index{};
+  // The error code, or 0 if there was no fetch error.
+  int16_t error_code{};
+  // The current high water mark.
+  int64_t high_watermark{};
+  // The last stable offset (or LSO) of the partition. This is the last offset such that the state
+  // of all transactional records prior to this offset have been decided (ABORTED or COMMITTED)
+  int64_t last_stable_offset = INT64_C(-1);
+  // The current log start offset.
+  int64_t log_start_offset = INT64_C(-1);
+  // In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the
+  // request, this field indicates the largest epoch and its end offset such that subsequent records
+  // are known to diverge
+  EpochEndOffset diverging_epoch{};
+  LeaderIdAndEpoch current_leader{};
+  // In the case of fetching an offset less than the LogStartOffset, this is the end offset and
+  // epoch that should be used in the FetchSnapshot request.
+  SnapshotId snapshot_id{};
+  // The aborted transactions.
+  std::optional<std::vector<AbortedTransaction>> aborted_transactions =
+      std::vector<AbortedTransaction>{};
+  // The preferred read replica for the consumer to use on its next fetch request
+  int32_t preferred_read_replica = -1;
+  // The record data.
+  std::optional<wire::SharedBytes> records = std::nullopt;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"HighWatermark", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.high_watermark);
+    visit(wire::FieldMeta{"LastStableOffset", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{12, 32767}, true, ""},
+          self.last_stable_offset);
+    visit(
+        wire::FieldMeta{"LogStartOffset", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, true, ""},
+        self.log_start_offset);
+    visit(
+        wire::FieldMeta{"DivergingEpoch", wire::VersionRange{12, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange{12, 32767}, 0, wire::VersionRange{12, 32767}, false, ""},
+        self.diverging_epoch);
+    visit(
+        wire::FieldMeta{"CurrentLeader", wire::VersionRange{12, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange{12, 32767}, 1, wire::VersionRange{12, 32767}, false, ""},
+        self.current_leader);
+    visit(
+        wire::FieldMeta{"SnapshotId", wire::VersionRange{12, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange{12, 32767}, 2, wire::VersionRange{12, 32767}, false, ""},
+        self.snapshot_id);
+    visit(wire::FieldMeta{"AbortedTransactions", wire::VersionRange{4, 32767},
+                          wire::VersionRange{4, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{12, 32767}, true, ""},
+          self.aborted_transactions);
+    visit(wire::FieldMeta{"PreferredReadReplica", wire::VersionRange{11, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{12, 32767}, false, "brokerId"},
+          self.preferred_read_replica);
+    visit(wire::FieldMeta{"Records", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.records);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
+                          wire::VersionRange{12, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const PartitionData&, const PartitionData&) = default;
+};
+
+struct FetchableTopicResponse {
+  static constexpr const char* kName = "FetchableTopicResponse";
+  // The topic name.
+  std::string topic{};
+  // The unique topic ID
+  wire::Uuid topic_id{};
+  // The topic partitions.
+  std::vector<PartitionData> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Topic", wire::VersionRange{0, 12}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, true,
+                          "topicName"},
+          self.topic);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{13, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, true, ""},
+          self.topic_id);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
+                          wire::VersionRange{12, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const FetchableTopicResponse&, const FetchableTopicResponse&) = default;
+};
+
+struct NodeEndpoint {
+  static constexpr const char* kName = "NodeEndpoint";
+  // The ID of the associated node.
+  int32_t node_id{};
+  // The node's hostname.
+  std::string host{};
+  // The node's port.
+  int32_t port{};
+  // The rack of the node, or null if it has not been assigned to a rack.
+  std::optional<std::string> rack = std::nullopt;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"NodeId", wire::VersionRange{16, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false,
+                          "brokerId"},
+          self.node_id);
+    visit(wire::FieldMeta{"Host", wire::VersionRange{16, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.host);
+    visit(wire::FieldMeta{"Port", wire::VersionRange{16, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.port);
+    visit(wire::FieldMeta{"Rack", wire::VersionRange{16, 32767}, wire::VersionRange{16, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
+          self.rack);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
+                          wire::VersionRange{12, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const NodeEndpoint&, const NodeEndpoint&) = default;
+};
+
+}  // namespace fetch_response
+
 struct FetchResponse {
   static constexpr const char* kName = "FetchResponse";
   static constexpr int16_t kApiKey = 1;
@@ -24,309 +319,13 @@ struct FetchResponse {
   static constexpr int16_t kHighestVersion = 17;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 12;
-
-  struct EpochEndOffset {
-    static constexpr const char* kName = "EpochEndOffset";
-    int32_t epoch = -1;
-    int64_t end_offset = INT64_C(-1);
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Epoch", wire::VersionRange{12, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.epoch);
-      visit(
-          wire::FieldMeta{"EndOffset", wire::VersionRange{12, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.end_offset);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const EpochEndOffset&, const EpochEndOffset&) = default;
-  };
-
-  struct LeaderIdAndEpoch {
-    static constexpr const char* kName = "LeaderIdAndEpoch";
-    // The ID of the current leader or -1 if the leader is unknown.
-    int32_t leader_id = -1;
-    // The latest known leader epoch
-    int32_t leader_epoch = -1;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"LeaderId", wire::VersionRange{12, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false,
-                            "brokerId"},
-            self.leader_id);
-      visit(
-          wire::FieldMeta{"LeaderEpoch", wire::VersionRange{12, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.leader_epoch);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const LeaderIdAndEpoch&, const LeaderIdAndEpoch&) = default;
-  };
-
-  struct SnapshotId {
-    static constexpr const char* kName = "SnapshotId";
-    int64_t end_offset = INT64_C(-1);
-    int32_t epoch = -1;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"EndOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.end_offset);
-      visit(
-          wire::FieldMeta{"Epoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.epoch);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const SnapshotId&, const SnapshotId&) = default;
-  };
-
-  struct AbortedTransaction {
-    static constexpr const char* kName = "AbortedTransaction";
-    // The producer id associated with the aborted transaction.
-    int64_t producer_id{};
-    // The first offset in the aborted transaction.
-    int64_t first_offset{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"ProducerId", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false,
-                            "producerId"},
-            self.producer_id);
-      visit(
-          wire::FieldMeta{"FirstOffset", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.first_offset);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const AbortedTransaction&, const AbortedTransaction&) = default;
-  };
-
-  struct PartitionData {
-    static constexpr const char* kName = "PartitionData";
-    // The partition index.
-    int32_t partition_index{};
-    // The error code, or 0 if there was no fetch error.
-    int16_t error_code{};
-    // The current high water mark.
-    int64_t high_watermark{};
-    // The last stable offset (or LSO) of the partition. This is the last offset such that the state
-    // of all transactional records prior to this offset have been decided (ABORTED or COMMITTED)
-    int64_t last_stable_offset = INT64_C(-1);
-    // The current log start offset.
-    int64_t log_start_offset = INT64_C(-1);
-    // In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the
-    // request, this field indicates the largest epoch and its end offset such that subsequent
-    // records are known to diverge
-    EpochEndOffset diverging_epoch{};
-    LeaderIdAndEpoch current_leader{};
-    // In the case of fetching an offset less than the LogStartOffset, this is the end offset and
-    // epoch that should be used in the FetchSnapshot request.
-    SnapshotId snapshot_id{};
-    // The aborted transactions.
-    std::optional<std::vector<AbortedTransaction>> aborted_transactions =
-        std::vector<AbortedTransaction>{};
-    // The preferred read replica for the consumer to use on its next fetch request
-    int32_t preferred_read_replica = -1;
-    // The record data.
-    std::optional<wire::SharedBytes> records = std::nullopt;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{12, 32767}, false, ""},
-            self.partition_index);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.error_code);
-      visit(
-          wire::FieldMeta{"HighWatermark", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.high_watermark);
-      visit(wire::FieldMeta{"LastStableOffset", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.last_stable_offset);
-      visit(wire::FieldMeta{"LogStartOffset", wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.log_start_offset);
-      visit(wire::FieldMeta{"DivergingEpoch", wire::VersionRange{12, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{12, 32767}, 0,
-                            wire::VersionRange{12, 32767}, false, ""},
-            self.diverging_epoch);
-      visit(wire::FieldMeta{"CurrentLeader", wire::VersionRange{12, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{12, 32767}, 1,
-                            wire::VersionRange{12, 32767}, false, ""},
-            self.current_leader);
-      visit(wire::FieldMeta{"SnapshotId", wire::VersionRange{12, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange{12, 32767}, 2, wire::VersionRange{12, 32767}, false,
-                            ""},
-            self.snapshot_id);
-      visit(wire::FieldMeta{"AbortedTransactions", wire::VersionRange{4, 32767},
-                            wire::VersionRange{4, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.aborted_transactions);
-      visit(wire::FieldMeta{"PreferredReadReplica", wire::VersionRange{11, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{12, 32767}, false, "brokerId"},
-            self.preferred_read_replica);
-      visit(
-          wire::FieldMeta{"Records", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.records);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const PartitionData&, const PartitionData&) = default;
-  };
-
-  struct FetchableTopicResponse {
-    static constexpr const char* kName = "FetchableTopicResponse";
-    // The topic name.
-    std::string topic{};
-    // The unique topic ID
-    wire::Uuid topic_id{};
-    // The topic partitions.
-    std::vector<PartitionData> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Topic", wire::VersionRange{0, 12}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, true,
-                            "topicName"},
-            self.topic);
-      visit(
-          wire::FieldMeta{"TopicId", wire::VersionRange{13, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, true, ""},
-          self.topic_id);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const FetchableTopicResponse&, const FetchableTopicResponse&) = default;
-  };
-
-  struct NodeEndpoint {
-    static constexpr const char* kName = "NodeEndpoint";
-    // The ID of the associated node.
-    int32_t node_id{};
-    // The node's hostname.
-    std::string host{};
-    // The node's port.
-    int32_t port{};
-    // The rack of the node, or null if it has not been assigned to a rack.
-    std::optional<std::string> rack = std::nullopt;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"NodeId", wire::VersionRange{16, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false,
-                            "brokerId"},
-            self.node_id);
-      visit(
-          wire::FieldMeta{"Host", wire::VersionRange{16, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.host);
-      visit(
-          wire::FieldMeta{"Port", wire::VersionRange{16, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.port);
-      visit(
-          wire::FieldMeta{"Rack", wire::VersionRange{16, 32767}, wire::VersionRange{16, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{12, 32767}, false, ""},
-          self.rack);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
-                            wire::VersionRange{12, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const NodeEndpoint&, const NodeEndpoint&) = default;
-  };
+  using EpochEndOffset = fetch_response::EpochEndOffset;
+  using LeaderIdAndEpoch = fetch_response::LeaderIdAndEpoch;
+  using SnapshotId = fetch_response::SnapshotId;
+  using AbortedTransaction = fetch_response::AbortedTransaction;
+  using PartitionData = fetch_response::PartitionData;
+  using FetchableTopicResponse = fetch_response::FetchableTopicResponse;
+  using NodeEndpoint = fetch_response::NodeEndpoint;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void FetchSnapshotRequest::SnapshotId::encode_to(Sink& _out, int16_t _version) const {
+void fetch_snapshot_request::SnapshotId::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int64(end_offset);
 
   _out.write_int32(epoch);
@@ -17,10 +17,10 @@ void FetchSnapshotRequest::SnapshotId::encode_to(Sink& _out, int16_t _version) c
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchSnapshotRequest::SnapshotId::encode_to(wire::Writer&, int16_t) const;
-template void FetchSnapshotRequest::SnapshotId::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_snapshot_request::SnapshotId::encode_to(wire::Writer&, int16_t) const;
+template void fetch_snapshot_request::SnapshotId::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchSnapshotRequest::SnapshotId::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_snapshot_request::SnapshotId::decode_from(wire::Reader& _in, int16_t _version) {
   end_offset = _in.read_int64();
 
   epoch = _in.read_int32();
@@ -42,7 +42,7 @@ void FetchSnapshotRequest::SnapshotId::decode_from(wire::Reader& _in, int16_t _v
 }
 
 template <class Sink>
-void FetchSnapshotRequest::PartitionSnapshot::encode_to(Sink& _out, int16_t _version) const {
+void fetch_snapshot_request::PartitionSnapshot::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition);
 
   _out.write_int32(current_leader_epoch);
@@ -67,10 +67,11 @@ void FetchSnapshotRequest::PartitionSnapshot::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchSnapshotRequest::PartitionSnapshot::encode_to(wire::Writer&, int16_t) const;
-template void FetchSnapshotRequest::PartitionSnapshot::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_snapshot_request::PartitionSnapshot::encode_to(wire::Writer&, int16_t) const;
+template void fetch_snapshot_request::PartitionSnapshot::encode_to(wire::SizeCounter&,
+                                                                   int16_t) const;
 
-void FetchSnapshotRequest::PartitionSnapshot::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_snapshot_request::PartitionSnapshot::decode_from(wire::Reader& _in, int16_t _version) {
   partition = _in.read_int32();
 
   current_leader_epoch = _in.read_int32();
@@ -107,7 +108,7 @@ void FetchSnapshotRequest::PartitionSnapshot::decode_from(wire::Reader& _in, int
 }
 
 template <class Sink>
-void FetchSnapshotRequest::TopicSnapshot::encode_to(Sink& _out, int16_t _version) const {
+void fetch_snapshot_request::TopicSnapshot::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -121,10 +122,10 @@ void FetchSnapshotRequest::TopicSnapshot::encode_to(Sink& _out, int16_t _version
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchSnapshotRequest::TopicSnapshot::encode_to(wire::Writer&, int16_t) const;
-template void FetchSnapshotRequest::TopicSnapshot::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_snapshot_request::TopicSnapshot::encode_to(wire::Writer&, int16_t) const;
+template void fetch_snapshot_request::TopicSnapshot::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchSnapshotRequest::TopicSnapshot::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_snapshot_request::TopicSnapshot::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   {

@@ -17,6 +17,121 @@
 
 namespace chronik::message {
 
+// The structs inside FetchSnapshotRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace fetch_snapshot_request {
+
+struct SnapshotId {
+  static constexpr const char* kName = "SnapshotId";
+  int64_t end_offset{};
+  int32_t epoch{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"EndOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.end_offset);
+    visit(wire::FieldMeta{"Epoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.epoch);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const SnapshotId&, const SnapshotId&) = default;
+};
+
+struct PartitionSnapshot {
+  static constexpr const char* kName = "PartitionSnapshot";
+  // The partition index
+  int32_t partition{};
+  // The current leader epoch of the partition, -1 for unknown leader epoch
+  int32_t current_leader_epoch{};
+  // The snapshot endOffset and epoch to fetch
+  SnapshotId snapshot_id{};
+  // The byte position within the snapshot to start fetching from
+  int64_t position{};
+  // The directory id of the follower fetching
+  wire::Uuid replica_directory_id{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Partition", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.partition);
+    visit(wire::FieldMeta{"CurrentLeaderEpoch", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.current_leader_epoch);
+    visit(wire::FieldMeta{"SnapshotId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.snapshot_id);
+    visit(wire::FieldMeta{"Position", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.position);
+    visit(wire::FieldMeta{"ReplicaDirectoryId", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, 0,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.replica_directory_id);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const PartitionSnapshot&, const PartitionSnapshot&) = default;
+};
+
+struct TopicSnapshot {
+  static constexpr const char* kName = "TopicSnapshot";
+  // The name of the topic to fetch
+  std::string name{};
+  // The partitions to fetch
+  std::vector<PartitionSnapshot> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const TopicSnapshot&, const TopicSnapshot&) = default;
+};
+
+}  // namespace fetch_snapshot_request
+
 struct FetchSnapshotRequest {
   static constexpr const char* kName = "FetchSnapshotRequest";
   static constexpr int16_t kApiKey = 59;
@@ -24,121 +139,9 @@ struct FetchSnapshotRequest {
   static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct SnapshotId {
-    static constexpr const char* kName = "SnapshotId";
-    int64_t end_offset{};
-    int32_t epoch{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"EndOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.end_offset);
-      visit(
-          wire::FieldMeta{"Epoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.epoch);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const SnapshotId&, const SnapshotId&) = default;
-  };
-
-  struct PartitionSnapshot {
-    static constexpr const char* kName = "PartitionSnapshot";
-    // The partition index
-    int32_t partition{};
-    // The current leader epoch of the partition, -1 for unknown leader epoch
-    int32_t current_leader_epoch{};
-    // The snapshot endOffset and epoch to fetch
-    SnapshotId snapshot_id{};
-    // The byte position within the snapshot to start fetching from
-    int64_t position{};
-    // The directory id of the follower fetching
-    wire::Uuid replica_directory_id{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Partition", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.partition);
-      visit(wire::FieldMeta{"CurrentLeaderEpoch", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.current_leader_epoch);
-      visit(
-          wire::FieldMeta{"SnapshotId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.snapshot_id);
-      visit(
-          wire::FieldMeta{"Position", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.position);
-      visit(wire::FieldMeta{"ReplicaDirectoryId", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, 0,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.replica_directory_id);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const PartitionSnapshot&, const PartitionSnapshot&) = default;
-  };
-
-  struct TopicSnapshot {
-    static constexpr const char* kName = "TopicSnapshot";
-    // The name of the topic to fetch
-    std::string name{};
-    // The partitions to fetch
-    std::vector<PartitionSnapshot> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const TopicSnapshot&, const TopicSnapshot&) = default;
-  };
+  using SnapshotId = fetch_snapshot_request::SnapshotId;
+  using PartitionSnapshot = fetch_snapshot_request::PartitionSnapshot;
+  using TopicSnapshot = fetch_snapshot_request::TopicSnapshot;
 
   // The clusterId if known, this is used to validate metadata fetches prior to broker registration
   std::optional<std::string> cluster_id = std::nullopt;

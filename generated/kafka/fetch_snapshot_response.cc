@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void FetchSnapshotResponse::SnapshotId::encode_to(Sink& _out, int16_t _version) const {
+void fetch_snapshot_response::SnapshotId::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int64(end_offset);
 
   _out.write_int32(epoch);
@@ -17,10 +17,10 @@ void FetchSnapshotResponse::SnapshotId::encode_to(Sink& _out, int16_t _version) 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchSnapshotResponse::SnapshotId::encode_to(wire::Writer&, int16_t) const;
-template void FetchSnapshotResponse::SnapshotId::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_snapshot_response::SnapshotId::encode_to(wire::Writer&, int16_t) const;
+template void fetch_snapshot_response::SnapshotId::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchSnapshotResponse::SnapshotId::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_snapshot_response::SnapshotId::decode_from(wire::Reader& _in, int16_t _version) {
   end_offset = _in.read_int64();
 
   epoch = _in.read_int32();
@@ -42,7 +42,7 @@ void FetchSnapshotResponse::SnapshotId::decode_from(wire::Reader& _in, int16_t _
 }
 
 template <class Sink>
-void FetchSnapshotResponse::LeaderIdAndEpoch::encode_to(Sink& _out, int16_t _version) const {
+void fetch_snapshot_response::LeaderIdAndEpoch::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(leader_id);
 
   _out.write_int32(leader_epoch);
@@ -53,10 +53,11 @@ void FetchSnapshotResponse::LeaderIdAndEpoch::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchSnapshotResponse::LeaderIdAndEpoch::encode_to(wire::Writer&, int16_t) const;
-template void FetchSnapshotResponse::LeaderIdAndEpoch::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_snapshot_response::LeaderIdAndEpoch::encode_to(wire::Writer&, int16_t) const;
+template void fetch_snapshot_response::LeaderIdAndEpoch::encode_to(wire::SizeCounter&,
+                                                                   int16_t) const;
 
-void FetchSnapshotResponse::LeaderIdAndEpoch::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_snapshot_response::LeaderIdAndEpoch::decode_from(wire::Reader& _in, int16_t _version) {
   leader_id = _in.read_int32();
 
   leader_epoch = _in.read_int32();
@@ -78,7 +79,7 @@ void FetchSnapshotResponse::LeaderIdAndEpoch::decode_from(wire::Reader& _in, int
 }
 
 template <class Sink>
-void FetchSnapshotResponse::PartitionSnapshot::encode_to(Sink& _out, int16_t _version) const {
+void fetch_snapshot_response::PartitionSnapshot::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(index);
 
   _out.write_int16(error_code);
@@ -107,11 +108,11 @@ void FetchSnapshotResponse::PartitionSnapshot::encode_to(Sink& _out, int16_t _ve
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchSnapshotResponse::PartitionSnapshot::encode_to(wire::Writer&, int16_t) const;
-template void FetchSnapshotResponse::PartitionSnapshot::encode_to(wire::SizeCounter&,
-                                                                  int16_t) const;
+template void fetch_snapshot_response::PartitionSnapshot::encode_to(wire::Writer&, int16_t) const;
+template void fetch_snapshot_response::PartitionSnapshot::encode_to(wire::SizeCounter&,
+                                                                    int16_t) const;
 
-void FetchSnapshotResponse::PartitionSnapshot::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_snapshot_response::PartitionSnapshot::decode_from(wire::Reader& _in, int16_t _version) {
   index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -148,7 +149,7 @@ void FetchSnapshotResponse::PartitionSnapshot::decode_from(wire::Reader& _in, in
 }
 
 template <class Sink>
-void FetchSnapshotResponse::TopicSnapshot::encode_to(Sink& _out, int16_t _version) const {
+void fetch_snapshot_response::TopicSnapshot::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -162,10 +163,10 @@ void FetchSnapshotResponse::TopicSnapshot::encode_to(Sink& _out, int16_t _versio
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchSnapshotResponse::TopicSnapshot::encode_to(wire::Writer&, int16_t) const;
-template void FetchSnapshotResponse::TopicSnapshot::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_snapshot_response::TopicSnapshot::encode_to(wire::Writer&, int16_t) const;
+template void fetch_snapshot_response::TopicSnapshot::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchSnapshotResponse::TopicSnapshot::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_snapshot_response::TopicSnapshot::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   {
@@ -199,7 +200,7 @@ void FetchSnapshotResponse::TopicSnapshot::decode_from(wire::Reader& _in, int16_
 }
 
 template <class Sink>
-void FetchSnapshotResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
+void fetch_snapshot_response::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(node_id);
 
   _out.write_string(host, true, "Host");
@@ -212,10 +213,10 @@ void FetchSnapshotResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _version
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FetchSnapshotResponse::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
-template void FetchSnapshotResponse::NodeEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
+template void fetch_snapshot_response::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
+template void fetch_snapshot_response::NodeEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FetchSnapshotResponse::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
+void fetch_snapshot_response::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
   node_id = _in.read_int32();
 
   host = _in.read_string(true, "Host");

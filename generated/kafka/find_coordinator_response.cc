@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void FindCoordinatorResponse::Coordinator::encode_to(Sink& _out, int16_t _version) const {
+void find_coordinator_response::Coordinator::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(key, true, "Key");
 
   _out.write_int32(node_id);
@@ -29,10 +29,10 @@ void FindCoordinatorResponse::Coordinator::encode_to(Sink& _out, int16_t _versio
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void FindCoordinatorResponse::Coordinator::encode_to(wire::Writer&, int16_t) const;
-template void FindCoordinatorResponse::Coordinator::encode_to(wire::SizeCounter&, int16_t) const;
+template void find_coordinator_response::Coordinator::encode_to(wire::Writer&, int16_t) const;
+template void find_coordinator_response::Coordinator::encode_to(wire::SizeCounter&, int16_t) const;
 
-void FindCoordinatorResponse::Coordinator::decode_from(wire::Reader& _in, int16_t _version) {
+void find_coordinator_response::Coordinator::decode_from(wire::Reader& _in, int16_t _version) {
   key = _in.read_string(true, "Key");
 
   node_id = _in.read_int32();

@@ -17,6 +17,65 @@
 
 namespace chronik::message {
 
+// The structs inside FindCoordinatorResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace find_coordinator_response {
+
+struct Coordinator {
+  static constexpr const char* kName = "Coordinator";
+  // The coordinator key.
+  std::string key{};
+  // The node id.
+  int32_t node_id{};
+  // The host name.
+  std::string host{};
+  // The port.
+  int32_t port{};
+  // The error code, or 0 if there was no error.
+  int16_t error_code{};
+  // The error message, or null if there was no error.
+  std::optional<std::string> error_message = std::string{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Key", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.key);
+    visit(wire::FieldMeta{"NodeId", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
+                          "brokerId"},
+          self.node_id);
+    visit(wire::FieldMeta{"Host", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.host);
+    visit(wire::FieldMeta{"Port", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.port);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.error_code);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{4, 32767}, wire::VersionRange{4, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, true, ""},
+        self.error_message);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const Coordinator&, const Coordinator&) = default;
+};
+
+}  // namespace find_coordinator_response
+
 struct FindCoordinatorResponse {
   static constexpr const char* kName = "FindCoordinatorResponse";
   static constexpr int16_t kApiKey = 10;
@@ -24,63 +83,7 @@ struct FindCoordinatorResponse {
   static constexpr int16_t kHighestVersion = 6;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 3;
-
-  struct Coordinator {
-    static constexpr const char* kName = "Coordinator";
-    // The coordinator key.
-    std::string key{};
-    // The node id.
-    int32_t node_id{};
-    // The host name.
-    std::string host{};
-    // The port.
-    int32_t port{};
-    // The error code, or 0 if there was no error.
-    int16_t error_code{};
-    // The error message, or null if there was no error.
-    std::optional<std::string> error_message = std::string{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Key", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.key);
-      visit(wire::FieldMeta{"NodeId", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
-                            "brokerId"},
-            self.node_id);
-      visit(
-          wire::FieldMeta{"Host", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.host);
-      visit(
-          wire::FieldMeta{"Port", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.port);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"ErrorMessage", wire::VersionRange{4, 32767},
-                            wire::VersionRange{4, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.error_message);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const Coordinator&, const Coordinator&) = default;
-  };
+  using Coordinator = find_coordinator_response::Coordinator;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void IncrementalAlterConfigsRequest::AlterableConfig::encode_to(Sink& _out,
-                                                                int16_t _version) const {
+void incremental_alter_configs_request::AlterableConfig::encode_to(Sink& _out,
+                                                                   int16_t _version) const {
   _out.write_string(name, _version >= 1, "Name");
 
   _out.write_int8(config_operation);
@@ -29,13 +29,13 @@ void IncrementalAlterConfigsRequest::AlterableConfig::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void IncrementalAlterConfigsRequest::AlterableConfig::encode_to(wire::Writer&,
-                                                                         int16_t) const;
-template void IncrementalAlterConfigsRequest::AlterableConfig::encode_to(wire::SizeCounter&,
-                                                                         int16_t) const;
+template void incremental_alter_configs_request::AlterableConfig::encode_to(wire::Writer&,
+                                                                            int16_t) const;
+template void incremental_alter_configs_request::AlterableConfig::encode_to(wire::SizeCounter&,
+                                                                            int16_t) const;
 
-void IncrementalAlterConfigsRequest::AlterableConfig::decode_from(wire::Reader& _in,
-                                                                  int16_t _version) {
+void incremental_alter_configs_request::AlterableConfig::decode_from(wire::Reader& _in,
+                                                                     int16_t _version) {
   name = _in.read_string(_version >= 1, "Name");
 
   config_operation = _in.read_int8();
@@ -60,8 +60,8 @@ void IncrementalAlterConfigsRequest::AlterableConfig::decode_from(wire::Reader& 
 }
 
 template <class Sink>
-void IncrementalAlterConfigsRequest::AlterConfigsResource::encode_to(Sink& _out,
-                                                                     int16_t _version) const {
+void incremental_alter_configs_request::AlterConfigsResource::encode_to(Sink& _out,
+                                                                        int16_t _version) const {
   _out.write_int8(resource_type);
 
   _out.write_string(resource_name, _version >= 1, "ResourceName");
@@ -82,13 +82,13 @@ void IncrementalAlterConfigsRequest::AlterConfigsResource::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void IncrementalAlterConfigsRequest::AlterConfigsResource::encode_to(wire::Writer&,
-                                                                              int16_t) const;
-template void IncrementalAlterConfigsRequest::AlterConfigsResource::encode_to(wire::SizeCounter&,
-                                                                              int16_t) const;
+template void incremental_alter_configs_request::AlterConfigsResource::encode_to(wire::Writer&,
+                                                                                 int16_t) const;
+template void incremental_alter_configs_request::AlterConfigsResource::encode_to(wire::SizeCounter&,
+                                                                                 int16_t) const;
 
-void IncrementalAlterConfigsRequest::AlterConfigsResource::decode_from(wire::Reader& _in,
-                                                                       int16_t _version) {
+void incremental_alter_configs_request::AlterConfigsResource::decode_from(wire::Reader& _in,
+                                                                          int16_t _version) {
   resource_type = _in.read_int8();
 
   resource_name = _in.read_string(_version >= 1, "ResourceName");

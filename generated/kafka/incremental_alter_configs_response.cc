@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void IncrementalAlterConfigsResponse::AlterConfigsResourceResponse::encode_to(
+void incremental_alter_configs_response::AlterConfigsResourceResponse::encode_to(
     Sink& _out, int16_t _version) const {
   _out.write_int16(error_code);
 
@@ -31,13 +31,13 @@ void IncrementalAlterConfigsResponse::AlterConfigsResourceResponse::encode_to(
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void IncrementalAlterConfigsResponse::AlterConfigsResourceResponse::encode_to(
+template void incremental_alter_configs_response::AlterConfigsResourceResponse::encode_to(
     wire::Writer&, int16_t) const;
-template void IncrementalAlterConfigsResponse::AlterConfigsResourceResponse::encode_to(
+template void incremental_alter_configs_response::AlterConfigsResourceResponse::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void IncrementalAlterConfigsResponse::AlterConfigsResourceResponse::decode_from(wire::Reader& _in,
-                                                                                int16_t _version) {
+void incremental_alter_configs_response::AlterConfigsResourceResponse::decode_from(
+    wire::Reader& _in, int16_t _version) {
   error_code = _in.read_int16();
 
   error_message = _in.read_nullable_string(_version >= 1, "ErrorMessage");

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void InitializeShareGroupStateRequest::PartitionData::encode_to(Sink& _out,
-                                                                int16_t _version) const {
+void initialize_share_group_state_request::PartitionData::encode_to(Sink& _out,
+                                                                    int16_t _version) const {
   _out.write_int32(partition);
 
   _out.write_int32(state_epoch);
@@ -20,13 +20,13 @@ void InitializeShareGroupStateRequest::PartitionData::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void InitializeShareGroupStateRequest::PartitionData::encode_to(wire::Writer&,
-                                                                         int16_t) const;
-template void InitializeShareGroupStateRequest::PartitionData::encode_to(wire::SizeCounter&,
-                                                                         int16_t) const;
+template void initialize_share_group_state_request::PartitionData::encode_to(wire::Writer&,
+                                                                             int16_t) const;
+template void initialize_share_group_state_request::PartitionData::encode_to(wire::SizeCounter&,
+                                                                             int16_t) const;
 
-void InitializeShareGroupStateRequest::PartitionData::decode_from(wire::Reader& _in,
-                                                                  int16_t _version) {
+void initialize_share_group_state_request::PartitionData::decode_from(wire::Reader& _in,
+                                                                      int16_t _version) {
   partition = _in.read_int32();
 
   state_epoch = _in.read_int32();
@@ -50,8 +50,8 @@ void InitializeShareGroupStateRequest::PartitionData::decode_from(wire::Reader& 
 }
 
 template <class Sink>
-void InitializeShareGroupStateRequest::InitializeStateData::encode_to(Sink& _out,
-                                                                      int16_t _version) const {
+void initialize_share_group_state_request::InitializeStateData::encode_to(Sink& _out,
+                                                                          int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -65,13 +65,13 @@ void InitializeShareGroupStateRequest::InitializeStateData::encode_to(Sink& _out
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void InitializeShareGroupStateRequest::InitializeStateData::encode_to(wire::Writer&,
-                                                                               int16_t) const;
-template void InitializeShareGroupStateRequest::InitializeStateData::encode_to(wire::SizeCounter&,
-                                                                               int16_t) const;
+template void initialize_share_group_state_request::InitializeStateData::encode_to(wire::Writer&,
+                                                                                   int16_t) const;
+template void initialize_share_group_state_request::InitializeStateData::encode_to(
+    wire::SizeCounter&, int16_t) const;
 
-void InitializeShareGroupStateRequest::InitializeStateData::decode_from(wire::Reader& _in,
-                                                                        int16_t _version) {
+void initialize_share_group_state_request::InitializeStateData::decode_from(wire::Reader& _in,
+                                                                            int16_t _version) {
   topic_id = _in.read_uuid();
 
   {

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void InitializeShareGroupStateResponse::PartitionResult::encode_to(Sink& _out,
-                                                                   int16_t _version) const {
+void initialize_share_group_state_response::PartitionResult::encode_to(Sink& _out,
+                                                                       int16_t _version) const {
   _out.write_int32(partition);
 
   _out.write_int16(error_code);
@@ -24,13 +24,13 @@ void InitializeShareGroupStateResponse::PartitionResult::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void InitializeShareGroupStateResponse::PartitionResult::encode_to(wire::Writer&,
-                                                                            int16_t) const;
-template void InitializeShareGroupStateResponse::PartitionResult::encode_to(wire::SizeCounter&,
-                                                                            int16_t) const;
+template void initialize_share_group_state_response::PartitionResult::encode_to(wire::Writer&,
+                                                                                int16_t) const;
+template void initialize_share_group_state_response::PartitionResult::encode_to(wire::SizeCounter&,
+                                                                                int16_t) const;
 
-void InitializeShareGroupStateResponse::PartitionResult::decode_from(wire::Reader& _in,
-                                                                     int16_t _version) {
+void initialize_share_group_state_response::PartitionResult::decode_from(wire::Reader& _in,
+                                                                         int16_t _version) {
   partition = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -54,8 +54,8 @@ void InitializeShareGroupStateResponse::PartitionResult::decode_from(wire::Reade
 }
 
 template <class Sink>
-void InitializeShareGroupStateResponse::InitializeStateResult::encode_to(Sink& _out,
-                                                                         int16_t _version) const {
+void initialize_share_group_state_response::InitializeStateResult::encode_to(
+    Sink& _out, int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -69,13 +69,13 @@ void InitializeShareGroupStateResponse::InitializeStateResult::encode_to(Sink& _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void InitializeShareGroupStateResponse::InitializeStateResult::encode_to(wire::Writer&,
-                                                                                  int16_t) const;
-template void InitializeShareGroupStateResponse::InitializeStateResult::encode_to(
+template void initialize_share_group_state_response::InitializeStateResult::encode_to(
+    wire::Writer&, int16_t) const;
+template void initialize_share_group_state_response::InitializeStateResult::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void InitializeShareGroupStateResponse::InitializeStateResult::decode_from(wire::Reader& _in,
-                                                                           int16_t _version) {
+void initialize_share_group_state_response::InitializeStateResult::decode_from(wire::Reader& _in,
+                                                                               int16_t _version) {
   topic_id = _in.read_uuid();
 
   {

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void JoinGroupRequest::JoinGroupRequestProtocol::encode_to(Sink& _out, int16_t _version) const {
+void join_group_request::JoinGroupRequestProtocol::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, _version >= 6, "Name");
 
   _out.write_bytes(metadata, _version >= 6);
@@ -22,11 +22,12 @@ void JoinGroupRequest::JoinGroupRequestProtocol::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void JoinGroupRequest::JoinGroupRequestProtocol::encode_to(wire::Writer&, int16_t) const;
-template void JoinGroupRequest::JoinGroupRequestProtocol::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void join_group_request::JoinGroupRequestProtocol::encode_to(wire::Writer&, int16_t) const;
+template void join_group_request::JoinGroupRequestProtocol::encode_to(wire::SizeCounter&,
+                                                                      int16_t) const;
 
-void JoinGroupRequest::JoinGroupRequestProtocol::decode_from(wire::Reader& _in, int16_t _version) {
+void join_group_request::JoinGroupRequestProtocol::decode_from(wire::Reader& _in,
+                                                               int16_t _version) {
   name = _in.read_string(_version >= 6, "Name");
 
   metadata = _in.read_bytes(_version >= 6, "Metadata");

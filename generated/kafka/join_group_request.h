@@ -17,6 +17,44 @@
 
 namespace chronik::message {
 
+// The structs inside JoinGroupRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace join_group_request {
+
+struct JoinGroupRequestProtocol {
+  static constexpr const char* kName = "JoinGroupRequestProtocol";
+  // The protocol name.
+  std::string name{};
+  // The protocol metadata.
+  std::vector<uint8_t> metadata{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.name);
+    visit(wire::FieldMeta{"Metadata", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.metadata);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const JoinGroupRequestProtocol&,
+                         const JoinGroupRequestProtocol&) = default;
+};
+
+}  // namespace join_group_request
+
 // Versions 0-1 are deprecated.
 struct JoinGroupRequest {
   static constexpr const char* kName = "JoinGroupRequest";
@@ -25,40 +63,7 @@ struct JoinGroupRequest {
   static constexpr int16_t kHighestVersion = 9;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 6;
-
-  struct JoinGroupRequestProtocol {
-    static constexpr const char* kName = "JoinGroupRequestProtocol";
-    // The protocol name.
-    std::string name{};
-    // The protocol metadata.
-    std::vector<uint8_t> metadata{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.name);
-      visit(
-          wire::FieldMeta{"Metadata", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.metadata);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const JoinGroupRequestProtocol&,
-                           const JoinGroupRequestProtocol&) = default;
-  };
+  using JoinGroupRequestProtocol = join_group_request::JoinGroupRequestProtocol;
 
   // The group identifier.
   std::string group_id{};

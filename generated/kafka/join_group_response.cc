@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void JoinGroupResponse::JoinGroupResponseMember::encode_to(Sink& _out, int16_t _version) const {
+void join_group_response::JoinGroupResponseMember::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(member_id, _version >= 6, "MemberId");
 
   if (_version >= 5) {
@@ -29,11 +29,12 @@ void JoinGroupResponse::JoinGroupResponseMember::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void JoinGroupResponse::JoinGroupResponseMember::encode_to(wire::Writer&, int16_t) const;
-template void JoinGroupResponse::JoinGroupResponseMember::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void join_group_response::JoinGroupResponseMember::encode_to(wire::Writer&, int16_t) const;
+template void join_group_response::JoinGroupResponseMember::encode_to(wire::SizeCounter&,
+                                                                      int16_t) const;
 
-void JoinGroupResponse::JoinGroupResponseMember::decode_from(wire::Reader& _in, int16_t _version) {
+void join_group_response::JoinGroupResponseMember::decode_from(wire::Reader& _in,
+                                                               int16_t _version) {
   member_id = _in.read_string(_version >= 6, "MemberId");
 
   if (_version >= 5) {

@@ -17,6 +17,49 @@
 
 namespace chronik::message {
 
+// The structs inside JoinGroupResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace join_group_response {
+
+struct JoinGroupResponseMember {
+  static constexpr const char* kName = "JoinGroupResponseMember";
+  // The group member ID.
+  std::string member_id{};
+  // The unique identifier of the consumer instance provided by end user.
+  std::optional<std::string> group_instance_id = std::nullopt;
+  // The group member metadata.
+  std::vector<uint8_t> metadata{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"MemberId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.member_id);
+    visit(wire::FieldMeta{"GroupInstanceId", wire::VersionRange{5, 32767},
+                          wire::VersionRange{5, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.group_instance_id);
+    visit(wire::FieldMeta{"Metadata", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.metadata);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const JoinGroupResponseMember&, const JoinGroupResponseMember&) = default;
+};
+
+}  // namespace join_group_response
+
 struct JoinGroupResponse {
   static constexpr const char* kName = "JoinGroupResponse";
   static constexpr int16_t kApiKey = 11;
@@ -24,46 +67,7 @@ struct JoinGroupResponse {
   static constexpr int16_t kHighestVersion = 9;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 6;
-
-  struct JoinGroupResponseMember {
-    static constexpr const char* kName = "JoinGroupResponseMember";
-    // The group member ID.
-    std::string member_id{};
-    // The unique identifier of the consumer instance provided by end user.
-    std::optional<std::string> group_instance_id = std::nullopt;
-    // The group member metadata.
-    std::vector<uint8_t> metadata{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"MemberId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.member_id);
-      visit(wire::FieldMeta{"GroupInstanceId", wire::VersionRange{5, 32767},
-                            wire::VersionRange{5, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.group_instance_id);
-      visit(
-          wire::FieldMeta{"Metadata", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.metadata);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const JoinGroupResponseMember&,
-                           const JoinGroupResponseMember&) = default;
-  };
+  using JoinGroupResponseMember = join_group_response::JoinGroupResponseMember;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void LeaderAndIsrRequest::LeaderAndIsrPartitionState::encode_to(Sink& _out,
-                                                                int16_t _version) const {
+void leader_and_isr_request::LeaderAndIsrPartitionState::encode_to(Sink& _out,
+                                                                   int16_t _version) const {
   if (_version <= 1) {
     _out.write_string(topic_name, false, "TopicName");
   }
@@ -65,13 +65,13 @@ void LeaderAndIsrRequest::LeaderAndIsrPartitionState::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void LeaderAndIsrRequest::LeaderAndIsrPartitionState::encode_to(wire::Writer&,
-                                                                         int16_t) const;
-template void LeaderAndIsrRequest::LeaderAndIsrPartitionState::encode_to(wire::SizeCounter&,
-                                                                         int16_t) const;
+template void leader_and_isr_request::LeaderAndIsrPartitionState::encode_to(wire::Writer&,
+                                                                            int16_t) const;
+template void leader_and_isr_request::LeaderAndIsrPartitionState::encode_to(wire::SizeCounter&,
+                                                                            int16_t) const;
 
-void LeaderAndIsrRequest::LeaderAndIsrPartitionState::decode_from(wire::Reader& _in,
-                                                                  int16_t _version) {
+void leader_and_isr_request::LeaderAndIsrPartitionState::decode_from(wire::Reader& _in,
+                                                                     int16_t _version) {
   if (_version <= 1) {
     topic_name = _in.read_string(false, "TopicName");
   }
@@ -167,7 +167,7 @@ void LeaderAndIsrRequest::LeaderAndIsrPartitionState::decode_from(wire::Reader& 
 }
 
 template <class Sink>
-void LeaderAndIsrRequest::LeaderAndIsrTopicState::encode_to(Sink& _out, int16_t _version) const {
+void leader_and_isr_request::LeaderAndIsrTopicState::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic_name, _version >= 4, "TopicName");
 
   if (_version >= 5) {
@@ -189,11 +189,13 @@ void LeaderAndIsrRequest::LeaderAndIsrTopicState::encode_to(Sink& _out, int16_t 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void LeaderAndIsrRequest::LeaderAndIsrTopicState::encode_to(wire::Writer&, int16_t) const;
-template void LeaderAndIsrRequest::LeaderAndIsrTopicState::encode_to(wire::SizeCounter&,
-                                                                     int16_t) const;
+template void leader_and_isr_request::LeaderAndIsrTopicState::encode_to(wire::Writer&,
+                                                                        int16_t) const;
+template void leader_and_isr_request::LeaderAndIsrTopicState::encode_to(wire::SizeCounter&,
+                                                                        int16_t) const;
 
-void LeaderAndIsrRequest::LeaderAndIsrTopicState::decode_from(wire::Reader& _in, int16_t _version) {
+void leader_and_isr_request::LeaderAndIsrTopicState::decode_from(wire::Reader& _in,
+                                                                 int16_t _version) {
   topic_name = _in.read_string(_version >= 4, "TopicName");
 
   if (_version >= 5) {
@@ -231,7 +233,7 @@ void LeaderAndIsrRequest::LeaderAndIsrTopicState::decode_from(wire::Reader& _in,
 }
 
 template <class Sink>
-void LeaderAndIsrRequest::LeaderAndIsrLiveLeader::encode_to(Sink& _out, int16_t _version) const {
+void leader_and_isr_request::LeaderAndIsrLiveLeader::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(broker_id);
 
   _out.write_string(host_name, _version >= 4, "HostName");
@@ -249,11 +251,13 @@ void LeaderAndIsrRequest::LeaderAndIsrLiveLeader::encode_to(Sink& _out, int16_t 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void LeaderAndIsrRequest::LeaderAndIsrLiveLeader::encode_to(wire::Writer&, int16_t) const;
-template void LeaderAndIsrRequest::LeaderAndIsrLiveLeader::encode_to(wire::SizeCounter&,
-                                                                     int16_t) const;
+template void leader_and_isr_request::LeaderAndIsrLiveLeader::encode_to(wire::Writer&,
+                                                                        int16_t) const;
+template void leader_and_isr_request::LeaderAndIsrLiveLeader::encode_to(wire::SizeCounter&,
+                                                                        int16_t) const;
 
-void LeaderAndIsrRequest::LeaderAndIsrLiveLeader::decode_from(wire::Reader& _in, int16_t _version) {
+void leader_and_isr_request::LeaderAndIsrLiveLeader::decode_from(wire::Reader& _in,
+                                                                 int16_t _version) {
   broker_id = _in.read_int32();
 
   host_name = _in.read_string(_version >= 4, "HostName");

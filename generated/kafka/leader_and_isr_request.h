@@ -17,6 +17,182 @@
 
 namespace chronik::message {
 
+// The structs inside LeaderAndIsrRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace leader_and_isr_request {
+
+struct LeaderAndIsrPartitionState {
+  static constexpr const char* kName = "LeaderAndIsrPartitionState";
+  // The topic name. This is only present in v0 or v1.
+  std::string topic_name{};
+  // The partition index.
+  int32_t partition_index{};
+  // The controller epoch.
+  int32_t controller_epoch{};
+  // The broker ID of the leader.
+  int32_t leader{};
+  // The leader epoch.
+  int32_t leader_epoch{};
+  // The in-sync replica IDs.
+  std::vector<int32_t> isr{};
+  // The current epoch for the partition. The epoch is a monotonically increasing value which is
+  // incremented after every partition change. (Since the LeaderAndIsr request is only used by the
+  // legacy controller, this corresponds to the zkVersion)
+  int32_t partition_epoch{};
+  // The replica IDs.
+  std::vector<int32_t> replicas{};
+  // The replica IDs that we are adding this partition to, or null if no replicas are being added.
+  std::vector<int32_t> adding_replicas{};
+  // The replica IDs that we are removing this partition from, or null if no replicas are being
+  // removed.
+  std::vector<int32_t> removing_replicas{};
+  // Whether the replica should have existed on the broker or not.
+  bool is_new = false;
+  // 1 if the partition is recovering from an unclean leader election; 0 otherwise.
+  int8_t leader_recovery_state = 0;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 1}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true,
+                          "topicName"},
+          self.topic_name);
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+        self.partition_index);
+    visit(
+        wire::FieldMeta{"ControllerEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+        self.controller_epoch);
+    visit(wire::FieldMeta{"Leader", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
+                          "brokerId"},
+          self.leader);
+    visit(wire::FieldMeta{"LeaderEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.leader_epoch);
+    visit(wire::FieldMeta{"Isr", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
+                          "brokerId"},
+          self.isr);
+    visit(
+        wire::FieldMeta{"PartitionEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+        self.partition_epoch);
+    visit(wire::FieldMeta{"Replicas", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
+                          "brokerId"},
+          self.replicas);
+    visit(wire::FieldMeta{"AddingReplicas", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{4, 32767}, true, "brokerId"},
+          self.adding_replicas);
+    visit(wire::FieldMeta{"RemovingReplicas", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{4, 32767}, true, "brokerId"},
+          self.removing_replicas);
+    visit(wire::FieldMeta{"IsNew", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
+          self.is_new);
+    visit(wire::FieldMeta{"LeaderRecoveryState", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{4, 32767}, false, ""},
+          self.leader_recovery_state);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const LeaderAndIsrPartitionState&,
+                         const LeaderAndIsrPartitionState&) = default;
+};
+
+struct LeaderAndIsrTopicState {
+  static constexpr const char* kName = "LeaderAndIsrTopicState";
+  // The topic name.
+  std::string topic_name{};
+  // The unique topic ID.
+  wire::Uuid topic_id{};
+  // The state of each partition
+  std::vector<LeaderAndIsrPartitionState> partition_states{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicName", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
+                          "topicName"},
+          self.topic_name);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
+          self.topic_id);
+    visit(
+        wire::FieldMeta{"PartitionStates", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+        self.partition_states);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const LeaderAndIsrTopicState&, const LeaderAndIsrTopicState&) = default;
+};
+
+struct LeaderAndIsrLiveLeader {
+  static constexpr const char* kName = "LeaderAndIsrLiveLeader";
+  // The leader's broker ID.
+  int32_t broker_id{};
+  // The leader's hostname.
+  std::string host_name{};
+  // The leader's port.
+  int32_t port{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"BrokerId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
+                          "brokerId"},
+          self.broker_id);
+    visit(wire::FieldMeta{"HostName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.host_name);
+    visit(wire::FieldMeta{"Port", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.port);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const LeaderAndIsrLiveLeader&, const LeaderAndIsrLiveLeader&) = default;
+};
+
+}  // namespace leader_and_isr_request
+
 struct LeaderAndIsrRequest {
   static constexpr const char* kName = "LeaderAndIsrRequest";
   static constexpr int16_t kApiKey = 4;
@@ -24,179 +200,9 @@ struct LeaderAndIsrRequest {
   static constexpr int16_t kHighestVersion = 7;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 4;
-
-  struct LeaderAndIsrPartitionState {
-    static constexpr const char* kName = "LeaderAndIsrPartitionState";
-    // The topic name. This is only present in v0 or v1.
-    std::string topic_name{};
-    // The partition index.
-    int32_t partition_index{};
-    // The controller epoch.
-    int32_t controller_epoch{};
-    // The broker ID of the leader.
-    int32_t leader{};
-    // The leader epoch.
-    int32_t leader_epoch{};
-    // The in-sync replica IDs.
-    std::vector<int32_t> isr{};
-    // The current epoch for the partition. The epoch is a monotonically increasing value which is
-    // incremented after every partition change. (Since the LeaderAndIsr request is only used by the
-    // legacy controller, this corresponds to the zkVersion)
-    int32_t partition_epoch{};
-    // The replica IDs.
-    std::vector<int32_t> replicas{};
-    // The replica IDs that we are adding this partition to, or null if no replicas are being added.
-    std::vector<int32_t> adding_replicas{};
-    // The replica IDs that we are removing this partition from, or null if no replicas are being
-    // removed.
-    std::vector<int32_t> removing_replicas{};
-    // Whether the replica should have existed on the broker or not.
-    bool is_new = false;
-    // 1 if the partition is recovering from an unclean leader election; 0 otherwise.
-    int8_t leader_recovery_state = 0;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 1}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true,
-                            "topicName"},
-            self.topic_name);
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"ControllerEpoch", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, false, ""},
-            self.controller_epoch);
-      visit(wire::FieldMeta{"Leader", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
-                            "brokerId"},
-            self.leader);
-      visit(
-          wire::FieldMeta{"LeaderEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.leader_epoch);
-      visit(wire::FieldMeta{"Isr", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
-                            "brokerId"},
-            self.isr);
-      visit(wire::FieldMeta{"PartitionEpoch", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, false, ""},
-            self.partition_epoch);
-      visit(wire::FieldMeta{"Replicas", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
-                            "brokerId"},
-            self.replicas);
-      visit(wire::FieldMeta{"AddingReplicas", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, true, "brokerId"},
-            self.adding_replicas);
-      visit(wire::FieldMeta{"RemovingReplicas", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, true, "brokerId"},
-            self.removing_replicas);
-      visit(wire::FieldMeta{"IsNew", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
-            self.is_new);
-      visit(wire::FieldMeta{"LeaderRecoveryState", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, false, ""},
-            self.leader_recovery_state);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const LeaderAndIsrPartitionState&,
-                           const LeaderAndIsrPartitionState&) = default;
-  };
-
-  struct LeaderAndIsrTopicState {
-    static constexpr const char* kName = "LeaderAndIsrTopicState";
-    // The topic name.
-    std::string topic_name{};
-    // The unique topic ID.
-    wire::Uuid topic_id{};
-    // The state of each partition
-    std::vector<LeaderAndIsrPartitionState> partition_states{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"TopicName", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
-                            "topicName"},
-            self.topic_name);
-      visit(wire::FieldMeta{"TopicId", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
-            self.topic_id);
-      visit(wire::FieldMeta{"PartitionStates", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, false, ""},
-            self.partition_states);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const LeaderAndIsrTopicState&, const LeaderAndIsrTopicState&) = default;
-  };
-
-  struct LeaderAndIsrLiveLeader {
-    static constexpr const char* kName = "LeaderAndIsrLiveLeader";
-    // The leader's broker ID.
-    int32_t broker_id{};
-    // The leader's hostname.
-    std::string host_name{};
-    // The leader's port.
-    int32_t port{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"BrokerId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
-                            "brokerId"},
-            self.broker_id);
-      visit(
-          wire::FieldMeta{"HostName", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.host_name);
-      visit(
-          wire::FieldMeta{"Port", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.port);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const LeaderAndIsrLiveLeader&, const LeaderAndIsrLiveLeader&) = default;
-  };
+  using LeaderAndIsrPartitionState = leader_and_isr_request::LeaderAndIsrPartitionState;
+  using LeaderAndIsrTopicState = leader_and_isr_request::LeaderAndIsrTopicState;
+  using LeaderAndIsrLiveLeader = leader_and_isr_request::LeaderAndIsrLiveLeader;
 
   // The current controller ID.
   int32_t controller_id{};

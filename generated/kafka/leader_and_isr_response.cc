@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void LeaderAndIsrResponse::LeaderAndIsrPartitionError::encode_to(Sink& _out,
-                                                                 int16_t _version) const {
+void leader_and_isr_response::LeaderAndIsrPartitionError::encode_to(Sink& _out,
+                                                                    int16_t _version) const {
   if (_version <= 4) {
     _out.write_string(topic_name, _version >= 4, "TopicName");
   }
@@ -26,13 +26,13 @@ void LeaderAndIsrResponse::LeaderAndIsrPartitionError::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void LeaderAndIsrResponse::LeaderAndIsrPartitionError::encode_to(wire::Writer&,
-                                                                          int16_t) const;
-template void LeaderAndIsrResponse::LeaderAndIsrPartitionError::encode_to(wire::SizeCounter&,
-                                                                          int16_t) const;
+template void leader_and_isr_response::LeaderAndIsrPartitionError::encode_to(wire::Writer&,
+                                                                             int16_t) const;
+template void leader_and_isr_response::LeaderAndIsrPartitionError::encode_to(wire::SizeCounter&,
+                                                                             int16_t) const;
 
-void LeaderAndIsrResponse::LeaderAndIsrPartitionError::decode_from(wire::Reader& _in,
-                                                                   int16_t _version) {
+void leader_and_isr_response::LeaderAndIsrPartitionError::decode_from(wire::Reader& _in,
+                                                                      int16_t _version) {
   if (_version <= 4) {
     topic_name = _in.read_string(_version >= 4, "TopicName");
   }
@@ -58,7 +58,8 @@ void LeaderAndIsrResponse::LeaderAndIsrPartitionError::decode_from(wire::Reader&
 }
 
 template <class Sink>
-void LeaderAndIsrResponse::LeaderAndIsrTopicError::encode_to(Sink& _out, int16_t _version) const {
+void leader_and_isr_response::LeaderAndIsrTopicError::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partition_errors.size()), true);
@@ -72,12 +73,13 @@ void LeaderAndIsrResponse::LeaderAndIsrTopicError::encode_to(Sink& _out, int16_t
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void LeaderAndIsrResponse::LeaderAndIsrTopicError::encode_to(wire::Writer&, int16_t) const;
-template void LeaderAndIsrResponse::LeaderAndIsrTopicError::encode_to(wire::SizeCounter&,
-                                                                      int16_t) const;
+template void leader_and_isr_response::LeaderAndIsrTopicError::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void leader_and_isr_response::LeaderAndIsrTopicError::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void LeaderAndIsrResponse::LeaderAndIsrTopicError::decode_from(wire::Reader& _in,
-                                                               int16_t _version) {
+void leader_and_isr_response::LeaderAndIsrTopicError::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   topic_id = _in.read_uuid();
 
   {

@@ -17,6 +17,83 @@
 
 namespace chronik::message {
 
+// The structs inside LeaderAndIsrResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace leader_and_isr_response {
+
+struct LeaderAndIsrPartitionError {
+  static constexpr const char* kName = "LeaderAndIsrPartitionError";
+  // The topic name.
+  std::string topic_name{};
+  // The partition index.
+  int32_t partition_index{};
+  // The partition error code, or 0 if there was no error.
+  int16_t error_code{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 4}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true,
+                          "topicName"},
+          self.topic_name);
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const LeaderAndIsrPartitionError&,
+                         const LeaderAndIsrPartitionError&) = default;
+};
+
+struct LeaderAndIsrTopicError {
+  static constexpr const char* kName = "LeaderAndIsrTopicError";
+  // The unique topic ID
+  wire::Uuid topic_id{};
+  // Each partition.
+  std::vector<LeaderAndIsrPartitionError> partition_errors{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.topic_id);
+    visit(
+        wire::FieldMeta{"PartitionErrors", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+        self.partition_errors);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const LeaderAndIsrTopicError&, const LeaderAndIsrTopicError&) = default;
+};
+
+}  // namespace leader_and_isr_response
+
 struct LeaderAndIsrResponse {
   static constexpr const char* kName = "LeaderAndIsrResponse";
   static constexpr int16_t kApiKey = 4;
@@ -24,79 +101,8 @@ struct LeaderAndIsrResponse {
   static constexpr int16_t kHighestVersion = 7;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 4;
-
-  struct LeaderAndIsrPartitionError {
-    static constexpr const char* kName = "LeaderAndIsrPartitionError";
-    // The topic name.
-    std::string topic_name{};
-    // The partition index.
-    int32_t partition_index{};
-    // The partition error code, or 0 if there was no error.
-    int16_t error_code{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 4}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true,
-                            "topicName"},
-            self.topic_name);
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, false, ""},
-            self.partition_index);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const LeaderAndIsrPartitionError&,
-                           const LeaderAndIsrPartitionError&) = default;
-  };
-
-  struct LeaderAndIsrTopicError {
-    static constexpr const char* kName = "LeaderAndIsrTopicError";
-    // The unique topic ID
-    wire::Uuid topic_id{};
-    // Each partition.
-    std::vector<LeaderAndIsrPartitionError> partition_errors{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"TopicId", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.topic_id);
-      visit(wire::FieldMeta{"PartitionErrors", wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, false, ""},
-            self.partition_errors);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const LeaderAndIsrTopicError&, const LeaderAndIsrTopicError&) = default;
-  };
+  using LeaderAndIsrPartitionError = leader_and_isr_response::LeaderAndIsrPartitionError;
+  using LeaderAndIsrTopicError = leader_and_isr_response::LeaderAndIsrTopicError;
 
   // The error code, or 0 if there was no error.
   int16_t error_code{};

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void LeaderChangeMessage::Voter::encode_to(Sink& _out, int16_t _version) const {
+void leader_change_message::Voter::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(voter_id);
 
   if (_version >= 1) {
@@ -23,10 +23,10 @@ void LeaderChangeMessage::Voter::encode_to(Sink& _out, int16_t _version) const {
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void LeaderChangeMessage::Voter::encode_to(wire::Writer&, int16_t) const;
-template void LeaderChangeMessage::Voter::encode_to(wire::SizeCounter&, int16_t) const;
+template void leader_change_message::Voter::encode_to(wire::Writer&, int16_t) const;
+template void leader_change_message::Voter::encode_to(wire::SizeCounter&, int16_t) const;
 
-void LeaderChangeMessage::Voter::decode_from(wire::Reader& _in, int16_t _version) {
+void leader_change_message::Voter::decode_from(wire::Reader& _in, int16_t _version) {
   voter_id = _in.read_int32();
 
   if (_version >= 1) {

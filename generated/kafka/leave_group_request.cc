@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void LeaveGroupRequest::MemberIdentity::encode_to(Sink& _out, int16_t _version) const {
+void leave_group_request::MemberIdentity::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(member_id, _version >= 4, "MemberId");
 
   if (!group_instance_id) {
@@ -33,10 +33,10 @@ void LeaveGroupRequest::MemberIdentity::encode_to(Sink& _out, int16_t _version) 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void LeaveGroupRequest::MemberIdentity::encode_to(wire::Writer&, int16_t) const;
-template void LeaveGroupRequest::MemberIdentity::encode_to(wire::SizeCounter&, int16_t) const;
+template void leave_group_request::MemberIdentity::encode_to(wire::Writer&, int16_t) const;
+template void leave_group_request::MemberIdentity::encode_to(wire::SizeCounter&, int16_t) const;
 
-void LeaveGroupRequest::MemberIdentity::decode_from(wire::Reader& _in, int16_t _version) {
+void leave_group_request::MemberIdentity::decode_from(wire::Reader& _in, int16_t _version) {
   member_id = _in.read_string(_version >= 4, "MemberId");
 
   group_instance_id = _in.read_nullable_string(_version >= 4, "GroupInstanceId");

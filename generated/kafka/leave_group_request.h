@@ -17,6 +17,49 @@
 
 namespace chronik::message {
 
+// The structs inside LeaveGroupRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace leave_group_request {
+
+struct MemberIdentity {
+  static constexpr const char* kName = "MemberIdentity";
+  // The member ID to remove from the group.
+  std::string member_id{};
+  // The group instance ID to remove from the group.
+  std::optional<std::string> group_instance_id = std::nullopt;
+  // The reason why the member left the group.
+  std::optional<std::string> reason = std::nullopt;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"MemberId", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.member_id);
+    visit(wire::FieldMeta{"GroupInstanceId", wire::VersionRange{3, 32767},
+                          wire::VersionRange{3, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{4, 32767}, false, ""},
+          self.group_instance_id);
+    visit(wire::FieldMeta{"Reason", wire::VersionRange{5, 32767}, wire::VersionRange{5, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
+          self.reason);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const MemberIdentity&, const MemberIdentity&) = default;
+};
+
+}  // namespace leave_group_request
+
 struct LeaveGroupRequest {
   static constexpr const char* kName = "LeaveGroupRequest";
   static constexpr int16_t kApiKey = 13;
@@ -24,44 +67,7 @@ struct LeaveGroupRequest {
   static constexpr int16_t kHighestVersion = 5;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 4;
-
-  struct MemberIdentity {
-    static constexpr const char* kName = "MemberIdentity";
-    // The member ID to remove from the group.
-    std::string member_id{};
-    // The group instance ID to remove from the group.
-    std::optional<std::string> group_instance_id = std::nullopt;
-    // The reason why the member left the group.
-    std::optional<std::string> reason = std::nullopt;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"MemberId", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.member_id);
-      visit(wire::FieldMeta{"GroupInstanceId", wire::VersionRange{3, 32767},
-                            wire::VersionRange{3, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, false, ""},
-            self.group_instance_id);
-      visit(wire::FieldMeta{"Reason", wire::VersionRange{5, 32767}, wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
-            self.reason);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const MemberIdentity&, const MemberIdentity&) = default;
-  };
+  using MemberIdentity = leave_group_request::MemberIdentity;
 
   // The ID of the group to leave.
   std::string group_id{};

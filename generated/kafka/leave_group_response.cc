@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void LeaveGroupResponse::MemberResponse::encode_to(Sink& _out, int16_t _version) const {
+void leave_group_response::MemberResponse::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(member_id, _version >= 4, "MemberId");
 
   if (!group_instance_id) {
@@ -28,10 +28,10 @@ void LeaveGroupResponse::MemberResponse::encode_to(Sink& _out, int16_t _version)
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void LeaveGroupResponse::MemberResponse::encode_to(wire::Writer&, int16_t) const;
-template void LeaveGroupResponse::MemberResponse::encode_to(wire::SizeCounter&, int16_t) const;
+template void leave_group_response::MemberResponse::encode_to(wire::Writer&, int16_t) const;
+template void leave_group_response::MemberResponse::encode_to(wire::SizeCounter&, int16_t) const;
 
-void LeaveGroupResponse::MemberResponse::decode_from(wire::Reader& _in, int16_t _version) {
+void leave_group_response::MemberResponse::decode_from(wire::Reader& _in, int16_t _version) {
   member_id = _in.read_string(_version >= 4, "MemberId");
 
   group_instance_id = _in.read_nullable_string(_version >= 4, "GroupInstanceId");

@@ -17,6 +17,49 @@
 
 namespace chronik::message {
 
+// The structs inside LeaveGroupResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace leave_group_response {
+
+struct MemberResponse {
+  static constexpr const char* kName = "MemberResponse";
+  // The member ID to remove from the group.
+  std::string member_id{};
+  // The group instance ID to remove from the group.
+  std::optional<std::string> group_instance_id = std::string{};
+  // The error code, or 0 if there was no error.
+  int16_t error_code{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"MemberId", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.member_id);
+    visit(wire::FieldMeta{"GroupInstanceId", wire::VersionRange{3, 32767},
+                          wire::VersionRange{3, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{4, 32767}, false, ""},
+          self.group_instance_id);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const MemberResponse&, const MemberResponse&) = default;
+};
+
+}  // namespace leave_group_response
+
 struct LeaveGroupResponse {
   static constexpr const char* kName = "LeaveGroupResponse";
   static constexpr int16_t kApiKey = 13;
@@ -24,45 +67,7 @@ struct LeaveGroupResponse {
   static constexpr int16_t kHighestVersion = 5;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 4;
-
-  struct MemberResponse {
-    static constexpr const char* kName = "MemberResponse";
-    // The member ID to remove from the group.
-    std::string member_id{};
-    // The group instance ID to remove from the group.
-    std::optional<std::string> group_instance_id = std::string{};
-    // The error code, or 0 if there was no error.
-    int16_t error_code{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"MemberId", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.member_id);
-      visit(wire::FieldMeta{"GroupInstanceId", wire::VersionRange{3, 32767},
-                            wire::VersionRange{3, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, false, ""},
-            self.group_instance_id);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const MemberResponse&, const MemberResponse&) = default;
-  };
+  using MemberResponse = leave_group_response::MemberResponse;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void ListClientMetricsResourcesResponse::ClientMetricsResource::encode_to(Sink& _out,
-                                                                          int16_t _version) const {
+void list_client_metrics_resources_response::ClientMetricsResource::encode_to(
+    Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
@@ -16,13 +16,13 @@ void ListClientMetricsResourcesResponse::ClientMetricsResource::encode_to(Sink& 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ListClientMetricsResourcesResponse::ClientMetricsResource::encode_to(wire::Writer&,
-                                                                                   int16_t) const;
-template void ListClientMetricsResourcesResponse::ClientMetricsResource::encode_to(
+template void list_client_metrics_resources_response::ClientMetricsResource::encode_to(
+    wire::Writer&, int16_t) const;
+template void list_client_metrics_resources_response::ClientMetricsResource::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void ListClientMetricsResourcesResponse::ClientMetricsResource::decode_from(wire::Reader& _in,
-                                                                            int16_t _version) {
+void list_client_metrics_resources_response::ClientMetricsResource::decode_from(wire::Reader& _in,
+                                                                                int16_t _version) {
   name = _in.read_string(true, "Name");
 
   const uint32_t _tagged_count = _in.read_unsigned_varint();

@@ -17,6 +17,39 @@
 
 namespace chronik::message {
 
+// The structs inside ListClientMetricsResourcesResponse. They live at namespace scope (and are
+// named inside the message by aliases) so that they are complete types wherever the message uses
+// them.
+namespace list_client_metrics_resources_response {
+
+struct ClientMetricsResource {
+  static constexpr const char* kName = "ClientMetricsResource";
+  // The resource name.
+  std::string name{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.name);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const ClientMetricsResource&, const ClientMetricsResource&) = default;
+};
+
+}  // namespace list_client_metrics_resources_response
+
 struct ListClientMetricsResourcesResponse {
   static constexpr const char* kName = "ListClientMetricsResourcesResponse";
   static constexpr int16_t kApiKey = 74;
@@ -24,33 +57,7 @@ struct ListClientMetricsResourcesResponse {
   static constexpr int16_t kHighestVersion = 0;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct ClientMetricsResource {
-    static constexpr const char* kName = "ClientMetricsResource";
-    // The resource name.
-    std::string name{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.name);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const ClientMetricsResource&, const ClientMetricsResource&) = default;
-  };
+  using ClientMetricsResource = list_client_metrics_resources_response::ClientMetricsResource;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ListGroupsResponse::ListedGroup::encode_to(Sink& _out, int16_t _version) const {
+void list_groups_response::ListedGroup::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(group_id, _version >= 3, "GroupId");
 
   _out.write_string(protocol_type, _version >= 3, "ProtocolType");
@@ -28,10 +28,10 @@ void ListGroupsResponse::ListedGroup::encode_to(Sink& _out, int16_t _version) co
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ListGroupsResponse::ListedGroup::encode_to(wire::Writer&, int16_t) const;
-template void ListGroupsResponse::ListedGroup::encode_to(wire::SizeCounter&, int16_t) const;
+template void list_groups_response::ListedGroup::encode_to(wire::Writer&, int16_t) const;
+template void list_groups_response::ListedGroup::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ListGroupsResponse::ListedGroup::decode_from(wire::Reader& _in, int16_t _version) {
+void list_groups_response::ListedGroup::decode_from(wire::Reader& _in, int16_t _version) {
   group_id = _in.read_string(_version >= 3, "GroupId");
 
   protocol_type = _in.read_string(_version >= 3, "ProtocolType");

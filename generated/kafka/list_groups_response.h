@@ -17,6 +17,54 @@
 
 namespace chronik::message {
 
+// The structs inside ListGroupsResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace list_groups_response {
+
+struct ListedGroup {
+  static constexpr const char* kName = "ListedGroup";
+  // The group ID.
+  std::string group_id{};
+  // The group protocol type.
+  std::string protocol_type{};
+  // The group state name.
+  std::string group_state{};
+  // The group type name.
+  std::string group_type{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"GroupId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
+                          "groupId"},
+          self.group_id);
+    visit(wire::FieldMeta{"ProtocolType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.protocol_type);
+    visit(wire::FieldMeta{"GroupState", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, true, ""},
+          self.group_state);
+    visit(wire::FieldMeta{"GroupType", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, true, ""},
+          self.group_type);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const ListedGroup&, const ListedGroup&) = default;
+};
+
+}  // namespace list_groups_response
+
 struct ListGroupsResponse {
   static constexpr const char* kName = "ListGroupsResponse";
   static constexpr int16_t kApiKey = 16;
@@ -24,49 +72,7 @@ struct ListGroupsResponse {
   static constexpr int16_t kHighestVersion = 5;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 3;
-
-  struct ListedGroup {
-    static constexpr const char* kName = "ListedGroup";
-    // The group ID.
-    std::string group_id{};
-    // The group protocol type.
-    std::string protocol_type{};
-    // The group state name.
-    std::string group_state{};
-    // The group type name.
-    std::string group_type{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"GroupId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
-                            "groupId"},
-            self.group_id);
-      visit(
-          wire::FieldMeta{"ProtocolType", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.protocol_type);
-      visit(wire::FieldMeta{"GroupState", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, true, ""},
-            self.group_state);
-      visit(wire::FieldMeta{"GroupType", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, true, ""},
-            self.group_type);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const ListedGroup&, const ListedGroup&) = default;
-  };
+  using ListedGroup = list_groups_response::ListedGroup;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

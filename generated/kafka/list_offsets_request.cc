@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ListOffsetsRequest::ListOffsetsPartition::encode_to(Sink& _out, int16_t _version) const {
+void list_offsets_request::ListOffsetsPartition::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   if (_version >= 4) {
@@ -33,11 +33,11 @@ void ListOffsetsRequest::ListOffsetsPartition::encode_to(Sink& _out, int16_t _ve
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ListOffsetsRequest::ListOffsetsPartition::encode_to(wire::Writer&, int16_t) const;
-template void ListOffsetsRequest::ListOffsetsPartition::encode_to(wire::SizeCounter&,
-                                                                  int16_t) const;
+template void list_offsets_request::ListOffsetsPartition::encode_to(wire::Writer&, int16_t) const;
+template void list_offsets_request::ListOffsetsPartition::encode_to(wire::SizeCounter&,
+                                                                    int16_t) const;
 
-void ListOffsetsRequest::ListOffsetsPartition::decode_from(wire::Reader& _in, int16_t _version) {
+void list_offsets_request::ListOffsetsPartition::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   if (_version >= 4) {
@@ -66,7 +66,7 @@ void ListOffsetsRequest::ListOffsetsPartition::decode_from(wire::Reader& _in, in
 }
 
 template <class Sink>
-void ListOffsetsRequest::ListOffsetsTopic::encode_to(Sink& _out, int16_t _version) const {
+void list_offsets_request::ListOffsetsTopic::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, _version >= 6, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 6);
@@ -85,10 +85,10 @@ void ListOffsetsRequest::ListOffsetsTopic::encode_to(Sink& _out, int16_t _versio
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ListOffsetsRequest::ListOffsetsTopic::encode_to(wire::Writer&, int16_t) const;
-template void ListOffsetsRequest::ListOffsetsTopic::encode_to(wire::SizeCounter&, int16_t) const;
+template void list_offsets_request::ListOffsetsTopic::encode_to(wire::Writer&, int16_t) const;
+template void list_offsets_request::ListOffsetsTopic::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ListOffsetsRequest::ListOffsetsTopic::decode_from(wire::Reader& _in, int16_t _version) {
+void list_offsets_request::ListOffsetsTopic::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(_version >= 6, "Name");
 
   {

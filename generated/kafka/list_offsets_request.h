@@ -17,6 +17,87 @@
 
 namespace chronik::message {
 
+// The structs inside ListOffsetsRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace list_offsets_request {
+
+struct ListOffsetsPartition {
+  static constexpr const char* kName = "ListOffsetsPartition";
+  // The partition index.
+  int32_t partition_index{};
+  // The current leader epoch.
+  int32_t current_leader_epoch = -1;
+  // The current timestamp.
+  int64_t timestamp{};
+  // The maximum number of offsets to report.
+  int32_t max_num_offsets = 1;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"CurrentLeaderEpoch", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.current_leader_epoch);
+    visit(wire::FieldMeta{"Timestamp", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.timestamp);
+    visit(wire::FieldMeta{"MaxNumOffsets", wire::VersionRange{0, 0}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.max_num_offsets);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const ListOffsetsPartition&, const ListOffsetsPartition&) = default;
+};
+
+struct ListOffsetsTopic {
+  static constexpr const char* kName = "ListOffsetsTopic";
+  // The topic name.
+  std::string name{};
+  // Each partition in the request.
+  std::vector<ListOffsetsPartition> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const ListOffsetsTopic&, const ListOffsetsTopic&) = default;
+};
+
+}  // namespace list_offsets_request
+
 // Versions 0 are deprecated.
 struct ListOffsetsRequest {
   static constexpr const char* kName = "ListOffsetsRequest";
@@ -25,84 +106,8 @@ struct ListOffsetsRequest {
   static constexpr int16_t kHighestVersion = 9;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 6;
-
-  struct ListOffsetsPartition {
-    static constexpr const char* kName = "ListOffsetsPartition";
-    // The partition index.
-    int32_t partition_index{};
-    // The current leader epoch.
-    int32_t current_leader_epoch = -1;
-    // The current timestamp.
-    int64_t timestamp{};
-    // The maximum number of offsets to report.
-    int32_t max_num_offsets = 1;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{6, 32767}, false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"CurrentLeaderEpoch", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.current_leader_epoch);
-      visit(
-          wire::FieldMeta{"Timestamp", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.timestamp);
-      visit(
-          wire::FieldMeta{"MaxNumOffsets", wire::VersionRange{0, 0}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.max_num_offsets);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const ListOffsetsPartition&, const ListOffsetsPartition&) = default;
-  };
-
-  struct ListOffsetsTopic {
-    static constexpr const char* kName = "ListOffsetsTopic";
-    // The topic name.
-    std::string name{};
-    // Each partition in the request.
-    std::vector<ListOffsetsPartition> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const ListOffsetsTopic&, const ListOffsetsTopic&) = default;
-  };
+  using ListOffsetsPartition = list_offsets_request::ListOffsetsPartition;
+  using ListOffsetsTopic = list_offsets_request::ListOffsetsTopic;
 
   // The broker ID of the requester, or -1 if this request is being made by a normal consumer.
   int32_t replica_id{};

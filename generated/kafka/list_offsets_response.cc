@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void ListOffsetsResponse::ListOffsetsPartitionResponse::encode_to(Sink& _out,
-                                                                  int16_t _version) const {
+void list_offsets_response::ListOffsetsPartitionResponse::encode_to(Sink& _out,
+                                                                    int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int16(error_code);
@@ -58,13 +58,13 @@ void ListOffsetsResponse::ListOffsetsPartitionResponse::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ListOffsetsResponse::ListOffsetsPartitionResponse::encode_to(wire::Writer&,
-                                                                           int16_t) const;
-template void ListOffsetsResponse::ListOffsetsPartitionResponse::encode_to(wire::SizeCounter&,
-                                                                           int16_t) const;
+template void list_offsets_response::ListOffsetsPartitionResponse::encode_to(wire::Writer&,
+                                                                             int16_t) const;
+template void list_offsets_response::ListOffsetsPartitionResponse::encode_to(wire::SizeCounter&,
+                                                                             int16_t) const;
 
-void ListOffsetsResponse::ListOffsetsPartitionResponse::decode_from(wire::Reader& _in,
-                                                                    int16_t _version) {
+void list_offsets_response::ListOffsetsPartitionResponse::decode_from(wire::Reader& _in,
+                                                                      int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -111,7 +111,8 @@ void ListOffsetsResponse::ListOffsetsPartitionResponse::decode_from(wire::Reader
 }
 
 template <class Sink>
-void ListOffsetsResponse::ListOffsetsTopicResponse::encode_to(Sink& _out, int16_t _version) const {
+void list_offsets_response::ListOffsetsTopicResponse::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_string(name, _version >= 6, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 6);
@@ -130,13 +131,13 @@ void ListOffsetsResponse::ListOffsetsTopicResponse::encode_to(Sink& _out, int16_
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ListOffsetsResponse::ListOffsetsTopicResponse::encode_to(wire::Writer&,
-                                                                       int16_t) const;
-template void ListOffsetsResponse::ListOffsetsTopicResponse::encode_to(wire::SizeCounter&,
-                                                                       int16_t) const;
+template void list_offsets_response::ListOffsetsTopicResponse::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void list_offsets_response::ListOffsetsTopicResponse::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void ListOffsetsResponse::ListOffsetsTopicResponse::decode_from(wire::Reader& _in,
-                                                                int16_t _version) {
+void list_offsets_response::ListOffsetsTopicResponse::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   name = _in.read_string(_version >= 6, "Name");
 
   {

@@ -17,6 +17,97 @@
 
 namespace chronik::message {
 
+// The structs inside ListOffsetsResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace list_offsets_response {
+
+struct ListOffsetsPartitionResponse {
+  static constexpr const char* kName = "ListOffsetsPartitionResponse";
+  // The partition index.
+  int32_t partition_index{};
+  // The partition error code, or 0 if there was no error.
+  int16_t error_code{};
+  // The result offsets.
+  std::vector<int64_t> old_style_offsets{};
+  // The timestamp associated with the returned offset.
+  int64_t timestamp = INT64_C(-1);
+  // The returned offset.
+  int64_t offset = INT64_C(-1);
+  int32_t leader_epoch = -1;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"OldStyleOffsets", wire::VersionRange{0, 0}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.old_style_offsets);
+    visit(wire::FieldMeta{"Timestamp", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.timestamp);
+    visit(wire::FieldMeta{"Offset", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.offset);
+    visit(wire::FieldMeta{"LeaderEpoch", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.leader_epoch);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const ListOffsetsPartitionResponse&,
+                         const ListOffsetsPartitionResponse&) = default;
+};
+
+struct ListOffsetsTopicResponse {
+  static constexpr const char* kName = "ListOffsetsTopicResponse";
+  // The topic name
+  std::string name{};
+  // Each partition in the response.
+  std::vector<ListOffsetsPartitionResponse> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const ListOffsetsTopicResponse&,
+                         const ListOffsetsTopicResponse&) = default;
+};
+
+}  // namespace list_offsets_response
+
 struct ListOffsetsResponse {
   static constexpr const char* kName = "ListOffsetsResponse";
   static constexpr int16_t kApiKey = 2;
@@ -24,97 +115,8 @@ struct ListOffsetsResponse {
   static constexpr int16_t kHighestVersion = 9;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 6;
-
-  struct ListOffsetsPartitionResponse {
-    static constexpr const char* kName = "ListOffsetsPartitionResponse";
-    // The partition index.
-    int32_t partition_index{};
-    // The partition error code, or 0 if there was no error.
-    int16_t error_code{};
-    // The result offsets.
-    std::vector<int64_t> old_style_offsets{};
-    // The timestamp associated with the returned offset.
-    int64_t timestamp = INT64_C(-1);
-    // The returned offset.
-    int64_t offset = INT64_C(-1);
-    int32_t leader_epoch = -1;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{6, 32767}, false, ""},
-            self.partition_index);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.error_code);
-      visit(
-          wire::FieldMeta{"OldStyleOffsets", wire::VersionRange{0, 0}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.old_style_offsets);
-      visit(
-          wire::FieldMeta{"Timestamp", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.timestamp);
-      visit(
-          wire::FieldMeta{"Offset", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.offset);
-      visit(
-          wire::FieldMeta{"LeaderEpoch", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.leader_epoch);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const ListOffsetsPartitionResponse&,
-                           const ListOffsetsPartitionResponse&) = default;
-  };
-
-  struct ListOffsetsTopicResponse {
-    static constexpr const char* kName = "ListOffsetsTopicResponse";
-    // The topic name
-    std::string name{};
-    // Each partition in the response.
-    std::vector<ListOffsetsPartitionResponse> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const ListOffsetsTopicResponse&,
-                           const ListOffsetsTopicResponse&) = default;
-  };
+  using ListOffsetsPartitionResponse = list_offsets_response::ListOffsetsPartitionResponse;
+  using ListOffsetsTopicResponse = list_offsets_response::ListOffsetsTopicResponse;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ListPartitionReassignmentsRequest::ListPartitionReassignmentsTopics::encode_to(
+void list_partition_reassignments_request::ListPartitionReassignmentsTopics::encode_to(
     Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
@@ -21,12 +21,12 @@ void ListPartitionReassignmentsRequest::ListPartitionReassignmentsTopics::encode
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ListPartitionReassignmentsRequest::ListPartitionReassignmentsTopics::encode_to(
+template void list_partition_reassignments_request::ListPartitionReassignmentsTopics::encode_to(
     wire::Writer&, int16_t) const;
-template void ListPartitionReassignmentsRequest::ListPartitionReassignmentsTopics::encode_to(
+template void list_partition_reassignments_request::ListPartitionReassignmentsTopics::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void ListPartitionReassignmentsRequest::ListPartitionReassignmentsTopics::decode_from(
+void list_partition_reassignments_request::ListPartitionReassignmentsTopics::decode_from(
     wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 

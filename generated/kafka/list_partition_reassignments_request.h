@@ -17,6 +17,46 @@
 
 namespace chronik::message {
 
+// The structs inside ListPartitionReassignmentsRequest. They live at namespace scope (and are named
+// inside the message by aliases) so that they are complete types wherever the message uses them.
+namespace list_partition_reassignments_request {
+
+struct ListPartitionReassignmentsTopics {
+  static constexpr const char* kName = "ListPartitionReassignmentsTopics";
+  // The topic name
+  std::string name{};
+  // The partitions to list partition reassignments for.
+  std::vector<int32_t> partition_indexes{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"PartitionIndexes", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.partition_indexes);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const ListPartitionReassignmentsTopics&,
+                         const ListPartitionReassignmentsTopics&) = default;
+};
+
+}  // namespace list_partition_reassignments_request
+
 struct ListPartitionReassignmentsRequest {
   static constexpr const char* kName = "ListPartitionReassignmentsRequest";
   static constexpr int16_t kApiKey = 46;
@@ -24,40 +64,8 @@ struct ListPartitionReassignmentsRequest {
   static constexpr int16_t kHighestVersion = 0;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct ListPartitionReassignmentsTopics {
-    static constexpr const char* kName = "ListPartitionReassignmentsTopics";
-    // The topic name
-    std::string name{};
-    // The partitions to list partition reassignments for.
-    std::vector<int32_t> partition_indexes{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(wire::FieldMeta{"PartitionIndexes", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.partition_indexes);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const ListPartitionReassignmentsTopics&,
-                           const ListPartitionReassignmentsTopics&) = default;
-  };
+  using ListPartitionReassignmentsTopics =
+      list_partition_reassignments_request::ListPartitionReassignmentsTopics;
 
   // The time in ms to wait for the request to complete.
   int32_t timeout_ms = 60000;

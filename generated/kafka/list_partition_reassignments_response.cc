@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ListPartitionReassignmentsResponse::OngoingPartitionReassignment::encode_to(
+void list_partition_reassignments_response::OngoingPartitionReassignment::encode_to(
     Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
@@ -31,12 +31,12 @@ void ListPartitionReassignmentsResponse::OngoingPartitionReassignment::encode_to
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ListPartitionReassignmentsResponse::OngoingPartitionReassignment::encode_to(
+template void list_partition_reassignments_response::OngoingPartitionReassignment::encode_to(
     wire::Writer&, int16_t) const;
-template void ListPartitionReassignmentsResponse::OngoingPartitionReassignment::encode_to(
+template void list_partition_reassignments_response::OngoingPartitionReassignment::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void ListPartitionReassignmentsResponse::OngoingPartitionReassignment::decode_from(
+void list_partition_reassignments_response::OngoingPartitionReassignment::decode_from(
     wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
@@ -99,7 +99,7 @@ void ListPartitionReassignmentsResponse::OngoingPartitionReassignment::decode_fr
 }
 
 template <class Sink>
-void ListPartitionReassignmentsResponse::OngoingTopicReassignment::encode_to(
+void list_partition_reassignments_response::OngoingTopicReassignment::encode_to(
     Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
@@ -114,13 +114,13 @@ void ListPartitionReassignmentsResponse::OngoingTopicReassignment::encode_to(
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ListPartitionReassignmentsResponse::OngoingTopicReassignment::encode_to(
+template void list_partition_reassignments_response::OngoingTopicReassignment::encode_to(
     wire::Writer&, int16_t) const;
-template void ListPartitionReassignmentsResponse::OngoingTopicReassignment::encode_to(
+template void list_partition_reassignments_response::OngoingTopicReassignment::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void ListPartitionReassignmentsResponse::OngoingTopicReassignment::decode_from(wire::Reader& _in,
-                                                                               int16_t _version) {
+void list_partition_reassignments_response::OngoingTopicReassignment::decode_from(
+    wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   {

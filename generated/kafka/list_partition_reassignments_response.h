@@ -17,6 +17,92 @@
 
 namespace chronik::message {
 
+// The structs inside ListPartitionReassignmentsResponse. They live at namespace scope (and are
+// named inside the message by aliases) so that they are complete types wherever the message uses
+// them.
+namespace list_partition_reassignments_response {
+
+struct OngoingPartitionReassignment {
+  static constexpr const char* kName = "OngoingPartitionReassignment";
+  // The index of the partition.
+  int32_t partition_index{};
+  // The current replica set.
+  std::vector<int32_t> replicas{};
+  // The set of replicas we are currently adding.
+  std::vector<int32_t> adding_replicas{};
+  // The set of replicas we are currently removing.
+  std::vector<int32_t> removing_replicas{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"Replicas", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
+                          "brokerId"},
+          self.replicas);
+    visit(wire::FieldMeta{"AddingReplicas", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, "brokerId"},
+          self.adding_replicas);
+    visit(wire::FieldMeta{"RemovingReplicas", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, "brokerId"},
+          self.removing_replicas);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OngoingPartitionReassignment&,
+                         const OngoingPartitionReassignment&) = default;
+};
+
+struct OngoingTopicReassignment {
+  static constexpr const char* kName = "OngoingTopicReassignment";
+  // The topic name.
+  std::string name{};
+  // The ongoing reassignments for each partition.
+  std::vector<OngoingPartitionReassignment> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OngoingTopicReassignment&,
+                         const OngoingTopicReassignment&) = default;
+};
+
+}  // namespace list_partition_reassignments_response
+
 struct ListPartitionReassignmentsResponse {
   static constexpr const char* kName = "ListPartitionReassignmentsResponse";
   static constexpr int16_t kApiKey = 46;
@@ -24,86 +110,9 @@ struct ListPartitionReassignmentsResponse {
   static constexpr int16_t kHighestVersion = 0;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct OngoingPartitionReassignment {
-    static constexpr const char* kName = "OngoingPartitionReassignment";
-    // The index of the partition.
-    int32_t partition_index{};
-    // The current replica set.
-    std::vector<int32_t> replicas{};
-    // The set of replicas we are currently adding.
-    std::vector<int32_t> adding_replicas{};
-    // The set of replicas we are currently removing.
-    std::vector<int32_t> removing_replicas{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"Replicas", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
-                            "brokerId"},
-            self.replicas);
-      visit(wire::FieldMeta{"AddingReplicas", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, "brokerId"},
-            self.adding_replicas);
-      visit(wire::FieldMeta{"RemovingReplicas", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, "brokerId"},
-            self.removing_replicas);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OngoingPartitionReassignment&,
-                           const OngoingPartitionReassignment&) = default;
-  };
-
-  struct OngoingTopicReassignment {
-    static constexpr const char* kName = "OngoingTopicReassignment";
-    // The topic name.
-    std::string name{};
-    // The ongoing reassignments for each partition.
-    std::vector<OngoingPartitionReassignment> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OngoingTopicReassignment&,
-                           const OngoingTopicReassignment&) = default;
-  };
+  using OngoingPartitionReassignment =
+      list_partition_reassignments_response::OngoingPartitionReassignment;
+  using OngoingTopicReassignment = list_partition_reassignments_response::OngoingTopicReassignment;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

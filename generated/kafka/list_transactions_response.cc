@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ListTransactionsResponse::TransactionState::encode_to(Sink& _out, int16_t _version) const {
+void list_transactions_response::TransactionState::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(transactional_id, true, "TransactionalId");
 
   _out.write_int64(producer_id);
@@ -19,11 +19,12 @@ void ListTransactionsResponse::TransactionState::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ListTransactionsResponse::TransactionState::encode_to(wire::Writer&, int16_t) const;
-template void ListTransactionsResponse::TransactionState::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void list_transactions_response::TransactionState::encode_to(wire::Writer&, int16_t) const;
+template void list_transactions_response::TransactionState::encode_to(wire::SizeCounter&,
+                                                                      int16_t) const;
 
-void ListTransactionsResponse::TransactionState::decode_from(wire::Reader& _in, int16_t _version) {
+void list_transactions_response::TransactionState::decode_from(wire::Reader& _in,
+                                                               int16_t _version) {
   transactional_id = _in.read_string(true, "TransactionalId");
 
   producer_id = _in.read_int64();

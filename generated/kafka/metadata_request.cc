@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void MetadataRequest::MetadataRequestTopic::encode_to(Sink& _out, int16_t _version) const {
+void metadata_request::MetadataRequestTopic::encode_to(Sink& _out, int16_t _version) const {
   if (_version >= 10) {
     _out.write_uuid(topic_id);
   }
@@ -30,10 +30,10 @@ void MetadataRequest::MetadataRequestTopic::encode_to(Sink& _out, int16_t _versi
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void MetadataRequest::MetadataRequestTopic::encode_to(wire::Writer&, int16_t) const;
-template void MetadataRequest::MetadataRequestTopic::encode_to(wire::SizeCounter&, int16_t) const;
+template void metadata_request::MetadataRequestTopic::encode_to(wire::Writer&, int16_t) const;
+template void metadata_request::MetadataRequestTopic::encode_to(wire::SizeCounter&, int16_t) const;
 
-void MetadataRequest::MetadataRequestTopic::decode_from(wire::Reader& _in, int16_t _version) {
+void metadata_request::MetadataRequestTopic::decode_from(wire::Reader& _in, int16_t _version) {
   if (_version >= 10) {
     topic_id = _in.read_uuid();
   }

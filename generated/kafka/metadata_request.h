@@ -17,6 +17,44 @@
 
 namespace chronik::message {
 
+// The structs inside MetadataRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace metadata_request {
+
+struct MetadataRequestTopic {
+  static constexpr const char* kName = "MetadataRequestTopic";
+  // The topic id.
+  wire::Uuid topic_id{};
+  // The topic name.
+  std::optional<std::string> name = std::string{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
+          self.topic_id);
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange{10, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
+                          wire::VersionRange{9, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const MetadataRequestTopic&, const MetadataRequestTopic&) = default;
+};
+
+}  // namespace metadata_request
+
 // Versions 0-3 are deprecated.
 struct MetadataRequest {
   static constexpr const char* kName = "MetadataRequest";
@@ -25,38 +63,7 @@ struct MetadataRequest {
   static constexpr int16_t kHighestVersion = 12;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 9;
-
-  struct MetadataRequestTopic {
-    static constexpr const char* kName = "MetadataRequestTopic";
-    // The topic id.
-    wire::Uuid topic_id{};
-    // The topic name.
-    std::optional<std::string> name = std::string{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"TopicId", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
-            self.topic_id);
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange{10, 32767},
-                            wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
-                            wire::VersionRange{9, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const MetadataRequestTopic&, const MetadataRequestTopic&) = default;
-  };
+  using MetadataRequestTopic = metadata_request::MetadataRequestTopic;
 
   // The topics to fetch metadata for.
   std::optional<std::vector<MetadataRequestTopic>> topics = std::vector<MetadataRequestTopic>{};

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void MetadataResponse::MetadataResponseBroker::encode_to(Sink& _out, int16_t _version) const {
+void metadata_response::MetadataResponseBroker::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(node_id);
 
   _out.write_string(host, _version >= 9, "Host");
@@ -31,11 +31,11 @@ void MetadataResponse::MetadataResponseBroker::encode_to(Sink& _out, int16_t _ve
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void MetadataResponse::MetadataResponseBroker::encode_to(wire::Writer&, int16_t) const;
-template void MetadataResponse::MetadataResponseBroker::encode_to(wire::SizeCounter&,
-                                                                  int16_t) const;
+template void metadata_response::MetadataResponseBroker::encode_to(wire::Writer&, int16_t) const;
+template void metadata_response::MetadataResponseBroker::encode_to(wire::SizeCounter&,
+                                                                   int16_t) const;
 
-void MetadataResponse::MetadataResponseBroker::decode_from(wire::Reader& _in, int16_t _version) {
+void metadata_response::MetadataResponseBroker::decode_from(wire::Reader& _in, int16_t _version) {
   node_id = _in.read_int32();
 
   host = _in.read_string(_version >= 9, "Host");
@@ -63,7 +63,7 @@ void MetadataResponse::MetadataResponseBroker::decode_from(wire::Reader& _in, in
 }
 
 template <class Sink>
-void MetadataResponse::MetadataResponsePartition::encode_to(Sink& _out, int16_t _version) const {
+void metadata_response::MetadataResponsePartition::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int16(error_code);
 
   _out.write_int32(partition_index);
@@ -100,11 +100,12 @@ void MetadataResponse::MetadataResponsePartition::encode_to(Sink& _out, int16_t 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void MetadataResponse::MetadataResponsePartition::encode_to(wire::Writer&, int16_t) const;
-template void MetadataResponse::MetadataResponsePartition::encode_to(wire::SizeCounter&,
-                                                                     int16_t) const;
+template void metadata_response::MetadataResponsePartition::encode_to(wire::Writer&, int16_t) const;
+template void metadata_response::MetadataResponsePartition::encode_to(wire::SizeCounter&,
+                                                                      int16_t) const;
 
-void MetadataResponse::MetadataResponsePartition::decode_from(wire::Reader& _in, int16_t _version) {
+void metadata_response::MetadataResponsePartition::decode_from(wire::Reader& _in,
+                                                               int16_t _version) {
   error_code = _in.read_int16();
 
   partition_index = _in.read_int32();
@@ -175,7 +176,7 @@ void MetadataResponse::MetadataResponsePartition::decode_from(wire::Reader& _in,
 }
 
 template <class Sink>
-void MetadataResponse::MetadataResponseTopic::encode_to(Sink& _out, int16_t _version) const {
+void metadata_response::MetadataResponseTopic::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int16(error_code);
 
   if (!name) {
@@ -218,10 +219,11 @@ void MetadataResponse::MetadataResponseTopic::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void MetadataResponse::MetadataResponseTopic::encode_to(wire::Writer&, int16_t) const;
-template void MetadataResponse::MetadataResponseTopic::encode_to(wire::SizeCounter&, int16_t) const;
+template void metadata_response::MetadataResponseTopic::encode_to(wire::Writer&, int16_t) const;
+template void metadata_response::MetadataResponseTopic::encode_to(wire::SizeCounter&,
+                                                                  int16_t) const;
 
-void MetadataResponse::MetadataResponseTopic::decode_from(wire::Reader& _in, int16_t _version) {
+void metadata_response::MetadataResponseTopic::decode_from(wire::Reader& _in, int16_t _version) {
   error_code = _in.read_int16();
 
   if (_version >= 12) {

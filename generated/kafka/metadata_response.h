@@ -17,6 +17,171 @@
 
 namespace chronik::message {
 
+// The structs inside MetadataResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace metadata_response {
+
+struct MetadataResponseBroker {
+  static constexpr const char* kName = "MetadataResponseBroker";
+  // The broker ID.
+  int32_t node_id{};
+  // The broker hostname.
+  std::string host{};
+  // The broker port.
+  int32_t port{};
+  // The rack of the broker, or null if it has not been assigned to a rack.
+  std::optional<std::string> rack = std::nullopt;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"NodeId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
+                          "brokerId"},
+          self.node_id);
+    visit(wire::FieldMeta{"Host", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.host);
+    visit(wire::FieldMeta{"Port", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.port);
+    visit(wire::FieldMeta{"Rack", wire::VersionRange{1, 32767}, wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
+          self.rack);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
+                          wire::VersionRange{9, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const MetadataResponseBroker&, const MetadataResponseBroker&) = default;
+};
+
+struct MetadataResponsePartition {
+  static constexpr const char* kName = "MetadataResponsePartition";
+  // The partition error, or 0 if there was no error.
+  int16_t error_code{};
+  // The partition index.
+  int32_t partition_index{};
+  // The ID of the leader broker.
+  int32_t leader_id{};
+  // The leader epoch of this partition.
+  int32_t leader_epoch = -1;
+  // The set of all nodes that host this partition.
+  std::vector<int32_t> replica_nodes{};
+  // The set of nodes that are in sync with the leader for this partition.
+  std::vector<int32_t> isr_nodes{};
+  // The set of offline replicas of this partition.
+  std::vector<int32_t> offline_replicas{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.error_code);
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"LeaderId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
+                          "brokerId"},
+          self.leader_id);
+    visit(wire::FieldMeta{"LeaderEpoch", wire::VersionRange{7, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
+          self.leader_epoch);
+    visit(wire::FieldMeta{"ReplicaNodes", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
+                          "brokerId"},
+          self.replica_nodes);
+    visit(wire::FieldMeta{"IsrNodes", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
+                          "brokerId"},
+          self.isr_nodes);
+    visit(wire::FieldMeta{"OfflineReplicas", wire::VersionRange{5, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{9, 32767}, true, "brokerId"},
+          self.offline_replicas);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
+                          wire::VersionRange{9, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const MetadataResponsePartition&,
+                         const MetadataResponsePartition&) = default;
+};
+
+struct MetadataResponseTopic {
+  static constexpr const char* kName = "MetadataResponseTopic";
+  // The topic error, or 0 if there was no error.
+  int16_t error_code{};
+  // The topic name. Null for non-existing topics queried by ID. This is never null when ErrorCode
+  // is zero. One of Name and TopicId is always populated.
+  std::optional<std::string> name = std::string{};
+  // The topic id. Zero for non-existing topics queried by name. This is never zero when ErrorCode
+  // is zero. One of Name and TopicId is always populated.
+  wire::Uuid topic_id{};
+  // True if the topic is internal.
+  bool is_internal = false;
+  // Each partition in the topic.
+  std::vector<MetadataResponsePartition> partitions{};
+  // 32-bit bitfield to represent authorized operations for this topic.
+  int32_t topic_authorized_operations = std::numeric_limits<int32_t>::min();
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange{12, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
+          self.topic_id);
+    visit(wire::FieldMeta{"IsInternal", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
+          self.is_internal);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"TopicAuthorizedOperations", wire::VersionRange{8, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{9, 32767}, false, ""},
+          self.topic_authorized_operations);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
+                          wire::VersionRange{9, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const MetadataResponseTopic&, const MetadataResponseTopic&) = default;
+};
+
+}  // namespace metadata_response
+
 struct MetadataResponse {
   static constexpr const char* kName = "MetadataResponse";
   static constexpr int16_t kApiKey = 3;
@@ -24,170 +189,9 @@ struct MetadataResponse {
   static constexpr int16_t kHighestVersion = 12;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 9;
-
-  struct MetadataResponseBroker {
-    static constexpr const char* kName = "MetadataResponseBroker";
-    // The broker ID.
-    int32_t node_id{};
-    // The broker hostname.
-    std::string host{};
-    // The broker port.
-    int32_t port{};
-    // The rack of the broker, or null if it has not been assigned to a rack.
-    std::optional<std::string> rack = std::nullopt;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"NodeId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
-                            "brokerId"},
-            self.node_id);
-      visit(
-          wire::FieldMeta{"Host", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.host);
-      visit(
-          wire::FieldMeta{"Port", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.port);
-      visit(wire::FieldMeta{"Rack", wire::VersionRange{1, 32767}, wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
-            self.rack);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
-                            wire::VersionRange{9, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const MetadataResponseBroker&, const MetadataResponseBroker&) = default;
-  };
-
-  struct MetadataResponsePartition {
-    static constexpr const char* kName = "MetadataResponsePartition";
-    // The partition error, or 0 if there was no error.
-    int16_t error_code{};
-    // The partition index.
-    int32_t partition_index{};
-    // The ID of the leader broker.
-    int32_t leader_id{};
-    // The leader epoch of this partition.
-    int32_t leader_epoch = -1;
-    // The set of all nodes that host this partition.
-    std::vector<int32_t> replica_nodes{};
-    // The set of nodes that are in sync with the leader for this partition.
-    std::vector<int32_t> isr_nodes{};
-    // The set of offline replicas of this partition.
-    std::vector<int32_t> offline_replicas{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{9, 32767}, false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"LeaderId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
-                            "brokerId"},
-            self.leader_id);
-      visit(wire::FieldMeta{"LeaderEpoch", wire::VersionRange{7, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
-            self.leader_epoch);
-      visit(wire::FieldMeta{"ReplicaNodes", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{9, 32767}, false, "brokerId"},
-            self.replica_nodes);
-      visit(wire::FieldMeta{"IsrNodes", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
-                            "brokerId"},
-            self.isr_nodes);
-      visit(wire::FieldMeta{"OfflineReplicas", wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{9, 32767}, true, "brokerId"},
-            self.offline_replicas);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
-                            wire::VersionRange{9, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const MetadataResponsePartition&,
-                           const MetadataResponsePartition&) = default;
-  };
-
-  struct MetadataResponseTopic {
-    static constexpr const char* kName = "MetadataResponseTopic";
-    // The topic error, or 0 if there was no error.
-    int16_t error_code{};
-    // The topic name. Null for non-existing topics queried by ID. This is never null when ErrorCode
-    // is zero. One of Name and TopicId is always populated.
-    std::optional<std::string> name = std::string{};
-    // The topic id. Zero for non-existing topics queried by name. This is never zero when ErrorCode
-    // is zero. One of Name and TopicId is always populated.
-    wire::Uuid topic_id{};
-    // True if the topic is internal.
-    bool is_internal = false;
-    // Each partition in the topic.
-    std::vector<MetadataResponsePartition> partitions{};
-    // 32-bit bitfield to represent authorized operations for this topic.
-    int32_t topic_authorized_operations = std::numeric_limits<int32_t>::min();
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange{12, 32767},
-                            wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(wire::FieldMeta{"TopicId", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
-            self.topic_id);
-      visit(wire::FieldMeta{"IsInternal", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
-            self.is_internal);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"TopicAuthorizedOperations", wire::VersionRange{8, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{9, 32767}, false, ""},
-            self.topic_authorized_operations);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
-                            wire::VersionRange{9, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const MetadataResponseTopic&, const MetadataResponseTopic&) = default;
-  };
+  using MetadataResponseBroker = metadata_response::MetadataResponseBroker;
+  using MetadataResponsePartition = metadata_response::MetadataResponsePartition;
+  using MetadataResponseTopic = metadata_response::MetadataResponseTopic;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

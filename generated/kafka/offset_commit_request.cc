@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void OffsetCommitRequest::OffsetCommitRequestPartition::encode_to(Sink& _out,
-                                                                  int16_t _version) const {
+void offset_commit_request::OffsetCommitRequestPartition::encode_to(Sink& _out,
+                                                                    int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int64(committed_offset);
@@ -40,13 +40,13 @@ void OffsetCommitRequest::OffsetCommitRequestPartition::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetCommitRequest::OffsetCommitRequestPartition::encode_to(wire::Writer&,
-                                                                           int16_t) const;
-template void OffsetCommitRequest::OffsetCommitRequestPartition::encode_to(wire::SizeCounter&,
-                                                                           int16_t) const;
+template void offset_commit_request::OffsetCommitRequestPartition::encode_to(wire::Writer&,
+                                                                             int16_t) const;
+template void offset_commit_request::OffsetCommitRequestPartition::encode_to(wire::SizeCounter&,
+                                                                             int16_t) const;
 
-void OffsetCommitRequest::OffsetCommitRequestPartition::decode_from(wire::Reader& _in,
-                                                                    int16_t _version) {
+void offset_commit_request::OffsetCommitRequestPartition::decode_from(wire::Reader& _in,
+                                                                      int16_t _version) {
   partition_index = _in.read_int32();
 
   committed_offset = _in.read_int64();
@@ -77,7 +77,8 @@ void OffsetCommitRequest::OffsetCommitRequestPartition::decode_from(wire::Reader
 }
 
 template <class Sink>
-void OffsetCommitRequest::OffsetCommitRequestTopic::encode_to(Sink& _out, int16_t _version) const {
+void offset_commit_request::OffsetCommitRequestTopic::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_string(name, _version >= 8, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 8);
@@ -96,13 +97,13 @@ void OffsetCommitRequest::OffsetCommitRequestTopic::encode_to(Sink& _out, int16_
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetCommitRequest::OffsetCommitRequestTopic::encode_to(wire::Writer&,
-                                                                       int16_t) const;
-template void OffsetCommitRequest::OffsetCommitRequestTopic::encode_to(wire::SizeCounter&,
-                                                                       int16_t) const;
+template void offset_commit_request::OffsetCommitRequestTopic::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void offset_commit_request::OffsetCommitRequestTopic::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void OffsetCommitRequest::OffsetCommitRequestTopic::decode_from(wire::Reader& _in,
-                                                                int16_t _version) {
+void offset_commit_request::OffsetCommitRequestTopic::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   name = _in.read_string(_version >= 8, "Name");
 
   {

@@ -17,6 +17,96 @@
 
 namespace chronik::message {
 
+// The structs inside OffsetCommitRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace offset_commit_request {
+
+struct OffsetCommitRequestPartition {
+  static constexpr const char* kName = "OffsetCommitRequestPartition";
+  // The partition index.
+  int32_t partition_index{};
+  // The message offset to be committed.
+  int64_t committed_offset{};
+  // The leader epoch of this partition.
+  int32_t committed_leader_epoch = -1;
+  // The timestamp of the commit.
+  int64_t commit_timestamp = INT64_C(-1);
+  // Any associated metadata the client wants to keep.
+  std::optional<std::string> committed_metadata = std::string{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{8, 32767}, false, ""},
+        self.partition_index);
+    visit(
+        wire::FieldMeta{"CommittedOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{8, 32767}, false, ""},
+        self.committed_offset);
+    visit(wire::FieldMeta{"CommittedLeaderEpoch", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{8, 32767}, true, ""},
+          self.committed_leader_epoch);
+    visit(wire::FieldMeta{"CommitTimestamp", wire::VersionRange{1, 1}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{8, 32767}, false, ""},
+          self.commit_timestamp);
+    visit(wire::FieldMeta{"CommittedMetadata", wire::VersionRange{0, 32767},
+                          wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{8, 32767}, false, ""},
+          self.committed_metadata);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{8, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{8, 32767}, -1,
+                          wire::VersionRange{8, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetCommitRequestPartition&,
+                         const OffsetCommitRequestPartition&) = default;
+};
+
+struct OffsetCommitRequestTopic {
+  static constexpr const char* kName = "OffsetCommitRequestTopic";
+  // The topic name.
+  std::string name{};
+  // Each partition to commit offsets for.
+  std::vector<OffsetCommitRequestPartition> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{8, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{8, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{8, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{8, 32767}, -1,
+                          wire::VersionRange{8, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetCommitRequestTopic&,
+                         const OffsetCommitRequestTopic&) = default;
+};
+
+}  // namespace offset_commit_request
+
 // Versions 0-1 are deprecated.
 struct OffsetCommitRequest {
   static constexpr const char* kName = "OffsetCommitRequest";
@@ -25,92 +115,8 @@ struct OffsetCommitRequest {
   static constexpr int16_t kHighestVersion = 9;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 8;
-
-  struct OffsetCommitRequestPartition {
-    static constexpr const char* kName = "OffsetCommitRequestPartition";
-    // The partition index.
-    int32_t partition_index{};
-    // The message offset to be committed.
-    int64_t committed_offset{};
-    // The leader epoch of this partition.
-    int32_t committed_leader_epoch = -1;
-    // The timestamp of the commit.
-    int64_t commit_timestamp = INT64_C(-1);
-    // Any associated metadata the client wants to keep.
-    std::optional<std::string> committed_metadata = std::string{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{8, 32767}, false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"CommittedOffset", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{8, 32767}, false, ""},
-            self.committed_offset);
-      visit(wire::FieldMeta{"CommittedLeaderEpoch", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{8, 32767}, true, ""},
-            self.committed_leader_epoch);
-      visit(
-          wire::FieldMeta{"CommitTimestamp", wire::VersionRange{1, 1}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{8, 32767}, false, ""},
-          self.commit_timestamp);
-      visit(wire::FieldMeta{"CommittedMetadata", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{8, 32767}, false, ""},
-            self.committed_metadata);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{8, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{8, 32767}, -1,
-                            wire::VersionRange{8, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetCommitRequestPartition&,
-                           const OffsetCommitRequestPartition&) = default;
-  };
-
-  struct OffsetCommitRequestTopic {
-    static constexpr const char* kName = "OffsetCommitRequestTopic";
-    // The topic name.
-    std::string name{};
-    // Each partition to commit offsets for.
-    std::vector<OffsetCommitRequestPartition> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{8, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{8, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{8, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{8, 32767}, -1,
-                            wire::VersionRange{8, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetCommitRequestTopic&,
-                           const OffsetCommitRequestTopic&) = default;
-  };
+  using OffsetCommitRequestPartition = offset_commit_request::OffsetCommitRequestPartition;
+  using OffsetCommitRequestTopic = offset_commit_request::OffsetCommitRequestTopic;
 
   // The unique group identifier.
   std::string group_id{};

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void OffsetCommitResponse::OffsetCommitResponsePartition::encode_to(Sink& _out,
-                                                                    int16_t _version) const {
+void offset_commit_response::OffsetCommitResponsePartition::encode_to(Sink& _out,
+                                                                      int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int16(error_code);
@@ -23,13 +23,13 @@ void OffsetCommitResponse::OffsetCommitResponsePartition::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetCommitResponse::OffsetCommitResponsePartition::encode_to(wire::Writer&,
-                                                                             int16_t) const;
-template void OffsetCommitResponse::OffsetCommitResponsePartition::encode_to(wire::SizeCounter&,
-                                                                             int16_t) const;
+template void offset_commit_response::OffsetCommitResponsePartition::encode_to(wire::Writer&,
+                                                                               int16_t) const;
+template void offset_commit_response::OffsetCommitResponsePartition::encode_to(wire::SizeCounter&,
+                                                                               int16_t) const;
 
-void OffsetCommitResponse::OffsetCommitResponsePartition::decode_from(wire::Reader& _in,
-                                                                      int16_t _version) {
+void offset_commit_response::OffsetCommitResponsePartition::decode_from(wire::Reader& _in,
+                                                                        int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -52,8 +52,8 @@ void OffsetCommitResponse::OffsetCommitResponsePartition::decode_from(wire::Read
 }
 
 template <class Sink>
-void OffsetCommitResponse::OffsetCommitResponseTopic::encode_to(Sink& _out,
-                                                                int16_t _version) const {
+void offset_commit_response::OffsetCommitResponseTopic::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_string(name, _version >= 8, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 8);
@@ -72,13 +72,13 @@ void OffsetCommitResponse::OffsetCommitResponseTopic::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetCommitResponse::OffsetCommitResponseTopic::encode_to(wire::Writer&,
-                                                                         int16_t) const;
-template void OffsetCommitResponse::OffsetCommitResponseTopic::encode_to(wire::SizeCounter&,
-                                                                         int16_t) const;
+template void offset_commit_response::OffsetCommitResponseTopic::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void offset_commit_response::OffsetCommitResponseTopic::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void OffsetCommitResponse::OffsetCommitResponseTopic::decode_from(wire::Reader& _in,
-                                                                  int16_t _version) {
+void offset_commit_response::OffsetCommitResponseTopic::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   name = _in.read_string(_version >= 8, "Name");
 
   {

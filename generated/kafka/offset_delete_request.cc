@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void OffsetDeleteRequest::OffsetDeleteRequestPartition::encode_to(Sink& _out,
-                                                                  int16_t _version) const {
+void offset_delete_request::OffsetDeleteRequestPartition::encode_to(Sink& _out,
+                                                                    int16_t _version) const {
   _out.write_int32(partition_index);
 
   if (!unknown_tagged_fields.empty()) {
@@ -16,18 +16,19 @@ void OffsetDeleteRequest::OffsetDeleteRequestPartition::encode_to(Sink& _out,
   }
 }
 
-template void OffsetDeleteRequest::OffsetDeleteRequestPartition::encode_to(wire::Writer&,
-                                                                           int16_t) const;
-template void OffsetDeleteRequest::OffsetDeleteRequestPartition::encode_to(wire::SizeCounter&,
-                                                                           int16_t) const;
+template void offset_delete_request::OffsetDeleteRequestPartition::encode_to(wire::Writer&,
+                                                                             int16_t) const;
+template void offset_delete_request::OffsetDeleteRequestPartition::encode_to(wire::SizeCounter&,
+                                                                             int16_t) const;
 
-void OffsetDeleteRequest::OffsetDeleteRequestPartition::decode_from(wire::Reader& _in,
-                                                                    int16_t _version) {
+void offset_delete_request::OffsetDeleteRequestPartition::decode_from(wire::Reader& _in,
+                                                                      int16_t _version) {
   partition_index = _in.read_int32();
 }
 
 template <class Sink>
-void OffsetDeleteRequest::OffsetDeleteRequestTopic::encode_to(Sink& _out, int16_t _version) const {
+void offset_delete_request::OffsetDeleteRequestTopic::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_string(name, false, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), false);
@@ -41,13 +42,13 @@ void OffsetDeleteRequest::OffsetDeleteRequestTopic::encode_to(Sink& _out, int16_
   }
 }
 
-template void OffsetDeleteRequest::OffsetDeleteRequestTopic::encode_to(wire::Writer&,
-                                                                       int16_t) const;
-template void OffsetDeleteRequest::OffsetDeleteRequestTopic::encode_to(wire::SizeCounter&,
-                                                                       int16_t) const;
+template void offset_delete_request::OffsetDeleteRequestTopic::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void offset_delete_request::OffsetDeleteRequestTopic::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void OffsetDeleteRequest::OffsetDeleteRequestTopic::decode_from(wire::Reader& _in,
-                                                                int16_t _version) {
+void offset_delete_request::OffsetDeleteRequestTopic::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   name = _in.read_string(false, "Name");
 
   {

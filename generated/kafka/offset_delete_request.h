@@ -17,6 +17,73 @@
 
 namespace chronik::message {
 
+// The structs inside OffsetDeleteRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace offset_delete_request {
+
+struct OffsetDeleteRequestPartition {
+  static constexpr const char* kName = "OffsetDeleteRequestPartition";
+  // The partition index.
+  int32_t partition_index{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange::none(), false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange::none(),
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange::none(), true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetDeleteRequestPartition&,
+                         const OffsetDeleteRequestPartition&) = default;
+};
+
+struct OffsetDeleteRequestTopic {
+  static constexpr const char* kName = "OffsetDeleteRequestTopic";
+  // The topic name.
+  std::string name{};
+  // Each partition to delete offsets for.
+  std::vector<OffsetDeleteRequestPartition> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange::none(), false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange::none(), false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange::none(),
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange::none(), true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetDeleteRequestTopic&,
+                         const OffsetDeleteRequestTopic&) = default;
+};
+
+}  // namespace offset_delete_request
+
 struct OffsetDeleteRequest {
   static constexpr const char* kName = "OffsetDeleteRequest";
   static constexpr int16_t kApiKey = 47;
@@ -24,67 +91,8 @@ struct OffsetDeleteRequest {
   static constexpr int16_t kHighestVersion = 0;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = -1;
-
-  struct OffsetDeleteRequestPartition {
-    static constexpr const char* kName = "OffsetDeleteRequestPartition";
-    // The partition index.
-    int32_t partition_index{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange::none(), false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange::none(),
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange::none(), true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetDeleteRequestPartition&,
-                           const OffsetDeleteRequestPartition&) = default;
-  };
-
-  struct OffsetDeleteRequestTopic {
-    static constexpr const char* kName = "OffsetDeleteRequestTopic";
-    // The topic name.
-    std::string name{};
-    // Each partition to delete offsets for.
-    std::vector<OffsetDeleteRequestPartition> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange::none(), false,
-                            "topicName"},
-            self.name);
-      visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange::none(), false, ""},
-            self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange::none(),
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange::none(), true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetDeleteRequestTopic&,
-                           const OffsetDeleteRequestTopic&) = default;
-  };
+  using OffsetDeleteRequestPartition = offset_delete_request::OffsetDeleteRequestPartition;
+  using OffsetDeleteRequestTopic = offset_delete_request::OffsetDeleteRequestTopic;
 
   // The unique group identifier.
   std::string group_id{};

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void OffsetDeleteResponse::OffsetDeleteResponsePartition::encode_to(Sink& _out,
-                                                                    int16_t _version) const {
+void offset_delete_response::OffsetDeleteResponsePartition::encode_to(Sink& _out,
+                                                                      int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int16(error_code);
@@ -18,21 +18,21 @@ void OffsetDeleteResponse::OffsetDeleteResponsePartition::encode_to(Sink& _out,
   }
 }
 
-template void OffsetDeleteResponse::OffsetDeleteResponsePartition::encode_to(wire::Writer&,
-                                                                             int16_t) const;
-template void OffsetDeleteResponse::OffsetDeleteResponsePartition::encode_to(wire::SizeCounter&,
-                                                                             int16_t) const;
+template void offset_delete_response::OffsetDeleteResponsePartition::encode_to(wire::Writer&,
+                                                                               int16_t) const;
+template void offset_delete_response::OffsetDeleteResponsePartition::encode_to(wire::SizeCounter&,
+                                                                               int16_t) const;
 
-void OffsetDeleteResponse::OffsetDeleteResponsePartition::decode_from(wire::Reader& _in,
-                                                                      int16_t _version) {
+void offset_delete_response::OffsetDeleteResponsePartition::decode_from(wire::Reader& _in,
+                                                                        int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
 }
 
 template <class Sink>
-void OffsetDeleteResponse::OffsetDeleteResponseTopic::encode_to(Sink& _out,
-                                                                int16_t _version) const {
+void offset_delete_response::OffsetDeleteResponseTopic::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_string(name, false, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), false);
@@ -46,13 +46,13 @@ void OffsetDeleteResponse::OffsetDeleteResponseTopic::encode_to(Sink& _out,
   }
 }
 
-template void OffsetDeleteResponse::OffsetDeleteResponseTopic::encode_to(wire::Writer&,
-                                                                         int16_t) const;
-template void OffsetDeleteResponse::OffsetDeleteResponseTopic::encode_to(wire::SizeCounter&,
-                                                                         int16_t) const;
+template void offset_delete_response::OffsetDeleteResponseTopic::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void offset_delete_response::OffsetDeleteResponseTopic::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void OffsetDeleteResponse::OffsetDeleteResponseTopic::decode_from(wire::Reader& _in,
-                                                                  int16_t _version) {
+void offset_delete_response::OffsetDeleteResponseTopic::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   name = _in.read_string(false, "Name");
 
   {

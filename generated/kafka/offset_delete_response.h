@@ -17,6 +17,78 @@
 
 namespace chronik::message {
 
+// The structs inside OffsetDeleteResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace offset_delete_response {
+
+struct OffsetDeleteResponsePartition {
+  static constexpr const char* kName = "OffsetDeleteResponsePartition";
+  // The partition index.
+  int32_t partition_index{};
+  // The error code, or 0 if there was no error.
+  int16_t error_code{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange::none(), false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange::none(), false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange::none(),
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange::none(), true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetDeleteResponsePartition&,
+                         const OffsetDeleteResponsePartition&) = default;
+};
+
+struct OffsetDeleteResponseTopic {
+  static constexpr const char* kName = "OffsetDeleteResponseTopic";
+  // The topic name.
+  std::string name{};
+  // The responses for each partition in the topic.
+  std::vector<OffsetDeleteResponsePartition> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange::none(), false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange::none(), false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange::none(),
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange::none(), true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetDeleteResponseTopic&,
+                         const OffsetDeleteResponseTopic&) = default;
+};
+
+}  // namespace offset_delete_response
+
 struct OffsetDeleteResponse {
   static constexpr const char* kName = "OffsetDeleteResponse";
   static constexpr int16_t kApiKey = 47;
@@ -24,72 +96,8 @@ struct OffsetDeleteResponse {
   static constexpr int16_t kHighestVersion = 0;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = -1;
-
-  struct OffsetDeleteResponsePartition {
-    static constexpr const char* kName = "OffsetDeleteResponsePartition";
-    // The partition index.
-    int32_t partition_index{};
-    // The error code, or 0 if there was no error.
-    int16_t error_code{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange::none(), false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange::none(), false, ""},
-            self.error_code);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange::none(),
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange::none(), true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetDeleteResponsePartition&,
-                           const OffsetDeleteResponsePartition&) = default;
-  };
-
-  struct OffsetDeleteResponseTopic {
-    static constexpr const char* kName = "OffsetDeleteResponseTopic";
-    // The topic name.
-    std::string name{};
-    // The responses for each partition in the topic.
-    std::vector<OffsetDeleteResponsePartition> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange::none(), false,
-                            "topicName"},
-            self.name);
-      visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange::none(), false, ""},
-            self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange::none(),
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange::none(), true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetDeleteResponseTopic&,
-                           const OffsetDeleteResponseTopic&) = default;
-  };
+  using OffsetDeleteResponsePartition = offset_delete_response::OffsetDeleteResponsePartition;
+  using OffsetDeleteResponseTopic = offset_delete_response::OffsetDeleteResponseTopic;
 
   // The top-level error code, or 0 if there was no error.
   int16_t error_code{};

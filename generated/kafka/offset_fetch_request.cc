@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void OffsetFetchRequest::OffsetFetchRequestTopic::encode_to(Sink& _out, int16_t _version) const {
+void offset_fetch_request::OffsetFetchRequestTopic::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, _version >= 6, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partition_indexes.size()), _version >= 6);
@@ -25,11 +25,13 @@ void OffsetFetchRequest::OffsetFetchRequestTopic::encode_to(Sink& _out, int16_t 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetFetchRequest::OffsetFetchRequestTopic::encode_to(wire::Writer&, int16_t) const;
-template void OffsetFetchRequest::OffsetFetchRequestTopic::encode_to(wire::SizeCounter&,
-                                                                     int16_t) const;
+template void offset_fetch_request::OffsetFetchRequestTopic::encode_to(wire::Writer&,
+                                                                       int16_t) const;
+template void offset_fetch_request::OffsetFetchRequestTopic::encode_to(wire::SizeCounter&,
+                                                                       int16_t) const;
 
-void OffsetFetchRequest::OffsetFetchRequestTopic::decode_from(wire::Reader& _in, int16_t _version) {
+void offset_fetch_request::OffsetFetchRequestTopic::decode_from(wire::Reader& _in,
+                                                                int16_t _version) {
   name = _in.read_string(_version >= 6, "Name");
 
   {
@@ -64,7 +66,7 @@ void OffsetFetchRequest::OffsetFetchRequestTopic::decode_from(wire::Reader& _in,
 }
 
 template <class Sink>
-void OffsetFetchRequest::OffsetFetchRequestTopics::encode_to(Sink& _out, int16_t _version) const {
+void offset_fetch_request::OffsetFetchRequestTopics::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partition_indexes.size()), true);
@@ -78,12 +80,13 @@ void OffsetFetchRequest::OffsetFetchRequestTopics::encode_to(Sink& _out, int16_t
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetFetchRequest::OffsetFetchRequestTopics::encode_to(wire::Writer&, int16_t) const;
-template void OffsetFetchRequest::OffsetFetchRequestTopics::encode_to(wire::SizeCounter&,
-                                                                      int16_t) const;
+template void offset_fetch_request::OffsetFetchRequestTopics::encode_to(wire::Writer&,
+                                                                        int16_t) const;
+template void offset_fetch_request::OffsetFetchRequestTopics::encode_to(wire::SizeCounter&,
+                                                                        int16_t) const;
 
-void OffsetFetchRequest::OffsetFetchRequestTopics::decode_from(wire::Reader& _in,
-                                                               int16_t _version) {
+void offset_fetch_request::OffsetFetchRequestTopics::decode_from(wire::Reader& _in,
+                                                                 int16_t _version) {
   name = _in.read_string(true, "Name");
 
   {
@@ -117,7 +120,7 @@ void OffsetFetchRequest::OffsetFetchRequestTopics::decode_from(wire::Reader& _in
 }
 
 template <class Sink>
-void OffsetFetchRequest::OffsetFetchRequestGroup::encode_to(Sink& _out, int16_t _version) const {
+void offset_fetch_request::OffsetFetchRequestGroup::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(group_id, true, "GroupId");
 
   if (_version >= 9) {
@@ -145,11 +148,13 @@ void OffsetFetchRequest::OffsetFetchRequestGroup::encode_to(Sink& _out, int16_t 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetFetchRequest::OffsetFetchRequestGroup::encode_to(wire::Writer&, int16_t) const;
-template void OffsetFetchRequest::OffsetFetchRequestGroup::encode_to(wire::SizeCounter&,
-                                                                     int16_t) const;
+template void offset_fetch_request::OffsetFetchRequestGroup::encode_to(wire::Writer&,
+                                                                       int16_t) const;
+template void offset_fetch_request::OffsetFetchRequestGroup::encode_to(wire::SizeCounter&,
+                                                                       int16_t) const;
 
-void OffsetFetchRequest::OffsetFetchRequestGroup::decode_from(wire::Reader& _in, int16_t _version) {
+void offset_fetch_request::OffsetFetchRequestGroup::decode_from(wire::Reader& _in,
+                                                                int16_t _version) {
   group_id = _in.read_string(true, "GroupId");
 
   if (_version >= 9) {

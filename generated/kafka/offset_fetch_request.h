@@ -17,6 +17,121 @@
 
 namespace chronik::message {
 
+// The structs inside OffsetFetchRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace offset_fetch_request {
+
+struct OffsetFetchRequestTopic {
+  static constexpr const char* kName = "OffsetFetchRequestTopic";
+  // The topic name.
+  std::string name{};
+  // The partition indexes we would like to fetch offsets for.
+  std::vector<int32_t> partition_indexes{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 7}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"PartitionIndexes", wire::VersionRange{0, 7}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.partition_indexes);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetFetchRequestTopic&, const OffsetFetchRequestTopic&) = default;
+};
+
+struct OffsetFetchRequestTopics {
+  static constexpr const char* kName = "OffsetFetchRequestTopics";
+  // The topic name.
+  std::string name{};
+  // The partition indexes we would like to fetch offsets for.
+  std::vector<int32_t> partition_indexes{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"PartitionIndexes", wire::VersionRange{8, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{6, 32767}, false, ""},
+          self.partition_indexes);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetFetchRequestTopics&,
+                         const OffsetFetchRequestTopics&) = default;
+};
+
+struct OffsetFetchRequestGroup {
+  static constexpr const char* kName = "OffsetFetchRequestGroup";
+  // The group ID.
+  std::string group_id{};
+  // The member ID assigned by the group coordinator if using the new consumer protocol (KIP-848).
+  std::optional<std::string> member_id = std::nullopt;
+  // The member epoch if using the new consumer protocol (KIP-848).
+  int32_t member_epoch = -1;
+  // Each topic we would like to fetch offsets for, or null to fetch offsets for all topics.
+  std::optional<std::vector<OffsetFetchRequestTopics>> topics =
+      std::vector<OffsetFetchRequestTopics>{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"GroupId", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
+                          "groupId"},
+          self.group_id);
+    visit(wire::FieldMeta{"MemberId", wire::VersionRange{9, 32767}, wire::VersionRange{9, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
+          self.member_id);
+    visit(wire::FieldMeta{"MemberEpoch", wire::VersionRange{9, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
+          self.member_epoch);
+    visit(wire::FieldMeta{"Topics", wire::VersionRange{8, 32767}, wire::VersionRange{8, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.topics);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetFetchRequestGroup&, const OffsetFetchRequestGroup&) = default;
+};
+
+}  // namespace offset_fetch_request
+
 // Versions 0 are deprecated.
 struct OffsetFetchRequest {
   static constexpr const char* kName = "OffsetFetchRequest";
@@ -25,119 +140,9 @@ struct OffsetFetchRequest {
   static constexpr int16_t kHighestVersion = 9;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 6;
-
-  struct OffsetFetchRequestTopic {
-    static constexpr const char* kName = "OffsetFetchRequestTopic";
-    // The topic name.
-    std::string name{};
-    // The partition indexes we would like to fetch offsets for.
-    std::vector<int32_t> partition_indexes{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 7}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"PartitionIndexes", wire::VersionRange{0, 7}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.partition_indexes);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetFetchRequestTopic&,
-                           const OffsetFetchRequestTopic&) = default;
-  };
-
-  struct OffsetFetchRequestTopics {
-    static constexpr const char* kName = "OffsetFetchRequestTopics";
-    // The topic name.
-    std::string name{};
-    // The partition indexes we would like to fetch offsets for.
-    std::vector<int32_t> partition_indexes{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(wire::FieldMeta{"PartitionIndexes", wire::VersionRange{8, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{6, 32767}, false, ""},
-            self.partition_indexes);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetFetchRequestTopics&,
-                           const OffsetFetchRequestTopics&) = default;
-  };
-
-  struct OffsetFetchRequestGroup {
-    static constexpr const char* kName = "OffsetFetchRequestGroup";
-    // The group ID.
-    std::string group_id{};
-    // The member ID assigned by the group coordinator if using the new consumer protocol (KIP-848).
-    std::optional<std::string> member_id = std::nullopt;
-    // The member epoch if using the new consumer protocol (KIP-848).
-    int32_t member_epoch = -1;
-    // Each topic we would like to fetch offsets for, or null to fetch offsets for all topics.
-    std::optional<std::vector<OffsetFetchRequestTopics>> topics =
-        std::vector<OffsetFetchRequestTopics>{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"GroupId", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
-                            "groupId"},
-            self.group_id);
-      visit(wire::FieldMeta{"MemberId", wire::VersionRange{9, 32767}, wire::VersionRange{9, 32767},
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
-            self.member_id);
-      visit(wire::FieldMeta{"MemberEpoch", wire::VersionRange{9, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
-            self.member_epoch);
-      visit(
-          wire::FieldMeta{"Topics", wire::VersionRange{8, 32767}, wire::VersionRange{8, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.topics);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetFetchRequestGroup&,
-                           const OffsetFetchRequestGroup&) = default;
-  };
+  using OffsetFetchRequestTopic = offset_fetch_request::OffsetFetchRequestTopic;
+  using OffsetFetchRequestTopics = offset_fetch_request::OffsetFetchRequestTopics;
+  using OffsetFetchRequestGroup = offset_fetch_request::OffsetFetchRequestGroup;
 
   // The group to fetch offsets for.
   std::string group_id{};

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void OffsetFetchResponse::OffsetFetchResponsePartition::encode_to(Sink& _out,
-                                                                  int16_t _version) const {
+void offset_fetch_response::OffsetFetchResponsePartition::encode_to(Sink& _out,
+                                                                    int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int64(committed_offset);
@@ -34,13 +34,13 @@ void OffsetFetchResponse::OffsetFetchResponsePartition::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetFetchResponse::OffsetFetchResponsePartition::encode_to(wire::Writer&,
-                                                                           int16_t) const;
-template void OffsetFetchResponse::OffsetFetchResponsePartition::encode_to(wire::SizeCounter&,
-                                                                           int16_t) const;
+template void offset_fetch_response::OffsetFetchResponsePartition::encode_to(wire::Writer&,
+                                                                             int16_t) const;
+template void offset_fetch_response::OffsetFetchResponsePartition::encode_to(wire::SizeCounter&,
+                                                                             int16_t) const;
 
-void OffsetFetchResponse::OffsetFetchResponsePartition::decode_from(wire::Reader& _in,
-                                                                    int16_t _version) {
+void offset_fetch_response::OffsetFetchResponsePartition::decode_from(wire::Reader& _in,
+                                                                      int16_t _version) {
   partition_index = _in.read_int32();
 
   committed_offset = _in.read_int64();
@@ -70,7 +70,8 @@ void OffsetFetchResponse::OffsetFetchResponsePartition::decode_from(wire::Reader
 }
 
 template <class Sink>
-void OffsetFetchResponse::OffsetFetchResponseTopic::encode_to(Sink& _out, int16_t _version) const {
+void offset_fetch_response::OffsetFetchResponseTopic::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_string(name, _version >= 6, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 6);
@@ -89,13 +90,13 @@ void OffsetFetchResponse::OffsetFetchResponseTopic::encode_to(Sink& _out, int16_
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetFetchResponse::OffsetFetchResponseTopic::encode_to(wire::Writer&,
-                                                                       int16_t) const;
-template void OffsetFetchResponse::OffsetFetchResponseTopic::encode_to(wire::SizeCounter&,
-                                                                       int16_t) const;
+template void offset_fetch_response::OffsetFetchResponseTopic::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void offset_fetch_response::OffsetFetchResponseTopic::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void OffsetFetchResponse::OffsetFetchResponseTopic::decode_from(wire::Reader& _in,
-                                                                int16_t _version) {
+void offset_fetch_response::OffsetFetchResponseTopic::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   name = _in.read_string(_version >= 6, "Name");
 
   {
@@ -130,8 +131,8 @@ void OffsetFetchResponse::OffsetFetchResponseTopic::decode_from(wire::Reader& _i
 }
 
 template <class Sink>
-void OffsetFetchResponse::OffsetFetchResponsePartitions::encode_to(Sink& _out,
-                                                                   int16_t _version) const {
+void offset_fetch_response::OffsetFetchResponsePartitions::encode_to(Sink& _out,
+                                                                     int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int64(committed_offset);
@@ -152,13 +153,13 @@ void OffsetFetchResponse::OffsetFetchResponsePartitions::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetFetchResponse::OffsetFetchResponsePartitions::encode_to(wire::Writer&,
-                                                                            int16_t) const;
-template void OffsetFetchResponse::OffsetFetchResponsePartitions::encode_to(wire::SizeCounter&,
-                                                                            int16_t) const;
+template void offset_fetch_response::OffsetFetchResponsePartitions::encode_to(wire::Writer&,
+                                                                              int16_t) const;
+template void offset_fetch_response::OffsetFetchResponsePartitions::encode_to(wire::SizeCounter&,
+                                                                              int16_t) const;
 
-void OffsetFetchResponse::OffsetFetchResponsePartitions::decode_from(wire::Reader& _in,
-                                                                     int16_t _version) {
+void offset_fetch_response::OffsetFetchResponsePartitions::decode_from(wire::Reader& _in,
+                                                                       int16_t _version) {
   partition_index = _in.read_int32();
 
   committed_offset = _in.read_int64();
@@ -186,7 +187,8 @@ void OffsetFetchResponse::OffsetFetchResponsePartitions::decode_from(wire::Reade
 }
 
 template <class Sink>
-void OffsetFetchResponse::OffsetFetchResponseTopics::encode_to(Sink& _out, int16_t _version) const {
+void offset_fetch_response::OffsetFetchResponseTopics::encode_to(Sink& _out,
+                                                                 int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -200,13 +202,13 @@ void OffsetFetchResponse::OffsetFetchResponseTopics::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetFetchResponse::OffsetFetchResponseTopics::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void OffsetFetchResponse::OffsetFetchResponseTopics::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void offset_fetch_response::OffsetFetchResponseTopics::encode_to(wire::Writer&,
+                                                                          int16_t) const;
+template void offset_fetch_response::OffsetFetchResponseTopics::encode_to(wire::SizeCounter&,
+                                                                          int16_t) const;
 
-void OffsetFetchResponse::OffsetFetchResponseTopics::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void offset_fetch_response::OffsetFetchResponseTopics::decode_from(wire::Reader& _in,
+                                                                   int16_t _version) {
   name = _in.read_string(true, "Name");
 
   {
@@ -240,7 +242,8 @@ void OffsetFetchResponse::OffsetFetchResponseTopics::decode_from(wire::Reader& _
 }
 
 template <class Sink>
-void OffsetFetchResponse::OffsetFetchResponseGroup::encode_to(Sink& _out, int16_t _version) const {
+void offset_fetch_response::OffsetFetchResponseGroup::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_string(group_id, true, "GroupId");
 
   _out.write_array_length(static_cast<int32_t>(topics.size()), true);
@@ -256,13 +259,13 @@ void OffsetFetchResponse::OffsetFetchResponseGroup::encode_to(Sink& _out, int16_
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetFetchResponse::OffsetFetchResponseGroup::encode_to(wire::Writer&,
-                                                                       int16_t) const;
-template void OffsetFetchResponse::OffsetFetchResponseGroup::encode_to(wire::SizeCounter&,
-                                                                       int16_t) const;
+template void offset_fetch_response::OffsetFetchResponseGroup::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void offset_fetch_response::OffsetFetchResponseGroup::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void OffsetFetchResponse::OffsetFetchResponseGroup::decode_from(wire::Reader& _in,
-                                                                int16_t _version) {
+void offset_fetch_response::OffsetFetchResponseGroup::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   group_id = _in.read_string(true, "GroupId");
 
   {

@@ -17,6 +17,214 @@
 
 namespace chronik::message {
 
+// The structs inside OffsetFetchResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace offset_fetch_response {
+
+struct OffsetFetchResponsePartition {
+  static constexpr const char* kName = "OffsetFetchResponsePartition";
+  // The partition index.
+  int32_t partition_index{};
+  // The committed message offset.
+  int64_t committed_offset{};
+  // The leader epoch.
+  int32_t committed_leader_epoch = -1;
+  // The partition metadata.
+  std::optional<std::string> metadata = std::string{};
+  // The error code, or 0 if there was no error.
+  int16_t error_code{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 7}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.partition_index);
+    visit(wire::FieldMeta{"CommittedOffset", wire::VersionRange{0, 7}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.committed_offset);
+    visit(wire::FieldMeta{"CommittedLeaderEpoch", wire::VersionRange{5, 7},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.committed_leader_epoch);
+    visit(wire::FieldMeta{"Metadata", wire::VersionRange{0, 7}, wire::VersionRange{0, 7},
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.metadata);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 7}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetFetchResponsePartition&,
+                         const OffsetFetchResponsePartition&) = default;
+};
+
+struct OffsetFetchResponseTopic {
+  static constexpr const char* kName = "OffsetFetchResponseTopic";
+  // The topic name.
+  std::string name{};
+  // The responses per partition
+  std::vector<OffsetFetchResponsePartition> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 7}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 7}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetFetchResponseTopic&,
+                         const OffsetFetchResponseTopic&) = default;
+};
+
+struct OffsetFetchResponsePartitions {
+  static constexpr const char* kName = "OffsetFetchResponsePartitions";
+  // The partition index.
+  int32_t partition_index{};
+  // The committed message offset.
+  int64_t committed_offset{};
+  // The leader epoch.
+  int32_t committed_leader_epoch = -1;
+  // The partition metadata.
+  std::optional<std::string> metadata = std::string{};
+  // The partition-level error code, or 0 if there was no error.
+  int16_t error_code{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+        self.partition_index);
+    visit(
+        wire::FieldMeta{"CommittedOffset", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+        self.committed_offset);
+    visit(wire::FieldMeta{"CommittedLeaderEpoch", wire::VersionRange{8, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.committed_leader_epoch);
+    visit(wire::FieldMeta{"Metadata", wire::VersionRange{8, 32767}, wire::VersionRange{8, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.metadata);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetFetchResponsePartitions&,
+                         const OffsetFetchResponsePartitions&) = default;
+};
+
+struct OffsetFetchResponseTopics {
+  static constexpr const char* kName = "OffsetFetchResponseTopics";
+  // The topic name.
+  std::string name{};
+  // The responses per partition
+  std::vector<OffsetFetchResponsePartitions> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetFetchResponseTopics&,
+                         const OffsetFetchResponseTopics&) = default;
+};
+
+struct OffsetFetchResponseGroup {
+  static constexpr const char* kName = "OffsetFetchResponseGroup";
+  // The group ID.
+  std::string group_id{};
+  // The responses per topic.
+  std::vector<OffsetFetchResponseTopics> topics{};
+  // The group-level error code, or 0 if there was no error.
+  int16_t error_code = 0;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"GroupId", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
+                          "groupId"},
+          self.group_id);
+    visit(wire::FieldMeta{"Topics", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.topics);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetFetchResponseGroup&,
+                         const OffsetFetchResponseGroup&) = default;
+};
+
+}  // namespace offset_fetch_response
+
 struct OffsetFetchResponse {
   static constexpr const char* kName = "OffsetFetchResponse";
   static constexpr int16_t kApiKey = 9;
@@ -24,218 +232,11 @@ struct OffsetFetchResponse {
   static constexpr int16_t kHighestVersion = 9;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 6;
-
-  struct OffsetFetchResponsePartition {
-    static constexpr const char* kName = "OffsetFetchResponsePartition";
-    // The partition index.
-    int32_t partition_index{};
-    // The committed message offset.
-    int64_t committed_offset{};
-    // The leader epoch.
-    int32_t committed_leader_epoch = -1;
-    // The partition metadata.
-    std::optional<std::string> metadata = std::string{};
-    // The error code, or 0 if there was no error.
-    int16_t error_code{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 7}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.partition_index);
-      visit(
-          wire::FieldMeta{"CommittedOffset", wire::VersionRange{0, 7}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.committed_offset);
-      visit(wire::FieldMeta{"CommittedLeaderEpoch", wire::VersionRange{5, 7},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.committed_leader_epoch);
-      visit(
-          wire::FieldMeta{"Metadata", wire::VersionRange{0, 7}, wire::VersionRange{0, 7},
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.metadata);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 7}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetFetchResponsePartition&,
-                           const OffsetFetchResponsePartition&) = default;
-  };
-
-  struct OffsetFetchResponseTopic {
-    static constexpr const char* kName = "OffsetFetchResponseTopic";
-    // The topic name.
-    std::string name{};
-    // The responses per partition
-    std::vector<OffsetFetchResponsePartition> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 7}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 7}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetFetchResponseTopic&,
-                           const OffsetFetchResponseTopic&) = default;
-  };
-
-  struct OffsetFetchResponsePartitions {
-    static constexpr const char* kName = "OffsetFetchResponsePartitions";
-    // The partition index.
-    int32_t partition_index{};
-    // The committed message offset.
-    int64_t committed_offset{};
-    // The leader epoch.
-    int32_t committed_leader_epoch = -1;
-    // The partition metadata.
-    std::optional<std::string> metadata = std::string{};
-    // The partition-level error code, or 0 if there was no error.
-    int16_t error_code{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{8, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{6, 32767}, false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"CommittedOffset", wire::VersionRange{8, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{6, 32767}, false, ""},
-            self.committed_offset);
-      visit(wire::FieldMeta{"CommittedLeaderEpoch", wire::VersionRange{8, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.committed_leader_epoch);
-      visit(
-          wire::FieldMeta{"Metadata", wire::VersionRange{8, 32767}, wire::VersionRange{8, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.metadata);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetFetchResponsePartitions&,
-                           const OffsetFetchResponsePartitions&) = default;
-  };
-
-  struct OffsetFetchResponseTopics {
-    static constexpr const char* kName = "OffsetFetchResponseTopics";
-    // The topic name.
-    std::string name{};
-    // The responses per partition
-    std::vector<OffsetFetchResponsePartitions> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetFetchResponseTopics&,
-                           const OffsetFetchResponseTopics&) = default;
-  };
-
-  struct OffsetFetchResponseGroup {
-    static constexpr const char* kName = "OffsetFetchResponseGroup";
-    // The group ID.
-    std::string group_id{};
-    // The responses per topic.
-    std::vector<OffsetFetchResponseTopics> topics{};
-    // The group-level error code, or 0 if there was no error.
-    int16_t error_code = 0;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"GroupId", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
-                            "groupId"},
-            self.group_id);
-      visit(
-          wire::FieldMeta{"Topics", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.topics);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetFetchResponseGroup&,
-                           const OffsetFetchResponseGroup&) = default;
-  };
+  using OffsetFetchResponsePartition = offset_fetch_response::OffsetFetchResponsePartition;
+  using OffsetFetchResponseTopic = offset_fetch_response::OffsetFetchResponseTopic;
+  using OffsetFetchResponsePartitions = offset_fetch_response::OffsetFetchResponsePartitions;
+  using OffsetFetchResponseTopics = offset_fetch_response::OffsetFetchResponseTopics;
+  using OffsetFetchResponseGroup = offset_fetch_response::OffsetFetchResponseGroup;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

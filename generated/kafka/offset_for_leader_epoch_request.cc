@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void OffsetForLeaderEpochRequest::OffsetForLeaderPartition::encode_to(Sink& _out,
-                                                                      int16_t _version) const {
+void offset_for_leader_epoch_request::OffsetForLeaderPartition::encode_to(Sink& _out,
+                                                                          int16_t _version) const {
   _out.write_int32(partition);
 
   if (_version >= 2) {
@@ -26,13 +26,13 @@ void OffsetForLeaderEpochRequest::OffsetForLeaderPartition::encode_to(Sink& _out
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetForLeaderEpochRequest::OffsetForLeaderPartition::encode_to(wire::Writer&,
-                                                                               int16_t) const;
-template void OffsetForLeaderEpochRequest::OffsetForLeaderPartition::encode_to(wire::SizeCounter&,
-                                                                               int16_t) const;
+template void offset_for_leader_epoch_request::OffsetForLeaderPartition::encode_to(wire::Writer&,
+                                                                                   int16_t) const;
+template void offset_for_leader_epoch_request::OffsetForLeaderPartition::encode_to(
+    wire::SizeCounter&, int16_t) const;
 
-void OffsetForLeaderEpochRequest::OffsetForLeaderPartition::decode_from(wire::Reader& _in,
-                                                                        int16_t _version) {
+void offset_for_leader_epoch_request::OffsetForLeaderPartition::decode_from(wire::Reader& _in,
+                                                                            int16_t _version) {
   partition = _in.read_int32();
 
   if (_version >= 2) {
@@ -58,8 +58,8 @@ void OffsetForLeaderEpochRequest::OffsetForLeaderPartition::decode_from(wire::Re
 }
 
 template <class Sink>
-void OffsetForLeaderEpochRequest::OffsetForLeaderTopic::encode_to(Sink& _out,
-                                                                  int16_t _version) const {
+void offset_for_leader_epoch_request::OffsetForLeaderTopic::encode_to(Sink& _out,
+                                                                      int16_t _version) const {
   _out.write_string(topic, _version >= 4, "Topic");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 4);
@@ -78,13 +78,13 @@ void OffsetForLeaderEpochRequest::OffsetForLeaderTopic::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetForLeaderEpochRequest::OffsetForLeaderTopic::encode_to(wire::Writer&,
-                                                                           int16_t) const;
-template void OffsetForLeaderEpochRequest::OffsetForLeaderTopic::encode_to(wire::SizeCounter&,
-                                                                           int16_t) const;
+template void offset_for_leader_epoch_request::OffsetForLeaderTopic::encode_to(wire::Writer&,
+                                                                               int16_t) const;
+template void offset_for_leader_epoch_request::OffsetForLeaderTopic::encode_to(wire::SizeCounter&,
+                                                                               int16_t) const;
 
-void OffsetForLeaderEpochRequest::OffsetForLeaderTopic::decode_from(wire::Reader& _in,
-                                                                    int16_t _version) {
+void offset_for_leader_epoch_request::OffsetForLeaderTopic::decode_from(wire::Reader& _in,
+                                                                        int16_t _version) {
   topic = _in.read_string(_version >= 4, "Topic");
 
   {

@@ -17,6 +17,85 @@
 
 namespace chronik::message {
 
+// The structs inside OffsetForLeaderEpochRequest. They live at namespace scope (and are named
+// inside the message by aliases) so that they are complete types wherever the message uses them.
+namespace offset_for_leader_epoch_request {
+
+struct OffsetForLeaderPartition {
+  static constexpr const char* kName = "OffsetForLeaderPartition";
+  // The partition index.
+  int32_t partition{};
+  // An epoch used to fence consumers/replicas with old metadata. If the epoch provided by the
+  // client is larger than the current epoch known to the broker, then the UNKNOWN_LEADER_EPOCH
+  // error code will be returned. If the provided epoch is smaller, then the FENCED_LEADER_EPOCH
+  // error code will be returned.
+  int32_t current_leader_epoch = -1;
+  // The epoch to look up an offset for.
+  int32_t leader_epoch{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Partition", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.partition);
+    visit(wire::FieldMeta{"CurrentLeaderEpoch", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.current_leader_epoch);
+    visit(wire::FieldMeta{"LeaderEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.leader_epoch);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetForLeaderPartition&,
+                         const OffsetForLeaderPartition&) = default;
+};
+
+struct OffsetForLeaderTopic {
+  static constexpr const char* kName = "OffsetForLeaderTopic";
+  // The topic name.
+  std::string topic{};
+  // Each partition to get offsets for.
+  std::vector<OffsetForLeaderPartition> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Topic", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
+                          "topicName"},
+          self.topic);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const OffsetForLeaderTopic&, const OffsetForLeaderTopic&) = default;
+};
+
+}  // namespace offset_for_leader_epoch_request
+
 // Versions 0-1 are deprecated.
 struct OffsetForLeaderEpochRequest {
   static constexpr const char* kName = "OffsetForLeaderEpochRequest";
@@ -25,82 +104,8 @@ struct OffsetForLeaderEpochRequest {
   static constexpr int16_t kHighestVersion = 4;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 4;
-
-  struct OffsetForLeaderPartition {
-    static constexpr const char* kName = "OffsetForLeaderPartition";
-    // The partition index.
-    int32_t partition{};
-    // An epoch used to fence consumers/replicas with old metadata. If the epoch provided by the
-    // client is larger than the current epoch known to the broker, then the UNKNOWN_LEADER_EPOCH
-    // error code will be returned. If the provided epoch is smaller, then the FENCED_LEADER_EPOCH
-    // error code will be returned.
-    int32_t current_leader_epoch = -1;
-    // The epoch to look up an offset for.
-    int32_t leader_epoch{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Partition", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.partition);
-      visit(wire::FieldMeta{"CurrentLeaderEpoch", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.current_leader_epoch);
-      visit(
-          wire::FieldMeta{"LeaderEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.leader_epoch);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetForLeaderPartition&,
-                           const OffsetForLeaderPartition&) = default;
-  };
-
-  struct OffsetForLeaderTopic {
-    static constexpr const char* kName = "OffsetForLeaderTopic";
-    // The topic name.
-    std::string topic{};
-    // Each partition to get offsets for.
-    std::vector<OffsetForLeaderPartition> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Topic", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false,
-                            "topicName"},
-            self.topic);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const OffsetForLeaderTopic&, const OffsetForLeaderTopic&) = default;
-  };
+  using OffsetForLeaderPartition = offset_for_leader_epoch_request::OffsetForLeaderPartition;
+  using OffsetForLeaderTopic = offset_for_leader_epoch_request::OffsetForLeaderTopic;
 
   // The broker ID of the follower, of -1 if this request is from a consumer.
   int32_t replica_id = -2;

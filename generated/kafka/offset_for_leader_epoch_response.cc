@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void OffsetForLeaderEpochResponse::EpochEndOffset::encode_to(Sink& _out, int16_t _version) const {
+void offset_for_leader_epoch_response::EpochEndOffset::encode_to(Sink& _out,
+                                                                 int16_t _version) const {
   _out.write_int16(error_code);
 
   _out.write_int32(partition);
@@ -27,12 +28,13 @@ void OffsetForLeaderEpochResponse::EpochEndOffset::encode_to(Sink& _out, int16_t
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetForLeaderEpochResponse::EpochEndOffset::encode_to(wire::Writer&, int16_t) const;
-template void OffsetForLeaderEpochResponse::EpochEndOffset::encode_to(wire::SizeCounter&,
-                                                                      int16_t) const;
+template void offset_for_leader_epoch_response::EpochEndOffset::encode_to(wire::Writer&,
+                                                                          int16_t) const;
+template void offset_for_leader_epoch_response::EpochEndOffset::encode_to(wire::SizeCounter&,
+                                                                          int16_t) const;
 
-void OffsetForLeaderEpochResponse::EpochEndOffset::decode_from(wire::Reader& _in,
-                                                               int16_t _version) {
+void offset_for_leader_epoch_response::EpochEndOffset::decode_from(wire::Reader& _in,
+                                                                   int16_t _version) {
   error_code = _in.read_int16();
 
   partition = _in.read_int32();
@@ -60,8 +62,8 @@ void OffsetForLeaderEpochResponse::EpochEndOffset::decode_from(wire::Reader& _in
 }
 
 template <class Sink>
-void OffsetForLeaderEpochResponse::OffsetForLeaderTopicResult::encode_to(Sink& _out,
-                                                                         int16_t _version) const {
+void offset_for_leader_epoch_response::OffsetForLeaderTopicResult::encode_to(
+    Sink& _out, int16_t _version) const {
   _out.write_string(topic, _version >= 4, "Topic");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 4);
@@ -80,13 +82,13 @@ void OffsetForLeaderEpochResponse::OffsetForLeaderTopicResult::encode_to(Sink& _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void OffsetForLeaderEpochResponse::OffsetForLeaderTopicResult::encode_to(wire::Writer&,
-                                                                                  int16_t) const;
-template void OffsetForLeaderEpochResponse::OffsetForLeaderTopicResult::encode_to(
+template void offset_for_leader_epoch_response::OffsetForLeaderTopicResult::encode_to(
+    wire::Writer&, int16_t) const;
+template void offset_for_leader_epoch_response::OffsetForLeaderTopicResult::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void OffsetForLeaderEpochResponse::OffsetForLeaderTopicResult::decode_from(wire::Reader& _in,
-                                                                           int16_t _version) {
+void offset_for_leader_epoch_response::OffsetForLeaderTopicResult::decode_from(wire::Reader& _in,
+                                                                               int16_t _version) {
   topic = _in.read_string(_version >= 4, "Topic");
 
   {

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ProduceRequest::PartitionProduceData::encode_to(Sink& _out, int16_t _version) const {
+void produce_request::PartitionProduceData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(index);
 
   if (!records) {
@@ -26,10 +26,10 @@ void ProduceRequest::PartitionProduceData::encode_to(Sink& _out, int16_t _versio
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ProduceRequest::PartitionProduceData::encode_to(wire::Writer&, int16_t) const;
-template void ProduceRequest::PartitionProduceData::encode_to(wire::SizeCounter&, int16_t) const;
+template void produce_request::PartitionProduceData::encode_to(wire::Writer&, int16_t) const;
+template void produce_request::PartitionProduceData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ProduceRequest::PartitionProduceData::decode_from(wire::Reader& _in, int16_t _version) {
+void produce_request::PartitionProduceData::decode_from(wire::Reader& _in, int16_t _version) {
   index = _in.read_int32();
 
   records = _in.read_nullable_shared_bytes(_version >= 9, "Records");
@@ -52,7 +52,7 @@ void ProduceRequest::PartitionProduceData::decode_from(wire::Reader& _in, int16_
 }
 
 template <class Sink>
-void ProduceRequest::TopicProduceData::encode_to(Sink& _out, int16_t _version) const {
+void produce_request::TopicProduceData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, _version >= 9, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partition_data.size()), _version >= 9);
@@ -71,10 +71,10 @@ void ProduceRequest::TopicProduceData::encode_to(Sink& _out, int16_t _version) c
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ProduceRequest::TopicProduceData::encode_to(wire::Writer&, int16_t) const;
-template void ProduceRequest::TopicProduceData::encode_to(wire::SizeCounter&, int16_t) const;
+template void produce_request::TopicProduceData::encode_to(wire::Writer&, int16_t) const;
+template void produce_request::TopicProduceData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ProduceRequest::TopicProduceData::decode_from(wire::Reader& _in, int16_t _version) {
+void produce_request::TopicProduceData::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(_version >= 9, "Name");
 
   {

@@ -17,6 +17,75 @@
 
 namespace chronik::message {
 
+// The structs inside ProduceRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace produce_request {
+
+struct PartitionProduceData {
+  static constexpr const char* kName = "PartitionProduceData";
+  // The partition index.
+  int32_t index{};
+  // The record data to be produced.
+  std::optional<wire::SharedBytes> records = std::nullopt;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Index", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.index);
+    visit(wire::FieldMeta{"Records", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.records);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
+                          wire::VersionRange{9, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const PartitionProduceData&, const PartitionProduceData&) = default;
+};
+
+struct TopicProduceData {
+  static constexpr const char* kName = "TopicProduceData";
+  // The topic name.
+  std::string name{};
+  // Each partition to produce to.
+  std::vector<PartitionProduceData> partition_data{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"PartitionData", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.partition_data);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
+                          wire::VersionRange{9, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const TopicProduceData&, const TopicProduceData&) = default;
+};
+
+}  // namespace produce_request
+
 // Versions 0-6 are deprecated.
 struct ProduceRequest {
   static constexpr const char* kName = "ProduceRequest";
@@ -25,72 +94,8 @@ struct ProduceRequest {
   static constexpr int16_t kHighestVersion = 11;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 9;
-
-  struct PartitionProduceData {
-    static constexpr const char* kName = "PartitionProduceData";
-    // The partition index.
-    int32_t index{};
-    // The record data to be produced.
-    std::optional<wire::SharedBytes> records = std::nullopt;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Index", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.index);
-      visit(
-          wire::FieldMeta{"Records", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.records);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
-                            wire::VersionRange{9, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const PartitionProduceData&, const PartitionProduceData&) = default;
-  };
-
-  struct TopicProduceData {
-    static constexpr const char* kName = "TopicProduceData";
-    // The topic name.
-    std::string name{};
-    // Each partition to produce to.
-    std::vector<PartitionProduceData> partition_data{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"PartitionData", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.partition_data);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
-                            wire::VersionRange{9, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const TopicProduceData&, const TopicProduceData&) = default;
-  };
+  using PartitionProduceData = produce_request::PartitionProduceData;
+  using TopicProduceData = produce_request::TopicProduceData;
 
   // The transactional ID, or null if the producer is not transactional.
   std::optional<std::string> transactional_id = std::nullopt;

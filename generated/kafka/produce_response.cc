@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ProduceResponse::BatchIndexAndErrorMessage::encode_to(Sink& _out, int16_t _version) const {
+void produce_response::BatchIndexAndErrorMessage::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(batch_index);
 
   if (!batch_index_error_message) {
@@ -26,11 +26,11 @@ void ProduceResponse::BatchIndexAndErrorMessage::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ProduceResponse::BatchIndexAndErrorMessage::encode_to(wire::Writer&, int16_t) const;
-template void ProduceResponse::BatchIndexAndErrorMessage::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void produce_response::BatchIndexAndErrorMessage::encode_to(wire::Writer&, int16_t) const;
+template void produce_response::BatchIndexAndErrorMessage::encode_to(wire::SizeCounter&,
+                                                                     int16_t) const;
 
-void ProduceResponse::BatchIndexAndErrorMessage::decode_from(wire::Reader& _in, int16_t _version) {
+void produce_response::BatchIndexAndErrorMessage::decode_from(wire::Reader& _in, int16_t _version) {
   batch_index = _in.read_int32();
 
   batch_index_error_message = _in.read_nullable_string(_version >= 9, "BatchIndexErrorMessage");
@@ -53,7 +53,7 @@ void ProduceResponse::BatchIndexAndErrorMessage::decode_from(wire::Reader& _in, 
 }
 
 template <class Sink>
-void ProduceResponse::LeaderIdAndEpoch::encode_to(Sink& _out, int16_t _version) const {
+void produce_response::LeaderIdAndEpoch::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(leader_id);
 
   _out.write_int32(leader_epoch);
@@ -64,10 +64,10 @@ void ProduceResponse::LeaderIdAndEpoch::encode_to(Sink& _out, int16_t _version) 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ProduceResponse::LeaderIdAndEpoch::encode_to(wire::Writer&, int16_t) const;
-template void ProduceResponse::LeaderIdAndEpoch::encode_to(wire::SizeCounter&, int16_t) const;
+template void produce_response::LeaderIdAndEpoch::encode_to(wire::Writer&, int16_t) const;
+template void produce_response::LeaderIdAndEpoch::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ProduceResponse::LeaderIdAndEpoch::decode_from(wire::Reader& _in, int16_t _version) {
+void produce_response::LeaderIdAndEpoch::decode_from(wire::Reader& _in, int16_t _version) {
   leader_id = _in.read_int32();
 
   leader_epoch = _in.read_int32();
@@ -89,7 +89,7 @@ void ProduceResponse::LeaderIdAndEpoch::decode_from(wire::Reader& _in, int16_t _
 }
 
 template <class Sink>
-void ProduceResponse::PartitionProduceResponse::encode_to(Sink& _out, int16_t _version) const {
+void produce_response::PartitionProduceResponse::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(index);
 
   _out.write_int16(error_code);
@@ -141,11 +141,11 @@ void ProduceResponse::PartitionProduceResponse::encode_to(Sink& _out, int16_t _v
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ProduceResponse::PartitionProduceResponse::encode_to(wire::Writer&, int16_t) const;
-template void ProduceResponse::PartitionProduceResponse::encode_to(wire::SizeCounter&,
-                                                                   int16_t) const;
+template void produce_response::PartitionProduceResponse::encode_to(wire::Writer&, int16_t) const;
+template void produce_response::PartitionProduceResponse::encode_to(wire::SizeCounter&,
+                                                                    int16_t) const;
 
-void ProduceResponse::PartitionProduceResponse::decode_from(wire::Reader& _in, int16_t _version) {
+void produce_response::PartitionProduceResponse::decode_from(wire::Reader& _in, int16_t _version) {
   index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -205,7 +205,7 @@ void ProduceResponse::PartitionProduceResponse::decode_from(wire::Reader& _in, i
 }
 
 template <class Sink>
-void ProduceResponse::TopicProduceResponse::encode_to(Sink& _out, int16_t _version) const {
+void produce_response::TopicProduceResponse::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, _version >= 9, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partition_responses.size()), _version >= 9);
@@ -224,10 +224,10 @@ void ProduceResponse::TopicProduceResponse::encode_to(Sink& _out, int16_t _versi
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ProduceResponse::TopicProduceResponse::encode_to(wire::Writer&, int16_t) const;
-template void ProduceResponse::TopicProduceResponse::encode_to(wire::SizeCounter&, int16_t) const;
+template void produce_response::TopicProduceResponse::encode_to(wire::Writer&, int16_t) const;
+template void produce_response::TopicProduceResponse::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ProduceResponse::TopicProduceResponse::decode_from(wire::Reader& _in, int16_t _version) {
+void produce_response::TopicProduceResponse::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(_version >= 9, "Name");
 
   {
@@ -262,7 +262,7 @@ void ProduceResponse::TopicProduceResponse::decode_from(wire::Reader& _in, int16
 }
 
 template <class Sink>
-void ProduceResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
+void produce_response::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(node_id);
 
   _out.write_string(host, true, "Host");
@@ -281,10 +281,10 @@ void ProduceResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _version) cons
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ProduceResponse::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
-template void ProduceResponse::NodeEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
+template void produce_response::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
+template void produce_response::NodeEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ProduceResponse::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
+void produce_response::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
   node_id = _in.read_int32();
 
   host = _in.read_string(true, "Host");

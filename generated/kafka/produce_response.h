@@ -17,6 +17,220 @@
 
 namespace chronik::message {
 
+// The structs inside ProduceResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace produce_response {
+
+struct BatchIndexAndErrorMessage {
+  static constexpr const char* kName = "BatchIndexAndErrorMessage";
+  // The batch index of the record that cause the batch to be dropped
+  int32_t batch_index{};
+  // The error message of the record that caused the batch to be dropped
+  std::optional<std::string> batch_index_error_message = std::nullopt;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"BatchIndex", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.batch_index);
+    visit(wire::FieldMeta{"BatchIndexErrorMessage", wire::VersionRange{8, 32767},
+                          wire::VersionRange{8, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{9, 32767}, false, ""},
+          self.batch_index_error_message);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
+                          wire::VersionRange{9, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const BatchIndexAndErrorMessage&,
+                         const BatchIndexAndErrorMessage&) = default;
+};
+
+struct LeaderIdAndEpoch {
+  static constexpr const char* kName = "LeaderIdAndEpoch";
+  // The ID of the current leader or -1 if the leader is unknown.
+  int32_t leader_id = -1;
+  // The latest known leader epoch
+  int32_t leader_epoch = -1;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"LeaderId", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
+                          "brokerId"},
+          self.leader_id);
+    visit(wire::FieldMeta{"LeaderEpoch", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.leader_epoch);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
+                          wire::VersionRange{9, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const LeaderIdAndEpoch&, const LeaderIdAndEpoch&) = default;
+};
+
+struct PartitionProduceResponse {
+  static constexpr const char* kName = "PartitionProduceResponse";
+  // The partition index.
+  int32_t index{};
+  // The error code, or 0 if there was no error.
+  int16_t error_code{};
+  // The base offset.
+  int64_t base_offset{};
+  // The timestamp returned by broker after appending the messages. If CreateTime is used for the
+  // topic, the timestamp will be -1. If LogAppendTime is used for the topic, the timestamp will be
+  // the broker local time when the messages are appended.
+  int64_t log_append_time_ms = INT64_C(-1);
+  // The log start offset.
+  int64_t log_start_offset = INT64_C(-1);
+  // The batch indices of records that caused the batch to be dropped
+  std::vector<BatchIndexAndErrorMessage> record_errors{};
+  // The global error message summarizing the common root cause of the records that caused the batch
+  // to be dropped
+  std::optional<std::string> error_message = std::nullopt;
+  LeaderIdAndEpoch current_leader{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Index", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.index);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"BaseOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.base_offset);
+    visit(
+        wire::FieldMeta{"LogAppendTimeMs", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
+        self.log_append_time_ms);
+    visit(
+        wire::FieldMeta{"LogStartOffset", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
+        self.log_start_offset);
+    visit(wire::FieldMeta{"RecordErrors", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
+          self.record_errors);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{8, 32767}, wire::VersionRange{8, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
+        self.error_message);
+    visit(
+        wire::FieldMeta{"CurrentLeader", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange{10, 32767}, 0, wire::VersionRange{9, 32767}, false, ""},
+        self.current_leader);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
+                          wire::VersionRange{9, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const PartitionProduceResponse&,
+                         const PartitionProduceResponse&) = default;
+};
+
+struct TopicProduceResponse {
+  static constexpr const char* kName = "TopicProduceResponse";
+  // The topic name
+  std::string name{};
+  // Each partition that we produced to within the topic.
+  std::vector<PartitionProduceResponse> partition_responses{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"PartitionResponses", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{9, 32767}, false, ""},
+          self.partition_responses);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
+                          wire::VersionRange{9, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const TopicProduceResponse&, const TopicProduceResponse&) = default;
+};
+
+struct NodeEndpoint {
+  static constexpr const char* kName = "NodeEndpoint";
+  // The ID of the associated node.
+  int32_t node_id{};
+  // The node's hostname.
+  std::string host{};
+  // The node's port.
+  int32_t port{};
+  // The rack of the node, or null if it has not been assigned to a rack.
+  std::optional<std::string> rack = std::nullopt;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"NodeId", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
+                          "brokerId"},
+          self.node_id);
+    visit(wire::FieldMeta{"Host", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.host);
+    visit(wire::FieldMeta{"Port", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.port);
+    visit(wire::FieldMeta{"Rack", wire::VersionRange{10, 32767}, wire::VersionRange{10, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
+          self.rack);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
+                          wire::VersionRange{9, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const NodeEndpoint&, const NodeEndpoint&) = default;
+};
+
+}  // namespace produce_response
+
 struct ProduceResponse {
   static constexpr const char* kName = "ProduceResponse";
   static constexpr int16_t kApiKey = 0;
@@ -24,223 +238,11 @@ struct ProduceResponse {
   static constexpr int16_t kHighestVersion = 11;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 9;
-
-  struct BatchIndexAndErrorMessage {
-    static constexpr const char* kName = "BatchIndexAndErrorMessage";
-    // The batch index of the record that cause the batch to be dropped
-    int32_t batch_index{};
-    // The error message of the record that caused the batch to be dropped
-    std::optional<std::string> batch_index_error_message = std::nullopt;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"BatchIndex", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.batch_index);
-      visit(wire::FieldMeta{"BatchIndexErrorMessage", wire::VersionRange{8, 32767},
-                            wire::VersionRange{8, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{9, 32767}, false, ""},
-            self.batch_index_error_message);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
-                            wire::VersionRange{9, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const BatchIndexAndErrorMessage&,
-                           const BatchIndexAndErrorMessage&) = default;
-  };
-
-  struct LeaderIdAndEpoch {
-    static constexpr const char* kName = "LeaderIdAndEpoch";
-    // The ID of the current leader or -1 if the leader is unknown.
-    int32_t leader_id = -1;
-    // The latest known leader epoch
-    int32_t leader_epoch = -1;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"LeaderId", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
-                            "brokerId"},
-            self.leader_id);
-      visit(
-          wire::FieldMeta{"LeaderEpoch", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.leader_epoch);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
-                            wire::VersionRange{9, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const LeaderIdAndEpoch&, const LeaderIdAndEpoch&) = default;
-  };
-
-  struct PartitionProduceResponse {
-    static constexpr const char* kName = "PartitionProduceResponse";
-    // The partition index.
-    int32_t index{};
-    // The error code, or 0 if there was no error.
-    int16_t error_code{};
-    // The base offset.
-    int64_t base_offset{};
-    // The timestamp returned by broker after appending the messages. If CreateTime is used for the
-    // topic, the timestamp will be -1. If LogAppendTime is used for the topic, the timestamp will
-    // be the broker local time when the messages are appended.
-    int64_t log_append_time_ms = INT64_C(-1);
-    // The log start offset.
-    int64_t log_start_offset = INT64_C(-1);
-    // The batch indices of records that caused the batch to be dropped
-    std::vector<BatchIndexAndErrorMessage> record_errors{};
-    // The global error message summarizing the common root cause of the records that caused the
-    // batch to be dropped
-    std::optional<std::string> error_message = std::nullopt;
-    LeaderIdAndEpoch current_leader{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Index", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.index);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.error_code);
-      visit(
-          wire::FieldMeta{"BaseOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.base_offset);
-      visit(wire::FieldMeta{"LogAppendTimeMs", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{9, 32767}, true, ""},
-            self.log_append_time_ms);
-      visit(wire::FieldMeta{"LogStartOffset", wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{9, 32767}, true, ""},
-            self.log_start_offset);
-      visit(
-          wire::FieldMeta{"RecordErrors", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
-          self.record_errors);
-      visit(wire::FieldMeta{"ErrorMessage", wire::VersionRange{8, 32767},
-                            wire::VersionRange{8, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{9, 32767}, true, ""},
-            self.error_message);
-      visit(wire::FieldMeta{"CurrentLeader", wire::VersionRange{10, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{10, 32767}, 0,
-                            wire::VersionRange{9, 32767}, false, ""},
-            self.current_leader);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
-                            wire::VersionRange{9, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const PartitionProduceResponse&,
-                           const PartitionProduceResponse&) = default;
-  };
-
-  struct TopicProduceResponse {
-    static constexpr const char* kName = "TopicProduceResponse";
-    // The topic name
-    std::string name{};
-    // Each partition that we produced to within the topic.
-    std::vector<PartitionProduceResponse> partition_responses{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(wire::FieldMeta{"PartitionResponses", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{9, 32767}, false, ""},
-            self.partition_responses);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
-                            wire::VersionRange{9, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const TopicProduceResponse&, const TopicProduceResponse&) = default;
-  };
-
-  struct NodeEndpoint {
-    static constexpr const char* kName = "NodeEndpoint";
-    // The ID of the associated node.
-    int32_t node_id{};
-    // The node's hostname.
-    std::string host{};
-    // The node's port.
-    int32_t port{};
-    // The rack of the node, or null if it has not been assigned to a rack.
-    std::optional<std::string> rack = std::nullopt;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"NodeId", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
-                            "brokerId"},
-            self.node_id);
-      visit(
-          wire::FieldMeta{"Host", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.host);
-      visit(
-          wire::FieldMeta{"Port", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.port);
-      visit(
-          wire::FieldMeta{"Rack", wire::VersionRange{10, 32767}, wire::VersionRange{10, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
-          self.rack);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
-                            wire::VersionRange{9, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const NodeEndpoint&, const NodeEndpoint&) = default;
-  };
+  using BatchIndexAndErrorMessage = produce_response::BatchIndexAndErrorMessage;
+  using LeaderIdAndEpoch = produce_response::LeaderIdAndEpoch;
+  using PartitionProduceResponse = produce_response::PartitionProduceResponse;
+  using TopicProduceResponse = produce_response::TopicProduceResponse;
+  using NodeEndpoint = produce_response::NodeEndpoint;
 
   // Each produce response
   std::vector<TopicProduceResponse> responses{};

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ReadShareGroupStateRequest::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void read_share_group_state_request::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition);
 
   _out.write_int32(leader_epoch);
@@ -17,11 +17,13 @@ void ReadShareGroupStateRequest::PartitionData::encode_to(Sink& _out, int16_t _v
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ReadShareGroupStateRequest::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void ReadShareGroupStateRequest::PartitionData::encode_to(wire::SizeCounter&,
-                                                                   int16_t) const;
+template void read_share_group_state_request::PartitionData::encode_to(wire::Writer&,
+                                                                       int16_t) const;
+template void read_share_group_state_request::PartitionData::encode_to(wire::SizeCounter&,
+                                                                       int16_t) const;
 
-void ReadShareGroupStateRequest::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void read_share_group_state_request::PartitionData::decode_from(wire::Reader& _in,
+                                                                int16_t _version) {
   partition = _in.read_int32();
 
   leader_epoch = _in.read_int32();
@@ -43,7 +45,7 @@ void ReadShareGroupStateRequest::PartitionData::decode_from(wire::Reader& _in, i
 }
 
 template <class Sink>
-void ReadShareGroupStateRequest::ReadStateData::encode_to(Sink& _out, int16_t _version) const {
+void read_share_group_state_request::ReadStateData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -57,11 +59,13 @@ void ReadShareGroupStateRequest::ReadStateData::encode_to(Sink& _out, int16_t _v
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ReadShareGroupStateRequest::ReadStateData::encode_to(wire::Writer&, int16_t) const;
-template void ReadShareGroupStateRequest::ReadStateData::encode_to(wire::SizeCounter&,
-                                                                   int16_t) const;
+template void read_share_group_state_request::ReadStateData::encode_to(wire::Writer&,
+                                                                       int16_t) const;
+template void read_share_group_state_request::ReadStateData::encode_to(wire::SizeCounter&,
+                                                                       int16_t) const;
 
-void ReadShareGroupStateRequest::ReadStateData::decode_from(wire::Reader& _in, int16_t _version) {
+void read_share_group_state_request::ReadStateData::decode_from(wire::Reader& _in,
+                                                                int16_t _version) {
   topic_id = _in.read_uuid();
 
   {

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ReadShareGroupStateResponse::StateBatch::encode_to(Sink& _out, int16_t _version) const {
+void read_share_group_state_response::StateBatch::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int64(first_offset);
 
   _out.write_int64(last_offset);
@@ -21,10 +21,11 @@ void ReadShareGroupStateResponse::StateBatch::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ReadShareGroupStateResponse::StateBatch::encode_to(wire::Writer&, int16_t) const;
-template void ReadShareGroupStateResponse::StateBatch::encode_to(wire::SizeCounter&, int16_t) const;
+template void read_share_group_state_response::StateBatch::encode_to(wire::Writer&, int16_t) const;
+template void read_share_group_state_response::StateBatch::encode_to(wire::SizeCounter&,
+                                                                     int16_t) const;
 
-void ReadShareGroupStateResponse::StateBatch::decode_from(wire::Reader& _in, int16_t _version) {
+void read_share_group_state_response::StateBatch::decode_from(wire::Reader& _in, int16_t _version) {
   first_offset = _in.read_int64();
 
   last_offset = _in.read_int64();
@@ -50,7 +51,8 @@ void ReadShareGroupStateResponse::StateBatch::decode_from(wire::Reader& _in, int
 }
 
 template <class Sink>
-void ReadShareGroupStateResponse::PartitionResult::encode_to(Sink& _out, int16_t _version) const {
+void read_share_group_state_response::PartitionResult::encode_to(Sink& _out,
+                                                                 int16_t _version) const {
   _out.write_int32(partition);
 
   _out.write_int16(error_code);
@@ -76,12 +78,13 @@ void ReadShareGroupStateResponse::PartitionResult::encode_to(Sink& _out, int16_t
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ReadShareGroupStateResponse::PartitionResult::encode_to(wire::Writer&, int16_t) const;
-template void ReadShareGroupStateResponse::PartitionResult::encode_to(wire::SizeCounter&,
-                                                                      int16_t) const;
+template void read_share_group_state_response::PartitionResult::encode_to(wire::Writer&,
+                                                                          int16_t) const;
+template void read_share_group_state_response::PartitionResult::encode_to(wire::SizeCounter&,
+                                                                          int16_t) const;
 
-void ReadShareGroupStateResponse::PartitionResult::decode_from(wire::Reader& _in,
-                                                               int16_t _version) {
+void read_share_group_state_response::PartitionResult::decode_from(wire::Reader& _in,
+                                                                   int16_t _version) {
   partition = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -123,7 +126,8 @@ void ReadShareGroupStateResponse::PartitionResult::decode_from(wire::Reader& _in
 }
 
 template <class Sink>
-void ReadShareGroupStateResponse::ReadStateResult::encode_to(Sink& _out, int16_t _version) const {
+void read_share_group_state_response::ReadStateResult::encode_to(Sink& _out,
+                                                                 int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -137,12 +141,13 @@ void ReadShareGroupStateResponse::ReadStateResult::encode_to(Sink& _out, int16_t
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ReadShareGroupStateResponse::ReadStateResult::encode_to(wire::Writer&, int16_t) const;
-template void ReadShareGroupStateResponse::ReadStateResult::encode_to(wire::SizeCounter&,
-                                                                      int16_t) const;
+template void read_share_group_state_response::ReadStateResult::encode_to(wire::Writer&,
+                                                                          int16_t) const;
+template void read_share_group_state_response::ReadStateResult::encode_to(wire::SizeCounter&,
+                                                                          int16_t) const;
 
-void ReadShareGroupStateResponse::ReadStateResult::decode_from(wire::Reader& _in,
-                                                               int16_t _version) {
+void read_share_group_state_response::ReadStateResult::decode_from(wire::Reader& _in,
+                                                                   int16_t _version) {
   topic_id = _in.read_uuid();
 
   {

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void ReadShareGroupStateSummaryRequest::PartitionData::encode_to(Sink& _out,
-                                                                 int16_t _version) const {
+void read_share_group_state_summary_request::PartitionData::encode_to(Sink& _out,
+                                                                      int16_t _version) const {
   _out.write_int32(partition);
 
   _out.write_int32(leader_epoch);
@@ -18,13 +18,13 @@ void ReadShareGroupStateSummaryRequest::PartitionData::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ReadShareGroupStateSummaryRequest::PartitionData::encode_to(wire::Writer&,
-                                                                          int16_t) const;
-template void ReadShareGroupStateSummaryRequest::PartitionData::encode_to(wire::SizeCounter&,
-                                                                          int16_t) const;
+template void read_share_group_state_summary_request::PartitionData::encode_to(wire::Writer&,
+                                                                               int16_t) const;
+template void read_share_group_state_summary_request::PartitionData::encode_to(wire::SizeCounter&,
+                                                                               int16_t) const;
 
-void ReadShareGroupStateSummaryRequest::PartitionData::decode_from(wire::Reader& _in,
-                                                                   int16_t _version) {
+void read_share_group_state_summary_request::PartitionData::decode_from(wire::Reader& _in,
+                                                                        int16_t _version) {
   partition = _in.read_int32();
 
   leader_epoch = _in.read_int32();
@@ -46,8 +46,8 @@ void ReadShareGroupStateSummaryRequest::PartitionData::decode_from(wire::Reader&
 }
 
 template <class Sink>
-void ReadShareGroupStateSummaryRequest::ReadStateSummaryData::encode_to(Sink& _out,
-                                                                        int16_t _version) const {
+void read_share_group_state_summary_request::ReadStateSummaryData::encode_to(
+    Sink& _out, int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -61,13 +61,13 @@ void ReadShareGroupStateSummaryRequest::ReadStateSummaryData::encode_to(Sink& _o
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ReadShareGroupStateSummaryRequest::ReadStateSummaryData::encode_to(wire::Writer&,
-                                                                                 int16_t) const;
-template void ReadShareGroupStateSummaryRequest::ReadStateSummaryData::encode_to(wire::SizeCounter&,
-                                                                                 int16_t) const;
+template void read_share_group_state_summary_request::ReadStateSummaryData::encode_to(
+    wire::Writer&, int16_t) const;
+template void read_share_group_state_summary_request::ReadStateSummaryData::encode_to(
+    wire::SizeCounter&, int16_t) const;
 
-void ReadShareGroupStateSummaryRequest::ReadStateSummaryData::decode_from(wire::Reader& _in,
-                                                                          int16_t _version) {
+void read_share_group_state_summary_request::ReadStateSummaryData::decode_from(wire::Reader& _in,
+                                                                               int16_t _version) {
   topic_id = _in.read_uuid();
 
   {

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void ReadShareGroupStateSummaryResponse::PartitionResult::encode_to(Sink& _out,
-                                                                    int16_t _version) const {
+void read_share_group_state_summary_response::PartitionResult::encode_to(Sink& _out,
+                                                                         int16_t _version) const {
   _out.write_int32(partition);
 
   _out.write_int16(error_code);
@@ -28,13 +28,13 @@ void ReadShareGroupStateSummaryResponse::PartitionResult::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ReadShareGroupStateSummaryResponse::PartitionResult::encode_to(wire::Writer&,
-                                                                             int16_t) const;
-template void ReadShareGroupStateSummaryResponse::PartitionResult::encode_to(wire::SizeCounter&,
-                                                                             int16_t) const;
+template void read_share_group_state_summary_response::PartitionResult::encode_to(wire::Writer&,
+                                                                                  int16_t) const;
+template void read_share_group_state_summary_response::PartitionResult::encode_to(
+    wire::SizeCounter&, int16_t) const;
 
-void ReadShareGroupStateSummaryResponse::PartitionResult::decode_from(wire::Reader& _in,
-                                                                      int16_t _version) {
+void read_share_group_state_summary_response::PartitionResult::decode_from(wire::Reader& _in,
+                                                                           int16_t _version) {
   partition = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -62,8 +62,8 @@ void ReadShareGroupStateSummaryResponse::PartitionResult::decode_from(wire::Read
 }
 
 template <class Sink>
-void ReadShareGroupStateSummaryResponse::ReadStateSummaryResult::encode_to(Sink& _out,
-                                                                           int16_t _version) const {
+void read_share_group_state_summary_response::ReadStateSummaryResult::encode_to(
+    Sink& _out, int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -77,13 +77,13 @@ void ReadShareGroupStateSummaryResponse::ReadStateSummaryResult::encode_to(Sink&
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ReadShareGroupStateSummaryResponse::ReadStateSummaryResult::encode_to(wire::Writer&,
-                                                                                    int16_t) const;
-template void ReadShareGroupStateSummaryResponse::ReadStateSummaryResult::encode_to(
+template void read_share_group_state_summary_response::ReadStateSummaryResult::encode_to(
+    wire::Writer&, int16_t) const;
+template void read_share_group_state_summary_response::ReadStateSummaryResult::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void ReadShareGroupStateSummaryResponse::ReadStateSummaryResult::decode_from(wire::Reader& _in,
-                                                                             int16_t _version) {
+void read_share_group_state_summary_response::ReadStateSummaryResult::decode_from(
+    wire::Reader& _in, int16_t _version) {
   topic_id = _in.read_uuid();
 
   {

@@ -17,6 +17,91 @@
 
 namespace chronik::message {
 
+// The structs inside ReadShareGroupStateSummaryResponse. They live at namespace scope (and are
+// named inside the message by aliases) so that they are complete types wherever the message uses
+// them.
+namespace read_share_group_state_summary_response {
+
+struct PartitionResult {
+  static constexpr const char* kName = "PartitionResult";
+  // The partition index.
+  int32_t partition{};
+  // The error code, or 0 if there was no error.
+  int16_t error_code{};
+  // The error message, or null if there was no error.
+  std::optional<std::string> error_message = std::nullopt;
+  // The state epoch of the share-partition.
+  int32_t state_epoch{};
+  // The share-partition start offset.
+  int64_t start_offset{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Partition", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.partition);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.error_code);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+        self.error_message);
+    visit(wire::FieldMeta{"StateEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.state_epoch);
+    visit(wire::FieldMeta{"StartOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.start_offset);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const PartitionResult&, const PartitionResult&) = default;
+};
+
+struct ReadStateSummaryResult {
+  static constexpr const char* kName = "ReadStateSummaryResult";
+  // The topic identifier
+  wire::Uuid topic_id{};
+  // The results for the partitions.
+  std::vector<PartitionResult> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.topic_id);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const ReadStateSummaryResult&, const ReadStateSummaryResult&) = default;
+};
+
+}  // namespace read_share_group_state_summary_response
+
 struct ReadShareGroupStateSummaryResponse {
   static constexpr const char* kName = "ReadShareGroupStateSummaryResponse";
   static constexpr int16_t kApiKey = 87;
@@ -24,90 +109,8 @@ struct ReadShareGroupStateSummaryResponse {
   static constexpr int16_t kHighestVersion = 0;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct PartitionResult {
-    static constexpr const char* kName = "PartitionResult";
-    // The partition index.
-    int32_t partition{};
-    // The error code, or 0 if there was no error.
-    int16_t error_code{};
-    // The error message, or null if there was no error.
-    std::optional<std::string> error_message = std::nullopt;
-    // The state epoch of the share-partition.
-    int32_t state_epoch{};
-    // The share-partition start offset.
-    int64_t start_offset{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Partition", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.partition);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.error_message);
-      visit(
-          wire::FieldMeta{"StateEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.state_epoch);
-      visit(
-          wire::FieldMeta{"StartOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.start_offset);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const PartitionResult&, const PartitionResult&) = default;
-  };
-
-  struct ReadStateSummaryResult {
-    static constexpr const char* kName = "ReadStateSummaryResult";
-    // The topic identifier
-    wire::Uuid topic_id{};
-    // The results for the partitions.
-    std::vector<PartitionResult> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"TopicId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.topic_id);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const ReadStateSummaryResult&, const ReadStateSummaryResult&) = default;
-  };
+  using PartitionResult = read_share_group_state_summary_response::PartitionResult;
+  using ReadStateSummaryResult = read_share_group_state_summary_response::ReadStateSummaryResult;
 
   // The read results
   std::vector<ReadStateSummaryResult> results{};

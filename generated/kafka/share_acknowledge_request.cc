@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void ShareAcknowledgeRequest::AcknowledgementBatch::encode_to(Sink& _out, int16_t _version) const {
+void share_acknowledge_request::AcknowledgementBatch::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_int64(first_offset);
 
   _out.write_int64(last_offset);
@@ -22,13 +23,13 @@ void ShareAcknowledgeRequest::AcknowledgementBatch::encode_to(Sink& _out, int16_
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareAcknowledgeRequest::AcknowledgementBatch::encode_to(wire::Writer&,
-                                                                       int16_t) const;
-template void ShareAcknowledgeRequest::AcknowledgementBatch::encode_to(wire::SizeCounter&,
-                                                                       int16_t) const;
+template void share_acknowledge_request::AcknowledgementBatch::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void share_acknowledge_request::AcknowledgementBatch::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void ShareAcknowledgeRequest::AcknowledgementBatch::decode_from(wire::Reader& _in,
-                                                                int16_t _version) {
+void share_acknowledge_request::AcknowledgementBatch::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   first_offset = _in.read_int64();
 
   last_offset = _in.read_int64();
@@ -64,7 +65,8 @@ void ShareAcknowledgeRequest::AcknowledgementBatch::decode_from(wire::Reader& _i
 }
 
 template <class Sink>
-void ShareAcknowledgeRequest::AcknowledgePartition::encode_to(Sink& _out, int16_t _version) const {
+void share_acknowledge_request::AcknowledgePartition::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_array_length(static_cast<int32_t>(acknowledgement_batches.size()), true);
@@ -78,13 +80,13 @@ void ShareAcknowledgeRequest::AcknowledgePartition::encode_to(Sink& _out, int16_
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareAcknowledgeRequest::AcknowledgePartition::encode_to(wire::Writer&,
-                                                                       int16_t) const;
-template void ShareAcknowledgeRequest::AcknowledgePartition::encode_to(wire::SizeCounter&,
-                                                                       int16_t) const;
+template void share_acknowledge_request::AcknowledgePartition::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void share_acknowledge_request::AcknowledgePartition::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void ShareAcknowledgeRequest::AcknowledgePartition::decode_from(wire::Reader& _in,
-                                                                int16_t _version) {
+void share_acknowledge_request::AcknowledgePartition::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   partition_index = _in.read_int32();
 
   {
@@ -118,7 +120,7 @@ void ShareAcknowledgeRequest::AcknowledgePartition::decode_from(wire::Reader& _i
 }
 
 template <class Sink>
-void ShareAcknowledgeRequest::AcknowledgeTopic::encode_to(Sink& _out, int16_t _version) const {
+void share_acknowledge_request::AcknowledgeTopic::encode_to(Sink& _out, int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -132,11 +134,11 @@ void ShareAcknowledgeRequest::AcknowledgeTopic::encode_to(Sink& _out, int16_t _v
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareAcknowledgeRequest::AcknowledgeTopic::encode_to(wire::Writer&, int16_t) const;
-template void ShareAcknowledgeRequest::AcknowledgeTopic::encode_to(wire::SizeCounter&,
-                                                                   int16_t) const;
+template void share_acknowledge_request::AcknowledgeTopic::encode_to(wire::Writer&, int16_t) const;
+template void share_acknowledge_request::AcknowledgeTopic::encode_to(wire::SizeCounter&,
+                                                                     int16_t) const;
 
-void ShareAcknowledgeRequest::AcknowledgeTopic::decode_from(wire::Reader& _in, int16_t _version) {
+void share_acknowledge_request::AcknowledgeTopic::decode_from(wire::Reader& _in, int16_t _version) {
   topic_id = _in.read_uuid();
 
   {

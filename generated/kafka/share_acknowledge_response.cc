@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ShareAcknowledgeResponse::LeaderIdAndEpoch::encode_to(Sink& _out, int16_t _version) const {
+void share_acknowledge_response::LeaderIdAndEpoch::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(leader_id);
 
   _out.write_int32(leader_epoch);
@@ -17,11 +17,12 @@ void ShareAcknowledgeResponse::LeaderIdAndEpoch::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareAcknowledgeResponse::LeaderIdAndEpoch::encode_to(wire::Writer&, int16_t) const;
-template void ShareAcknowledgeResponse::LeaderIdAndEpoch::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void share_acknowledge_response::LeaderIdAndEpoch::encode_to(wire::Writer&, int16_t) const;
+template void share_acknowledge_response::LeaderIdAndEpoch::encode_to(wire::SizeCounter&,
+                                                                      int16_t) const;
 
-void ShareAcknowledgeResponse::LeaderIdAndEpoch::decode_from(wire::Reader& _in, int16_t _version) {
+void share_acknowledge_response::LeaderIdAndEpoch::decode_from(wire::Reader& _in,
+                                                               int16_t _version) {
   leader_id = _in.read_int32();
 
   leader_epoch = _in.read_int32();
@@ -43,7 +44,7 @@ void ShareAcknowledgeResponse::LeaderIdAndEpoch::decode_from(wire::Reader& _in, 
 }
 
 template <class Sink>
-void ShareAcknowledgeResponse::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void share_acknowledge_response::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int16(error_code);
@@ -62,10 +63,11 @@ void ShareAcknowledgeResponse::PartitionData::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareAcknowledgeResponse::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void ShareAcknowledgeResponse::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
+template void share_acknowledge_response::PartitionData::encode_to(wire::Writer&, int16_t) const;
+template void share_acknowledge_response::PartitionData::encode_to(wire::SizeCounter&,
+                                                                   int16_t) const;
 
-void ShareAcknowledgeResponse::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void share_acknowledge_response::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -91,8 +93,8 @@ void ShareAcknowledgeResponse::PartitionData::decode_from(wire::Reader& _in, int
 }
 
 template <class Sink>
-void ShareAcknowledgeResponse::ShareAcknowledgeTopicResponse::encode_to(Sink& _out,
-                                                                        int16_t _version) const {
+void share_acknowledge_response::ShareAcknowledgeTopicResponse::encode_to(Sink& _out,
+                                                                          int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -106,13 +108,13 @@ void ShareAcknowledgeResponse::ShareAcknowledgeTopicResponse::encode_to(Sink& _o
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareAcknowledgeResponse::ShareAcknowledgeTopicResponse::encode_to(wire::Writer&,
-                                                                                 int16_t) const;
-template void ShareAcknowledgeResponse::ShareAcknowledgeTopicResponse::encode_to(wire::SizeCounter&,
-                                                                                 int16_t) const;
+template void share_acknowledge_response::ShareAcknowledgeTopicResponse::encode_to(wire::Writer&,
+                                                                                   int16_t) const;
+template void share_acknowledge_response::ShareAcknowledgeTopicResponse::encode_to(
+    wire::SizeCounter&, int16_t) const;
 
-void ShareAcknowledgeResponse::ShareAcknowledgeTopicResponse::decode_from(wire::Reader& _in,
-                                                                          int16_t _version) {
+void share_acknowledge_response::ShareAcknowledgeTopicResponse::decode_from(wire::Reader& _in,
+                                                                            int16_t _version) {
   topic_id = _in.read_uuid();
 
   {
@@ -146,7 +148,7 @@ void ShareAcknowledgeResponse::ShareAcknowledgeTopicResponse::decode_from(wire::
 }
 
 template <class Sink>
-void ShareAcknowledgeResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
+void share_acknowledge_response::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(node_id);
 
   _out.write_string(host, true, "Host");
@@ -165,10 +167,11 @@ void ShareAcknowledgeResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _vers
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareAcknowledgeResponse::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
-template void ShareAcknowledgeResponse::NodeEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
+template void share_acknowledge_response::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
+template void share_acknowledge_response::NodeEndpoint::encode_to(wire::SizeCounter&,
+                                                                  int16_t) const;
 
-void ShareAcknowledgeResponse::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
+void share_acknowledge_response::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
   node_id = _in.read_int32();
 
   host = _in.read_string(true, "Host");

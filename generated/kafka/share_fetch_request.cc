@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ShareFetchRequest::AcknowledgementBatch::encode_to(Sink& _out, int16_t _version) const {
+void share_fetch_request::AcknowledgementBatch::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int64(first_offset);
 
   _out.write_int64(last_offset);
@@ -22,10 +22,11 @@ void ShareFetchRequest::AcknowledgementBatch::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareFetchRequest::AcknowledgementBatch::encode_to(wire::Writer&, int16_t) const;
-template void ShareFetchRequest::AcknowledgementBatch::encode_to(wire::SizeCounter&, int16_t) const;
+template void share_fetch_request::AcknowledgementBatch::encode_to(wire::Writer&, int16_t) const;
+template void share_fetch_request::AcknowledgementBatch::encode_to(wire::SizeCounter&,
+                                                                   int16_t) const;
 
-void ShareFetchRequest::AcknowledgementBatch::decode_from(wire::Reader& _in, int16_t _version) {
+void share_fetch_request::AcknowledgementBatch::decode_from(wire::Reader& _in, int16_t _version) {
   first_offset = _in.read_int64();
 
   last_offset = _in.read_int64();
@@ -61,7 +62,7 @@ void ShareFetchRequest::AcknowledgementBatch::decode_from(wire::Reader& _in, int
 }
 
 template <class Sink>
-void ShareFetchRequest::FetchPartition::encode_to(Sink& _out, int16_t _version) const {
+void share_fetch_request::FetchPartition::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int32(partition_max_bytes);
@@ -77,10 +78,10 @@ void ShareFetchRequest::FetchPartition::encode_to(Sink& _out, int16_t _version) 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareFetchRequest::FetchPartition::encode_to(wire::Writer&, int16_t) const;
-template void ShareFetchRequest::FetchPartition::encode_to(wire::SizeCounter&, int16_t) const;
+template void share_fetch_request::FetchPartition::encode_to(wire::Writer&, int16_t) const;
+template void share_fetch_request::FetchPartition::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ShareFetchRequest::FetchPartition::decode_from(wire::Reader& _in, int16_t _version) {
+void share_fetch_request::FetchPartition::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   partition_max_bytes = _in.read_int32();
@@ -116,7 +117,7 @@ void ShareFetchRequest::FetchPartition::decode_from(wire::Reader& _in, int16_t _
 }
 
 template <class Sink>
-void ShareFetchRequest::FetchTopic::encode_to(Sink& _out, int16_t _version) const {
+void share_fetch_request::FetchTopic::encode_to(Sink& _out, int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -130,10 +131,10 @@ void ShareFetchRequest::FetchTopic::encode_to(Sink& _out, int16_t _version) cons
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareFetchRequest::FetchTopic::encode_to(wire::Writer&, int16_t) const;
-template void ShareFetchRequest::FetchTopic::encode_to(wire::SizeCounter&, int16_t) const;
+template void share_fetch_request::FetchTopic::encode_to(wire::Writer&, int16_t) const;
+template void share_fetch_request::FetchTopic::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ShareFetchRequest::FetchTopic::decode_from(wire::Reader& _in, int16_t _version) {
+void share_fetch_request::FetchTopic::decode_from(wire::Reader& _in, int16_t _version) {
   topic_id = _in.read_uuid();
 
   {
@@ -167,7 +168,7 @@ void ShareFetchRequest::FetchTopic::decode_from(wire::Reader& _in, int16_t _vers
 }
 
 template <class Sink>
-void ShareFetchRequest::ForgottenTopic::encode_to(Sink& _out, int16_t _version) const {
+void share_fetch_request::ForgottenTopic::encode_to(Sink& _out, int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -181,10 +182,10 @@ void ShareFetchRequest::ForgottenTopic::encode_to(Sink& _out, int16_t _version) 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareFetchRequest::ForgottenTopic::encode_to(wire::Writer&, int16_t) const;
-template void ShareFetchRequest::ForgottenTopic::encode_to(wire::SizeCounter&, int16_t) const;
+template void share_fetch_request::ForgottenTopic::encode_to(wire::Writer&, int16_t) const;
+template void share_fetch_request::ForgottenTopic::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ShareFetchRequest::ForgottenTopic::decode_from(wire::Reader& _in, int16_t _version) {
+void share_fetch_request::ForgottenTopic::decode_from(wire::Reader& _in, int16_t _version) {
   topic_id = _in.read_uuid();
 
   {

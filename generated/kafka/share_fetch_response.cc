@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ShareFetchResponse::LeaderIdAndEpoch::encode_to(Sink& _out, int16_t _version) const {
+void share_fetch_response::LeaderIdAndEpoch::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(leader_id);
 
   _out.write_int32(leader_epoch);
@@ -17,10 +17,10 @@ void ShareFetchResponse::LeaderIdAndEpoch::encode_to(Sink& _out, int16_t _versio
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareFetchResponse::LeaderIdAndEpoch::encode_to(wire::Writer&, int16_t) const;
-template void ShareFetchResponse::LeaderIdAndEpoch::encode_to(wire::SizeCounter&, int16_t) const;
+template void share_fetch_response::LeaderIdAndEpoch::encode_to(wire::Writer&, int16_t) const;
+template void share_fetch_response::LeaderIdAndEpoch::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ShareFetchResponse::LeaderIdAndEpoch::decode_from(wire::Reader& _in, int16_t _version) {
+void share_fetch_response::LeaderIdAndEpoch::decode_from(wire::Reader& _in, int16_t _version) {
   leader_id = _in.read_int32();
 
   leader_epoch = _in.read_int32();
@@ -42,7 +42,7 @@ void ShareFetchResponse::LeaderIdAndEpoch::decode_from(wire::Reader& _in, int16_
 }
 
 template <class Sink>
-void ShareFetchResponse::AcquiredRecords::encode_to(Sink& _out, int16_t _version) const {
+void share_fetch_response::AcquiredRecords::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int64(first_offset);
 
   _out.write_int64(last_offset);
@@ -55,10 +55,10 @@ void ShareFetchResponse::AcquiredRecords::encode_to(Sink& _out, int16_t _version
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareFetchResponse::AcquiredRecords::encode_to(wire::Writer&, int16_t) const;
-template void ShareFetchResponse::AcquiredRecords::encode_to(wire::SizeCounter&, int16_t) const;
+template void share_fetch_response::AcquiredRecords::encode_to(wire::Writer&, int16_t) const;
+template void share_fetch_response::AcquiredRecords::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ShareFetchResponse::AcquiredRecords::decode_from(wire::Reader& _in, int16_t _version) {
+void share_fetch_response::AcquiredRecords::decode_from(wire::Reader& _in, int16_t _version) {
   first_offset = _in.read_int64();
 
   last_offset = _in.read_int64();
@@ -82,7 +82,7 @@ void ShareFetchResponse::AcquiredRecords::decode_from(wire::Reader& _in, int16_t
 }
 
 template <class Sink>
-void ShareFetchResponse::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void share_fetch_response::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int16(error_code);
@@ -120,10 +120,10 @@ void ShareFetchResponse::PartitionData::encode_to(Sink& _out, int16_t _version) 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareFetchResponse::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void ShareFetchResponse::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
+template void share_fetch_response::PartitionData::encode_to(wire::Writer&, int16_t) const;
+template void share_fetch_response::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ShareFetchResponse::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void share_fetch_response::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -169,8 +169,8 @@ void ShareFetchResponse::PartitionData::decode_from(wire::Reader& _in, int16_t _
 }
 
 template <class Sink>
-void ShareFetchResponse::ShareFetchableTopicResponse::encode_to(Sink& _out,
-                                                                int16_t _version) const {
+void share_fetch_response::ShareFetchableTopicResponse::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -184,13 +184,13 @@ void ShareFetchResponse::ShareFetchableTopicResponse::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareFetchResponse::ShareFetchableTopicResponse::encode_to(wire::Writer&,
-                                                                         int16_t) const;
-template void ShareFetchResponse::ShareFetchableTopicResponse::encode_to(wire::SizeCounter&,
-                                                                         int16_t) const;
+template void share_fetch_response::ShareFetchableTopicResponse::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void share_fetch_response::ShareFetchableTopicResponse::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void ShareFetchResponse::ShareFetchableTopicResponse::decode_from(wire::Reader& _in,
-                                                                  int16_t _version) {
+void share_fetch_response::ShareFetchableTopicResponse::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   topic_id = _in.read_uuid();
 
   {
@@ -224,7 +224,7 @@ void ShareFetchResponse::ShareFetchableTopicResponse::decode_from(wire::Reader& 
 }
 
 template <class Sink>
-void ShareFetchResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
+void share_fetch_response::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(node_id);
 
   _out.write_string(host, true, "Host");
@@ -243,10 +243,10 @@ void ShareFetchResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _version) c
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareFetchResponse::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
-template void ShareFetchResponse::NodeEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
+template void share_fetch_response::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
+template void share_fetch_response::NodeEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ShareFetchResponse::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
+void share_fetch_response::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
   node_id = _in.read_int32();
 
   host = _in.read_string(true, "Host");

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void ShareGroupDescribeResponse::TopicPartitions::encode_to(Sink& _out, int16_t _version) const {
+void share_group_describe_response::TopicPartitions::encode_to(Sink& _out, int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_string(topic_name, true, "TopicName");
@@ -22,11 +22,13 @@ void ShareGroupDescribeResponse::TopicPartitions::encode_to(Sink& _out, int16_t 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareGroupDescribeResponse::TopicPartitions::encode_to(wire::Writer&, int16_t) const;
-template void ShareGroupDescribeResponse::TopicPartitions::encode_to(wire::SizeCounter&,
-                                                                     int16_t) const;
+template void share_group_describe_response::TopicPartitions::encode_to(wire::Writer&,
+                                                                        int16_t) const;
+template void share_group_describe_response::TopicPartitions::encode_to(wire::SizeCounter&,
+                                                                        int16_t) const;
 
-void ShareGroupDescribeResponse::TopicPartitions::decode_from(wire::Reader& _in, int16_t _version) {
+void share_group_describe_response::TopicPartitions::decode_from(wire::Reader& _in,
+                                                                 int16_t _version) {
   topic_id = _in.read_uuid();
 
   topic_name = _in.read_string(true, "TopicName");
@@ -62,7 +64,7 @@ void ShareGroupDescribeResponse::TopicPartitions::decode_from(wire::Reader& _in,
 }
 
 template <class Sink>
-void ShareGroupDescribeResponse::Assignment::encode_to(Sink& _out, int16_t _version) const {
+void share_group_describe_response::Assignment::encode_to(Sink& _out, int16_t _version) const {
   _out.write_array_length(static_cast<int32_t>(topic_partitions.size()), true);
   for (const auto& _element : topic_partitions) {
     _element.encode_to(_out, _version);
@@ -74,10 +76,11 @@ void ShareGroupDescribeResponse::Assignment::encode_to(Sink& _out, int16_t _vers
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareGroupDescribeResponse::Assignment::encode_to(wire::Writer&, int16_t) const;
-template void ShareGroupDescribeResponse::Assignment::encode_to(wire::SizeCounter&, int16_t) const;
+template void share_group_describe_response::Assignment::encode_to(wire::Writer&, int16_t) const;
+template void share_group_describe_response::Assignment::encode_to(wire::SizeCounter&,
+                                                                   int16_t) const;
 
-void ShareGroupDescribeResponse::Assignment::decode_from(wire::Reader& _in, int16_t _version) {
+void share_group_describe_response::Assignment::decode_from(wire::Reader& _in, int16_t _version) {
   {
     const int32_t _length = _in.read_array_length(true, "TopicPartitions");
     if (_length < 0) {
@@ -109,7 +112,7 @@ void ShareGroupDescribeResponse::Assignment::decode_from(wire::Reader& _in, int1
 }
 
 template <class Sink>
-void ShareGroupDescribeResponse::Member::encode_to(Sink& _out, int16_t _version) const {
+void share_group_describe_response::Member::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(member_id, true, "MemberId");
 
   if (!rack_id) {
@@ -137,10 +140,10 @@ void ShareGroupDescribeResponse::Member::encode_to(Sink& _out, int16_t _version)
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareGroupDescribeResponse::Member::encode_to(wire::Writer&, int16_t) const;
-template void ShareGroupDescribeResponse::Member::encode_to(wire::SizeCounter&, int16_t) const;
+template void share_group_describe_response::Member::encode_to(wire::Writer&, int16_t) const;
+template void share_group_describe_response::Member::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ShareGroupDescribeResponse::Member::decode_from(wire::Reader& _in, int16_t _version) {
+void share_group_describe_response::Member::decode_from(wire::Reader& _in, int16_t _version) {
   member_id = _in.read_string(true, "MemberId");
 
   rack_id = _in.read_nullable_string(true, "RackId");
@@ -184,7 +187,7 @@ void ShareGroupDescribeResponse::Member::decode_from(wire::Reader& _in, int16_t 
 }
 
 template <class Sink>
-void ShareGroupDescribeResponse::DescribedGroup::encode_to(Sink& _out, int16_t _version) const {
+void share_group_describe_response::DescribedGroup::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int16(error_code);
 
   if (!error_message) {
@@ -216,11 +219,13 @@ void ShareGroupDescribeResponse::DescribedGroup::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareGroupDescribeResponse::DescribedGroup::encode_to(wire::Writer&, int16_t) const;
-template void ShareGroupDescribeResponse::DescribedGroup::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void share_group_describe_response::DescribedGroup::encode_to(wire::Writer&,
+                                                                       int16_t) const;
+template void share_group_describe_response::DescribedGroup::encode_to(wire::SizeCounter&,
+                                                                       int16_t) const;
 
-void ShareGroupDescribeResponse::DescribedGroup::decode_from(wire::Reader& _in, int16_t _version) {
+void share_group_describe_response::DescribedGroup::decode_from(wire::Reader& _in,
+                                                                int16_t _version) {
   error_code = _in.read_int16();
 
   error_message = _in.read_nullable_string(true, "ErrorMessage");

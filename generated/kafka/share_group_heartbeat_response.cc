@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void ShareGroupHeartbeatResponse::TopicPartitions::encode_to(Sink& _out, int16_t _version) const {
+void share_group_heartbeat_response::TopicPartitions::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -20,12 +21,13 @@ void ShareGroupHeartbeatResponse::TopicPartitions::encode_to(Sink& _out, int16_t
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareGroupHeartbeatResponse::TopicPartitions::encode_to(wire::Writer&, int16_t) const;
-template void ShareGroupHeartbeatResponse::TopicPartitions::encode_to(wire::SizeCounter&,
-                                                                      int16_t) const;
+template void share_group_heartbeat_response::TopicPartitions::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void share_group_heartbeat_response::TopicPartitions::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void ShareGroupHeartbeatResponse::TopicPartitions::decode_from(wire::Reader& _in,
-                                                               int16_t _version) {
+void share_group_heartbeat_response::TopicPartitions::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   topic_id = _in.read_uuid();
 
   {
@@ -59,7 +61,7 @@ void ShareGroupHeartbeatResponse::TopicPartitions::decode_from(wire::Reader& _in
 }
 
 template <class Sink>
-void ShareGroupHeartbeatResponse::Assignment::encode_to(Sink& _out, int16_t _version) const {
+void share_group_heartbeat_response::Assignment::encode_to(Sink& _out, int16_t _version) const {
   _out.write_array_length(static_cast<int32_t>(topic_partitions.size()), true);
   for (const auto& _element : topic_partitions) {
     _element.encode_to(_out, _version);
@@ -71,10 +73,11 @@ void ShareGroupHeartbeatResponse::Assignment::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ShareGroupHeartbeatResponse::Assignment::encode_to(wire::Writer&, int16_t) const;
-template void ShareGroupHeartbeatResponse::Assignment::encode_to(wire::SizeCounter&, int16_t) const;
+template void share_group_heartbeat_response::Assignment::encode_to(wire::Writer&, int16_t) const;
+template void share_group_heartbeat_response::Assignment::encode_to(wire::SizeCounter&,
+                                                                    int16_t) const;
 
-void ShareGroupHeartbeatResponse::Assignment::decode_from(wire::Reader& _in, int16_t _version) {
+void share_group_heartbeat_response::Assignment::decode_from(wire::Reader& _in, int16_t _version) {
   {
     const int32_t _length = _in.read_array_length(true, "TopicPartitions");
     if (_length < 0) {

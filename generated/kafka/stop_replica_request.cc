@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void StopReplicaRequest::StopReplicaPartitionV0::encode_to(Sink& _out, int16_t _version) const {
+void stop_replica_request::StopReplicaPartitionV0::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic_name, false, "TopicName");
 
   _out.write_int32(partition_index);
@@ -17,18 +17,19 @@ void StopReplicaRequest::StopReplicaPartitionV0::encode_to(Sink& _out, int16_t _
   }
 }
 
-template void StopReplicaRequest::StopReplicaPartitionV0::encode_to(wire::Writer&, int16_t) const;
-template void StopReplicaRequest::StopReplicaPartitionV0::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void stop_replica_request::StopReplicaPartitionV0::encode_to(wire::Writer&, int16_t) const;
+template void stop_replica_request::StopReplicaPartitionV0::encode_to(wire::SizeCounter&,
+                                                                      int16_t) const;
 
-void StopReplicaRequest::StopReplicaPartitionV0::decode_from(wire::Reader& _in, int16_t _version) {
+void stop_replica_request::StopReplicaPartitionV0::decode_from(wire::Reader& _in,
+                                                               int16_t _version) {
   topic_name = _in.read_string(false, "TopicName");
 
   partition_index = _in.read_int32();
 }
 
 template <class Sink>
-void StopReplicaRequest::StopReplicaTopicV1::encode_to(Sink& _out, int16_t _version) const {
+void stop_replica_request::StopReplicaTopicV1::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, _version >= 2, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partition_indexes.size()), _version >= 2);
@@ -47,10 +48,11 @@ void StopReplicaRequest::StopReplicaTopicV1::encode_to(Sink& _out, int16_t _vers
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void StopReplicaRequest::StopReplicaTopicV1::encode_to(wire::Writer&, int16_t) const;
-template void StopReplicaRequest::StopReplicaTopicV1::encode_to(wire::SizeCounter&, int16_t) const;
+template void stop_replica_request::StopReplicaTopicV1::encode_to(wire::Writer&, int16_t) const;
+template void stop_replica_request::StopReplicaTopicV1::encode_to(wire::SizeCounter&,
+                                                                  int16_t) const;
 
-void StopReplicaRequest::StopReplicaTopicV1::decode_from(wire::Reader& _in, int16_t _version) {
+void stop_replica_request::StopReplicaTopicV1::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(_version >= 2, "Name");
 
   {
@@ -85,7 +87,8 @@ void StopReplicaRequest::StopReplicaTopicV1::decode_from(wire::Reader& _in, int1
 }
 
 template <class Sink>
-void StopReplicaRequest::StopReplicaPartitionState::encode_to(Sink& _out, int16_t _version) const {
+void stop_replica_request::StopReplicaPartitionState::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int32(leader_epoch);
@@ -98,13 +101,13 @@ void StopReplicaRequest::StopReplicaPartitionState::encode_to(Sink& _out, int16_
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void StopReplicaRequest::StopReplicaPartitionState::encode_to(wire::Writer&,
-                                                                       int16_t) const;
-template void StopReplicaRequest::StopReplicaPartitionState::encode_to(wire::SizeCounter&,
-                                                                       int16_t) const;
+template void stop_replica_request::StopReplicaPartitionState::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void stop_replica_request::StopReplicaPartitionState::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void StopReplicaRequest::StopReplicaPartitionState::decode_from(wire::Reader& _in,
-                                                                int16_t _version) {
+void stop_replica_request::StopReplicaPartitionState::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   partition_index = _in.read_int32();
 
   leader_epoch = _in.read_int32();
@@ -128,7 +131,7 @@ void StopReplicaRequest::StopReplicaPartitionState::decode_from(wire::Reader& _i
 }
 
 template <class Sink>
-void StopReplicaRequest::StopReplicaTopicState::encode_to(Sink& _out, int16_t _version) const {
+void stop_replica_request::StopReplicaTopicState::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic_name, true, "TopicName");
 
   _out.write_array_length(static_cast<int32_t>(partition_states.size()), true);
@@ -142,11 +145,11 @@ void StopReplicaRequest::StopReplicaTopicState::encode_to(Sink& _out, int16_t _v
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void StopReplicaRequest::StopReplicaTopicState::encode_to(wire::Writer&, int16_t) const;
-template void StopReplicaRequest::StopReplicaTopicState::encode_to(wire::SizeCounter&,
-                                                                   int16_t) const;
+template void stop_replica_request::StopReplicaTopicState::encode_to(wire::Writer&, int16_t) const;
+template void stop_replica_request::StopReplicaTopicState::encode_to(wire::SizeCounter&,
+                                                                     int16_t) const;
 
-void StopReplicaRequest::StopReplicaTopicState::decode_from(wire::Reader& _in, int16_t _version) {
+void stop_replica_request::StopReplicaTopicState::decode_from(wire::Reader& _in, int16_t _version) {
   topic_name = _in.read_string(true, "TopicName");
 
   {

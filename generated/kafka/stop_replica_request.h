@@ -17,6 +17,148 @@
 
 namespace chronik::message {
 
+// The structs inside StopReplicaRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace stop_replica_request {
+
+struct StopReplicaPartitionV0 {
+  static constexpr const char* kName = "StopReplicaPartitionV0";
+  // The topic name.
+  std::string topic_name{};
+  // The partition index.
+  int32_t partition_index{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 0}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
+                          "topicName"},
+          self.topic_name);
+    visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 0}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.partition_index);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const StopReplicaPartitionV0&, const StopReplicaPartitionV0&) = default;
+};
+
+struct StopReplicaTopicV1 {
+  static constexpr const char* kName = "StopReplicaTopicV1";
+  // The topic name.
+  std::string name{};
+  // The partition indexes.
+  std::vector<int32_t> partition_indexes{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{1, 2}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"PartitionIndexes", wire::VersionRange{1, 2}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.partition_indexes);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const StopReplicaTopicV1&, const StopReplicaTopicV1&) = default;
+};
+
+struct StopReplicaPartitionState {
+  static constexpr const char* kName = "StopReplicaPartitionState";
+  // The partition index.
+  int32_t partition_index{};
+  // The leader epoch.
+  int32_t leader_epoch = -1;
+  // Whether this partition should be deleted.
+  bool delete_partition{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"LeaderEpoch", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.leader_epoch);
+    visit(
+        wire::FieldMeta{"DeletePartition", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.delete_partition);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const StopReplicaPartitionState&,
+                         const StopReplicaPartitionState&) = default;
+};
+
+struct StopReplicaTopicState {
+  static constexpr const char* kName = "StopReplicaTopicState";
+  // The topic name.
+  std::string topic_name{};
+  // The state of each partition
+  std::vector<StopReplicaPartitionState> partition_states{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicName", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
+                          "topicName"},
+          self.topic_name);
+    visit(
+        wire::FieldMeta{"PartitionStates", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.partition_states);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
+                          wire::VersionRange{2, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const StopReplicaTopicState&, const StopReplicaTopicState&) = default;
+};
+
+}  // namespace stop_replica_request
+
 struct StopReplicaRequest {
   static constexpr const char* kName = "StopReplicaRequest";
   static constexpr int16_t kApiKey = 5;
@@ -24,145 +166,10 @@ struct StopReplicaRequest {
   static constexpr int16_t kHighestVersion = 4;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
-
-  struct StopReplicaPartitionV0 {
-    static constexpr const char* kName = "StopReplicaPartitionV0";
-    // The topic name.
-    std::string topic_name{};
-    // The partition index.
-    int32_t partition_index{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 0}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
-                            "topicName"},
-            self.topic_name);
-      visit(
-          wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 0}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.partition_index);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const StopReplicaPartitionV0&, const StopReplicaPartitionV0&) = default;
-  };
-
-  struct StopReplicaTopicV1 {
-    static constexpr const char* kName = "StopReplicaTopicV1";
-    // The topic name.
-    std::string name{};
-    // The partition indexes.
-    std::vector<int32_t> partition_indexes{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{1, 2}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"PartitionIndexes", wire::VersionRange{1, 2}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.partition_indexes);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const StopReplicaTopicV1&, const StopReplicaTopicV1&) = default;
-  };
-
-  struct StopReplicaPartitionState {
-    static constexpr const char* kName = "StopReplicaPartitionState";
-    // The partition index.
-    int32_t partition_index{};
-    // The leader epoch.
-    int32_t leader_epoch = -1;
-    // Whether this partition should be deleted.
-    bool delete_partition{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.partition_index);
-      visit(
-          wire::FieldMeta{"LeaderEpoch", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
-          self.leader_epoch);
-      visit(wire::FieldMeta{"DeletePartition", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.delete_partition);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const StopReplicaPartitionState&,
-                           const StopReplicaPartitionState&) = default;
-  };
-
-  struct StopReplicaTopicState {
-    static constexpr const char* kName = "StopReplicaTopicState";
-    // The topic name.
-    std::string topic_name{};
-    // The state of each partition
-    std::vector<StopReplicaPartitionState> partition_states{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"TopicName", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false,
-                            "topicName"},
-            self.topic_name);
-      visit(wire::FieldMeta{"PartitionStates", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{2, 32767}, false, ""},
-            self.partition_states);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
-                            wire::VersionRange{2, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const StopReplicaTopicState&, const StopReplicaTopicState&) = default;
-  };
+  using StopReplicaPartitionV0 = stop_replica_request::StopReplicaPartitionV0;
+  using StopReplicaTopicV1 = stop_replica_request::StopReplicaTopicV1;
+  using StopReplicaPartitionState = stop_replica_request::StopReplicaPartitionState;
+  using StopReplicaTopicState = stop_replica_request::StopReplicaTopicState;
 
   // The controller id.
   int32_t controller_id{};

@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void StopReplicaResponse::StopReplicaPartitionError::encode_to(Sink& _out, int16_t _version) const {
+void stop_replica_response::StopReplicaPartitionError::encode_to(Sink& _out,
+                                                                 int16_t _version) const {
   _out.write_string(topic_name, _version >= 2, "TopicName");
 
   _out.write_int32(partition_index);
@@ -24,13 +25,13 @@ void StopReplicaResponse::StopReplicaPartitionError::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void StopReplicaResponse::StopReplicaPartitionError::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void StopReplicaResponse::StopReplicaPartitionError::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void stop_replica_response::StopReplicaPartitionError::encode_to(wire::Writer&,
+                                                                          int16_t) const;
+template void stop_replica_response::StopReplicaPartitionError::encode_to(wire::SizeCounter&,
+                                                                          int16_t) const;
 
-void StopReplicaResponse::StopReplicaPartitionError::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void stop_replica_response::StopReplicaPartitionError::decode_from(wire::Reader& _in,
+                                                                   int16_t _version) {
   topic_name = _in.read_string(_version >= 2, "TopicName");
 
   partition_index = _in.read_int32();

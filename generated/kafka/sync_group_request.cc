@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void SyncGroupRequest::SyncGroupRequestAssignment::encode_to(Sink& _out, int16_t _version) const {
+void sync_group_request::SyncGroupRequestAssignment::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(member_id, _version >= 4, "MemberId");
 
   _out.write_bytes(assignment, _version >= 4);
@@ -22,12 +22,13 @@ void SyncGroupRequest::SyncGroupRequestAssignment::encode_to(Sink& _out, int16_t
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void SyncGroupRequest::SyncGroupRequestAssignment::encode_to(wire::Writer&, int16_t) const;
-template void SyncGroupRequest::SyncGroupRequestAssignment::encode_to(wire::SizeCounter&,
-                                                                      int16_t) const;
+template void sync_group_request::SyncGroupRequestAssignment::encode_to(wire::Writer&,
+                                                                        int16_t) const;
+template void sync_group_request::SyncGroupRequestAssignment::encode_to(wire::SizeCounter&,
+                                                                        int16_t) const;
 
-void SyncGroupRequest::SyncGroupRequestAssignment::decode_from(wire::Reader& _in,
-                                                               int16_t _version) {
+void sync_group_request::SyncGroupRequestAssignment::decode_from(wire::Reader& _in,
+                                                                 int16_t _version) {
   member_id = _in.read_string(_version >= 4, "MemberId");
 
   assignment = _in.read_bytes(_version >= 4, "Assignment");

@@ -17,6 +17,44 @@
 
 namespace chronik::message {
 
+// The structs inside SyncGroupRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace sync_group_request {
+
+struct SyncGroupRequestAssignment {
+  static constexpr const char* kName = "SyncGroupRequestAssignment";
+  // The ID of the member to assign.
+  std::string member_id{};
+  // The member assignment.
+  std::vector<uint8_t> assignment{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"MemberId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.member_id);
+    visit(wire::FieldMeta{"Assignment", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
+          self.assignment);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
+                          wire::VersionRange{4, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const SyncGroupRequestAssignment&,
+                         const SyncGroupRequestAssignment&) = default;
+};
+
+}  // namespace sync_group_request
+
 struct SyncGroupRequest {
   static constexpr const char* kName = "SyncGroupRequest";
   static constexpr int16_t kApiKey = 14;
@@ -24,40 +62,7 @@ struct SyncGroupRequest {
   static constexpr int16_t kHighestVersion = 5;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 4;
-
-  struct SyncGroupRequestAssignment {
-    static constexpr const char* kName = "SyncGroupRequestAssignment";
-    // The ID of the member to assign.
-    std::string member_id{};
-    // The member assignment.
-    std::vector<uint8_t> assignment{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"MemberId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.member_id);
-      visit(
-          wire::FieldMeta{"Assignment", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
-          self.assignment);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{4, 32767}, -1,
-                            wire::VersionRange{4, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const SyncGroupRequestAssignment&,
-                           const SyncGroupRequestAssignment&) = default;
-  };
+  using SyncGroupRequestAssignment = sync_group_request::SyncGroupRequestAssignment;
 
   // The unique group identifier.
   std::string group_id{};

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void TxnOffsetCommitRequest::TxnOffsetCommitRequestPartition::encode_to(Sink& _out,
-                                                                        int16_t _version) const {
+void txn_offset_commit_request::TxnOffsetCommitRequestPartition::encode_to(Sink& _out,
+                                                                           int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int64(committed_offset);
@@ -32,13 +32,13 @@ void TxnOffsetCommitRequest::TxnOffsetCommitRequestPartition::encode_to(Sink& _o
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void TxnOffsetCommitRequest::TxnOffsetCommitRequestPartition::encode_to(wire::Writer&,
-                                                                                 int16_t) const;
-template void TxnOffsetCommitRequest::TxnOffsetCommitRequestPartition::encode_to(wire::SizeCounter&,
-                                                                                 int16_t) const;
+template void txn_offset_commit_request::TxnOffsetCommitRequestPartition::encode_to(wire::Writer&,
+                                                                                    int16_t) const;
+template void txn_offset_commit_request::TxnOffsetCommitRequestPartition::encode_to(
+    wire::SizeCounter&, int16_t) const;
 
-void TxnOffsetCommitRequest::TxnOffsetCommitRequestPartition::decode_from(wire::Reader& _in,
-                                                                          int16_t _version) {
+void txn_offset_commit_request::TxnOffsetCommitRequestPartition::decode_from(wire::Reader& _in,
+                                                                             int16_t _version) {
   partition_index = _in.read_int32();
 
   committed_offset = _in.read_int64();
@@ -66,8 +66,8 @@ void TxnOffsetCommitRequest::TxnOffsetCommitRequestPartition::decode_from(wire::
 }
 
 template <class Sink>
-void TxnOffsetCommitRequest::TxnOffsetCommitRequestTopic::encode_to(Sink& _out,
-                                                                    int16_t _version) const {
+void txn_offset_commit_request::TxnOffsetCommitRequestTopic::encode_to(Sink& _out,
+                                                                       int16_t _version) const {
   _out.write_string(name, _version >= 3, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 3);
@@ -86,13 +86,13 @@ void TxnOffsetCommitRequest::TxnOffsetCommitRequestTopic::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void TxnOffsetCommitRequest::TxnOffsetCommitRequestTopic::encode_to(wire::Writer&,
-                                                                             int16_t) const;
-template void TxnOffsetCommitRequest::TxnOffsetCommitRequestTopic::encode_to(wire::SizeCounter&,
-                                                                             int16_t) const;
+template void txn_offset_commit_request::TxnOffsetCommitRequestTopic::encode_to(wire::Writer&,
+                                                                                int16_t) const;
+template void txn_offset_commit_request::TxnOffsetCommitRequestTopic::encode_to(wire::SizeCounter&,
+                                                                                int16_t) const;
 
-void TxnOffsetCommitRequest::TxnOffsetCommitRequestTopic::decode_from(wire::Reader& _in,
-                                                                      int16_t _version) {
+void txn_offset_commit_request::TxnOffsetCommitRequestTopic::decode_from(wire::Reader& _in,
+                                                                         int16_t _version) {
   name = _in.read_string(_version >= 3, "Name");
 
   {

@@ -17,6 +17,91 @@
 
 namespace chronik::message {
 
+// The structs inside TxnOffsetCommitRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace txn_offset_commit_request {
+
+struct TxnOffsetCommitRequestPartition {
+  static constexpr const char* kName = "TxnOffsetCommitRequestPartition";
+  // The index of the partition within the topic.
+  int32_t partition_index{};
+  // The message offset to be committed.
+  int64_t committed_offset{};
+  // The leader epoch of the last consumed record.
+  int32_t committed_leader_epoch = -1;
+  // Any associated metadata the client wants to keep.
+  std::optional<std::string> committed_metadata = std::string{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+        self.partition_index);
+    visit(
+        wire::FieldMeta{"CommittedOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+        self.committed_offset);
+    visit(wire::FieldMeta{"CommittedLeaderEpoch", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.committed_leader_epoch);
+    visit(wire::FieldMeta{"CommittedMetadata", wire::VersionRange{0, 32767},
+                          wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{3, 32767}, false, ""},
+          self.committed_metadata);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const TxnOffsetCommitRequestPartition&,
+                         const TxnOffsetCommitRequestPartition&) = default;
+};
+
+struct TxnOffsetCommitRequestTopic {
+  static constexpr const char* kName = "TxnOffsetCommitRequestTopic";
+  // The topic name.
+  std::string name{};
+  // The partitions inside the topic that we want to commit offsets for.
+  std::vector<TxnOffsetCommitRequestPartition> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const TxnOffsetCommitRequestTopic&,
+                         const TxnOffsetCommitRequestTopic&) = default;
+};
+
+}  // namespace txn_offset_commit_request
+
 struct TxnOffsetCommitRequest {
   static constexpr const char* kName = "TxnOffsetCommitRequest";
   static constexpr int16_t kApiKey = 28;
@@ -24,86 +109,9 @@ struct TxnOffsetCommitRequest {
   static constexpr int16_t kHighestVersion = 4;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 3;
-
-  struct TxnOffsetCommitRequestPartition {
-    static constexpr const char* kName = "TxnOffsetCommitRequestPartition";
-    // The index of the partition within the topic.
-    int32_t partition_index{};
-    // The message offset to be committed.
-    int64_t committed_offset{};
-    // The leader epoch of the last consumed record.
-    int32_t committed_leader_epoch = -1;
-    // Any associated metadata the client wants to keep.
-    std::optional<std::string> committed_metadata = std::string{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{3, 32767}, false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"CommittedOffset", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{3, 32767}, false, ""},
-            self.committed_offset);
-      visit(wire::FieldMeta{"CommittedLeaderEpoch", wire::VersionRange{2, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.committed_leader_epoch);
-      visit(wire::FieldMeta{"CommittedMetadata", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{3, 32767}, false, ""},
-            self.committed_metadata);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const TxnOffsetCommitRequestPartition&,
-                           const TxnOffsetCommitRequestPartition&) = default;
-  };
-
-  struct TxnOffsetCommitRequestTopic {
-    static constexpr const char* kName = "TxnOffsetCommitRequestTopic";
-    // The topic name.
-    std::string name{};
-    // The partitions inside the topic that we want to commit offsets for.
-    std::vector<TxnOffsetCommitRequestPartition> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const TxnOffsetCommitRequestTopic&,
-                           const TxnOffsetCommitRequestTopic&) = default;
-  };
+  using TxnOffsetCommitRequestPartition =
+      txn_offset_commit_request::TxnOffsetCommitRequestPartition;
+  using TxnOffsetCommitRequestTopic = txn_offset_commit_request::TxnOffsetCommitRequestTopic;
 
   // The ID of the transaction.
   std::string transactional_id{};

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition::encode_to(Sink& _out,
-                                                                          int16_t _version) const {
+void txn_offset_commit_response::TxnOffsetCommitResponsePartition::encode_to(
+    Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int16(error_code);
@@ -23,13 +23,13 @@ void TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition::encode_to(Sink& 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition::encode_to(wire::Writer&,
-                                                                                   int16_t) const;
-template void TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition::encode_to(
+template void txn_offset_commit_response::TxnOffsetCommitResponsePartition::encode_to(
+    wire::Writer&, int16_t) const;
+template void txn_offset_commit_response::TxnOffsetCommitResponsePartition::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition::decode_from(wire::Reader& _in,
-                                                                            int16_t _version) {
+void txn_offset_commit_response::TxnOffsetCommitResponsePartition::decode_from(wire::Reader& _in,
+                                                                               int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -52,8 +52,8 @@ void TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition::decode_from(wire
 }
 
 template <class Sink>
-void TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic::encode_to(Sink& _out,
-                                                                      int16_t _version) const {
+void txn_offset_commit_response::TxnOffsetCommitResponseTopic::encode_to(Sink& _out,
+                                                                         int16_t _version) const {
   _out.write_string(name, _version >= 3, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 3);
@@ -72,13 +72,13 @@ void TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic::encode_to(Sink& _out
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic::encode_to(wire::Writer&,
-                                                                               int16_t) const;
-template void TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic::encode_to(wire::SizeCounter&,
-                                                                               int16_t) const;
+template void txn_offset_commit_response::TxnOffsetCommitResponseTopic::encode_to(wire::Writer&,
+                                                                                  int16_t) const;
+template void txn_offset_commit_response::TxnOffsetCommitResponseTopic::encode_to(
+    wire::SizeCounter&, int16_t) const;
 
-void TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic::decode_from(wire::Reader& _in,
-                                                                        int16_t _version) {
+void txn_offset_commit_response::TxnOffsetCommitResponseTopic::decode_from(wire::Reader& _in,
+                                                                           int16_t _version) {
   name = _in.read_string(_version >= 3, "Name");
 
   {

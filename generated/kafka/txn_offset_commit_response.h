@@ -17,6 +17,78 @@
 
 namespace chronik::message {
 
+// The structs inside TxnOffsetCommitResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace txn_offset_commit_response {
+
+struct TxnOffsetCommitResponsePartition {
+  static constexpr const char* kName = "TxnOffsetCommitResponsePartition";
+  // The partition index.
+  int32_t partition_index{};
+  // The error code, or 0 if there was no error.
+  int16_t error_code{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+        self.partition_index);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.error_code);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const TxnOffsetCommitResponsePartition&,
+                         const TxnOffsetCommitResponsePartition&) = default;
+};
+
+struct TxnOffsetCommitResponseTopic {
+  static constexpr const char* kName = "TxnOffsetCommitResponseTopic";
+  // The topic name.
+  std::string name{};
+  // The responses for each partition in the topic.
+  std::vector<TxnOffsetCommitResponsePartition> partitions{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
+          self.partitions);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
+                          wire::VersionRange{3, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const TxnOffsetCommitResponseTopic&,
+                         const TxnOffsetCommitResponseTopic&) = default;
+};
+
+}  // namespace txn_offset_commit_response
+
 struct TxnOffsetCommitResponse {
   static constexpr const char* kName = "TxnOffsetCommitResponse";
   static constexpr int16_t kApiKey = 28;
@@ -24,74 +96,9 @@ struct TxnOffsetCommitResponse {
   static constexpr int16_t kHighestVersion = 4;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 3;
-
-  struct TxnOffsetCommitResponsePartition {
-    static constexpr const char* kName = "TxnOffsetCommitResponsePartition";
-    // The partition index.
-    int32_t partition_index{};
-    // The error code, or 0 if there was no error.
-    int16_t error_code{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{3, 32767}, false, ""},
-            self.partition_index);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const TxnOffsetCommitResponsePartition&,
-                           const TxnOffsetCommitResponsePartition&) = default;
-  };
-
-  struct TxnOffsetCommitResponseTopic {
-    static constexpr const char* kName = "TxnOffsetCommitResponseTopic";
-    // The topic name.
-    std::string name{};
-    // The responses for each partition in the topic.
-    std::vector<TxnOffsetCommitResponsePartition> partitions{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(
-          wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.partitions);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
-                            wire::VersionRange{3, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const TxnOffsetCommitResponseTopic&,
-                           const TxnOffsetCommitResponseTopic&) = default;
-  };
+  using TxnOffsetCommitResponsePartition =
+      txn_offset_commit_response::TxnOffsetCommitResponsePartition;
+  using TxnOffsetCommitResponseTopic = txn_offset_commit_response::TxnOffsetCommitResponseTopic;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void UpdateFeaturesRequest::FeatureUpdateKey::encode_to(Sink& _out, int16_t _version) const {
+void update_features_request::FeatureUpdateKey::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(feature, true, "Feature");
 
   _out.write_int16(max_version_level);
@@ -33,10 +33,11 @@ void UpdateFeaturesRequest::FeatureUpdateKey::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void UpdateFeaturesRequest::FeatureUpdateKey::encode_to(wire::Writer&, int16_t) const;
-template void UpdateFeaturesRequest::FeatureUpdateKey::encode_to(wire::SizeCounter&, int16_t) const;
+template void update_features_request::FeatureUpdateKey::encode_to(wire::Writer&, int16_t) const;
+template void update_features_request::FeatureUpdateKey::encode_to(wire::SizeCounter&,
+                                                                   int16_t) const;
 
-void UpdateFeaturesRequest::FeatureUpdateKey::decode_from(wire::Reader& _in, int16_t _version) {
+void update_features_request::FeatureUpdateKey::decode_from(wire::Reader& _in, int16_t _version) {
   feature = _in.read_string(true, "Feature");
 
   max_version_level = _in.read_int16();

@@ -17,6 +17,58 @@
 
 namespace chronik::message {
 
+// The structs inside UpdateFeaturesRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace update_features_request {
+
+struct FeatureUpdateKey {
+  static constexpr const char* kName = "FeatureUpdateKey";
+  // The name of the finalized feature to be updated.
+  std::string feature{};
+  // The new maximum version level for the finalized feature. A value >= 1 is valid. A value < 1, is
+  // special, and can be used to request the deletion of the finalized feature.
+  int16_t max_version_level{};
+  // DEPRECATED in version 1 (see DowngradeType). When set to true, the finalized feature version
+  // level is allowed to be downgraded/deleted. The downgrade request will fail if the new maximum
+  // version level is a value that's not lower than the existing maximum finalized version level.
+  bool allow_downgrade{};
+  // Determine which type of upgrade will be performed: 1 will perform an upgrade only (default), 2
+  // is safe downgrades only (lossless), 3 is unsafe downgrades (lossy).
+  int8_t upgrade_type = 1;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Feature", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.feature);
+    visit(
+        wire::FieldMeta{"MaxVersionLevel", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+        self.max_version_level);
+    visit(wire::FieldMeta{"AllowDowngrade", wire::VersionRange{0, 0}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.allow_downgrade);
+    visit(wire::FieldMeta{"UpgradeType", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.upgrade_type);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const FeatureUpdateKey&, const FeatureUpdateKey&) = default;
+};
+
+}  // namespace update_features_request
+
 struct UpdateFeaturesRequest {
   static constexpr const char* kName = "UpdateFeaturesRequest";
   static constexpr int16_t kApiKey = 57;
@@ -24,55 +76,7 @@ struct UpdateFeaturesRequest {
   static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct FeatureUpdateKey {
-    static constexpr const char* kName = "FeatureUpdateKey";
-    // The name of the finalized feature to be updated.
-    std::string feature{};
-    // The new maximum version level for the finalized feature. A value >= 1 is valid. A value < 1,
-    // is special, and can be used to request the deletion of the finalized feature.
-    int16_t max_version_level{};
-    // DEPRECATED in version 1 (see DowngradeType). When set to true, the finalized feature version
-    // level is allowed to be downgraded/deleted. The downgrade request will fail if the new maximum
-    // version level is a value that's not lower than the existing maximum finalized version level.
-    bool allow_downgrade{};
-    // Determine which type of upgrade will be performed: 1 will perform an upgrade only (default),
-    // 2 is safe downgrades only (lossless), 3 is unsafe downgrades (lossy).
-    int8_t upgrade_type = 1;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Feature", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.feature);
-      visit(wire::FieldMeta{"MaxVersionLevel", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.max_version_level);
-      visit(
-          wire::FieldMeta{"AllowDowngrade", wire::VersionRange{0, 0}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.allow_downgrade);
-      visit(
-          wire::FieldMeta{"UpgradeType", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.upgrade_type);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const FeatureUpdateKey&, const FeatureUpdateKey&) = default;
-  };
+  using FeatureUpdateKey = update_features_request::FeatureUpdateKey;
 
   // How long to wait in milliseconds before timing out the request.
   int32_t timeout_ms = 60000;

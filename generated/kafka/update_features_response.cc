@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void UpdateFeaturesResponse::UpdatableFeatureResult::encode_to(Sink& _out, int16_t _version) const {
+void update_features_response::UpdatableFeatureResult::encode_to(Sink& _out,
+                                                                 int16_t _version) const {
   _out.write_string(feature, true, "Feature");
 
   _out.write_int16(error_code);
@@ -23,13 +24,13 @@ void UpdateFeaturesResponse::UpdatableFeatureResult::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void UpdateFeaturesResponse::UpdatableFeatureResult::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void UpdateFeaturesResponse::UpdatableFeatureResult::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void update_features_response::UpdatableFeatureResult::encode_to(wire::Writer&,
+                                                                          int16_t) const;
+template void update_features_response::UpdatableFeatureResult::encode_to(wire::SizeCounter&,
+                                                                          int16_t) const;
 
-void UpdateFeaturesResponse::UpdatableFeatureResult::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void update_features_response::UpdatableFeatureResult::decode_from(wire::Reader& _in,
+                                                                   int16_t _version) {
   feature = _in.read_string(true, "Feature");
 
   error_code = _in.read_int16();

@@ -17,6 +17,49 @@
 
 namespace chronik::message {
 
+// The structs inside UpdateFeaturesResponse. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace update_features_response {
+
+struct UpdatableFeatureResult {
+  static constexpr const char* kName = "UpdatableFeatureResult";
+  // The name of the finalized feature.
+  std::string feature{};
+  // The feature update error code or `0` if the feature update succeeded.
+  int16_t error_code{};
+  // The feature update error, or `null` if the feature update succeeded.
+  std::optional<std::string> error_message = std::string{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Feature", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.feature);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.error_code);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+        self.error_message);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const UpdatableFeatureResult&, const UpdatableFeatureResult&) = default;
+};
+
+}  // namespace update_features_response
+
 struct UpdateFeaturesResponse {
   static constexpr const char* kName = "UpdateFeaturesResponse";
   static constexpr int16_t kApiKey = 57;
@@ -24,45 +67,7 @@ struct UpdateFeaturesResponse {
   static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct UpdatableFeatureResult {
-    static constexpr const char* kName = "UpdatableFeatureResult";
-    // The name of the finalized feature.
-    std::string feature{};
-    // The feature update error code or `0` if the feature update succeeded.
-    int16_t error_code{};
-    // The feature update error, or `null` if the feature update succeeded.
-    std::optional<std::string> error_message = std::string{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Feature", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.feature);
-      visit(
-          wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.error_code);
-      visit(wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.error_message);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const UpdatableFeatureResult&, const UpdatableFeatureResult&) = default;
-  };
+  using UpdatableFeatureResult = update_features_response::UpdatableFeatureResult;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

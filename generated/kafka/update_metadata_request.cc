@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void UpdateMetadataRequest::UpdateMetadataPartitionState::encode_to(Sink& _out,
-                                                                    int16_t _version) const {
+void update_metadata_request::UpdateMetadataPartitionState::encode_to(Sink& _out,
+                                                                      int16_t _version) const {
   if (_version <= 4) {
     _out.write_string(topic_name, false, "TopicName");
   }
@@ -48,13 +48,13 @@ void UpdateMetadataRequest::UpdateMetadataPartitionState::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void UpdateMetadataRequest::UpdateMetadataPartitionState::encode_to(wire::Writer&,
-                                                                             int16_t) const;
-template void UpdateMetadataRequest::UpdateMetadataPartitionState::encode_to(wire::SizeCounter&,
-                                                                             int16_t) const;
+template void update_metadata_request::UpdateMetadataPartitionState::encode_to(wire::Writer&,
+                                                                               int16_t) const;
+template void update_metadata_request::UpdateMetadataPartitionState::encode_to(wire::SizeCounter&,
+                                                                               int16_t) const;
 
-void UpdateMetadataRequest::UpdateMetadataPartitionState::decode_from(wire::Reader& _in,
-                                                                      int16_t _version) {
+void update_metadata_request::UpdateMetadataPartitionState::decode_from(wire::Reader& _in,
+                                                                        int16_t _version) {
   if (_version <= 4) {
     topic_name = _in.read_string(false, "TopicName");
   }
@@ -129,8 +129,8 @@ void UpdateMetadataRequest::UpdateMetadataPartitionState::decode_from(wire::Read
 }
 
 template <class Sink>
-void UpdateMetadataRequest::UpdateMetadataTopicState::encode_to(Sink& _out,
-                                                                int16_t _version) const {
+void update_metadata_request::UpdateMetadataTopicState::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_string(topic_name, _version >= 6, "TopicName");
 
   if (_version >= 7) {
@@ -152,13 +152,13 @@ void UpdateMetadataRequest::UpdateMetadataTopicState::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void UpdateMetadataRequest::UpdateMetadataTopicState::encode_to(wire::Writer&,
-                                                                         int16_t) const;
-template void UpdateMetadataRequest::UpdateMetadataTopicState::encode_to(wire::SizeCounter&,
-                                                                         int16_t) const;
+template void update_metadata_request::UpdateMetadataTopicState::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void update_metadata_request::UpdateMetadataTopicState::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void UpdateMetadataRequest::UpdateMetadataTopicState::decode_from(wire::Reader& _in,
-                                                                  int16_t _version) {
+void update_metadata_request::UpdateMetadataTopicState::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   topic_name = _in.read_string(_version >= 6, "TopicName");
 
   if (_version >= 7) {
@@ -196,7 +196,8 @@ void UpdateMetadataRequest::UpdateMetadataTopicState::decode_from(wire::Reader& 
 }
 
 template <class Sink>
-void UpdateMetadataRequest::UpdateMetadataEndpoint::encode_to(Sink& _out, int16_t _version) const {
+void update_metadata_request::UpdateMetadataEndpoint::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_int32(port);
 
   _out.write_string(host, _version >= 6, "Host");
@@ -217,13 +218,13 @@ void UpdateMetadataRequest::UpdateMetadataEndpoint::encode_to(Sink& _out, int16_
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void UpdateMetadataRequest::UpdateMetadataEndpoint::encode_to(wire::Writer&,
-                                                                       int16_t) const;
-template void UpdateMetadataRequest::UpdateMetadataEndpoint::encode_to(wire::SizeCounter&,
-                                                                       int16_t) const;
+template void update_metadata_request::UpdateMetadataEndpoint::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void update_metadata_request::UpdateMetadataEndpoint::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void UpdateMetadataRequest::UpdateMetadataEndpoint::decode_from(wire::Reader& _in,
-                                                                int16_t _version) {
+void update_metadata_request::UpdateMetadataEndpoint::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   port = _in.read_int32();
 
   host = _in.read_string(_version >= 6, "Host");
@@ -251,7 +252,7 @@ void UpdateMetadataRequest::UpdateMetadataEndpoint::decode_from(wire::Reader& _i
 }
 
 template <class Sink>
-void UpdateMetadataRequest::UpdateMetadataBroker::encode_to(Sink& _out, int16_t _version) const {
+void update_metadata_request::UpdateMetadataBroker::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(id);
 
   if (_version <= 0) {
@@ -284,11 +285,13 @@ void UpdateMetadataRequest::UpdateMetadataBroker::encode_to(Sink& _out, int16_t 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void UpdateMetadataRequest::UpdateMetadataBroker::encode_to(wire::Writer&, int16_t) const;
-template void UpdateMetadataRequest::UpdateMetadataBroker::encode_to(wire::SizeCounter&,
-                                                                     int16_t) const;
+template void update_metadata_request::UpdateMetadataBroker::encode_to(wire::Writer&,
+                                                                       int16_t) const;
+template void update_metadata_request::UpdateMetadataBroker::encode_to(wire::SizeCounter&,
+                                                                       int16_t) const;
 
-void UpdateMetadataRequest::UpdateMetadataBroker::decode_from(wire::Reader& _in, int16_t _version) {
+void update_metadata_request::UpdateMetadataBroker::decode_from(wire::Reader& _in,
+                                                                int16_t _version) {
   id = _in.read_int32();
 
   if (_version <= 0) {

@@ -17,6 +17,214 @@
 
 namespace chronik::message {
 
+// The structs inside UpdateMetadataRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace update_metadata_request {
+
+struct UpdateMetadataPartitionState {
+  static constexpr const char* kName = "UpdateMetadataPartitionState";
+  // In older versions of this RPC, the topic name.
+  std::string topic_name{};
+  // The partition index.
+  int32_t partition_index{};
+  // The controller epoch.
+  int32_t controller_epoch{};
+  // The ID of the broker which is the current partition leader.
+  int32_t leader{};
+  // The leader epoch of this partition.
+  int32_t leader_epoch{};
+  // The brokers which are in the ISR for this partition.
+  std::vector<int32_t> isr{};
+  // The Zookeeper version.
+  int32_t zk_version{};
+  // All the replicas of this partition.
+  std::vector<int32_t> replicas{};
+  // The replicas of this partition which are offline.
+  std::vector<int32_t> offline_replicas{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 4}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true,
+                          "topicName"},
+          self.topic_name);
+    visit(
+        wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+        self.partition_index);
+    visit(
+        wire::FieldMeta{"ControllerEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+        self.controller_epoch);
+    visit(wire::FieldMeta{"Leader", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
+                          "brokerId"},
+          self.leader);
+    visit(wire::FieldMeta{"LeaderEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.leader_epoch);
+    visit(wire::FieldMeta{"Isr", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
+                          "brokerId"},
+          self.isr);
+    visit(wire::FieldMeta{"ZkVersion", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.zk_version);
+    visit(wire::FieldMeta{"Replicas", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
+                          "brokerId"},
+          self.replicas);
+    visit(wire::FieldMeta{"OfflineReplicas", wire::VersionRange{4, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{6, 32767}, true, "brokerId"},
+          self.offline_replicas);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const UpdateMetadataPartitionState&,
+                         const UpdateMetadataPartitionState&) = default;
+};
+
+struct UpdateMetadataTopicState {
+  static constexpr const char* kName = "UpdateMetadataTopicState";
+  // The topic name.
+  std::string topic_name{};
+  // The topic id.
+  wire::Uuid topic_id{};
+  // The partition that we would like to update.
+  std::vector<UpdateMetadataPartitionState> partition_states{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"TopicName", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
+                          "topicName"},
+          self.topic_name);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{7, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
+          self.topic_id);
+    visit(
+        wire::FieldMeta{"PartitionStates", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+        self.partition_states);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const UpdateMetadataTopicState&,
+                         const UpdateMetadataTopicState&) = default;
+};
+
+struct UpdateMetadataEndpoint {
+  static constexpr const char* kName = "UpdateMetadataEndpoint";
+  // The port of this endpoint
+  int32_t port{};
+  // The hostname of this endpoint
+  std::string host{};
+  // The listener name.
+  std::string listener{};
+  // The security protocol type.
+  int16_t security_protocol{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Port", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.port);
+    visit(wire::FieldMeta{"Host", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
+          self.host);
+    visit(wire::FieldMeta{"Listener", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
+          self.listener);
+    visit(wire::FieldMeta{"SecurityProtocol", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{6, 32767}, false, ""},
+          self.security_protocol);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const UpdateMetadataEndpoint&, const UpdateMetadataEndpoint&) = default;
+};
+
+struct UpdateMetadataBroker {
+  static constexpr const char* kName = "UpdateMetadataBroker";
+  // The broker id.
+  int32_t id{};
+  // The broker hostname.
+  std::string v0_host{};
+  // The broker port.
+  int32_t v0_port{};
+  // The broker endpoints.
+  std::vector<UpdateMetadataEndpoint> endpoints{};
+  // The rack which this broker belongs to.
+  std::optional<std::string> rack = std::string{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Id", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
+                          "brokerId"},
+          self.id);
+    visit(wire::FieldMeta{"V0Host", wire::VersionRange{0, 0}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
+          self.v0_host);
+    visit(wire::FieldMeta{"V0Port", wire::VersionRange{0, 0}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
+          self.v0_port);
+    visit(wire::FieldMeta{"Endpoints", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
+          self.endpoints);
+    visit(wire::FieldMeta{"Rack", wire::VersionRange{2, 32767}, wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
+          self.rack);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
+                          wire::VersionRange{6, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const UpdateMetadataBroker&, const UpdateMetadataBroker&) = default;
+};
+
+}  // namespace update_metadata_request
+
 struct UpdateMetadataRequest {
   static constexpr const char* kName = "UpdateMetadataRequest";
   static constexpr int16_t kApiKey = 6;
@@ -24,212 +232,10 @@ struct UpdateMetadataRequest {
   static constexpr int16_t kHighestVersion = 8;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 6;
-
-  struct UpdateMetadataPartitionState {
-    static constexpr const char* kName = "UpdateMetadataPartitionState";
-    // In older versions of this RPC, the topic name.
-    std::string topic_name{};
-    // The partition index.
-    int32_t partition_index{};
-    // The controller epoch.
-    int32_t controller_epoch{};
-    // The ID of the broker which is the current partition leader.
-    int32_t leader{};
-    // The leader epoch of this partition.
-    int32_t leader_epoch{};
-    // The brokers which are in the ISR for this partition.
-    std::vector<int32_t> isr{};
-    // The Zookeeper version.
-    int32_t zk_version{};
-    // All the replicas of this partition.
-    std::vector<int32_t> replicas{};
-    // The replicas of this partition which are offline.
-    std::vector<int32_t> offline_replicas{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"TopicName", wire::VersionRange{0, 4}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true,
-                            "topicName"},
-            self.topic_name);
-      visit(wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{6, 32767}, false, ""},
-            self.partition_index);
-      visit(wire::FieldMeta{"ControllerEpoch", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{6, 32767}, false, ""},
-            self.controller_epoch);
-      visit(wire::FieldMeta{"Leader", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
-                            "brokerId"},
-            self.leader);
-      visit(
-          wire::FieldMeta{"LeaderEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.leader_epoch);
-      visit(wire::FieldMeta{"Isr", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
-                            "brokerId"},
-            self.isr);
-      visit(
-          wire::FieldMeta{"ZkVersion", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.zk_version);
-      visit(wire::FieldMeta{"Replicas", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
-                            "brokerId"},
-            self.replicas);
-      visit(wire::FieldMeta{"OfflineReplicas", wire::VersionRange{4, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{6, 32767}, true, "brokerId"},
-            self.offline_replicas);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const UpdateMetadataPartitionState&,
-                           const UpdateMetadataPartitionState&) = default;
-  };
-
-  struct UpdateMetadataTopicState {
-    static constexpr const char* kName = "UpdateMetadataTopicState";
-    // The topic name.
-    std::string topic_name{};
-    // The topic id.
-    wire::Uuid topic_id{};
-    // The partition that we would like to update.
-    std::vector<UpdateMetadataPartitionState> partition_states{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"TopicName", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
-                            "topicName"},
-            self.topic_name);
-      visit(wire::FieldMeta{"TopicId", wire::VersionRange{7, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
-            self.topic_id);
-      visit(wire::FieldMeta{"PartitionStates", wire::VersionRange{5, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{6, 32767}, false, ""},
-            self.partition_states);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const UpdateMetadataTopicState&,
-                           const UpdateMetadataTopicState&) = default;
-  };
-
-  struct UpdateMetadataEndpoint {
-    static constexpr const char* kName = "UpdateMetadataEndpoint";
-    // The port of this endpoint
-    int32_t port{};
-    // The hostname of this endpoint
-    std::string host{};
-    // The listener name.
-    std::string listener{};
-    // The security protocol type.
-    int16_t security_protocol{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"Port", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.port);
-      visit(
-          wire::FieldMeta{"Host", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
-          self.host);
-      visit(wire::FieldMeta{"Listener", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
-            self.listener);
-      visit(wire::FieldMeta{"SecurityProtocol", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{6, 32767}, false, ""},
-            self.security_protocol);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const UpdateMetadataEndpoint&, const UpdateMetadataEndpoint&) = default;
-  };
-
-  struct UpdateMetadataBroker {
-    static constexpr const char* kName = "UpdateMetadataBroker";
-    // The broker id.
-    int32_t id{};
-    // The broker hostname.
-    std::string v0_host{};
-    // The broker port.
-    int32_t v0_port{};
-    // The broker endpoints.
-    std::vector<UpdateMetadataEndpoint> endpoints{};
-    // The rack which this broker belongs to.
-    std::optional<std::string> rack = std::string{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Id", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
-                            "brokerId"},
-            self.id);
-      visit(wire::FieldMeta{"V0Host", wire::VersionRange{0, 0}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
-            self.v0_host);
-      visit(wire::FieldMeta{"V0Port", wire::VersionRange{0, 0}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
-            self.v0_port);
-      visit(wire::FieldMeta{"Endpoints", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
-            self.endpoints);
-      visit(wire::FieldMeta{"Rack", wire::VersionRange{2, 32767}, wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
-            self.rack);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
-                            wire::VersionRange{6, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const UpdateMetadataBroker&, const UpdateMetadataBroker&) = default;
-  };
+  using UpdateMetadataPartitionState = update_metadata_request::UpdateMetadataPartitionState;
+  using UpdateMetadataTopicState = update_metadata_request::UpdateMetadataTopicState;
+  using UpdateMetadataEndpoint = update_metadata_request::UpdateMetadataEndpoint;
+  using UpdateMetadataBroker = update_metadata_request::UpdateMetadataBroker;
 
   // The controller id.
   int32_t controller_id{};

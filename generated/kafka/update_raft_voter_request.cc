@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void UpdateRaftVoterRequest::Listener::encode_to(Sink& _out, int16_t _version) const {
+void update_raft_voter_request::Listener::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_string(host, true, "Host");
@@ -19,10 +19,10 @@ void UpdateRaftVoterRequest::Listener::encode_to(Sink& _out, int16_t _version) c
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void UpdateRaftVoterRequest::Listener::encode_to(wire::Writer&, int16_t) const;
-template void UpdateRaftVoterRequest::Listener::encode_to(wire::SizeCounter&, int16_t) const;
+template void update_raft_voter_request::Listener::encode_to(wire::Writer&, int16_t) const;
+template void update_raft_voter_request::Listener::encode_to(wire::SizeCounter&, int16_t) const;
 
-void UpdateRaftVoterRequest::Listener::decode_from(wire::Reader& _in, int16_t _version) {
+void update_raft_voter_request::Listener::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   host = _in.read_string(true, "Host");
@@ -46,7 +46,7 @@ void UpdateRaftVoterRequest::Listener::decode_from(wire::Reader& _in, int16_t _v
 }
 
 template <class Sink>
-void UpdateRaftVoterRequest::KRaftVersionFeature::encode_to(Sink& _out, int16_t _version) const {
+void update_raft_voter_request::KRaftVersionFeature::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int16(min_supported_version);
 
   _out.write_int16(max_supported_version);
@@ -57,11 +57,13 @@ void UpdateRaftVoterRequest::KRaftVersionFeature::encode_to(Sink& _out, int16_t 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void UpdateRaftVoterRequest::KRaftVersionFeature::encode_to(wire::Writer&, int16_t) const;
-template void UpdateRaftVoterRequest::KRaftVersionFeature::encode_to(wire::SizeCounter&,
-                                                                     int16_t) const;
+template void update_raft_voter_request::KRaftVersionFeature::encode_to(wire::Writer&,
+                                                                        int16_t) const;
+template void update_raft_voter_request::KRaftVersionFeature::encode_to(wire::SizeCounter&,
+                                                                        int16_t) const;
 
-void UpdateRaftVoterRequest::KRaftVersionFeature::decode_from(wire::Reader& _in, int16_t _version) {
+void update_raft_voter_request::KRaftVersionFeature::decode_from(wire::Reader& _in,
+                                                                 int16_t _version) {
   min_supported_version = _in.read_int16();
 
   max_supported_version = _in.read_int16();

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void UpdateRaftVoterResponse::CurrentLeader::encode_to(Sink& _out, int16_t _version) const {
+void update_raft_voter_response::CurrentLeader::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(leader_id);
 
   _out.write_int32(leader_epoch);
@@ -21,10 +21,11 @@ void UpdateRaftVoterResponse::CurrentLeader::encode_to(Sink& _out, int16_t _vers
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void UpdateRaftVoterResponse::CurrentLeader::encode_to(wire::Writer&, int16_t) const;
-template void UpdateRaftVoterResponse::CurrentLeader::encode_to(wire::SizeCounter&, int16_t) const;
+template void update_raft_voter_response::CurrentLeader::encode_to(wire::Writer&, int16_t) const;
+template void update_raft_voter_response::CurrentLeader::encode_to(wire::SizeCounter&,
+                                                                   int16_t) const;
 
-void UpdateRaftVoterResponse::CurrentLeader::decode_from(wire::Reader& _in, int16_t _version) {
+void update_raft_voter_response::CurrentLeader::decode_from(wire::Reader& _in, int16_t _version) {
   leader_id = _in.read_int32();
 
   leader_epoch = _in.read_int32();

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void VoteRequest::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void vote_request::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int32(candidate_epoch);
@@ -29,10 +29,10 @@ void VoteRequest::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void VoteRequest::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void VoteRequest::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
+template void vote_request::PartitionData::encode_to(wire::Writer&, int16_t) const;
+template void vote_request::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void VoteRequest::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void vote_request::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   candidate_epoch = _in.read_int32();
@@ -66,7 +66,7 @@ void VoteRequest::PartitionData::decode_from(wire::Reader& _in, int16_t _version
 }
 
 template <class Sink>
-void VoteRequest::TopicData::encode_to(Sink& _out, int16_t _version) const {
+void vote_request::TopicData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic_name, true, "TopicName");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -80,10 +80,10 @@ void VoteRequest::TopicData::encode_to(Sink& _out, int16_t _version) const {
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void VoteRequest::TopicData::encode_to(wire::Writer&, int16_t) const;
-template void VoteRequest::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
+template void vote_request::TopicData::encode_to(wire::Writer&, int16_t) const;
+template void vote_request::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void VoteRequest::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
+void vote_request::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
   topic_name = _in.read_string(true, "TopicName");
 
   {

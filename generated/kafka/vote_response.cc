@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void VoteResponse::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void vote_response::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int16(error_code);
@@ -23,10 +23,10 @@ void VoteResponse::PartitionData::encode_to(Sink& _out, int16_t _version) const 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void VoteResponse::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void VoteResponse::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
+template void vote_response::PartitionData::encode_to(wire::Writer&, int16_t) const;
+template void vote_response::PartitionData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void VoteResponse::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void vote_response::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -54,7 +54,7 @@ void VoteResponse::PartitionData::decode_from(wire::Reader& _in, int16_t _versio
 }
 
 template <class Sink>
-void VoteResponse::TopicData::encode_to(Sink& _out, int16_t _version) const {
+void vote_response::TopicData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic_name, true, "TopicName");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -68,10 +68,10 @@ void VoteResponse::TopicData::encode_to(Sink& _out, int16_t _version) const {
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void VoteResponse::TopicData::encode_to(wire::Writer&, int16_t) const;
-template void VoteResponse::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
+template void vote_response::TopicData::encode_to(wire::Writer&, int16_t) const;
+template void vote_response::TopicData::encode_to(wire::SizeCounter&, int16_t) const;
 
-void VoteResponse::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
+void vote_response::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
   topic_name = _in.read_string(true, "TopicName");
 
   {
@@ -105,7 +105,7 @@ void VoteResponse::TopicData::decode_from(wire::Reader& _in, int16_t _version) {
 }
 
 template <class Sink>
-void VoteResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
+void vote_response::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(node_id);
 
   _out.write_string(host, true, "Host");
@@ -118,10 +118,10 @@ void VoteResponse::NodeEndpoint::encode_to(Sink& _out, int16_t _version) const {
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void VoteResponse::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
-template void VoteResponse::NodeEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
+template void vote_response::NodeEndpoint::encode_to(wire::Writer&, int16_t) const;
+template void vote_response::NodeEndpoint::encode_to(wire::SizeCounter&, int16_t) const;
 
-void VoteResponse::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
+void vote_response::NodeEndpoint::decode_from(wire::Reader& _in, int16_t _version) {
   node_id = _in.read_int32();
 
   host = _in.read_string(true, "Host");

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void VotersRecord::Endpoint::encode_to(Sink& _out, int16_t _version) const {
+void voters_record::Endpoint::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   _out.write_string(host, true, "Host");
@@ -19,10 +19,10 @@ void VotersRecord::Endpoint::encode_to(Sink& _out, int16_t _version) const {
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void VotersRecord::Endpoint::encode_to(wire::Writer&, int16_t) const;
-template void VotersRecord::Endpoint::encode_to(wire::SizeCounter&, int16_t) const;
+template void voters_record::Endpoint::encode_to(wire::Writer&, int16_t) const;
+template void voters_record::Endpoint::encode_to(wire::SizeCounter&, int16_t) const;
 
-void VotersRecord::Endpoint::decode_from(wire::Reader& _in, int16_t _version) {
+void voters_record::Endpoint::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   host = _in.read_string(true, "Host");
@@ -46,7 +46,7 @@ void VotersRecord::Endpoint::decode_from(wire::Reader& _in, int16_t _version) {
 }
 
 template <class Sink>
-void VotersRecord::KRaftVersionFeature::encode_to(Sink& _out, int16_t _version) const {
+void voters_record::KRaftVersionFeature::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int16(min_supported_version);
 
   _out.write_int16(max_supported_version);
@@ -57,10 +57,10 @@ void VotersRecord::KRaftVersionFeature::encode_to(Sink& _out, int16_t _version) 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void VotersRecord::KRaftVersionFeature::encode_to(wire::Writer&, int16_t) const;
-template void VotersRecord::KRaftVersionFeature::encode_to(wire::SizeCounter&, int16_t) const;
+template void voters_record::KRaftVersionFeature::encode_to(wire::Writer&, int16_t) const;
+template void voters_record::KRaftVersionFeature::encode_to(wire::SizeCounter&, int16_t) const;
 
-void VotersRecord::KRaftVersionFeature::decode_from(wire::Reader& _in, int16_t _version) {
+void voters_record::KRaftVersionFeature::decode_from(wire::Reader& _in, int16_t _version) {
   min_supported_version = _in.read_int16();
 
   max_supported_version = _in.read_int16();
@@ -82,7 +82,7 @@ void VotersRecord::KRaftVersionFeature::decode_from(wire::Reader& _in, int16_t _
 }
 
 template <class Sink>
-void VotersRecord::Voter::encode_to(Sink& _out, int16_t _version) const {
+void voters_record::Voter::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(voter_id);
 
   _out.write_uuid(voter_directory_id);
@@ -100,10 +100,10 @@ void VotersRecord::Voter::encode_to(Sink& _out, int16_t _version) const {
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void VotersRecord::Voter::encode_to(wire::Writer&, int16_t) const;
-template void VotersRecord::Voter::encode_to(wire::SizeCounter&, int16_t) const;
+template void voters_record::Voter::encode_to(wire::Writer&, int16_t) const;
+template void voters_record::Voter::encode_to(wire::SizeCounter&, int16_t) const;
 
-void VotersRecord::Voter::decode_from(wire::Reader& _in, int16_t _version) {
+void voters_record::Voter::decode_from(wire::Reader& _in, int16_t _version) {
   voter_id = _in.read_int32();
 
   voter_directory_id = _in.read_uuid();

@@ -6,7 +6,7 @@
 namespace chronik::message {
 
 template <class Sink>
-void WriteShareGroupStateRequest::StateBatch::encode_to(Sink& _out, int16_t _version) const {
+void write_share_group_state_request::StateBatch::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int64(first_offset);
 
   _out.write_int64(last_offset);
@@ -21,10 +21,11 @@ void WriteShareGroupStateRequest::StateBatch::encode_to(Sink& _out, int16_t _ver
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void WriteShareGroupStateRequest::StateBatch::encode_to(wire::Writer&, int16_t) const;
-template void WriteShareGroupStateRequest::StateBatch::encode_to(wire::SizeCounter&, int16_t) const;
+template void write_share_group_state_request::StateBatch::encode_to(wire::Writer&, int16_t) const;
+template void write_share_group_state_request::StateBatch::encode_to(wire::SizeCounter&,
+                                                                     int16_t) const;
 
-void WriteShareGroupStateRequest::StateBatch::decode_from(wire::Reader& _in, int16_t _version) {
+void write_share_group_state_request::StateBatch::decode_from(wire::Reader& _in, int16_t _version) {
   first_offset = _in.read_int64();
 
   last_offset = _in.read_int64();
@@ -50,7 +51,7 @@ void WriteShareGroupStateRequest::StateBatch::decode_from(wire::Reader& _in, int
 }
 
 template <class Sink>
-void WriteShareGroupStateRequest::PartitionData::encode_to(Sink& _out, int16_t _version) const {
+void write_share_group_state_request::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition);
 
   _out.write_int32(state_epoch);
@@ -70,11 +71,13 @@ void WriteShareGroupStateRequest::PartitionData::encode_to(Sink& _out, int16_t _
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void WriteShareGroupStateRequest::PartitionData::encode_to(wire::Writer&, int16_t) const;
-template void WriteShareGroupStateRequest::PartitionData::encode_to(wire::SizeCounter&,
-                                                                    int16_t) const;
+template void write_share_group_state_request::PartitionData::encode_to(wire::Writer&,
+                                                                        int16_t) const;
+template void write_share_group_state_request::PartitionData::encode_to(wire::SizeCounter&,
+                                                                        int16_t) const;
 
-void WriteShareGroupStateRequest::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
+void write_share_group_state_request::PartitionData::decode_from(wire::Reader& _in,
+                                                                 int16_t _version) {
   partition = _in.read_int32();
 
   state_epoch = _in.read_int32();
@@ -114,7 +117,8 @@ void WriteShareGroupStateRequest::PartitionData::decode_from(wire::Reader& _in, 
 }
 
 template <class Sink>
-void WriteShareGroupStateRequest::WriteStateData::encode_to(Sink& _out, int16_t _version) const {
+void write_share_group_state_request::WriteStateData::encode_to(Sink& _out,
+                                                                int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -128,11 +132,13 @@ void WriteShareGroupStateRequest::WriteStateData::encode_to(Sink& _out, int16_t 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void WriteShareGroupStateRequest::WriteStateData::encode_to(wire::Writer&, int16_t) const;
-template void WriteShareGroupStateRequest::WriteStateData::encode_to(wire::SizeCounter&,
-                                                                     int16_t) const;
+template void write_share_group_state_request::WriteStateData::encode_to(wire::Writer&,
+                                                                         int16_t) const;
+template void write_share_group_state_request::WriteStateData::encode_to(wire::SizeCounter&,
+                                                                         int16_t) const;
 
-void WriteShareGroupStateRequest::WriteStateData::decode_from(wire::Reader& _in, int16_t _version) {
+void write_share_group_state_request::WriteStateData::decode_from(wire::Reader& _in,
+                                                                  int16_t _version) {
   topic_id = _in.read_uuid();
 
   {

@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void WriteShareGroupStateResponse::PartitionResult::encode_to(Sink& _out, int16_t _version) const {
+void write_share_group_state_response::PartitionResult::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_int32(partition);
 
   _out.write_int16(error_code);
@@ -23,13 +24,13 @@ void WriteShareGroupStateResponse::PartitionResult::encode_to(Sink& _out, int16_
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void WriteShareGroupStateResponse::PartitionResult::encode_to(wire::Writer&,
-                                                                       int16_t) const;
-template void WriteShareGroupStateResponse::PartitionResult::encode_to(wire::SizeCounter&,
-                                                                       int16_t) const;
+template void write_share_group_state_response::PartitionResult::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void write_share_group_state_response::PartitionResult::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void WriteShareGroupStateResponse::PartitionResult::decode_from(wire::Reader& _in,
-                                                                int16_t _version) {
+void write_share_group_state_response::PartitionResult::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   partition = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -53,7 +54,8 @@ void WriteShareGroupStateResponse::PartitionResult::decode_from(wire::Reader& _i
 }
 
 template <class Sink>
-void WriteShareGroupStateResponse::WriteStateResult::encode_to(Sink& _out, int16_t _version) const {
+void write_share_group_state_response::WriteStateResult::encode_to(Sink& _out,
+                                                                   int16_t _version) const {
   _out.write_uuid(topic_id);
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -67,13 +69,13 @@ void WriteShareGroupStateResponse::WriteStateResult::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void WriteShareGroupStateResponse::WriteStateResult::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void WriteShareGroupStateResponse::WriteStateResult::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void write_share_group_state_response::WriteStateResult::encode_to(wire::Writer&,
+                                                                            int16_t) const;
+template void write_share_group_state_response::WriteStateResult::encode_to(wire::SizeCounter&,
+                                                                            int16_t) const;
 
-void WriteShareGroupStateResponse::WriteStateResult::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void write_share_group_state_response::WriteStateResult::decode_from(wire::Reader& _in,
+                                                                     int16_t _version) {
   topic_id = _in.read_uuid();
 
   {

@@ -6,7 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void WriteTxnMarkersRequest::WritableTxnMarkerTopic::encode_to(Sink& _out, int16_t _version) const {
+void write_txn_markers_request::WritableTxnMarkerTopic::encode_to(Sink& _out,
+                                                                  int16_t _version) const {
   _out.write_string(name, _version >= 1, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partition_indexes.size()), _version >= 1);
@@ -25,13 +26,13 @@ void WriteTxnMarkersRequest::WritableTxnMarkerTopic::encode_to(Sink& _out, int16
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void WriteTxnMarkersRequest::WritableTxnMarkerTopic::encode_to(wire::Writer&,
-                                                                        int16_t) const;
-template void WriteTxnMarkersRequest::WritableTxnMarkerTopic::encode_to(wire::SizeCounter&,
-                                                                        int16_t) const;
+template void write_txn_markers_request::WritableTxnMarkerTopic::encode_to(wire::Writer&,
+                                                                           int16_t) const;
+template void write_txn_markers_request::WritableTxnMarkerTopic::encode_to(wire::SizeCounter&,
+                                                                           int16_t) const;
 
-void WriteTxnMarkersRequest::WritableTxnMarkerTopic::decode_from(wire::Reader& _in,
-                                                                 int16_t _version) {
+void write_txn_markers_request::WritableTxnMarkerTopic::decode_from(wire::Reader& _in,
+                                                                    int16_t _version) {
   name = _in.read_string(_version >= 1, "Name");
 
   {
@@ -66,7 +67,7 @@ void WriteTxnMarkersRequest::WritableTxnMarkerTopic::decode_from(wire::Reader& _
 }
 
 template <class Sink>
-void WriteTxnMarkersRequest::WritableTxnMarker::encode_to(Sink& _out, int16_t _version) const {
+void write_txn_markers_request::WritableTxnMarker::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int64(producer_id);
 
   _out.write_int16(producer_epoch);
@@ -91,11 +92,12 @@ void WriteTxnMarkersRequest::WritableTxnMarker::encode_to(Sink& _out, int16_t _v
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void WriteTxnMarkersRequest::WritableTxnMarker::encode_to(wire::Writer&, int16_t) const;
-template void WriteTxnMarkersRequest::WritableTxnMarker::encode_to(wire::SizeCounter&,
-                                                                   int16_t) const;
+template void write_txn_markers_request::WritableTxnMarker::encode_to(wire::Writer&, int16_t) const;
+template void write_txn_markers_request::WritableTxnMarker::encode_to(wire::SizeCounter&,
+                                                                      int16_t) const;
 
-void WriteTxnMarkersRequest::WritableTxnMarker::decode_from(wire::Reader& _in, int16_t _version) {
+void write_txn_markers_request::WritableTxnMarker::decode_from(wire::Reader& _in,
+                                                               int16_t _version) {
   producer_id = _in.read_int64();
 
   producer_epoch = _in.read_int16();

@@ -17,6 +17,94 @@
 
 namespace chronik::message {
 
+// The structs inside WriteTxnMarkersRequest. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace write_txn_markers_request {
+
+struct WritableTxnMarkerTopic {
+  static constexpr const char* kName = "WritableTxnMarkerTopic";
+  // The topic name.
+  std::string name{};
+  // The indexes of the partitions to write transaction markers for.
+  std::vector<int32_t> partition_indexes{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false,
+                          "topicName"},
+          self.name);
+    visit(wire::FieldMeta{"PartitionIndexes", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{1, 32767}, false, ""},
+          self.partition_indexes);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const WritableTxnMarkerTopic&, const WritableTxnMarkerTopic&) = default;
+};
+
+struct WritableTxnMarker {
+  static constexpr const char* kName = "WritableTxnMarker";
+  // The current producer ID.
+  int64_t producer_id{};
+  // The current epoch associated with the producer ID.
+  int16_t producer_epoch{};
+  // The result of the transaction to write to the partitions (false = ABORT, true = COMMIT).
+  bool transaction_result{};
+  // Each topic that we want to write transaction marker(s) for.
+  std::vector<WritableTxnMarkerTopic> topics{};
+  // Epoch associated with the transaction state partition hosted by this transaction coordinator
+  int32_t coordinator_epoch{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"ProducerId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false,
+                          "producerId"},
+          self.producer_id);
+    visit(wire::FieldMeta{"ProducerEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.producer_epoch);
+    visit(wire::FieldMeta{"TransactionResult", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{1, 32767}, false, ""},
+          self.transaction_result);
+    visit(wire::FieldMeta{"Topics", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.topics);
+    visit(wire::FieldMeta{"CoordinatorEpoch", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{1, 32767}, false, ""},
+          self.coordinator_epoch);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const WritableTxnMarker&, const WritableTxnMarker&) = default;
+};
+
+}  // namespace write_txn_markers_request
+
 struct WriteTxnMarkersRequest {
   static constexpr const char* kName = "WriteTxnMarkersRequest";
   static constexpr int16_t kApiKey = 27;
@@ -24,90 +112,8 @@ struct WriteTxnMarkersRequest {
   static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 1;
-
-  struct WritableTxnMarkerTopic {
-    static constexpr const char* kName = "WritableTxnMarkerTopic";
-    // The topic name.
-    std::string name{};
-    // The indexes of the partitions to write transaction markers for.
-    std::vector<int32_t> partition_indexes{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false,
-                            "topicName"},
-            self.name);
-      visit(wire::FieldMeta{"PartitionIndexes", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{1, 32767}, false, ""},
-            self.partition_indexes);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const WritableTxnMarkerTopic&, const WritableTxnMarkerTopic&) = default;
-  };
-
-  struct WritableTxnMarker {
-    static constexpr const char* kName = "WritableTxnMarker";
-    // The current producer ID.
-    int64_t producer_id{};
-    // The current epoch associated with the producer ID.
-    int16_t producer_epoch{};
-    // The result of the transaction to write to the partitions (false = ABORT, true = COMMIT).
-    bool transaction_result{};
-    // Each topic that we want to write transaction marker(s) for.
-    std::vector<WritableTxnMarkerTopic> topics{};
-    // Epoch associated with the transaction state partition hosted by this transaction coordinator
-    int32_t coordinator_epoch{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(wire::FieldMeta{"ProducerId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                            wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false,
-                            "producerId"},
-            self.producer_id);
-      visit(
-          wire::FieldMeta{"ProducerEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.producer_epoch);
-      visit(wire::FieldMeta{"TransactionResult", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{1, 32767}, false, ""},
-            self.transaction_result);
-      visit(
-          wire::FieldMeta{"Topics", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.topics);
-      visit(wire::FieldMeta{"CoordinatorEpoch", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{1, 32767}, false, ""},
-            self.coordinator_epoch);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const WritableTxnMarker&, const WritableTxnMarker&) = default;
-  };
+  using WritableTxnMarkerTopic = write_txn_markers_request::WritableTxnMarkerTopic;
+  using WritableTxnMarker = write_txn_markers_request::WritableTxnMarker;
 
   // The transaction markers to be written.
   std::vector<WritableTxnMarker> markers{};

@@ -6,8 +6,8 @@
 namespace chronik::message {
 
 template <class Sink>
-void WriteTxnMarkersResponse::WritableTxnMarkerPartitionResult::encode_to(Sink& _out,
-                                                                          int16_t _version) const {
+void write_txn_markers_response::WritableTxnMarkerPartitionResult::encode_to(
+    Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
   _out.write_int16(error_code);
@@ -23,13 +23,13 @@ void WriteTxnMarkersResponse::WritableTxnMarkerPartitionResult::encode_to(Sink& 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void WriteTxnMarkersResponse::WritableTxnMarkerPartitionResult::encode_to(wire::Writer&,
-                                                                                   int16_t) const;
-template void WriteTxnMarkersResponse::WritableTxnMarkerPartitionResult::encode_to(
+template void write_txn_markers_response::WritableTxnMarkerPartitionResult::encode_to(
+    wire::Writer&, int16_t) const;
+template void write_txn_markers_response::WritableTxnMarkerPartitionResult::encode_to(
     wire::SizeCounter&, int16_t) const;
 
-void WriteTxnMarkersResponse::WritableTxnMarkerPartitionResult::decode_from(wire::Reader& _in,
-                                                                            int16_t _version) {
+void write_txn_markers_response::WritableTxnMarkerPartitionResult::decode_from(wire::Reader& _in,
+                                                                               int16_t _version) {
   partition_index = _in.read_int32();
 
   error_code = _in.read_int16();
@@ -52,8 +52,8 @@ void WriteTxnMarkersResponse::WritableTxnMarkerPartitionResult::decode_from(wire
 }
 
 template <class Sink>
-void WriteTxnMarkersResponse::WritableTxnMarkerTopicResult::encode_to(Sink& _out,
-                                                                      int16_t _version) const {
+void write_txn_markers_response::WritableTxnMarkerTopicResult::encode_to(Sink& _out,
+                                                                         int16_t _version) const {
   _out.write_string(name, _version >= 1, "Name");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 1);
@@ -72,13 +72,13 @@ void WriteTxnMarkersResponse::WritableTxnMarkerTopicResult::encode_to(Sink& _out
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void WriteTxnMarkersResponse::WritableTxnMarkerTopicResult::encode_to(wire::Writer&,
-                                                                               int16_t) const;
-template void WriteTxnMarkersResponse::WritableTxnMarkerTopicResult::encode_to(wire::SizeCounter&,
-                                                                               int16_t) const;
+template void write_txn_markers_response::WritableTxnMarkerTopicResult::encode_to(wire::Writer&,
+                                                                                  int16_t) const;
+template void write_txn_markers_response::WritableTxnMarkerTopicResult::encode_to(
+    wire::SizeCounter&, int16_t) const;
 
-void WriteTxnMarkersResponse::WritableTxnMarkerTopicResult::decode_from(wire::Reader& _in,
-                                                                        int16_t _version) {
+void write_txn_markers_response::WritableTxnMarkerTopicResult::decode_from(wire::Reader& _in,
+                                                                           int16_t _version) {
   name = _in.read_string(_version >= 1, "Name");
 
   {
@@ -113,8 +113,8 @@ void WriteTxnMarkersResponse::WritableTxnMarkerTopicResult::decode_from(wire::Re
 }
 
 template <class Sink>
-void WriteTxnMarkersResponse::WritableTxnMarkerResult::encode_to(Sink& _out,
-                                                                 int16_t _version) const {
+void write_txn_markers_response::WritableTxnMarkerResult::encode_to(Sink& _out,
+                                                                    int16_t _version) const {
   _out.write_int64(producer_id);
 
   _out.write_array_length(static_cast<int32_t>(topics.size()), _version >= 1);
@@ -133,13 +133,13 @@ void WriteTxnMarkersResponse::WritableTxnMarkerResult::encode_to(Sink& _out,
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void WriteTxnMarkersResponse::WritableTxnMarkerResult::encode_to(wire::Writer&,
-                                                                          int16_t) const;
-template void WriteTxnMarkersResponse::WritableTxnMarkerResult::encode_to(wire::SizeCounter&,
-                                                                          int16_t) const;
+template void write_txn_markers_response::WritableTxnMarkerResult::encode_to(wire::Writer&,
+                                                                             int16_t) const;
+template void write_txn_markers_response::WritableTxnMarkerResult::encode_to(wire::SizeCounter&,
+                                                                             int16_t) const;
 
-void WriteTxnMarkersResponse::WritableTxnMarkerResult::decode_from(wire::Reader& _in,
-                                                                   int16_t _version) {
+void write_txn_markers_response::WritableTxnMarkerResult::decode_from(wire::Reader& _in,
+                                                                      int16_t _version) {
   producer_id = _in.read_int64();
 
   {

@@ -6,7 +6,7 @@
 namespace chronik::state {
 
 template <class Sink>
-void GroupMetadataValue::MemberMetadata::encode_to(Sink& _out, int16_t _version) const {
+void group_metadata_value::MemberMetadata::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(member_id, true, "MemberId");
 
   if (!group_instance_id) {
@@ -33,10 +33,10 @@ void GroupMetadataValue::MemberMetadata::encode_to(Sink& _out, int16_t _version)
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void GroupMetadataValue::MemberMetadata::encode_to(wire::Writer&, int16_t) const;
-template void GroupMetadataValue::MemberMetadata::encode_to(wire::SizeCounter&, int16_t) const;
+template void group_metadata_value::MemberMetadata::encode_to(wire::Writer&, int16_t) const;
+template void group_metadata_value::MemberMetadata::encode_to(wire::SizeCounter&, int16_t) const;
 
-void GroupMetadataValue::MemberMetadata::decode_from(wire::Reader& _in, int16_t _version) {
+void group_metadata_value::MemberMetadata::decode_from(wire::Reader& _in, int16_t _version) {
   member_id = _in.read_string(true, "MemberId");
 
   group_instance_id = _in.read_nullable_string(true, "GroupInstanceId");

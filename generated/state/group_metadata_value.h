@@ -17,81 +17,83 @@
 
 namespace chronik::state {
 
+// The structs inside GroupMetadataValue. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace group_metadata_value {
+
+struct MemberMetadata {
+  static constexpr const char* kName = "MemberMetadata";
+  // The member id.
+  std::string member_id{};
+  // The static member's instance id, or null.
+  std::optional<std::string> group_instance_id = std::string{};
+  // The client id.
+  std::string client_id{};
+  // The client host.
+  std::string client_host{};
+  // The rebalance timeout.
+  int32_t rebalance_timeout_ms{};
+  // The session timeout.
+  int32_t session_timeout_ms{};
+  // The member's protocol metadata.
+  std::vector<uint8_t> subscription{};
+  // The member's assignment.
+  std::vector<uint8_t> assignment{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"MemberId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.member_id);
+    visit(wire::FieldMeta{"GroupInstanceId", wire::VersionRange{0, 32767},
+                          wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.group_instance_id);
+    visit(wire::FieldMeta{"ClientId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.client_id);
+    visit(wire::FieldMeta{"ClientHost", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.client_host);
+    visit(wire::FieldMeta{"RebalanceTimeoutMs", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.rebalance_timeout_ms);
+    visit(wire::FieldMeta{"SessionTimeoutMs", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.session_timeout_ms);
+    visit(wire::FieldMeta{"Subscription", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.subscription);
+    visit(wire::FieldMeta{"Assignment", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.assignment);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const MemberMetadata&, const MemberMetadata&) = default;
+};
+
+}  // namespace group_metadata_value
+
 struct GroupMetadataValue {
   static constexpr const char* kName = "GroupMetadataValue";
   static constexpr int16_t kLowestVersion = 0;
   static constexpr int16_t kHighestVersion = 0;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct MemberMetadata {
-    static constexpr const char* kName = "MemberMetadata";
-    // The member id.
-    std::string member_id{};
-    // The static member's instance id, or null.
-    std::optional<std::string> group_instance_id = std::string{};
-    // The client id.
-    std::string client_id{};
-    // The client host.
-    std::string client_host{};
-    // The rebalance timeout.
-    int32_t rebalance_timeout_ms{};
-    // The session timeout.
-    int32_t session_timeout_ms{};
-    // The member's protocol metadata.
-    std::vector<uint8_t> subscription{};
-    // The member's assignment.
-    std::vector<uint8_t> assignment{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"MemberId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.member_id);
-      visit(wire::FieldMeta{"GroupInstanceId", wire::VersionRange{0, 32767},
-                            wire::VersionRange{0, 32767}, wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.group_instance_id);
-      visit(
-          wire::FieldMeta{"ClientId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.client_id);
-      visit(
-          wire::FieldMeta{"ClientHost", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.client_host);
-      visit(wire::FieldMeta{"RebalanceTimeoutMs", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.rebalance_timeout_ms);
-      visit(wire::FieldMeta{"SessionTimeoutMs", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                            wire::VersionRange{0, 32767}, false, ""},
-            self.session_timeout_ms);
-      visit(
-          wire::FieldMeta{"Subscription", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.subscription);
-      visit(
-          wire::FieldMeta{"Assignment", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.assignment);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const MemberMetadata&, const MemberMetadata&) = default;
-  };
+  using MemberMetadata = group_metadata_value::MemberMetadata;
 
   // The protocol type, e.g. consumer.
   std::string protocol_type{};

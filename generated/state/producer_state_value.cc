@@ -6,7 +6,7 @@
 namespace chronik::state {
 
 template <class Sink>
-void ProducerStateValue::BatchMetadata::encode_to(Sink& _out, int16_t _version) const {
+void producer_state_value::BatchMetadata::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(first_sequence);
 
   _out.write_int32(last_sequence);
@@ -21,10 +21,10 @@ void ProducerStateValue::BatchMetadata::encode_to(Sink& _out, int16_t _version) 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void ProducerStateValue::BatchMetadata::encode_to(wire::Writer&, int16_t) const;
-template void ProducerStateValue::BatchMetadata::encode_to(wire::SizeCounter&, int16_t) const;
+template void producer_state_value::BatchMetadata::encode_to(wire::Writer&, int16_t) const;
+template void producer_state_value::BatchMetadata::encode_to(wire::SizeCounter&, int16_t) const;
 
-void ProducerStateValue::BatchMetadata::decode_from(wire::Reader& _in, int16_t _version) {
+void producer_state_value::BatchMetadata::decode_from(wire::Reader& _in, int16_t _version) {
   first_sequence = _in.read_int32();
 
   last_sequence = _in.read_int32();

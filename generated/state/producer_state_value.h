@@ -17,57 +17,60 @@
 
 namespace chronik::state {
 
+// The structs inside ProducerStateValue. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace producer_state_value {
+
+struct BatchMetadata {
+  static constexpr const char* kName = "BatchMetadata";
+  // The batch's base sequence.
+  int32_t first_sequence{};
+  // The batch's last sequence.
+  int32_t last_sequence{};
+  // The offset of the batch's last record.
+  int64_t last_offset{};
+  // The batch's max timestamp.
+  int64_t timestamp_ms{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"FirstSequence", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.first_sequence);
+    visit(wire::FieldMeta{"LastSequence", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.last_sequence);
+    visit(wire::FieldMeta{"LastOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.last_offset);
+    visit(wire::FieldMeta{"TimestampMs", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.timestamp_ms);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const BatchMetadata&, const BatchMetadata&) = default;
+};
+
+}  // namespace producer_state_value
+
 struct ProducerStateValue {
   static constexpr const char* kName = "ProducerStateValue";
   static constexpr int16_t kLowestVersion = 0;
   static constexpr int16_t kHighestVersion = 0;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
-
-  struct BatchMetadata {
-    static constexpr const char* kName = "BatchMetadata";
-    // The batch's base sequence.
-    int32_t first_sequence{};
-    // The batch's last sequence.
-    int32_t last_sequence{};
-    // The offset of the batch's last record.
-    int64_t last_offset{};
-    // The batch's max timestamp.
-    int64_t timestamp_ms{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"FirstSequence", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.first_sequence);
-      visit(
-          wire::FieldMeta{"LastSequence", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.last_sequence);
-      visit(
-          wire::FieldMeta{"LastOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.last_offset);
-      visit(
-          wire::FieldMeta{"TimestampMs", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-          self.timestamp_ms);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
-                            wire::VersionRange{0, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const BatchMetadata&, const BatchMetadata&) = default;
-  };
+  using BatchMetadata = producer_state_value::BatchMetadata;
 
   // The producer id.
   int64_t producer_id{};

@@ -6,7 +6,7 @@
 namespace chronik::state {
 
 template <class Sink>
-void TopicMetadataValue::TopicConfig::encode_to(Sink& _out, int16_t _version) const {
+void topic_metadata_value::TopicConfig::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(name, true, "Name");
 
   if (!value) {
@@ -21,10 +21,10 @@ void TopicMetadataValue::TopicConfig::encode_to(Sink& _out, int16_t _version) co
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void TopicMetadataValue::TopicConfig::encode_to(wire::Writer&, int16_t) const;
-template void TopicMetadataValue::TopicConfig::encode_to(wire::SizeCounter&, int16_t) const;
+template void topic_metadata_value::TopicConfig::encode_to(wire::Writer&, int16_t) const;
+template void topic_metadata_value::TopicConfig::encode_to(wire::SizeCounter&, int16_t) const;
 
-void TopicMetadataValue::TopicConfig::decode_from(wire::Reader& _in, int16_t _version) {
+void topic_metadata_value::TopicConfig::decode_from(wire::Reader& _in, int16_t _version) {
   name = _in.read_string(true, "Name");
 
   value = _in.read_nullable_string(true, "Value");

@@ -6,7 +6,7 @@
 namespace chronik::state {
 
 template <class Sink>
-void TransactionStateValue::TransactionPartition::encode_to(Sink& _out, int16_t _version) const {
+void transaction_state_value::TransactionPartition::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(topic, true, "Topic");
 
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
@@ -20,11 +20,13 @@ void TransactionStateValue::TransactionPartition::encode_to(Sink& _out, int16_t 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void TransactionStateValue::TransactionPartition::encode_to(wire::Writer&, int16_t) const;
-template void TransactionStateValue::TransactionPartition::encode_to(wire::SizeCounter&,
-                                                                     int16_t) const;
+template void transaction_state_value::TransactionPartition::encode_to(wire::Writer&,
+                                                                       int16_t) const;
+template void transaction_state_value::TransactionPartition::encode_to(wire::SizeCounter&,
+                                                                       int16_t) const;
 
-void TransactionStateValue::TransactionPartition::decode_from(wire::Reader& _in, int16_t _version) {
+void transaction_state_value::TransactionPartition::decode_from(wire::Reader& _in,
+                                                                int16_t _version) {
   topic = _in.read_string(true, "Topic");
 
   {

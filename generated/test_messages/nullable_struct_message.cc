@@ -6,7 +6,7 @@
 namespace chronik::message::test {
 
 template <class Sink>
-void NullableStructMessage::MyStruct::encode_to(Sink& _out, int16_t _version) const {
+void nullable_struct_message::MyStruct::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(my_string, _version >= 1, "MyString");
 
   _out.write_int32(my_int);
@@ -22,10 +22,10 @@ void NullableStructMessage::MyStruct::encode_to(Sink& _out, int16_t _version) co
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void NullableStructMessage::MyStruct::encode_to(wire::Writer&, int16_t) const;
-template void NullableStructMessage::MyStruct::encode_to(wire::SizeCounter&, int16_t) const;
+template void nullable_struct_message::MyStruct::encode_to(wire::Writer&, int16_t) const;
+template void nullable_struct_message::MyStruct::encode_to(wire::SizeCounter&, int16_t) const;
 
-void NullableStructMessage::MyStruct::decode_from(wire::Reader& _in, int16_t _version) {
+void nullable_struct_message::MyStruct::decode_from(wire::Reader& _in, int16_t _version) {
   my_string = _in.read_string(_version >= 1, "MyString");
 
   my_int = _in.read_int32();
@@ -48,7 +48,7 @@ void NullableStructMessage::MyStruct::decode_from(wire::Reader& _in, int16_t _ve
 }
 
 template <class Sink>
-void NullableStructMessage::MyStruct2::encode_to(Sink& _out, int16_t _version) const {
+void nullable_struct_message::MyStruct2::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(my_string, _version >= 1, "MyString");
 
   _out.write_int32(my_int);
@@ -64,10 +64,10 @@ void NullableStructMessage::MyStruct2::encode_to(Sink& _out, int16_t _version) c
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void NullableStructMessage::MyStruct2::encode_to(wire::Writer&, int16_t) const;
-template void NullableStructMessage::MyStruct2::encode_to(wire::SizeCounter&, int16_t) const;
+template void nullable_struct_message::MyStruct2::encode_to(wire::Writer&, int16_t) const;
+template void nullable_struct_message::MyStruct2::encode_to(wire::SizeCounter&, int16_t) const;
 
-void NullableStructMessage::MyStruct2::decode_from(wire::Reader& _in, int16_t _version) {
+void nullable_struct_message::MyStruct2::decode_from(wire::Reader& _in, int16_t _version) {
   my_string = _in.read_string(_version >= 1, "MyString");
 
   my_int = _in.read_int32();
@@ -90,7 +90,7 @@ void NullableStructMessage::MyStruct2::decode_from(wire::Reader& _in, int16_t _v
 }
 
 template <class Sink>
-void NullableStructMessage::MyStruct3::encode_to(Sink& _out, int16_t _version) const {
+void nullable_struct_message::MyStruct3::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(my_string, true, "MyString");
 
   _out.write_int32(my_int);
@@ -101,10 +101,10 @@ void NullableStructMessage::MyStruct3::encode_to(Sink& _out, int16_t _version) c
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void NullableStructMessage::MyStruct3::encode_to(wire::Writer&, int16_t) const;
-template void NullableStructMessage::MyStruct3::encode_to(wire::SizeCounter&, int16_t) const;
+template void nullable_struct_message::MyStruct3::encode_to(wire::Writer&, int16_t) const;
+template void nullable_struct_message::MyStruct3::encode_to(wire::SizeCounter&, int16_t) const;
 
-void NullableStructMessage::MyStruct3::decode_from(wire::Reader& _in, int16_t _version) {
+void nullable_struct_message::MyStruct3::decode_from(wire::Reader& _in, int16_t _version) {
   my_string = _in.read_string(true, "MyString");
 
   my_int = _in.read_int32();
@@ -126,7 +126,7 @@ void NullableStructMessage::MyStruct3::decode_from(wire::Reader& _in, int16_t _v
 }
 
 template <class Sink>
-void NullableStructMessage::MyStruct4::encode_to(Sink& _out, int16_t _version) const {
+void nullable_struct_message::MyStruct4::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(my_string, true, "MyString");
 
   _out.write_int32(my_int);
@@ -137,10 +137,10 @@ void NullableStructMessage::MyStruct4::encode_to(Sink& _out, int16_t _version) c
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void NullableStructMessage::MyStruct4::encode_to(wire::Writer&, int16_t) const;
-template void NullableStructMessage::MyStruct4::encode_to(wire::SizeCounter&, int16_t) const;
+template void nullable_struct_message::MyStruct4::encode_to(wire::Writer&, int16_t) const;
+template void nullable_struct_message::MyStruct4::encode_to(wire::SizeCounter&, int16_t) const;
 
-void NullableStructMessage::MyStruct4::decode_from(wire::Reader& _in, int16_t _version) {
+void nullable_struct_message::MyStruct4::decode_from(wire::Reader& _in, int16_t _version) {
   my_string = _in.read_string(true, "MyString");
 
   my_int = _in.read_int32();

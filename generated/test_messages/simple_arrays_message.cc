@@ -6,7 +6,7 @@
 namespace chronik::message::test {
 
 template <class Sink>
-void SimpleArraysMessage::StructArray::encode_to(Sink& _out, int16_t _version) const {
+void simple_arrays_message::StructArray::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int8(color);
 
   if (_version >= 2) {
@@ -23,10 +23,10 @@ void SimpleArraysMessage::StructArray::encode_to(Sink& _out, int16_t _version) c
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void SimpleArraysMessage::StructArray::encode_to(wire::Writer&, int16_t) const;
-template void SimpleArraysMessage::StructArray::encode_to(wire::SizeCounter&, int16_t) const;
+template void simple_arrays_message::StructArray::encode_to(wire::Writer&, int16_t) const;
+template void simple_arrays_message::StructArray::encode_to(wire::SizeCounter&, int16_t) const;
 
-void SimpleArraysMessage::StructArray::decode_from(wire::Reader& _in, int16_t _version) {
+void simple_arrays_message::StructArray::decode_from(wire::Reader& _in, int16_t _version) {
   color = _in.read_int8();
 
   if (_version >= 2) {

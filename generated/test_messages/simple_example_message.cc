@@ -6,7 +6,7 @@
 namespace chronik::message::test {
 
 template <class Sink>
-void SimpleExampleMessage::TestCommonStruct::encode_to(Sink& _out, int16_t _version) const {
+void simple_example_message::TestCommonStruct::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(foo);
 
   _out.write_int32(bar);
@@ -22,10 +22,11 @@ void SimpleExampleMessage::TestCommonStruct::encode_to(Sink& _out, int16_t _vers
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void SimpleExampleMessage::TestCommonStruct::encode_to(wire::Writer&, int16_t) const;
-template void SimpleExampleMessage::TestCommonStruct::encode_to(wire::SizeCounter&, int16_t) const;
+template void simple_example_message::TestCommonStruct::encode_to(wire::Writer&, int16_t) const;
+template void simple_example_message::TestCommonStruct::encode_to(wire::SizeCounter&,
+                                                                  int16_t) const;
 
-void SimpleExampleMessage::TestCommonStruct::decode_from(wire::Reader& _in, int16_t _version) {
+void simple_example_message::TestCommonStruct::decode_from(wire::Reader& _in, int16_t _version) {
   foo = _in.read_int32();
 
   bar = _in.read_int32();
@@ -48,7 +49,7 @@ void SimpleExampleMessage::TestCommonStruct::decode_from(wire::Reader& _in, int1
 }
 
 template <class Sink>
-void SimpleExampleMessage::StructArray::encode_to(Sink& _out, int16_t _version) const {
+void simple_example_message::StructArray::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(array_field_id);
 
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
@@ -57,10 +58,10 @@ void SimpleExampleMessage::StructArray::encode_to(Sink& _out, int16_t _version) 
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void SimpleExampleMessage::StructArray::encode_to(wire::Writer&, int16_t) const;
-template void SimpleExampleMessage::StructArray::encode_to(wire::SizeCounter&, int16_t) const;
+template void simple_example_message::StructArray::encode_to(wire::Writer&, int16_t) const;
+template void simple_example_message::StructArray::encode_to(wire::SizeCounter&, int16_t) const;
 
-void SimpleExampleMessage::StructArray::decode_from(wire::Reader& _in, int16_t _version) {
+void simple_example_message::StructArray::decode_from(wire::Reader& _in, int16_t _version) {
   array_field_id = _in.read_int32();
 
   const uint32_t _tagged_count = _in.read_unsigned_varint();
@@ -80,7 +81,7 @@ void SimpleExampleMessage::StructArray::decode_from(wire::Reader& _in, int16_t _
 }
 
 template <class Sink>
-void SimpleExampleMessage::MyStruct::encode_to(Sink& _out, int16_t _version) const {
+void simple_example_message::MyStruct::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(struct_id);
 
   _out.write_array_length(static_cast<int32_t>(array_in_struct.size()), true);
@@ -94,10 +95,10 @@ void SimpleExampleMessage::MyStruct::encode_to(Sink& _out, int16_t _version) con
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void SimpleExampleMessage::MyStruct::encode_to(wire::Writer&, int16_t) const;
-template void SimpleExampleMessage::MyStruct::encode_to(wire::SizeCounter&, int16_t) const;
+template void simple_example_message::MyStruct::encode_to(wire::Writer&, int16_t) const;
+template void simple_example_message::MyStruct::encode_to(wire::SizeCounter&, int16_t) const;
 
-void SimpleExampleMessage::MyStruct::decode_from(wire::Reader& _in, int16_t _version) {
+void simple_example_message::MyStruct::decode_from(wire::Reader& _in, int16_t _version) {
   struct_id = _in.read_int32();
 
   {
@@ -131,7 +132,7 @@ void SimpleExampleMessage::MyStruct::decode_from(wire::Reader& _in, int16_t _ver
 }
 
 template <class Sink>
-void SimpleExampleMessage::TaggedStruct::encode_to(Sink& _out, int16_t _version) const {
+void simple_example_message::TaggedStruct::encode_to(Sink& _out, int16_t _version) const {
   _out.write_string(struct_id, true, "structId");
 
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
@@ -140,10 +141,10 @@ void SimpleExampleMessage::TaggedStruct::encode_to(Sink& _out, int16_t _version)
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
-template void SimpleExampleMessage::TaggedStruct::encode_to(wire::Writer&, int16_t) const;
-template void SimpleExampleMessage::TaggedStruct::encode_to(wire::SizeCounter&, int16_t) const;
+template void simple_example_message::TaggedStruct::encode_to(wire::Writer&, int16_t) const;
+template void simple_example_message::TaggedStruct::encode_to(wire::SizeCounter&, int16_t) const;
 
-void SimpleExampleMessage::TaggedStruct::decode_from(wire::Reader& _in, int16_t _version) {
+void simple_example_message::TaggedStruct::decode_from(wire::Reader& _in, int16_t _version) {
   struct_id = _in.read_string(true, "structId");
 
   const uint32_t _tagged_count = _in.read_unsigned_varint();

@@ -17,128 +17,132 @@
 
 namespace chronik::message::test {
 
+// The structs inside SimpleExampleMessage. They live at namespace scope (and are named inside
+// the message by aliases) so that they are complete types wherever the message uses them.
+namespace simple_example_message {
+
+struct TestCommonStruct {
+  static constexpr const char* kName = "TestCommonStruct";
+  int32_t foo = 123;
+  int32_t bar = 123;
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"foo", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.foo);
+    visit(wire::FieldMeta{"bar", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.bar);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const TestCommonStruct&, const TestCommonStruct&) = default;
+};
+
+struct StructArray {
+  static constexpr const char* kName = "StructArray";
+  int32_t array_field_id{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"arrayFieldId", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.array_field_id);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const StructArray&, const StructArray&) = default;
+};
+
+struct MyStruct {
+  static constexpr const char* kName = "MyStruct";
+  // Int field in struct
+  int32_t struct_id{};
+  std::vector<StructArray> array_in_struct{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"structId", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.struct_id);
+    visit(wire::FieldMeta{"arrayInStruct", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.array_in_struct);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const MyStruct&, const MyStruct&) = default;
+};
+
+struct TaggedStruct {
+  static constexpr const char* kName = "TaggedStruct";
+  // String field in struct
+  std::string struct_id{};
+  // Tagged fields this build does not know, kept for re-encoding.
+  wire::UnknownTaggedFields unknown_tagged_fields;
+
+  template <class Sink>
+  void encode_to(Sink& _out, int16_t _version) const;
+  void decode_from(wire::Reader& _in, int16_t _version);
+
+  // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
+  template <class Self, class Visitor>
+  static void visit_fields(Self& self, Visitor&& visit) {
+    visit(wire::FieldMeta{"structId", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
+          self.struct_id);
+    visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.unknown_tagged_fields);
+  }
+
+  friend bool operator==(const TaggedStruct&, const TaggedStruct&) = default;
+};
+
+}  // namespace simple_example_message
+
 struct SimpleExampleMessage {
   static constexpr const char* kName = "SimpleExampleMessage";
   static constexpr int16_t kLowestVersion = 0;
   static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 1;
-
-  struct TestCommonStruct {
-    static constexpr const char* kName = "TestCommonStruct";
-    int32_t foo = 123;
-    int32_t bar = 123;
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"foo", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.foo);
-      visit(
-          wire::FieldMeta{"bar", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.bar);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const TestCommonStruct&, const TestCommonStruct&) = default;
-  };
-
-  struct StructArray {
-    static constexpr const char* kName = "StructArray";
-    int32_t array_field_id{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"arrayFieldId", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.array_field_id);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const StructArray&, const StructArray&) = default;
-  };
-
-  struct MyStruct {
-    static constexpr const char* kName = "MyStruct";
-    // Int field in struct
-    int32_t struct_id{};
-    std::vector<StructArray> array_in_struct{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"structId", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.struct_id);
-      visit(
-          wire::FieldMeta{"arrayInStruct", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.array_in_struct);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const MyStruct&, const MyStruct&) = default;
-  };
-
-  struct TaggedStruct {
-    static constexpr const char* kName = "TaggedStruct";
-    // String field in struct
-    std::string struct_id{};
-    // Tagged fields this build does not know, kept for re-encoding.
-    wire::UnknownTaggedFields unknown_tagged_fields;
-
-    template <class Sink>
-    void encode_to(Sink& _out, int16_t _version) const;
-    void decode_from(wire::Reader& _in, int16_t _version);
-
-    // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
-    template <class Self, class Visitor>
-    static void visit_fields(Self& self, Visitor&& visit) {
-      visit(
-          wire::FieldMeta{"structId", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{1, 32767}, false, ""},
-          self.struct_id);
-      visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
-                            wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
-                            wire::VersionRange{1, 32767}, true, ""},
-            self.unknown_tagged_fields);
-    }
-
-    friend bool operator==(const TaggedStruct&, const TaggedStruct&) = default;
-  };
+  using TestCommonStruct = simple_example_message::TestCommonStruct;
+  using StructArray = simple_example_message::StructArray;
+  using MyStruct = simple_example_message::MyStruct;
+  using TaggedStruct = simple_example_message::TaggedStruct;
 
   wire::Uuid process_id{};
   std::vector<int32_t> my_tagged_int_array{};
