@@ -19,6 +19,8 @@
 #include "generated/kafka/api_dispatch.h"
 #include "runtime/json/message_json.h"
 #include "runtime/protocol/header.h"
+#include "runtime/record/batch_header.h"
+#include "runtime/record/batch_iterator.h"
 #include "runtime/wire/reader.h"
 #include "runtime/wire/writer.h"
 
@@ -112,42 +114,37 @@ void check_version(const message::ApiInfo& api, int16_t version) {
                   std::to_string(api.lowest_version) + "-" + std::to_string(api.highest_version) + ")");
 }
 
-// A summary of each record batch in a records field, read from the batch headers.
+// A summary of each entry of a records field: v2 batches from their headers (with a CRC
+// check), legacy v0/v1 messages by offset and magic.
 Json summarize_batches(const wire::SharedBytes& records) {
+  static const char* kCodecs[] = {"none", "gzip", "snappy", "lz4", "zstd", "unknown", "unknown", "unknown"};
   Json batches = Json::array();
-  wire::Reader r(records.span());
-  while (r.remaining() >= 17) {
-    Json b;
-    b["base_offset"] = r.read_int64();
-    int32_t length = r.read_int32();
-    if (length < 5 || static_cast<size_t>(length) > r.remaining()) {
-      b["error"] = "batch length " + std::to_string(length) + " runs past the records";
-      batches.push_back(b);
-      break;
+  record::BatchIterator it(records);
+  try {
+    while (auto batch = it.next()) {
+      Json b;
+      b["magic"] = batch->magic;
+      b["offset"] = batch->offset_field();
+      b["size"] = batch->bytes.size();
+      if (const auto& h = batch->header) {
+        b["last_offset_delta"] = h->last_offset_delta;
+        b["records"] = h->records_count;
+        b["compression"] = kCodecs[h->attributes.compression_id()];
+        b["timestamp_type"] = h->attributes.timestamp_type() == record::TimestampType::kLogAppendTime
+                                  ? "LogAppendTime" : "CreateTime";
+        b["max_timestamp"] = h->max_timestamp;
+        b["producer_id"] = h->producer_id;
+        b["producer_epoch"] = h->producer_epoch;
+        b["base_sequence"] = h->base_sequence;
+        if (h->attributes.is_transactional()) b["transactional"] = true;
+        if (h->attributes.is_control()) b["control"] = true;
+        b["crc_valid"] = record::compute_batch_crc(batch->bytes.span()) == h->crc;
+      }
+      batches.push_back(std::move(b));
     }
-    wire::Reader batch = r.sub_reader(static_cast<size_t>(length));
-    b["length"] = length;
-    b["partition_leader_epoch"] = batch.read_int32();
-    int8_t magic = batch.read_int8();
-    b["magic"] = magic;
-    if (magic == 2 && batch.remaining() >= 49) {
-      batch.read_uint32();  // crc
-      int16_t attributes = batch.read_int16();
-      static const char* kCodecs[] = {"none", "gzip", "snappy", "lz4", "zstd"};
-      int codec = attributes & 0x7;
-      b["compression"] = codec < 5 ? kCodecs[codec] : "unknown";
-      b["timestamp_type"] = (attributes & 0x8) ? "LogAppendTime" : "CreateTime";
-      b["transactional"] = (attributes & 0x10) != 0;
-      b["control"] = (attributes & 0x20) != 0;
-      b["last_offset_delta"] = batch.read_int32();
-      b["base_timestamp"] = batch.read_int64();
-      b["max_timestamp"] = batch.read_int64();
-      b["producer_id"] = batch.read_int64();
-      b["producer_epoch"] = batch.read_int16();
-      b["base_sequence"] = batch.read_int32();
-      b["records"] = batch.read_int32();
-    }
-    batches.push_back(b);
+    if (it.partial_tail()) batches.push_back({{"partial_batch_bytes", records.size() - it.position()}});
+  } catch (const std::exception& e) {
+    batches.push_back({{"error", e.what()}});
   }
   return batches;
 }
