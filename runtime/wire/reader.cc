@@ -74,14 +74,17 @@ std::string Reader::read_string(bool compact, const char* field) {
   return std::move(*s);
 }
 
-std::optional<std::vector<uint8_t>> Reader::read_nullable_bytes(bool compact, const char* field) {
+int64_t Reader::read_bytes_length(bool compact, const char* field) {
   int64_t length = read_length(compact, /*int16_length=*/false);
-  if (length < 0) {
-    if (length != -1) throw DecodeError(std::string("bytes field ") + field + " had negative length");
-    return std::nullopt;
-  }
-  if (static_cast<uint64_t>(length) > remaining())
+  if (length < -1) throw DecodeError(std::string("bytes field ") + field + " had negative length");
+  if (length > static_cast<int64_t>(remaining()))
     throw DecodeError(std::string("bytes field ") + field + " is longer than the frame");
+  return length;
+}
+
+std::optional<std::vector<uint8_t>> Reader::read_nullable_bytes(bool compact, const char* field) {
+  int64_t length = read_bytes_length(compact, field);
+  if (length < 0) return std::nullopt;
   auto bytes = take(static_cast<size_t>(length));
   return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
@@ -99,13 +102,8 @@ SharedBytes Reader::read_shared(size_t n) {
 }
 
 std::optional<SharedBytes> Reader::read_nullable_shared_bytes(bool compact, const char* field) {
-  int64_t length = read_length(compact, /*int16_length=*/false);
-  if (length < 0) {
-    if (length != -1) throw DecodeError(std::string("bytes field ") + field + " had negative length");
-    return std::nullopt;
-  }
-  if (static_cast<uint64_t>(length) > remaining())
-    throw DecodeError(std::string("bytes field ") + field + " is longer than the frame");
+  int64_t length = read_bytes_length(compact, field);
+  if (length < 0) return std::nullopt;
   return read_shared(static_cast<size_t>(length));
 }
 

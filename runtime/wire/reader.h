@@ -91,6 +91,8 @@ class Reader {
   [[noreturn]] void throw_truncated(size_t wanted) const;
   // Length of a string/bytes/array field; -1 for null.
   int64_t read_length(bool compact, bool int16_length);
+  // Length of a bytes field, checked against the remaining bytes; -1 for null.
+  int64_t read_bytes_length(bool compact, const char* field);
 
   const uint8_t* data_;
   size_t size_;
