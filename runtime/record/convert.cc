@@ -68,9 +68,15 @@ std::vector<uint8_t> down_convert(std::span<const uint8_t> records, const DownCo
   while (auto entry = it.next()) {
     std::span<const uint8_t> bytes = entry->bytes.span();
     if (entry->magic != kMagicV2) {
+      if (entry->magic != kMagicV0 && entry->magic != kMagicV1) {
+        fail(RecordError::kUnsupportedMagic, "entry magic " + std::to_string(entry->magic));
+      }
       if (entry->magic > options.magic) {
         fail(RecordError::kUnsupportedConversion, "cannot down-convert a v1 message set to v0");
       }
+      // Copied as it is, but only once it reads as a message set does (CRC, sizes, a
+      // wrapper's inner messages): the output must be what an old client can read.
+      read_message_set(bytes, options.max_decompressed_bytes);
       out.insert(out.end(), bytes.begin(), bytes.end());
       continue;
     }

@@ -34,9 +34,10 @@ struct DownConvertOptions {
 
 // The batches of `records` as a v0/v1 message set: an uncompressed batch gives one message
 // per record, a compressed batch one wrapper with its codec. Entries already in a legacy
-// format are copied when their magic is not above the target; a partial batch at the end
-// is dropped (as a fetch response may end with one). Throws RecordException, with
-// kUnsupportedConversion for zstd.
+// format are checked as read_message_set does (magic 0 or 1: kUnsupportedMagic, CRC:
+// kCrcMismatch, sizes, a wrapper's inner messages) and copied when their magic is not above
+// the target; a partial batch at the end is dropped (as a fetch response may end with one).
+// Throws RecordException, with kUnsupportedConversion for zstd or a v1 entry for a v0 target.
 std::vector<uint8_t> down_convert(std::span<const uint8_t> records, const DownConvertOptions& options = {});
 
 }  // namespace chronik::record

@@ -105,9 +105,10 @@ LegacyEntry read_entry(const Message& m, size_t max_decompressed) {
   if (m.magic == kMagicV1) {
     // A producer's wrapper offset is a placeholder (often 0); only a broker-assigned one,
     // at least the last inner offset, turns the relative inner offsets into absolute ones.
-    int64_t base = m.offset - entry.records.back().offset;
+    // Client values: the difference and the sums wrap like Java's longs (as in Kafka).
+    int64_t base = wrapping_sub(m.offset, entry.records.back().offset);
     if (base >= 0) {
-      for (LegacyRecord& r : entry.records) r.offset += base;
+      for (LegacyRecord& r : entry.records) r.offset = wrapping_add(r.offset, base);
     }
   }
   return entry;
@@ -192,7 +193,7 @@ std::vector<uint8_t> build_message_set(const LegacyBuildOptions& options, std::s
   int64_t max_ts = kNoTimestamp;
   for (const LegacyRecord& r : records) {
     // v1 inner offsets are relative to the first; v0 keeps absolute ones.
-    int64_t offset = v1 ? r.offset - records.front().offset : r.offset;
+    int64_t offset = v1 ? wrapping_sub(r.offset, records.front().offset) : r.offset;
     write_message(inner, options.magic, offset, 0, r.timestamp, view(r.key), view(r.value));
     max_ts = std::max(max_ts, r.timestamp);
   }

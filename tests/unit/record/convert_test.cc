@@ -182,3 +182,91 @@ TEST_CASE("conversion of corrupt input fails cleanly") {
   v2_target.magic = 2;
   CHECK_THROWS_AS(down_convert(none, v2_target), RecordException);
 }
+
+namespace {
+
+// A legacy message set of `n` uncompressed records with the given magic.
+std::vector<uint8_t> legacy_set(int8_t magic, int n = 2, Codec codec = Codec::kNone) {
+  std::vector<LegacyRecord> records;
+  for (int i = 0; i < n; ++i) records.push_back({i, magic == kMagicV0 ? kNoTimestamp : 1000 + i, std::nullopt, Bytes{uint8_t(i)}});
+  LegacyBuildOptions o;
+  o.magic = magic;
+  o.codec = codec;
+  return build_message_set(o, records);
+}
+
+// Writes the CRC-32 of the first message of `set` (over magic .. end) into it.
+void fix_first_crc(std::vector<uint8_t>& set) {
+  auto size = static_cast<size_t>(load_be32(set.data() + kBatchLengthOffset));
+  uint32_t crc = crc32_ieee({set.data() + kMagicOffset, kLogOverhead + size - kMagicOffset});
+  store_be32(set.data() + kLegacyCrcOffset, static_cast<int32_t>(crc));
+}
+
+RecordError down_convert_error(std::span<const uint8_t> input, int8_t magic = kMagicV1) {
+  DownConvertOptions o;
+  o.magic = magic;
+  try {
+    down_convert(input, o);
+  } catch (const RecordException& e) {
+    return e.error();
+  }
+  return RecordError::kNone;
+}
+
+std::vector<uint8_t> concat(std::vector<uint8_t> a, const std::vector<uint8_t>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("down-conversion copies valid legacy entries verbatim, beside converted v2 batches") {
+  auto none = read_file("v2/none.bin");
+  for (int8_t magic : {kMagicV0, kMagicV1}) {
+    auto set = legacy_set(magic);
+    DownConvertOptions o;
+    o.magic = kMagicV1;
+    CHECK(down_convert(set, o) == set);
+    auto mixed = concat(set, none);
+    CHECK(down_convert(mixed, o) == concat(set, down_convert(none, o)));
+    CHECK_NOTHROW(read_message_set(down_convert(mixed, o)));
+  }
+  auto gzip = legacy_set(kMagicV1, 3, Codec::kGzip);
+  CHECK(down_convert(gzip) == gzip);
+  CHECK(down_convert_error(legacy_set(kMagicV1), kMagicV0) == RecordError::kUnsupportedConversion);
+}
+
+TEST_CASE("down-conversion refuses legacy entries with another magic") {
+  auto none = read_file("v2/none.bin");
+  for (int magic : {-1, 3, 0x7f, -128}) {
+    auto set = legacy_set(kMagicV1);
+    set[kMagicOffset] = static_cast<uint8_t>(magic);
+    fix_first_crc(set);
+    CHECK(down_convert_error(set) == RecordError::kUnsupportedMagic);
+    CHECK(down_convert_error(set, kMagicV0) == RecordError::kUnsupportedMagic);
+    // Also after a valid v2 batch: nothing of a bad input is returned.
+    CHECK(down_convert_error(concat(none, set)) == RecordError::kUnsupportedMagic);
+  }
+}
+
+TEST_CASE("down-conversion refuses legacy entries with a wrong CRC") {
+  for (int8_t magic : {kMagicV0, kMagicV1}) {
+    for (Codec codec : {Codec::kNone, Codec::kGzip}) {
+      auto set = legacy_set(magic, 2, codec);
+      set[kLegacyCrcOffset] ^= 0x01;  // the stored CRC
+      CHECK(down_convert_error(set) == RecordError::kCrcMismatch);
+      set = legacy_set(magic, 2, codec);
+      set.back() ^= 0x80;  // the covered bytes
+      CHECK(down_convert_error(set) == RecordError::kCrcMismatch);
+    }
+  }
+}
+
+TEST_CASE("down-conversion refuses a legacy wrapper whose inner messages do not read") {
+  auto set = legacy_set(kMagicV1, 3, Codec::kGzip);
+  set[set.size() - 20] ^= 0xff;  // inside the compressed value (gzip's tail: CRC, size)
+  fix_first_crc(set);
+  RecordError error = down_convert_error(set);
+  CHECK(error != RecordError::kNone);
+  CHECK(error != RecordError::kCrcMismatch);
+}

@@ -113,3 +113,34 @@ TEST_CASE("corrupt message sets fail cleanly") {
     CHECK(e.error() == RecordError::kDecompressedTooLarge);
   }
 }
+
+TEST_CASE("v1 wrapper offsets at the ends of int64 wrap like Java longs") {
+  // Inner offsets relative to the first, wrapper offset the last: INT64_MAX then INT64_MIN
+  // (base_offset + delta wrapped), and a wrapper offset far below its inner ones.
+  LegacyBuildOptions o;
+  o.codec = Codec::kGzip;
+  std::vector<LegacyRecord> records = {{INT64_MAX, 1, std::nullopt, Bytes{1}},
+                                       {INT64_MIN, 2, std::nullopt, Bytes{2}}};
+  auto back = read_message_set(build_message_set(o, records));
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].offset == INT64_MIN);
+  CHECK(back[0].records == records);
+
+  // Wrapper at INT64_MIN, last inner offset 1 (as a client may send): the base wraps to
+  // INT64_MAX, and Kafka's iterator then adds it (with wrapping) to every inner offset.
+  o.codec = Codec::kNone;
+  std::vector<LegacyRecord> inner_records = {{0, 1, std::nullopt, Bytes{1}}, {1, 2, std::nullopt, Bytes{2}}};
+  auto inner = build_message_set(o, inner_records);
+  auto packed = chronik::compression::compress(Codec::kGzip, inner, {});
+  LegacyBuildOptions wrapper_options;
+  std::vector<LegacyRecord> wrapper = {{INT64_MIN, 1, std::nullopt, Bytes(packed.begin(), packed.end())}};
+  auto set = build_message_set(wrapper_options, wrapper);
+  set[kLegacyAttributesOffset] = static_cast<uint8_t>(Codec::kGzip);
+  uint32_t crc = crc32_ieee({set.data() + kMagicOffset, set.size() - kMagicOffset});
+  store_be32(set.data() + kLegacyCrcOffset, static_cast<int32_t>(crc));
+  back = read_message_set(set);
+  REQUIRE(back.size() == 1);
+  REQUIRE(back[0].records.size() == 2);
+  CHECK(back[0].records[0].offset == INT64_MAX);
+  CHECK(back[0].records[1].offset == INT64_MIN);
+}
