@@ -76,6 +76,7 @@ public final class Compat {
       for (String codec : List.of("gzip", "snappy", "lz4", "zstd")) {
         scenarios.put("compression_" + codec, () -> c.compression(codec));
       }
+      scenarios.put("admin_describe_log_dirs", c::adminDescribeLogDirs);
       scenarios.put("admin_topics_and_configs", c::adminTopicsAndConfigs);
       scenarios.put("admin_list_offsets", c::adminListOffsets);
       scenarios.put("admin_delete_records", c::adminDeleteRecords);
@@ -263,6 +264,39 @@ public final class Compat {
     Map<Integer, Map<Long, Integer>> produced =
         produce(topic, Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec, ProducerConfig.LINGER_MS_CONFIG, 20));
     verify(produced, consumeAll(topic, MESSAGES));
+  }
+
+  /**
+   * DescribeLogDirs sizes: the batches are stored as the client compressed them, so a
+   * topic of very compressible values produced with any codec takes well under half the
+   * bytes of the same messages uncompressed. Runs after the compression scenarios.
+   */
+  void adminDescribeLogDirs() throws Exception {
+    try (Admin admin = admin()) {
+      long plain = topicBytes(admin, "java-plain");
+      check(plain > 300_000, "uncompressed topic takes " + plain + " bytes");
+      for (String codec : List.of("gzip", "snappy", "lz4", "zstd")) {
+        long compressed = topicBytes(admin, "java-" + codec);
+        check(compressed > 0 && compressed * 2 < plain,
+            codec + " topic takes " + compressed + " bytes, the uncompressed one " + plain);
+      }
+    }
+  }
+
+  /** Bytes on disk of a topic's partitions, by DescribeLogDirs; produces it first if missing. */
+  long topicBytes(Admin admin, String topic) throws Exception {
+    if (!admin.listTopics().names().get().contains(topic)) {
+      createTopic(admin, topic, Map.of());
+      produce(topic, Map.of(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none", ProducerConfig.LINGER_MS_CONFIG, 20));
+    }
+    int node = admin.describeCluster().nodes().get().iterator().next().id();
+    long total = 0;
+    for (var dir : admin.describeLogDirs(List.of(node)).allDescriptions().get().get(node).values()) {
+      for (var e : dir.replicaInfos().entrySet()) {
+        if (e.getKey().topic().equals(topic)) total += e.getValue().size();
+      }
+    }
+    return total;
   }
 
   static Map<String, ConfigEntry> topicConfig(Admin admin, String topic) throws Exception {
