@@ -18,11 +18,11 @@
 
 #include "broker/net/server.h"
 #include "broker/server/broker.h"
+#include "broker/config/properties.h"
 #include "broker/server/store_factory.h"
 
 namespace {
 
-using chronik::broker::Settings;
 
 constexpr const char* kVersion = "0.1.0";
 
@@ -58,29 +58,24 @@ bool lock_data_dir(const std::string& dir, std::string* error) {
 }
 
 // The cluster id, kept in <dir>/meta.properties as Kafka does.
-std::string cluster_id(const std::string& dir, const Settings& settings) {
+std::string cluster_id(const std::string& dir, int32_t node_id) {
   const std::string path = dir + "/meta.properties";
-  std::ifstream in(path);
-  if (in) {
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto props = chronik::broker::parse_properties(ss.str());
-    if (auto it = props.find("cluster.id"); it != props.end() && !it->second.empty())
-      return it->second;
+  try {
+    for (const auto& p : chronik::config::load_properties_file(path))
+      if (p.key == "cluster.id" && !p.value.empty()) return p.value;
+  } catch (const std::exception&) {
+    // No meta.properties yet: a new cluster id.
   }
-  std::string id;
-  if (auto it = settings.all.find("cluster.id"); it != settings.all.end()) id = it->second;
-  else id = chronik::wire::Uuid::random().to_base64();
+  std::string id = chronik::wire::Uuid::random().to_base64();
   std::ofstream out(path);
-  out << "#chronik meta.properties\nversion=1\ncluster.id=" << id
-      << "\nnode.id=" << settings.node_id << "\n";
+  out << "#chronik meta.properties\nversion=1\ncluster.id=" << id << "\nnode.id=" << node_id << "\n";
   return id;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::map<std::string, std::string> file_values, overrides;
+  std::vector<std::string> overrides;
   std::string config_path;
   std::string log_level = "info";
   if (const char* env = std::getenv("CHRONIK_LOG_LEVEL")) log_level = env;
@@ -100,12 +95,11 @@ int main(int argc, char** argv) {
       config_path = arg.substr(9);
     } else if (arg == "--override" || arg.rfind("--override=", 0) == 0) {
       std::string kv = arg == "--override" ? value("--override") : arg.substr(11);
-      auto eq = kv.find('=');
-      if (eq == std::string::npos) {
+      if (kv.find('=') == std::string::npos) {
         std::cerr << "chronik: --override expects key=value, got '" << kv << "'\n";
         return 2;
       }
-      overrides[kv.substr(0, eq)] = kv.substr(eq + 1);
+      overrides.push_back(kv);
     } else if (arg == "--log-level") {
       log_level = value("--log-level");
     } else if (arg == "--version") {
@@ -122,47 +116,38 @@ int main(int argc, char** argv) {
   }
   spdlog::set_level(spdlog::level::from_str(log_level));
 
-  if (!config_path.empty()) {
-    std::ifstream in(config_path);
-    if (!in) {
-      spdlog::critical("cannot read config file {}", config_path);
-      return 1;
-    }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    file_values = chronik::broker::parse_properties(ss.str());
-  }
-
   chronik::broker::Broker broker;
   try {
-    std::vector<std::string> unknown;
-    broker.settings = chronik::broker::make_settings(file_values, overrides, &unknown);
-    for (const auto& k : unknown) spdlog::warn("unknown config key '{}' ignored", k);
+    auto cfg = std::make_shared<chronik::config::BrokerConfig>(chronik::config::BrokerConfig::load(
+        config_path.empty() ? std::nullopt : std::optional<std::string>(config_path), overrides));
+    for (const auto& w : cfg->warnings()) spdlog::warn("{}", w);
+    broker.init(std::move(cfg));
   } catch (const std::exception& e) {
     spdlog::critical("invalid configuration: {}", e.what());
     return 1;
   }
-  auto& s = broker.settings;
-  s.config_source = config_path.empty() ? (overrides.empty() ? "defaults" : "--override")
+  broker.config_source = config_path.empty() ? (overrides.empty() ? "defaults" : "--override")
                                         : config_path + (overrides.empty() ? "" : " + --override");
 
   std::error_code ec;
-  std::filesystem::create_directories(s.log_dir, ec);
+  std::filesystem::create_directories(broker.log_dir, ec);
   if (ec) {
-    spdlog::critical("cannot create data directory {}: {}", s.log_dir, ec.message());
+    spdlog::critical("cannot create data directory {}: {}", broker.log_dir, ec.message());
     return 1;
   }
   std::string error;
-  if (!lock_data_dir(s.log_dir, &error)) {
+  if (!lock_data_dir(broker.log_dir, &error)) {
     spdlog::critical("{}", error);
     return 1;
   }
-  broker.cluster_id = cluster_id(s.log_dir, s);
+  broker.cluster_id = cluster_id(broker.log_dir, broker.node_id);
 
   try {
     broker.store = chronik::broker::open_store(broker);
+    broker.load_dynamic_configs();
+    broker.load_producer_state();
   } catch (const std::exception& e) {
-    spdlog::critical("cannot open the log in {}: {}", s.log_dir, e.what());
+    spdlog::critical("cannot open the log in {}: {}", broker.log_dir, e.what());
     return 1;
   }
 
@@ -173,13 +158,15 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", e.what());
     return 1;
   }
-  spdlog::info("chronik {} node {} cluster {}", kVersion, s.node_id, broker.cluster_id);
-  spdlog::info("kafka listener {}:{} (advertised {}:{}), admin {}", s.listener.host, server.port(),
-               s.advertised.host, s.advertised.port == 0 ? server.port() : s.advertised.port,
-               s.admin_listeners);
-  spdlog::info("data dir {}, config from {}, {} io threads, {} workers", s.log_dir, s.config_source,
-               s.num_io_threads, s.num_worker_threads);
-  if (s.advertised.port == 0) s.advertised.port = server.port();
+  const auto cfg = broker.config();
+  std::string admin;
+  for (const auto& l : cfg->get_list("admin.listeners")) admin += (admin.empty() ? "" : ",") + l;
+  if (broker.advertised.port == 0) broker.advertised.port = server.port();
+  spdlog::info("chronik {} node {} cluster {}", kVersion, broker.node_id, broker.cluster_id);
+  spdlog::info("kafka listener {}:{} (advertised {}:{}), admin {}", broker.listener.host,
+               server.port(), broker.advertised.host, broker.advertised.port, admin);
+  spdlog::info("data dir {}, config from {}, {} network threads, {} io threads", broker.log_dir,
+               broker.config_source, cfg->get_int("num.network.threads"), cfg->get_int("num.io.threads"));
 
   server.run();
   broker.store.reset();

@@ -1,5 +1,4 @@
 // Helpers shared by several handlers.
-#include "broker/server/errors.h"
 #include "broker/handlers/handlers.h"
 
 namespace chronik::broker::handlers {
@@ -23,15 +22,15 @@ bool valid_topic_name(const std::string& name, std::string* why) {
 
 int16_t auto_create_topic(Broker& broker, const std::string& name,
                           std::optional<TopicInfo>* created) {
-  if (!valid_topic_name(name, nullptr)) return err::kInvalidTopicException;
-  auto r = broker.store->create_topic(name, broker.settings.num_partitions, {}, false);
-  if (r.error == err::kTopicAlreadyExists) {
+  if (!valid_topic_name(name, nullptr)) return err(ErrorCode::INVALID_TOPIC_EXCEPTION);
+  auto r = broker.store->create_topic(name, broker.config()->get_int("num.partitions"), {}, false);
+  if (r.error == err(ErrorCode::TOPIC_ALREADY_EXISTS)) {
     *created = broker.store->find_topic(name);
-    return *created ? err::kNone : err::kUnknownTopicOrPartition;
+    return *created ? err(ErrorCode::NONE) : err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
   }
   if (r.error) return r.error;
   *created = r.topic;
-  return err::kNone;
+  return err(ErrorCode::NONE);
 }
 
 }  // namespace chronik::broker::handlers

@@ -1,153 +1,170 @@
-// DescribeConfigs, AlterConfigs and IncrementalAlterConfigs for topics (and describing the
-// broker). Topic overrides are stored with the topic and take effect at once: retention.*
-// in the log's retention, max.message.bytes and message.timestamp.type in Produce.
+// DescribeConfigs, AlterConfigs and IncrementalAlterConfigs for topics and the broker, over
+// broker/config/ (every key with its value, default, source and synonyms). Topic overrides
+// are stored with the topic; dynamic broker configs in the store's metadata keyspace. Both
+// take effect at once: retention.* in the log's retention, max.message.bytes and
+// message.timestamp.type in Produce, ...
+#include <algorithm>
 #include <set>
-#include <sstream>
 
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
-#include "broker/handlers/topic_configs.h"
-#include "broker/server/errors.h"
 
 namespace chronik::broker::handlers {
 namespace {
 
 constexpr int8_t kTopicResource = 2, kBrokerResource = 4;
-// DescribeConfigs sources.
-constexpr int8_t kTopicConfig = 1, kStaticBrokerConfig = 4, kDefaultConfig = 5;
-
-using Entry = m::DescribeConfigsResponse::DescribeConfigsResourceResult;
-using Synonym = m::DescribeConfigsResponse::DescribeConfigsSynonym;
-
-Entry entry(int16_t v, const std::string& name, const std::string& value, int8_t source,
-            int8_t type, std::vector<Synonym> synonyms, bool with_synonyms) {
-  Entry e;
-  e.name = name;
-  e.value = value;
-  if (v == 0) e.is_default = source == kDefaultConfig;
-  else e.config_source = source;
-  if (v >= 1 && with_synonyms) e.synonyms = std::move(synonyms);
-  if (v >= 3) {
-    e.config_type = type;
-    e.documentation = std::nullopt;
-  }
-  return e;
-}
+using config::ConfigError;
+using config::ConfigType;
+using Status = std::pair<int16_t, std::string>;
 
 bool wanted(const std::optional<std::vector<std::string>>& keys, const std::string& name) {
-  if (!keys) return true;
-  for (const auto& k : *keys)
-    if (k == name) return true;
-  return false;
+  return !keys || std::find(keys->begin(), keys->end(), name) != keys->end();
 }
 
-void describe_topic(Broker& broker, int16_t v, const TopicInfo& topic,
-                    const m::DescribeConfigsRequest::DescribeConfigsResource& r, bool synonyms,
-                    m::DescribeConfigsResponse::DescribeConfigsResult& out) {
-  for (const auto& def : topic_config_defs()) {
-    if (!wanted(r.configuration_keys, def.name)) continue;
-    std::vector<Synonym> syn;
-    auto over = topic.configs.find(def.name);
-    if (over != topic.configs.end()) syn.push_back({def.name, over->second, kTopicConfig, {}});
-    const bool broker_set = broker.settings.all.count(def.broker_key) > 0;
-    if (broker_set)
-      syn.push_back({def.broker_key, broker_default(broker, def), kStaticBrokerConfig, {}});
-    syn.push_back({def.broker_key, def.default_value, kDefaultConfig, {}});
-    const std::string value = over != topic.configs.end() ? over->second : broker_default(broker, def);
-    const int8_t source = over != topic.configs.end() ? kTopicConfig
-                          : broker_set                ? kStaticBrokerConfig
-                                                      : kDefaultConfig;
-    out.configs.push_back(entry(v, def.name, value, source, def.type, std::move(syn), synonyms));
+void add_entries(int16_t v, const std::vector<config::ConfigEntry>& entries,
+                 const m::DescribeConfigsRequest::DescribeConfigsResource& r,
+                 const m::DescribeConfigsRequest& req,
+                 m::DescribeConfigsResponse::DescribeConfigsResult& out) {
+  for (const auto& e : entries) {
+    if (!wanted(r.configuration_keys, e.name)) continue;
+    m::DescribeConfigsResponse::DescribeConfigsResourceResult row;
+    row.name = e.name;
+    row.value = e.value;
+    row.read_only = e.read_only;
+    row.is_sensitive = e.sensitive;
+    if (v == 0) row.is_default = e.source == config::ConfigSource::kDefault;
+    else row.config_source = wire_config_source(e.source);
+    if (v >= 1 && req.include_synonyms)
+      for (const auto& s : e.synonyms) {
+        m::DescribeConfigsResponse::DescribeConfigsSynonym syn;
+        syn.name = s.name;
+        syn.value = s.value;
+        syn.source = wire_config_source(s.source);
+        row.synonyms.push_back(std::move(syn));
+      }
+    if (v >= 3) {
+      row.config_type = static_cast<int8_t>(e.type);
+      row.documentation = req.include_documentation ? std::optional<std::string>(e.doc) : std::nullopt;
+    }
+    out.configs.push_back(std::move(row));
   }
 }
 
-void describe_broker(Broker& broker, int16_t v,
-                     const m::DescribeConfigsRequest::DescribeConfigsResource& r, bool synonyms,
-                     m::DescribeConfigsResponse::DescribeConfigsResult& out) {
-  const auto& s = broker.settings;
-  std::map<std::string, std::pair<std::string, int8_t>> values = {
-      {"node.id", {std::to_string(s.node_id), 3}},
-      {"log.dirs", {s.log_dir, 2}},
-      {"num.partitions", {std::to_string(s.num_partitions), 3}},
-      {"default.replication.factor", {std::to_string(s.default_replication_factor), 3}},
-      {"auto.create.topics.enable", {s.auto_create_topics_enable ? "true" : "false", 1}},
-      {"message.max.bytes", {std::to_string(s.message_max_bytes), 3}},
-      {"socket.request.max.bytes", {std::to_string(s.socket_request_max_bytes), 3}},
-      {"connections.max.idle.ms", {std::to_string(s.connections_max_idle_ms), 5}},
-      {"log.retention.ms", {std::to_string(s.log_retention_ms), 5}},
-      {"log.retention.bytes", {std::to_string(s.log_retention_bytes), 5}},
-      {"log.retention.check.interval.ms", {std::to_string(s.log_retention_check_interval_ms), 5}},
-      {"log.flush.interval.messages", {std::to_string(s.log_flush_interval_messages), 5}},
-      {"log.flush.interval.ms", {std::to_string(s.log_flush_interval_ms), 5}},
-  };
-  for (const auto& def : topic_config_defs())
-    if (!values.count(def.broker_key)) values[def.broker_key] = {broker_default(broker, def), def.type};
-  for (const auto& [k, v2] : s.all)
-    if (!values.count(k)) values[k] = {v2, 2};
-  for (const auto& [name, vt] : values) {
-    if (!wanted(r.configuration_keys, name)) continue;
-    const int8_t source = s.all.count(name) ? kStaticBrokerConfig : kDefaultConfig;
-    std::vector<Synonym> syn{{name, vt.first, source, {}}};
-    out.configs.push_back(entry(v, name, vt.first, source, vt.second, std::move(syn), synonyms));
-  }
+// Whether `name` addresses this broker: "" is the cluster-wide default (per_broker false).
+std::optional<Status> check_broker(const Broker& broker, const std::string& name, bool* per_broker) {
+  *per_broker = !name.empty();
+  if (!name.empty() && name != std::to_string(broker.node_id))
+    return Status{err(ErrorCode::INVALID_REQUEST), "Unexpected broker id, expected " +
+                                                       std::to_string(broker.node_id) + " or empty string, but received " + name};
+  return std::nullopt;
 }
 
-// Applies `changes` to the topic's overrides after checking them; error code + message.
-std::pair<int16_t, std::string> apply_topic(Broker& broker, const std::string& name,
-                                            const ConfigMap& overrides, bool validate_only) {
+// Checks then replaces the topic's overrides.
+Status apply_topic(Broker& broker, const std::string& name, const ConfigMap& overrides, bool validate_only) {
   auto topic = broker.store->find_topic(name);
-  if (!topic) return {err::kUnknownTopicOrPartition, "Topic " + name + " does not exist"};
-  for (const auto& [k, v] : overrides)
-    if (auto e = validate_topic_config(k, v)) return {err::kInvalidConfig, *e};
-  if (validate_only) return {err::kNone, ""};
+  if (!topic) return {err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION), "Topic " + name + " does not exist"};
+  try {
+    config::validate_topic_configs(overrides);
+  } catch (const ConfigError& e) {
+    return {err(ErrorCode::INVALID_CONFIG), e.what()};
+  }
+  if (validate_only) return {err(ErrorCode::NONE), ""};
   const int16_t e = broker.store->set_topic_configs(name, overrides);
   if (e == 0) spdlog::info("topic {} configs altered", name);
   return {e, ""};
 }
 
-template <class Resp, class Out>
-void fill_result(Out& out, int16_t code, const std::string& message, int8_t type,
-                 const std::string& name) {
-  out.error_code = code;
-  out.error_message = code ? std::optional<std::string>(message) : std::nullopt;
+// Applies broker changes (nullopt value: remove) after checking all of them first.
+Status apply_broker(Broker& broker, bool per_broker,
+                    const std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
+                    bool validate_only) {
+  try {
+    for (const auto& [name, value] : changes)
+      broker.alter_dynamic_config(name, value, per_broker, /*validate_only=*/true);
+    if (!validate_only)
+      for (const auto& [name, value] : changes) broker.alter_dynamic_config(name, value, per_broker, false);
+  } catch (const ConfigError& e) {
+    return {err(ErrorCode::INVALID_CONFIG), e.what()};
+  }
+  return {err(ErrorCode::NONE), ""};
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+  return out;
+}
+
+// APPEND / SUBTRACT on a list value.
+std::optional<std::string> list_op(int8_t op, const std::vector<std::string>& current,
+                                   const std::optional<std::string>& value) {
+  std::vector<std::string> items = current;
+  std::vector<std::string> given;
+  if (value)
+    for (size_t start = 0; start <= value->size();) {
+      size_t comma = value->find(',', start);
+      std::string item = value->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (!item.empty()) given.push_back(item);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  for (const auto& g : given) {
+    std::erase(items, g);
+    if (op == 2) items.push_back(g);
+  }
+  return join(items);
+}
+
+template <class Out>
+void fill_result(Out& out, const Status& s, int8_t type, const std::string& name) {
+  out.error_code = s.first;
+  out.error_message = s.first ? std::optional<std::string>(s.second) : std::nullopt;
   out.resource_type = type;
   out.resource_name = name;
 }
 
-std::pair<int16_t, std::string> check_broker_resource(const Broker& broker, const std::string& name) {
-  if (!name.empty() && name != std::to_string(broker.settings.node_id))
-    return {err::kInvalidRequest, "Unexpected broker id " + name};
-  return {err::kInvalidRequest, "Broker configs cannot be altered at runtime yet"};
-}
-
 }  // namespace
+
+int8_t wire_config_source(config::ConfigSource s) {
+  // DescribeConfigsResponse's ConfigSource numbers.
+  switch (s) {
+    case config::ConfigSource::kDynamicTopic: return 1;
+    case config::ConfigSource::kDynamicBroker: return 2;
+    case config::ConfigSource::kDynamicDefaultBroker: return 3;
+    case config::ConfigSource::kStaticBroker: return 4;
+    case config::ConfigSource::kDefault: return 5;
+    case config::ConfigSource::kDynamicBrokerLogger: return 6;
+    default: return 0;
+  }
+}
 
 m::DescribeConfigsResponse handle(Broker& broker, const Ctx& ctx, m::DescribeConfigsRequest& req) {
   const int16_t v = ctx.api_version;
+  const auto cfg = broker.config();
   m::DescribeConfigsResponse resp;
   for (const auto& r : req.resources) {
     m::DescribeConfigsResponse::DescribeConfigsResult out;
     out.resource_type = r.resource_type;
     out.resource_name = r.resource_name;
     out.error_message = std::nullopt;
+    bool per_broker = false;
     if (r.resource_type == kTopicResource) {
-      auto topic = broker.store->find_topic(r.resource_name);
-      if (!topic) {
-        out.error_code = err::kUnknownTopicOrPartition;
-        out.error_message = "Topic " + r.resource_name + " does not exist";
+      if (auto topic = broker.store->find_topic(r.resource_name)) {
+        add_entries(v, cfg->describe_topic(topic->configs), r, req, out);
       } else {
-        describe_topic(broker, v, *topic, r, req.include_synonyms, out);
+        out.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+        out.error_message = "Topic " + r.resource_name + " does not exist";
       }
     } else if (r.resource_type == kBrokerResource) {
-      if (!r.resource_name.empty() && r.resource_name != std::to_string(broker.settings.node_id)) {
-        out.error_code = err::kInvalidRequest;
-        out.error_message = "Unexpected broker id " + r.resource_name;
+      if (auto bad = check_broker(broker, r.resource_name, &per_broker)) {
+        out.error_code = bad->first;
+        out.error_message = bad->second;
       } else {
-        describe_broker(broker, v, r, req.include_synonyms, out);
+        add_entries(v, cfg->describe(), r, req, out);
       }
     } else {
-      out.error_code = err::kInvalidRequest;
+      out.error_code = err(ErrorCode::INVALID_REQUEST);
       out.error_message = "Unsupported resource type " + std::to_string(r.resource_type);
     }
     resp.results.push_back(std::move(out));
@@ -159,19 +176,32 @@ m::AlterConfigsResponse handle(Broker& broker, const Ctx&, m::AlterConfigsReques
   m::AlterConfigsResponse resp;
   for (const auto& r : req.resources) {
     m::AlterConfigsResponse::AlterConfigsResourceResponse out;
-    std::pair<int16_t, std::string> result;
+    Status result{0, ""};
+    bool per_broker = false;
     if (r.resource_type == kTopicResource) {
       ConfigMap overrides;  // AlterConfigs replaces the whole set
       for (const auto& c : r.configs)
         if (c.value) overrides[c.name] = *c.value;
       result = apply_topic(broker, r.resource_name, overrides, req.validate_only);
     } else if (r.resource_type == kBrokerResource) {
-      result = check_broker_resource(broker, r.resource_name);
+      if (auto bad = check_broker(broker, r.resource_name, &per_broker)) {
+        result = *bad;
+      } else {
+        // The whole dynamic set of that scope is replaced: keys not given are removed.
+        std::vector<std::pair<std::string, std::optional<std::string>>> changes;
+        std::set<std::string> given;
+        for (const auto& c : r.configs) {
+          changes.emplace_back(c.name, c.value);
+          given.insert(c.name);
+        }
+        for (const auto& name : broker.dynamic_config_names(per_broker))
+          if (!given.count(name)) changes.emplace_back(name, std::nullopt);
+        result = apply_broker(broker, per_broker, changes, req.validate_only);
+      }
     } else {
-      result = {err::kInvalidRequest, "Unsupported resource type"};
+      result = {err(ErrorCode::INVALID_REQUEST), "Unsupported resource type"};
     }
-    fill_result<m::AlterConfigsResponse>(out, result.first, result.second, r.resource_type,
-                                         r.resource_name);
+    fill_result(out, result, r.resource_type, r.resource_name);
     resp.responses.push_back(std::move(out));
   }
   return resp;
@@ -180,54 +210,73 @@ m::AlterConfigsResponse handle(Broker& broker, const Ctx&, m::AlterConfigsReques
 m::IncrementalAlterConfigsResponse handle(Broker& broker, const Ctx&,
                                           m::IncrementalAlterConfigsRequest& req) {
   m::IncrementalAlterConfigsResponse resp;
+  const auto cfg = broker.config();
   for (const auto& r : req.resources) {
     m::IncrementalAlterConfigsResponse::AlterConfigsResourceResponse out;
-    std::pair<int16_t, std::string> result;
+    Status result{0, ""};
+    auto bad_op = [&](const std::string& name, int8_t op) -> Status {
+      if (op < 0 || op > 3) return {err(ErrorCode::INVALID_REQUEST), "Unknown config operation " + std::to_string(op)};
+      return {err(ErrorCode::INVALID_CONFIG),
+              "Config value append or subtract is not allowed for config key " + name +
+                  ", it is not a list"};
+    };
+    bool per_broker = false;
     if (r.resource_type == kTopicResource) {
       auto topic = broker.store->find_topic(r.resource_name);
       if (!topic) {
-        result = {err::kUnknownTopicOrPartition, "Topic " + r.resource_name + " does not exist"};
+        result = {err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION), "Topic " + r.resource_name + " does not exist"};
       } else {
         ConfigMap overrides = topic->configs;
         for (const auto& c : r.configs) {
-          const auto* def = find_topic_config(c.name);
-          std::string current = overrides.count(c.name) ? overrides[c.name]
-                                : def                   ? broker_default(broker, *def)
-                                                        : "";
-          switch (c.config_operation) {
-            case 0:  // SET
-              overrides[c.name] = c.value.value_or("");
-              break;
-            case 1:  // DELETE
-              overrides.erase(c.name);
-              break;
-            case 2:    // APPEND (lists)
-            case 3: {  // SUBTRACT
-              std::vector<std::string> items;
-              std::stringstream ss(current);
-              for (std::string item; std::getline(ss, item, ',');)
-                if (!item.empty()) items.push_back(item);
-              const std::string value = c.value.value_or("");
-              std::erase(items, value);
-              if (c.config_operation == 2) items.push_back(value);
-              std::string joined;
-              for (const auto& i : items) joined += (joined.empty() ? "" : ",") + i;
-              overrides[c.name] = joined;
+          if (c.config_operation == 0) {
+            overrides[c.name] = c.value.value_or("");
+          } else if (c.config_operation == 1) {
+            overrides.erase(c.name);
+          } else {
+            const auto* key = config::find_key(config::topic_config_keys(), c.name);
+            if (!key) {
+              result = {err(ErrorCode::INVALID_CONFIG), "Unknown topic config name: " + c.name};
               break;
             }
-            default:
-              result = {err::kInvalidRequest, "Unknown config operation"};
+            if (key->type != ConfigType::kList || c.config_operation > 3) {
+              result = bad_op(c.name, c.config_operation);
+              break;
+            }
+            auto current = std::get<std::vector<std::string>>(cfg->topic_value(c.name, overrides));
+            overrides[c.name] = *list_op(c.config_operation, current, c.value);
           }
         }
         if (result.first == 0) result = apply_topic(broker, r.resource_name, overrides, req.validate_only);
       }
     } else if (r.resource_type == kBrokerResource) {
-      result = check_broker_resource(broker, r.resource_name);
+      if (auto bad = check_broker(broker, r.resource_name, &per_broker)) {
+        result = *bad;
+      } else {
+        std::vector<std::pair<std::string, std::optional<std::string>>> changes;
+        for (const auto& c : r.configs) {
+          if (c.config_operation == 0) {
+            changes.emplace_back(c.name, c.value);
+          } else if (c.config_operation == 1) {
+            changes.emplace_back(c.name, std::nullopt);
+          } else {
+            const auto* key = config::find_key(config::broker_config_keys(), c.name);
+            if (!key) {
+              result = {err(ErrorCode::INVALID_CONFIG), "Unknown broker config name: " + c.name};
+              break;
+            }
+            if (key->type != ConfigType::kList || c.config_operation > 3) {
+              result = bad_op(c.name, c.config_operation);
+              break;
+            }
+            changes.emplace_back(c.name, list_op(c.config_operation, cfg->get_list(c.name), c.value));
+          }
+        }
+        if (result.first == 0) result = apply_broker(broker, per_broker, changes, req.validate_only);
+      }
     } else {
-      result = {err::kInvalidRequest, "Unsupported resource type"};
+      result = {err(ErrorCode::INVALID_REQUEST), "Unsupported resource type"};
     }
-    fill_result<m::IncrementalAlterConfigsResponse>(out, result.first, result.second,
-                                                    r.resource_type, r.resource_name);
+    fill_result(out, result, r.resource_type, r.resource_name);
     resp.responses.push_back(std::move(out));
   }
   return resp;

@@ -2,7 +2,6 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
-#include "broker/server/errors.h"
 
 namespace chronik::broker::handlers {
 
@@ -17,13 +16,13 @@ m::CreatePartitionsResponse handle(Broker& broker, const Ctx&, m::CreatePartitio
     };
     auto topic = broker.store->find_topic(t.name);
     if (!topic) {
-      fail(err::kUnknownTopicOrPartition, "Topic " + t.name + " does not exist");
+      fail(err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION), "Topic " + t.name + " does not exist");
     } else if (t.count <= topic->partitions) {
-      fail(err::kInvalidPartitions, "Topic currently has " + std::to_string(topic->partitions) +
+      fail(err(ErrorCode::INVALID_PARTITIONS), "Topic currently has " + std::to_string(topic->partitions) +
                                         " partitions, which is higher than or equal to the requested " +
                                         std::to_string(t.count) + ".");
     } else if (t.assignments && static_cast<int32_t>(t.assignments->size()) != t.count - topic->partitions) {
-      fail(err::kInvalidReplicaAssignment, "Assignments must name every new partition");
+      fail(err(ErrorCode::INVALID_REPLICA_ASSIGNMENT), "Assignments must name every new partition");
     } else if (!req.validate_only) {
       const int16_t e = broker.store->create_partitions(t.name, t.count);
       if (e) fail(e, "");

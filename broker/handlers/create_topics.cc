@@ -5,8 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
-#include "broker/handlers/topic_configs.h"
-#include "broker/server/errors.h"
 
 namespace chronik::broker::handlers {
 namespace {
@@ -15,12 +13,13 @@ using Result = m::CreateTopicsResponse::CreatableTopicResult;
 
 void fill_configs(Broker& broker, const TopicInfo& topic, Result& out) {
   std::vector<m::CreateTopicsResponse::CreatableTopicConfigs> configs;
-  for (const auto& def : topic_config_defs()) {
+  for (const auto& e : broker.config()->describe_topic(topic.configs)) {
     m::CreateTopicsResponse::CreatableTopicConfigs c;
-    c.name = def.name;
-    auto it = topic.configs.find(def.name);
-    c.value = it != topic.configs.end() ? it->second : broker_default(broker, def);
-    c.config_source = it != topic.configs.end() ? 1 /*TOPIC_CONFIG*/ : 5 /*DEFAULT_CONFIG*/;
+    c.name = e.name;
+    c.value = e.value;
+    c.read_only = e.read_only;
+    c.is_sensitive = e.sensitive;
+    c.config_source = wire_config_source(e.source);
     configs.push_back(std::move(c));
   }
   out.configs = std::move(configs);
@@ -38,40 +37,44 @@ Result create_one(Broker& broker, const Ctx& ctx, const m::CreateTopicsRequest& 
     return out;
   };
   std::string why;
-  if (!valid_topic_name(t.name, &why)) return fail(err::kInvalidTopicException, why);
+  if (!valid_topic_name(t.name, &why)) return fail(err(ErrorCode::INVALID_TOPIC_EXCEPTION), why);
   int32_t partitions = t.num_partitions;
   int16_t replication = t.replication_factor;
   if (!t.assignments.empty()) {
     if (partitions != -1 || replication != -1)
-      return fail(err::kInvalidRequest,
+      return fail(err(ErrorCode::INVALID_REQUEST),
                   "Both numPartitions or replicationFactor and replicasAssignments were set. "
                   "Both cannot be used at the same time.");
     partitions = static_cast<int32_t>(t.assignments.size());
     for (const auto& a : t.assignments) {
       if (a.partition_index < 0 || a.partition_index >= partitions ||
-          a.broker_ids != std::vector<int32_t>{broker.settings.node_id})
-        return fail(err::kInvalidReplicaAssignment,
+          a.broker_ids != std::vector<int32_t>{broker.node_id})
+        return fail(err(ErrorCode::INVALID_REPLICA_ASSIGNMENT),
                     "Replica assignments must name partitions 0.." + std::to_string(partitions - 1) +
-                        " on broker " + std::to_string(broker.settings.node_id));
+                        " on broker " + std::to_string(broker.node_id));
     }
     replication = 1;
   }
-  if (partitions == -1) partitions = broker.settings.num_partitions;
-  if (replication == -1) replication = broker.settings.default_replication_factor;
+  if (partitions == -1) partitions = broker.config()->get_int("num.partitions");
+  if (replication == -1) replication = static_cast<int16_t>(broker.config()->get_int("default.replication.factor"));
   if (partitions <= 0)
-    return fail(err::kInvalidPartitions, "Number of partitions must be larger than 0.");
+    return fail(err(ErrorCode::INVALID_PARTITIONS), "Number of partitions must be larger than 0.");
   if (replication <= 0)
-    return fail(err::kInvalidReplicationFactor, "Replication factor must be larger than 0.");
+    return fail(err(ErrorCode::INVALID_REPLICATION_FACTOR), "Replication factor must be larger than 0.");
   if (replication > 1)
-    return fail(err::kInvalidReplicationFactor,
+    return fail(err(ErrorCode::INVALID_REPLICATION_FACTOR),
                 "Unable to replicate the partition " + std::to_string(replication) +
                     " time(s): The target replication factor of " + std::to_string(replication) +
                     " cannot be reached because only 1 broker(s) are registered.");
   ConfigMap configs;
   for (const auto& c : t.configs) {
-    if (!c.value) return fail(err::kInvalidConfig, "Null value not supported for topic configs: " + c.name);
-    if (auto e = validate_topic_config(c.name, *c.value)) return fail(err::kInvalidConfig, *e);
+    if (!c.value) return fail(err(ErrorCode::INVALID_CONFIG), "Null value not supported for topic configs: " + c.name);
     configs[c.name] = *c.value;
+  }
+  try {
+    config::validate_topic_configs(configs);
+  } catch (const config::ConfigError& e) {
+    return fail(err(ErrorCode::INVALID_CONFIG), e.what());
   }
   auto r = broker.store->create_topic(t.name, partitions, configs, req.validate_only);
   if (r.error) return fail(r.error, r.message);
@@ -95,7 +98,7 @@ m::CreateTopicsResponse handle(Broker& broker, const Ctx& ctx, m::CreateTopicsRe
     if (names.count(t.name) > 1) {
       Result out;
       out.name = t.name;
-      out.error_code = err::kInvalidRequest;
+      out.error_code = err(ErrorCode::INVALID_REQUEST);
       out.error_message = ctx.api_version >= 1
                               ? std::optional<std::string>("Duplicate topic name " + t.name)
                               : std::nullopt;

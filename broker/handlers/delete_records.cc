@@ -1,6 +1,5 @@
 // DeleteRecords: moves each partition's log start offset (-1: to the high watermark).
 #include "broker/handlers/handlers.h"
-#include "broker/server/errors.h"
 
 namespace chronik::broker::handlers {
 
@@ -15,7 +14,7 @@ m::DeleteRecordsResponse handle(Broker& broker, const Ctx&, m::DeleteRecordsRequ
       pout.partition_index = p.partition_index;
       pout.low_watermark = -1;
       if (!topic || p.partition_index < 0 || p.partition_index >= topic->partitions) {
-        pout.error_code = err::kUnknownTopicOrPartition;
+        pout.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
       } else {
         auto [e, low] = broker.store->delete_records(t.name, p.partition_index, p.offset);
         pout.error_code = e;

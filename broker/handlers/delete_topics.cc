@@ -2,7 +2,6 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
-#include "broker/server/errors.h"
 
 namespace chronik::broker::handlers {
 namespace {
@@ -16,7 +15,7 @@ m::DeleteTopicsResponse::DeletableTopicResult delete_one(Broker& broker, const C
   out.name = name ? *name : (topic ? topic->name : std::optional<std::string>());
   if (v >= 6) out.topic_id = topic ? topic->id : id;
   if (!topic) {
-    out.error_code = name ? err::kUnknownTopicOrPartition : err::kUnknownTopicId;
+    out.error_code = name ? err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION) : err(ErrorCode::UNKNOWN_TOPIC_ID);
     if (v < 6 && !out.name) out.name = "";
     return out;
   }

@@ -1,21 +1,20 @@
 // DescribeCluster: this node, the cluster id; it is also the controller.
 #include "broker/handlers/handlers.h"
-#include "broker/server/errors.h"
 
 namespace chronik::broker::handlers {
 
 m::DescribeClusterResponse handle(Broker& broker, const Ctx&, m::DescribeClusterRequest& req) {
   m::DescribeClusterResponse resp;
   if (req.endpoint_type != 1) {  // only brokers (1) here; controllers (2) are not exposed
-    resp.error_code = err::kUnsupportedEndpointType;
+    resp.error_code = err(ErrorCode::UNSUPPORTED_ENDPOINT_TYPE);
     resp.error_message = "The node does not expose controller endpoints";
     resp.endpoint_type = req.endpoint_type;
     return resp;
   }
   resp.cluster_id = broker.cluster_id;
-  resp.controller_id = broker.settings.node_id;
-  resp.brokers.push_back({broker.settings.node_id, broker.settings.advertised.host,
-                          broker.settings.advertised.port, std::nullopt, {}});
+  resp.controller_id = broker.node_id;
+  resp.brokers.push_back({broker.node_id, broker.advertised.host,
+                          broker.advertised.port, std::nullopt, {}});
   if (req.include_cluster_authorized_operations)
     resp.cluster_authorized_operations =
         (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);

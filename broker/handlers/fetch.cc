@@ -4,7 +4,8 @@
 #include <algorithm>
 
 #include "broker/handlers/handlers.h"
-#include "broker/server/errors.h"
+#include "runtime/record/convert.h"
+#include "runtime/record/errors.h"
 
 namespace chronik::broker::handlers {
 
@@ -77,12 +78,12 @@ std::shared_ptr<FetchPlan> prepare_fetch(Broker& broker, const Ctx& ctx, m::Fetc
     } else {
       auto s = sessions.find(req.session_id);
       if (!s) {
-        plan->top_error = err::kFetchSessionIdNotFound;
+        plan->top_error = err(ErrorCode::FETCH_SESSION_ID_NOT_FOUND);
         return plan;
       }
       std::lock_guard lock(s->mu);
       if (req.session_epoch != s->next_epoch) {
-        plan->top_error = err::kInvalidFetchSessionEpoch;
+        plan->top_error = err(ErrorCode::INVALID_FETCH_SESSION_EPOCH);
         return plan;
       }
       s->next_epoch = s->next_epoch == INT32_MAX ? 1 : s->next_epoch + 1;
@@ -122,6 +123,25 @@ const std::vector<std::pair<std::string, int32_t>>& fetch_watched(const FetchPla
   return plan.watched;
 }
 
+namespace {
+
+// Fetch v0-3 predate record batches: v0-1 read magic 0 messages, v2-3 magic 1, as Kafka
+// down-converts for them.
+void down_convert(int16_t version, m::FetchResponse::PartitionData& d) {
+  chronik::record::DownConvertOptions options;
+  options.magic = version <= 1 ? chronik::record::kMagicV0 : chronik::record::kMagicV1;
+  try {
+    d.records = wire::SharedBytes::adopt(chronik::record::down_convert(d.records->span(), options));
+  } catch (const chronik::record::RecordException& e) {
+    d.records = wire::SharedBytes();
+    d.error_code = e.error() == chronik::record::RecordError::kUnsupportedConversion
+                       ? err(ErrorCode::UNSUPPORTED_COMPRESSION_TYPE)
+                       : err(ErrorCode::CORRUPT_MESSAGE);
+  }
+}
+
+}  // namespace
+
 FetchAttempt run_fetch(Broker& broker, FetchPlan& plan, bool final) {
   FetchAttempt out;
   auto& resp = out.response;
@@ -150,11 +170,11 @@ FetchAttempt run_fetch(Broker& broker, FetchPlan& plan, bool final) {
     d.records = wire::SharedBytes();
     auto topic = v >= 13 ? broker.store->find_topic(p.topic_id) : broker.store->find_topic(p.topic);
     if (!topic) {
-      d.error_code = v >= 13 ? err::kUnknownTopicId : err::kUnknownTopicOrPartition;
+      d.error_code = v >= 13 ? err(ErrorCode::UNKNOWN_TOPIC_ID) : err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
       d.high_watermark = -1;
       any_error = true;
     } else if (p.partition < 0 || p.partition >= topic->partitions) {
-      d.error_code = err::kUnknownTopicOrPartition;
+      d.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
       d.high_watermark = -1;
       any_error = true;
     } else {
@@ -169,6 +189,7 @@ FetchAttempt run_fetch(Broker& broker, FetchPlan& plan, bool final) {
       if (r.error) any_error = true;
       total += static_cast<int64_t>(r.records.size());
       d.records = std::move(r.records);
+      if (v <= 3 && !d.records->empty()) down_convert(v, d);
     }
     items.push_back({&p, std::move(d)});
   }

@@ -6,7 +6,7 @@ namespace chronik::broker::handlers {
 
 m::FindCoordinatorResponse handle(Broker& broker, const Ctx& ctx, m::FindCoordinatorRequest& req) {
   m::FindCoordinatorResponse resp;
-  const auto& self = broker.settings;
+  const Broker& self = broker;
   if (ctx.api_version < 4) {
     resp.node_id = self.node_id;
     resp.host = self.advertised.host;

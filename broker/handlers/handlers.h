@@ -67,8 +67,8 @@ m::DescribeConfigsResponse handle(Broker&, const Ctx&, m::DescribeConfigsRequest
 m::AlterConfigsResponse handle(Broker&, const Ctx&, m::AlterConfigsRequest&);
 m::IncrementalAlterConfigsResponse handle(Broker&, const Ctx&, m::IncrementalAlterConfigsRequest&);
 m::DescribeClusterResponse handle(Broker&, const Ctx&, m::DescribeClusterRequest&);
-// TODO(next): m::DescribeLogDirsResponse handle(Broker&, const Ctx&, m::DescribeLogDirsRequest&);
-// TODO(next): m::DescribeTopicPartitionsResponse handle(Broker&, const Ctx&, m::DescribeTopicPartitionsRequest&);
+m::DescribeLogDirsResponse handle(Broker&, const Ctx&, m::DescribeLogDirsRequest&);
+m::DescribeTopicPartitionsResponse handle(Broker&, const Ctx&, m::DescribeTopicPartitionsRequest&);
 
 // Fetch runs in two steps so that it can wait without blocking a thread: prepare() resolves
 // the request against the fetch session once, run() reads the partitions and may be called
@@ -88,6 +88,8 @@ std::vector<m::ApiVersionsResponse::ApiVersion> advertised_api_versions();
 
 // Helpers shared by handlers.
 bool valid_topic_name(const std::string& name, std::string* why);
+// DescribeConfigs' (and CreateTopics') wire number of a config source.
+int8_t wire_config_source(config::ConfigSource source);
 int16_t auto_create_topic(Broker&, const std::string& name, std::optional<TopicInfo>* created);
 
 }  // namespace chronik::broker::handlers

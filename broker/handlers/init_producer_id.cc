@@ -1,7 +1,6 @@
 // InitProducerId: a new producer id at epoch 0, or (KIP-360) the same id with its epoch
 // bumped when the client names its current id and epoch.
 #include "broker/handlers/handlers.h"
-#include "broker/server/errors.h"
 
 namespace chronik::broker::handlers {
 

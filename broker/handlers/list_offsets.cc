@@ -1,7 +1,6 @@
 // ListOffsets: earliest (-2), latest (-1), max timestamp (-3), earliest local (-4),
 // latest tiered (-5, = latest here) and by timestamp.
 #include "broker/handlers/handlers.h"
-#include "broker/server/errors.h"
 
 namespace chronik::broker::handlers {
 namespace {
@@ -23,9 +22,9 @@ m::ListOffsetsResponse handle(Broker& broker, const Ctx& ctx, m::ListOffsetsRequ
       if (topic && p.partition_index >= 0 && p.partition_index < topic->partitions)
         offsets = broker.store->offsets(t.name, p.partition_index);
       if (!offsets) {
-        pout.error_code = err::kUnknownTopicOrPartition;
+        pout.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
       } else if (p.current_leader_epoch > 0) {
-        pout.error_code = err::kUnknownLeaderEpoch;
+        pout.error_code = err(ErrorCode::UNKNOWN_LEADER_EPOCH);
       } else {
         int64_t offset = -1, timestamp = -1;
         if (p.timestamp == kLatest || p.timestamp == kLatestTiered) {

@@ -2,7 +2,6 @@
 // this node leads at epoch 0. Unknown topics are created when the request and
 // auto.create.topics.enable allow it.
 #include "broker/handlers/handlers.h"
-#include "broker/server/errors.h"
 
 namespace chronik::broker::handlers {
 namespace {
@@ -22,10 +21,10 @@ m::MetadataResponse::MetadataResponseTopic describe(const Broker& broker, const 
   for (int32_t i = 0; i < t.partitions; ++i) {
     m::MetadataResponse::MetadataResponsePartition p;
     p.partition_index = i;
-    p.leader_id = broker.settings.node_id;
+    p.leader_id = broker.node_id;
     p.leader_epoch = 0;
-    p.replica_nodes = {broker.settings.node_id};
-    p.isr_nodes = {broker.settings.node_id};
+    p.replica_nodes = {broker.node_id};
+    p.isr_nodes = {broker.node_id};
     out.partitions.push_back(std::move(p));
   }
   if (with_operations) out.topic_authorized_operations = kTopicOperations;
@@ -38,12 +37,12 @@ m::MetadataResponse handle(Broker& broker, const Ctx& ctx, m::MetadataRequest& r
   const int16_t v = ctx.api_version;
   m::MetadataResponse resp;
   m::MetadataResponse::MetadataResponseBroker self;
-  self.node_id = broker.settings.node_id;
-  self.host = broker.settings.advertised.host;
-  self.port = broker.settings.advertised.port;
+  self.node_id = broker.node_id;
+  self.host = broker.advertised.host;
+  self.port = broker.advertised.port;
   resp.brokers.push_back(self);
   resp.cluster_id = broker.cluster_id;
-  resp.controller_id = broker.settings.node_id;
+  resp.controller_id = broker.node_id;
   const bool with_ops = v >= 8 && req.include_topic_authorized_operations;
   if (v >= 8 && v <= 10 && req.include_cluster_authorized_operations)
     resp.cluster_authorized_operations = kClusterOperations;
@@ -57,14 +56,14 @@ m::MetadataResponse handle(Broker& broker, const Ctx& ctx, m::MetadataRequest& r
   }
   // Before v4 the request cannot say no: creation is up to the broker's config.
   const bool may_create =
-      broker.settings.auto_create_topics_enable && (v < 4 || req.allow_auto_topic_creation);
+      broker.config()->get_bool("auto.create.topics.enable") && (v < 4 || req.allow_auto_topic_creation);
   for (const auto& rt : *req.topics) {
     std::optional<TopicInfo> topic;
     m::MetadataResponse::MetadataResponseTopic out;
     if (!rt.name) {  // by id (v10+)
       topic = broker.store->find_topic(rt.topic_id);
       if (!topic) {
-        out.error_code = err::kUnknownTopicId;
+        out.error_code = err(ErrorCode::UNKNOWN_TOPIC_ID);
         out.name = v >= 12 ? std::nullopt : std::optional<std::string>("");
         out.topic_id = rt.topic_id;
         resp.topics.push_back(std::move(out));
@@ -75,11 +74,11 @@ m::MetadataResponse handle(Broker& broker, const Ctx& ctx, m::MetadataRequest& r
       if (!topic) {
         std::string why;
         if (!valid_topic_name(*rt.name, &why)) {
-          out.error_code = err::kInvalidTopicException;
+          out.error_code = err(ErrorCode::INVALID_TOPIC_EXCEPTION);
         } else if (may_create) {
           out.error_code = auto_create_topic(broker, *rt.name, &topic);
         } else {
-          out.error_code = err::kUnknownTopicOrPartition;
+          out.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
         }
       }
       if (!topic) {

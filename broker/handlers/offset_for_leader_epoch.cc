@@ -1,7 +1,6 @@
 // OffsetForLeaderEpoch: this node has led every partition at epoch 0 since its creation, so
 // the end offset of any epoch at or above 0 is the log end offset.
 #include "broker/handlers/handlers.h"
-#include "broker/server/errors.h"
 
 namespace chronik::broker::handlers {
 
@@ -19,9 +18,9 @@ m::OffsetForLeaderEpochResponse handle(Broker& broker, const Ctx&,
       if (topic && p.partition >= 0 && p.partition < topic->partitions)
         offsets = broker.store->offsets(t.topic, p.partition);
       if (!offsets) {
-        pout.error_code = err::kUnknownTopicOrPartition;
+        pout.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
       } else if (p.current_leader_epoch > 0) {
-        pout.error_code = err::kUnknownLeaderEpoch;
+        pout.error_code = err(ErrorCode::UNKNOWN_LEADER_EPOCH);
       } else if (p.leader_epoch < 0) {
         pout.leader_epoch = -1;
         pout.end_offset = -1;

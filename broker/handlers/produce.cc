@@ -1,21 +1,15 @@
-// Produce: validates each partition's batches, checks idempotent producers' sequences and
+// Produce: validates each partition's records (runtime/record/validator.h), converts old
+// clients' v0/v1 message sets to a v2 batch, checks idempotent producers' sequences and
 // appends. Errors are per partition. acks=0 gets no response.
-#include <charconv>
-
 #include "broker/handlers/handlers.h"
-#include "broker/server/batch.h"
-#include "broker/server/errors.h"
+#include "runtime/record/convert.h"
+#include "runtime/record/patch.h"
+#include "runtime/record/validator.h"
 
 namespace chronik::broker::handlers {
 namespace {
 
 using PartitionResponse = m::ProduceResponse::PartitionProduceResponse;
-
-int64_t to_int64(const std::string& s, int64_t fallback) {
-  int64_t v = fallback;
-  std::from_chars(s.data(), s.data() + s.size(), v);
-  return v;
-}
 
 PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::ProduceRequest& req,
                                     const std::optional<TopicInfo>& topic,
@@ -29,42 +23,60 @@ PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::Pro
     return out;
   };
   if (!topic || data.index < 0 || data.index >= topic->partitions)
-    return fail(err::kUnknownTopicOrPartition);
-  if (req.acks != 0 && req.acks != 1 && req.acks != -1) return fail(err::kInvalidRequiredAcks);
-  if (!data.records || data.records->empty()) return fail(err::kInvalidRecord, "no records");
+    return fail(err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION));
+  if (req.acks != 0 && req.acks != 1 && req.acks != -1) return fail(err(ErrorCode::INVALID_REQUIRED_ACKS));
+  if (!data.records || data.records->empty())
+    return fail(err(ErrorCode::INVALID_RECORD), "no records");
+  const auto cfg = broker.config();
+  const int64_t max_bytes = cfg->topic_long("max.message.bytes", topic->configs);
 
-  auto split = split_batches(data.records->span());
-  if (split.error) return fail(split.error, split.error_message);
-  if (ctx.api_version >= 3 && split.batches.size() != 1)
-    return fail(err::kInvalidRecord, "Produce requests of version 3+ must contain exactly one batch");
+  // The bytes to validate and store: the client's own (v2), or the v2 batch converted from
+  // an old client's message set, as Kafka up-converts magic 0/1 on a v2 log.
+  std::span<const uint8_t> records = data.records->span();
+  std::vector<uint8_t> converted;
+  const int8_t magic = record::records_magic(records);
+  if (magic < 0) return fail(err(ErrorCode::CORRUPT_MESSAGE), "records too short to hold a batch");
+  if (magic < record::kMagicV2) {
+    if (ctx.api_version >= 3)
+      return fail(err(ErrorCode::INVALID_RECORD),
+                  "Produce requests of version 3+ must use record batches (magic 2)");
+    if (static_cast<int64_t>(records.size()) > max_bytes)
+      return fail(err(ErrorCode::MESSAGE_TOO_LARGE), "message set exceeds max.message.bytes");
+    try {
+      converted = record::up_convert(records);
+      records = converted;
+    } catch (const record::RecordException& e) {
+      return fail(protocol::to_int16(record::to_error_code(e.error())), e.what());
+    }
+  }
 
-  const int64_t max_bytes = to_int64(broker.topic_config(*topic, "max.message.bytes"), 1048588);
-  for (auto b : split.batches)
-    if (static_cast<int64_t>(b.size()) > max_bytes)
-      return fail(err::kMessageTooLarge, "batch of " + std::to_string(b.size()) +
-                                             " bytes exceeds max.message.bytes " +
-                                             std::to_string(max_bytes));
+  auto checked = record::validate_records(records);
+  if (!checked.ok()) return fail(protocol::to_int16(checked.error_code()), checked.message);
+  if (ctx.api_version >= 3 && checked.batches.size() != 1)
+    return fail(err(ErrorCode::INVALID_RECORD),
+                "Produce requests of version 3+ must contain exactly one batch");
+  for (const auto& b : checked.batches)
+    if (static_cast<int64_t>(b.header.size_in_bytes()) > max_bytes)
+      return fail(err(ErrorCode::MESSAGE_TOO_LARGE),
+                  "batch of " + std::to_string(b.header.size_in_bytes()) +
+                      " bytes exceeds max.message.bytes " + std::to_string(max_bytes));
 
-  const bool log_append_time = broker.topic_config(*topic, "message.timestamp.type") == "LogAppendTime";
+  const bool log_append_time = cfg->topic_string("message.timestamp.type", topic->configs) == "LogAppendTime";
   const int64_t append_time = now_ms();
   std::vector<std::vector<uint8_t>> batches;
-  for (auto b : split.batches) {
-    std::vector<uint8_t> copy(b.begin(), b.end());
-    if (log_append_time) {
-      // Kafka rewrites the timestamp type and max timestamp, and so the CRC.
-      int16_t attributes = static_cast<int16_t>((copy[kAttributesOffset] << 8) | copy[kAttributesOffset + 1]);
-      put_int16(copy.data() + kAttributesOffset, static_cast<int16_t>(attributes | 0x8));
-      put_int64(copy.data() + kMaxTimestampOffset, append_time);
-      refresh_crc(copy);
-    }
+  for (const auto& b : checked.batches) {
+    auto bytes = records.subspan(b.position, b.header.size_in_bytes());
+    std::vector<uint8_t> copy(bytes.begin(), bytes.end());
+    // Kafka rewrites the timestamp type and max timestamp, and so the CRC.
+    if (log_append_time) record::set_log_append_time(copy, append_time);
     batches.push_back(std::move(copy));
   }
 
-  const BatchHeader first = read_batch_header(split.batches.front());
-  const BatchHeader last = read_batch_header(split.batches.back());
+  const auto& first = checked.batches.front().header;
+  const auto& last = checked.batches.back().header;
   const int32_t first_seq = first.base_sequence;
-  const int32_t last_seq = last.base_sequence < 0 ? -1 : last.base_sequence + last.last_offset_delta;
-  const bool sync = broker.settings.log_flush_interval_messages <= 1 && req.acks == -1;
+  const int32_t last_seq = last.base_sequence < 0 ? -1 : last.last_sequence();
+  const bool sync = cfg->get_long("log.flush.interval.messages") <= 1 && req.acks == -1;
   AppendResult result;
   {
     std::lock_guard lock(broker.partition_lock(topic->name, data.index));
@@ -76,10 +88,24 @@ PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::Pro
       if (auto o = broker.store->offsets(topic->name, data.index)) out.log_start_offset = o->log_start_offset;
       return out;
     }
-    result = broker.store->append(topic->name, data.index, std::move(batches), sync);
+    // An idempotent producer's state is written in the same WriteBatch as its records, so
+    // that duplicates are still recognised after a restart. Appends to the partition are
+    // serialized by the lock held here, so the batches land at the current log end.
+    LogStore::MetaRecords meta;
+    int64_t expected_base = -1, last_offset = -1;
+    if (first.producer_id >= 0) {
+      if (auto o = broker.store->offsets(topic->name, data.index)) expected_base = o->high_watermark;
+      last_offset = expected_base + checked.record_count - 1;
+      meta.emplace_back(producer_state_key(*topic, data.index, first.producer_id),
+                        broker.producers.encode_after(topic->name, data.index, first.producer_id,
+                                                      first.producer_epoch, first_seq, last_seq,
+                                                      expected_base, last_offset, checked.max_timestamp));
+    }
+    result = broker.store->append(topic->name, data.index, std::move(batches), sync, meta);
     if (result.error) return fail(result.error);
     broker.producers.record(topic->name, data.index, first.producer_id, first.producer_epoch,
-                            first_seq, last_seq, result.base_offset);
+                            first_seq, last_seq, result.base_offset,
+                            result.base_offset + checked.record_count - 1, checked.max_timestamp);
   }
   broker.notify_append(topic->name, data.index);
   out.base_offset = result.base_offset;

@@ -94,8 +94,8 @@ class Notifier final : public AppendListener {
 struct Server::Impl {
   explicit Impl(Broker& b)
       : broker(b),
-        ioc(std::max(1, b.settings.num_io_threads)),
-        workers(static_cast<size_t>(std::max(1, b.settings.num_worker_threads))),
+        ioc(std::max(1, b.config()->get_int("num.network.threads"))),
+        workers(static_cast<size_t>(std::max(1, b.config()->get_int("num.io.threads")))),
         acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM),
         flush_timer(ioc) {
@@ -148,8 +148,10 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
       : server(s),
         socket(std::move(sock)),
         write_signal(socket.get_executor()),
+        space_signal(socket.get_executor()),
         idle_timer(socket.get_executor()) {
     write_signal.expires_at(Clock::time_point::max());
+    space_signal.expires_at(Clock::time_point::max());
     boost::system::error_code ec;
     auto ep = socket.remote_endpoint(ec);
     peer = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -159,10 +161,17 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
   Impl& server;
   tcp::socket socket;
   asio::steady_timer write_signal;
+  asio::steady_timer space_signal;  // cancelled when queued responses were written
   asio::steady_timer idle_timer;
   std::string peer;
   int64_t id = 0;
   std::deque<std::shared_ptr<wire::Writer>> queue;
+  // Responses not yet written (queued or being written). Reading stops while they exceed
+  // queued.max.requests frames or kMaxQueuedResponseBytes, so that a client that does not
+  // read its responses cannot make the broker buffer without bound.
+  size_t unsent_frames = 0;
+  size_t unsent_bytes = 0;
+  static constexpr size_t kMaxQueuedResponseBytes = 16 << 20;
   bool busy = false;          // a request is being processed
   bool drain_and_close = false;
   bool closed = false;
@@ -172,7 +181,7 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
     auto self = shared_from_this();
     asio::co_spawn(socket.get_executor(), [self]() { return self->read_loop(); }, asio::detached);
     asio::co_spawn(socket.get_executor(), [self]() { return self->write_loop(); }, asio::detached);
-    if (server.broker.settings.connections_max_idle_ms > 0)
+    if (server.broker.config()->get_long("connections.max.idle.ms") > 0)
       asio::co_spawn(socket.get_executor(), [self]() { return self->idle_loop(); }, asio::detached);
   }
 
@@ -184,6 +193,7 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
     socket.shutdown(tcp::socket::shutdown_both, ec);
     socket.close(ec);
     write_signal.cancel();
+    space_signal.cancel();
     idle_timer.cancel();
     std::lock_guard lock(server.connections_mu);
     server.connections.erase(shared_from_this());
@@ -199,13 +209,16 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
   }
 
   void enqueue(std::shared_ptr<wire::Writer> frame) {
+    ++unsent_frames;
+    unsent_bytes += frame->size();
     queue.push_back(std::move(frame));
     write_signal.cancel();
   }
 
   awaitable<void> read_loop() {
     auto self = shared_from_this();
-    const int32_t max_frame = server.broker.settings.socket_request_max_bytes;
+    const int32_t max_frame = server.broker.config()->get_int("socket.request.max.bytes");
+    const size_t max_queued = static_cast<size_t>(server.broker.config()->get_int("queued.max.requests"));
     try {
       for (;;) {
         std::array<uint8_t, 4> prefix{};
@@ -239,6 +252,13 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
         }
         if (outcome.frame) enqueue(std::move(outcome.frame));
         if (server.stopping) break;
+        // Backpressure: wait for the client to read its responses before reading more.
+        while (!closed && (unsent_frames >= max_queued || unsent_bytes > kMaxQueuedResponseBytes)) {
+          boost::system::error_code ec;
+          space_signal.expires_at(Clock::time_point::max());
+          co_await space_signal.async_wait(asio::redirect_error(use_awaitable, ec));
+        }
+        if (closed) break;
       }
     } catch (const boost::system::system_error& e) {
       if (e.code() != asio::error::eof && e.code() != asio::error::operation_aborted)
@@ -309,6 +329,9 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
           for (auto chunk : w->chunks()) buffers.emplace_back(chunk.data(), chunk.size());
         co_await asio::async_write(socket, buffers, use_awaitable);
         last_activity = Clock::now();
+        for (const auto& w : sending) unsent_bytes -= w->size();
+        unsent_frames -= sending.size();
+        space_signal.cancel();
       }
     } catch (const std::exception& e) {
       spdlog::debug("writing to {}: {}", peer, e.what());
@@ -318,7 +341,7 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
 
   awaitable<void> idle_loop() {
     auto self = shared_from_this();
-    const auto idle = std::chrono::milliseconds(server.broker.settings.connections_max_idle_ms);
+    const auto idle = std::chrono::milliseconds(server.broker.config()->get_long("connections.max.idle.ms"));
     while (!closed) {
       idle_timer.expires_at(last_activity + idle);
       boost::system::error_code ec;
@@ -358,8 +381,8 @@ awaitable<void> Server::Impl::flush_loop() {
   // The store's housekeeping (interval flushes, retention) keeps its own schedule; this
   // only gives it a chance to run.
   const auto interval = std::chrono::milliseconds(
-      std::clamp<int64_t>(std::min(broker.settings.log_flush_interval_ms,
-                                   broker.settings.log_retention_check_interval_ms),
+      std::clamp<int64_t>(std::min(broker.config()->log_flush_interval_ms(),
+                                   broker.config()->get_long("log.retention.check.interval.ms")),
                           10, 1000));
   while (!stopping) {
     flush_timer.expires_after(interval);
@@ -401,7 +424,7 @@ Server::Server(Broker& broker) : impl_(std::make_unique<Impl>(broker)) {}
 Server::~Server() = default;
 
 void Server::bind() {
-  const auto& ep = impl_->broker.settings.listener;
+  const auto& ep = impl_->broker.listener;
   boost::system::error_code ec;
   auto address = asio::ip::make_address(ep.host == "localhost" ? "127.0.0.1" : ep.host, ec);
   if (ec) {
@@ -436,7 +459,7 @@ void Server::run() {
   asio::co_spawn(impl.ioc, impl.accept_loop(), asio::detached);
   asio::co_spawn(impl.ioc, impl.flush_loop(), asio::detached);
   std::vector<std::thread> threads;
-  for (int i = 1; i < std::max(1, impl.broker.settings.num_io_threads); ++i)
+  for (int i = 1; i < std::max(1, impl.broker.config()->get_int("num.network.threads")); ++i)
     threads.emplace_back([&impl]() { impl.ioc.run(); });
   impl.ioc.run();
   for (auto& t : threads) t.join();

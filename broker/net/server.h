@@ -21,7 +21,7 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and listens on settings.listener. Throws std::runtime_error when it cannot.
+  // Binds and listens on broker.listener. Throws std::runtime_error when it cannot.
   void bind();
   // The port actually bound (useful with port 0).
   uint16_t port() const;

@@ -1,28 +1,112 @@
 #include "broker/server/broker.h"
 
+#include <cstdlib>
+#include <map>
+
+#include <spdlog/spdlog.h>
+
 namespace chronik::broker {
+namespace {
+
+// Dynamic broker configs in the store's metadata keyspace:
+// "broker-config/<node id>/<name>" (per broker) and "broker-config/default/<name>".
+constexpr std::string_view kDynamicPrefix = "broker-config/";
+
+std::string dynamic_key(const Broker& b, bool per_broker, const std::string& name) {
+  return std::string(kDynamicPrefix) + (per_broker ? std::to_string(b.node_id) : "default") + "/" + name;
+}
+
+Endpoint endpoint(const config::Listener& l) {
+  Endpoint e;
+  e.host = l.host.empty() ? "0.0.0.0" : l.host;
+  e.port = l.port;
+  return e;
+}
+
+}  // namespace
+
+void Broker::init(std::shared_ptr<const config::BrokerConfig> cfg) {
+  node_id = cfg->node_id();
+  auto ls = cfg->listeners();
+  if (!ls.empty()) listener = endpoint(ls.front());
+  auto ad = cfg->advertised_listeners();
+  if (!ad.empty()) advertised = endpoint(ad.front());
+  if (advertised.host == "0.0.0.0" || advertised.host == "::") advertised.host = "127.0.0.1";
+  auto dirs = cfg->log_dirs();
+  if (!dirs.empty()) log_dir = dirs.front();
+  set_config(std::move(cfg));
+}
+
+void Broker::load_dynamic_configs() {
+  std::lock_guard lock(alter_mu_);
+  auto cfg = config();
+  const std::string mine = std::to_string(node_id) + "/";
+  for (const auto& [key, value] : store->scan_meta(std::string(kDynamicPrefix))) {
+    std::string rest = key.substr(kDynamicPrefix.size());
+    const bool per_broker = rest.rfind(mine, 0) == 0;
+    if (!per_broker && rest.rfind("default/", 0) != 0) continue;  // another node's
+    const std::string name = rest.substr(rest.find('/') + 1);
+    try {
+      cfg = std::make_shared<config::BrokerConfig>(cfg->with_dynamic(name, value, per_broker));
+    } catch (const std::exception& e) {
+      spdlog::warn("ignoring stored dynamic config {}={}: {}", name, value, e.what());
+    }
+  }
+  set_config(std::move(cfg));
+}
+
+void Broker::alter_dynamic_config(const std::string& name, const std::optional<std::string>& value,
+                                  bool per_broker, bool validate_only) {
+  std::lock_guard lock(alter_mu_);
+  std::optional<std::string_view> v;
+  if (value) v = *value;
+  auto next = std::make_shared<config::BrokerConfig>(config()->with_dynamic(name, v, per_broker));
+  if (validate_only) return;
+  store->put_meta(dynamic_key(*this, per_broker, name), value);
+  set_config(std::move(next));
+  spdlog::info("dynamic broker config {} {}{}", name, value ? "set to " + *value : "removed",
+               per_broker ? "" : " (cluster default)");
+}
+
+std::vector<std::string> Broker::dynamic_config_names(bool per_broker) {
+  const std::string prefix = dynamic_key(*this, per_broker, "");
+  std::vector<std::string> out;
+  for (const auto& kv : store->scan_meta(prefix)) out.push_back(kv.first.substr(prefix.size()));
+  return out;
+}
+
+// "producer/<topic id>/<partition>/<producer id>": by topic id, so that a topic deleted and
+// created again under the same name starts without its predecessor's producers.
+constexpr std::string_view kProducerPrefix = "producer/";
+
+std::string producer_state_key(const TopicInfo& topic, int32_t partition, int64_t producer_id) {
+  return std::string(kProducerPrefix) + topic.id.to_base64() + "/" + std::to_string(partition) +
+         "/" + std::to_string(producer_id);
+}
+
+void Broker::load_producer_state() {
+  std::map<std::string, TopicInfo> by_id;
+  for (auto& t : store->list_topics()) by_id[t.id.to_base64()] = t;
+  size_t restored = 0;
+  for (const auto& [key, value] : store->scan_meta(std::string(kProducerPrefix))) {
+    // The topic id may contain '/', so the key is parsed from its end.
+    const size_t pid_at = key.rfind('/');
+    const size_t part_at = pid_at == std::string::npos ? pid_at : key.rfind('/', pid_at - 1);
+    if (part_at == std::string::npos || part_at < kProducerPrefix.size()) continue;
+    auto topic = by_id.find(key.substr(kProducerPrefix.size(), part_at - kProducerPrefix.size()));
+    if (topic == by_id.end()) continue;  // deleted topic
+    int32_t partition = std::atoi(key.c_str() + part_at + 1);
+    if (producers.restore(topic->second.name, partition, value)) ++restored;
+    else spdlog::warn("ignoring undecodable producer state {}", key);
+  }
+  if (restored) spdlog::info("restored the state of {} idempotent producer(s)", restored);
+}
 
 std::mutex& Broker::partition_lock(const std::string& topic, int32_t partition) {
   std::lock_guard lock(locks_mu_);
   auto& m = locks_[topic + "\x1f" + std::to_string(partition)];
   if (!m) m = std::make_unique<std::mutex>();
   return *m;
-}
-
-std::string Broker::topic_config(const TopicInfo& topic, const std::string& key) const {
-  if (auto it = topic.configs.find(key); it != topic.configs.end()) return it->second;
-  if (key == "max.message.bytes") return std::to_string(settings.message_max_bytes);
-  if (key == "retention.ms") return std::to_string(settings.log_retention_ms);
-  if (key == "retention.bytes") return std::to_string(settings.log_retention_bytes);
-  if (key == "message.timestamp.type") {
-    auto it = settings.all.find("log.message.timestamp.type");
-    return it == settings.all.end() ? "CreateTime" : it->second;
-  }
-  if (key == "cleanup.policy") {
-    auto it = settings.all.find("log.cleanup.policy");
-    return it == settings.all.end() ? "delete" : it->second;
-  }
-  return "";
 }
 
 }  // namespace chronik::broker

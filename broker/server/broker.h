@@ -14,7 +14,7 @@
 #include "broker/server/fetch_sessions.h"
 #include "broker/server/log_store.h"
 #include "broker/server/producer_state.h"
-#include "broker/server/settings.h"
+#include "broker/config/broker_config.h"
 
 namespace chronik::broker {
 
@@ -25,9 +25,43 @@ class AppendListener {
   virtual void on_append(const std::string& topic, int32_t partition) = 0;
 };
 
+struct Endpoint {
+  std::string host = "127.0.0.1";
+  uint16_t port = 9092;
+};
+
 struct Broker {
-  Settings settings;
+  // Fixed at start-up (read-only configs), from the configuration.
+  int32_t node_id = 1;
+  Endpoint listener;    // the first listener
+  Endpoint advertised;  // the first advertised listener (port 0: the bound port)
+  std::string log_dir = "./chronik-data";
+  std::string config_source = "defaults";
   std::string cluster_id;
+
+  // Sets the configuration and the start-up fields above from it.
+  void init(std::shared_ptr<const config::BrokerConfig> config);
+  // The configuration in force; dynamic configs (AlterConfigs) replace it as a whole.
+  std::shared_ptr<const config::BrokerConfig> config() const {
+    std::lock_guard lock(config_mu_);
+    return config_;
+  }
+  void set_config(std::shared_ptr<const config::BrokerConfig> config) {
+    std::lock_guard lock(config_mu_);
+    config_ = std::move(config);
+  }
+  // Restores the dynamic broker configs persisted in the store (warns about invalid ones).
+  void load_dynamic_configs();
+  // Sets (nullopt: removes) dynamic broker config `name`, per broker or as cluster default,
+  // persisting it in the store. With `validate_only`, only checks. Throws
+  // config::ConfigError. Serialized: concurrent alters do not lose each other's changes.
+  void alter_dynamic_config(const std::string& name, const std::optional<std::string>& value,
+                            bool per_broker, bool validate_only);
+  // Restores idempotent producers' state persisted with the appends (start-up).
+  void load_producer_state();
+  // Names of the dynamic broker configs set per broker (or as cluster default).
+  std::vector<std::string> dynamic_config_names(bool per_broker);
+
   std::shared_ptr<LogStore> store;
   ProducerStateTable producers;
   FetchSessionCache fetch_sessions;
@@ -40,13 +74,24 @@ struct Broker {
     if (append_listener) append_listener->on_append(topic, partition);
   }
 
-  // The topic-level value of `key` for `topic`: its override, else the broker default.
-  std::string topic_config(const TopicInfo& topic, const std::string& key) const;
+  // The effective value of topic config `key` for `topic` (override, broker synonyms, default).
+  int64_t topic_long(const TopicInfo& topic, const std::string& key) const {
+    return config()->topic_long(key, topic.configs);
+  }
+  std::string topic_string(const TopicInfo& topic, const std::string& key) const {
+    return config()->topic_string(key, topic.configs);
+  }
 
  private:
+  mutable std::mutex config_mu_;
+  std::shared_ptr<const config::BrokerConfig> config_ = std::make_shared<config::BrokerConfig>();
+  std::mutex alter_mu_;
   std::mutex locks_mu_;
   std::unordered_map<std::string, std::unique_ptr<std::mutex>> locks_;
 };
+
+// Where a producer's state on a partition is kept in the store's metadata keyspace.
+std::string producer_state_key(const TopicInfo& topic, int32_t partition, int64_t producer_id);
 
 struct RequestContext {
   int16_t api_key = 0;

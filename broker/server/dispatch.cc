@@ -5,7 +5,6 @@
 #include <type_traits>
 
 #include "broker/handlers/handlers.h"
-#include "broker/server/errors.h"
 #include "generated/kafka/api_dispatch.h"
 #include "runtime/protocol/header.h"
 
@@ -95,7 +94,7 @@ Outcome api_versions_fallback(const wire::SharedBytes& frame) {
   r.read_int16();
   const int32_t correlation_id = r.read_int32();
   m::ApiVersionsResponse resp;
-  resp.error_code = err::kUnsupportedVersion;
+  resp.error_code = err(ErrorCode::UNSUPPORTED_VERSION);
   resp.api_keys = handlers::advertised_api_versions();
   return respond(encode_frame(resp, 0, 0, correlation_id));
 }
@@ -134,7 +133,7 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
         if (!version_ok) {
           // The API's own shape at the nearest version we know, top-level error 35.
           Resp resp;
-          set_top_error(resp, err::kUnsupportedVersion);
+          set_top_error(resp, err(ErrorCode::UNSUPPORTED_VERSION));
           const int16_t v = std::clamp(kv.api_version, api->lowest_version, api->highest_version);
           out = respond(encode_frame(resp, v, api->response_header_version(v), ctx.correlation_id));
           return;

@@ -1,35 +1,29 @@
 #include "broker/server/leveldb_log_store.h"
 
-#include "broker/server/errors.h"
+#include "runtime/record/batch.h"
+
 
 namespace chronik::broker {
 namespace {
 
 int16_t code(log::Errc e) {
   switch (e) {
-    case log::Errc::kNone: return err::kNone;
-    case log::Errc::kUnknownTopicOrPartition: return err::kUnknownTopicOrPartition;
-    case log::Errc::kOffsetOutOfRange: return err::kOffsetOutOfRange;
-    case log::Errc::kTopicAlreadyExists: return err::kTopicAlreadyExists;
-    case log::Errc::kInvalidPartitions: return err::kInvalidPartitions;
-    case log::Errc::kInvalidRecord: return err::kInvalidRecord;
+    case log::Errc::kNone: return err(ErrorCode::NONE);
+    case log::Errc::kUnknownTopicOrPartition: return err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+    case log::Errc::kOffsetOutOfRange: return err(ErrorCode::OFFSET_OUT_OF_RANGE);
+    case log::Errc::kTopicAlreadyExists: return err(ErrorCode::TOPIC_ALREADY_EXISTS);
+    case log::Errc::kInvalidPartitions: return err(ErrorCode::INVALID_PARTITIONS);
+    case log::Errc::kInvalidRecord: return err(ErrorCode::INVALID_RECORD);
   }
-  return err::kUnknownServerError;
+  return err(ErrorCode::UNKNOWN_SERVER_ERROR);
 }
 
 TopicInfo info(const log::TopicMeta& m) { return TopicInfo{m.name, m.id, m.partitions, m.configs}; }
 
 }  // namespace
 
-LevelDbLogStore::LevelDbLogStore(const Settings& s) {
-  log::LogManagerOptions o;
-  o.retention_ms = s.log_retention_ms;
-  o.retention_bytes = s.log_retention_bytes;
-  o.retention_check_interval_ms = s.log_retention_check_interval_ms;
-  o.flush_interval_messages = s.log_flush_interval_messages;
-  o.flush_interval_ms = s.log_flush_interval_ms;
-  log_ = log::LogManager::open(s.log_dir, o);
-}
+LevelDbLogStore::LevelDbLogStore(const std::string& dir, const log::LogManagerOptions& options)
+    : log_(log::LogManager::open(dir, options)) {}
 
 std::optional<TopicInfo> LevelDbLogStore::find_topic(const std::string& name) {
   auto t = log_->topic(name);
@@ -52,7 +46,7 @@ CreateTopicResult LevelDbLogStore::create_topic(const std::string& name, int32_t
   CreateTopicResult r;
   if (validate_only) {
     if (log_->topic(name)) {
-      r.error = err::kTopicAlreadyExists;
+      r.error = err(ErrorCode::TOPIC_ALREADY_EXISTS);
       r.message = "Topic '" + name + "' already exists.";
     }
     r.topic = TopicInfo{name, wire::Uuid::random(), partitions, configs};
@@ -76,16 +70,20 @@ int16_t LevelDbLogStore::set_topic_configs(const std::string& name, const Config
 }
 
 AppendResult LevelDbLogStore::append(const std::string& topic, int32_t index,
-                                     std::vector<std::vector<uint8_t>> batches, bool sync) {
+                                     std::vector<std::vector<uint8_t>> batches, bool sync,
+                                     const MetaRecords& meta) {
   AppendResult r;
   auto p = log_->partition(topic, index);
   if (!p) {
-    r.error = err::kUnknownTopicOrPartition;
+    r.error = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
     return r;
   }
   std::vector<std::span<const uint8_t>> spans(batches.begin(), batches.end());
   log::AppendOptions options;
   options.sync = sync;
+  log::MetaBatch extra;
+  for (const auto& [k, v] : meta) extra.put(k, v);
+  if (!extra.empty()) options.extra = &extra;
   auto a = p->append(spans, options);
   r.error = code(a.error);
   r.base_offset = a.base_offset;
@@ -98,7 +96,7 @@ ReadResult LevelDbLogStore::read(const std::string& topic, int32_t index, int64_
   ReadResult r;
   auto p = log_->partition(topic, index);
   if (!p) {
-    r.error = err::kUnknownTopicOrPartition;
+    r.error = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
     return r;
   }
   const size_t limit = static_cast<size_t>(std::max(max_bytes, 0));
@@ -132,6 +130,19 @@ std::optional<LogStore::TimestampOffset> LevelDbLogStore::offset_for_timestamp(
   if (!p) return std::nullopt;
   auto t = p->offset_for_timestamp(timestamp);
   if (!t) return std::nullopt;
+  // The log finds the batch; Kafka answers with the first record at or after `timestamp`.
+  try {
+    auto batch = record::decode_batch(t->batch.span());
+    if (batch.header.attributes.timestamp_type() == record::TimestampType::kCreateTime) {
+      for (const auto& r : batch.records) {
+        const int64_t ts = record::wrapping_add(batch.header.base_timestamp, r.timestamp_delta);
+        const int64_t offset = record::wrapping_add(batch.header.base_offset, r.offset_delta);
+        if (ts >= timestamp && offset >= p->log_start_offset()) return TimestampOffset{ts, offset};
+      }
+    }
+  } catch (const std::exception&) {
+    // Undecodable records: the batch-level answer.
+  }
   return TimestampOffset{t->timestamp, t->offset};
 }
 
@@ -147,9 +158,9 @@ std::optional<LogStore::TimestampOffset> LevelDbLogStore::max_timestamp(const st
 std::pair<int16_t, int64_t> LevelDbLogStore::delete_records(const std::string& topic,
                                                             int32_t index, int64_t offset) {
   auto p = log_->partition(topic, index);
-  if (!p) return {err::kUnknownTopicOrPartition, -1};
+  if (!p) return {err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION), -1};
   if (offset == -1) offset = p->high_watermark();  // Kafka: -1 means the high watermark
-  if (offset < 0) return {err::kOffsetOutOfRange, p->log_start_offset()};
+  if (offset < 0) return {err(ErrorCode::OFFSET_OUT_OF_RANGE), p->log_start_offset()};
   auto d = p->delete_records_before(offset);
   return {code(d.error), d.log_start_offset};
 }

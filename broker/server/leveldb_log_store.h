@@ -5,14 +5,13 @@
 
 #include "broker/log/log_manager.h"
 #include "broker/server/log_store.h"
-#include "broker/server/settings.h"
 
 namespace chronik::broker {
 
 class LevelDbLogStore final : public LogStore {
  public:
-  // Opens (and recovers) the log in settings.log_dir. Throws log::StorageError.
-  explicit LevelDbLogStore(const Settings& settings);
+  // Opens (and recovers) the log in `dir`. Throws log::StorageError.
+  LevelDbLogStore(const std::string& dir, const log::LogManagerOptions& options);
 
   std::optional<TopicInfo> find_topic(const std::string& name) override;
   std::optional<TopicInfo> find_topic(const wire::Uuid& id) override;
@@ -23,7 +22,8 @@ class LevelDbLogStore final : public LogStore {
   int16_t create_partitions(const std::string& name, int32_t total) override;
   int16_t set_topic_configs(const std::string& name, const ConfigMap& configs) override;
   AppendResult append(const std::string& topic, int32_t partition,
-                      std::vector<std::vector<uint8_t>> batches, bool sync) override;
+                      std::vector<std::vector<uint8_t>> batches, bool sync,
+                      const MetaRecords& meta = {}) override;
   ReadResult read(const std::string& topic, int32_t partition, int64_t offset, int32_t max_bytes,
                   bool min_one) override;
   std::optional<PartitionOffsets> offsets(const std::string& topic, int32_t partition) override;
@@ -34,6 +34,13 @@ class LevelDbLogStore final : public LogStore {
   std::pair<int16_t, int64_t> delete_records(const std::string& topic, int32_t partition,
                                              int64_t offset) override;
   int64_t partition_size(const std::string& topic, int32_t partition) override;
+  std::vector<std::pair<std::string, std::string>> scan_meta(const std::string& prefix) override {
+    return log_->storage().scan_meta(prefix);
+  }
+  void put_meta(const std::string& key, const std::optional<std::string>& value) override {
+    if (value) log_->storage().put_meta(key, *value, true);
+    else log_->storage().erase_meta(key, true);
+  }
   void flush() override { log_->flush(); }
   void tick(int64_t now_ms) override { log_->tick(now_ms); }
 

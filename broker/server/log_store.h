@@ -14,10 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "runtime/protocol/error_codes.h"
 #include "runtime/wire/shared_bytes.h"
 #include "runtime/wire/uuid.h"
 
 namespace chronik::broker {
+
+using protocol::ErrorCode;
+// The wire value of a Kafka error code.
+constexpr int16_t err(ErrorCode code) { return protocol::to_int16(code); }
+
 
 using ConfigMap = std::map<std::string, std::string>;
 
@@ -73,9 +79,12 @@ class LogStore {
 
   // Appends batches (each a complete v2 batch) in order, giving them consecutive offsets:
   // the store writes each batch's base offset and keeps the bytes otherwise unchanged.
-  // With `sync`, returns only once the data is durable.
+  // With `sync`, returns only once the data is durable. `meta` records (see put_meta) are
+  // written atomically with the batches (producer state).
+  using MetaRecords = std::vector<std::pair<std::string, std::string>>;
   virtual AppendResult append(const std::string& topic, int32_t partition,
-                              std::vector<std::vector<uint8_t>> batches, bool sync) = 0;
+                              std::vector<std::vector<uint8_t>> batches, bool sync,
+                              const MetaRecords& meta = {}) = 0;
   // Whole batches from the one containing `offset`, up to `max_bytes` (at least one batch
   // when `min_one`). error OFFSET_OUT_OF_RANGE when offset is outside [start, end].
   virtual ReadResult read(const std::string& topic, int32_t partition, int64_t offset,
@@ -99,6 +108,12 @@ class LogStore {
                                                      int32_t partition, int64_t offset) = 0;
   // Bytes the partition takes on disk (DescribeLogDirs).
   virtual int64_t partition_size(const std::string& topic, int32_t partition) = 0;
+
+  // Small metadata records (dynamic broker configs): every (key, value) whose key starts
+  // with `prefix`, in key order.
+  virtual std::vector<std::pair<std::string, std::string>> scan_meta(const std::string& prefix) = 0;
+  // Writes one record durably (nullopt: erases it).
+  virtual void put_meta(const std::string& key, const std::optional<std::string>& value) = 0;
 
   // Makes everything appended so far durable.
   virtual void flush() = 0;

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "broker/server/batch.h"
-#include "broker/server/errors.h"
+#include "runtime/record/batch_header.h"
+#include "runtime/record/patch.h"
 
 namespace chronik::broker {
 
@@ -35,7 +35,7 @@ CreateTopicResult MemoryLogStore::create_topic(const std::string& name, int32_t 
   std::lock_guard lock(mu_);
   CreateTopicResult r;
   if (topics_.count(name)) {
-    r.error = err::kTopicAlreadyExists;
+    r.error = err(ErrorCode::TOPIC_ALREADY_EXISTS);
     r.message = "Topic '" + name + "' already exists.";
     return r;
   }
@@ -49,26 +49,26 @@ CreateTopicResult MemoryLogStore::create_topic(const std::string& name, int32_t 
 
 int16_t MemoryLogStore::delete_topic(const std::string& name) {
   std::lock_guard lock(mu_);
-  return topics_.erase(name) ? err::kNone : err::kUnknownTopicOrPartition;
+  return topics_.erase(name) ? err(ErrorCode::NONE) : err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
 }
 
 int16_t MemoryLogStore::create_partitions(const std::string& name, int32_t total) {
   std::lock_guard lock(mu_);
   auto it = topics_.find(name);
-  if (it == topics_.end()) return err::kUnknownTopicOrPartition;
-  if (total <= it->second.info.partitions) return err::kInvalidPartitions;
+  if (it == topics_.end()) return err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+  if (total <= it->second.info.partitions) return err(ErrorCode::INVALID_PARTITIONS);
   while (static_cast<int32_t>(it->second.partitions.size()) < total)
     it->second.partitions.push_back(std::make_shared<Partition>());
   it->second.info.partitions = total;
-  return err::kNone;
+  return err(ErrorCode::NONE);
 }
 
 int16_t MemoryLogStore::set_topic_configs(const std::string& name, const ConfigMap& configs) {
   std::lock_guard lock(mu_);
   auto it = topics_.find(name);
-  if (it == topics_.end()) return err::kUnknownTopicOrPartition;
+  if (it == topics_.end()) return err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
   it->second.info.configs = configs;
-  return err::kNone;
+  return err(ErrorCode::NONE);
 }
 
 std::shared_ptr<MemoryLogStore::Partition> MemoryLogStore::partition(const std::string& topic,
@@ -82,18 +82,20 @@ std::shared_ptr<MemoryLogStore::Partition> MemoryLogStore::partition(const std::
 }
 
 AppendResult MemoryLogStore::append(const std::string& topic, int32_t index,
-                                    std::vector<std::vector<uint8_t>> batches, bool) {
+                                    std::vector<std::vector<uint8_t>> batches, bool,
+                                    const MetaRecords& meta) {
   AppendResult r;
   auto p = partition(topic, index);
   if (!p) {
-    r.error = err::kUnknownTopicOrPartition;
+    r.error = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
     return r;
   }
+  for (const auto& [k, v] : meta) put_meta(k, v);
   std::lock_guard lock(p->mu);
   r.base_offset = p->log_end;
   for (auto& bytes : batches) {
-    put_int64(bytes.data(), p->log_end);
-    BatchHeader h = read_batch_header(bytes);
+    record::set_base_offset(bytes, p->log_end);
+    record::BatchHeader h = record::read_batch_header(bytes);
     Batch b{h.base_offset, h.last_offset(), h.max_timestamp,
             wire::SharedBytes::adopt(std::move(bytes))};
     p->log_end = b.last_offset + 1;
@@ -109,13 +111,13 @@ ReadResult MemoryLogStore::read(const std::string& topic, int32_t index, int64_t
   ReadResult r;
   auto p = partition(topic, index);
   if (!p) {
-    r.error = err::kUnknownTopicOrPartition;
+    r.error = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
     return r;
   }
   std::lock_guard lock(p->mu);
   r.offsets = {p->log_start, p->log_end};
   if (offset < p->log_start || offset > p->log_end) {
-    r.error = err::kOffsetOutOfRange;
+    r.error = err(ErrorCode::OFFSET_OUT_OF_RANGE);
     return r;
   }
   auto it = std::lower_bound(p->batches.begin(), p->batches.end(), offset,
@@ -173,16 +175,16 @@ std::optional<LogStore::TimestampOffset> MemoryLogStore::max_timestamp(const std
 std::pair<int16_t, int64_t> MemoryLogStore::delete_records(const std::string& topic,
                                                            int32_t index, int64_t offset) {
   auto p = partition(topic, index);
-  if (!p) return {err::kUnknownTopicOrPartition, -1};
+  if (!p) return {err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION), -1};
   std::lock_guard lock(p->mu);
   if (offset == -1) offset = p->log_end;
-  if (offset < 0 || offset > p->log_end) return {err::kOffsetOutOfRange, p->log_start};
+  if (offset < 0 || offset > p->log_end) return {err(ErrorCode::OFFSET_OUT_OF_RANGE), p->log_start};
   if (offset > p->log_start) p->log_start = offset;
   while (!p->batches.empty() && p->batches.front().last_offset < p->log_start) {
     p->size -= static_cast<int64_t>(p->batches.front().bytes.size());
     p->batches.erase(p->batches.begin());
   }
-  return {err::kNone, p->log_start};
+  return {err(ErrorCode::NONE), p->log_start};
 }
 
 int64_t MemoryLogStore::partition_size(const std::string& topic, int32_t index) {

@@ -20,7 +20,8 @@ class MemoryLogStore final : public LogStore {
   int16_t create_partitions(const std::string& name, int32_t total) override;
   int16_t set_topic_configs(const std::string& name, const ConfigMap& configs) override;
   AppendResult append(const std::string& topic, int32_t partition,
-                      std::vector<std::vector<uint8_t>> batches, bool sync) override;
+                      std::vector<std::vector<uint8_t>> batches, bool sync,
+                      const MetaRecords& meta = {}) override;
   ReadResult read(const std::string& topic, int32_t partition, int64_t offset, int32_t max_bytes,
                   bool min_one) override;
   std::optional<PartitionOffsets> offsets(const std::string& topic, int32_t partition) override;
@@ -31,6 +32,18 @@ class MemoryLogStore final : public LogStore {
   std::pair<int16_t, int64_t> delete_records(const std::string& topic, int32_t partition,
                                              int64_t offset) override;
   int64_t partition_size(const std::string& topic, int32_t partition) override;
+  std::vector<std::pair<std::string, std::string>> scan_meta(const std::string& prefix) override {
+    std::lock_guard lock(mu_);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto it = meta_.lower_bound(prefix); it != meta_.end() && it->first.rfind(prefix, 0) == 0; ++it)
+      out.emplace_back(*it);
+    return out;
+  }
+  void put_meta(const std::string& key, const std::optional<std::string>& value) override {
+    std::lock_guard lock(mu_);
+    if (value) meta_[key] = *value;
+    else meta_.erase(key);
+  }
   void flush() override {}
 
  private:
@@ -55,6 +68,7 @@ class MemoryLogStore final : public LogStore {
 
   std::mutex mu_;
   std::unordered_map<std::string, Topic> topics_;
+  std::map<std::string, std::string> meta_;
 };
 
 }  // namespace chronik::broker

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace chronik::broker {
@@ -31,7 +32,16 @@ class ProducerStateTable {
               int16_t epoch, int32_t first_seq, int32_t last_seq);
   // Remembers an appended batch.
   void record(const std::string& topic, int32_t partition, int64_t producer_id, int16_t epoch,
-              int32_t first_seq, int32_t last_seq, int64_t base_offset);
+              int32_t first_seq, int32_t last_seq, int64_t base_offset, int64_t last_offset = -1,
+              int64_t max_timestamp = -1);
+  // The persisted form (chronik::state::ProducerStateValue) of the producer's state on the
+  // partition as it will be once record() is called with the same arguments, so that it
+  // can be written in the same WriteBatch as the append.
+  std::string encode_after(const std::string& topic, int32_t partition, int64_t producer_id,
+                           int16_t epoch, int32_t first_seq, int32_t last_seq,
+                           int64_t base_offset, int64_t last_offset, int64_t max_timestamp);
+  // Restores one persisted state (start-up). Returns false when `bytes` does not decode.
+  bool restore(const std::string& topic, int32_t partition, std::string_view bytes);
   // Forgets a topic's state (deleted topic).
   void forget_topic(const std::string& topic);
 
@@ -42,6 +52,8 @@ class ProducerStateTable {
       int32_t first_seq;
       int32_t last_seq;
       int64_t base_offset;
+      int64_t last_offset = -1;
+      int64_t timestamp = -1;
     };
     std::deque<Recent> recent;  // the last 5 batches, as Kafka keeps
   };
