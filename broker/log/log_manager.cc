@@ -1,5 +1,9 @@
 #include "broker/log/log_manager.h"
 
+#include "generated/state/topic_metadata_value.h"
+#include "runtime/wire/reader.h"
+#include "runtime/wire/writer.h"
+
 #include <algorithm>
 #include <charconv>
 #include <mutex>
@@ -12,41 +16,6 @@
 namespace chronik::log {
 namespace {
 
-// Topic record, format 1:
-//   u8 version=1, u32 num, u16 name_len, name, 16-byte id, i32 partitions,
-//   u32 config_count, { u16 key_len, key, u32 value_len, value }*
-void put_u16(std::string& s, uint16_t v) {
-  s.push_back(static_cast<char>(v >> 8));
-  s.push_back(static_cast<char>(v));
-}
-
-struct Cursor {
-  std::string_view in;
-  bool ok = true;
-  bool need(size_t n) {
-    if (in.size() < n) ok = false;
-    return ok;
-  }
-  uint16_t u16() {
-    if (!need(2)) return 0;
-    uint16_t v = static_cast<uint16_t>((static_cast<uint8_t>(in[0]) << 8) | static_cast<uint8_t>(in[1]));
-    in.remove_prefix(2);
-    return v;
-  }
-  uint32_t u32() {
-    if (!need(4)) return 0;
-    uint32_t v = load_be32(reinterpret_cast<const uint8_t*>(in.data()));
-    in.remove_prefix(4);
-    return v;
-  }
-  std::string bytes(size_t n) {
-    if (!need(n)) return {};
-    std::string v(in.substr(0, n));
-    in.remove_prefix(n);
-    return v;
-  }
-};
-
 std::optional<int64_t> parse_long(const std::string& s) {
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -56,39 +25,40 @@ std::optional<int64_t> parse_long(const std::string& s) {
 
 }  // namespace
 
+// A topic record: its internal number (the prefix of its data keys, big-endian) followed by
+// the generated chronik::state::TopicMetadataValue (schemas/state/TopicMetadataValue.json).
 std::string encode_topic_meta(const TopicMeta& meta, uint32_t num) {
-  std::string s(1, '\x01');
+  state::TopicMetadataValue v;
+  v.name = meta.name;
+  v.topic_id = meta.id;
+  v.partition_count = meta.partitions;
+  for (const auto& [k, value] : meta.configs) v.configs.push_back({k, value, {}});
+  wire::Writer w;
+  v.encode(w, state::TopicMetadataValue::kHighestVersion);
+  auto bytes = std::move(w).take_bytes();
+  std::string s;
   keys::append_be32(s, num);
-  put_u16(s, static_cast<uint16_t>(meta.name.size()));
-  s += meta.name;
-  s.append(reinterpret_cast<const char*>(meta.id.bytes.data()), 16);
-  keys::append_be32(s, static_cast<uint32_t>(meta.partitions));
-  keys::append_be32(s, static_cast<uint32_t>(meta.configs.size()));
-  for (const auto& [k, v] : meta.configs) {
-    put_u16(s, static_cast<uint16_t>(k.size()));
-    s += k;
-    keys::append_be32(s, static_cast<uint32_t>(v.size()));
-    s += v;
-  }
+  s.append(bytes.begin(), bytes.end());
   return s;
 }
 
 std::optional<std::pair<TopicMeta, uint32_t>> decode_topic_meta(std::string_view bytes) {
-  Cursor c{bytes};
-  if (c.bytes(1) != "\x01") return std::nullopt;
-  TopicMeta meta;
-  uint32_t num = c.u32();
-  meta.name = c.bytes(c.u16());
-  std::string id = c.bytes(16);
-  if (c.ok) std::copy(id.begin(), id.end(), meta.id.bytes.begin());
-  meta.partitions = static_cast<int32_t>(c.u32());
-  uint32_t n = c.u32();
-  for (uint32_t i = 0; c.ok && i < n; ++i) {
-    std::string k = c.bytes(c.u16());
-    std::string v = c.bytes(c.u32());
-    meta.configs.emplace(std::move(k), std::move(v));
+  if (bytes.size() < 4) return std::nullopt;
+  const uint32_t num = static_cast<uint32_t>(load_be32(reinterpret_cast<const uint8_t*>(bytes.data())));
+  state::TopicMetadataValue v;
+  try {
+    wire::Reader r(reinterpret_cast<const uint8_t*>(bytes.data()) + 4, bytes.size() - 4);
+    v.decode(r, state::TopicMetadataValue::kHighestVersion);
+    if (!r.at_end()) return std::nullopt;
+  } catch (const std::exception&) {
+    return std::nullopt;
   }
-  if (!c.ok || !c.in.empty() || meta.partitions < 0) return std::nullopt;
+  if (v.partition_count < 0) return std::nullopt;
+  TopicMeta meta;
+  meta.name = std::move(v.name);
+  meta.id = v.topic_id;
+  meta.partitions = v.partition_count;
+  for (auto& c : v.configs) meta.configs.emplace(std::move(c.name), c.value.value_or(""));
   return std::make_pair(std::move(meta), num);
 }
 

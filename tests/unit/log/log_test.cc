@@ -12,6 +12,8 @@
 #include <leveldb/db.h>
 #include <leveldb/iterator.h>
 
+#include "generated/state/topic_metadata_value.h"
+#include "runtime/wire/reader.h"
 #include "broker/log/batch_header.h"
 #include "broker/log/keys.h"
 #include "broker/log/log_config.h"
@@ -467,6 +469,16 @@ TEST_CASE("topic metadata records round trip and reject garbage", "[log]") {
   REQUIRE(decoded->first.id == m.id);
   REQUIRE(decoded->first.configs == m.configs);
   for (size_t n = 0; n < encoded.size(); ++n) REQUIRE_FALSE(decode_topic_meta(encoded.substr(0, n)));
+  // After the topic number, the record is the generated TopicMetadataValue.
+  chronik::state::TopicMetadataValue v;
+  chronik::wire::Reader r(reinterpret_cast<const uint8_t*>(encoded.data()) + 4, encoded.size() - 4);
+  v.decode(r, 0);
+  CHECK(r.at_end());
+  CHECK(v.name == "orders");
+  CHECK(v.topic_id == m.id);
+  CHECK(v.partition_count == 12);
+  REQUIRE(v.configs.size() == 2);
+  CHECK(v.configs[1].name == "retention.ms");
 }
 
 // Not run by default: ./log_tests "[.bench]"
