@@ -5,12 +5,14 @@
 // int32 @12, magic int8 @16, crc uint32 @17 (CRC-32C over bytes @21..end), attributes int16
 // @21, lastOffsetDelta int32 @23, baseTimestamp int64 @27, maxTimestamp int64 @35,
 // producerId int64 @43, producerEpoch int16 @51, baseSequence int32 @53, recordsCount int32
-// @57. May be replaced by runtime/record/ once it lands.
+// @57.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+
+#include "runtime/record/crc32c.h"
 
 namespace chronik::log {
 
@@ -31,8 +33,8 @@ inline void store_be32(uint8_t* p, uint32_t v) {
   for (int i = 3; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
 }
 
-// CRC-32C (Castagnoli), as used by v2 record batches. `crc` continues a running value.
-uint32_t crc32c(std::span<const uint8_t> bytes, uint32_t crc = 0);
+// CRC-32C of v2 record batches: the runtime's (hardware-accelerated where the CPU allows).
+using record::crc32c;
 
 struct BatchInfo {
   int64_t base_offset = 0;
