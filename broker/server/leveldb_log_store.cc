@@ -91,6 +91,14 @@ AppendResult LevelDbLogStore::append(const std::string& topic, int32_t index,
   return r;
 }
 
+void LevelDbLogStore::write_meta(const MetaRecords& puts, const std::vector<std::string>& erases,
+                                 bool sync) {
+  log::MetaBatch batch;
+  for (const auto& [k, v] : puts) batch.put(k, v);
+  for (const auto& k : erases) batch.erase(k);
+  if (!batch.empty()) log_->storage().write_meta(batch, sync);
+}
+
 ReadResult LevelDbLogStore::read(const std::string& topic, int32_t index, int64_t offset,
                                  int32_t max_bytes, bool min_one) {
   ReadResult r;

@@ -37,6 +37,8 @@ class LevelDbLogStore final : public LogStore {
   std::vector<std::pair<std::string, std::string>> scan_meta(const std::string& prefix) override {
     return log_->storage().scan_meta(prefix);
   }
+  void write_meta(const MetaRecords& puts, const std::vector<std::string>& erases,
+                  bool sync) override;
   void put_meta(const std::string& key, const std::optional<std::string>& value) override {
     if (value) log_->storage().put_meta(key, *value, true);
     else log_->storage().erase_meta(key, true);

@@ -114,6 +114,14 @@ class LogStore {
   virtual std::vector<std::pair<std::string, std::string>> scan_meta(const std::string& prefix) = 0;
   // Writes one record durably (nullopt: erases it).
   virtual void put_meta(const std::string& key, const std::optional<std::string>& value) = 0;
+  // Writes `puts` and erases `erases` atomically; durable on return only with `sync` (else
+  // with the next flush, like appended batches).
+  virtual void write_meta(const MetaRecords& puts, const std::vector<std::string>& erases,
+                          bool sync) {
+    (void)sync;
+    for (const auto& [k, v] : puts) put_meta(k, v);
+    for (const auto& k : erases) put_meta(k, std::nullopt);
+  }
 
   // Makes everything appended so far durable.
   virtual void flush() = 0;
