@@ -146,6 +146,7 @@ int main(int argc, char** argv) {
     broker.store = chronik::broker::open_store(broker);
     broker.load_dynamic_configs();
     broker.load_producer_state();
+    broker.start_groups();
   } catch (const std::exception& e) {
     spdlog::critical("cannot open the log in {}: {}", broker.log_dir, e.what());
     return 1;

@@ -1,13 +1,36 @@
-// FindCoordinator: this node coordinates every group and transactional id (the group and
-// transaction coordinators are their own issues).
+// FindCoordinator: this node coordinates every group and transactional id. v4+ asks for
+// several keys at once.
 #include "broker/handlers/handlers.h"
 
 namespace chronik::broker::handlers {
+namespace {
+
+constexpr int8_t kGroupKey = 0;
+constexpr int8_t kTransactionKey = 1;
+
+int16_t check_key(int8_t key_type, std::string* message) {
+  if (key_type != kGroupKey && key_type != kTransactionKey) {
+    *message = "unknown coordinator key type " + std::to_string(key_type);
+    return err(ErrorCode::INVALID_REQUEST);
+  }
+  return 0;
+}
+
+}  // namespace
 
 m::FindCoordinatorResponse handle(Broker& broker, const Ctx& ctx, m::FindCoordinatorRequest& req) {
   m::FindCoordinatorResponse resp;
   const Broker& self = broker;
   if (ctx.api_version < 4) {
+    std::string message;
+    resp.error_code = check_key(req.key_type, &message);
+    if (resp.error_code != 0) {
+      resp.node_id = -1;
+      resp.host = "";
+      resp.port = -1;
+      if (ctx.api_version >= 1) resp.error_message = message;
+      return resp;
+    }
     resp.node_id = self.node_id;
     resp.host = self.advertised.host;
     resp.port = self.advertised.port;
@@ -17,10 +40,19 @@ m::FindCoordinatorResponse handle(Broker& broker, const Ctx& ctx, m::FindCoordin
   for (const auto& key : req.coordinator_keys) {
     m::FindCoordinatorResponse::Coordinator c;
     c.key = key;
-    c.node_id = self.node_id;
-    c.host = self.advertised.host;
-    c.port = self.advertised.port;
-    c.error_message = std::nullopt;
+    std::string message;
+    c.error_code = check_key(req.key_type, &message);
+    if (c.error_code != 0) {
+      c.node_id = -1;
+      c.host = "";
+      c.port = -1;
+      c.error_message = message;
+    } else {
+      c.node_id = self.node_id;
+      c.host = self.advertised.host;
+      c.port = self.advertised.port;
+      c.error_message = std::nullopt;
+    }
     resp.coordinators.push_back(std::move(c));
   }
   return resp;

@@ -3,8 +3,10 @@
 // served, and advertised in ApiVersions, exactly when a `handle` overload takes its request.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -17,6 +19,26 @@
 #include "generated/kafka/create_partitions_response.h"
 #include "generated/kafka/create_topics_request.h"
 #include "generated/kafka/create_topics_response.h"
+#include "generated/kafka/delete_groups_request.h"
+#include "generated/kafka/delete_groups_response.h"
+#include "generated/kafka/describe_groups_request.h"
+#include "generated/kafka/describe_groups_response.h"
+#include "generated/kafka/heartbeat_request.h"
+#include "generated/kafka/heartbeat_response.h"
+#include "generated/kafka/join_group_request.h"
+#include "generated/kafka/join_group_response.h"
+#include "generated/kafka/leave_group_request.h"
+#include "generated/kafka/leave_group_response.h"
+#include "generated/kafka/list_groups_request.h"
+#include "generated/kafka/list_groups_response.h"
+#include "generated/kafka/offset_commit_request.h"
+#include "generated/kafka/offset_commit_response.h"
+#include "generated/kafka/offset_delete_request.h"
+#include "generated/kafka/offset_delete_response.h"
+#include "generated/kafka/offset_fetch_request.h"
+#include "generated/kafka/offset_fetch_response.h"
+#include "generated/kafka/sync_group_request.h"
+#include "generated/kafka/sync_group_response.h"
 #include "generated/kafka/delete_records_request.h"
 #include "generated/kafka/delete_records_response.h"
 #include "generated/kafka/delete_topics_request.h"
@@ -51,6 +73,17 @@ namespace chronik::broker::handlers {
 namespace m = chronik::message;
 using Ctx = RequestContext;
 
+// A response that may have to wait for other clients (JoinGroup until the rebalance ends,
+// SyncGroup until the leader's assignment): `ready` now, or `poll` once something happened
+// to `wake_key` (Broker::notify_append). poll(final=true), after max_wait_ms, must answer.
+template <class Resp>
+struct Deferred {
+  std::optional<Resp> ready;
+  std::function<std::optional<Resp>(bool final)> poll;
+  std::pair<std::string, int32_t> wake_key;
+  int32_t max_wait_ms = 0;
+};
+
 m::ApiVersionsResponse handle(Broker&, const Ctx&, m::ApiVersionsRequest&);
 m::MetadataResponse handle(Broker&, const Ctx&, m::MetadataRequest&);
 // nullopt for acks=0: no response is sent.
@@ -63,6 +96,16 @@ m::CreatePartitionsResponse handle(Broker&, const Ctx&, m::CreatePartitionsReque
 m::DeleteRecordsResponse handle(Broker&, const Ctx&, m::DeleteRecordsRequest&);
 m::InitProducerIdResponse handle(Broker&, const Ctx&, m::InitProducerIdRequest&);
 m::FindCoordinatorResponse handle(Broker&, const Ctx&, m::FindCoordinatorRequest&);
+Deferred<m::JoinGroupResponse> handle(Broker&, const Ctx&, m::JoinGroupRequest&);
+Deferred<m::SyncGroupResponse> handle(Broker&, const Ctx&, m::SyncGroupRequest&);
+m::HeartbeatResponse handle(Broker&, const Ctx&, m::HeartbeatRequest&);
+m::LeaveGroupResponse handle(Broker&, const Ctx&, m::LeaveGroupRequest&);
+m::OffsetCommitResponse handle(Broker&, const Ctx&, m::OffsetCommitRequest&);
+m::OffsetFetchResponse handle(Broker&, const Ctx&, m::OffsetFetchRequest&);
+m::DescribeGroupsResponse handle(Broker&, const Ctx&, m::DescribeGroupsRequest&);
+m::ListGroupsResponse handle(Broker&, const Ctx&, m::ListGroupsRequest&);
+m::DeleteGroupsResponse handle(Broker&, const Ctx&, m::DeleteGroupsRequest&);
+m::OffsetDeleteResponse handle(Broker&, const Ctx&, m::OffsetDeleteRequest&);
 m::DescribeConfigsResponse handle(Broker&, const Ctx&, m::DescribeConfigsRequest&);
 m::AlterConfigsResponse handle(Broker&, const Ctx&, m::AlterConfigsRequest&);
 m::IncrementalAlterConfigsResponse handle(Broker&, const Ctx&, m::IncrementalAlterConfigsRequest&);

@@ -98,7 +98,8 @@ struct Server::Impl {
         workers(static_cast<size_t>(std::max(1, b.config()->get_int("num.io.threads")))),
         acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM),
-        flush_timer(ioc) {
+        flush_timer(ioc),
+        group_timer(ioc) {
     broker.append_listener = &notifier;
   }
   ~Impl() { broker.append_listener = nullptr; }
@@ -111,6 +112,7 @@ struct Server::Impl {
   tcp::acceptor acceptor;
   asio::signal_set signals;
   asio::steady_timer flush_timer;
+  asio::steady_timer group_timer;
   Notifier notifier;
   std::atomic<bool> stopping{false};
   std::atomic<int64_t> next_connection_id{1};
@@ -140,6 +142,7 @@ struct Server::Impl {
 
   awaitable<void> accept_loop();
   awaitable<void> flush_loop();
+  awaitable<void> group_loop();
   void begin_stop();
 };
 
@@ -402,6 +405,28 @@ awaitable<void> Server::Impl::flush_loop() {
   }
 }
 
+awaitable<void> Server::Impl::group_loop() {
+  // Session timeouts and join/sync deadlines are checked at this resolution.
+  constexpr auto kInterval = std::chrono::milliseconds(100);
+  while (!stopping) {
+    group_timer.expires_after(kInterval);
+    boost::system::error_code ec;
+    co_await group_timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (stopping) break;
+    auto* groups = broker.groups.get();
+    if (!groups) continue;
+    auto work = [groups]() {
+      try {
+        groups->tick(now_ms());
+      } catch (const std::exception& e) {
+        spdlog::error("group coordinator: {}", e.what());
+      }
+      return 0;
+    };
+    co_await on_workers(std::move(work));
+  }
+}
+
 void Server::Impl::begin_stop() {
   if (stopping.exchange(true)) return;
   asio::post(ioc, [this]() {
@@ -410,6 +435,7 @@ void Server::Impl::begin_stop() {
     acceptor.close(ec);
     signals.cancel(ec);
     flush_timer.cancel();
+    group_timer.cancel();
     notifier.wake_all();
     std::vector<std::shared_ptr<Connection>> conns;
     {
@@ -458,6 +484,7 @@ void Server::run() {
   });
   asio::co_spawn(impl.ioc, impl.accept_loop(), asio::detached);
   asio::co_spawn(impl.ioc, impl.flush_loop(), asio::detached);
+  asio::co_spawn(impl.ioc, impl.group_loop(), asio::detached);
   std::vector<std::thread> threads;
   for (int i = 1; i < std::max(1, impl.broker.config()->get_int("num.network.threads")); ++i)
     threads.emplace_back([&impl]() { impl.ioc.run(); });

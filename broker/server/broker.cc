@@ -37,6 +37,15 @@ void Broker::init(std::shared_ptr<const config::BrokerConfig> cfg) {
   set_config(std::move(cfg));
 }
 
+void Broker::start_groups() {
+  groups = std::make_unique<group::GroupCoordinator>(store, [this]() { return config(); });
+  groups->set_on_change([this](const std::string& group_id) {
+    auto [topic, partition] = group_wait_key(group_id);
+    notify_append(topic, partition);
+  });
+  groups->load(now_ms());
+}
+
 void Broker::load_dynamic_configs() {
   std::lock_guard lock(alter_mu_);
   auto cfg = config();

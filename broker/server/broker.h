@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "broker/group/group_coordinator.h"
 #include "broker/server/fetch_sessions.h"
 #include "broker/server/log_store.h"
 #include "broker/server/producer_state.h"
@@ -62,7 +63,12 @@ struct Broker {
   // Names of the dynamic broker configs set per broker (or as cluster default).
   std::vector<std::string> dynamic_config_names(bool per_broker);
 
+  // Creates the group coordinator over `store` and restores its groups and offsets.
+  // REQUIRES: store is open.
+  void start_groups();
+
   std::shared_ptr<LogStore> store;
+  std::unique_ptr<group::GroupCoordinator> groups;
   ProducerStateTable producers;
   FetchSessionCache fetch_sessions;
   AppendListener* append_listener = nullptr;
@@ -72,6 +78,11 @@ struct Broker {
 
   void notify_append(const std::string& topic, int32_t partition) {
     if (append_listener) append_listener->on_append(topic, partition);
+  }
+  // Requests waiting on a group (JoinGroup, SyncGroup) watch this pseudo partition: topic
+  // names cannot contain ':', so it never collides with a real one.
+  static std::pair<std::string, int32_t> group_wait_key(const std::string& group_id) {
+    return {"group:" + group_id, -1};
   }
 
   // The effective value of topic config `key` for `topic` (override, broker synonyms, default).

@@ -86,6 +86,39 @@ class PendingFetchImpl final : public PendingFetch {
   int32_t correlation_id_;
 };
 
+// A JoinGroup or SyncGroup waiting for its group: polled when the group changes.
+template <class Resp>
+class PendingGroupResponse final : public PendingFetch {
+ public:
+  PendingGroupResponse(handlers::Deferred<Resp> deferred, int16_t version, int16_t header_version,
+                       int32_t correlation_id)
+      : deferred_(std::move(deferred)),
+        watched_{deferred_.wake_key},
+        version_(version),
+        header_version_(header_version),
+        correlation_id_(correlation_id) {}
+
+  const std::vector<std::pair<std::string, int32_t>>& watched() const override { return watched_; }
+  int32_t max_wait_ms() const override { return deferred_.max_wait_ms; }
+  std::shared_ptr<wire::Writer> attempt(bool final) override {
+    auto resp = deferred_.poll(final);
+    if (!resp) return nullptr;
+    return encode_frame(*resp, version_, header_version_, correlation_id_);
+  }
+
+ private:
+  handlers::Deferred<Resp> deferred_;
+  std::vector<std::pair<std::string, int32_t>> watched_;
+  int16_t version_;
+  int16_t header_version_;
+  int32_t correlation_id_;
+};
+
+template <class T>
+struct IsDeferred : std::false_type {};
+template <class T>
+struct IsDeferred<handlers::Deferred<T>> : std::true_type {};
+
 // ApiVersions at a version we do not know: v0 with UNSUPPORTED_VERSION and the whole table,
 // so that the client can pick a version it shares with us.
 Outcome api_versions_fallback(const wire::SharedBytes& frame) {
@@ -152,7 +185,16 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
           }
         } else {
           auto resp = handlers::handle(broker, ctx, req);
-          if constexpr (std::is_same_v<decltype(resp), std::optional<Resp>>) {
+          if constexpr (IsDeferred<decltype(resp)>::value) {
+            if (resp.ready) {
+              out = respond(encode_frame(*resp.ready, kv.api_version, response_header_version,
+                                         ctx.correlation_id));
+            } else {
+              out.kind = Outcome::Kind::kWait;
+              out.pending = std::make_shared<PendingGroupResponse<Resp>>(
+                  std::move(resp), kv.api_version, response_header_version, ctx.correlation_id);
+            }
+          } else if constexpr (std::is_same_v<decltype(resp), std::optional<Resp>>) {
             if (!resp) {
               out.kind = Outcome::Kind::kNoResponse;
               return;

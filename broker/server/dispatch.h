@@ -16,8 +16,9 @@
 
 namespace chronik::broker {
 
-// A fetch that waits for data (long poll). The network layer watches the partitions,
-// then calls attempt() when one of them got an append, and once more at the deadline.
+// A request that waits: a fetch for data (long poll), a JoinGroup or SyncGroup for the
+// rest of its group. The network layer watches the (pseudo) partitions, calls attempt()
+// when one of them is notified, and once more at the deadline.
 class PendingFetch {
  public:
   virtual ~PendingFetch() = default;

@@ -1,0 +1,17 @@
+// DeleteGroups: removes empty groups with their committed offsets.
+#include "broker/handlers/handlers.h"
+
+namespace chronik::broker::handlers {
+
+m::DeleteGroupsResponse handle(Broker& broker, const Ctx&, m::DeleteGroupsRequest& req) {
+  m::DeleteGroupsResponse resp;
+  for (const auto& id : req.groups_names) {
+    m::DeleteGroupsResponse::DeletableGroupResult r;
+    r.group_id = id;
+    r.error_code = broker.groups->delete_group(id);
+    resp.results.push_back(std::move(r));
+  }
+  return resp;
+}
+
+}  // namespace chronik::broker::handlers

@@ -1,0 +1,38 @@
+// DescribeGroups: state, protocol and members (with metadata and assignment once Stable).
+#include "broker/handlers/handlers.h"
+
+namespace chronik::broker::handlers {
+namespace {
+
+// READ, DELETE and DESCRIBE: what a group allows (Kafka's AclOperation bit numbers).
+constexpr int32_t kGroupOperations = (1 << 3) | (1 << 6) | (1 << 8);
+
+}  // namespace
+
+m::DescribeGroupsResponse handle(Broker& broker, const Ctx& ctx, m::DescribeGroupsRequest& req) {
+  m::DescribeGroupsResponse resp;
+  for (const auto& id : req.groups) {
+    const auto s = broker.groups->describe(id);
+    m::DescribeGroupsResponse::DescribedGroup g;
+    g.group_id = id;
+    g.group_state = s.state;
+    g.protocol_type = s.protocol_type;
+    g.protocol_data = s.protocol_name;
+    for (const auto& mem : s.members) {
+      m::DescribeGroupsResponse::DescribedGroupMember out;
+      out.member_id = mem.member_id;
+      if (ctx.api_version >= 4) out.group_instance_id = mem.instance_id;
+      out.client_id = mem.client_id;
+      out.client_host = mem.client_host;
+      out.member_metadata = mem.metadata;
+      out.member_assignment = mem.assignment;
+      g.members.push_back(std::move(out));
+    }
+    if (ctx.api_version >= 3 && req.include_authorized_operations)
+      g.authorized_operations = kGroupOperations;
+    resp.groups.push_back(std::move(g));
+  }
+  return resp;
+}
+
+}  // namespace chronik::broker::handlers
