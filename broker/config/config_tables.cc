@@ -42,6 +42,8 @@ std::optional<std::string> valid_protocol_map(const ConfigValue& v) {
 const std::vector<std::string_view> kCompression = {"uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"};
 const std::vector<std::string_view> kTimestampType = {"CreateTime", "LogAppendTime"};
 const std::vector<std::string_view> kCleanupPolicy = {"compact", "delete"};
+const std::vector<std::string_view> kRebalanceProtocols = {"classic", "consumer"};
+const std::vector<std::string_view> kServerAssignors = {"uniform", "range"};
 
 const std::vector<ConfigKey>& broker_table() {
   static const std::vector<ConfigKey> table = {
@@ -151,6 +153,14 @@ const std::vector<ConfigKey>& broker_table() {
       {"group.min.session.timeout.ms", T::kInt, "6000", {}, "Smallest session timeout allowed."},
       {"group.max.session.timeout.ms", T::kInt, "1800000", {}, "Largest session timeout allowed."},
       {"group.max.size", T::kInt, kIntMax, at_least(1), "Maximum members of a group."},
+      // KIP-848 consumer groups (ConsumerGroupHeartbeat).
+      {"group.coordinator.rebalance.protocols", T::kList, "classic,consumer", one_of(kRebalanceProtocols),
+       "Group protocols the coordinator serves."},
+      {"group.consumer.session.timeout.ms", T::kInt, "45000", at_least(1), "Session timeout of consumer group members."},
+      {"group.consumer.heartbeat.interval.ms", T::kInt, "5000", at_least(1), "Heartbeat interval of consumer group members."},
+      {"group.consumer.max.size", T::kInt, kIntMax, at_least(1), "Maximum members of a consumer group."},
+      {"group.consumer.assignors", T::kList, "uniform,range", one_of(kServerAssignors),
+       "Server-side assignors; the first is the default."},
       // Transactions and idempotence.
       {"transactional.id.expiration.ms", T::kInt, "604800000", at_least(1),
        "Idle transactional ids expire after this.", true},

@@ -132,12 +132,16 @@ GroupCoordinator::Ticket<JoinResult> GroupCoordinator::join(const JoinRequest& r
     } else if (req.session_timeout_ms < s.min_session_timeout_ms ||
                req.session_timeout_ms > s.max_session_timeout_ms) {
       fail(ErrorCode::INVALID_SESSION_TIMEOUT, req.member_id);
+    } else if (auto cg = consumer_groups_.find(req.group_id);
+               cg != consumer_groups_.end() && !cg->second.members().empty()) {
+      fail(ErrorCode::INCONSISTENT_GROUP_PROTOCOL, req.member_id);
     } else if (!existing && !req.member_id.empty()) {
       fail(ErrorCode::UNKNOWN_MEMBER_ID, req.member_id);
     } else if (existing ? !existing->supports(req.protocol_type, req.protocols)
                         : (req.protocol_type.empty() || req.protocols.empty())) {
       fail(ErrorCode::INCONSISTENT_GROUP_PROTOCOL, req.member_id);
     } else {
+      consumer_groups_.erase(req.group_id);  // an empty consumer group becomes classic
       ClassicGroup& g = get_or_create(req.group_id, now_ms);
       if (req.member_id.empty()) {
         // A member without an id: new, or a static member coming back.
@@ -499,7 +503,15 @@ GroupCoordinator::LeaveResult GroupCoordinator::leave(const std::string& group_i
 int16_t GroupCoordinator::commit(const CommitRequest& req, int64_t now_ms) {
   std::lock_guard lock(mu_);
   ClassicGroup* g = find(req.group_id);
-  if (!g) {
+  auto cg = consumer_groups_.find(req.group_id);
+  if (cg != consumer_groups_.end()) {
+    // Members commit with their member epoch; tools only while nobody consumes.
+    if (req.generation < 0 && req.member_id.empty()) {
+      if (!cg->second.members().empty()) return E(ErrorCode::UNKNOWN_MEMBER_ID);
+    } else if (int16_t e = cg->second.validate_member(req.member_id, req.generation)) {
+      return e;
+    }
+  } else if (!g) {
     // Only a consumer that manages its partitions itself commits to a group that does not
     // exist; anything claiming a generation is from a group that is gone.
     if (req.generation >= 0) return E(ErrorCode::ILLEGAL_GENERATION);
@@ -583,7 +595,9 @@ GroupCoordinator::GroupSummary GroupCoordinator::describe(const std::string& gro
 std::vector<GroupCoordinator::Listed> GroupCoordinator::list() {
   std::lock_guard lock(mu_);
   std::vector<Listed> out;
-  for (const auto& [id, g] : groups_) out.push_back({id, g.protocol_type, state_name(g.state)});
+  for (const auto& [id, g] : groups_) out.push_back({id, g.protocol_type, state_name(g.state), "classic"});
+  for (const auto& [id, g] : consumer_groups_) out.push_back({id, "consumer", g.state(), "consumer"});
+  std::sort(out.begin(), out.end(), [](const Listed& a, const Listed& b) { return a.group_id < b.group_id; });
   return out;
 }
 
@@ -592,13 +606,20 @@ int16_t GroupCoordinator::delete_group(const std::string& group_id) {
   {
     std::lock_guard lock(mu_);
     ClassicGroup* g = find(group_id);
-    if (!g || g->state == GroupState::kDead) return E(ErrorCode::GROUP_ID_NOT_FOUND);
-    if (g->state != GroupState::kEmpty) return E(ErrorCode::NON_EMPTY_GROUP);
+    auto cg = consumer_groups_.find(group_id);
+    if (cg != consumer_groups_.end()) {
+      if (!cg->second.members().empty()) return E(ErrorCode::NON_EMPTY_GROUP);
+    } else if (!g || g->state == GroupState::kDead) {
+      return E(ErrorCode::GROUP_ID_NOT_FOUND);
+    } else if (g->state != GroupState::kEmpty) {
+      return E(ErrorCode::NON_EMPTY_GROUP);
+    }
     if (const auto* committed = offsets_.of(group_id))
       for (const auto& [tp, _] : *committed) erases.push_back(CommittedOffsets::key(group_id, tp));
     erases.push_back(group_record_key(group_id));
     offsets_.erase_group(group_id);
     groups_.erase(group_id);
+    consumer_groups_.erase(group_id);
     store_->write_meta({}, erases, false);
   }
   spdlog::info("group {} deleted with its committed offsets", group_id);
@@ -610,12 +631,14 @@ GroupCoordinator::OffsetDeleteResult GroupCoordinator::delete_offsets(
   std::lock_guard lock(mu_);
   OffsetDeleteResult r;
   ClassicGroup* g = find(group_id);
-  if (!g || g->state == GroupState::kDead) {
+  auto cg = consumer_groups_.find(group_id);
+  std::set<std::string> subscribed;
+  if (cg != consumer_groups_.end()) {
+    for (auto& t : cg->second.subscribed_topics()) subscribed.insert(std::move(t));
+  } else if (!g || g->state == GroupState::kDead) {
     r.error = E(ErrorCode::GROUP_ID_NOT_FOUND);
     return r;
-  }
-  std::set<std::string> subscribed;
-  if (g->state != GroupState::kEmpty) {
+  } else if (g->state != GroupState::kEmpty) {
     if (g->protocol_type != "consumer") {
       r.error = E(ErrorCode::NON_EMPTY_GROUP);
       return r;
@@ -665,6 +688,14 @@ void GroupCoordinator::tick(int64_t now_ms) {
         prepare_rebalance(g, now_ms, "the leader's assignment did not arrive within the rebalance timeout");
       }
     }
+    if (!consumer_groups_.empty()) {
+      const auto env = consumer_env(now_ms);
+      for (auto& [gid, g] : consumer_groups_) {
+        const int32_t epoch = g.epoch();
+        for (const auto& line : g.expire(env)) spdlog::info("group {}: {}", gid, line);
+        if (g.epoch() != epoch) persist_consumer_group(g);
+      }
+    }
     if (now_ms >= next_offset_expiry_ms_) {
       const Settings s = settings();
       next_offset_expiry_ms_ = now_ms + s.offsets_retention_check_ms;
@@ -712,6 +743,87 @@ void GroupCoordinator::expire_offsets(int64_t now_ms, int64_t retention_ms) {
   if (!erases.empty()) store_->write_meta({}, erases, false);
 }
 
+// --- KIP-848 consumer groups ----------------------------------------------------------
+
+ConsumerGroup::Env GroupCoordinator::consumer_env(int64_t now_ms) const {
+  auto c = config_();
+  ConsumerGroup::Env env;
+  env.topic = [store = store_](const std::string& name) -> std::optional<SubscribedTopic> {
+    auto t = store->find_topic(name);
+    if (!t) return std::nullopt;
+    return SubscribedTopic{t->id, t->partitions};
+  };
+  env.session_timeout_ms = c->get_int("group.consumer.session.timeout.ms");
+  env.assignors = c->get_list("group.consumer.assignors");
+  env.max_size = c->get_int("group.consumer.max.size");
+  env.now_ms = now_ms;
+  return env;
+}
+
+int32_t GroupCoordinator::consumer_heartbeat_interval_ms() const {
+  return config_()->get_int("group.consumer.heartbeat.interval.ms");
+}
+
+ConsumerHeartbeatResult GroupCoordinator::consumer_heartbeat(const std::string& group_id,
+                                                            const ConsumerHeartbeat& req,
+                                                            int64_t now_ms) {
+  ConsumerHeartbeatResult r;
+  {
+    std::lock_guard lock(mu_);
+    auto protocols = config_()->get_list("group.coordinator.rebalance.protocols");
+    if (std::find(protocols.begin(), protocols.end(), "consumer") == protocols.end()) {
+      r.error = E(ErrorCode::UNSUPPORTED_VERSION);
+      r.message = "the consumer group protocol is disabled (group.coordinator.rebalance.protocols)";
+      return r;
+    }
+    if (group_id.empty()) {
+      r.error = E(ErrorCode::INVALID_REQUEST);
+      r.message = "the group id is empty";
+      return r;
+    }
+    if (ClassicGroup* classic = find(group_id)) {
+      if (!classic->members.empty() || classic->state != GroupState::kEmpty) {
+        r.error = E(ErrorCode::GROUP_ID_NOT_FOUND);
+        r.message = "group " + group_id + " is not a consumer group";
+        return r;
+      }
+      groups_.erase(group_id);  // an empty classic group (or committed offsets) becomes one
+    }
+    auto [it, created] = consumer_groups_.try_emplace(group_id, group_id, 0);
+    ConsumerGroup& g = it->second;
+    const int32_t epoch = g.epoch();
+    r = g.heartbeat(req, consumer_env(now_ms));
+    if (g.epoch() != epoch) {
+      persist_consumer_group(g);
+      spdlog::info("group {}: epoch {} with {} members, assignor {}", group_id, g.epoch(),
+                   g.members().size(), g.assignor());
+    }
+    if (created && r.error != 0 && g.members().empty()) consumer_groups_.erase(it);
+  }
+  return r;
+}
+
+std::optional<ConsumerGroup> GroupCoordinator::describe_consumer_group(const std::string& group_id) {
+  std::lock_guard lock(mu_);
+  auto it = consumer_groups_.find(group_id);
+  if (it == consumer_groups_.end()) return std::nullopt;
+  return it->second;
+}
+
+int16_t GroupCoordinator::validate_offset_fetch(const std::string& group_id,
+                                                const std::optional<std::string>& member_id,
+                                                int32_t member_epoch) {
+  if (!member_id) return kNone;
+  std::lock_guard lock(mu_);
+  auto it = consumer_groups_.find(group_id);
+  if (it == consumer_groups_.end()) return kNone;
+  return it->second.validate_member(*member_id, member_epoch);
+}
+
+void GroupCoordinator::persist_consumer_group(const ConsumerGroup& g) {
+  store_->write_meta({{group_record_key(g.id()), encode_consumer_group_record(g)}}, {}, false);
+}
+
 // --- Persistence -------------------------------------------------------------------------
 
 void GroupCoordinator::persist_group(const ClassicGroup& g) {
@@ -727,6 +839,12 @@ void GroupCoordinator::load(int64_t now_ms) {
   }
   for (const auto& id : offsets_.group_ids()) get_or_create(id, now_ms);
   for (const auto& [key, value] : store_->scan_meta(std::string(kGroupRecordPrefix))) {
+    if (auto cg = decode_consumer_group_record(key, value)) {
+      groups_.erase(cg->id());
+      std::string id = cg->id();
+      consumer_groups_[id] = std::move(*cg);
+      continue;
+    }
     auto g = decode_group_record(key, value, now_ms);
     if (!g) {
       ++bad;
@@ -736,8 +854,10 @@ void GroupCoordinator::load(int64_t now_ms) {
     groups_[id] = std::move(*g);
   }
   if (bad) spdlog::warn("{} stored group records do not decode and were ignored", bad);
-  if (!groups_.empty())
-    spdlog::info("loaded {} consumer groups and {} committed offsets", groups_.size(), offsets);
+  for (const auto& [id, _] : consumer_groups_) groups_.erase(id);  // offsets-only placeholders
+  if (!groups_.empty() || !consumer_groups_.empty())
+    spdlog::info("loaded {} consumer groups and {} committed offsets",
+                 groups_.size() + consumer_groups_.size(), offsets);
 }
 
 }  // namespace chronik::broker::group

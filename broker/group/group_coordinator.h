@@ -23,6 +23,7 @@
 #include "broker/config/broker_config.h"
 #include "broker/group/classic_group.h"
 #include "broker/group/committed_offsets.h"
+#include "broker/group/consumer_group.h"
 #include "broker/server/log_store.h"
 
 namespace chronik::broker::group {
@@ -125,6 +126,7 @@ class GroupCoordinator {
     std::string group_id;
     std::string protocol_type;
     std::string state;
+    std::string type;  // "classic" or "consumer"
   };
   std::vector<Listed> list();
 
@@ -138,6 +140,17 @@ class GroupCoordinator {
   };
   OffsetDeleteResult delete_offsets(const std::string& group_id,
                                     const std::vector<TopicPartition>& partitions);
+
+  // KIP-848: ConsumerGroupHeartbeat of `group_id`.
+  ConsumerHeartbeatResult consumer_heartbeat(const std::string& group_id,
+                                             const ConsumerHeartbeat& req, int64_t now_ms);
+  int32_t consumer_heartbeat_interval_ms() const;
+  // A copy of the consumer group, nullopt when `group_id` is not one.
+  std::optional<ConsumerGroup> describe_consumer_group(const std::string& group_id);
+  // OffsetFetch v9 from a member of a consumer group: NONE, UNKNOWN_MEMBER_ID or
+  // STALE_MEMBER_EPOCH (NONE for other groups).
+  int16_t validate_offset_fetch(const std::string& group_id, const std::optional<std::string>& member_id,
+                                int32_t member_epoch);
 
   // Forgets the committed offsets of a deleted topic in every group.
   void on_topic_deleted(const std::string& topic);
@@ -177,7 +190,11 @@ class GroupCoordinator {
   ChangeCallback on_change_;
 
   std::mutex mu_;
+  ConsumerGroup::Env consumer_env(int64_t now_ms) const;
+  void persist_consumer_group(const ConsumerGroup& g);
+
   std::map<std::string, ClassicGroup> groups_;
+  std::map<std::string, ConsumerGroup> consumer_groups_;
   CommittedOffsets offsets_;
   std::vector<std::string> changed_;  // groups to notify once mu_ is released
   int64_t next_offset_expiry_ms_ = 0;

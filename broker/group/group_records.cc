@@ -45,6 +45,7 @@ std::optional<ClassicGroup> decode_group_record(std::string_view key, std::strin
   } catch (const std::exception&) {
     return std::nullopt;
   }
+  if (v.group_type != "classic") return std::nullopt;
   ClassicGroup g;
   g.id = std::string(key.substr(kGroupRecordPrefix.size()));
   g.protocol_type = v.protocol_type;
@@ -73,6 +74,31 @@ std::optional<ClassicGroup> decode_group_record(std::string_view key, std::strin
     g.leader.reset();
   }
   return g;
+}
+
+std::string encode_consumer_group_record(const ConsumerGroup& g) {
+  state::GroupMetadataValue v;
+  v.protocol_type = "consumer";
+  v.group_type = "consumer";
+  v.generation = g.epoch();
+  v.protocol_name = g.assignor();
+  wire::Writer w;
+  v.encode(w, 0);
+  auto bytes = std::move(w).take_bytes();
+  return std::string(bytes.begin(), bytes.end());
+}
+
+std::optional<ConsumerGroup> decode_consumer_group_record(std::string_view key, std::string_view value) {
+  if (key.substr(0, kGroupRecordPrefix.size()) != kGroupRecordPrefix) return std::nullopt;
+  state::GroupMetadataValue v;
+  try {
+    wire::Reader r(reinterpret_cast<const uint8_t*>(value.data()), value.size());
+    v.decode(r, 0);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (v.group_type != "consumer") return std::nullopt;
+  return ConsumerGroup(std::string(key.substr(kGroupRecordPrefix.size())), v.generation);
 }
 
 std::vector<std::string> subscribed_topics(const Bytes& metadata) {

@@ -15,6 +15,10 @@
 #include "generated/kafka/alter_configs_response.h"
 #include "generated/kafka/api_versions_request.h"
 #include "generated/kafka/api_versions_response.h"
+#include "generated/kafka/consumer_group_describe_request.h"
+#include "generated/kafka/consumer_group_describe_response.h"
+#include "generated/kafka/consumer_group_heartbeat_request.h"
+#include "generated/kafka/consumer_group_heartbeat_response.h"
 #include "generated/kafka/create_partitions_request.h"
 #include "generated/kafka/create_partitions_response.h"
 #include "generated/kafka/create_topics_request.h"
@@ -106,6 +110,8 @@ m::DescribeGroupsResponse handle(Broker&, const Ctx&, m::DescribeGroupsRequest&)
 m::ListGroupsResponse handle(Broker&, const Ctx&, m::ListGroupsRequest&);
 m::DeleteGroupsResponse handle(Broker&, const Ctx&, m::DeleteGroupsRequest&);
 m::OffsetDeleteResponse handle(Broker&, const Ctx&, m::OffsetDeleteRequest&);
+m::ConsumerGroupHeartbeatResponse handle(Broker&, const Ctx&, m::ConsumerGroupHeartbeatRequest&);
+m::ConsumerGroupDescribeResponse handle(Broker&, const Ctx&, m::ConsumerGroupDescribeRequest&);
 m::DescribeConfigsResponse handle(Broker&, const Ctx&, m::DescribeConfigsRequest&);
 m::AlterConfigsResponse handle(Broker&, const Ctx&, m::AlterConfigsRequest&);
 m::IncrementalAlterConfigsResponse handle(Broker&, const Ctx&, m::IncrementalAlterConfigsRequest&);

@@ -22,7 +22,7 @@ bool matches(const std::vector<std::string>& filter, const std::string& value) {
 m::ListGroupsResponse handle(Broker& broker, const Ctx&, m::ListGroupsRequest& req) {
   m::ListGroupsResponse resp;
   for (const auto& g : broker.groups->list()) {
-    const std::string type = "classic";
+    const std::string& type = g.type;
     if (!matches(req.states_filter, g.state) || !matches(req.types_filter, type)) continue;
     m::ListGroupsResponse::ListedGroup out;
     out.group_id = g.group_id;

@@ -54,6 +54,11 @@ m::OffsetFetchResponse handle(Broker& broker, const Ctx& ctx, m::OffsetFetchRequ
   for (const auto& g : req.groups) {
     m::OffsetFetchResponse::OffsetFetchResponseGroup rg;
     rg.group_id = g.group_id;
+    rg.error_code = broker.groups->validate_offset_fetch(g.group_id, g.member_id, g.member_epoch);
+    if (rg.error_code != 0) {
+      resp.groups.push_back(std::move(rg));
+      continue;
+    }
     for (auto& f : fetch_group(broker, g.group_id, g.topics)) {
       m::OffsetFetchResponse::OffsetFetchResponseTopics t;
       t.name = f.topic;
