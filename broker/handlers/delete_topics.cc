@@ -21,8 +21,7 @@ m::DeleteTopicsResponse::DeletableTopicResult delete_one(Broker& broker, const C
   }
   out.error_code = broker.store->delete_topic(topic->name);
   if (out.error_code == 0) {
-    broker.producers.forget_topic(topic->name);
-    if (broker.groups) broker.groups->on_topic_deleted(topic->name);
+    broker.forget_topic(*topic);
     spdlog::info("deleted topic {}", topic->name);
   }
   return out;

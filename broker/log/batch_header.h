@@ -12,26 +12,19 @@
 #include <cstdint>
 #include <span>
 
+#include "runtime/record/batch_header.h"
 #include "runtime/record/crc32c.h"
 
 namespace chronik::log {
 
 inline constexpr size_t kBatchHeaderSize = 61;
 
-inline uint64_t load_be64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
-  return v;
-}
-inline uint32_t load_be32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
-inline void store_be64(uint8_t* p, uint64_t v) {
-  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
-}
-inline void store_be32(uint8_t* p, uint32_t v) {
-  for (int i = 3; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
-}
+// Storage keys and values are unsigned big-endian numbers; the runtime's helpers do the
+// byte work.
+inline uint64_t load_be64(const uint8_t* p) { return static_cast<uint64_t>(record::load_be64(p)); }
+inline uint32_t load_be32(const uint8_t* p) { return static_cast<uint32_t>(record::load_be32(p)); }
+inline void store_be64(uint8_t* p, uint64_t v) { record::store_be64(p, static_cast<int64_t>(v)); }
+inline void store_be32(uint8_t* p, uint32_t v) { record::store_be32(p, static_cast<int32_t>(v)); }
 
 // CRC-32C of v2 record batches: the runtime's (hardware-accelerated where the CPU allows).
 using record::crc32c;

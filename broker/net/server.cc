@@ -382,12 +382,11 @@ awaitable<void> Server::Impl::accept_loop() {
 
 awaitable<void> Server::Impl::flush_loop() {
   // The store's housekeeping (interval flushes, retention) keeps its own schedule; this
-  // only gives it a chance to run.
-  const auto interval = std::chrono::milliseconds(
-      std::clamp<int64_t>(std::min(broker.config()->log_flush_interval_ms(),
-                                   broker.config()->get_long("log.retention.check.interval.ms")),
-                          10, 1000));
+  // only gives it a chance to run. Read each round: both intervals are dynamic configs.
   while (!stopping) {
+    const auto cfg = broker.config();
+    const auto interval = std::chrono::milliseconds(std::clamp<int64_t>(
+        std::min(cfg->log_flush_interval_ms(), cfg->get_long("log.retention.check.interval.ms")), 10, 1000));
     flush_timer.expires_after(interval);
     boost::system::error_code ec;
     co_await flush_timer.async_wait(asio::redirect_error(use_awaitable, ec));

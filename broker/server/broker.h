@@ -60,6 +60,9 @@ struct Broker {
                             bool per_broker, bool validate_only);
   // Restores idempotent producers' state persisted with the appends (start-up).
   void load_producer_state();
+  // Forgets what other services keep about a deleted topic: idempotent producers' state
+  // (in memory and stored) and the groups' committed offsets.
+  void forget_topic(const TopicInfo& topic);
   // Names of the dynamic broker configs set per broker (or as cluster default).
   std::vector<std::string> dynamic_config_names(bool per_broker);
 
