@@ -151,6 +151,7 @@ void ConsumerGroup::remove_member(const std::string& member_id, const Env& env) 
   }
   members_.erase(it);
   target_.erase(member_id);
+  if (members_.empty()) empty_since_ms_ = env.now_ms;
   rebalance(env);
 }
 
@@ -215,6 +216,7 @@ ConsumerHeartbeatResult ConsumerGroup::heartbeat(const ConsumerHeartbeat& req, c
         ConsumerMember m;
         m.id = id;
         it = members_.emplace(id, std::move(m)).first;
+        empty_since_ms_ = -1;
         changed = true;
       } else {
         // Rejoining (after being fenced): it owns nothing now.

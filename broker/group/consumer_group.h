@@ -79,6 +79,8 @@ class ConsumerGroup {
   int32_t epoch() const { return epoch_; }
   int32_t assignment_epoch() const { return assignment_epoch_; }
   const std::string& assignor() const { return assignor_; }
+  // When the last member left (-1 while it has members or never had any).
+  int64_t empty_since_ms() const { return empty_since_ms_; }
   // Kafka's names: Empty, Assigning, Reconciling, Stable.
   std::string state() const;
   const std::map<std::string, ConsumerMember>& members() const { return members_; }
@@ -105,6 +107,7 @@ class ConsumerGroup {
   std::map<std::string, Assignment> target_;
   std::map<std::string, SubscribedTopic> metadata_;
   std::map<std::string, std::string> static_members_;
+  int64_t empty_since_ms_ = -1;
 };
 
 }  // namespace chronik::broker::group

@@ -740,6 +740,34 @@ void GroupCoordinator::expire_offsets(int64_t now_ms, int64_t retention_ms) {
       ++it;
     }
   }
+  // Consumer groups: the same, from when their last member left.
+  for (auto it = consumer_groups_.begin(); it != consumer_groups_.end();) {
+    const ConsumerGroup& g = it->second;
+    if (!g.members().empty()) {
+      ++it;
+      continue;
+    }
+    if (const auto* committed = offsets_.of(g.id())) {
+      std::vector<TopicPartition> expired;
+      for (const auto& [tp, o] : *committed) {
+        const int64_t base = std::max(o.commit_timestamp_ms, g.empty_since_ms());
+        if (o.expire_timestamp_ms >= 0 ? now_ms >= o.expire_timestamp_ms : now_ms - base >= retention_ms)
+          expired.push_back(tp);
+      }
+      for (const auto& tp : expired) {
+        offsets_.erase(g.id(), tp);
+        erases.push_back(CommittedOffsets::key(g.id(), tp));
+      }
+      if (!expired.empty()) spdlog::info("group {}: {} committed offsets expired", g.id(), expired.size());
+    }
+    if (!offsets_.has_group(g.id())) {
+      erases.push_back(group_record_key(g.id()));
+      spdlog::info("group {} removed: empty and without committed offsets", g.id());
+      it = consumer_groups_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   if (!erases.empty()) store_->write_meta({}, erases, false);
 }
 

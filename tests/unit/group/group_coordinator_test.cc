@@ -365,3 +365,51 @@ TEST_CASE("offset deletion refuses topics the members consume") {
   CHECK(subscribed_topics(subscription({"x", "y"})) == std::vector<std::string>{"x", "y"});
   CHECK(subscribed_topics(Bytes{1}).empty());
 }
+
+TEST_CASE("consumer groups share the coordinator with classic ones: offsets, listing, expiry") {
+  Fixture f(std::vector<Property>{{"offsets.retention.minutes", "1"},
+                                  {"offsets.retention.check.interval.ms", "1000"}});
+  REQUIRE(f.store->create_topic("t", 4, {}, false).error == 0);
+  ConsumerHeartbeat h;
+  h.member_epoch = 0;
+  h.rebalance_timeout_ms = 30'000;
+  h.subscribed_topics = std::vector<std::string>{"t"};
+  h.owned = Assignment{};
+  auto joined = f.coordinator->consumer_heartbeat("cg", h, f.now);
+  REQUIRE(joined.error == kNone);
+  CHECK(joined.member_epoch == 1);
+  CHECK(partition_count(*joined.assignment) == 4);
+
+  // A classic member cannot join a consumer group that has members.
+  auto classic = f.join_request("");
+  classic.group_id = "cg";
+  CHECK(f.coordinator->join(classic, f.now).now->error == E(ErrorCode::INCONSISTENT_GROUP_PROTOCOL));
+  CHECK(f.coordinator->describe("cg").state == "Dead");  // DescribeGroups is for classic groups
+  auto listed = f.coordinator->list();
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].type == "consumer");
+  CHECK(listed[0].state == "Stable");
+
+  GroupCoordinator::CommitRequest c;
+  c.group_id = "cg";
+  c.member_id = joined.member_id;
+  c.generation = 0;
+  c.offsets = {{{"t", 0}, CommittedOffset{3}}};
+  CHECK(f.coordinator->commit(c, f.now) == E(ErrorCode::STALE_MEMBER_EPOCH));
+  c.generation = 1;
+  CHECK(f.coordinator->commit(c, f.now) == kNone);
+  CHECK(f.coordinator->validate_offset_fetch("cg", joined.member_id, 1) == kNone);
+  CHECK(f.coordinator->validate_offset_fetch("cg", std::string("ghost"), 1) == E(ErrorCode::UNKNOWN_MEMBER_ID));
+  CHECK(f.coordinator->delete_group("cg") == E(ErrorCode::NON_EMPTY_GROUP));
+
+  ConsumerHeartbeat leave;
+  leave.member_id = joined.member_id;
+  leave.member_epoch = -1;
+  CHECK(f.coordinator->consumer_heartbeat("cg", leave, f.now).error == kNone);
+  CHECK(f.coordinator->list()[0].state == "Empty");
+  f.coordinator->tick(f.now + 30'000);
+  CHECK(f.coordinator->fetch("cg", std::nullopt).size() == 1);
+  f.coordinator->tick(f.now + 61'000);
+  CHECK(f.coordinator->fetch("cg", std::nullopt).empty());
+  CHECK(f.coordinator->list().empty());
+}
