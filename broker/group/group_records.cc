@@ -8,6 +8,28 @@
 #include "runtime/wire/writer.h"
 
 namespace chronik::broker::group {
+namespace {
+
+std::optional<state::GroupMetadataValue> decode_value(std::string_view key, std::string_view value) {
+  if (key.substr(0, kGroupRecordPrefix.size()) != kGroupRecordPrefix) return std::nullopt;
+  state::GroupMetadataValue v;
+  try {
+    wire::Reader r(reinterpret_cast<const uint8_t*>(value.data()), value.size());
+    v.decode(r, 0);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string encode_value(const state::GroupMetadataValue& v) {
+  wire::Writer w;
+  v.encode(w, 0);
+  auto bytes = std::move(w).take_bytes();
+  return std::string(bytes.begin(), bytes.end());
+}
+
+}  // namespace
 
 std::string encode_group_record(const ClassicGroup& g) {
   state::GroupMetadataValue v;
@@ -29,22 +51,14 @@ std::string encode_group_record(const ClassicGroup& g) {
     mm.assignment = m.assignment;
     v.members.push_back(std::move(mm));
   }
-  wire::Writer w;
-  v.encode(w, 0);
-  auto bytes = std::move(w).take_bytes();
-  return std::string(bytes.begin(), bytes.end());
+  return encode_value(v);
 }
 
 std::optional<ClassicGroup> decode_group_record(std::string_view key, std::string_view value,
                                                 int64_t now_ms) {
-  if (key.substr(0, kGroupRecordPrefix.size()) != kGroupRecordPrefix) return std::nullopt;
-  state::GroupMetadataValue v;
-  try {
-    wire::Reader r(reinterpret_cast<const uint8_t*>(value.data()), value.size());
-    v.decode(r, 0);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  auto decoded = decode_value(key, value);
+  if (!decoded) return std::nullopt;
+  state::GroupMetadataValue& v = *decoded;
   if (v.group_type != "classic") return std::nullopt;
   ClassicGroup g;
   g.id = std::string(key.substr(kGroupRecordPrefix.size()));
@@ -82,21 +96,13 @@ std::string encode_consumer_group_record(const ConsumerGroup& g) {
   v.group_type = "consumer";
   v.generation = g.epoch();
   v.protocol_name = g.assignor();
-  wire::Writer w;
-  v.encode(w, 0);
-  auto bytes = std::move(w).take_bytes();
-  return std::string(bytes.begin(), bytes.end());
+  return encode_value(v);
 }
 
 std::optional<ConsumerGroup> decode_consumer_group_record(std::string_view key, std::string_view value) {
-  if (key.substr(0, kGroupRecordPrefix.size()) != kGroupRecordPrefix) return std::nullopt;
-  state::GroupMetadataValue v;
-  try {
-    wire::Reader r(reinterpret_cast<const uint8_t*>(value.data()), value.size());
-    v.decode(r, 0);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  auto decoded = decode_value(key, value);
+  if (!decoded) return std::nullopt;
+  state::GroupMetadataValue& v = *decoded;
   if (v.group_type != "consumer") return std::nullopt;
   return ConsumerGroup(std::string(key.substr(kGroupRecordPrefix.size())), v.generation);
 }

@@ -45,25 +45,13 @@ Deferred<m::JoinGroupResponse> handle(Broker& broker, const Ctx& ctx, m::JoinGro
   j.client_host = client_host(ctx);
   j.version = ctx.api_version;
 
-  auto ticket = broker.groups->join(j, now_ms());
-  Deferred<m::JoinGroupResponse> d;
   const int16_t version = ctx.api_version;
-  if (ticket.now) {
-    d.ready = to_response(*ticket.now, version);
-    return d;
-  }
-  d.wake_key = Broker::group_wait_key(req.group_id);
-  d.max_wait_ms = ticket.max_wait_ms;
-  d.poll = [slot = ticket.later, version,
-            member_id = req.member_id](bool final) -> std::optional<m::JoinGroupResponse> {
-    if (auto r = slot->get()) return to_response(*r, version);
-    if (!final) return std::nullopt;
-    group::JoinResult late;
-    late.error = err(ErrorCode::REBALANCE_IN_PROGRESS);
-    late.member_id = member_id;
-    return to_response(late, version);
-  };
-  return d;
+  group::JoinResult late;  // still waiting at the deadline: the client rejoins
+  late.error = err(ErrorCode::REBALANCE_IN_PROGRESS);
+  late.member_id = req.member_id;
+  return deferred_response<m::JoinGroupResponse>(
+      broker.groups->join(j, now_ms()), req.group_id,
+      [version](const group::JoinResult& r) { return to_response(r, version); }, std::move(late));
 }
 
 }  // namespace chronik::broker::handlers

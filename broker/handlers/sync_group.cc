@@ -1,5 +1,6 @@
 // SyncGroup: the leader hands in the assignment; every member gets its own share once the
 // leader's has arrived.
+#include "broker/handlers/group_common.h"
 #include "broker/handlers/handlers.h"
 
 namespace chronik::broker::handlers {
@@ -28,21 +29,11 @@ Deferred<m::SyncGroupResponse> handle(Broker& broker, const Ctx& ctx, m::SyncGro
   s.protocol_name = req.protocol_name;
   for (auto& a : req.assignments) s.assignments.emplace_back(a.member_id, std::move(a.assignment));
 
-  auto ticket = broker.groups->sync(s, now_ms());
-  Deferred<m::SyncGroupResponse> d;
   const int16_t version = ctx.api_version;
-  if (ticket.now) {
-    d.ready = to_response(*ticket.now, version);
-    return d;
-  }
-  d.wake_key = Broker::group_wait_key(req.group_id);
-  d.max_wait_ms = ticket.max_wait_ms;
-  d.poll = [slot = ticket.later, version](bool final) -> std::optional<m::SyncGroupResponse> {
-    if (auto r = slot->get()) return to_response(*r, version);
-    if (!final) return std::nullopt;
-    return to_response(group::SyncResult{err(ErrorCode::REBALANCE_IN_PROGRESS)}, version);
-  };
-  return d;
+  return deferred_response<m::SyncGroupResponse>(
+      broker.groups->sync(s, now_ms()), req.group_id,
+      [version](const group::SyncResult& r) { return to_response(r, version); },
+      group::SyncResult{err(ErrorCode::REBALANCE_IN_PROGRESS)});
 }
 
 }  // namespace chronik::broker::handlers

@@ -22,6 +22,7 @@
 #include "runtime/protocol/header.h"
 #include "runtime/record/batch.h"
 #include "tests/integration/broker_process.h"
+#include "tests/integration/kafka_frames.h"
 
 using chronik::testing::BrokerProcess;
 using chronik::testing::RawConnection;
@@ -32,33 +33,13 @@ namespace record = chronik::record;
 
 namespace {
 
-template <class Req>
-std::string request_bytes(const Req& req, int16_t version) {
-  const m::ApiInfo* api = m::find_api(Req::kApiKey);
-  wire::Writer w;
-  protocol::RequestHeader h;
-  h.api_key = Req::kApiKey;
-  h.api_version = version;
-  h.correlation_id = 1;
-  h.client_id = "admin-test";
-  protocol::encode_request_header(w, h, api->request_header_version(version));
-  req.encode(w, version);
-  auto bytes = std::move(w).take_bytes();
-  return std::string(bytes.begin(), bytes.end());
-}
-
 template <class Resp, class Req>
 Resp call(uint16_t port, const Req& req, int16_t version) {
   RawConnection c(port);
-  c.send_frame(request_bytes(req, version));
+  c.send_frame(chronik::testing::request_bytes(req, version, 1, "admin-test"));
   const std::string frame = c.read_frame();
   REQUIRE(!frame.empty());
-  const m::ApiInfo* api = m::find_api(Resp::kApiKey);
-  wire::Reader r(reinterpret_cast<const uint8_t*>(frame.data()), frame.size());
-  protocol::decode_response_header(r, api->response_header_version(version));
-  Resp resp;
-  resp.decode(r, version);
-  return resp;
+  return chronik::testing::parse_response<Resp>(frame, version);
 }
 
 void create_topic(uint16_t port, const std::string& name, int partitions,

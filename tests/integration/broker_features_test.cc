@@ -29,6 +29,7 @@
 #include "runtime/record/legacy.h"
 #include "runtime/record/validator.h"
 #include "tests/integration/broker_process.h"
+#include "tests/integration/kafka_frames.h"
 
 using chronik::testing::BrokerProcess;
 using chronik::testing::RawConnection;
@@ -41,28 +42,9 @@ namespace {
 
 template <class Req>
 std::string request_bytes(const Req& req, int16_t version, int32_t correlation_id) {
-  const m::ApiInfo* api = m::find_api(Req::kApiKey);
-  wire::Writer w;
-  protocol::RequestHeader h;
-  h.api_key = Req::kApiKey;
-  h.api_version = version;
-  h.correlation_id = correlation_id;
-  h.client_id = "features-test";
-  protocol::encode_request_header(w, h, api->request_header_version(version));
-  req.encode(w, version);
-  auto bytes = std::move(w).take_bytes();
-  return std::string(bytes.begin(), bytes.end());
+  return chronik::testing::request_bytes(req, version, correlation_id, "features-test");
 }
-
-template <class Resp>
-Resp parse_response(const std::string& frame, int16_t version) {
-  const m::ApiInfo* api = m::find_api(Resp::kApiKey);
-  wire::Reader r(reinterpret_cast<const uint8_t*>(frame.data()), frame.size());
-  protocol::decode_response_header(r, api->response_header_version(version));
-  Resp resp;
-  resp.decode(r, version);
-  return resp;
-}
+using chronik::testing::parse_response;
 
 template <class Resp, class Req>
 Resp call(uint16_t port, const Req& req, int16_t version) {

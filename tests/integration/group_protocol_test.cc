@@ -36,6 +36,7 @@
 #include "generated/kafka/sync_group_response.h"
 #include "runtime/protocol/header.h"
 #include "tests/integration/broker_process.h"
+#include "tests/integration/kafka_frames.h"
 
 using chronik::testing::BrokerProcess;
 using chronik::testing::RawConnection;
@@ -65,29 +66,14 @@ const m::ApiInfo& api(int16_t key) { return *m::find_api(key); }
 
 template <class Req>
 void send(RawConnection& c, const Req& req, int16_t version, int32_t correlation_id = 1) {
-  const m::ApiInfo& a = api(Req::kApiKey);
-  wire::Writer w;
-  protocol::RequestHeader h;
-  h.api_key = Req::kApiKey;
-  h.api_version = version;
-  h.correlation_id = correlation_id;
-  h.client_id = "group-test";
-  protocol::encode_request_header(w, h, a.request_header_version(version));
-  req.encode(w, version);
-  auto bytes = std::move(w).take_bytes();
-  c.send_frame(std::string(bytes.begin(), bytes.end()));
+  c.send_frame(chronik::testing::request_bytes(req, version, correlation_id, "group-test"));
 }
 
 template <class Resp>
 Resp receive(RawConnection& c, int16_t version, int timeout_ms = 10000) {
   const std::string frame = c.read_frame(timeout_ms);
   REQUIRE_FALSE(frame.empty());
-  const m::ApiInfo& a = api(Resp::kApiKey);
-  wire::Reader r(reinterpret_cast<const uint8_t*>(frame.data()), frame.size());
-  protocol::decode_response_header(r, a.response_header_version(version));
-  Resp resp;
-  resp.decode(r, version);
-  return resp;
+  return chronik::testing::parse_response<Resp>(frame, version);
 }
 
 template <class Resp, class Req>

@@ -19,9 +19,12 @@
 #include "generated/kafka/metadata_response.h"
 #include "runtime/protocol/header.h"
 #include "tests/integration/broker_process.h"
+#include "tests/integration/kafka_frames.h"
 
 using chronik::testing::BrokerProcess;
 using chronik::testing::RawConnection;
+using chronik::testing::parse_response;
+using chronik::testing::request_bytes;
 namespace m = chronik::message;
 namespace wire = chronik::wire;
 namespace protocol = chronik::protocol;
@@ -36,32 +39,6 @@ BrokerProcess& shared_broker() {
     return b;
   }();
   return *broker;
-}
-
-template <class Req>
-std::string request_bytes(const Req& req, int16_t version, int32_t correlation_id) {
-  const m::ApiInfo* api = m::find_api(Req::kApiKey);
-  wire::Writer w;
-  protocol::RequestHeader h;
-  h.api_key = Req::kApiKey;
-  h.api_version = version;
-  h.correlation_id = correlation_id;
-  h.client_id = "raw-test";
-  protocol::encode_request_header(w, h, api->request_header_version(version));
-  req.encode(w, version);
-  auto bytes = std::move(w).take_bytes();
-  return std::string(bytes.begin(), bytes.end());
-}
-
-template <class Resp>
-Resp parse_response(const std::string& frame, int16_t version, int32_t* correlation_id = nullptr) {
-  const m::ApiInfo* api = m::find_api(Resp::kApiKey);
-  wire::Reader r(reinterpret_cast<const uint8_t*>(frame.data()), frame.size());
-  auto h = protocol::decode_response_header(r, api->response_header_version(version));
-  if (correlation_id) *correlation_id = h.correlation_id;
-  Resp resp;
-  resp.decode(r, version);
-  return resp;
 }
 
 void create_topic(uint16_t port, const std::string& name, int partitions) {
