@@ -205,6 +205,7 @@ FetchAttempt run_fetch(Broker& broker, FetchPlan& plan, bool final) {
                         data.log_start_offset != part->last_log_start;
       if (!news) continue;
     }
+    if (!data.records->empty()) broker.metrics.record_fetch(part->topic, data.records->size());
     part->last_high_watermark = data.high_watermark;
     part->last_log_start = data.log_start_offset;
     if (resp.responses.empty() || resp.responses.back().topic != (v >= 13 ? "" : part->topic) ||

@@ -64,7 +64,9 @@ PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::Pro
   const bool log_append_time = cfg->topic_string("message.timestamp.type", topic->configs) == "LogAppendTime";
   const int64_t append_time = now_ms();
   std::vector<std::vector<uint8_t>> batches;
+  uint64_t appended_bytes = 0;
   for (const auto& b : checked.batches) {
+    appended_bytes += b.header.size_in_bytes();
     auto bytes = records.subspan(b.position, b.header.size_in_bytes());
     std::vector<uint8_t> copy(bytes.begin(), bytes.end());
     // Kafka rewrites the timestamp type and max timestamp, and so the CRC.
@@ -108,6 +110,7 @@ PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::Pro
                             result.base_offset + checked.record_count - 1, checked.max_timestamp);
   }
   broker.notify_append(topic->name, data.index);
+  broker.metrics.record_produce(topic->name, appended_bytes, static_cast<uint64_t>(checked.record_count));
   out.base_offset = result.base_offset;
   out.log_start_offset = result.log_start_offset;
   if (log_append_time) out.log_append_time_ms = append_time;

@@ -118,6 +118,7 @@ struct Server::Impl {
   std::atomic<int64_t> next_connection_id{1};
   std::mutex connections_mu;
   std::set<std::shared_ptr<Connection>> connections;
+  std::vector<std::function<void()>> stop_hooks;
 
   // Runs `f` on the worker pool and resumes the awaiting coroutine on its own executor.
   // (Not co_spawn of a capturing lambda: GCC 12 destroys such captures twice.)
@@ -198,6 +199,7 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
     write_signal.cancel();
     space_signal.cancel();
     idle_timer.cancel();
+    server.broker.metrics.connections_active.fetch_sub(1, std::memory_order_relaxed);
     std::lock_guard lock(server.connections_mu);
     server.connections.erase(shared_from_this());
   }
@@ -237,6 +239,7 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
         wire::SharedBytes frame(buffer, buffer->data(), buffer->size());
 
         busy = true;
+        const auto started = Clock::now();
         RequestContext ctx;
         ctx.peer = peer;
         ctx.connection_id = id;
@@ -248,6 +251,9 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
           outcome.frame = co_await long_poll(outcome.pending);
         busy = false;
         last_activity = Clock::now();
+        server.broker.metrics.record_request(
+            ctx.api_key, ctx.api_version, ctx.failed || outcome.kind == Outcome::Kind::kClose,
+            std::chrono::duration_cast<std::chrono::microseconds>(last_activity - started).count());
 
         if (outcome.kind == Outcome::Kind::kClose) {
           spdlog::debug("closing connection from {}: {}", peer, outcome.reason);
@@ -280,6 +286,11 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
     for (const auto& [topic, partition] : pending->watched())
       waiter->keys.push_back(partition_key(topic, partition));
     server.notifier.add(waiter);
+    // Group requests watch their group's pseudo partition (Broker::group_wait_key).
+    const bool group_wait = !pending->watched().empty() && pending->watched().front().second < 0;
+    auto& waiting = group_wait ? server.broker.metrics.waiting_group_requests
+                               : server.broker.metrics.waiting_fetches;
+    waiting.fetch_add(1, std::memory_order_relaxed);
     const auto deadline = Clock::now() + std::chrono::milliseconds(pending->max_wait_ms());
     std::shared_ptr<wire::Writer> frame;
     try {
@@ -304,9 +315,11 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
         }
       }
     } catch (...) {
+      waiting.fetch_sub(1, std::memory_order_relaxed);
       server.notifier.remove(waiter);
       throw;
     }
+    waiting.fetch_sub(1, std::memory_order_relaxed);
     server.notifier.remove(waiter);
     co_return frame;
   }
@@ -371,6 +384,8 @@ awaitable<void> Server::Impl::accept_loop() {
       continue;
     }
     auto conn = std::make_shared<Connection>(*this, std::move(socket));
+    broker.metrics.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+    broker.metrics.connections_active.fetch_add(1, std::memory_order_relaxed);
     conn->id = next_connection_id++;
     {
       std::lock_guard lock(connections_mu);
@@ -436,6 +451,7 @@ void Server::Impl::begin_stop() {
     flush_timer.cancel();
     group_timer.cancel();
     notifier.wake_all();
+    for (auto& hook : stop_hooks) hook();
     std::vector<std::shared_ptr<Connection>> conns;
     {
       std::lock_guard lock(connections_mu);
@@ -473,6 +489,13 @@ void Server::bind() {
 uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
 
 void Server::stop() { impl_->begin_stop(); }
+
+bool Server::accepting() const { return impl_->acceptor.is_open() && !impl_->stopping; }
+
+asio::io_context& Server::io_context() { return impl_->ioc; }
+
+// REQUIRES: called before run().
+void Server::on_stop(std::function<void()> hook) { impl_->stop_hooks.push_back(std::move(hook)); }
 
 void Server::run() {
   auto& impl = *impl_;

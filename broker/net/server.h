@@ -8,9 +8,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "broker/server/broker.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
 
 namespace chronik::broker::net {
 
@@ -31,6 +36,14 @@ class Server {
   void run();
   // Thread-safe.
   void stop();
+  // Whether the listener is bound and not shutting down (readiness).
+  bool accepting() const;
+
+  // For other services on the broker's threads (the admin endpoint): the I/O context run
+  // by run(), and a hook called once when stopping begins (on an I/O thread), so that they
+  // stop too and run() can return.
+  boost::asio::io_context& io_context();
+  void on_stop(std::function<void()> hook);
 
  private:
   struct Impl;

@@ -123,6 +123,7 @@ void Broker::forget_topic(const TopicInfo& topic) {
     keys.push_back(key);
   if (!keys.empty()) store->write_meta({}, keys, false);
   if (groups) groups->on_topic_deleted(topic.name);
+  metrics.forget_topic(topic.name);
 }
 
 std::mutex& Broker::partition_lock(const std::string& topic, int32_t partition) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "broker/admin/metrics.h"
 #include "broker/group/group_coordinator.h"
 #include "broker/server/fetch_sessions.h"
 #include "broker/server/log_store.h"
@@ -61,7 +62,7 @@ struct Broker {
   // Restores idempotent producers' state persisted with the appends (start-up).
   void load_producer_state();
   // Forgets what other services keep about a deleted topic: idempotent producers' state
-  // (in memory and stored) and the groups' committed offsets.
+  // (in memory and stored), the groups' committed offsets and its metrics.
   void forget_topic(const TopicInfo& topic);
   // Names of the dynamic broker configs set per broker (or as cluster default).
   std::vector<std::string> dynamic_config_names(bool per_broker);
@@ -75,6 +76,9 @@ struct Broker {
   ProducerStateTable producers;
   FetchSessionCache fetch_sessions;
   AppendListener* append_listener = nullptr;
+  admin::Metrics metrics;
+  // When the broker started (uptime on the admin endpoint).
+  int64_t start_time_ms = 0;
 
   // Serializes appends to one partition with the producer-state check that precedes them.
   std::mutex& partition_lock(const std::string& topic, int32_t partition);
@@ -114,6 +118,8 @@ struct RequestContext {
   std::optional<std::string> client_id;
   std::string peer;
   int64_t connection_id = 0;
+  // Set by dispatch when the response carries a non-zero top-level error code (metrics).
+  bool failed = false;
 };
 
 inline int64_t now_ms() {

@@ -44,6 +44,18 @@ void set_top_error(Resp& resp, int16_t code) {
   });
 }
 
+// Whether the response's top-level ErrorCode field (when it has one) is non-zero.
+template <class Resp>
+bool top_error(const Resp& resp) {
+  bool failed = false;
+  Resp::visit_fields(resp, [&](const wire::FieldMeta& meta, const auto& member) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(member)>, int16_t>) {
+      if (std::strcmp(meta.name, "ErrorCode") == 0) failed = member != 0;
+    }
+  });
+  return failed;
+}
+
 Outcome respond(std::shared_ptr<wire::Writer> frame) {
   Outcome o;
   o.kind = Outcome::Kind::kRespond;
@@ -145,12 +157,16 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
   try {
     wire::Reader in(frame.data(), frame.size(), frame.owner());
     const auto kv = protocol::peek_api_key_and_version(in);
+    ctx.api_key = kv.api_key;  // for the metrics, even when the header does not decode
+    ctx.api_version = kv.api_version;
     const m::ApiInfo* api = m::find_api(kv.api_key);
     if (!api || !has_handler(kv.api_key))
       return close_with("unknown or unserved API key " + std::to_string(kv.api_key));
     const bool version_ok = api->is_valid_version(kv.api_version);
-    if (!version_ok && kv.api_key == static_cast<int16_t>(m::ApiKey::kApiVersions))
+    if (!version_ok && kv.api_key == static_cast<int16_t>(m::ApiKey::kApiVersions)) {
+      ctx.failed = true;
       return api_versions_fallback(frame);
+    }
 
     const protocol::RequestHeader header =
         protocol::decode_request_header(in, api->request_header_version(kv.api_version));
@@ -167,6 +183,7 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
           // The API's own shape at the nearest version we know, top-level error 35.
           Resp resp;
           set_top_error(resp, err(ErrorCode::UNSUPPORTED_VERSION));
+          ctx.failed = true;
           const int16_t v = std::clamp(kv.api_version, api->lowest_version, api->highest_version);
           out = respond(encode_frame(resp, v, api->response_header_version(v), ctx.correlation_id));
           return;
@@ -187,6 +204,7 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
           auto resp = handlers::handle(broker, ctx, req);
           if constexpr (IsDeferred<decltype(resp)>::value) {
             if (resp.ready) {
+              ctx.failed = top_error(*resp.ready);
               out = respond(encode_frame(*resp.ready, kv.api_version, response_header_version,
                                          ctx.correlation_id));
             } else {
@@ -199,9 +217,11 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
               out.kind = Outcome::Kind::kNoResponse;
               return;
             }
+            ctx.failed = top_error(*resp);
             out = respond(encode_frame(*resp, kv.api_version, response_header_version,
                                        ctx.correlation_id));
           } else {
+            ctx.failed = top_error(resp);
             out = respond(
                 encode_frame(resp, kv.api_version, response_header_version, ctx.correlation_id));
           }

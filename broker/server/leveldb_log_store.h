@@ -43,6 +43,11 @@ class LevelDbLogStore final : public LogStore {
     if (value) log_->storage().put_meta(key, *value, true);
     else log_->storage().erase_meta(key, true);
   }
+  std::optional<std::string> engine_property(const std::string& name) override {
+    std::string value;
+    if (!log_->storage().db()->GetProperty(name, &value)) return std::nullopt;
+    return value;
+  }
   void flush() override { log_->flush(); }
   void tick(int64_t now_ms) override { log_->tick(now_ms); }
 

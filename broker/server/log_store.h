@@ -123,6 +123,13 @@ class LogStore {
     for (const auto& k : erases) put_meta(k, std::nullopt);
   }
 
+  // A statistic of the storage engine by name (LevelDB's GetProperty: "leveldb.stats",
+  // "leveldb.num-files-at-level<N>", ...); nullopt when the engine has no such property.
+  virtual std::optional<std::string> engine_property(const std::string& name) {
+    (void)name;
+    return std::nullopt;
+  }
+
   // Makes everything appended so far durable.
   virtual void flush() = 0;
   // Periodic housekeeping (retention, interval flushes); called often from a worker.
