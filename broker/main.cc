@@ -16,6 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/admin/admin_server.h"
 #include "broker/net/server.h"
 #include "broker/server/broker.h"
 #include "broker/config/properties.h"
@@ -141,6 +142,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   broker.cluster_id = cluster_id(broker.log_dir, broker.node_id);
+  broker.start_time_ms = chronik::broker::now_ms();
 
   try {
     broker.store = chronik::broker::open_store(broker);
@@ -159,9 +161,25 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", e.what());
     return 1;
   }
+  chronik::broker::admin::AdminServer admin_server(
+      broker, server.io_context(), {kVersion, [&server]() { return server.accepting(); }});
+  try {
+    admin_server.bind();
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  server.on_stop([&admin_server]() { admin_server.stop(); });
+  admin_server.start();
   const auto cfg = broker.config();
   std::string admin;
-  for (const auto& l : cfg->get_list("admin.listeners")) admin += (admin.empty() ? "" : ",") + l;
+  {
+    const auto listeners = cfg->admin_listeners();
+    const auto ports = admin_server.ports();
+    for (size_t i = 0; i < listeners.size() && i < ports.size(); ++i)
+      admin += (admin.empty() ? "http://" : ",http://") + listeners[i].host + ":" + std::to_string(ports[i]);
+    if (admin.empty()) admin = "(none)";
+  }
   if (broker.advertised.port == 0) broker.advertised.port = server.port();
   spdlog::info("chronik {} node {} cluster {}", kVersion, broker.node_id, broker.cluster_id);
   spdlog::info("kafka listener {}:{} (advertised {}:{}), admin {}", broker.listener.host,

@@ -73,7 +73,11 @@ const std::vector<ConfigKey>& broker_table() {
       {"admin.listeners", T::kList, "http://127.0.0.1:9644", {},
        "Chronik: comma-separated http://host:port of the admin and metrics endpoint."},
       {"admin.auth.token", T::kPassword, std::nullopt, {},
-       "Chronik: bearer token required by mutating admin endpoints; null disables them."},
+       "Chronik: when set, every admin endpoint but health requires Authorization: Bearer <token>."},
+      {"admin.max.body.bytes", T::kInt, "1048576", at_least(0),
+       "Chronik: larger admin request bodies are refused with 413."},
+      {"admin.idle.timeout.ms", T::kLong, "30000", at_least(1),
+       "Chronik: admin HTTP connections idle (or sending a request) this long are closed."},
       // Log basics.
       {"log.dirs", T::kString, std::nullopt, {}, "Comma-separated data dirs; null means `log.dir`."},
       {"log.dir", T::kString, "./chronik-data", {}, "The data dir when log.dirs is null (Chronik default)."},

@@ -1,0 +1,33 @@
+// Liveness (the process answers) and readiness (storage open, Kafka listener accepting).
+#include "broker/admin/api.h"
+#include "broker/server/broker.h"
+
+namespace chronik::broker::admin {
+
+void add_health_routes(Router& router, AdminContext& ctx) {
+  router.add("GET", "/v1/health/live", [](HttpRequest&) {
+    return json_response({{"status", "live"}});
+  });
+  router.add("GET", "/v1/health/ready", [&ctx](HttpRequest&) {
+    const bool storage = ctx.broker.store != nullptr;
+    const bool kafka = ctx.kafka_accepting && ctx.kafka_accepting();
+    const bool ready = storage && kafka;
+    return json_response({{"status", ready ? "ready" : "not ready"},
+                          {"checks", {{"storage", storage}, {"kafka_listener", kafka}}}},
+                         ready ? 200 : 503);
+  });
+}
+
+Router build_router(AdminContext& ctx) {
+  Router router;
+  add_health_routes(router, ctx);
+  add_metrics_routes(router, ctx);
+  add_topic_routes(router, ctx);
+  add_broker_routes(router, ctx);
+  add_message_routes(router, ctx);
+  add_group_routes(router, ctx);
+  add_static_routes(router);
+  return router;
+}
+
+}  // namespace chronik::broker::admin
