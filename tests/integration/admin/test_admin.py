@@ -1,0 +1,632 @@
+"""The admin HTTP endpoint of the real chronik binary: every resource, every error class,
+Prometheus output through a real parser, Kafka clients on REST-created topics (and the
+reverse), consumer groups, and (with --dashboard) the dashboard in headless Chromium.
+
+usage: test_admin.py <path to chronik> [--dashboard <artifact dir>]
+"""
+import base64
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+CHRONIK = sys.argv.pop(1) if len(sys.argv) > 1 else "chronik"
+DASHBOARD_DIR = None
+if "--dashboard" in sys.argv:
+    i = sys.argv.index("--dashboard")
+    DASHBOARD_DIR = sys.argv[i + 1]
+    del sys.argv[i:i + 2]
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, deadline):
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Broker:
+    def __init__(self, *overrides):
+        self.dir = tempfile.mkdtemp(prefix="chronik-admin-")
+        self.port = free_port()
+        self.admin_port = free_port()
+        self.log = open(self.dir + ".log", "w")
+        args = [CHRONIK, "--override", f"listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                "--override", f"log.dirs={self.dir}",
+                "--override", f"admin.listeners=http://127.0.0.1:{self.admin_port}"]
+        for o in overrides:
+            args += ["--override", o]
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        if not (wait_port(self.port, deadline) and wait_port(self.admin_port, deadline)):
+            raise RuntimeError("chronik did not start: " + open(self.dir + ".log").read())
+
+    @property
+    def bootstrap(self):
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.admin_port}"
+
+    def stop(self):
+        self.proc.terminate()
+        code = self.proc.wait(30)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.unlink(self.dir + ".log")
+        return code
+
+
+def call(broker, method, path, body=None, token=None, raw=None, headers=None):
+    """(status, headers, parsed JSON or text)."""
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(broker.url + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            status, hdrs, text = r.status, r.headers, r.read().decode()
+    except urllib.error.HTTPError as e:
+        status, hdrs, text = e.code, e.headers, e.read().decode()
+    ctype = hdrs.get("Content-Type", "")
+    return status, hdrs, json.loads(text) if ctype.startswith("application/json") else text
+
+
+def produce(bootstrap, topic, records, **config):
+    from confluent_kafka import Producer
+    p = Producer({"bootstrap.servers": bootstrap, **config})
+    errors = []
+    for r in records:
+        p.produce(topic, on_delivery=lambda e, m: e and errors.append(e), **r)
+    assert p.flush(30) == 0 and not errors, errors
+
+
+def metric_families(text):
+    from prometheus_client.parser import text_string_to_metric_families
+    return {f.name: f for f in text_string_to_metric_families(text)}
+
+
+def sample_value(families, family, name, **labels):
+    for s in families[family].samples:
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+            return s.value
+    return None
+
+
+class Admin(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = Broker("admin.max.body.bytes=4096", "admin.idle.timeout.ms=1000")
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.broker.stop() == 0
+
+    def call(self, *args, **kwargs):
+        return call(self.broker, *args, **kwargs)
+
+    # --- health, broker, openapi --------------------------------------------------------
+    def test_health(self):
+        for path, status in (("/v1/health/live", "live"), ("/v1/health/ready", "ready")):
+            code, hdrs, body = self.call("GET", path)
+            self.assertEqual(code, 200, body)
+            self.assertEqual(body["status"], status)
+        self.assertTrue(body["checks"]["storage"] and body["checks"]["kafka_listener"])
+
+    def test_broker_info_and_config(self):
+        code, _, b = self.call("GET", "/v1/broker")
+        self.assertEqual(code, 200)
+        self.assertEqual(b["node_id"], 1)
+        self.assertEqual(b["listeners"][0]["port"], self.broker.port)
+        self.assertGreaterEqual(b["uptime_ms"], 0)
+        self.assertTrue(b["cluster_id"])
+        self.assertRegex(b["version"], r"^\d+\.\d+\.\d+$")
+        code, _, c = self.call("GET", "/v1/broker/config")
+        configs = {e["name"]: e for e in c["configs"]}
+        self.assertEqual(configs["admin.max.body.bytes"]["value"], "4096")
+        self.assertEqual(configs["admin.max.body.bytes"]["source"], "STATIC_BROKER_CONFIG")
+        self.assertTrue(configs["admin.auth.token"]["sensitive"])
+
+    def test_openapi_documents_every_route(self):
+        code, _, doc = self.call("GET", "/v1/openapi.json")
+        self.assertEqual(code, 200)
+        self.assertTrue(doc["openapi"].startswith("3."))
+        self.call("POST", "/v1/topics", {"name": "oa", "partitions": 1})
+        for path, ops in doc["paths"].items():
+            concrete = (path.replace("{topic}", "oa").replace("{partition}", "0")
+                        .replace("{group}", "no-such-group"))
+            for method in ops:
+                if method in ("parameters",) or method in ("delete", "post", "patch"):
+                    continue
+                code, _, _ = self.call(method.upper(), concrete)
+                self.assertNotIn(code, (405,), f"{method} {path}")
+                self.assertTrue(code != 404 or "{group}" in path, f"{method} {path} -> {code}")
+
+    # --- topics ---------------------------------------------------------------------------
+    def test_rest_topic_used_by_kafka_client(self):
+        from confluent_kafka import Consumer, TopicPartition
+        code, _, t = self.call("POST", "/v1/topics",
+                               {"name": "rest-made", "partitions": 3, "configs": {"retention.ms": "86400000"}})
+        self.assertEqual(code, 201, t)
+        self.assertEqual(t["partitions"], 3)
+        produce(self.broker.bootstrap, "rest-made",
+                [{"value": f"v{i}".encode(), "partition": i % 3} for i in range(30)])
+        c = Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": "unused",
+                      "enable.auto.commit": False})
+        c.assign([TopicPartition("rest-made", p, 0) for p in range(3)])
+        got = []
+        deadline = time.time() + 20
+        while len(got) < 30 and time.time() < deadline:
+            m = c.poll(0.5)
+            if m is not None and not m.error():
+                got.append(m.value())
+        c.close()
+        self.assertEqual(sorted(got), sorted(f"v{i}".encode() for i in range(30)))
+        code, _, d = self.call("GET", "/v1/topics/rest-made")
+        self.assertEqual(code, 200)
+        self.assertEqual(d["messages"], 30)
+        self.assertEqual([p["log_end_offset"] for p in d["partition_details"]], [10, 10, 10])
+        self.assertTrue(all(p["size_bytes"] > 0 for p in d["partition_details"]))
+        self.assertEqual(d["configs"], {"retention.ms": "86400000"})
+        self.assertEqual(d["messages_in_total"], 30)
+
+    def test_kafka_topic_seen_by_rest_and_deleted_by_rest(self):
+        from confluent_kafka.admin import AdminClient, NewTopic
+        admin = AdminClient({"bootstrap.servers": self.broker.bootstrap})
+        for f in admin.create_topics([NewTopic("kafka-made", 2, 1)]).values():
+            f.result()
+        produce(self.broker.bootstrap, "kafka-made", [{"value": b"x", "partition": 1}] * 7)
+        code, _, listing = self.call("GET", "/v1/topics")
+        topics = {t["name"]: t for t in listing["topics"]}
+        self.assertEqual(topics["kafka-made"]["partitions"], 2)
+        self.assertEqual(topics["kafka-made"]["messages"], 7)
+        code, _, body = self.call("DELETE", "/v1/topics/kafka-made")
+        self.assertEqual(code, 200, body)
+        self.assertEqual(self.call("GET", "/v1/topics/kafka-made")[0], 404)
+        md = admin.list_topics(timeout=10)
+        self.assertNotIn("kafka-made", md.topics)
+
+    def test_topic_configs(self):
+        self.call("POST", "/v1/topics", {"name": "cfg", "partitions": 1})
+        code, _, body = self.call("PATCH", "/v1/topics/cfg/configs",
+                                  {"set": {"cleanup.policy": "delete", "retention.bytes": "1048576"}})
+        self.assertEqual(code, 200, body)
+        code, _, body = self.call("PATCH", "/v1/topics/cfg/configs", {"delete": ["cleanup.policy"]})
+        self.assertEqual(body["overrides"], {"retention.bytes": "1048576"})
+        code, _, body = self.call("GET", "/v1/topics/cfg/configs")
+        configs = {e["name"]: e for e in body["configs"]}
+        self.assertEqual(configs["retention.bytes"]["value"], "1048576")
+        self.assertEqual(configs["retention.bytes"]["source"], "DYNAMIC_TOPIC_CONFIG")
+        self.assertEqual(configs["cleanup.policy"]["source"], "DEFAULT_CONFIG")
+        # The Kafka view agrees.
+        from confluent_kafka.admin import AdminClient, ConfigResource
+        admin = AdminClient({"bootstrap.servers": self.broker.bootstrap})
+        res = ConfigResource("topic", "cfg")
+        seen = list(admin.describe_configs([res]).values())[0].result()
+        self.assertEqual(seen["retention.bytes"].value, "1048576")
+
+    # --- message browser ------------------------------------------------------------------
+    def test_message_browser(self):
+        self.call("POST", "/v1/topics", {"name": "browse", "partitions": 1})
+        t0 = int(time.time() * 1000) - 100000
+        records = []
+        for i in range(10):
+            records.append({"key": f"k{i}".encode(), "value": f"héllo {i}".encode(),
+                            "headers": [("h", f"{i}".encode()), ("bin", b"\xff\x00")], "timestamp": t0 + i * 1000})
+        records.append({"key": None, "value": b"\x00\x9f\xff", "timestamp": t0 + 20000})
+        produce(self.broker.bootstrap, "browse", records, **{"compression.type": "gzip", "linger.ms": 50})
+        code, _, r = self.call("GET", "/v1/topics/browse/partitions/0/records?offset=3&limit=4")
+        self.assertEqual(code, 200, r)
+        self.assertEqual([x["offset"] for x in r["records"]], [3, 4, 5, 6])
+        first = r["records"][0]
+        self.assertEqual(first["key"], {"encoding": "utf8", "data": "k3"})
+        self.assertEqual(first["value"], {"encoding": "utf8", "data": "héllo 3"})
+        self.assertEqual(first["timestamp"], t0 + 3000)
+        self.assertEqual(first["headers"][0], {"key": "h", "value": {"encoding": "utf8", "data": "3"}})
+        self.assertEqual(first["headers"][1]["value"],
+                         {"encoding": "base64", "data": base64.b64encode(b"\xff\x00").decode()})
+        self.assertEqual(r["next_offset"], 7)
+        # By timestamp.
+        code, _, r = self.call("GET", f"/v1/topics/browse/partitions/0/records?timestamp={t0 + 8500}&limit=5")
+        self.assertEqual([x["offset"] for x in r["records"]], [9, 10])
+        last = r["records"][1]
+        self.assertIsNone(last["key"])
+        self.assertEqual(last["value"], {"encoding": "base64", "data": base64.b64encode(b"\x00\x9f\xff").decode()})
+        # Forced base64.
+        code, _, r = self.call("GET", "/v1/topics/browse/partitions/0/records?offset=0&limit=1&encoding=base64")
+        self.assertEqual(r["records"][0]["value"]["data"], base64.b64encode("héllo 0".encode()).decode())
+        # Past the end: nothing.
+        code, _, r = self.call("GET", "/v1/topics/browse/partitions/0/records?offset=11")
+        self.assertEqual(r["records"], [])
+
+    # --- error classes ----------------------------------------------------------------------
+    def test_400_names_the_field(self):
+        cases = [
+            (dict(raw=b"{not json"), "body"),
+            (dict(raw=b"[1,2]"), "body"),
+            (dict(body={"partitions": 1}), "name"),
+            (dict(body={"name": 5}), "name"),
+            (dict(body={"name": "bad/name"}), "name"),
+            (dict(body={"name": "ok-name", "partitions": "three"}), "partitions"),
+            (dict(body={"name": "ok-name", "partitions": 0}), "partitions"),
+            (dict(body={"name": "ok-name", "replication_factor": 3}), "replication_factor"),
+            (dict(body={"name": "ok-name", "configs": {"retention.ms": "soon"}}), "configs.retention.ms"),
+            (dict(body={"name": "ok-name", "configs": {"no.such.config": "1"}}), "configs.no.such.config"),
+            (dict(body={"name": "ok-name", "configs": []}), "configs"),
+        ]
+        for kwargs, field in cases:
+            code, _, body = self.call("POST", "/v1/topics", **kwargs)
+            self.assertEqual(code, 400, (kwargs, body))
+            self.assertEqual(body["field"], field, (kwargs, body))
+            self.assertTrue(body["error"])
+        self.assertEqual(self.call("GET", "/v1/topics/ok-name")[0], 404)
+        self.call("POST", "/v1/topics", {"name": "q", "partitions": 1})
+        for query, field in (("limit=0", "limit"), ("limit=x", "limit"), ("offset=-1", "offset"),
+                             ("encoding=hex", "encoding"), ("offset=1&timestamp=1", "timestamp")):
+            code, _, body = self.call("GET", "/v1/topics/q/partitions/0/records?" + query)
+            self.assertEqual((code, body["field"]), (400, field), query)
+        code, _, body = self.call("GET", "/v1/topics/q/partitions/x/records")
+        self.assertEqual((code, body["field"]), (400, "partition"))
+
+    def test_409_on_existing_topic(self):
+        self.assertEqual(self.call("POST", "/v1/topics", {"name": "twice"})[0], 201)
+        code, _, body = self.call("POST", "/v1/topics", {"name": "twice"})
+        self.assertEqual((code, body["field"]), (409, "name"))
+
+    def test_404(self):
+        for path in ("/nope", "/v1/topics/missing", "/v1/topics/missing/configs",
+                     "/v1/topics/missing/partitions/0/records", "/v1/groups/missing", "/assets/missing.js"):
+            code, hdrs, body = self.call("GET", path)
+            self.assertEqual(code, 404, path)
+            self.assertTrue(hdrs["Content-Type"].startswith("application/json"))
+        self.call("POST", "/v1/topics", {"name": "one-part", "partitions": 1})
+        self.assertEqual(self.call("GET", "/v1/topics/one-part/partitions/1/records")[0], 404)
+
+    def test_405_lists_allowed_methods(self):
+        code, hdrs, body = self.call("PUT", "/v1/topics", {"name": "x"})
+        self.assertEqual(code, 405)
+        self.assertEqual(hdrs["Allow"], "GET, POST")
+        code, hdrs, _ = self.call("POST", "/v1/health/live", {})
+        self.assertEqual((code, hdrs["Allow"]), (405, "GET"))
+
+    def test_413_body_limit(self):
+        big = json.dumps({"name": "big", "configs": {"x": "y" * 5000}}).encode()
+        code, _, body = self.call("POST", "/v1/topics", raw=big)
+        self.assertEqual(code, 413, body)
+        # Chunked (no Content-Length): refused while reading.
+        s = socket.create_connection(("127.0.0.1", self.broker.admin_port))
+        s.sendall(b"POST /v1/topics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"a" * 3000
+        try:
+            for _ in range(3):
+                s.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except OSError:
+            pass
+        answer = s.recv(4096)
+        s.close()
+        self.assertTrue(answer.startswith(b"HTTP/1.1 413"), answer[:80])
+
+    def test_idle_and_slow_clients_time_out(self):
+        # admin.idle.timeout.ms=1000 on this broker.
+        for opening in (b"", b"GET /v1/health/live HTTP/1.1\r\nHost: x\r\n"):
+            s = socket.create_connection(("127.0.0.1", self.broker.admin_port))
+            s.sendall(opening)
+            s.settimeout(10)
+            start = time.time()
+            self.assertEqual(s.recv(100), b"")  # closed by the broker
+            elapsed = time.time() - start
+            s.close()
+            self.assertGreater(elapsed, 0.5)
+            self.assertLess(elapsed, 5)
+
+    def test_keep_alive(self):
+        s = socket.create_connection(("127.0.0.1", self.broker.admin_port))
+        f = s.makefile("rb")
+        for _ in range(3):
+            s.sendall(b"GET /v1/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertEqual(f.readline(), b"HTTP/1.1 200 OK\r\n")
+            length = 0
+            while True:
+                line = f.readline()
+                if line == b"\r\n":
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            self.assertIn(b"live", f.read(length))
+        s.close()
+
+    # --- groups -------------------------------------------------------------------------------
+    def test_groups(self):
+        from confluent_kafka import Consumer
+        self.call("POST", "/v1/topics", {"name": "grouped", "partitions": 2})
+        produce(self.broker.bootstrap, "grouped", [{"value": b"a", "partition": i % 2} for i in range(10)])
+        c = Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": "g1",
+                      "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                      "client.id": "admin-test"})
+        c.subscribe(["grouped"])
+        got = 0
+        deadline = time.time() + 30
+        while got < 10 and time.time() < deadline:
+            m = c.poll(0.5)
+            if m is not None and not m.error():
+                got += 1
+        self.assertEqual(got, 10)
+        c.commit(asynchronous=False)
+        # While it is a member: described with its assignment; resets are refused.
+        code, _, g = self.call("GET", "/v1/groups/g1")
+        self.assertEqual(code, 200, g)
+        self.assertEqual(g["state"], "Stable")
+        self.assertEqual(len(g["members"]), 1)
+        self.assertEqual(g["members"][0]["client_id"], "admin-test")
+        self.assertEqual(sorted((a["topic"], a["partition"]) for a in g["members"][0]["assignment"]),
+                         [("grouped", 0), ("grouped", 1)])
+        code, _, body = self.call("POST", "/v1/groups/g1/reset-offsets", {"to": "earliest"})
+        self.assertEqual(code, 409, body)
+        self.assertEqual(self.call("DELETE", "/v1/groups/g1")[0], 409)
+        c.close()
+        produce(self.broker.bootstrap, "grouped", [{"value": b"b", "partition": 0}] * 4)
+        code, _, g = self.call("GET", "/v1/groups/g1")
+        self.assertEqual(g["state"], "Empty")
+        self.assertEqual(g["total_lag"], 4)
+        lags = {(o["topic"], o["partition"]): o["lag"] for o in g["offsets"]}
+        self.assertEqual(lags, {("grouped", 0): 4, ("grouped", 1): 0})
+        code, _, listing = self.call("GET", "/v1/groups")
+        self.assertIn({"group_id": "g1", "state": "Empty", "protocol_type": "consumer", "members": 0, "total_lag": 4},
+                      listing["groups"])
+        # Bad resets.
+        for body, field in (({}, "to"), ({"to": "sideways"}, "to"), ({"to": "timestamp"}, "timestamp"),
+                            ({"to": "earliest", "topic": "nope"}, "topic")):
+            code, _, r = self.call("POST", "/v1/groups/g1/reset-offsets", body)
+            self.assertIn(code, (400, 404), body)
+            self.assertEqual(r["field"], field, (body, r))
+        code, _, g = self.call("POST", "/v1/groups/g1/reset-offsets", {"to": "earliest"})
+        self.assertEqual(code, 200, g)
+        self.assertEqual(sorted(o["committed_offset"] for o in g["offsets"]), [0, 0])
+        self.assertEqual(g["total_lag"], 14)
+        code, _, g = self.call("POST", "/v1/groups/g1/reset-offsets", {"to": "latest", "topic": "grouped"})
+        self.assertEqual(g["total_lag"], 0)
+        # The Kafka view agrees with the reset.
+        from confluent_kafka import TopicPartition
+        c2 = Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": "g1"})
+        committed = c2.committed([TopicPartition("grouped", 0), TopicPartition("grouped", 1)], timeout=10)
+        c2.close()
+        self.assertEqual(sorted(tp.offset for tp in committed), [5, 9])
+        self.assertEqual(self.call("DELETE", "/v1/groups/g1")[0], 200)
+        self.assertEqual(self.call("GET", "/v1/groups/g1")[0], 404)
+
+    # --- metrics --------------------------------------------------------------------------------
+    def test_metrics_parse_and_count(self):
+        self.call("POST", "/v1/topics", {"name": "metered", "partitions": 2})
+        produce(self.broker.bootstrap, "metered", [{"value": b"m" * 100, "partition": 1}] * 25)
+        code, hdrs, text = self.call("GET", "/metrics")
+        self.assertEqual(code, 200)
+        self.assertTrue(hdrs["Content-Type"].startswith("text/plain; version=0.0.4"))
+        fams = metric_families(text)
+        for name in ("chronik_requests", "chronik_request_errors", "chronik_request_duration_seconds",
+                     "chronik_topic_bytes_in", "chronik_topic_messages_in", "chronik_topic_bytes_out",
+                     "chronik_partition_log_start_offset", "chronik_partition_log_end_offset",
+                     "chronik_partition_size_bytes", "chronik_connections_active", "chronik_purgatory_size",
+                     "chronik_leveldb_files", "chronik_process_resident_memory_bytes",
+                     "chronik_process_cpu_seconds", "chronik_group_lag", "chronik_build_info"):
+            self.assertIn(name, fams, name)
+        self.assertEqual(fams["chronik_request_duration_seconds"].type, "histogram")
+        self.assertEqual(sample_value(fams, "chronik_topic_messages_in", "chronik_topic_messages_in_total",
+                                      topic="metered"), 25)
+        self.assertGreater(sample_value(fams, "chronik_topic_bytes_in", "chronik_topic_bytes_in_total",
+                                        topic="metered"), 2500)
+        self.assertEqual(sample_value(fams, "chronik_partition_log_end_offset", "chronik_partition_log_end_offset",
+                                      topic="metered", partition="1"), 25)
+        self.assertEqual(sample_value(fams, "chronik_partition_log_end_offset", "chronik_partition_log_end_offset",
+                                      topic="metered", partition="0"), 0)
+        produces = sum(s.value for s in fams["chronik_requests"].samples
+                       if s.labels.get("api") == "Produce" and s.name == "chronik_requests_total")
+        self.assertGreaterEqual(produces, 1)
+        count = sample_value(fams, "chronik_request_duration_seconds",
+                             "chronik_request_duration_seconds_count", api="Produce")
+        self.assertGreaterEqual(count, produces)
+        self.assertGreater(sample_value(fams, "chronik_process_resident_memory_bytes",
+                                        "chronik_process_resident_memory_bytes"), 1 << 20)
+        # Errors are counted: a Metadata request at a version that does not exist (its
+        # header does not decode, so the broker closes the connection).
+        def errors():
+            fams = metric_families(self.call("GET", "/metrics")[2])
+            return sum(s.value for s in fams["chronik_request_errors"].samples
+                       if s.labels.get("api") == "Metadata" and s.name == "chronik_request_errors_total")
+        before = errors()
+        s = socket.create_connection(("127.0.0.1", self.broker.port))
+        body = struct.pack(">hhih", 3, 99, 7, -1)
+        s.sendall(struct.pack(">i", len(body)) + body)
+        s.settimeout(10)
+        s.recv(4)  # the answer or the close: the request has been counted
+        s.close()
+        self.assertEqual(errors(), before + 1)
+
+    def test_promtool_check(self):
+        promtool = shutil.which("promtool")
+        if not promtool:
+            self.fail("promtool not installed (.ci/setup installs Debian's prometheus package)")
+        _, _, text = self.call("GET", "/metrics")
+        r = subprocess.run([promtool, "check", "metrics"], input=text.encode(), capture_output=True)
+        self.assertEqual(r.returncode, 0, r.stdout.decode() + r.stderr.decode())
+
+    def test_concurrent_http_clients_do_not_stall_kafka(self):
+        from confluent_kafka.admin import AdminClient
+        admin = AdminClient({"bootstrap.servers": self.broker.bootstrap})
+
+        def metadata_times(n):
+            out = []
+            for _ in range(n):
+                t = time.time()
+                admin.list_topics(timeout=10)
+                out.append(time.time() - t)
+            return sorted(out)
+
+        quiet = metadata_times(20)
+        stop = threading.Event()
+        served = [0]
+
+        def hammer():
+            while not stop.is_set():
+                try:
+                    call(self.broker, "GET", "/metrics")
+                    served[0] += 1
+                except Exception:
+                    pass
+
+        threads = [threading.Thread(target=hammer) for _ in range(16)]
+        for t in threads:
+            t.start()
+        try:
+            busy = metadata_times(20)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        print(f"\nKafka Metadata p50 {quiet[10]*1000:.1f} ms quiet, {busy[10]*1000:.1f} ms with 16 HTTP clients "
+              f"({served[0]} scrapes served)", file=sys.stderr)
+        self.assertGreater(served[0], 0)
+        self.assertEqual(len(busy), 20)  # every Kafka request answered while HTTP was busy
+
+    def test_scrape_cost_with_10000_partitions(self):
+        code, _, body = self.call("POST", "/v1/topics", {"name": "wide", "partitions": 10000})
+        self.assertEqual(code, 201, body)
+        times = []
+        for _ in range(5):
+            t = time.time()
+            code, _, text = self.call("GET", "/metrics")
+            times.append(time.time() - t)
+        fams = metric_families(text)
+        wide = [s for s in fams["chronik_partition_log_end_offset"].samples if s.labels["topic"] == "wide"]
+        self.assertEqual(len(wide), 10000)
+        print(f"\n/metrics with {len(wide)}+ partitions: {len(text)} bytes, median {sorted(times)[2]*1000:.1f} ms "
+              f"(min {min(times)*1000:.1f} ms)", file=sys.stderr)
+        self.assertEqual(self.call("DELETE", "/v1/topics/wide")[0], 200)
+
+
+class Auth(unittest.TestCase):
+    TOKEN = "s3cret-token"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = Broker(f"admin.auth.token={cls.TOKEN}")
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.broker.stop() == 0
+
+    def test_health_is_open(self):
+        self.assertEqual(call(self.broker, "GET", "/v1/health/live")[0], 200)
+        self.assertEqual(call(self.broker, "GET", "/v1/health/ready")[0], 200)
+
+    def test_everything_else_needs_the_token(self):
+        for method, path in (("GET", "/v1/topics"), ("GET", "/metrics"), ("GET", "/v1/broker"),
+                             ("GET", "/v1/broker/config"), ("GET", "/v1/groups"), ("GET", "/v1/openapi.json"),
+                             ("POST", "/v1/topics"), ("GET", "/nope")):
+            code, hdrs, body = call(self.broker, method, path, {} if method == "POST" else None)
+            self.assertEqual(code, 401, path)
+            self.assertEqual(body["field"], "Authorization")
+            self.assertTrue(hdrs["WWW-Authenticate"].startswith("Bearer"))
+            self.assertEqual(call(self.broker, method, path, {} if method == "POST" else None, token="wrong")[0], 401)
+        self.assertEqual(call(self.broker, "GET", "/v1/topics", token=self.TOKEN)[0], 200)
+        self.assertEqual(call(self.broker, "POST", "/v1/topics", {"name": "authed"}, token=self.TOKEN)[0], 201)
+
+    def test_token_is_redacted(self):
+        code, _, body = call(self.broker, "GET", "/v1/broker/config", token=self.TOKEN)
+        self.assertEqual(code, 200)
+        self.assertNotIn(self.TOKEN, json.dumps(body))
+        entry = [e for e in body["configs"] if e["name"] == "admin.auth.token"][0]
+        self.assertEqual((entry["value"], entry["sensitive"]), (None, True))
+
+
+class Dashboard(unittest.TestCase):
+    def test_dashboard_in_chromium(self):
+        if not DASHBOARD_DIR:
+            self.skipTest("run with --dashboard <dir>")
+        broker = Broker()
+        try:
+            from confluent_kafka import Consumer
+            from confluent_kafka.admin import AdminClient, NewTopic
+            admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+            for f in admin.create_topics([NewTopic("orders", 3, 1)]).values():
+                f.result()
+            produce(broker.bootstrap, "orders",
+                    [{"key": f"order-{i}".encode(), "value": f'{{"id": {i}, "item": "widget"}}'.encode(),
+                      "partition": i % 3, "headers": [("source", b"dashboard-test")]} for i in range(42)])
+            c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "billing",
+                          "auto.offset.reset": "earliest", "enable.auto.commit": False})
+            c.subscribe(["orders"])
+            got = 0
+            deadline = time.time() + 30
+            while got < 42 and time.time() < deadline:
+                m = c.poll(0.5)
+                if m is not None and not m.error():
+                    got += 1
+            c.commit(asynchronous=False)
+            c.close()  # the group stops consuming ...
+            produce(broker.bootstrap, "orders", [{"value": b"late", "partition": 0}] * 8)  # ... and lags by 8
+            os.makedirs(DASHBOARD_DIR, exist_ok=True)
+            shot = os.path.join(DASHBOARD_DIR, "dashboard.png")
+            # Live traffic on a second topic while the page is open, for its throughput chart.
+            from confluent_kafka import Producer
+            stop = threading.Event()
+
+            def traffic():
+                p = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 5})
+                i = 0
+                while not stop.is_set():
+                    for _ in range(20 + 15 * (i % 4)):
+                        p.produce("clicks", value=b"click")
+                    p.poll(0)
+                    i += 1
+                    time.sleep(0.2)
+                p.flush(10)
+
+            for f in admin.create_topics([NewTopic("clicks", 1, 1)]).values():
+                f.result()
+            producer = threading.Thread(target=traffic)
+            producer.start()
+            try:
+                r = subprocess.run(["node", os.path.join(HERE, "dashboard_test.mjs"), broker.url, "orders", "50",
+                                    "billing", "8", '{"id": 0, "item": "widget"}', "clicks", shot],
+                                   capture_output=True, text=True, timeout=90)
+            finally:
+                stop.set()
+                producer.join()
+            sys.stderr.write(r.stdout + r.stderr)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertTrue(os.path.getsize(shot) > 10000)
+        finally:
+            self.assertEqual(broker.stop(), 0)
+
+
+if __name__ == "__main__":
+    if DASHBOARD_DIR:
+        suite = unittest.defaultTestLoader.loadTestsFromTestCase(Dashboard)
+    else:
+        suite = unittest.TestSuite([unittest.defaultTestLoader.loadTestsFromTestCase(c) for c in (Admin, Auth)])
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    sys.exit(0 if result.wasSuccessful() else 1)
