@@ -162,6 +162,12 @@ awaitable<void> AdminServer::Impl::serve(std::shared_ptr<Session> session) {
     boost::system::error_code ec;
     stream.expires_after(idle);
     co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    if (ec == http::error::body_limit) {  // Content-Length over the limit, seen in the header
+      auto res = simple(error_response(413, "body exceeds admin.max.body.bytes " + std::to_string(max_body)),
+                        parser.get().version() ? parser.get().version() : 11, false);
+      co_await send(res);
+      break;
+    }
     if (ec == http::error::header_limit) {
       auto res = simple(error_response(431, "request header too large"), 11, false);
       co_await send(res);
@@ -176,13 +182,6 @@ awaitable<void> AdminServer::Impl::serve(std::shared_ptr<Session> session) {
       break;
     }
     const unsigned version = parser.get().version();
-    if (parser.content_length() && *parser.content_length() > max_body) {
-      auto res = simple(error_response(413, "body of " + std::to_string(*parser.content_length()) +
-                                                " bytes exceeds admin.max.body.bytes " + std::to_string(max_body)),
-                        version, false);
-      co_await send(res);
-      break;
-    }
     if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       http::response<http::empty_body> cont{http::status::continue_, version};
       stream.expires_after(idle);

@@ -126,8 +126,9 @@ void add_message_routes(Router& router, AdminContext& ctx) {
           records.push_back(std::move(j));
           next = offset + 1;
         }
-        next = std::max(next, h.last_offset() + 1);
         if (static_cast<int64_t>(records.size()) >= limit) break;
+        // Records compacted away inside the batch: continue after it.
+        next = std::max(next, h.last_offset() + 1);
       }
       if (next == before) break;  // nothing readable: do not spin
     }

@@ -245,8 +245,13 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
         ctx.connection_id = id;
         Broker& broker = server.broker;
         // Named, not a temporary inside the co_await expression: GCC 12 mishandles those.
-        auto work = [&broker, ctx, frame]() mutable { return process_request(broker, ctx, frame); };
-        auto outcome = co_await server.on_workers(std::move(work));
+        // The context comes back too: dispatch fills in the API and the outcome (metrics).
+        auto work = [&broker, ctx, frame]() mutable {
+          auto out = process_request(broker, ctx, frame);
+          return std::make_pair(std::move(out), ctx);
+        };
+        auto [outcome, done] = co_await server.on_workers(std::move(work));
+        ctx = std::move(done);
         if (outcome.kind == Outcome::Kind::kWait)
           outcome.frame = co_await long_poll(outcome.pending);
         busy = false;

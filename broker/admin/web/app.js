@@ -68,15 +68,28 @@ function sparkline(samples) {
   }
   const ctx = canvas.getContext('2d');
   const max = Math.max(1, ...rates);
-  ctx.strokeStyle = '#2f6fed';
-  ctx.lineWidth = 1.5;
+  // Few samples spread over at least a sixth of the width; a full history over all of it.
+  const x = (i) => (i / Math.max(10, rates.length - 1)) * canvas.width;
+  const y = (r) => canvas.height - 2 - (r / max) * (canvas.height - 4);
+  ctx.strokeStyle = '#d5d9e0';
   ctx.beginPath();
-  rates.forEach((r, i) => {
-    const x = (i / Math.max(1, HISTORY - 2)) * canvas.width;
-    const y = canvas.height - 2 - (r / max) * (canvas.height - 4);
-    if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
-  });
+  ctx.moveTo(0, canvas.height - 1.5);
+  ctx.lineTo(canvas.width, canvas.height - 1.5);
   ctx.stroke();
+  if (rates.length) {
+    ctx.fillStyle = 'rgba(47, 111, 237, 0.15)';
+    ctx.strokeStyle = '#2f6fed';
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    ctx.moveTo(x(0), canvas.height);
+    rates.forEach((r, i) => ctx.lineTo(x(i), y(r)));
+    ctx.lineTo(x(rates.length - 1), canvas.height);
+    ctx.closePath();
+    ctx.fill();
+    ctx.beginPath();
+    rates.forEach((r, i) => (i ? ctx.lineTo(x(i), y(r)) : ctx.moveTo(x(i), y(r))));
+    ctx.stroke();
+  }
   return { canvas, rate: rates.length ? rates[rates.length - 1] : 0 };
 }
 
@@ -106,7 +119,7 @@ async function refreshTopics() {
     tbody.append(el('tr', { 'data-topic': t.name },
       el('td', {}, t.name), el('td', { class: 'num' }, t.partitions),
       el('td', { class: 'num messages' }, t.messages), el('td', { class: 'num' }, bytes(t.size_bytes)),
-      el('td', { class: 'num' }, chart.rate.toFixed(1)), el('td', {}, chart.canvas)));
+      el('td', { class: 'num rate' }, chart.rate.toFixed(1)), el('td', {}, chart.canvas)));
   }
   for (const name of history.keys()) if (!topics.some((t) => t.name === name)) history.delete(name);
   const select = document.getElementById('b-topic');
