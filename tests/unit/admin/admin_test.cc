@@ -1,0 +1,141 @@
+// The admin endpoint's pieces without HTTP: counters, routing, query parsing, and the
+// Prometheus rendering over an in-memory store (the HTTP side is tests/integration/admin).
+#include <chrono>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "broker/admin/api.h"
+#include "broker/admin/metrics.h"
+#include "broker/server/broker.h"
+#include "broker/server/memory_log_store.h"
+#include "runtime/record/batch.h"
+
+namespace chronik::broker::admin {
+namespace {
+
+std::vector<uint8_t> batch_of(int records) {
+  std::vector<record::Record> rs(static_cast<size_t>(records));
+  for (int i = 0; i < records; ++i) {
+    rs[static_cast<size_t>(i)].offset_delta = i;
+    rs[static_cast<size_t>(i)].value = std::vector<uint8_t>{'v', static_cast<uint8_t>('0' + i % 10)};
+  }
+  record::BatchOptions o;
+  o.base_timestamp = 1000;
+  return record::build_batch(o, rs);
+}
+
+// The value of the first line of `text` starting with `prefix` (a series with its labels).
+std::optional<std::string> series(const std::string& text, const std::string& prefix) {
+  size_t pos = 0;
+  while ((pos = text.find(prefix, pos)) != std::string::npos) {
+    if (pos == 0 || text[pos - 1] == '\n') {
+      size_t end = text.find('\n', pos);
+      return text.substr(pos + prefix.size() + 1, end - pos - prefix.size() - 1);
+    }
+    ++pos;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("per-topic counters from many threads, forgotten with their topic") {
+  Metrics m;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&m]() {
+      for (int i = 0; i < 1000; ++i) m.record_produce("a", 10, 2);
+    });
+  for (auto& t : threads) t.join();
+  CHECK(m.topic_snapshot("a").bytes_in == 40000);
+  CHECK(m.topic_snapshot("a").messages_in == 8000);
+  m.forget_topic("a");
+  CHECK(m.topic_snapshot("a").bytes_in == 0);
+  // This thread cached the old counters: the generation change makes it look again.
+  m.record_produce("a", 5, 1);
+  CHECK(m.topic_snapshot("a").bytes_in == 5);
+  // A second registry does not see the first one's cache entries.
+  Metrics other;
+  other.record_fetch("a", 7);
+  CHECK(other.topic_snapshot("a").bytes_out == 7);
+  CHECK(m.topic_snapshot("a").bytes_out == 0);
+}
+
+TEST_CASE("request counters and latency buckets") {
+  Metrics m;
+  m.record_request(3, 12, false, 100);      // first bucket (<= 250 us)
+  m.record_request(3, 12, true, 3000);      // <= 5 ms
+  m.record_request(3, 12, false, 99999999);  // +Inf
+  m.record_request(500, 99, false, 1);      // out of range: last slots
+  CHECK(m.requests(3, 12) == 3);
+  CHECK(m.errors(3, 12) == 1);
+  const auto& h = m.latency(3);
+  CHECK(h.count == 3);
+  CHECK(h.buckets[0] == 1);
+  CHECK(h.buckets[4] == 1);
+  CHECK(h.buckets.back() == 1);
+  CHECK(m.requests(Metrics::kMaxApiKey - 1, Metrics::kMaxVersion - 1) == 1);
+}
+
+TEST_CASE("query strings and percent-decoding") {
+  auto q = parse_query("a=1&b=x%20y+z&c&d=%2F");
+  CHECK(q["a"] == "1");
+  CHECK(q["b"] == "x y z");
+  CHECK(q["c"].empty());
+  CHECK(q["d"] == "/");
+  CHECK_THROWS_AS(parse_query("a=%G1"), HttpError);
+  CHECK_THROWS_AS(parse_query("a=%2"), HttpError);
+  CHECK(percent_decode("/v1/topics/a%2Eb") == "/v1/topics/a.b");
+  CHECK(!percent_decode("%"));
+}
+
+TEST_CASE("router: parameters, 404, 405 with Allow, HEAD as GET, errors as JSON") {
+  Router r;
+  r.add("GET", "/v1/topics/{topic}", [](HttpRequest& req) { return json_response({{"t", req.params.at("topic")}}); });
+  r.add("DELETE", "/v1/topics/{topic}", [](HttpRequest&) -> HttpResponse {
+    throw HttpError(409, "busy", "topic");
+  });
+  HttpRequest get{"GET", "/v1/topics/abc/"};
+  CHECK(r.route(get).body == R"({"t":"abc"})");
+  HttpRequest head{"HEAD", "/v1/topics/abc"};
+  CHECK(r.route(head).status == 200);
+  HttpRequest put{"PUT", "/v1/topics/abc"};
+  auto not_allowed = r.route(put);
+  CHECK(not_allowed.status == 405);
+  CHECK(not_allowed.allow == "GET, DELETE");
+  HttpRequest del{"DELETE", "/v1/topics/abc"};
+  auto conflict = r.route(del);
+  CHECK(conflict.status == 409);
+  CHECK(Json::parse(conflict.body)["field"] == "topic");
+  HttpRequest missing{"GET", "/v1/topics"};
+  CHECK(r.route(missing).status == 404);
+}
+
+TEST_CASE("Prometheus rendering over a store") {
+  Broker broker;
+  broker.store = std::make_shared<MemoryLogStore>();
+  broker.store->create_topic("t", 3, {}, false);
+  std::vector<std::vector<uint8_t>> batches;
+  batches.push_back(batch_of(5));
+  broker.store->append("t", 1, std::move(batches), false);
+  broker.metrics.record_produce("t", 123, 5);
+  broker.metrics.record_request(0, 9, false, 1200);
+  AdminContext ctx{broker, "9.9.9", [] { return true; }, nullptr};
+  const std::string text = render_metrics(ctx);
+  CHECK(series(text, "chronik_partition_log_end_offset{topic=\"t\",partition=\"1\"}") == "5");
+  CHECK(series(text, "chronik_partition_log_end_offset{topic=\"t\",partition=\"0\"}") == "0");
+  CHECK(series(text, "chronik_topic_messages_in_total{topic=\"t\"}") == "5");
+  CHECK(series(text, "chronik_requests_total{api=\"Produce\",version=\"9\"}") == "1");
+  CHECK(series(text, "chronik_request_duration_seconds_bucket{api=\"Produce\",le=\"0.001\"}") == "0");
+  CHECK(series(text, "chronik_request_duration_seconds_bucket{api=\"Produce\",le=\"0.0025\"}") == "1");
+  CHECK(series(text, "chronik_build_info{version=\"9.9.9\",node_id=\"1\"}") == "1");
+  // Every family has HELP and TYPE before its samples, exactly once.
+  CHECK(text.find("# TYPE chronik_partition_log_end_offset gauge\n") != std::string::npos);
+  CHECK(text.find("# TYPE chronik_partition_log_end_offset gauge\n") ==
+        text.rfind("# TYPE chronik_partition_log_end_offset gauge\n"));
+  // No LevelDB under a memory store: no LevelDB families.
+  CHECK(text.find("chronik_leveldb_files") == std::string::npos);
+}
+
+}  // namespace chronik::broker::admin
