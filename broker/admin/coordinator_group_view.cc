@@ -34,24 +34,39 @@ class CoordinatorGroupView final : public GroupView {
 
   std::vector<GroupListing> list() override {
     std::vector<GroupListing> out;
-    for (const auto& g : broker_.groups->list()) out.push_back({g.group_id, g.state, g.protocol_type});
+    for (const auto& g : broker_.groups->list())
+      out.push_back({g.group_id, g.state, g.protocol_type, g.type});
     std::sort(out.begin(), out.end(),
               [](const auto& a, const auto& b) { return a.group_id < b.group_id; });
     return out;
   }
 
   std::optional<GroupDescription> describe(const std::string& group_id) override {
-    auto s = broker_.groups->describe(group_id);
     auto committed = broker_.groups->fetch(group_id, std::nullopt);
-    if (!s.exists && committed.empty()) return std::nullopt;
     GroupDescription d;
-    d.listing = {group_id, s.exists ? s.state : "Empty", s.protocol_type};
-    d.protocol = s.protocol_name;
-    d.generation = s.generation;
-    for (const auto& m : s.members) {
-      GroupMember gm{m.member_id, m.instance_id, m.client_id, m.client_host, {}};
-      if (s.protocol_type == "consumer") gm.assignment = decode_assignment(m.assignment);
-      d.members.push_back(std::move(gm));
+    if (auto cg = broker_.groups->describe_consumer_group(group_id)) {
+      d.listing = {group_id, cg->state(), "consumer", "consumer"};
+      d.protocol = cg->assignor();
+      d.generation = cg->epoch();
+      for (const auto& [id, m] : cg->members()) {
+        GroupMember gm{id, m.instance_id, m.client_id, m.client_host, {}};
+        for (const auto& [topic_id, partitions] : m.assigned) {
+          auto topic = broker_.store->find_topic(topic_id);
+          for (int32_t p : partitions) gm.assignment.emplace_back(topic ? topic->name : topic_id.to_base64(), p);
+        }
+        d.members.push_back(std::move(gm));
+      }
+    } else {
+      auto s = broker_.groups->describe(group_id);
+      if (!s.exists && committed.empty()) return std::nullopt;
+      d.listing = {group_id, s.exists ? s.state : "Empty", s.protocol_type, "classic"};
+      d.protocol = s.protocol_name;
+      d.generation = s.generation;
+      for (const auto& m : s.members) {
+        GroupMember gm{m.member_id, m.instance_id, m.client_id, m.client_host, {}};
+        if (s.protocol_type == "consumer") gm.assignment = decode_assignment(m.assignment);
+        d.members.push_back(std::move(gm));
+      }
     }
     for (const auto& [tp, c] : committed) {
       GroupPartition p{tp.topic, tp.partition, c.offset, -1, -1, c.metadata};
@@ -74,9 +89,9 @@ class CoordinatorGroupView final : public GroupView {
 
   Result reset_offsets(const std::string& group_id,
                        const std::vector<GroupPartition>& offsets) override {
-    auto s = broker_.groups->describe(group_id);
-    if (!s.exists && broker_.groups->fetch(group_id, std::nullopt).empty()) return Result::kNotFound;
-    if (!s.members.empty()) return Result::kNotEmpty;
+    auto d = describe(group_id);
+    if (!d) return Result::kNotFound;
+    if (!d->members.empty()) return Result::kNotEmpty;
     group::GroupCoordinator::CommitRequest req;
     req.group_id = group_id;
     const int64_t now = now_ms();

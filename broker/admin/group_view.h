@@ -37,12 +37,13 @@ struct GroupListing {
   std::string group_id;
   std::string state;  // Kafka's names: Empty, Stable, PreparingRebalance, ...
   std::string protocol_type;
+  std::string type;  // "classic" (JoinGroup & co.) or "consumer" (KIP-848)
 };
 
 struct GroupDescription {
   GroupListing listing;
-  std::string protocol;
-  int32_t generation = 0;
+  std::string protocol;    // classic: the chosen protocol; consumer: the server assignor
+  int32_t generation = 0;  // classic: generation; consumer: group epoch
   std::vector<GroupMember> members;
   std::vector<GroupPartition> offsets;  // committed offsets with lag, by topic and partition
   int64_t total_lag = 0;

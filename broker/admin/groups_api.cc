@@ -27,7 +27,7 @@ Json describe_json(const GroupDescription& d) {
     offsets.push_back({{"topic", o.topic}, {"partition", o.partition},
                        {"committed_offset", o.committed_offset}, {"log_end_offset", o.log_end_offset},
                        {"lag", o.lag}, {"metadata", o.metadata ? Json(*o.metadata) : Json(nullptr)}});
-  return {{"group_id", d.listing.group_id}, {"state", d.listing.state},
+  return {{"group_id", d.listing.group_id}, {"state", d.listing.state}, {"type", d.listing.type},
           {"protocol_type", d.listing.protocol_type}, {"protocol", d.protocol},
           {"generation", d.generation}, {"members", members}, {"offsets", offsets},
           {"total_lag", d.total_lag}};
@@ -40,7 +40,8 @@ void add_group_routes(Router& router, AdminContext& ctx) {
     auto& groups = view(ctx);
     Json out = Json::array();
     for (const auto& g : groups.list()) {
-      Json j = {{"group_id", g.group_id}, {"state", g.state}, {"protocol_type", g.protocol_type}};
+      Json j = {{"group_id", g.group_id}, {"state", g.state}, {"type", g.type},
+                {"protocol_type", g.protocol_type}};
       if (auto d = groups.describe(g.group_id)) {
         j["members"] = d->members.size();
         j["total_lag"] = d->total_lag;

@@ -109,9 +109,11 @@ void add_topic_routes(Router& router, AdminContext& ctx) {
 
   router.add("DELETE", "/v1/topics/{topic}", [&broker](HttpRequest& req) {
     const TopicInfo t = require_topic(broker, req);
-    const int16_t e = broker.delete_topic(t.name);
+    const int16_t e = broker.store->delete_topic(t.name);
     if (e == err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)) throw HttpError(404, "no such topic: " + t.name, "topic");
     if (e) throw HttpError(500, "cannot delete topic " + t.name + " (Kafka error " + std::to_string(e) + ")");
+    broker.forget_topic(t);
+    spdlog::info("deleted topic {} (admin endpoint)", t.name);
     return json_response({{"deleted", t.name}});
   });
 

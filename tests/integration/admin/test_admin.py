@@ -395,8 +395,8 @@ class Admin(unittest.TestCase):
         lags = {(o["topic"], o["partition"]): o["lag"] for o in g["offsets"]}
         self.assertEqual(lags, {("grouped", 0): 4, ("grouped", 1): 0})
         code, _, listing = self.call("GET", "/v1/groups")
-        self.assertIn({"group_id": "g1", "state": "Empty", "protocol_type": "consumer", "members": 0, "total_lag": 4},
-                      listing["groups"])
+        self.assertIn({"group_id": "g1", "state": "Empty", "type": "classic", "protocol_type": "consumer",
+                       "members": 0, "total_lag": 4}, listing["groups"])
         # Bad resets.
         for body, field in (({}, "to"), ({"to": "sideways"}, "to"), ({"to": "timestamp"}, "timestamp"),
                             ({"to": "earliest", "topic": "nope"}, "topic")):

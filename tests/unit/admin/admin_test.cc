@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "broker/admin/api.h"
+#include "broker/admin/group_view.h"
 #include "broker/admin/metrics.h"
 #include "broker/server/broker.h"
 #include "broker/server/memory_log_store.h"
@@ -136,6 +137,61 @@ TEST_CASE("Prometheus rendering over a store") {
         text.rfind("# TYPE chronik_partition_log_end_offset gauge\n"));
   // No LevelDB under a memory store: no LevelDB families.
   CHECK(text.find("chronik_leveldb_files") == std::string::npos);
+}
+
+TEST_CASE("group view over the coordinator: a KIP-848 group, its assignment, lag and reset") {
+  // (librdkafka 2.16's KIP-848 consumer needs ConsumerGroupHeartbeat v1, which Kafka 3.9's
+  // specs do not have, so this path is driven here rather than by a client.)
+  Broker broker;
+  broker.store = std::make_shared<MemoryLogStore>();
+  REQUIRE(broker.store->create_topic("t", 2, {}, false).error == 0);
+  std::vector<std::vector<uint8_t>> batches;
+  batches.push_back(batch_of(6));
+  broker.store->append("t", 0, std::move(batches), false);
+  broker.start_groups();
+  auto view = make_coordinator_group_view(broker);
+  REQUIRE(view);
+  const int64_t now = now_ms();
+
+  group::ConsumerHeartbeat h;
+  h.rebalance_timeout_ms = 30'000;
+  h.subscribed_topics = std::vector<std::string>{"t"};
+  h.owned = group::Assignment{};
+  h.client_id = "c1";
+  auto joined = broker.groups->consumer_heartbeat("cg", h, now);
+  REQUIRE(joined.error == 0);
+  group::GroupCoordinator::CommitRequest c;
+  c.group_id = "cg";
+  c.member_id = joined.member_id;
+  c.generation = joined.member_epoch;
+  c.offsets = {{{"t", 0}, group::CommittedOffset{2}}};
+  REQUIRE(broker.groups->commit(c, now) == 0);
+
+  auto d = view->describe("cg");
+  REQUIRE(d);
+  CHECK(d->listing.type == "consumer");
+  CHECK(d->listing.state == "Stable");
+  REQUIRE(d->members.size() == 1);
+  CHECK(d->members[0].client_id == "c1");
+  CHECK(d->members[0].assignment ==
+        std::vector<std::pair<std::string, int32_t>>{{"t", 0}, {"t", 1}});
+  REQUIRE(d->offsets.size() == 1);
+  CHECK(d->offsets[0].lag == 4);
+  CHECK(d->total_lag == 4);
+  CHECK(view->reset_offsets("cg", {{"t", 0, 0}}) == GroupView::Result::kNotEmpty);
+  CHECK(view->delete_group("cg") == GroupView::Result::kNotEmpty);
+
+  group::ConsumerHeartbeat leave;
+  leave.member_id = joined.member_id;
+  leave.member_epoch = -1;
+  REQUIRE(broker.groups->consumer_heartbeat("cg", leave, now).error == 0);
+  CHECK(view->describe("cg")->listing.state == "Empty");
+  CHECK(view->reset_offsets("cg", {{"t", 0, 0}}) == GroupView::Result::kOk);
+  CHECK(view->describe("cg")->total_lag == 6);
+  CHECK(view->list().size() == 1);
+  CHECK(view->delete_group("cg") == GroupView::Result::kOk);
+  CHECK(!view->describe("cg"));
+  CHECK(view->delete_group("cg") == GroupView::Result::kNotFound);
 }
 
 }  // namespace chronik::broker::admin
