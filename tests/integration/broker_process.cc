@@ -73,7 +73,9 @@ BrokerProcess::~BrokerProcess() {
 void BrokerProcess::start() {
   std::vector<std::string> args = {CHRONIK_BINARY,
                                    "--override", "listeners=PLAINTEXT://127.0.0.1:" + std::to_string(port_),
-                                   "--override", "log.dirs=" + data_dir_};
+                                   "--override", "log.dirs=" + data_dir_,
+                                   // An admin port of its own: brokers of parallel tests would share 9644.
+                                   "--override", "admin.listeners=http://127.0.0.1:0"};
   for (const auto& [k, v] : overrides_) {
     args.push_back("--override");
     args.push_back(k + "=" + v);

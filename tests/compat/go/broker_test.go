@@ -69,7 +69,8 @@ func startBroker(t *testing.T, overrides ...string) *broker {
 	b := &broker{Dir: filepath.Join(dir, "data"), log: filepath.Join(dir, "chronik.log"), done: make(chan error, 1)}
 	port := freePort(t)
 	b.Addr = fmt.Sprintf("127.0.0.1:%d", port)
-	args := []string{"--override", "listeners=PLAINTEXT://" + b.Addr, "--override", "log.dirs=" + b.Dir}
+	args := []string{"--override", "listeners=PLAINTEXT://" + b.Addr, "--override", "log.dirs=" + b.Dir,
+		"--override", "admin.listeners=http://127.0.0.1:0"}
 	for _, o := range overrides {
 		args = append(args, "--override", o)
 	}

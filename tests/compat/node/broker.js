@@ -50,7 +50,8 @@ async function startBroker() {
   const log = fs.openSync(logFile, 'w')
   const proc = spawn(
     chronikBinary(),
-    ['--override', `listeners=PLAINTEXT://${bootstrap}`, '--override', `log.dirs=${path.join(dir, 'data')}`],
+    ['--override', `listeners=PLAINTEXT://${bootstrap}`, '--override', `log.dirs=${path.join(dir, 'data')}`,
+      '--override', 'admin.listeners=http://127.0.0.1:0'],
     { stdio: ['ignore', log, log] }
   )
   let exited = null

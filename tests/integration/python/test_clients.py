@@ -27,7 +27,8 @@ class Broker:
         self.log = open(self.dir + ".log", "w")
         self.proc = subprocess.Popen(
             [CHRONIK, "--override", f"listeners=PLAINTEXT://127.0.0.1:{self.port}",
-             "--override", f"log.dirs={self.dir}"], stdout=self.log, stderr=subprocess.STDOUT)
+             "--override", f"log.dirs={self.dir}",
+             "--override", "admin.listeners=http://127.0.0.1:0"], stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 20
         while time.time() < deadline:
             try:

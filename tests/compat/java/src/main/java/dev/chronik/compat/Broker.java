@@ -29,7 +29,8 @@ final class Broker implements AutoCloseable {
     bootstrap = "127.0.0.1:" + port;
     List<String> cmd = new ArrayList<>(List.of(binary,
         "--override", "listeners=PLAINTEXT://" + bootstrap,
-        "--override", "log.dirs=" + dir.resolve("data")));
+        "--override", "log.dirs=" + dir.resolve("data"),
+        "--override", "admin.listeners=http://127.0.0.1:0"));
     process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {
