@@ -115,6 +115,7 @@ struct Server::Impl {
   asio::steady_timer group_timer;
   Notifier notifier;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> bound{false};  // readiness, read from other threads
   std::atomic<int64_t> next_connection_id{1};
   std::mutex connections_mu;
   std::set<std::shared_ptr<Connection>> connections;
@@ -489,13 +490,14 @@ void Server::bind() {
     throw std::runtime_error("cannot listen on " + ep.host + ":" + std::to_string(ep.port) + ": " +
                              ec.message());
   a.listen(asio::socket_base::max_listen_connections);
+  impl_->bound = true;
 }
 
 uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
 
 void Server::stop() { impl_->begin_stop(); }
 
-bool Server::accepting() const { return impl_->acceptor.is_open() && !impl_->stopping; }
+bool Server::accepting() const { return impl_->bound && !impl_->stopping; }
 
 asio::io_context& Server::io_context() { return impl_->ioc; }
 
