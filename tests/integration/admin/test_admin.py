@@ -329,6 +329,9 @@ class Admin(unittest.TestCase):
         answer = s.recv(4096)
         s.close()
         self.assertTrue(answer.startswith(b"HTTP/1.1 413"), answer[:80])
+        # Headers have their own limit (16 KiB).
+        code, _, body = self.call("GET", "/v1/topics", headers={"X-Padding": "p" * 20000})
+        self.assertEqual(code, 431, body)
 
     def test_idle_and_slow_clients_time_out(self):
         # admin.idle.timeout.ms=1000 on this broker.
