@@ -186,6 +186,17 @@ void leveldb_metrics(Buffer& out, Broker& broker) {
     family(out, "chronik_leveldb_memory_bytes", "gauge", "LevelDB's memtables and block cache in use.");
     fmt::format_to(it, "chronik_leveldb_memory_bytes {}\n", std::atoll(mem->c_str()));
   }
+  auto slowdowns = broker.store->engine_property("chronik.write-slowdowns");
+  auto stops = broker.store->engine_property("chronik.write-stops");
+  auto micros = broker.store->engine_property("chronik.write-stall-micros");
+  if (slowdowns && stops && micros) {
+    family(out, "chronik_leveldb_write_stalls_total", "counter",
+           "Writes made while LevelDB slowed (level 0 >= 8 files) or stopped (>= 12) writers.");
+    fmt::format_to(it, "chronik_leveldb_write_stalls_total{{kind=\"slowdown\"}} {}\n", std::atoll(slowdowns->c_str()));
+    fmt::format_to(it, "chronik_leveldb_write_stalls_total{{kind=\"stop\"}} {}\n", std::atoll(stops->c_str()));
+    family(out, "chronik_leveldb_write_stall_seconds_total", "counter", "Time the stalled writes took.");
+    fmt::format_to(it, "chronik_leveldb_write_stall_seconds_total {:.6f}\n", static_cast<double>(std::atoll(micros->c_str())) / 1e6);
+  }
 }
 
 void process_metrics(Buffer& out, Broker& broker) {

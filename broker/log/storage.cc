@@ -1,5 +1,7 @@
 #include "broker/log/storage.h"
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 
 #include <leveldb/cache.h>
@@ -107,7 +109,18 @@ void Storage::write(leveldb::WriteBatch& batch, bool sync) {
   }
   leveldb::WriteOptions wo;
   wo.sync = group_sync;
+  // LevelDB delays writes while level 0 has kL0_SlowdownWritesTrigger (8) files and stops
+  // them at kL0_StopWritesTrigger (12): count such writes and their time for operators.
+  std::string level0;
+  const int l0_files = db_->GetProperty("leveldb.num-files-at-level0", &level0) ? std::atoi(level0.c_str()) : 0;
+  const auto started = std::chrono::steady_clock::now();
   leveldb::Status s = db_->Write(wo, to_write);
+  if (l0_files >= 8) {
+    (l0_files >= 12 ? write_stops_ : write_slowdowns_).fetch_add(1, std::memory_order_relaxed);
+    write_stall_micros_.fetch_add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                      std::chrono::steady_clock::now() - started).count()),
+                                  std::memory_order_relaxed);
+  }
 
   lock.lock();
   for (Writer* w : group) {
@@ -124,6 +137,15 @@ void Storage::write(leveldb::WriteBatch& batch, bool sync) {
 void Storage::flush() {
   leveldb::WriteBatch empty;  // an empty record still makes LevelDB fsync its log
   write(empty, true);
+}
+
+std::optional<std::string> Storage::property(const std::string& name) const {
+  if (name == "chronik.write-slowdowns") return std::to_string(write_slowdowns_.load());
+  if (name == "chronik.write-stops") return std::to_string(write_stops_.load());
+  if (name == "chronik.write-stall-micros") return std::to_string(write_stall_micros_.load());
+  std::string value;
+  if (!db_->GetProperty(name, &value)) return std::nullopt;
+  return value;
 }
 
 uint64_t Storage::physical_writes() const {

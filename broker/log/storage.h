@@ -9,6 +9,8 @@
 // network layer runs them on its worker pool.
 #pragma once
 
+#include <atomic>
+
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -103,6 +105,10 @@ class Storage {
 
   // Number of LevelDB writes issued by the committer (tests: group commit merged writes).
   uint64_t physical_writes() const;
+  // A LevelDB property (GetProperty), or Chronik's own: "chronik.write-slowdowns" and
+  // "chronik.write-stops" (writes made while LevelDB throttles or stops writers because
+  // level 0 is full) and "chronik.write-stall-micros" (time those writes took).
+  std::optional<std::string> property(const std::string& name) const;
 
  private:
   struct Writer;
@@ -115,6 +121,9 @@ class Storage {
   mutable std::mutex commit_mu_;
   std::deque<Writer*> writers_;
   uint64_t physical_writes_ = 0;
+  std::atomic<uint64_t> write_slowdowns_{0};
+  std::atomic<uint64_t> write_stops_{0};
+  std::atomic<uint64_t> write_stall_micros_{0};
 };
 
 }  // namespace chronik::log

@@ -44,9 +44,7 @@ class LevelDbLogStore final : public LogStore {
     else log_->storage().erase_meta(key, true);
   }
   std::optional<std::string> engine_property(const std::string& name) override {
-    std::string value;
-    if (!log_->storage().db()->GetProperty(name, &value)) return std::nullopt;
-    return value;
+    return log_->storage().property(name);
   }
   void flush() override { log_->flush(); }
   void tick(int64_t now_ms) override { log_->tick(now_ms); }

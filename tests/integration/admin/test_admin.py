@@ -433,10 +433,14 @@ class Admin(unittest.TestCase):
                      "chronik_topic_bytes_in", "chronik_topic_messages_in", "chronik_topic_bytes_out",
                      "chronik_partition_log_start_offset", "chronik_partition_log_end_offset",
                      "chronik_partition_size_bytes", "chronik_connections_active", "chronik_purgatory_size",
-                     "chronik_leveldb_files", "chronik_process_resident_memory_bytes",
+                     "chronik_leveldb_files", "chronik_leveldb_write_stalls", "chronik_leveldb_write_stall_seconds",
+                     "chronik_process_resident_memory_bytes",
                      "chronik_process_cpu_seconds", "chronik_group_lag", "chronik_build_info"):
             self.assertIn(name, fams, name)
         self.assertEqual(fams["chronik_request_duration_seconds"].type, "histogram")
+        self.assertEqual(fams["chronik_leveldb_write_stalls"].type, "counter")
+        self.assertGreaterEqual(sample_value(fams, "chronik_leveldb_write_stalls",
+                                             "chronik_leveldb_write_stalls_total", kind="stop"), 0)
         self.assertEqual(sample_value(fams, "chronik_topic_messages_in", "chronik_topic_messages_in_total",
                                       topic="metered"), 25)
         self.assertGreater(sample_value(fams, "chronik_topic_bytes_in", "chronik_topic_bytes_in_total",

@@ -593,3 +593,14 @@ TEST_CASE("the time index gives the same answers as a full scan", "[log]") {
   check_all(*p);
   REQUIRE(p->offset_for_timestamp(6010)->timestamp == 6010);
 }
+
+TEST_CASE("storage properties: Chronik's write stall counters and LevelDB's own", "[log]") {
+  TempDir dir;
+  auto storage = Storage::open(dir.str());
+  storage->put_meta("k", "v");
+  CHECK(storage->property("chronik.write-slowdowns") == "0");  // an empty level 0
+  CHECK(storage->property("chronik.write-stops") == "0");
+  CHECK(storage->property("chronik.write-stall-micros") == "0");
+  CHECK(storage->property("leveldb.num-files-at-level0").has_value());
+  CHECK_FALSE(storage->property("no.such.property").has_value());
+}
