@@ -1,0 +1,60 @@
+"""bench/bench_report.py on canned output of Kafka's perf tools (no broker needed)."""
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+import bench_report  # noqa: E402
+
+PRODUCER = """log4j:WARN Please initialize the log4j system properly.
+95113 records sent, 19018.8 records/sec (1.81 MB/sec), 1200.1 ms avg latency, 1500.0 ms max latency.
+200000 records sent, 108225.108225 records/sec (10.32 MB/sec), 20.34 ms avg latency, 669.00 ms max latency, 19 ms 50th, 40 ms 95th, 52 ms 99th, 77 ms 99.9th.
+"""
+CONSUMER = """log4j:WARN See http://logging.apache.org/log4j/1.2/faq.html#noconfig for more info.
+2026-11-24 00:29:05:230, 2026-11-24 00:29:07:222, 19.0735, 9.5750, 200000, 100401.6064, 535, 1457, 13.0909, 137268.3596
+"""
+
+
+class BenchReport(unittest.TestCase):
+    def test_producer_summary_line(self):
+        p = bench_report.parse_producer_perf(PRODUCER)
+        self.assertEqual(p["records"], 200000)
+        self.assertAlmostEqual(p["mb_s"], 10.32)
+        self.assertEqual(p["p99_ms"], 52)
+        self.assertEqual(p["p999_ms"], 77)
+        with self.assertRaises(ValueError):
+            bench_report.parse_producer_perf("no summary here")
+
+    def test_consumer_line_uses_the_fetch_rate(self):
+        c = bench_report.parse_consumer_perf(CONSUMER)
+        self.assertEqual(c["records"], 200000)
+        self.assertAlmostEqual(c["mb_s"], 13.0909)
+        with self.assertRaises(ValueError):
+            bench_report.parse_consumer_perf("a, b")
+
+    def test_section_replaces_only_its_markers(self):
+        doc = "# B\n\n<!-- codec-bench:start -->\nkeep\n<!-- codec-bench:end -->\n"
+        once = bench_report.replace_section(doc, "first")
+        self.assertIn("keep", once)
+        twice = bench_report.replace_section(once, "second")
+        self.assertIn("second", twice)
+        self.assertNotIn("first", twice)
+        self.assertEqual(twice.count(bench_report.START), 1)
+
+    def test_table_medians_and_ratios(self):
+        results = {"produce 100 B": {"chronik": [{"mb_s": 30, "p99_ms": 10, "cpu_s_per_gb": 1.0},
+                                                 {"mb_s": 50, "p99_ms": 30, "cpu_s_per_gb": 3.0},
+                                                 {"mb_s": 40, "p99_ms": 20, "cpu_s_per_gb": 2.0}],
+                                     "kafka": [{"mb_s": 20, "p99_ms": 40, "cpu_s_per_gb": 4.0}]},
+                   "peak RSS": {"chronik": [{"rss_mb": 50}], "kafka": [{"rss_mb": 500}]}}
+        meta = {"command": "bench/run --quick", "date": "d", "commit": "c", "reps": 1, "machine": "m",
+                "chronik": "build", "kafka": "k", "partitions": 4, "minutes": 1}
+        with tempfile.TemporaryDirectory() as d:
+            text = bench_report.render_section(results, meta, d)
+        self.assertIn("| produce 100 B | 40.0 | 20.0 | 2.00x | 20 | 40 | 0.50x | 2.00 | 4.00 | 0.50x |", text)
+        self.assertIn("| peak RSS | 50.00 MiB | 500.00 MiB | 0.10x |", text)
+
+
+if __name__ == "__main__":
+    unittest.main()
