@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +18,8 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/admin/admin_server.h"
+#include "broker/handlers/handlers.h"
+#include "generated/kafka/api_table.h"
 #include "broker/net/server.h"
 #include "broker/server/broker.h"
 #include "broker/config/properties.h"
@@ -29,7 +32,8 @@ constexpr const char* kVersion = "0.1.0";
 
 void usage(std::ostream& out) {
   out << "usage: chronik [--config server.properties] [--override key=value]...\n"
-         "               [--log-level trace|debug|info|warn|error] [--version]\n";
+         "               [--log-level trace|debug|info|warn|error] [--version]\n"
+         "               [--print-api-versions]\n";
 }
 
 // Holds an exclusive lock on <dir>/.lock while the broker runs, so that a second broker
@@ -73,6 +77,24 @@ std::string cluster_id(const std::string& dir, int32_t node_id) {
   return id;
 }
 
+// One JSON object per line for every API of the generated table: what ApiVersions
+// advertises (served) and the spec's version range. The compatibility report is built from
+// it, so that its protocol table cannot drift from the code.
+void print_api_versions(std::ostream& out) {
+  const auto advertised = chronik::broker::handlers::advertised_api_versions();
+  for (const auto& api : chronik::message::kApis) {
+    const auto it = std::find_if(advertised.begin(), advertised.end(),
+                                 [&](const auto& v) { return v.api_key == api.key; });
+    out << "{\"key\":" << api.key << ",\"name\":\"" << api.name << "\",\"min\":"
+        << api.lowest_version << ",\"max\":" << api.highest_stable_version
+        << ",\"broker_listener\":" << ((api.listeners & chronik::message::kBroker) ? "true" : "false")
+        << ",\"served\":" << (it != advertised.end() ? "true" : "false");
+    if (it != advertised.end())
+      out << ",\"served_min\":" << it->min_version << ",\"served_max\":" << it->max_version;
+    out << "}\n";
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -103,6 +125,9 @@ int main(int argc, char** argv) {
       overrides.push_back(kv);
     } else if (arg == "--log-level") {
       log_level = value("--log-level");
+    } else if (arg == "--print-api-versions") {
+      print_api_versions(std::cout);
+      return 0;
     } else if (arg == "--version") {
       std::cout << "chronik " << kVersion << "\n";
       return 0;

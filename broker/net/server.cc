@@ -181,6 +181,18 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
   bool drain_and_close = false;
   bool closed = false;
   Clock::time_point last_activity = Clock::now();
+  std::string client_id;
+  std::set<std::pair<int16_t, int16_t>> api_versions_used;
+
+  // Debug log, once per connection and (API, version): which versions each client really
+  // uses (the compatibility report reads it). Never per request.
+  void note_api_version(const RequestContext& ctx) {
+    if (ctx.api_key < 0 || !spdlog::should_log(spdlog::level::debug)) return;
+    if (ctx.client_id) client_id = *ctx.client_id;
+    if (!api_versions_used.emplace(ctx.api_key, ctx.api_version).second) return;
+    spdlog::debug("connection {} from {} client_id '{}' uses api {} v{}{}", id, peer, client_id,
+                  ctx.api_key, ctx.api_version, has_handler(ctx.api_key) ? "" : " (not served)");
+  }
 
   void start() {
     auto self = shared_from_this();
@@ -253,6 +265,7 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
         };
         auto [outcome, done] = co_await server.on_workers(std::move(work));
         ctx = std::move(done);
+        note_api_version(ctx);
         if (outcome.kind == Outcome::Kind::kWait)
           outcome.frame = co_await long_poll(outcome.pending);
         busy = false;
