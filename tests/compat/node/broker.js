@@ -43,6 +43,8 @@ function canConnect(port) {
 }
 
 async function startBroker() {
+  // tests/compat/run starts the broker itself (or points at another one).
+  if (process.env.CHRONIK_BOOTSTRAP) return { bootstrap: process.env.CHRONIK_BOOTSTRAP, logTail: () => '', stop: async () => 0 }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronik-node-'))
   const port = await freePort()
   const bootstrap = `127.0.0.1:${port}`

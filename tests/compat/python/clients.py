@@ -184,6 +184,13 @@ class ConfluentKafka:
         self._wait(self.admin.delete_topics([t], operation_timeout=10))
 
     def transaction(self, t, txid, commit1, abort, commit2):
+        try:
+            self._transaction(t, txid, commit1, abort, commit2)
+        except self.ck.KafkaException as e:
+            raise AssertionError(f"{e}{self.last_error()}") from None
+
+    def _transaction(self, t, txid, commit1, abort, commit2):
+        self.errors.clear()
         p = self.ck.Producer(self.conf(**{"transactional.id": txid, "linger.ms": 5}))
         p.init_transactions(15)
         for msgs, commit in ((commit1, True), (abort, False), (commit2, True)):
@@ -438,8 +445,9 @@ class KafkaPython:
             p.close(timeout=5)
 
     def _metadata_with(self, bootstrap, **kw):
-        a = self.ad.KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000,
-                                     api_version_auto_timeout_ms=10000, **kw)
+        if "api_version_auto_timeout_ms" in self.ad.KafkaAdminClient.DEFAULT_CONFIG:
+            kw["api_version_auto_timeout_ms"] = 10000
+        a = self.ad.KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000, **kw)
         try:
             a.list_topics()
         finally:
@@ -503,9 +511,11 @@ class AioKafka:
     @property
     def admin(self):
         if self._admin is None:
-            a = self.ad.AIOKafkaAdminClient(bootstrap_servers=self.b, request_timeout_ms=15000)
-            self.run(a.start())
-            self._admin = a
+            async def make():  # aiokafka objects are made inside the loop they run on
+                a = self.ad.AIOKafkaAdminClient(bootstrap_servers=self.b, request_timeout_ms=15000)
+                await a.start()
+                return a
+            self._admin = self.run(make())
         return self._admin
 
     def version(self):
@@ -674,10 +684,13 @@ class AioKafka:
 class AioMember:
     def __init__(self, client, group, topic):
         self.cl, self.topic = client, topic
-        self.c = client.a.AIOKafkaConsumer(topic, bootstrap_servers=client.b, group_id=group,
-                                           enable_auto_commit=False, auto_offset_reset="earliest",
-                                           session_timeout_ms=10000, heartbeat_interval_ms=1000)
-        client.run(self.c.start())
+        async def make():
+            c = client.a.AIOKafkaConsumer(topic, bootstrap_servers=client.b, group_id=group,
+                                          enable_auto_commit=False, auto_offset_reset="earliest",
+                                          session_timeout_ms=10000, heartbeat_interval_ms=1000)
+            await c.start()
+            return c
+        self.c = client.run(make())
 
     def poll_records(self, n, seconds):
         async def go():

@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -30,8 +31,8 @@ def emit(ops, status, reason=""):
         print("COMPAT-RESULT " + json.dumps({"op": op, "status": status, "reason": reason}), flush=True)
 
 
-class Timeout(Exception):
-    pass
+class Timeout(BaseException):
+    """Not an Exception: client code that catches Exception in its retry loops must not swallow it."""
 
 
 def _alarm(signum, frame):
@@ -290,9 +291,28 @@ def main():
     s = Scenarios(c)
     signal.signal(signal.SIGALRM, _alarm)
     passed = failed = 0
-    for ops, fn in s.plan():
+    plan = s.plan()
+    current = {"index": 0, "start": time.time()}
+
+    def watchdog():
+        # A client stuck where even SIGALRM cannot reach it (a blocking wait in a native
+        # library or a retry loop that swallows everything): report and stop.
+        while True:
+            time.sleep(1)
+            i = current["index"]
+            if i < len(plan) and time.time() - current["start"] > 2 * SCENARIO_SECONDS:
+                emit(plan[i][0], "fail", f"the client hung: no return within {2 * SCENARIO_SECONDS} s")
+                for ops, _ in plan[i + 1:]:
+                    emit(ops, "fail", f"not run: the client hung in an earlier scenario ({plan[i][0]})")
+                print(f"{passed} passed, {len(plan) - passed} failed", flush=True)
+                os._exit(1)
+    threading.Thread(target=watchdog, daemon=True).start()
+    for index, (ops, fn) in enumerate(plan):
         start = time.time()
-        signal.alarm(SCENARIO_SECONDS)
+        current.update(index=index, start=start)
+        # Group operations wait for the group to settle; not that long once joining failed.
+        grouped = any(op.startswith("group_") for op in (ops if isinstance(ops, list) else [ops]))
+        signal.alarm(s.wait + 15 if grouped else SCENARIO_SECONDS)
         try:
             fn()
             signal.alarm(0)
@@ -303,18 +323,13 @@ def main():
             emit(ops, "unsupported", str(e))
         except BaseException as e:  # noqa: BLE001 (every failure is reported, with its reason)
             signal.alarm(0)
-            if isinstance(e, KeyboardInterrupt):
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
             emit(ops, "fail", f"{type(e).__name__}: {e}")
             traceback.print_exc(file=sys.stderr)
             failed += 1
         print(f"# {ops} {time.time() - start:.1f}s", file=sys.stderr, flush=True)
-    for m in s.gconsumers:
-        try:
-            m.close()
-        except Exception:  # noqa: BLE001
-            pass
-    c.close()
+    current["index"] = len(plan)
     print(f"{passed} passed, {failed} failed")
     os._exit(0)  # client threads (librdkafka, kafka-python's) must not hold the exit up
 

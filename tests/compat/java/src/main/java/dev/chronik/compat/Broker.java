@@ -21,6 +21,14 @@ final class Broker implements AutoCloseable {
 
   Broker(String binary) throws IOException, InterruptedException {
     dir = Files.createTempDirectory("chronik-java-");
+    String external = System.getenv("CHRONIK_BOOTSTRAP");
+    if (external != null && !external.isEmpty()) {
+      // tests/compat/run started the broker (or points at another one): use it as it is.
+      log = dir.resolve("chronik.log");
+      bootstrap = external;
+      process = null;
+      return;
+    }
     log = dir.resolve("chronik.log");
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -56,6 +64,7 @@ final class Broker implements AutoCloseable {
 
   /** SIGTERM; returns the exit code (the broker must exit 0). */
   int stop() throws InterruptedException {
+    if (process == null) return 0;
     process.destroy();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor();
@@ -66,7 +75,7 @@ final class Broker implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    if (process.isAlive()) stop();
+    if (process != null && process.isAlive()) stop();
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }

@@ -51,7 +51,7 @@ public final class Compat {
   static final int MESSAGES = 10_000;
   static final int PARTITIONS = 3;
 
-  private final Broker broker;
+  final Broker broker;
 
   Compat(Broker broker) {
     this.broker = broker;
@@ -72,15 +72,37 @@ public final class Compat {
     try (Broker broker = new Broker(args[0])) {
       Compat c = new Compat(broker);
       Map<String, Scenario> scenarios = new LinkedHashMap<>();
-      scenarios.put("default_producer_assign_consumer", c::defaultProducerAssignConsumer);
+      // The operations of the compatibility matrix (tests/compat/ops.py) each scenario shows.
+      Map<String, List<String>> ops = new HashMap<>();
+      java.util.function.BiConsumer<String, Scenario> add = scenarios::put;
+      add.accept("default_producer_assign_consumer", c::defaultProducerAssignConsumer);
+      ops.put("default_producer_assign_consumer", List.of("create_topic", "produce_keys_headers", "produce_acks_all",
+          "produce_idempotent", "consume_beginning"));
       for (String codec : List.of("gzip", "snappy", "lz4", "zstd")) {
-        scenarios.put("compression_" + codec, () -> c.compression(codec));
+        add.accept("compression_" + codec, () -> c.compression(codec));
+        ops.put("compression_" + codec, List.of("produce_" + codec));
       }
-      scenarios.put("admin_describe_log_dirs", c::adminDescribeLogDirs);
-      scenarios.put("admin_topics_and_configs", c::adminTopicsAndConfigs);
-      scenarios.put("admin_list_offsets", c::adminListOffsets);
-      scenarios.put("admin_delete_records", c::adminDeleteRecords);
-      scenarios.put("admin_delete_topics", c::adminDeleteTopics);
+      add.accept("admin_describe_log_dirs", c::adminDescribeLogDirs);
+      ops.put("admin_describe_log_dirs", List.of("describe_log_dirs"));
+      add.accept("admin_topics_and_configs", c::adminTopicsAndConfigs);
+      ops.put("admin_topics_and_configs", List.of("create_topic_configs", "describe_configs", "alter_configs"));
+      add.accept("admin_list_offsets", c::adminListOffsets);
+      ops.put("admin_list_offsets", List.of("list_offsets"));
+      add.accept("admin_delete_records", c::adminDeleteRecords);
+      ops.put("admin_delete_records", List.of("delete_records"));
+      add.accept("admin_delete_topics", c::adminDeleteTopics);
+      ops.put("admin_delete_topics", List.of("delete_topic"));
+      ClientScenarios more = new ClientScenarios(c);
+      for (Map.Entry<String, Scenario> e : more.scenarios().entrySet()) {
+        add.accept(e.getKey(), e.getValue());
+        ops.put(e.getKey(), List.of(e.getKey()));
+      }
+      GroupScenarios groups = new GroupScenarios(c);
+      for (Map.Entry<String, Scenario> e : groups.scenarios().entrySet()) {
+        add.accept(e.getKey(), e.getValue());
+        ops.put(e.getKey(), List.of(e.getKey()));
+      }
+      System.out.printf("COMPAT-VERSION {\"version\": \"%s\"}%n", version);
       for (Map.Entry<String, Scenario> s : scenarios.entrySet()) {
         if (!only.isEmpty() && !only.contains(s.getKey())) continue;
         long start = System.nanoTime();
@@ -88,10 +110,12 @@ public final class Compat {
           s.getValue().run();
           passed++;
           System.out.printf("PASS %s (kafka-clients %s, %.1fs)%n", s.getKey(), version, secs(start));
+          report(ops.get(s.getKey()), "pass", "");
         } catch (Throwable e) {
           failed++;
           System.out.printf("FAIL %s (kafka-clients %s, %.1fs): %s%n", s.getKey(), version, secs(start), e);
           e.printStackTrace(System.out);
+          report(ops.get(s.getKey()), "fail", reason(e));
         }
         System.out.flush();
       }
@@ -113,6 +137,25 @@ public final class Compat {
       if (in != null) p.load(in);
     }
     return p.getProperty("version", "unknown");
+  }
+
+  /** One COMPAT-RESULT line per operation, read by tests/compat/run. */
+  static void report(List<String> ops, String status, String reason) {
+    for (String op : ops) {
+      System.out.printf("COMPAT-RESULT {\"op\": \"%s\", \"status\": \"%s\", \"reason\": \"%s\"}%n", op, status,
+          reason.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", " ").replace("\r", " ").replace("\t", " "));
+    }
+  }
+
+  /** The innermost cause's class and message: what a person needs to see first. */
+  static String reason(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof ExecutionException || t instanceof java.util.concurrent.CompletionException
+        || t.getClass().getName().equals("org.apache.kafka.common.KafkaException")) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    String s = t.getClass().getSimpleName() + ": " + t.getMessage();
+    return s.length() > 300 ? s.substring(0, 300) : s;
   }
 
   static double secs(long start) {

@@ -1,0 +1,193 @@
+package dev.chronik.compat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Consumer groups (classic protocol): join, rebalance, commit, resume, describe, list,
+ * reset offsets, delete; one group on one 3-partition topic of 300 records, the scenarios
+ * in this order. Each waits a bounded time, shorter once joining has failed.
+ */
+final class GroupScenarios {
+  private final Compat c;
+  private final String topic = "java-group-" + ClientScenarios.RUN;
+  private final String group = "java-group-" + ClientScenarios.RUN;
+  private final List<KafkaConsumer<String, String>> members = new ArrayList<>();
+  private int waitSeconds = 25;
+
+  GroupScenarios(Compat c) {
+    this.c = c;
+  }
+
+  Map<String, Compat.Scenario> scenarios() {
+    Map<String, Compat.Scenario> s = new LinkedHashMap<>();
+    s.put("group_join", this::join);
+    s.put("group_rebalance", this::rebalance);
+    s.put("group_commit", this::commit);
+    s.put("group_resume", this::resume);
+    s.put("group_describe", this::describe);
+    s.put("group_list", this::list);
+    s.put("group_reset_offsets", this::resetOffsets);
+    s.put("group_delete", this::delete);
+    return s;
+  }
+
+  KafkaConsumer<String, String> member() {
+    Map<String, Object> p = new HashMap<>();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, c.broker.bootstrap);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+    p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
+    p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+    KafkaConsumer<String, String> m = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+    m.subscribe(List.of(topic));
+    members.add(m);
+    return m;
+  }
+
+  void closeAll() {
+    for (KafkaConsumer<String, String> m : members) m.close(Duration.ofSeconds(5));
+    members.clear();
+  }
+
+  List<ConsumerRecord<String, String>> poll(KafkaConsumer<String, String> m, int n) {
+    List<ConsumerRecord<String, String>> out = new ArrayList<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
+    while (out.size() < n && System.nanoTime() < deadline) {
+      for (ConsumerRecord<String, String> r : m.poll(Duration.ofMillis(300))) out.add(r);
+    }
+    return out;
+  }
+
+  static Set<Integer> partitions(KafkaConsumer<String, String> m) {
+    Set<Integer> s = new HashSet<>();
+    for (TopicPartition tp : m.assignment()) s.add(tp.partition());
+    return s;
+  }
+
+  void join() throws Exception {
+    try (Admin admin = c.admin()) {
+      c.createTopic(admin, topic, Map.of());
+    }
+    try (KafkaProducer<String, String> p = c.producer(Map.of())) {
+      for (int i = 0; i < 300; i++) p.send(new ProducerRecord<>(topic, i % 3, "k" + i, "v" + i));
+    }
+    int wanted = waitSeconds;
+    waitSeconds = 8;
+    KafkaConsumer<String, String> m = member();
+    waitSeconds = wanted;
+    List<ConsumerRecord<String, String>> got = poll(m, 300);
+    Compat.checkEq(300, got.size(), "records read by the only member within " + waitSeconds + " s");
+    Compat.checkEq(Set.of(0, 1, 2), partitions(m), "partitions of the only member");
+  }
+
+  void rebalance() {
+    if (members.isEmpty()) waitSeconds = 8;
+    KafkaConsumer<String, String> a = members.isEmpty() ? member() : members.get(0);
+    KafkaConsumer<String, String> b = member();
+    long deadline = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
+    while (System.nanoTime() < deadline) {
+      a.poll(Duration.ofMillis(200));
+      b.poll(Duration.ofMillis(200));
+      Set<Integer> sa = partitions(a), sb = partitions(b);
+      Set<Integer> all = new HashSet<>(sa);
+      all.addAll(sb);
+      if (!sa.isEmpty() && !sb.isEmpty() && all.equals(Set.of(0, 1, 2)) && sa.size() + sb.size() == 3) return;
+    }
+    throw new AssertionError("after a second member joined: " + partitions(a) + " and " + partitions(b));
+  }
+
+  Map<TopicPartition, Long> ends() {
+    Map<TopicPartition, Long> e = new HashMap<>();
+    try (KafkaConsumer<String, String> m = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        c.broker.bootstrap), new StringDeserializer(), new StringDeserializer())) {
+      List<TopicPartition> tps = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1), new TopicPartition(topic, 2));
+      e.putAll(m.endOffsets(tps, Duration.ofSeconds(15)));
+    }
+    return e;
+  }
+
+  void commit() {
+    closeAll();
+    KafkaConsumer<String, String> m = member();
+    poll(m, 300);
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (Map.Entry<TopicPartition, Long> e : ends().entrySet()) offsets.put(e.getKey(), new OffsetAndMetadata(e.getValue() - 1, "compat"));
+    m.commitSync(offsets);
+    Map<TopicPartition, OffsetAndMetadata> committed = m.committed(offsets.keySet());
+    for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
+      OffsetAndMetadata got = committed.get(e.getKey());
+      Compat.check(got != null, "nothing committed for " + e.getKey());
+      Compat.checkEq(e.getValue().offset(), got.offset(), "committed offset of " + e.getKey());
+      Compat.checkEq("compat", got.metadata(), "commit metadata of " + e.getKey());
+    }
+  }
+
+  void resume() {
+    closeAll();
+    KafkaConsumer<String, String> m = member();
+    List<ConsumerRecord<String, String>> got = poll(m, 3);
+    Compat.checkEq(3, got.size(), "records a new member read after the commit (the last of each partition)");
+    Map<TopicPartition, Long> ends = ends();
+    for (ConsumerRecord<String, String> r : got) {
+      Compat.checkEq(ends.get(new TopicPartition(topic, r.partition())) - 1, r.offset(), "resumed offset in " + r.partition());
+    }
+  }
+
+  void describe() throws Exception {
+    if (members.isEmpty()) poll(member(), 1);
+    try (Admin admin = c.admin()) {
+      ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get(20, TimeUnit.SECONDS).get(group);
+      Compat.checkEq(1, d.members().size(), "members described (state " + d.state() + ")");
+    }
+  }
+
+  void list() throws Exception {
+    try (Admin admin = c.admin()) {
+      Set<String> ids = new HashSet<>();
+      for (ConsumerGroupListing l : admin.listConsumerGroups().all().get(20, TimeUnit.SECONDS)) ids.add(l.groupId());
+      Compat.check(ids.contains(group), group + " not among the listed groups " + ids);
+    }
+  }
+
+  void resetOffsets() throws Exception {
+    closeAll();
+    try (Admin admin = c.admin()) {
+      Map<TopicPartition, OffsetAndMetadata> zero = new HashMap<>();
+      for (int p = 0; p < 3; p++) zero.put(new TopicPartition(topic, p), new OffsetAndMetadata(0));
+      admin.alterConsumerGroupOffsets(group, zero).all().get(20, TimeUnit.SECONDS);
+    }
+    List<ConsumerRecord<String, String>> got = poll(member(), 300);
+    Compat.checkEq(300, got.size(), "records read after resetting the group to offset 0");
+  }
+
+  void delete() throws Exception {
+    closeAll();
+    try (Admin admin = c.admin()) {
+      admin.deleteConsumerGroups(List.of(group)).all().get(20, TimeUnit.SECONDS);
+      for (ConsumerGroupListing l : admin.listConsumerGroups().all().get(20, TimeUnit.SECONDS)) {
+        Compat.check(!l.groupId().equals(group), "group still listed after delete");
+      }
+    }
+  }
+}
