@@ -223,13 +223,21 @@ func TestKafkaGo(t *testing.T) {
 		if err != nil {
 			t.Fatalf("DeleteTopics: %v", err)
 		}
-		md, err := cl.Metadata(ctx, &kafka.MetadataRequest{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tp := range md.Topics {
-			if tp.Name == topic {
-				t.Errorf("topic still listed after delete")
+		// kafka-go's transport caches metadata (MetadataTTL): give it time to refresh.
+		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			md, err := cl.Metadata(ctx, &kafka.MetadataRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed := false
+			for _, tp := range md.Topics {
+				listed = listed || tp.Name == topic
+			}
+			if !listed {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("topic still listed 15 s after delete")
 			}
 		}
 	})

@@ -501,12 +501,17 @@ class AioKafka:
     def __init__(self, bootstrap):
         import aiokafka
         from aiokafka import admin
+        from aiokafka.admin import config_resource
         self.a, self.ad, self.b = aiokafka, admin, bootstrap
+        self.cr = config_resource
         self.loop = asyncio.new_event_loop()
         self._admin = None
 
     def run(self, coro, seconds=TIMEOUT):
-        return self.loop.run_until_complete(asyncio.wait_for(coro, seconds))
+        try:
+            return self.loop.run_until_complete(asyncio.wait_for(coro, seconds))
+        except asyncio.TimeoutError:
+            raise AssertionError(f"no answer within {seconds} s") from None
 
     @property
     def admin(self):
@@ -597,13 +602,13 @@ class AioKafka:
         return self._with_consumer(both)
 
     def describe_configs(self, t):
-        r = self.run(self.admin.describe_configs([self.ad.ConfigResource(self.ad.ConfigResourceType.TOPIC, t)]))
+        r = self.run(self.admin.describe_configs([self.cr.ConfigResource(self.cr.ConfigResourceType.TOPIC, t)]))
         resource = r[0].resources[0]
         assert resource[0] == 0, f"DescribeConfigs: error {resource[0]} {resource[1]}"
         return {e[0]: e[1] for e in resource[4]}
 
     def alter_configs(self, t, configs):
-        r = self.run(self.admin.alter_configs([self.ad.ConfigResource(self.ad.ConfigResourceType.TOPIC, t,
+        r = self.run(self.admin.alter_configs([self.cr.ConfigResource(self.cr.ConfigResourceType.TOPIC, t,
                                                                          configs=configs)]))
         for resource in getattr(r, "resources", []) or []:
             assert resource[0] == 0, f"AlterConfigs: error {resource[0]} {resource[1]}"
@@ -634,7 +639,7 @@ class AioKafka:
         self.run(need(self.admin, "delete_consumer_groups", "DeleteGroups")([g]))
 
     def delete_records(self, t, p, offset):
-        from aiokafka.structs import RecordsToDelete
+        from aiokafka.admin.records_to_delete import RecordsToDelete
         tp = self.a.TopicPartition(t, p)
         r = self.run(self.admin.delete_records({tp: RecordsToDelete(offset)}))
         return r[tp]
