@@ -189,6 +189,9 @@ func TestFranzGo(t *testing.T) {
 		}
 	})
 
+	franzGroups(t, ctx, b, adm, topic)
+	franzTransactions(t, ctx, b, create)
+
 	t.Run("DeleteTopic", func(t *testing.T) {
 		res, err := adm.DeleteTopics(ctx, topic)
 		if err != nil || res.Error() != nil {
