@@ -35,8 +35,11 @@ class Timeout(BaseException):
     """Not an Exception: client code that catches Exception in its retry loops must not swallow it."""
 
 
+_budget = [SCENARIO_SECONDS]
+
+
 def _alarm(signum, frame):
-    raise Timeout(f"no result within {SCENARIO_SECONDS} s")
+    raise Timeout(f"no result within {_budget[0]} s")
 
 
 def check(ok, what):
@@ -312,7 +315,8 @@ def main():
         current.update(index=index, start=start)
         # Group operations wait for the group to settle; not that long once joining failed.
         grouped = any(op.startswith("group_") for op in (ops if isinstance(ops, list) else [ops]))
-        signal.alarm(s.wait + 15 if grouped else SCENARIO_SECONDS)
+        _budget[0] = s.wait + 15 if grouped else SCENARIO_SECONDS
+        signal.alarm(_budget[0])
         try:
             fn()
             signal.alarm(0)
