@@ -1,0 +1,509 @@
+"""Consumer groups (classic protocol) with confluent-kafka and kafka-python against the
+real chronik binary: rebalances with exactly-once consumption, a member killed without
+LeaveGroup, a static member restarted within its session timeout, committed offsets
+across a broker restart, and the admin clients' group operations.
+
+usage: test_groups.py <path to chronik> [unittest options]
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+CHRONIK = sys.argv.pop(1) if len(sys.argv) > 1 and not sys.argv[1].startswith("-") else "chronik"
+PARTITIONS = 8
+# Short session timeouts keep the failure scenarios fast; the broker's floor is lowered so
+# that clients may use them.
+SESSION_MS = 4000
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Broker:
+    """chronik on a free loopback port; restart() keeps the data dir."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="chronik-pygroups-")
+        self.port = free_port()
+        self.logname = self.dir + ".log"
+        self.log = open(self.logname, "a")
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [CHRONIK, "--override", f"listeners=PLAINTEXT://127.0.0.1:{self.port}",
+             "--override", f"log.dirs={self.dir}",
+             "--override", "admin.listeners=http://127.0.0.1:0",
+             "--override", "group.initial.rebalance.delay.ms=0",
+             "--override", "group.min.session.timeout.ms=1000"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("chronik exited at start-up:\n" + self.tail())
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("chronik did not start")
+
+    @property
+    def bootstrap(self):
+        return f"127.0.0.1:{self.port}"
+
+    def tail(self, n=60):
+        self.log.flush()
+        with open(self.logname) as f:
+            return "".join(f.readlines()[-n:])
+
+    def log_text(self):
+        self.log.flush()
+        with open(self.logname) as f:
+            return f.read()
+
+    def terminate(self):
+        self.proc.terminate()
+        return self.proc.wait(30)
+
+    def restart(self):
+        code = self.terminate()
+        self.start()
+        return code
+
+    def stop(self, keep=False):
+        code = self.terminate()
+        self.log.close()
+        if code == 0 and not keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            os.unlink(self.logname)
+        return code
+
+
+def create_topic(bootstrap, topic, partitions=PARTITIONS):
+    from confluent_kafka.admin import AdminClient, NewTopic
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for f in admin.create_topics([NewTopic(topic, partitions, 1)]).values():
+        f.result()
+
+
+def produce(bootstrap, topic, start, count):
+    """Messages start..start+count-1, key m<i>, spread over the partitions by i."""
+    from confluent_kafka import Producer
+    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
+    for i in range(start, start + count):
+        p.produce(topic, key=f"m{i}", value=str(i), partition=i % PARTITIONS)
+    assert p.flush(30) == 0
+
+
+def wait_for(cond, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class Member(threading.Thread):
+    """A group member in its own thread: consumes, commits synchronously after every batch
+    and in the revocation callback (so a rebalance never hands over uncommitted work), and
+    records its assignment and everything it consumed."""
+
+    def __init__(self, name, make_consumer, group, topic, sink, lock):
+        super().__init__(name=name, daemon=True)
+        self.make_consumer, self.group, self.topic = make_consumer, group, topic
+        self.sink, self.lock = sink, lock
+        self.assignment = set()
+        self.stopping = threading.Event()
+        self.error = None
+
+    def run(self):
+        try:
+            self.loop()
+        except Exception as e:  # reported by the test
+            self.error = e
+
+    def snapshot(self):
+        with self.lock:
+            return set(self.assignment)
+
+    def stop(self):
+        self.stopping.set()
+        self.join(30)
+        assert not self.is_alive(), f"{self.name} did not stop"
+        if self.error:
+            raise self.error
+
+
+class ConfluentMember(Member):
+    def loop(self):
+        from confluent_kafka import Consumer, KafkaException
+        c = Consumer({"bootstrap.servers": self.make_consumer, "group.id": self.group,
+                      "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                      "session.timeout.ms": SESSION_MS, "heartbeat.interval.ms": 500})
+
+        def on_assign(consumer, parts):
+            with self.lock:
+                self.assignment = {p.partition for p in parts}
+
+        def on_revoke(consumer, parts):
+            try:
+                consumer.commit(asynchronous=False)
+            except KafkaException:
+                pass  # nothing consumed since the last commit
+            with self.lock:
+                self.assignment = set()
+
+        c.subscribe([self.topic], on_assign=on_assign, on_revoke=on_revoke)
+        try:
+            while not self.stopping.is_set():
+                msgs = c.consume(100, 0.2)
+                got = []
+                for m in msgs:
+                    if m.error():
+                        raise RuntimeError(m.error())
+                    got.append((m.key().decode(), m.partition(), m.offset(), self.name))
+                if got:
+                    with self.lock:
+                        self.sink.extend(got)
+                    c.commit(asynchronous=False)
+        finally:
+            c.close()  # LeaveGroup
+
+
+class KafkaPythonMember(Member):
+    def loop(self):
+        from kafka import KafkaConsumer, ConsumerRebalanceListener
+        c = KafkaConsumer(bootstrap_servers=self.make_consumer, group_id=self.group,
+                          enable_auto_commit=False, auto_offset_reset="earliest",
+                          session_timeout_ms=SESSION_MS, heartbeat_interval_ms=500)
+        member = self
+
+        class Listener(ConsumerRebalanceListener):
+            # kafka-python runs listeners on its IO thread, where a blocking commit is not
+            # allowed; the loop below commits synchronously after every batch, before the
+            # next poll (where revocation happens), so nothing is left to commit here.
+            def on_partitions_revoked(self, revoked):
+                with member.lock:
+                    member.assignment = set()
+
+            def on_partitions_assigned(self, assigned):
+                with member.lock:
+                    member.assignment = {p.partition for p in assigned}
+
+        c.subscribe([self.topic], listener=Listener())
+        try:
+            while not self.stopping.is_set():
+                batches = c.poll(timeout_ms=200)
+                got = [(r.key.decode(), r.partition, r.offset, self.name)
+                       for records in batches.values() for r in records]
+                if got:
+                    with self.lock:
+                        self.sink.extend(got)
+                    c.commit()
+        finally:
+            c.close()  # LeaveGroup
+
+
+def split_ok(members):
+    """Every partition owned by exactly one of the members, each owning some."""
+    parts = [m.snapshot() for m in members]
+    if any(not p for p in parts):
+        return False
+    union = set().union(*parts)
+    return union == set(range(PARTITIONS)) and sum(len(p) for p in parts) == PARTITIONS
+
+
+class Groups(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = Broker()
+
+    failed = False
+
+    def tearDown(self):
+        result = self._outcome.result
+        if result.failures or result.errors:
+            Groups.failed = True
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.failed:
+            print(f"chronik log {cls.broker.logname} (data {cls.broker.dir}), last lines:\n{cls.broker.tail(80)}")
+        assert cls.broker.stop(keep=cls.failed) == 0
+
+    def rebalance_scenario(self, cls, name):
+        """Two members split an 8-partition topic; a third joins, then the first leaves;
+        every message is consumed exactly once throughout."""
+        b = self.broker.bootstrap
+        topic, group = f"groups-{name}", f"groups-{name}"
+        create_topic(b, topic)
+        sink, lock = [], threading.Lock()
+        per_phase = 400
+        produce(b, topic, 0, per_phase)
+        a, bb = (cls(f"{name}-a", b, group, topic, sink, lock), cls(f"{name}-b", b, group, topic, sink, lock))
+        a.start(), bb.start()
+        members = [a, bb]
+        try:
+            wait_for(lambda: split_ok([a, bb]), 60, "two members to split the partitions")
+            produce(b, topic, per_phase, per_phase)
+            c = cls(f"{name}-c", b, group, topic, sink, lock)
+            c.start()
+            members.append(c)
+            wait_for(lambda: split_ok([a, bb, c]), 60, "three members to split the partitions")
+            produce(b, topic, 2 * per_phase, per_phase)
+            a.stop()
+            members.remove(a)
+            wait_for(lambda: split_ok([bb, c]), 60, "two remaining members to split the partitions")
+            produce(b, topic, 3 * per_phase, per_phase)
+            total = 4 * per_phase
+            wait_for(lambda: len(sink) >= total, 60, f"{total} messages")
+            time.sleep(0.5)  # a duplicate delivered late would show up here
+        finally:
+            for m in members:
+                m.stop()
+        keys = {}
+        for key, part, off, who in sink:
+            keys.setdefault(key, []).append((who, part, off))
+        dups = {k: v for k, v in keys.items() if len(v) > 1}
+        missing = [i for i in range(4 * per_phase) if f"m{i}" not in keys]
+        self.assertEqual(dups, {}, "messages consumed more than once")
+        self.assertEqual(missing, [], "messages never consumed")
+        self.assertEqual(len(sink), 4 * per_phase)
+        for key, [(who, part, off)] in keys.items():
+            self.assertEqual(part, int(key[1:]) % PARTITIONS)
+        self.assertEqual({who for _, _, _, who in sink}, {f"{name}-a", f"{name}-b", f"{name}-c"},
+                         "every member consumed something")
+
+    def test_rebalance_confluent(self):
+        self.rebalance_scenario(ConfluentMember, "ck")
+
+    def test_rebalance_kafka_python(self):
+        self.rebalance_scenario(KafkaPythonMember, "kp")
+
+    # --- child processes: members that can be killed -----------------------------------
+
+    def spawn(self, group, topic, instance_id=""):
+        """A confluent-kafka member in a child process; it prints one JSON line per
+        assignment change."""
+        p = subprocess.Popen([sys.executable, __file__, CHRONIK, "--child", self.broker.bootstrap,
+                              group, topic, instance_id], stdout=subprocess.PIPE, text=True)
+        state = {"assigned": set(), "events": []}
+
+        def read():
+            for line in p.stdout:
+                ev = json.loads(line)
+                state["events"].append((time.time(), ev))
+                state["assigned"] = set(ev.get("assigned", []))
+
+        threading.Thread(target=read, daemon=True).start()
+        p.state = state
+        self.addCleanup(lambda: (p.kill(), p.wait()))
+        return p
+
+    def test_killed_member_partitions_move_after_session_timeout(self):
+        b = self.broker.bootstrap
+        topic = group = "groups-killed"
+        create_topic(b, topic)
+        x, y = self.spawn(group, topic), self.spawn(group, topic)
+        wait_for(lambda: x.state["assigned"] and y.state["assigned"]
+                 and len(x.state["assigned"] | y.state["assigned"]) == PARTITIONS
+                 and not x.state["assigned"] & y.state["assigned"], 60, "two children to split the partitions")
+        x.send_signal(signal.SIGKILL)  # no LeaveGroup
+        x.wait()
+        killed = time.time()
+        wait_for(lambda: y.state["assigned"] == set(range(PARTITIONS)), SESSION_MS / 1000 + 20,
+                 "the survivor to own every partition")
+        took = time.time() - killed
+        # The move waits for the session timeout (heartbeats stopping), not for anything else.
+        self.assertGreaterEqual(took, SESSION_MS / 1000 * 0.7, "partitions moved before the session timeout")
+        self.assertIn(f"group {group}: rebalancing", self.broker.log_text())
+
+    def test_static_member_restart_keeps_assignment(self):
+        b = self.broker.bootstrap
+        topic = group = "groups-static"
+        create_topic(b, topic)
+        s1, s2 = self.spawn(group, topic, "static-1"), self.spawn(group, topic, "static-2")
+        wait_for(lambda: s1.state["assigned"] and s2.state["assigned"]
+                 and len(s1.state["assigned"] | s2.state["assigned"]) == PARTITIONS, 60,
+                 "two static members to split the partitions")
+        time.sleep(1)
+        before = s1.state["assigned"]
+        generations = re.findall(rf"group {group}: generation (\d+)", self.broker.log_text())
+        events_s2 = len(s2.state["events"])
+        s1.send_signal(signal.SIGKILL)  # a crash: a static member never sends LeaveGroup anyway
+        s1.wait()
+        s1b = self.spawn(group, topic, "static-1")
+        wait_for(lambda: s1b.state["assigned"], 30, "the restarted static member's assignment")
+        self.assertEqual(s1b.state["assigned"], before, "the restarted static member got other partitions")
+        time.sleep(SESSION_MS / 1000 + 1)  # past the old session: still no rebalance
+        log = self.broker.log_text()
+        self.assertIn(f"group {group}: static member static-1 rejoined", log)
+        self.assertEqual(re.findall(rf"group {group}: generation (\d+)", log), generations,
+                         "the group went through a new generation")
+        self.assertEqual(len(s2.state["events"]), events_s2, "the other member saw a rebalance")
+        self.assertEqual(s1b.state["assigned"], before)
+
+    # --- committed offsets across a broker restart ------------------------------------
+
+    def test_resume_at_committed_offsets_after_broker_restart(self):
+        from confluent_kafka import Consumer, TopicPartition
+        b = self.broker.bootstrap
+        topic = group = "groups-restart"
+        create_topic(b, topic)
+        produce(b, topic, 0, 800)
+        conf = {"bootstrap.servers": b, "group.id": group, "enable.auto.commit": False,
+                "auto.offset.reset": "earliest", "session.timeout.ms": SESSION_MS}
+        c = Consumer(conf)
+        c.subscribe([topic])
+        # Consume some of each partition, commit exactly what was processed.
+        seen = {}
+        deadline = time.time() + 60
+        limit = {p: 10 + p * 5 for p in range(PARTITIONS)}
+        while seen != limit:
+            self.assertLess(time.time(), deadline, f"first consumer got only {seen}")
+            m = c.poll(0.5)
+            if m is None or m.error():
+                continue
+            if seen.get(m.partition(), 0) >= limit[m.partition()]:
+                continue
+            seen[m.partition()] = seen.get(m.partition(), 0) + 1
+            c.commit(message=m, asynchronous=False)
+        committed = {tp.partition: tp.offset for tp in
+                     c.committed([TopicPartition(topic, p) for p in range(PARTITIONS)], timeout=10)}
+        c.close()
+        self.assertEqual(committed, limit)
+        self.assertEqual(self.broker.restart(), 0)
+        c = Consumer(conf)
+        c.subscribe([topic])
+        first = {}
+        deadline = time.time() + 60
+        while len(first) < PARTITIONS:
+            self.assertLess(time.time(), deadline, f"resumed consumer saw only {sorted(first)}")
+            m = c.poll(0.5)
+            if m is None or m.error():
+                continue
+            first.setdefault(m.partition(), m.offset())
+        c.close()
+        self.assertEqual(first, committed, "the new consumer did not resume at the committed offsets")
+
+    # --- admin clients --------------------------------------------------------------
+
+    def test_admin_confluent(self):
+        from confluent_kafka import Consumer, ConsumerGroupState, TopicPartition
+        from confluent_kafka.admin import AdminClient, OffsetSpec
+        b = self.broker.bootstrap
+        topic = group = "groups-admin-ck"
+        create_topic(b, topic)
+        produce(b, topic, 0, 160)
+        admin = AdminClient({"bootstrap.servers": b})
+        consumers = [Consumer({"bootstrap.servers": b, "group.id": group, "client.id": f"ck-{i}",
+                               "enable.auto.commit": False, "session.timeout.ms": SESSION_MS})
+                     for i in range(2)]
+        for c in consumers:
+            c.subscribe([topic])
+        wait_for(lambda: all(c.poll(0.1) is None or True for c in consumers)
+                 and all(c.assignment() for c in consumers), 60, "both consumers assigned")
+        consumers[0].commit(offsets=[TopicPartition(topic, p, 5) for p in range(PARTITIONS)], asynchronous=False)
+        listed = admin.list_consumer_groups(states={ConsumerGroupState.STABLE}).result()
+        self.assertIn(group, [g.group_id for g in listed.valid])
+        desc = admin.describe_consumer_groups([group])[group].result()
+        self.assertEqual(desc.state, ConsumerGroupState.STABLE)
+        self.assertEqual(sorted(m.client_id for m in desc.members), ["ck-0", "ck-1"])
+        owned = [tp.partition for m in desc.members for tp in m.assignment.topic_partitions]
+        self.assertEqual(sorted(owned), list(range(PARTITIONS)))
+        # Lag: committed 5 of 20 in every partition.
+        from confluent_kafka import ConsumerGroupTopicPartitions
+        offs = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result()
+        ends = admin.list_offsets({TopicPartition(topic, p): OffsetSpec.latest() for p in range(PARTITIONS)})
+        lag = {tp.partition: ends[TopicPartition(tp.topic, tp.partition)].result().offset - tp.offset
+               for tp in offs.topic_partitions}
+        self.assertEqual(lag, {p: 15 for p in range(PARTITIONS)})
+        for c in consumers:
+            c.close()
+        wait_for(lambda: admin.describe_consumer_groups([group])[group].result().state == ConsumerGroupState.EMPTY,
+                 20, "the group to be empty")
+        admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(
+            group, [TopicPartition(topic, 0, 1)])])[group].result()
+        offs = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result()
+        self.assertEqual({tp.partition: tp.offset for tp in offs.topic_partitions},
+                         {0: 1, **{p: 5 for p in range(1, PARTITIONS)}})
+        admin.delete_consumer_groups([group])[group].result()
+        listed = admin.list_consumer_groups().result()
+        self.assertNotIn(group, [g.group_id for g in listed.valid])
+
+    def test_admin_kafka_python(self):
+        from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+        from kafka.admin import OffsetSpec
+        from kafka.structs import OffsetAndMetadata
+        b = self.broker.bootstrap
+        topic = group = "groups-admin-kp"
+        create_topic(b, topic)
+        produce(b, topic, 0, 80)
+        c = KafkaConsumer(topic, bootstrap_servers=b, group_id=group, client_id="kp-0",
+                          enable_auto_commit=False, session_timeout_ms=SESSION_MS)
+        wait_for(lambda: (c.poll(timeout_ms=100) or True) and len(c.assignment()) == PARTITIONS, 60,
+                 "the consumer to be assigned")
+        c.commit({TopicPartition(topic, p): OffsetAndMetadata(3, "", -1) for p in range(PARTITIONS)})
+        admin = KafkaAdminClient(bootstrap_servers=b)
+        self.addCleanup(admin.close)
+        listed = {g["group_id"]: g for g in admin.list_groups()}
+        self.assertEqual(listed[group]["group_state"], "Stable")
+        desc = admin.describe_groups([group])[group]
+        self.assertEqual(desc["group_state"], "Stable")
+        [m] = desc["members"]
+        self.assertEqual(m["client_id"], "kp-0")
+        self.assertEqual(m["member_assignment"]["assigned_partitions"],
+                         [{"topic": topic, "partitions": list(range(PARTITIONS))}])
+        offs = admin.list_group_offsets(group)[group]
+        self.assertEqual({tp.partition: om.offset for tp, om in offs.items()}, {p: 3 for p in range(PARTITIONS)})
+        c.close()
+        wait_for(lambda: admin.describe_groups([group])[group]["group_state"] == "Empty", 20, "the group to be empty")
+        reset = admin.reset_group_offsets(group, {TopicPartition(topic, 0): OffsetSpec.LATEST,
+                                                  TopicPartition(topic, 1): OffsetSpec.EARLIEST})
+        self.assertEqual({tp.partition: r["offset"] for tp, r in reset.items()}, {0: 10, 1: 0})
+        admin.delete_group_offsets(group, [TopicPartition(topic, 2)])
+        offs = admin.list_group_offsets(group)[group]
+        self.assertEqual({tp.partition: om.offset for tp, om in offs.items()},
+                         {0: 10, 1: 0, **{p: 3 for p in range(3, PARTITIONS)}})
+        self.assertEqual(admin.delete_groups([group]), {group: "OK"})
+        self.assertNotIn(group, [g["group_id"] for g in admin.list_groups()])
+        self.assertEqual(admin.list_group_offsets(group)[group], {})
+
+
+def child(bootstrap, group, topic, instance_id):
+    from confluent_kafka import Consumer
+    conf = {"bootstrap.servers": bootstrap, "group.id": group, "session.timeout.ms": SESSION_MS,
+            "heartbeat.interval.ms": 500, "enable.auto.commit": False}
+    if instance_id:
+        conf["group.instance.id"] = instance_id
+    c = Consumer(conf)
+
+    def say(**ev):
+        print(json.dumps(ev), flush=True)
+
+    c.subscribe([topic], on_assign=lambda _, ps: say(assigned=sorted(p.partition for p in ps)),
+                on_revoke=lambda _, ps: say(revoked=sorted(p.partition for p in ps)))
+    while True:
+        c.poll(0.2)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(*sys.argv[2:6])
+    else:
+        unittest.main(verbosity=2)
