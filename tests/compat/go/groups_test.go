@@ -386,7 +386,8 @@ func startFranzMember(t *testing.T, b *broker, group, topic string, balancer kgo
 				l.record(name, string(r.Key))
 			}
 			if len(recs) > 0 {
-				if err := cl.CommitRecords(ctx, recs...); err != nil && ferr == nil {
+				// A commit cut short by stop() is made again by OnPartitionsRevoked on leaving.
+				if err := cl.CommitRecords(ctx, recs...); err != nil && ferr == nil && ctx.Err() == nil {
 					ferr = fmt.Errorf("commit: %w", err)
 				}
 			}

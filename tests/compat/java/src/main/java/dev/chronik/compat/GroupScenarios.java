@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,7 +25,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 /**
  * Consumer groups (classic protocol): join, rebalance, commit, resume, describe, list,
  * reset offsets, delete; one group on one 3-partition topic of 300 records, the scenarios
- * in this order. Each waits a bounded time, shorter once joining has failed.
+ * in this order. Each waits a bounded time, shorter once joining has failed. Then a KIP-848
+ * group (group.protocol=consumer) of two members on a topic of its own.
  */
 final class GroupScenarios {
   private final Compat c;
@@ -47,6 +49,7 @@ final class GroupScenarios {
     s.put("group_list", this::list);
     s.put("group_reset_offsets", this::resetOffsets);
     s.put("group_delete", this::delete);
+    s.put("group_consumer_protocol", this::consumerProtocol);
     return s;
   }
 
@@ -179,6 +182,57 @@ final class GroupScenarios {
     }
     List<ConsumerRecord<String, String>> got = poll(member(), 300);
     Compat.checkEq(300, got.size(), "records read after resetting the group to offset 0");
+  }
+
+  // Two members of a KIP-848 group split a 4-partition topic with no overlap and read
+  // every record exactly once; the group describes as a consumer-protocol group.
+  void consumerProtocol() throws Exception {
+    closeAll();
+    final String t = topic + "-kip848";
+    final String g = group + "-kip848";
+    try (Admin admin = c.admin()) {
+      admin.createTopics(List.of(new NewTopic(t, 4, (short) 1))).all().get(20, TimeUnit.SECONDS);
+    }
+    try (KafkaProducer<String, String> p = c.producer(Map.of())) {
+      for (int i = 0; i < 200; i++) p.send(new ProducerRecord<>(t, i % 4, "k" + i, "v" + i));
+    }
+    List<KafkaConsumer<String, String>> two = new ArrayList<>();
+    try {
+      for (int i = 0; i < 2; i++) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, c.broker.bootstrap);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, g);
+        props.put("group.protocol", "consumer");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        KafkaConsumer<String, String> m = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
+        m.subscribe(List.of(t));
+        two.add(m);
+      }
+      Map<String, Integer> seen = new HashMap<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+      boolean split = false;
+      while (System.nanoTime() < deadline && !(split && seen.size() == 200)) {
+        for (KafkaConsumer<String, String> m : two) {
+          for (ConsumerRecord<String, String> r : m.poll(Duration.ofMillis(200))) seen.merge(r.key(), 1, Integer::sum);
+          m.commitSync();
+        }
+        Set<Integer> a = partitions(two.get(0)), b = partitions(two.get(1));
+        Set<Integer> both = new HashSet<>(a);
+        both.retainAll(b);
+        split = !a.isEmpty() && !b.isEmpty() && both.isEmpty() && a.size() + b.size() == 4;
+      }
+      Compat.check(split, "partitions not split between the two members: " + partitions(two.get(0)) + " and "
+          + partitions(two.get(1)));
+      Compat.checkEq(200, seen.size(), "distinct records read by the group");
+      for (Map.Entry<String, Integer> e : seen.entrySet()) Compat.checkEq(1, e.getValue(), "reads of " + e.getKey());
+      try (Admin admin = c.admin()) {
+        ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(g)).all().get(20, TimeUnit.SECONDS).get(g);
+        Compat.checkEq(2, d.members().size(), "members described (state " + d.state() + ")");
+      }
+    } finally {
+      for (KafkaConsumer<String, String> m : two) m.close(Duration.ofSeconds(5));
+    }
   }
 
   void delete() throws Exception {
