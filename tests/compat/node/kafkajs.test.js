@@ -3,10 +3,10 @@
 // headers (none, gzip, snappy, lz4), reading everything back, admin offsets, configs,
 // deleteTopicRecords, deleteTopics. One broker for the file, one topic per test.
 //
-// Consumption: KafkaJS's only consumer is a group consumer (JoinGroup/SyncGroup/
-// OffsetFetch through FindCoordinator). The broker has no group coordinator yet, so the
-// messages are read back with KafkaJS's own Fetch request and record batch decoder
-// (its internal Cluster/Broker classes), and the group consumer is a `todo` test.
+// Consumption: KafkaJS's only consumer is a group consumer; the produce scenarios read
+// their messages back with KafkaJS's own Fetch request and record batch decoder (its
+// internal Cluster/Broker classes) so that they do not depend on groups, and the group
+// scenarios use consumer.run.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Kafka, CompressionTypes, CompressionCodecs, ConfigResourceTypes, logLevel } = require('kafkajs')
@@ -331,6 +331,75 @@ opTest(
     assert.equal(seen.size, MESSAGES)
   }
 )
+
+// Three members over an 8-partition topic: two split it, a third joins, the first leaves;
+// every message is consumed exactly once (offsets committed after each message, so that
+// a rebalance hands over exactly what was processed).
+opTest(['group_rebalance', 'group_rebalance_exactly_once'], 'group rebalance: a member joins, one leaves, every message once', { timeout: 90000 }, async () => {
+  const topic = 'kjs-rebalance'
+  const created = await admin.createTopics({ topics: [{ topic, numPartitions: 8, replicationFactor: 1 }], waitForLeaders: true })
+  assert.equal(created, true)
+  const producer = kafka.producer()
+  await producer.connect()
+  let next = 0
+  const send = async n => {
+    const messages = []
+    for (let i = 0; i < n; i++, next++) messages.push({ key: `m${next}`, value: `v${next}` })
+    await producer.send({ topic, messages })
+  }
+  const counts = new Map()
+  const assignment = new Map()
+  const members = []
+  const join = async name => {
+    const consumer = kafka.consumer({ groupId: 'kjs-rebalance', sessionTimeout: 10000, heartbeatInterval: 500,
+                                      retry: { retries: 5 } })
+    await consumer.connect()
+    consumer.on(consumer.events.GROUP_JOIN, e => assignment.set(name, (e.payload.memberAssignment[topic] || []).slice().sort()))
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await consumer.run({
+      autoCommitThreshold: 1,
+      eachMessage: async ({ message }) => {
+        const k = message.key.toString()
+        counts.set(k, (counts.get(k) || 0) + 1)
+      },
+    })
+    members.push({ name, consumer })
+  }
+  const until = async (what, ok, ms = 30000) => {
+    const deadline = Date.now() + ms
+    while (!ok()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify([...assignment])}`)
+      await new Promise(r => setTimeout(r, 100))
+    }
+  }
+  const split = names => {
+    const all = names.flatMap(n => assignment.get(n) || [])
+    return names.every(n => (assignment.get(n) || []).length > 0) && all.length === 8 && new Set(all).size === 8
+  }
+  try {
+    await send(200)
+    await join('a')
+    await join('b')
+    await until('two members to split the partitions', () => split(['a', 'b']))
+    await send(200)
+    await join('c')
+    await until('three members to split the partitions', () => split(['a', 'b', 'c']))
+    await send(200)
+    const a = members.shift()
+    await a.consumer.disconnect()
+    assignment.delete('a')
+    await until('two remaining members to split the partitions', () => split(['b', 'c']))
+    await send(200)
+    await until('every message', () => counts.size === 800)
+    await new Promise(r => setTimeout(r, 1000))
+  } finally {
+    for (const m of members) await m.consumer.disconnect()
+    await producer.disconnect()
+  }
+  const twice = [...counts].filter(([, n]) => n !== 1)
+  assert.deepEqual(twice, [], 'messages consumed more than once')
+  assert.equal(counts.size, 800)
+})
 
 opTest(['transactions'], 'transactional producer: committed records only, with read_committed', { timeout: 30000 }, async () => {
   const topic = 'kjs-txn'

@@ -49,6 +49,7 @@ final class GroupScenarios {
     s.put("group_list", this::list);
     s.put("group_reset_offsets", this::resetOffsets);
     s.put("group_delete", this::delete);
+    s.put("group_rebalance_exactly_once", () -> exactlyOnce("classic"));
     s.put("group_consumer_protocol", this::consumerProtocol);
     return s;
   }
@@ -182,6 +183,91 @@ final class GroupScenarios {
     }
     List<ConsumerRecord<String, String>> got = poll(member(), 300);
     Compat.checkEq(300, got.size(), "records read after resetting the group to offset 0");
+  }
+
+  // Two members split an 8-partition topic, a third joins, the first leaves; every record
+  // is consumed exactly once because each member commits what it processed when its
+  // partitions are revoked (and after each poll).
+  void exactlyOnce(String protocol) throws Exception {
+    closeAll();
+    final String t = topic + "-eo";
+    final String g = group + "-eo";
+    try (Admin admin = c.admin()) {
+      admin.createTopics(List.of(new NewTopic(t, 8, (short) 1))).all().get(20, TimeUnit.SECONDS);
+    }
+    Map<String, Integer> seen = new HashMap<>();
+    Map<String, KafkaConsumer<String, String>> live = new LinkedHashMap<>();
+    int[] next = {0};
+    Runnable produce200 = () -> {
+      try (KafkaProducer<String, String> p = c.producer(Map.of())) {
+        for (int i = 0; i < 200; i++, next[0]++) p.send(new ProducerRecord<>(t, "m" + next[0], "v"));
+      }
+    };
+    java.util.function.Function<String, KafkaConsumer<String, String>> join = name -> {
+      Map<String, Object> props = new HashMap<>();
+      props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, c.broker.bootstrap);
+      props.put(ConsumerConfig.GROUP_ID_CONFIG, g);
+      props.put(ConsumerConfig.CLIENT_ID_CONFIG, name);
+      props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+      props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+      props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
+      KafkaConsumer<String, String> m = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
+      m.subscribe(List.of(t), new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
+        public void onPartitionsRevoked(java.util.Collection<TopicPartition> parts) { m.commitSync(); }
+        public void onPartitionsAssigned(java.util.Collection<TopicPartition> parts) {}
+      });
+      live.put(name, m);
+      return m;
+    };
+    // Polls every live member until `done` holds (or fails after 40 s).
+    java.util.function.Consumer<java.util.function.BooleanSupplier> pollUntil = done -> {
+      long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+      while (!done.getAsBoolean()) {
+        Compat.check(System.nanoTime() < deadline, "timed out; assignments " + assignments(live) + ", read " + seen.size());
+        for (KafkaConsumer<String, String> m : live.values()) {
+          for (ConsumerRecord<String, String> r : m.poll(Duration.ofMillis(100))) seen.merge(r.key(), 1, Integer::sum);
+          m.commitSync();
+        }
+      }
+    };
+    try {
+      produce200.run();
+      join.apply("a");
+      join.apply("b");
+      pollUntil.accept(() -> splits(live));
+      produce200.run();
+      join.apply("c");
+      pollUntil.accept(() -> splits(live));
+      produce200.run();
+      live.remove("a").close(Duration.ofSeconds(10));
+      pollUntil.accept(() -> splits(live));
+      produce200.run();
+      pollUntil.accept(() -> seen.size() == 800);
+    } finally {
+      for (KafkaConsumer<String, String> m : live.values()) m.close(Duration.ofSeconds(5));
+    }
+    for (Map.Entry<String, Integer> e : seen.entrySet()) Compat.checkEq(1, e.getValue(), "reads of " + e.getKey());
+    Compat.checkEq(800, seen.size(), "distinct records read by the group");
+  }
+
+  static String assignments(Map<String, KafkaConsumer<String, String>> live) {
+    StringBuilder b = new StringBuilder();
+    for (Map.Entry<String, KafkaConsumer<String, String>> e : live.entrySet()) b.append(e.getKey()).append('=').append(partitions(e.getValue())).append(' ');
+    return b.toString();
+  }
+
+  // Every live member has partitions, and together they own the 8 exactly once.
+  static boolean splits(Map<String, KafkaConsumer<String, String>> live) {
+    Set<Integer> all = new HashSet<>();
+    int total = 0;
+    for (KafkaConsumer<String, String> m : live.values()) {
+      Set<Integer> p = partitions(m);
+      if (p.isEmpty()) return false;
+      all.addAll(p);
+      total += p.size();
+    }
+    return all.size() == 8 && total == 8;
   }
 
   // Two members of a KIP-848 group split a 4-partition topic with no overlap and read
