@@ -158,11 +158,26 @@ final class GroupScenarios {
     }
   }
 
+  // Members with their assignments, and the lag (log end minus committed offset) the way
+  // kafka-consumer-groups computes it.
   void describe() throws Exception {
     if (members.isEmpty()) poll(member(), 1);
     try (Admin admin = c.admin()) {
       ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get(20, TimeUnit.SECONDS).get(group);
       Compat.checkEq(1, d.members().size(), "members described (state " + d.state() + ")");
+      Set<Integer> assigned = new HashSet<>();
+      for (TopicPartition tp : d.members().iterator().next().assignment().topicPartitions()) assigned.add(tp.partition());
+      Compat.checkEq(Set.of(0, 1, 2), assigned, "partitions described for the member");
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(20, TimeUnit.SECONDS);
+      Map<TopicPartition, Long> ends = ends();
+      long lag = 0;
+      for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+        OffsetAndMetadata o = committed.get(e.getKey());
+        Compat.check(o != null, "no committed offset listed for " + e.getKey());
+        lag += e.getValue() - o.offset();
+      }
+      Compat.checkEq(3L, lag, "lag of the group (one record per partition after the commit)");
     }
   }
 
@@ -324,6 +339,12 @@ final class GroupScenarios {
   void delete() throws Exception {
     closeAll();
     try (Admin admin = c.admin()) {
+      // One partition's offset first (OffsetDelete), then the whole group.
+      TopicPartition first = new TopicPartition(topic, 0);
+      admin.deleteConsumerGroupOffsets(group, Set.of(first)).all().get(20, TimeUnit.SECONDS);
+      Map<TopicPartition, OffsetAndMetadata> left =
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(20, TimeUnit.SECONDS);
+      Compat.check(!left.containsKey(first) && left.size() == 2, "offsets after deleting " + first + ": " + left);
       admin.deleteConsumerGroups(List.of(group)).all().get(20, TimeUnit.SECONDS);
       for (ConsumerGroupListing l : admin.listConsumerGroups().all().get(20, TimeUnit.SECONDS)) {
         Compat.check(!l.groupId().equals(group), "group still listed after delete");
