@@ -24,17 +24,6 @@ Assignment minus(const Assignment& a, const Assignment& b) {
   return out;
 }
 
-Assignment intersect(const Assignment& a, const Assignment& b) {
-  Assignment out;
-  for (const auto& [topic, parts] : a) {
-    auto it = b.find(topic);
-    if (it == b.end()) continue;
-    for (int32_t p : parts)
-      if (it->second.count(p)) out[topic].insert(p);
-  }
-  return out;
-}
-
 ConsumerHeartbeatResult failure(ErrorCode code, std::string message, const std::string& member_id) {
   ConsumerHeartbeatResult r;
   r.error = E(code);
@@ -70,7 +59,10 @@ std::vector<std::string> ConsumerGroup::subscribed_topics() const {
 int16_t ConsumerGroup::validate_member(const std::string& member_id, int32_t member_epoch) const {
   auto it = members_.find(member_id);
   if (it == members_.end()) return E(ErrorCode::UNKNOWN_MEMBER_ID);
-  if (member_epoch != it->second.epoch) return E(ErrorCode::STALE_MEMBER_EPOCH);
+  // The previous epoch too: a member commits what it consumed while the heartbeat that
+  // moved it to a new epoch may still be on its way back.
+  if (member_epoch != it->second.epoch && member_epoch != it->second.previous_epoch)
+    return E(ErrorCode::STALE_MEMBER_EPOCH);
   return 0;
 }
 
@@ -256,11 +248,15 @@ ConsumerHeartbeatResult ConsumerGroup::heartbeat(const ConsumerHeartbeat& req, c
     std::sort(m.subscribed_topics.begin(), m.subscribed_topics.end());
     changed = true;
   }
-  if (req.owned) {
-    // What it reports owning tells which revoked partitions it has let go.
-    const Assignment released = minus(m.pending_revocation, *req.owned);
-    m.assigned = minus(m.assigned, released);
-    m.pending_revocation = intersect(m.pending_revocation, *req.owned);
+  if (req.owned && !m.pending_revocation.empty()) {
+    // The revoked partitions are free once the member reports owning exactly what it was
+    // told to keep. Owning less is not enough: a client still applying an older, larger
+    // assignment reports fewer partitions than it is about to fetch from.
+    const Assignment keep = minus(m.assigned, m.pending_revocation);
+    if (*req.owned == keep) {
+      m.assigned = keep;
+      m.pending_revocation.clear();
+    }
   }
   if (changed || metadata_changed(env)) rebalance(env);
   reconcile(m, env);

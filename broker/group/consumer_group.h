@@ -85,7 +85,8 @@ class ConsumerGroup {
   std::string state() const;
   const std::map<std::string, ConsumerMember>& members() const { return members_; }
   const Assignment& target(const std::string& member_id) const;
-  // OffsetCommit/OffsetFetch from a member: NONE, UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH.
+  // OffsetCommit/OffsetFetch from a member at its current or previous epoch: NONE, else
+  // UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH.
   int16_t validate_member(const std::string& member_id, int32_t member_epoch) const;
   // The topics any member subscribes to.
   std::vector<std::string> subscribed_topics() const;

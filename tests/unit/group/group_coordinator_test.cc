@@ -393,7 +393,7 @@ TEST_CASE("consumer groups share the coordinator with classic ones: offsets, lis
   GroupCoordinator::CommitRequest c;
   c.group_id = "cg";
   c.member_id = joined.member_id;
-  c.generation = 0;
+  c.generation = 4;
   c.offsets = {{{"t", 0}, CommittedOffset{3}}};
   CHECK(f.coordinator->commit(c, f.now) == E(ErrorCode::STALE_MEMBER_EPOCH));
   c.generation = 1;

@@ -205,8 +205,8 @@ final class GroupScenarios {
   // partitions are revoked (and after each poll).
   void exactlyOnce(String protocol) throws Exception {
     closeAll();
-    final String t = topic + "-eo";
-    final String g = group + "-eo";
+    final String t = topic + "-eo-" + protocol;
+    final String g = group + "-eo-" + protocol;
     try (Admin admin = c.admin()) {
       admin.createTopics(List.of(new NewTopic(t, 8, (short) 1))).all().get(20, TimeUnit.SECONDS);
     }
@@ -225,8 +225,12 @@ final class GroupScenarios {
       props.put(ConsumerConfig.CLIENT_ID_CONFIG, name);
       props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
       props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-      props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
-      props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
+      if (protocol.equals("consumer")) {
+        props.put("group.protocol", "consumer");  // timeouts are the broker's then
+      } else {
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
+      }
       KafkaConsumer<String, String> m = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
       m.subscribe(List.of(t), new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
         public void onPartitionsRevoked(java.util.Collection<TopicPartition> parts) { m.commitSync(); }
@@ -287,6 +291,8 @@ final class GroupScenarios {
 
   // Two members of a KIP-848 group split a 4-partition topic with no overlap and read
   // every record exactly once; the group describes as a consumer-protocol group.
+  // (exactlyOnce("consumer"), the join-and-leave rebalance under KIP-848, still reads a
+  // few records twice with kafka-clients 3.9.1: not part of the suite until understood.)
   void consumerProtocol() throws Exception {
     closeAll();
     final String t = topic + "-kip848";
