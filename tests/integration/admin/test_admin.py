@@ -12,7 +12,6 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
@@ -26,55 +25,12 @@ if "--dashboard" in sys.argv:
     DASHBOARD_DIR = sys.argv[i + 1]
     del sys.argv[i:i + 2]
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+import chronik_broker  # noqa: E402
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, deadline):
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
-class Broker:
-    def __init__(self, *overrides):
-        self.dir = tempfile.mkdtemp(prefix="chronik-admin-")
-        self.port = free_port()
-        self.admin_port = free_port()
-        self.log = open(self.dir + ".log", "w")
-        args = [CHRONIK, "--override", f"listeners=PLAINTEXT://127.0.0.1:{self.port}",
-                "--override", f"log.dirs={self.dir}",
-                "--override", f"admin.listeners=http://127.0.0.1:{self.admin_port}"]
-        for o in overrides:
-            args += ["--override", o]
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 20
-        if not (wait_port(self.port, deadline) and wait_port(self.admin_port, deadline)):
-            raise RuntimeError("chronik did not start: " + open(self.dir + ".log").read())
-
-    @property
-    def bootstrap(self):
-        return f"127.0.0.1:{self.port}"
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.admin_port}"
-
-    def stop(self):
-        self.proc.terminate()
-        code = self.proc.wait(30)
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        os.unlink(self.dir + ".log")
-        return code
+def start_broker(*overrides):
+    return chronik_broker.Broker(CHRONIK, *overrides, admin=True, prefix="chronik-admin-")
 
 
 def call(broker, method, path, body=None, token=None, raw=None, headers=None):
@@ -120,7 +76,7 @@ def sample_value(families, family, name, **labels):
 class Admin(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.broker = Broker("admin.max.body.bytes=4096", "admin.idle.timeout.ms=1000")
+        cls.broker = start_broker("admin.max.body.bytes=4096", "admin.idle.timeout.ms=1000")
 
     @classmethod
     def tearDownClass(cls):
@@ -539,7 +495,7 @@ class Auth(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.broker = Broker(f"admin.auth.token={cls.TOKEN}")
+        cls.broker = start_broker(f"admin.auth.token={cls.TOKEN}")
 
     @classmethod
     def tearDownClass(cls):
@@ -573,7 +529,7 @@ class Dashboard(unittest.TestCase):
     def test_dashboard_in_chromium(self):
         if not DASHBOARD_DIR:
             self.skipTest("run with --dashboard <dir>")
-        broker = Broker()
+        broker = start_broker()
         try:
             from confluent_kafka import Consumer
             from confluent_kafka.admin import AdminClient, NewTopic

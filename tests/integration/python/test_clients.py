@@ -3,58 +3,25 @@
 usage: test_clients.py <path to chronik>
 """
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 CHRONIK = sys.argv.pop(1) if len(sys.argv) > 1 else "chronik"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import chronik_broker  # noqa: E402
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def start_broker():
+    return chronik_broker.Broker(CHRONIK)
 
 
-class Broker:
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="chronik-py-")
-        self.port = free_port()
-        self.log = open(self.dir + ".log", "w")
-        self.proc = subprocess.Popen(
-            [CHRONIK, "--override", f"listeners=PLAINTEXT://127.0.0.1:{self.port}",
-             "--override", f"log.dirs={self.dir}",
-             "--override", "admin.listeners=http://127.0.0.1:0"], stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("chronik did not start")
-
-    @property
-    def bootstrap(self):
-        return f"127.0.0.1:{self.port}"
-
-    def stop(self):
-        self.proc.terminate()
-        code = self.proc.wait(30)
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        os.unlink(self.dir + ".log")
-        return code
 
 
 class Clients(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.broker = Broker()
+        cls.broker = start_broker()
 
     @classmethod
     def tearDownClass(cls):

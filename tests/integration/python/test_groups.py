@@ -8,12 +8,9 @@ usage: test_groups.py <path to chronik> [unittest options]
 import json
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
@@ -23,74 +20,15 @@ PARTITIONS = 8
 # Short session timeouts keep the failure scenarios fast; the broker's floor is lowered so
 # that clients may use them.
 SESSION_MS = 4000
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import chronik_broker  # noqa: E402
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def start_broker():
+    return chronik_broker.Broker(CHRONIK, "group.initial.rebalance.delay.ms=0", "group.min.session.timeout.ms=1000",
+                                 prefix="chronik-pygroups-")
 
 
-class Broker:
-    """chronik on a free loopback port; restart() keeps the data dir."""
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="chronik-pygroups-")
-        self.port = free_port()
-        self.logname = self.dir + ".log"
-        self.log = open(self.logname, "a")
-        self.proc = None
-        self.start()
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [CHRONIK, "--override", f"listeners=PLAINTEXT://127.0.0.1:{self.port}",
-             "--override", f"log.dirs={self.dir}",
-             "--override", "admin.listeners=http://127.0.0.1:0",
-             "--override", "group.initial.rebalance.delay.ms=0",
-             "--override", "group.min.session.timeout.ms=1000"],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("chronik exited at start-up:\n" + self.tail())
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("chronik did not start")
-
-    @property
-    def bootstrap(self):
-        return f"127.0.0.1:{self.port}"
-
-    def tail(self, n=60):
-        self.log.flush()
-        with open(self.logname) as f:
-            return "".join(f.readlines()[-n:])
-
-    def log_text(self):
-        self.log.flush()
-        with open(self.logname) as f:
-            return f.read()
-
-    def terminate(self):
-        self.proc.terminate()
-        return self.proc.wait(30)
-
-    def restart(self):
-        code = self.terminate()
-        self.start()
-        return code
-
-    def stop(self, keep=False):
-        code = self.terminate()
-        self.log.close()
-        if code == 0 and not keep:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            os.unlink(self.logname)
-        return code
 
 
 def create_topic(bootstrap, topic, partitions=PARTITIONS):
@@ -231,7 +169,7 @@ def split_ok(members):
 class Groups(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.broker = Broker()
+        cls.broker = start_broker()
 
     failed = False
 
