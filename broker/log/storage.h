@@ -106,8 +106,9 @@ class Storage {
   // Number of LevelDB writes issued by the committer (tests: group commit merged writes).
   uint64_t physical_writes() const;
   // A LevelDB property (GetProperty), or Chronik's own: "chronik.write-slowdowns" and
-  // "chronik.write-stops" (writes made while LevelDB throttles or stops writers because
-  // level 0 is full) and "chronik.write-stall-micros" (time those writes took).
+  // "chronik.write-stops" (writes without fsync that took 1 ms or more while level 0 was
+  // full enough for LevelDB to throttle or stop writers) and "chronik.write-stall-micros"
+  // (time those writes took).
   std::optional<std::string> property(const std::string& name) const;
 
  private:
