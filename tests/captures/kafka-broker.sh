@@ -6,7 +6,9 @@
 # env:   KAFKA_VERSION (default 3.9.1), KAFKA_DATA_DIR (default: a fresh temp dir),
 #        KAFKA_HEAP (default -Xmx512m),
 #        KAFKA_EXTRA_PROPS (extra server.properties lines, e.g.
-#        "group.coordinator.rebalance.protocols=classic,consumer" for KIP-848 groups)
+#        "group.coordinator.rebalance.protocols=classic,consumer" for KIP-848 groups),
+#        KAFKA_REQUEST_LOG=1 (log every request and response as JSON, to compare a
+#        client's conversation with Kafka against its conversation with Chronik)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PORT="${1:-19092}"
@@ -56,6 +58,9 @@ log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.server.KafkaServer=INFO
 log4j.logger.kafka.server.BrokerServer=INFO
 PROPS
+if [[ -n "${KAFKA_REQUEST_LOG:-}" ]]; then
+  echo "log4j.logger.kafka.request.logger=DEBUG" >> "$WORK/log4j.properties"
+fi
 
 JAVA_OPTS=("$HEAP" -Xms128m -XX:+UseG1GC -Djava.awt.headless=true
            "-Dlog4j.configuration=file:${WORK}/log4j.properties")

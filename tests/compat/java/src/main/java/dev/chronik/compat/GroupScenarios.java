@@ -50,7 +50,15 @@ final class GroupScenarios {
     s.put("group_reset_offsets", this::resetOffsets);
     s.put("group_delete", this::delete);
     s.put("group_rebalance_exactly_once", () -> exactlyOnce("classic"));
-    s.put("group_consumer_protocol", this::consumerProtocol);
+    s.put("group_consumer_protocol", () -> {
+      consumerProtocol();
+      // kafka-clients before 4.0 reset a partition that is assigned while the committed
+      // offsets of the partitions assigned just before it are being fetched, to
+      // auto.offset.reset (KAFKA-17674, fixed in 4.0): 3.9.1 re-reads records whenever a
+      // released partition reaches its new owner at that moment, which a coordinator that
+      // hands partitions on as soon as they are released (Kafka's, ours) allows.
+      if (Integer.parseInt(Compat.clientVersion().split("\\.")[0]) >= 4) exactlyOnce("consumer");
+    });
     return s;
   }
 
@@ -291,8 +299,6 @@ final class GroupScenarios {
 
   // Two members of a KIP-848 group split a 4-partition topic with no overlap and read
   // every record exactly once; the group describes as a consumer-protocol group.
-  // (exactlyOnce("consumer"), the join-and-leave rebalance under KIP-848, still reads a
-  // few records twice with kafka-clients 3.9.1: not part of the suite until understood.)
   void consumerProtocol() throws Exception {
     closeAll();
     final String t = topic + "-kip848";
