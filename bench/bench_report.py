@@ -107,8 +107,11 @@ def render_section(results, meta, charts_dir):
         f"- Chronik: `{meta['chronik']}`. Kafka: {meta['kafka']}. Topics of {meta['partitions']} partitions, "
         "no fsync per message on either, everything on loopback.",
         "- Load: Kafka's own ProducerPerformance (linger.ms=5, batch.size=65536, unlimited rate) and "
-        "ConsumerPerformance (fetch rate, group join excluded) from kafka-tools; broker CPU from "
-        "/proc/<pid>/stat (user+system) per GB produced; peak RSS is VmHWM at the end of a round.",
+        "ConsumerPerformance (fetch rate, group join excluded) from kafka-tools, and librdkafka's "
+        "rdkafka_performance (built from Debian's librdkafka source) where a row says so; broker CPU from "
+        "/proc/<pid>/stat (user+system) per GB produced; peak RSS is VmHWM at the end of a round, the "
+        "idle-connection RSS is VmRSS with the connections open. The fsync row runs on brokers of their own "
+        "with log.flush.interval.messages=1.",
     ]
     if meta.get("note"):
         lines.append(f"- Note: {meta['note']}")
@@ -123,12 +126,39 @@ def render_section(results, meta, charts_dir):
         cc, kc = _median(c, "cpu_s_per_gb"), _median(k, "cpu_s_per_gb")
         lines.append(f"| {name} | {_fmt(cm)} | {_fmt(km)} | {_ratio(cm, km)} | {_fmt(cl, 0)} | {_fmt(kl, 0)} | "
                      f"{_ratio(cl, kl)} | {_fmt(cc, 2)} | {_fmt(kc, 2)} | {_ratio(cc, kc)} |")
+    e2e = [(name, per) for name, per in results.items() if _median(per.get("chronik", []), "e2e_p99_ms") is not None]
+    if e2e:
+        lines += ["", "End-to-end latency (producer send to consumer receipt, rdkafka_performance -l at a fixed "
+                  "rate; ms):", "", "| scenario | Chronik p50 | Kafka p50 | Chronik p99 | Kafka p99 | ratio "
+                  "| Chronik p99.9 | Kafka p99.9 | ratio |", "|---|---|---|---|---|---|---|---|---|"]
+        for name, per in e2e:
+            c, k = per.get("chronik", []), per.get("kafka", [])
+            v = {key: (_median(c, key), _median(k, key)) for key in ("e2e_p50_ms", "e2e_p99_ms", "e2e_p999_ms")}
+            lines.append(f"| {name} | {_fmt(v['e2e_p50_ms'][0], 2)} | {_fmt(v['e2e_p50_ms'][1], 2)} | "
+                         f"{_fmt(v['e2e_p99_ms'][0], 2)} | {_fmt(v['e2e_p99_ms'][1], 2)} | {_ratio(*v['e2e_p99_ms'])} | "
+                         f"{_fmt(v['e2e_p999_ms'][0], 2)} | {_fmt(v['e2e_p999_ms'][1], 2)} | "
+                         f"{_ratio(*v['e2e_p999_ms'])} |")
+    cpu = [(name, per) for name, per in results.items()
+           if all(_median(per.get(k, []), "client_cpu_s_per_gb") is not None for k in ("chronik", "kafka"))]
+    if cpu:
+        lines += ["", "Where the CPU goes, in CPU seconds per GB, broker and load tool (both share the machine's "
+                  "CPUs). When the two together keep every CPU busy, throughput is CPU time available / (tool + "
+                  "broker) per GB, so the throughput ratio cannot exceed (tool + Kafka) / (tool + Chronik) as "
+                  "measured, nor (tool + Kafka) / tool with a broker that cost nothing:", "",
+                  "| scenario | tool with Chronik | Chronik | tool with Kafka | Kafka | CPU-bound ratio "
+                  "| ratio with a free broker |", "|---|---|---|---|---|---|---|"]
+        for name, per in cpu:
+            c, k = per["chronik"], per["kafka"]
+            tc, bc = _median(c, "client_cpu_s_per_gb"), _median(c, "cpu_s_per_gb")
+            tk, bk = _median(k, "client_cpu_s_per_gb"), _median(k, "cpu_s_per_gb")
+            lines.append(f"| {name} | {_fmt(tc, 2)} | {_fmt(bc, 2)} | {_fmt(tk, 2)} | {_fmt(bk, 2)} | "
+                         f"{_ratio(tk + bk, tc + bc)} | {_ratio(tk + bk, tc)} |")
     lines += ["", "| measure | Chronik | Kafka | ratio |", "|---|---|---|---|"]
     for name, per in results.items():
         for key, unit in (("rss_mb", "MiB"), ("start_s", "s")):
             cv, kv = _median(per.get("chronik", []), key), _median(per.get("kafka", []), key)
             if cv is not None:
-                label = "peak RSS" if key == "rss_mb" else f"{name} (to accepting connections)"
+                label = name if key == "rss_mb" else f"{name} (to accepting connections)"
                 lines.append(f"| {label} | {_fmt(cv, 2)} {unit} | {_fmt(kv, 2)} {unit} | {_ratio(cv, kv)} |")
     charts = _charts(results, charts_dir)
     if charts:

@@ -6,6 +6,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
 import bench_report  # noqa: E402
+import rdkafka_perf  # noqa: E402
 
 PRODUCER = """log4j:WARN Please initialize the log4j system properly.
 95113 records sent, 19018.8 records/sec (1.81 MB/sec), 1200.1 ms avg latency, 1500.0 ms max latency.
@@ -54,6 +55,47 @@ class BenchReport(unittest.TestCase):
             text = bench_report.render_section(results, meta, d)
         self.assertIn("| produce 100 B | 40.0 | 20.0 | 2.00x | 20 | 40 | 0.50x | 2.00 | 4.00 | 0.50x |", text)
         self.assertIn("| peak RSS | 50.00 MiB | 500.00 MiB | 0.10x |", text)
+
+    def test_end_to_end_table(self):
+        results = {"e2e": {"chronik": [{"mb_s": 20, "e2e_p50_ms": 1.0, "e2e_p99_ms": 4.0, "e2e_p999_ms": 9.0}],
+                           "kafka": [{"mb_s": 20, "e2e_p50_ms": 2.0, "e2e_p99_ms": 16.0, "e2e_p999_ms": 30.0}]}}
+        meta = {"command": "bench/run", "date": "d", "commit": "c", "reps": 1, "machine": "m",
+                "chronik": "build", "kafka": "k", "partitions": 4, "minutes": 1}
+        with tempfile.TemporaryDirectory() as d:
+            text = bench_report.render_section(results, meta, d)
+        self.assertIn("| e2e | 1.00 | 2.00 | 4.00 | 16.00 | 0.25x | 9.00 | 30.00 | 0.30x |", text)
+
+
+    def test_cpu_table_ceilings(self):
+        results = {"produce": {"chronik": [{"mb_s": 60, "cpu_s_per_gb": 2.0, "client_cpu_s_per_gb": 8.0}],
+                               "kafka": [{"mb_s": 50, "cpu_s_per_gb": 7.0, "client_cpu_s_per_gb": 8.0}]}}
+        meta = {"command": "bench/run", "date": "d", "commit": "c", "reps": 1, "machine": "m",
+                "chronik": "build", "kafka": "k", "partitions": 4, "minutes": 1}
+        with tempfile.TemporaryDirectory() as d:
+            text = bench_report.render_section(results, meta, d)
+        self.assertIn("| produce | 8.00 | 2.00 | 8.00 | 7.00 | 1.50x | 1.88x |", text)
+
+
+class RdkafkaPerformance(unittest.TestCase):
+    def test_producer_summary(self):
+        out = ("% Sending 200000 messages of size 100 bytes\n"
+               "% 200000 messages produced (20000000 bytes), 199990 delivered (offset 399999, 10 failed) in 342ms: "
+               "584579 msgs/s and 58.46 MB/s, 0 produce failures, 0 in queue, no compression\n")
+        p = rdkafka_perf.parse_producer(out)
+        self.assertEqual(p["records"], 199990)
+        self.assertAlmostEqual(p["mb_s"], 58.46)
+        self.assertAlmostEqual(p["seconds"], 0.342)
+        with self.assertRaises(ValueError):
+            rdkafka_perf.parse_producer("% Sending 10 messages")
+
+    def test_percentiles_nearest_rank(self):
+        p = rdkafka_perf.percentiles(list(range(1000, 1001000, 1000)))  # 1..1000 ms, shuffled order irrelevant
+        self.assertEqual(p["e2e_p50_ms"], 500)
+        self.assertEqual(p["e2e_p99_ms"], 990)
+        self.assertEqual(p["e2e_p999_ms"], 999)
+        self.assertEqual(rdkafka_perf.percentiles([7000])["e2e_p999_ms"], 7)
+        with self.assertRaises(ValueError):
+            rdkafka_perf.percentiles([])
 
 
 if __name__ == "__main__":
