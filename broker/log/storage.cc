@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/log/keys.h"
+#include "broker/log/pread_env.h"
 
 namespace chronik::log {
 
@@ -53,6 +54,7 @@ std::unique_ptr<Storage> Storage::open(const std::string& dir, const StorageOpti
   opts.block_cache = storage->cache_.get();
   opts.max_open_files = options.max_open_files;
   opts.paranoid_checks = options.paranoid_checks;
+  opts.env = pread_env();
 
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(opts, dir, &db);

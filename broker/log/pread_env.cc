@@ -1,0 +1,105 @@
+#include "broker/log/pread_env.h"
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace chronik::log {
+namespace {
+
+leveldb::Status io_error(const std::string& path, int error) {
+  if (error == ENOENT) return leveldb::Status::NotFound(path, std::strerror(error));
+  return leveldb::Status::IOError(path, std::strerror(error));
+}
+
+// Descriptors kept open by tables; beyond the budget a table opens its file per read
+// (as LevelDB's own pread files do) so that tables never starve connections of fds.
+class FdBudget {
+ public:
+  FdBudget() {
+    rlimit limit{};
+    int64_t max = 1000;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+      max = static_cast<int64_t>(limit.rlim_cur) / 4;
+    left_.store(max);
+  }
+  bool acquire() {
+    if (left_.fetch_sub(1, std::memory_order_relaxed) > 0) return true;
+    left_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  void release() { left_.fetch_add(1, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<int64_t> left_{0};
+};
+
+class PreadFile final : public leveldb::RandomAccessFile {
+ public:
+  PreadFile(std::string path, int fd, FdBudget& budget) : path_(std::move(path)), fd_(fd), budget_(budget) {}
+  ~PreadFile() override {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      budget_.release();
+    }
+  }
+
+  leveldb::Status Read(uint64_t offset, size_t n, leveldb::Slice* result, char* scratch) const override {
+    int fd = fd_;
+    if (fd < 0) {
+      fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return io_error(path_, errno);
+    }
+    size_t got = 0;
+    int error = 0;
+    while (got < n) {
+      ssize_t r = ::pread(fd, scratch + got, n - got, static_cast<off_t>(offset + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) error = errno;
+      if (r <= 0) break;
+      got += static_cast<size_t>(r);
+    }
+    if (fd != fd_) ::close(fd);
+    *result = leveldb::Slice(scratch, got);
+    return error ? io_error(path_, error) : leveldb::Status::OK();
+  }
+
+ private:
+  std::string path_;
+  int fd_;  // -1: opened per read
+  FdBudget& budget_;
+};
+
+class PreadEnv final : public leveldb::EnvWrapper {
+ public:
+  PreadEnv() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
+
+  leveldb::Status NewRandomAccessFile(const std::string& path, leveldb::RandomAccessFile** file) override {
+    *file = nullptr;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return io_error(path, errno);
+    if (!budget_.acquire()) {
+      ::close(fd);
+      fd = -1;
+    }
+    *file = new PreadFile(path, fd, budget_);
+    return leveldb::Status::OK();
+  }
+
+ private:
+  FdBudget budget_;
+};
+
+}  // namespace
+
+leveldb::Env* pread_env() {
+  static auto* env = new PreadEnv();
+  return env;
+}
+
+}  // namespace chronik::log
