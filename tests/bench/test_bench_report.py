@@ -52,7 +52,7 @@ class BenchReport(unittest.TestCase):
         meta = {"command": "bench/run --quick", "date": "d", "commit": "c", "reps": 1, "machine": "m",
                 "chronik": "build", "kafka": "k", "partitions": 4, "minutes": 1}
         with tempfile.TemporaryDirectory() as d:
-            text = bench_report.render_section(results, meta, d)
+            text = bench_report.render_section({"throughput": {"meta": meta, "results": results}}, d)
         self.assertIn("| produce 100 B | 40.0 | 20.0 | 2.00x | 20 | 40 | 0.50x | 2.00 | 4.00 | 0.50x |", text)
         self.assertIn("| peak RSS | 50.00 MiB | 500.00 MiB | 0.10x |", text)
 
@@ -62,7 +62,7 @@ class BenchReport(unittest.TestCase):
         meta = {"command": "bench/run", "date": "d", "commit": "c", "reps": 1, "machine": "m",
                 "chronik": "build", "kafka": "k", "partitions": 4, "minutes": 1}
         with tempfile.TemporaryDirectory() as d:
-            text = bench_report.render_section(results, meta, d)
+            text = bench_report.render_section({"throughput": {"meta": meta, "results": results}}, d)
         self.assertIn("| e2e | 1.00 | 2.00 | 4.00 | 16.00 | 0.25x | 9.00 | 30.00 | 0.30x |", text)
 
 
@@ -72,8 +72,24 @@ class BenchReport(unittest.TestCase):
         meta = {"command": "bench/run", "date": "d", "commit": "c", "reps": 1, "machine": "m",
                 "chronik": "build", "kafka": "k", "partitions": 4, "minutes": 1}
         with tempfile.TemporaryDirectory() as d:
-            text = bench_report.render_section(results, meta, d)
+            text = bench_report.render_section({"throughput": {"meta": meta, "results": results}}, d)
         self.assertIn("| produce | 8.00 | 2.00 | 8.00 | 7.00 | 1.50x | 1.88x |", text)
+
+
+    def test_each_part_from_its_last_run(self):
+        old = {"command": "bench/run", "date": "2026-01-01 00:00 UTC", "commit": "aaa", "reps": 3, "machine": "m",
+               "chronik": "build", "kafka": "k", "partitions": 4, "minutes": 50}
+        new = dict(old, command="bench/run --only fsync", date="2026-02-01 00:00 UTC", commit="bbb", minutes=2)
+        parts = {"throughput": {"meta": old, "results": {"produce": {"chronik": [{"mb_s": 2}], "kafka": [{"mb_s": 1}]}}},
+                 "fsync": {"meta": new, "results": {"fsync": {"chronik": [{"mb_s": 9}], "kafka": [{"mb_s": 3}]}}}}
+        with tempfile.TemporaryDirectory() as d:
+            text = bench_report.render_section(parts, d)
+        self.assertIn("- `bench/run` on 2026-01-01 00:00 UTC at commit `aaa`, 3 rounds each, 50 minutes: throughput.",
+                      text)
+        self.assertIn("- `bench/run --only fsync` on 2026-02-01 00:00 UTC at commit `bbb`, 3 rounds each, 2 minutes: "
+                      "fsync.", text)
+        self.assertLess(text.index("| produce |"), text.index("| fsync |"))
+        self.assertIn("| fsync | 9.0 | 3.0 | 3.00x |", text)
 
 
 class RdkafkaPerformance(unittest.TestCase):
