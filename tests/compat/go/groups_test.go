@@ -173,7 +173,8 @@ func groupTopic(t *testing.T, b *broker, topic string) {
 type groupMember interface{ stop() error }
 
 // runRebalanceScenario: a, b split the topic; c joins; a leaves; exactly once by key.
-func runRebalanceScenario(t *testing.T, b *broker, name string, start func(l *groupLedger, member string) groupMember) {
+// during (if any) runs while all three members share the partitions.
+func runRebalanceScenario(t *testing.T, b *broker, name string, start func(l *groupLedger, member string) groupMember, during ...func()) {
 	topic := "groups-" + name
 	groupTopic(t, b, topic)
 	l := newLedger()
@@ -202,6 +203,9 @@ func runRebalanceScenario(t *testing.T, b *broker, name string, start func(l *gr
 	members[c] = start(l, c)
 	waitUntil(t, 60*time.Second, func() string { return "three members to split the partitions: " + l.describe() },
 		func() bool { return l.split(a, bb, c) })
+	for _, f := range during {
+		f()
+	}
 	groupProduce(t, b, topic, 2*perPhase, perPhase)
 	stop(a)
 	waitUntil(t, 60*time.Second, func() string { return "two remaining members to split the partitions: " + l.describe() },
@@ -289,16 +293,22 @@ func (m *saramaMember) stop() error {
 
 func TestGroupsSarama(t *testing.T) {
 	b := groupBroker(t)
-	start := func(l *groupLedger, name string) groupMember {
+	runRebalanceScenario(t, b, "sarama", saramaGroupMembers(t, b, sarama.V3_9_0_0, "groups-sarama", "groups-sarama"))
+}
+
+// saramaGroupMembers starts Sarama ConsumerGroup members at protocol version v that
+// commit what they processed when their claims end (see saramaHandler.Cleanup).
+func saramaGroupMembers(t *testing.T, b *broker, v sarama.KafkaVersion, group, topic string) func(l *groupLedger, name string) groupMember {
+	return func(l *groupLedger, name string) groupMember {
 		cfg := sarama.NewConfig()
-		cfg.Version = sarama.V3_9_0_0
+		cfg.Version = v
 		cfg.ClientID = name
 		cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
 		cfg.Consumer.Offsets.AutoCommit.Enable = false
 		cfg.Consumer.Group.Session.Timeout = 6 * time.Second
 		cfg.Consumer.Group.Heartbeat.Interval = 500 * time.Millisecond
 		cfg.Consumer.Return.Errors = true
-		g, err := sarama.NewConsumerGroup([]string{b.Addr}, "groups-sarama", cfg)
+		g, err := sarama.NewConsumerGroup([]string{b.Addr}, group, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -313,7 +323,7 @@ func TestGroupsSarama(t *testing.T) {
 			h := &saramaHandler{l: l, name: name}
 			for {
 				// Consume returns at every rebalance; loop until stopped.
-				if err := g.Consume(ctx, []string{"groups-sarama"}, h); err != nil && !errors.Is(err, sarama.ErrClosedConsumerGroup) {
+				if err := g.Consume(ctx, []string{topic}, h); err != nil && !errors.Is(err, sarama.ErrClosedConsumerGroup) {
 					m.done <- err
 					return
 				}
@@ -325,7 +335,6 @@ func TestGroupsSarama(t *testing.T) {
 		}()
 		return m
 	}
-	runRebalanceScenario(t, b, "sarama", start)
 }
 
 // --- franz-go --------------------------------------------------------------------------
@@ -343,7 +352,7 @@ func (m *franzMember) stop() error {
 	return err
 }
 
-func startFranzMember(t *testing.T, b *broker, group, topic string, balancer kgo.GroupBalancer, l *groupLedger, name string) groupMember {
+func startFranzMember(t *testing.T, b *broker, group, topic string, balancer kgo.GroupBalancer, l *groupLedger, name string, extra ...kgo.Opt) groupMember {
 	parts := func(m map[string][]int32) []int32 { return m[topic] }
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(b.Addr), kgo.ClientID(name),
@@ -365,7 +374,7 @@ func startFranzMember(t *testing.T, b *broker, group, topic string, balancer kgo
 			l.assign(name, parts(m), false)
 		}),
 	}
-	cl, err := kgo.NewClient(opts...)
+	cl, err := kgo.NewClient(append(opts, extra...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
