@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,13 @@ type groupLedger struct {
 	mu       sync.Mutex
 	consumed map[string][]string // key -> members that consumed it
 	owned    map[string]map[int32]bool
+	notes    []string // progress, logged at the end so that a failure's reason comes first
+}
+
+func (l *groupLedger) note(format string, args ...any) {
+	l.mu.Lock()
+	l.notes = append(l.notes, fmt.Sprintf(format, args...))
+	l.mu.Unlock()
 }
 
 func newLedger() *groupLedger {
@@ -120,8 +128,8 @@ func (l *groupLedger) count() int {
 	return n
 }
 
-func waitUntil(t *testing.T, timeout time.Duration, what func() string, cond func() bool) {
-	defer func(t0 time.Time) { t.Logf("waited %v for %s", time.Since(t0), what()) }(time.Now())
+func waitUntil(t *testing.T, l *groupLedger, timeout time.Duration, what func() string, cond func() bool) {
+	defer func(t0 time.Time) { l.note("waited %v for %s", time.Since(t0), what()) }(time.Now())
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
@@ -178,6 +186,11 @@ func runRebalanceScenario(t *testing.T, b *broker, name string, start func(l *gr
 	topic := "groups-" + name
 	groupTopic(t, b, topic)
 	l := newLedger()
+	t.Cleanup(func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		t.Log("progress:\n" + strings.Join(l.notes, "\n"))
+	})
 	const perPhase = 400
 	groupProduce(t, b, topic, 0, perPhase)
 	members := map[string]groupMember{}
@@ -191,28 +204,28 @@ func runRebalanceScenario(t *testing.T, b *broker, name string, start func(l *gr
 		if err := members[n].stop(); err != nil {
 			t.Errorf("member %s: %v", n, err)
 		}
-		t.Logf("%s stopped in %v", n, time.Since(t0))
+		l.note("%s stopped in %v", n, time.Since(t0))
 		delete(members, n)
 	}
 	a, bb, c := name+"-a", name+"-b", name+"-c"
 	members[a] = start(l, a)
 	members[bb] = start(l, bb)
-	waitUntil(t, 60*time.Second, func() string { return "two members to split the partitions: " + l.describe() },
+	waitUntil(t, l, 60*time.Second, func() string { return "two members to split the partitions: " + l.describe() },
 		func() bool { return l.split(a, bb) })
 	groupProduce(t, b, topic, perPhase, perPhase)
 	members[c] = start(l, c)
-	waitUntil(t, 60*time.Second, func() string { return "three members to split the partitions: " + l.describe() },
+	waitUntil(t, l, 60*time.Second, func() string { return "three members to split the partitions: " + l.describe() },
 		func() bool { return l.split(a, bb, c) })
 	for _, f := range during {
 		f()
 	}
 	groupProduce(t, b, topic, 2*perPhase, perPhase)
 	stop(a)
-	waitUntil(t, 60*time.Second, func() string { return "two remaining members to split the partitions: " + l.describe() },
+	waitUntil(t, l, 60*time.Second, func() string { return "two remaining members to split the partitions: " + l.describe() },
 		func() bool { return l.split(bb, c) })
 	groupProduce(t, b, topic, 3*perPhase, perPhase)
 	total := 4 * perPhase
-	waitUntil(t, 60*time.Second, func() string { return fmt.Sprintf("%d messages (have %d)", total, l.count()) },
+	waitUntil(t, l, 60*time.Second, func() string { return fmt.Sprintf("%d messages (have %d)", total, l.count()) },
 		func() bool { return l.count() >= total })
 	time.Sleep(500 * time.Millisecond) // a late duplicate would show here
 	stop(bb)
@@ -316,7 +329,7 @@ func saramaGroupMembers(t *testing.T, b *broker, v sarama.KafkaVersion, group, t
 		m := &saramaMember{cancel: cancel, group: g, done: make(chan error, 1)}
 		go func() {
 			for e := range g.Errors() {
-				t.Logf("%s: %v", name, e)
+				l.note("%s: %v", name, e)
 			}
 		}()
 		go func() {
