@@ -276,6 +276,13 @@ func saramaRoundTrip(t *testing.T, addr string, c *sarama.Config, topic string) 
 	c.Metadata.Retry.Max = 2
 	client, err := sarama.NewClient([]string{addr}, c)
 	if err != nil {
+		// The client's error names no cause: one connection of its own tells it.
+		br := sarama.NewBroker(addr)
+		if oerr := br.Open(c); oerr == nil {
+			_, oerr = br.Connected()
+			_ = br.Close()
+			err = fmt.Errorf("%w (a single connection: %v)", err, oerr)
+		}
 		t.Fatalf("connect to %s: %v", addr, err)
 	}
 	defer client.Close()
