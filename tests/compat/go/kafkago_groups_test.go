@@ -118,3 +118,10 @@ func startKafkagoMember(t *testing.T, b *broker, group, topic string, l *groupLe
 	}()
 	return m
 }
+
+func TestGroupsKafkaGo(t *testing.T) {
+	b := groupBroker(t)
+	runRebalanceScenario(t, b, "kafkago", func(l *groupLedger, name string) groupMember {
+		return startKafkagoMember(t, b, "groups-kafkago", "groups-kafkago", l, name)
+	})
+}
