@@ -278,12 +278,12 @@ func saramaRoundTrip(t *testing.T, addr string, c *sarama.Config, topic string) 
 	if err != nil {
 		// The client's error names no cause: one connection of its own tells it.
 		br := sarama.NewBroker(addr)
-		if oerr := br.Open(c); oerr == nil {
-			_, oerr = br.Connected()
+		cause := br.Open(c)
+		if cause == nil {
+			_, cause = br.Connected()
 			_ = br.Close()
-			err = fmt.Errorf("%w (a single connection: %v)", err, oerr)
 		}
-		t.Fatalf("connect to %s: %v", addr, err)
+		t.Fatalf("connect to %s: %v (Sarama's client: %v)", addr, cause, err)
 	}
 	defer client.Close()
 	admin, err := sarama.NewClusterAdminFromClient(client)
