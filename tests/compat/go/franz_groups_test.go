@@ -2,12 +2,14 @@ package compat
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // franzGroups: franz-go's group consumer and kadm's group calls on the main topic
@@ -239,5 +241,55 @@ func franzTransactions(t *testing.T, parent context.Context, b *broker, create f
 			t.Errorf("read_committed saw %d, %d, %d records of the committed, aborted, committed transactions; want 10, 0, 10",
 				seen['a'], seen['b'], seen['c'])
 		}
+	})
+}
+
+// franzGroupScenarios: the 8-partition scenario of groups_test.go (two members, a third
+// joins, the first leaves, every record once) with the classic protocol and with KIP-848.
+func franzGroupScenarios(t *testing.T, parent context.Context, b *broker, adm *kadm.Client) {
+	t.Run("group_rebalance_exactly_once", func(t *testing.T) {
+		runRebalanceScenario(t, b, "franz-eo", func(l *groupLedger, name string) groupMember {
+			return startFranzMember(t, b, "groups-franz-eo", "groups-franz-eo", kgo.CooperativeStickyBalancer(), l, name)
+		})
+	})
+	// KIP-848: kgo.ServerSideBalancer makes franz-go heartbeat with ConsumerGroupHeartbeat
+	// and let the broker's "uniform" assignor (asked for by the sticky balancer) assign.
+	t.Run("group_consumer_protocol", func(t *testing.T) {
+		const group = "groups-franz-848" // also the topic's name
+		// franz-go falls back to the classic protocol silently when it finds the broker
+		// lacking; the group must be described as a KIP-848 group while its members run.
+		check := func() {
+			ctx, cancel := context.WithTimeout(parent, 15*time.Second)
+			defer cancel()
+			d, err := adm.DescribeConsumerGroups(ctx, group)
+			if err == nil {
+				err = d[group].Err
+			}
+			if err != nil || len(d[group].Members) != 3 {
+				hb := "unknown"
+				if vs, verr := adm.ApiVersions(ctx); verr == nil {
+					vs.Each(func(v kadm.BrokerApiVersions) {
+						if min, max, ok := v.KeyVersions(int16(kmsg.ConsumerGroupHeartbeat)); ok {
+							hb = fmt.Sprintf("v%d-v%d", min, max)
+						} else {
+							hb = "none"
+						}
+					})
+				}
+				t.Errorf("the members did not use KIP-848 (franz-go needs ConsumerGroupHeartbeat v1, the broker offers %s); "+
+					"ConsumerGroupDescribe(%s): %v, %d members (want 3)", hb, group, err, len(d[group].Members))
+				return
+			}
+			if d[group].AssignorName != "uniform" {
+				t.Errorf("KIP-848 group uses assignor %q, want uniform", d[group].AssignorName)
+			}
+			dg := d[group]
+			if n := len(dg.AssignedPartitions()[group]); n != groupPartitions {
+				t.Errorf("KIP-848 group has %d of %d partitions assigned", n, groupPartitions)
+			}
+		}
+		runRebalanceScenario(t, b, "franz-848", func(l *groupLedger, name string) groupMember {
+			return startFranzMember(t, b, group, "groups-franz-848", kgo.CooperativeStickyBalancer(), l, name, kgo.ServerSideBalancer())
+		}, check)
 	})
 }

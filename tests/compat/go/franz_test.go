@@ -189,7 +189,9 @@ func TestFranzGo(t *testing.T) {
 		}
 	})
 
+	franzOps(t, ctx, b, adm, create)
 	franzGroups(t, ctx, b, adm, topic)
+	franzGroupScenarios(t, ctx, b, adm)
 	franzTransactions(t, ctx, b, create)
 
 	t.Run("DeleteTopic", func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,13 @@ type groupLedger struct {
 	mu       sync.Mutex
 	consumed map[string][]string // key -> members that consumed it
 	owned    map[string]map[int32]bool
+	notes    []string // progress, logged at the end so that a failure's reason comes first
+}
+
+func (l *groupLedger) note(format string, args ...any) {
+	l.mu.Lock()
+	l.notes = append(l.notes, fmt.Sprintf(format, args...))
+	l.mu.Unlock()
 }
 
 func newLedger() *groupLedger {
@@ -120,8 +128,8 @@ func (l *groupLedger) count() int {
 	return n
 }
 
-func waitUntil(t *testing.T, timeout time.Duration, what func() string, cond func() bool) {
-	defer func(t0 time.Time) { t.Logf("waited %v for %s", time.Since(t0), what()) }(time.Now())
+func waitUntil(t *testing.T, l *groupLedger, timeout time.Duration, what func() string, cond func() bool) {
+	defer func(t0 time.Time) { l.note("waited %v for %s", time.Since(t0), what()) }(time.Now())
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
@@ -173,10 +181,16 @@ func groupTopic(t *testing.T, b *broker, topic string) {
 type groupMember interface{ stop() error }
 
 // runRebalanceScenario: a, b split the topic; c joins; a leaves; exactly once by key.
-func runRebalanceScenario(t *testing.T, b *broker, name string, start func(l *groupLedger, member string) groupMember) {
+// during (if any) runs while all three members share the partitions.
+func runRebalanceScenario(t *testing.T, b *broker, name string, start func(l *groupLedger, member string) groupMember, during ...func()) {
 	topic := "groups-" + name
 	groupTopic(t, b, topic)
 	l := newLedger()
+	t.Cleanup(func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		t.Log("progress:\n" + strings.Join(l.notes, "\n"))
+	})
 	const perPhase = 400
 	groupProduce(t, b, topic, 0, perPhase)
 	members := map[string]groupMember{}
@@ -190,25 +204,28 @@ func runRebalanceScenario(t *testing.T, b *broker, name string, start func(l *gr
 		if err := members[n].stop(); err != nil {
 			t.Errorf("member %s: %v", n, err)
 		}
-		t.Logf("%s stopped in %v", n, time.Since(t0))
+		l.note("%s stopped in %v", n, time.Since(t0))
 		delete(members, n)
 	}
 	a, bb, c := name+"-a", name+"-b", name+"-c"
 	members[a] = start(l, a)
 	members[bb] = start(l, bb)
-	waitUntil(t, 60*time.Second, func() string { return "two members to split the partitions: " + l.describe() },
+	waitUntil(t, l, 60*time.Second, func() string { return "two members to split the partitions: " + l.describe() },
 		func() bool { return l.split(a, bb) })
 	groupProduce(t, b, topic, perPhase, perPhase)
 	members[c] = start(l, c)
-	waitUntil(t, 60*time.Second, func() string { return "three members to split the partitions: " + l.describe() },
+	waitUntil(t, l, 60*time.Second, func() string { return "three members to split the partitions: " + l.describe() },
 		func() bool { return l.split(a, bb, c) })
+	for _, f := range during {
+		f()
+	}
 	groupProduce(t, b, topic, 2*perPhase, perPhase)
 	stop(a)
-	waitUntil(t, 60*time.Second, func() string { return "two remaining members to split the partitions: " + l.describe() },
+	waitUntil(t, l, 60*time.Second, func() string { return "two remaining members to split the partitions: " + l.describe() },
 		func() bool { return l.split(bb, c) })
 	groupProduce(t, b, topic, 3*perPhase, perPhase)
 	total := 4 * perPhase
-	waitUntil(t, 60*time.Second, func() string { return fmt.Sprintf("%d messages (have %d)", total, l.count()) },
+	waitUntil(t, l, 60*time.Second, func() string { return fmt.Sprintf("%d messages (have %d)", total, l.count()) },
 		func() bool { return l.count() >= total })
 	time.Sleep(500 * time.Millisecond) // a late duplicate would show here
 	stop(bb)
@@ -289,16 +306,22 @@ func (m *saramaMember) stop() error {
 
 func TestGroupsSarama(t *testing.T) {
 	b := groupBroker(t)
-	start := func(l *groupLedger, name string) groupMember {
+	runRebalanceScenario(t, b, "sarama", saramaGroupMembers(t, b, sarama.V3_9_0_0, "groups-sarama", "groups-sarama"))
+}
+
+// saramaGroupMembers starts Sarama ConsumerGroup members at protocol version v that
+// commit what they processed when their claims end (see saramaHandler.Cleanup).
+func saramaGroupMembers(t *testing.T, b *broker, v sarama.KafkaVersion, group, topic string) func(l *groupLedger, name string) groupMember {
+	return func(l *groupLedger, name string) groupMember {
 		cfg := sarama.NewConfig()
-		cfg.Version = sarama.V3_9_0_0
+		cfg.Version = v
 		cfg.ClientID = name
 		cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
 		cfg.Consumer.Offsets.AutoCommit.Enable = false
 		cfg.Consumer.Group.Session.Timeout = 6 * time.Second
 		cfg.Consumer.Group.Heartbeat.Interval = 500 * time.Millisecond
 		cfg.Consumer.Return.Errors = true
-		g, err := sarama.NewConsumerGroup([]string{b.Addr}, "groups-sarama", cfg)
+		g, err := sarama.NewConsumerGroup([]string{b.Addr}, group, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,14 +329,14 @@ func TestGroupsSarama(t *testing.T) {
 		m := &saramaMember{cancel: cancel, group: g, done: make(chan error, 1)}
 		go func() {
 			for e := range g.Errors() {
-				t.Logf("%s: %v", name, e)
+				l.note("%s: %v", name, e)
 			}
 		}()
 		go func() {
 			h := &saramaHandler{l: l, name: name}
 			for {
 				// Consume returns at every rebalance; loop until stopped.
-				if err := g.Consume(ctx, []string{"groups-sarama"}, h); err != nil && !errors.Is(err, sarama.ErrClosedConsumerGroup) {
+				if err := g.Consume(ctx, []string{topic}, h); err != nil && !errors.Is(err, sarama.ErrClosedConsumerGroup) {
 					m.done <- err
 					return
 				}
@@ -325,7 +348,6 @@ func TestGroupsSarama(t *testing.T) {
 		}()
 		return m
 	}
-	runRebalanceScenario(t, b, "sarama", start)
 }
 
 // --- franz-go --------------------------------------------------------------------------
@@ -343,7 +365,7 @@ func (m *franzMember) stop() error {
 	return err
 }
 
-func startFranzMember(t *testing.T, b *broker, group, topic string, balancer kgo.GroupBalancer, l *groupLedger, name string) groupMember {
+func startFranzMember(t *testing.T, b *broker, group, topic string, balancer kgo.GroupBalancer, l *groupLedger, name string, extra ...kgo.Opt) groupMember {
 	parts := func(m map[string][]int32) []int32 { return m[topic] }
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(b.Addr), kgo.ClientID(name),
@@ -365,7 +387,7 @@ func startFranzMember(t *testing.T, b *broker, group, topic string, balancer kgo
 			l.assign(name, parts(m), false)
 		}),
 	}
-	cl, err := kgo.NewClient(opts...)
+	cl, err := kgo.NewClient(append(opts, extra...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

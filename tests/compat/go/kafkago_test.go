@@ -212,6 +212,13 @@ func TestKafkaGo(t *testing.T) {
 	})
 
 	kafkagoGroups(t, ctx, b, cl, topic, run)
+	// The scenario of groups_test.go with Readers: 8 partitions, two members, a third
+	// joins, the first leaves, every message consumed once.
+	t.Run("group_rebalance_exactly_once", func(t *testing.T) {
+		runRebalanceScenario(t, b, "kafkago-eo-"+run, func(l *groupLedger, name string) groupMember {
+			return startKafkagoMember(t, b, "groups-kafkago-eo-"+run, "groups-kafkago-eo-"+run, l, name)
+		})
+	})
 
 	t.Run("delete_topic", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
