@@ -498,6 +498,10 @@ class KafkaPythonMember:
 class AioKafka:
     """aiokafka is asyncio-only: every call runs to completion on one private event loop."""
 
+    # Its members all run on this adapter's one event loop, which cannot be driven from
+    # several threads; it coordinates in background tasks, so sequential polls suffice.
+    threaded_members = False
+
     def __init__(self, bootstrap):
         import aiokafka
         from aiokafka import admin
