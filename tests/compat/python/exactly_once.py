@@ -24,6 +24,9 @@ def wait_for(cond, timeout, what, members=()):
     while time.time() < deadline:
         if cond():
             return
+        for m in members:
+            if not m.is_alive() and m.error:  # a member that died will not come round
+                raise AssertionError(f"{m.name}: {type(m.error).__name__}: {m.error}") from m.error
         time.sleep(0.05)
     what = what() if callable(what) else what
     notes = [m.notes[-1] for m in members if m.notes]
@@ -230,7 +233,7 @@ def check_once(sink, total, names):
     dups = {k: v for k, v in keys.items() if len(v) > 1}
     missing = [i for i in range(total) if f"m{i}" not in keys]
     if dups:
-        first = sorted(dups, key=lambda k: int(k[1:]))[:3]
+        first = sorted(dups, key=lambda k: int(k[1:]))[:1]
         raise AssertionError(f"{len(dups)} messages consumed more than once, e.g. {[(k, dups[k]) for k in first]}")
     if missing:
         raise AssertionError(f"{len(missing)} of {total} messages never consumed, e.g. m{missing[0]}")
