@@ -155,8 +155,9 @@ class ConfluentKafka:
         try:
             self.ck.Consumer(self.conf(**{"group.id": "compat-probe"}, **conf)).close()
         except self.ck.KafkaException as e:
-            raise Unsupported(f"librdkafka {self.ck.libversion()[0]} refuses group.protocol=consumer ({e}): "
-                              "KIP-848 consumers need librdkafka 2.4 or newer") from None
+            why = e.args[0].str() if e.args and hasattr(e.args[0], "str") else str(e)
+            raise Unsupported(f"librdkafka {self.ck.libversion()[0]} refuses group.protocol=consumer, KIP-848 "
+                              f"consumers need librdkafka 2.4 or newer: {why}") from None
         return conf
 
     def list_groups(self):
