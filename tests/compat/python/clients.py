@@ -75,7 +75,7 @@ class ConfluentKafka:
     def topics(self):
         return set(self.admin.list_topics(timeout=10).topics)
 
-    def produce(self, t, msgs, acks, compression=None, idempotent=False, extra=None):
+    def produce(self, t, msgs, acks, compression=None, idempotent=False, extra=None, partitions=None):
         conf = self.conf(**{"acks": str(acks), "linger.ms": 5})
         if compression:
             conf["compression.type"] = compression
@@ -84,12 +84,14 @@ class ConfluentKafka:
         conf.update(extra or {})
         p = self.ck.Producer(conf)
         failed = []
-        for m in msgs:
+        for i, m in enumerate(msgs):
             kw = dict(key=m[0], value=m[1], on_delivery=lambda err, msg: err and failed.append(err))
             if m[2]:
                 kw["headers"] = m[2]
             if len(m) > 3:
                 kw["timestamp"] = m[3]
+            if partitions:
+                kw["partition"] = partitions[i]
             p.produce(t, **kw)
             p.poll(0)
         left = p.flush(TIMEOUT)
@@ -146,6 +148,17 @@ class ConfluentKafka:
 
     def group_consumer(self, group, topic):
         return ConfluentMember(self, group, topic)
+
+    def consumer_protocol_conf(self):
+        """The member configuration of a KIP-848 consumer, or Unsupported naming why not."""
+        conf = {"group.protocol": "consumer"}
+        try:
+            self.ck.Consumer(self.conf(**{"group.id": "compat-probe"}, **conf)).close()
+        except self.ck.KafkaException as e:
+            why = e.args[0].str() if e.args and hasattr(e.args[0], "str") else str(e)
+            raise Unsupported(f"librdkafka {self.ck.libversion()[0]} refuses group.protocol=consumer, KIP-848 "
+                              f"consumers need librdkafka 2.4 or newer: {why}") from None
+        return conf
 
     def list_groups(self):
         if hasattr(self.admin, "list_consumer_groups"):
@@ -307,7 +320,7 @@ class KafkaPython:
         finally:
             c.close()
 
-    def produce(self, t, msgs, acks, compression=None, idempotent=False):
+    def produce(self, t, msgs, acks, compression=None, idempotent=False, partitions=None):
         kw = dict(bootstrap_servers=self.b, acks=acks, linger_ms=5)
         if compression:
             kw["compression_type"] = compression
@@ -320,7 +333,8 @@ class KafkaPython:
         p = self.k.KafkaProducer(**kw)
         try:
             futures = [p.send(t, key=m[0], value=m[1], headers=m[2] or None,
-                              timestamp_ms=m[3] if len(m) > 3 else None) for m in msgs]
+                              timestamp_ms=m[3] if len(m) > 3 else None,
+                              partition=partitions[i] if partitions else None) for i, m in enumerate(msgs)]
             p.flush(TIMEOUT)
             for f in futures:
                 f.get(timeout=TIMEOUT)
@@ -380,6 +394,12 @@ class KafkaPython:
 
     def group_consumer(self, group, topic):
         return KafkaPythonMember(self, group, topic)
+
+    def consumer_protocol_conf(self):
+        if "group_protocol" not in self.k.KafkaConsumer.DEFAULT_CONFIG:
+            raise Unsupported(f"kafka-python {self.k.__version__} has only the classic group protocol: its "
+                              "KafkaConsumer has no group_protocol setting and never sends ConsumerGroupHeartbeat")
+        return {"group_protocol": "consumer"}
 
     def list_groups(self):
         fn = getattr(self.admin, "list_groups", None) or self.admin.list_consumer_groups
@@ -498,6 +518,10 @@ class KafkaPythonMember:
 class AioKafka:
     """aiokafka is asyncio-only: every call runs to completion on one private event loop."""
 
+    # Its members all run on this adapter's one event loop, which cannot be driven from
+    # several threads; it coordinates in background tasks, so sequential polls suffice.
+    threaded_members = False
+
     def __init__(self, bootstrap):
         import aiokafka
         from aiokafka import admin
@@ -542,14 +566,15 @@ class AioKafka:
     def topics(self):
         return set(self.run(self.admin.list_topics()))
 
-    def produce(self, t, msgs, acks, compression=None, idempotent=False):
+    def produce(self, t, msgs, acks, compression=None, idempotent=False, partitions=None):
         async def go():
             p = self.a.AIOKafkaProducer(bootstrap_servers=self.b, acks=acks, compression_type=compression,
                                         enable_idempotence=idempotent, linger_ms=5)
             await p.start()
             try:
                 futs = [await p.send(t, m[1], key=m[0], headers=m[2] or None,
-                                     timestamp_ms=m[3] if len(m) > 3 else None) for m in msgs]
+                                     timestamp_ms=m[3] if len(m) > 3 else None,
+                                     partition=partitions[i] if partitions else None) for i, m in enumerate(msgs)]
                 await p.flush()
                 for f in futs:
                     await f
@@ -615,6 +640,13 @@ class AioKafka:
 
     def group_consumer(self, group, topic):
         return AioMember(self, group, topic)
+
+    def consumer_protocol_conf(self):
+        import inspect
+        if "group_protocol" not in inspect.signature(self.a.AIOKafkaConsumer).parameters:
+            raise Unsupported(f"aiokafka {self.a.__version__} has only the classic group protocol: its "
+                              "AIOKafkaConsumer has no group_protocol setting and never sends ConsumerGroupHeartbeat")
+        return {"group_protocol": "consumer"}
 
     def list_groups(self):
         return {g[0] if isinstance(g, tuple) else g.group_id for g in self.run(self.admin.list_consumer_groups())}

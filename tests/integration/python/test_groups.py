@@ -16,19 +16,20 @@ import time
 import unittest
 
 CHRONIK = sys.argv.pop(1) if len(sys.argv) > 1 and not sys.argv[1].startswith("-") else "chronik"
-PARTITIONS = 8
 # Short session timeouts keep the failure scenarios fast; the broker's floor is lowered so
 # that clients may use them.
 SESSION_MS = 4000
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "compat", "python"))
 import chronik_broker  # noqa: E402
+import exactly_once  # noqa: E402
+from exactly_once import PARTITIONS, wait_for  # noqa: E402
 
 
 def start_broker():
     return chronik_broker.Broker(CHRONIK, "group.initial.rebalance.delay.ms=0", "group.min.session.timeout.ms=1000",
                                  prefix="chronik-pygroups-")
-
-
 
 
 def create_topic(bootstrap, topic, partitions=PARTITIONS):
@@ -45,125 +46,6 @@ def produce(bootstrap, topic, start, count):
     for i in range(start, start + count):
         p.produce(topic, key=f"m{i}", value=str(i), partition=i % PARTITIONS)
     assert p.flush(30) == 0
-
-
-def wait_for(cond, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-class Member(threading.Thread):
-    """A group member in its own thread: consumes, commits synchronously after every batch
-    and in the revocation callback (so a rebalance never hands over uncommitted work), and
-    records its assignment and everything it consumed."""
-
-    def __init__(self, name, make_consumer, group, topic, sink, lock):
-        super().__init__(name=name, daemon=True)
-        self.make_consumer, self.group, self.topic = make_consumer, group, topic
-        self.sink, self.lock = sink, lock
-        self.assignment = set()
-        self.stopping = threading.Event()
-        self.error = None
-
-    def run(self):
-        try:
-            self.loop()
-        except Exception as e:  # reported by the test
-            self.error = e
-
-    def snapshot(self):
-        with self.lock:
-            return set(self.assignment)
-
-    def stop(self):
-        self.stopping.set()
-        self.join(30)
-        assert not self.is_alive(), f"{self.name} did not stop"
-        if self.error:
-            raise self.error
-
-
-class ConfluentMember(Member):
-    def loop(self):
-        from confluent_kafka import Consumer, KafkaException
-        c = Consumer({"bootstrap.servers": self.make_consumer, "group.id": self.group,
-                      "enable.auto.commit": False, "auto.offset.reset": "earliest",
-                      "session.timeout.ms": SESSION_MS, "heartbeat.interval.ms": 500})
-
-        def on_assign(consumer, parts):
-            with self.lock:
-                self.assignment = {p.partition for p in parts}
-
-        def on_revoke(consumer, parts):
-            try:
-                consumer.commit(asynchronous=False)
-            except KafkaException:
-                pass  # nothing consumed since the last commit
-            with self.lock:
-                self.assignment = set()
-
-        c.subscribe([self.topic], on_assign=on_assign, on_revoke=on_revoke)
-        try:
-            while not self.stopping.is_set():
-                msgs = c.consume(100, 0.2)
-                got = []
-                for m in msgs:
-                    if m.error():
-                        raise RuntimeError(m.error())
-                    got.append((m.key().decode(), m.partition(), m.offset(), self.name))
-                if got:
-                    with self.lock:
-                        self.sink.extend(got)
-                    c.commit(asynchronous=False)
-        finally:
-            c.close()  # LeaveGroup
-
-
-class KafkaPythonMember(Member):
-    def loop(self):
-        from kafka import KafkaConsumer, ConsumerRebalanceListener
-        c = KafkaConsumer(bootstrap_servers=self.make_consumer, group_id=self.group,
-                          enable_auto_commit=False, auto_offset_reset="earliest",
-                          session_timeout_ms=SESSION_MS, heartbeat_interval_ms=500)
-        member = self
-
-        class Listener(ConsumerRebalanceListener):
-            # kafka-python runs listeners on its IO thread, where a blocking commit is not
-            # allowed; the loop below commits synchronously after every batch, before the
-            # next poll (where revocation happens), so nothing is left to commit here.
-            def on_partitions_revoked(self, revoked):
-                with member.lock:
-                    member.assignment = set()
-
-            def on_partitions_assigned(self, assigned):
-                with member.lock:
-                    member.assignment = {p.partition for p in assigned}
-
-        c.subscribe([self.topic], listener=Listener())
-        try:
-            while not self.stopping.is_set():
-                batches = c.poll(timeout_ms=200)
-                got = [(r.key.decode(), r.partition, r.offset, self.name)
-                       for records in batches.values() for r in records]
-                if got:
-                    with self.lock:
-                        self.sink.extend(got)
-                    c.commit()
-        finally:
-            c.close()  # LeaveGroup
-
-
-def split_ok(members):
-    """Every partition owned by exactly one of the members, each owning some."""
-    parts = [m.snapshot() for m in members]
-    if any(not p for p in parts):
-        return False
-    union = set().union(*parts)
-    return union == set(range(PARTITIONS)) and sum(len(p) for p in parts) == PARTITIONS
 
 
 class Groups(unittest.TestCase):
@@ -184,54 +66,20 @@ class Groups(unittest.TestCase):
             print(f"chronik log {cls.broker.logname} (data {cls.broker.dir}), last lines:\n{cls.broker.tail(80)}")
         assert cls.broker.stop(keep=cls.failed) == 0
 
-    def rebalance_scenario(self, cls, name):
+    def rebalance_scenario(self, lib, name):
         """Two members split an 8-partition topic; a third joins, then the first leaves;
-        every message is consumed exactly once throughout."""
+        every message is consumed exactly once throughout (tests/compat/python/exactly_once.py)."""
         b = self.broker.bootstrap
         topic, group = f"groups-{name}", f"groups-{name}"
         create_topic(b, topic)
-        sink, lock = [], threading.Lock()
-        per_phase = 400
-        produce(b, topic, 0, per_phase)
-        a, bb = (cls(f"{name}-a", b, group, topic, sink, lock), cls(f"{name}-b", b, group, topic, sink, lock))
-        a.start(), bb.start()
-        members = [a, bb]
-        try:
-            wait_for(lambda: split_ok([a, bb]), 60, "two members to split the partitions")
-            produce(b, topic, per_phase, per_phase)
-            c = cls(f"{name}-c", b, group, topic, sink, lock)
-            c.start()
-            members.append(c)
-            wait_for(lambda: split_ok([a, bb, c]), 60, "three members to split the partitions")
-            produce(b, topic, 2 * per_phase, per_phase)
-            a.stop()
-            members.remove(a)
-            wait_for(lambda: split_ok([bb, c]), 60, "two remaining members to split the partitions")
-            produce(b, topic, 3 * per_phase, per_phase)
-            total = 4 * per_phase
-            wait_for(lambda: len(sink) >= total, 60, f"{total} messages")
-            time.sleep(0.5)  # a duplicate delivered late would show up here
-        finally:
-            for m in members:
-                m.stop()
-        keys = {}
-        for key, part, off, who in sink:
-            keys.setdefault(key, []).append((who, part, off))
-        dups = {k: v for k, v in keys.items() if len(v) > 1}
-        missing = [i for i in range(4 * per_phase) if f"m{i}" not in keys]
-        self.assertEqual(dups, {}, "messages consumed more than once")
-        self.assertEqual(missing, [], "messages never consumed")
-        self.assertEqual(len(sink), 4 * per_phase)
-        for key, [(who, part, off)] in keys.items():
-            self.assertEqual(part, int(key[1:]) % PARTITIONS)
-        self.assertEqual({who for _, _, _, who in sink}, {f"{name}-a", f"{name}-b", f"{name}-c"},
-                         "every member consumed something")
+        exactly_once.rebalance_exactly_once(exactly_once.MEMBERS[lib], b, topic, group,
+                                            lambda start, count: produce(b, topic, start, count), SESSION_MS)
 
     def test_rebalance_confluent(self):
-        self.rebalance_scenario(ConfluentMember, "ck")
+        self.rebalance_scenario("confluent-kafka", "ck")
 
     def test_rebalance_kafka_python(self):
-        self.rebalance_scenario(KafkaPythonMember, "kp")
+        self.rebalance_scenario("kafka-python", "kp")
 
     # --- child processes: members that can be killed -----------------------------------
 
