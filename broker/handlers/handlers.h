@@ -71,6 +71,10 @@
 #include "generated/kafka/offset_for_leader_epoch_response.h"
 #include "generated/kafka/produce_request.h"
 #include "generated/kafka/produce_response.h"
+#include "generated/kafka/sasl_authenticate_request.h"
+#include "generated/kafka/sasl_authenticate_response.h"
+#include "generated/kafka/sasl_handshake_request.h"
+#include "generated/kafka/sasl_handshake_response.h"
 
 namespace chronik::broker::handlers {
 
@@ -118,6 +122,8 @@ m::IncrementalAlterConfigsResponse handle(Broker&, const Ctx&, m::IncrementalAlt
 m::DescribeClusterResponse handle(Broker&, const Ctx&, m::DescribeClusterRequest&);
 m::DescribeLogDirsResponse handle(Broker&, const Ctx&, m::DescribeLogDirsRequest&);
 m::DescribeTopicPartitionsResponse handle(Broker&, const Ctx&, m::DescribeTopicPartitionsRequest&);
+m::SaslHandshakeResponse handle(Broker&, const Ctx&, m::SaslHandshakeRequest&);
+m::SaslAuthenticateResponse handle(Broker&, const Ctx&, m::SaslAuthenticateRequest&);
 
 // Fetch runs in two steps so that it can wait without blocking a thread: prepare() resolves
 // the request against the fetch session once, run() reads the partitions and may be called

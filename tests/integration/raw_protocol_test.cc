@@ -17,6 +17,10 @@
 #include "generated/kafka/fetch_response.h"
 #include "generated/kafka/metadata_request.h"
 #include "generated/kafka/metadata_response.h"
+#include "generated/kafka/sasl_authenticate_request.h"
+#include "generated/kafka/sasl_authenticate_response.h"
+#include "generated/kafka/sasl_handshake_request.h"
+#include "generated/kafka/sasl_handshake_response.h"
 #include "runtime/protocol/header.h"
 #include "tests/integration/broker_process.h"
 #include "tests/integration/kafka_frames.h"
@@ -187,6 +191,34 @@ TEST_CASE("unknown API key and oversized frames close only that connection", "[r
   int32_t corr = 0;
   parse_response<m::ApiVersionsResponse>(other.read_frame(), 3, &corr);
   CHECK(corr == 5);
+}
+
+TEST_CASE("SASL requests on a PLAINTEXT listener: ILLEGAL_SASL_STATE, connection kept", "[raw]") {
+  auto& broker = shared_broker();
+  RawConnection c(broker.port());
+  m::SaslHandshakeRequest handshake;
+  handshake.mechanism = "PLAIN";
+  for (int16_t v : {0, 1}) {
+    c.send_frame(request_bytes(handshake, v, 11 + v));
+    int32_t corr = 0;
+    auto resp = parse_response<m::SaslHandshakeResponse>(c.read_frame(), v, &corr);
+    CHECK(corr == 11 + v);
+    CHECK(resp.error_code == 34);
+  }
+  m::SaslAuthenticateRequest auth;
+  auth.auth_bytes = {0, 'u', 0, 'p'};
+  for (int16_t v : {0, 1, 2}) {
+    c.send_frame(request_bytes(auth, v, 20 + v));
+    auto resp = parse_response<m::SaslAuthenticateResponse>(c.read_frame(), v);
+    CHECK(resp.error_code == 34);
+    CHECK(resp.error_message.value_or("").find("SASL") != std::string::npos);
+  }
+  // Still usable afterwards.
+  c.send_frame(request_bytes(m::ApiVersionsRequest{}, 3, 30));
+  auto versions = parse_response<m::ApiVersionsResponse>(c.read_frame(), 3);
+  bool advertises_handshake = false;
+  for (const auto& k : versions.api_keys) advertises_handshake |= k.api_key == 17;
+  CHECK(advertises_handshake);
 }
 
 TEST_CASE("SIGTERM stops the broker cleanly with exit code 0", "[raw]") {
