@@ -105,6 +105,7 @@ async function readAll(topic, from = {}) {
 }
 
 const key = i => `key-${i % 101}`
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 const value = i => `value-${i}-${'x'.repeat(i % 50)}`
 
 async function createTopic(topic, configEntries = []) {
@@ -136,7 +137,7 @@ async function produce(topic, { compression = CompressionTypes.None, idempotent 
   }
 }
 
-function verify(records, label) {
+function verify(records, label, count = MESSAGES) {
   const seen = new Set()
   const keyPartition = new Map()
   let total = 0
@@ -164,8 +165,8 @@ function verify(records, label) {
     // Dense offsets from 0.
     if (list.length) assert.equal(Number(list[list.length - 1].offset), list.length - 1, `${label}: offsets of ${partition} not dense`)
   }
-  assert.equal(seen.size, MESSAGES, `${label}: distinct messages`)
-  assert.equal(total, MESSAGES, `${label}: records`)
+  assert.equal(seen.size, count, `${label}: distinct messages`)
+  assert.equal(total, count, `${label}: records`)
 }
 
 opTest(['metadata', 'create_topic'], 'admin createTopics, listTopics, fetchTopicMetadata', async () => {
@@ -203,6 +204,80 @@ opTest(['produce_idempotent'], 'idempotent producer (gzip)', async () => {
   await createTopic(topic)
   await produce(topic, { compression: CompressionTypes.GZIP, idempotent: true })
   verify(await readAll(topic), 'idempotent')
+})
+
+// acks=0 and acks=1: 1,000 keyed messages with headers in sends of 100, read back exactly.
+const ACKS_MESSAGES = 1000
+
+async function produceWithAcks(topic, acks, { client = kafka, beforeDisconnect = async () => {} } = {}) {
+  const producer = client.producer({ allowAutoTopicCreation: false })
+  await producer.connect()
+  const sends = []
+  try {
+    for (let start = 0; start < ACKS_MESSAGES; start += 100) {
+      const messages = []
+      for (let i = start; i < start + 100; i++) {
+        messages.push({ key: key(i), value: value(i), headers: { index: String(i), origin: 'kafkajs' } })
+      }
+      sends.push({ start, result: await producer.send({ topic, messages, acks }) })
+    }
+    await beforeDisconnect()
+  } finally {
+    await producer.disconnect()
+  }
+  return sends
+}
+
+/** Polls ListOffsets until the topic holds `count` records (acks=0 sends do not wait for the write). */
+async function awaitRecords(topic, count, ms = 10000) {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const total = (await admin.fetchTopicOffsets(topic)).reduce((n, o) => n + Number(o.high) - Number(o.low), 0)
+    if (total === count) return
+    assert.ok(total < count, `${topic} holds ${total} records, more than the ${count} sent`)
+    if (Date.now() > deadline) throw new Error(`${topic} holds ${total} of ${count} records ${ms} ms after the last send`)
+    await sleep(100)
+  }
+}
+
+opTest(['produce_acks_0'], `produce ${ACKS_MESSAGES} messages with acks=0, read them all back`, { timeout: 30000 }, async () => {
+  const topic = 'kjs-acks0'
+  await createTopic(topic)
+  // A response to an acks=0 produce would reach KafkaJS as one it never asked for, which
+  // it logs (warn) as "Response without match": the producer's client keeps those.
+  const unmatched = []
+  const client = new Kafka({
+    clientId: 'chronik-compat-acks0', brokers: [broker.bootstrap], logLevel: logLevel.WARN,
+    logCreator: () => ({ log }) => { if (/without match/.test(log.message)) unmatched.push(log) },
+  })
+  // The producer stays connected until every record is stored, so that a late response is seen.
+  const sends = await produceWithAcks(topic, 0, { client, beforeDisconnect: () => awaitRecords(topic, ACKS_MESSAGES) })
+  for (const { result } of sends) assert.deepEqual(result, [], 'acks=0 sends return no metadata')
+  assert.deepEqual(unmatched, [], 'the broker answered acks=0 produce requests')
+  verify(await readAll(topic), 'acks=0', ACKS_MESSAGES)
+})
+
+opTest(['produce_acks_1'], `produce ${ACKS_MESSAGES} messages with acks=1, offsets returned match the log`, async () => {
+  const topic = 'kjs-acks1'
+  await createTopic(topic)
+  const sends = await produceWithAcks(topic, 1)
+  const records = await readAll(topic)
+  verify(records, 'acks=1', ACKS_MESSAGES)
+  // Each send's base offset per partition is where the first of its messages landed.
+  for (const { start, result } of sends) {
+    assert.ok(result.length > 0, `send from ${start} returned no partitions`)
+    for (const r of result) {
+      assert.equal(r.errorCode, 0, `send from ${start}: error ${r.errorCode} on partition ${r.partition}`)
+      const mine = records[r.partition].filter(m => {
+        const i = Number(m.headers.index.toString())
+        return i >= start && i < start + 100
+      })
+      assert.ok(mine.length > 0, `send from ${start}: partition ${r.partition} holds none of its messages`)
+      assert.equal(mine[0].offset, r.baseOffset, `send from ${start}: base offset on partition ${r.partition}`)
+      assert.equal(Number(mine[mine.length - 1].offset), Number(r.baseOffset) + mine.length - 1)
+    }
+    assert.equal(new Set(result.map(r => r.partition)).size, result.length, `send from ${start}: a partition answered twice`)
+  }
 })
 
 opTest(['list_offsets', 'delete_records'], 'admin fetchTopicOffsets, fetchTopicOffsetsByTimestamp, deleteTopicRecords', async () => {
@@ -439,3 +514,4 @@ opTest(['transactions'], 'transactional producer: committed records only, with r
   assert.equal(values.filter(v => v.startsWith('r1-')).length, 0, 'aborted records read')
   assert.equal(values.length, 20, 'committed records read')
 })
+
