@@ -22,6 +22,8 @@ const MESSAGES = 10000
 const PARTITIONS = 3
 
 let broker, kafka, admin
+// Group consumers a failed test left connected; test.after disconnects them.
+const openConsumers = new Set()
 
 // One COMPAT-RESULT line per operation of the compatibility report (tests/compat/ops.py),
 // read by tests/compat/run; the test itself passes or fails as usual.
@@ -49,6 +51,7 @@ test.before(async () => {
 })
 
 test.after(async () => {
+  for (const c of openConsumers) await c.disconnect().catch(() => {})
   if (admin) await admin.disconnect()
   if (broker) {
     const code = await broker.stop()
@@ -513,5 +516,155 @@ opTest(['transactions'], 'transactional producer: committed records only, with r
   }
   assert.equal(values.filter(v => v.startsWith('r1-')).length, 0, 'aborted records read')
   assert.equal(values.length, 20, 'committed records read')
+})
+
+// ---- Consuming from a position, and the group APIs --------------------------------------
+// These topics hold `p<partition>-<offset>` values written to explicit partitions, so that
+// what a consumer receives can be checked record by record against the offsets expected.
+
+/** Writes counts[p] records to each partition p; timestamp(p, i) gives explicit timestamps. */
+async function producePerPartition(topic, counts, timestamp = null) {
+  const producer = kafka.producer({ allowAutoTopicCreation: false })
+  await producer.connect()
+  try {
+    for (const [partition, count] of Object.entries(counts)) {
+      const messages = []
+      for (let i = 0; i < count; i++) {
+        messages.push({ partition: Number(partition), value: `p${partition}-${i}`, ...(timestamp ? { timestamp: String(timestamp(partition, i)) } : {}) })
+      }
+      if (messages.length) await producer.send({ topic, messages })
+    }
+  } finally {
+    await producer.disconnect()
+  }
+}
+
+/** A connected group consumer subscribed to `topic`. A short maxWaitTime so that a seek is not held up by a long poll. */
+async function groupConsumer(groupId, topic, { fromBeginning, client = kafka, ...options }) {
+  const consumer = client.consumer({ groupId, maxWaitTimeInMs: 500, retry: { retries: 2 }, ...options })
+  await consumer.connect()
+  openConsumers.add(consumer)
+  await consumer.subscribe({ topic, fromBeginning })
+  return consumer
+}
+
+async function closeConsumer(consumer) {
+  openConsumers.delete(consumer)
+  await consumer.disconnect()
+}
+
+/**
+ * consumer.run, collecting every record eachMessage sees, until `expected` records have
+ * arrived and then `settleMs` more, so that a record beyond the expected ones is caught too.
+ * `afterRun` runs once run() has joined the group (KafkaJS requires seek after run).
+ */
+async function consume(consumer, { expected, afterRun = async () => {}, settleMs = 1500, timeoutMs = 20000, runOptions = {} }) {
+  const records = []
+  let crash = null
+  consumer.on(consumer.events.CRASH, e => { crash = e.payload.error })
+  await consumer.run({
+    ...runOptions,
+    eachMessage: async ({ partition, message }) => {
+      records.push({ partition, offset: Number(message.offset), value: message.value.toString(), timestamp: message.timestamp })
+    },
+  })
+  await afterRun()
+  const deadline = Date.now() + timeoutMs
+  while (records.length < expected) {
+    if (crash) throw crash
+    if (Date.now() > deadline) throw new Error(`the consumer got ${records.length} of ${expected} records within ${timeoutMs} ms`)
+    await sleep(50)
+  }
+  await sleep(settleMs)
+  if (crash) throw crash
+  return records
+}
+
+/** Exactly offsets [from, to) of each partition in `ranges`, in order, and nothing from other partitions. */
+function expectRanges(records, ranges, label) {
+  const got = {}
+  for (const r of records) {
+    assert.equal(r.value, `p${r.partition}-${r.offset}`, `${label}: value at ${r.partition}/${r.offset}`)
+    ;(got[r.partition] = got[r.partition] || []).push(r.offset)
+  }
+  const want = {}
+  for (const [p, [from, to]] of Object.entries(ranges)) {
+    if (to > from) want[p] = [...Array(to - from).keys()].map(i => from + i)
+  }
+  assert.deepEqual(got, want, `${label}: offsets received per partition`)
+}
+
+/** admin.fetchOffsets for one topic as { partition: offset }, and the metadata beside it. */
+async function committed(groupId, topic) {
+  const res = await admin.fetchOffsets({ groupId, topics: [topic] })
+  assert.equal(res.length, 1)
+  assert.equal(res[0].topic, topic)
+  const offsets = {}
+  const metadata = {}
+  for (const p of res[0].partitions) {
+    offsets[p.partition] = p.offset
+    metadata[p.partition] = p.metadata
+  }
+  return { offsets, metadata }
+}
+
+opTest(['consume_offset'], 'consumer.seek to given offsets: exactly the records from there', { timeout: 40000 }, async () => {
+  const topic = 'kjs-seek'
+  await createTopic(topic)
+  await producePerPartition(topic, { 0: 50, 1: 50, 2: 50 })
+  // fromBeginning: false, and no committed offsets: without the seek nothing would arrive.
+  const consumer = await groupConsumer('kjs-seek', topic, { fromBeginning: false })
+  try {
+    const records = await consume(consumer, {
+      expected: 40 + 25 + 1,
+      afterRun: async () => {
+        consumer.seek({ topic, partition: 0, offset: '10' })
+        consumer.seek({ topic, partition: 1, offset: '25' })
+        consumer.seek({ topic, partition: 2, offset: '49' })
+      },
+    })
+    expectRanges(records, { 0: [10, 50], 1: [25, 50], 2: [49, 50] }, 'after seek')
+  } finally {
+    await closeConsumer(consumer)
+  }
+})
+
+opTest(['consume_timestamp'], 'admin.fetchTopicOffsetsByTimestamp, then consume from those offsets', { timeout: 40000 }, async () => {
+  const topic = 'kjs-by-time'
+  await createTopic(topic)
+  const base = Date.now() - 3600000
+  // Partition 0 one record a second from base, partition 1 the same half a second later,
+  // partition 2 entirely before the timestamp asked for.
+  const ts = (p, i) => (p === '2' ? base - 100000 + i : base + 1000 * i + (p === '1' ? 500 : 0))
+  const counts = { 0: 40, 1: 40, 2: 40 }
+  await producePerPartition(topic, counts, ts)
+  const at = base + 25200
+  const offsets = Object.fromEntries((await admin.fetchTopicOffsetsByTimestamp(topic, at)).map(o => [o.partition, o.offset]))
+  // The first offset whose timestamp is >= at; past the end, KafkaJS answers the high watermark.
+  const want = {}
+  for (const p of Object.keys(counts)) {
+    let i = 0
+    while (i < counts[p] && ts(p, i) < at) i++
+    want[p] = String(i)
+  }
+  assert.deepEqual(offsets, want)
+  assert.deepEqual(want, { 0: '26', 1: '25', 2: '40' })
+
+  const consumer = await groupConsumer('kjs-by-time', topic, { fromBeginning: false })
+  try {
+    const records = await consume(consumer, {
+      expected: 14 + 15,
+      afterRun: async () => {
+        for (const [partition, offset] of Object.entries(offsets)) consumer.seek({ topic, partition: Number(partition), offset })
+      },
+    })
+    expectRanges(records, { 0: [26, 40], 1: [25, 40] }, 'by timestamp')
+    for (const r of records) {
+      assert.equal(r.timestamp, String(ts(String(r.partition), r.offset)), `timestamp of ${r.partition}/${r.offset}`)
+      assert.ok(Number(r.timestamp) >= at)
+    }
+  } finally {
+    await closeConsumer(consumer)
+  }
 })
 
