@@ -9,7 +9,7 @@
 // scenarios use consumer.run.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { Kafka, CompressionTypes, CompressionCodecs, ConfigResourceTypes, logLevel } = require('kafkajs')
+const { Kafka, AssignerProtocol, CompressionTypes, CompressionCodecs, ConfigResourceTypes, logLevel } = require('kafkajs')
 const SnappyCodec = require('kafkajs-snappy')
 const LZ4Codec = require('kafkajs-lz4')
 const { startBroker } = require('./broker')
@@ -663,6 +663,190 @@ opTest(['consume_timestamp'], 'admin.fetchTopicOffsetsByTimestamp, then consume 
       assert.equal(r.timestamp, String(ts(String(r.partition), r.offset)), `timestamp of ${r.partition}/${r.offset}`)
       assert.ok(Number(r.timestamp) >= at)
     }
+  } finally {
+    await closeConsumer(consumer)
+  }
+})
+
+// group_commit then group_resume: the second picks up the group the first left.
+const COMMIT = { topic: 'kjs-commit', groupId: 'kjs-commit', at: { 0: 20, 1: 35, 2: 50 } }
+
+opTest(['group_commit'], 'consumer.commitOffsets (autoCommit off), read back with admin.fetchOffsets', { timeout: 40000 }, async () => {
+  const { topic, groupId, at } = COMMIT
+  await createTopic(topic)
+  await producePerPartition(topic, { 0: 50, 1: 50, 2: 50 })
+  const consumer = await groupConsumer(groupId, topic, { fromBeginning: true })
+  try {
+    const records = await consume(consumer, { expected: 150, runOptions: { autoCommit: false } })
+    expectRanges(records, { 0: [0, 50], 1: [0, 50], 2: [0, 50] }, 'first read')
+    // autoCommit off: consuming committed nothing.
+    assert.deepEqual((await committed(groupId, topic)).offsets, { 0: '-1', 1: '-1', 2: '-1' })
+    await consumer.commitOffsets(Object.entries(at).map(([partition, offset]) => ({
+      topic, partition: Number(partition), offset: String(offset), metadata: `kjs-commit-${partition}`,
+    })))
+    const c = await committed(groupId, topic)
+    assert.deepEqual(c.offsets, { 0: '20', 1: '35', 2: '50' })
+    assert.deepEqual(c.metadata, { 0: 'kjs-commit-0', 1: 'kjs-commit-1', 2: 'kjs-commit-2' })
+  } finally {
+    await closeConsumer(consumer)
+  }
+  // Leaving the group keeps its offsets.
+  assert.deepEqual((await committed(groupId, topic)).offsets, { 0: '20', 1: '35', 2: '50' })
+})
+
+opTest(['group_resume'], 'a new consumer in the group resumes exactly at the committed offsets', { timeout: 40000 }, async () => {
+  const { topic, groupId, at } = COMMIT
+  assert.deepEqual((await committed(groupId, topic)).offsets, { 0: '20', 1: '35', 2: '50' }, 'group_commit left no offsets')
+  // fromBeginning: true would start at 0 were there no commits.
+  const consumer = await groupConsumer(groupId, topic, { fromBeginning: true })
+  try {
+    const records = await consume(consumer, {
+      expected: 30 + 15 + 5,
+      // Partition 2 was consumed to its end: it resumes with what is written now.
+      afterRun: async () => {
+        const producer = kafka.producer()
+        await producer.connect()
+        await producer.send({ topic, messages: [50, 51, 52, 53, 54].map(i => ({ partition: 2, value: `p2-${i}` })) })
+        await producer.disconnect()
+      },
+    })
+    expectRanges(records, { 0: [at[0], 50], 1: [at[1], 50], 2: [50, 55] }, 'resumed')
+  } finally {
+    await closeConsumer(consumer)
+  }
+  // autoCommit (the default) committed what this consumer processed.
+  assert.deepEqual((await committed(groupId, topic)).offsets, { 0: '50', 1: '50', 2: '55' })
+})
+
+// group_describe, group_list, group_delete share one live group of two members.
+const LIVE = { topic: 'kjs-live', groupId: 'kjs-live', members: [] }
+
+opTest(['group_describe'], 'admin.describeGroups: state, protocol, members and their assignments', { timeout: 60000 }, async () => {
+  const { topic, groupId } = LIVE
+  await createTopic(topic)
+  await producePerPartition(topic, { 0: 10, 1: 10, 2: 10 })
+  const seen = new Set()
+  for (const name of ['a', 'b']) {
+    // Each member its own client id, to find it in the description.
+    const client = new Kafka({ clientId: `kjs-live-${name}`, brokers: [broker.bootstrap], logLevel: logLevel.ERROR })
+    const consumer = await groupConsumer(groupId, topic, { fromBeginning: true, client })
+    const member = { name, consumer, memberId: null, assignment: null }
+    consumer.on(consumer.events.GROUP_JOIN, e => {
+      member.memberId = e.payload.memberId
+      member.assignment = (e.payload.memberAssignment[topic] || []).slice().sort()
+    })
+    await consumer.run({ eachMessage: async ({ partition, message }) => { seen.add(`${partition}/${message.offset}`) } })
+    LIVE.members.push(member)
+  }
+  const deadline = Date.now() + 30000
+  const split = () => {
+    const all = LIVE.members.flatMap(m => m.assignment || [])
+    return LIVE.members.every(m => m.assignment && m.assignment.length > 0) && all.length === 3 && new Set(all).size === 3
+  }
+  while (!split() || seen.size < 30) {
+    if (Date.now() > deadline) throw new Error(`no stable split of 3 partitions over 2 members with all 30 records read: ${JSON.stringify(LIVE.members.map(m => [m.name, m.assignment]))}, ${seen.size} read`)
+    await sleep(100)
+  }
+
+  const { groups } = await admin.describeGroups([groupId, 'kjs-no-such-group'])
+  assert.equal(groups.length, 2)
+  const g = groups.find(x => x.groupId === groupId)
+  assert.equal(g.errorCode, 0)
+  assert.equal(g.state, 'Stable')
+  assert.equal(g.protocolType, 'consumer')
+  assert.equal(g.protocol, 'RoundRobinAssigner')
+  assert.deepEqual(g.members.map(m => m.memberId).sort(), LIVE.members.map(m => m.memberId).sort())
+  for (const m of g.members) {
+    const mine = LIVE.members.find(x => x.memberId === m.memberId)
+    assert.equal(m.clientId, `kjs-live-${mine.name}`)
+    assert.match(m.clientHost, /127\.0\.0\.1/)
+    const assignment = AssignerProtocol.MemberAssignment.decode(m.memberAssignment)
+    assert.deepEqual(Object.keys(assignment.assignment), [topic])
+    assert.deepEqual(assignment.assignment[topic].slice().sort(), mine.assignment, `assignment of ${mine.name}`)
+    const metadata = AssignerProtocol.MemberMetadata.decode(m.memberMetadata)
+    assert.deepEqual(metadata.topics, [topic])
+  }
+  // An unknown group is described as Dead with no members (DescribeGroups before v6).
+  const unknown = groups.find(x => x.groupId === 'kjs-no-such-group')
+  assert.equal(unknown.errorCode, 0)
+  assert.equal(unknown.state, 'Dead')
+  assert.deepEqual(unknown.members, [])
+})
+
+opTest(['group_list'], 'admin.listGroups: live and empty groups, with their protocol type', async () => {
+  const { groups } = await admin.listGroups()
+  const listed = Object.fromEntries(groups.map(g => [g.groupId, g.protocolType]))
+  assert.equal(listed[LIVE.groupId], 'consumer', `live group not listed: ${JSON.stringify(groups)}`)
+  // A group with no members but committed offsets is still a group.
+  assert.equal(listed[COMMIT.groupId], 'consumer', `empty group not listed: ${JSON.stringify(groups)}`)
+  // Describing an unknown group did not create it.
+  assert.ok(!('kjs-no-such-group' in listed))
+  assert.equal(groups.length, Object.keys(listed).length, 'a group listed twice')
+})
+
+opTest(['group_delete'], 'admin.deleteGroups: refused while members are in it, then deletes it and its offsets', { timeout: 40000 }, async () => {
+  const { topic, groupId } = LIVE
+  assert.equal(LIVE.members.length, 2, 'group_describe left no live group')
+  // The members commit what they read (autoCommit) after each batch.
+  const deadline = Date.now() + 5000
+  let before
+  while (JSON.stringify((before = (await committed(groupId, topic)).offsets)) !== JSON.stringify({ 0: '10', 1: '10', 2: '10' })) {
+    if (Date.now() > deadline) assert.fail(`the members did not commit all 30 records: ${JSON.stringify(before)}`)
+    await sleep(100)
+  }
+  await assert.rejects(admin.deleteGroups([groupId]), e => {
+    assert.equal(e.name, 'KafkaJSDeleteGroupsError')
+    assert.deepEqual(e.groups.map(g => [g.groupId, g.error && g.error.type]), [[groupId, 'NON_EMPTY_GROUP']])
+    return true
+  })
+  for (const m of LIVE.members.splice(0)) await closeConsumer(m.consumer)
+  assert.deepEqual(await admin.deleteGroups([groupId]), [{ groupId, errorCode: 0 }])
+  assert.ok(!(await admin.listGroups()).groups.some(g => g.groupId === groupId), 'deleted group still listed')
+  const { groups } = await admin.describeGroups([groupId])
+  assert.equal(groups[0].state, 'Dead')
+  assert.deepEqual((await committed(groupId, topic)).offsets, { 0: '-1', 1: '-1', 2: '-1' }, 'offsets outlived their group')
+  await assert.rejects(admin.deleteGroups([groupId]), e => {
+    assert.deepEqual(e.groups.map(g => [g.groupId, g.error && g.error.type]), [[groupId, 'GROUP_ID_NOT_FOUND']])
+    return true
+  })
+})
+
+opTest(['group_reset_offsets'], 'admin.setOffsets and admin.resetOffsets, checked with fetchOffsets and a consumer', { timeout: 90000 }, async () => {
+  const topic = 'kjs-reset'
+  const groupId = 'kjs-reset'
+  await createTopic(topic)
+  await producePerPartition(topic, { 0: 30, 1: 30, 2: 30 })
+  let consumer = await groupConsumer(groupId, topic, { fromBeginning: true })
+  try {
+    expectRanges(await consume(consumer, { expected: 90 }), { 0: [0, 30], 1: [0, 30], 2: [0, 30] }, 'first read')
+  } finally {
+    await closeConsumer(consumer)
+  }
+  assert.deepEqual((await committed(groupId, topic)).offsets, { 0: '30', 1: '30', 2: '30' })
+
+  // setOffsets: back to chosen offsets.
+  await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '5' }, { partition: 1, offset: '12' }] })
+  assert.deepEqual((await committed(groupId, topic)).offsets, { 0: '5', 1: '12', 2: '30' })
+  // fromBeginning: false, so that only the committed offsets can bring records.
+  consumer = await groupConsumer(groupId, topic, { fromBeginning: false })
+  try {
+    expectRanges(await consume(consumer, { expected: 25 + 18 }), { 0: [5, 30], 1: [12, 30] }, 'after setOffsets')
+  } finally {
+    await closeConsumer(consumer)
+  }
+
+  // resetOffsets to earliest, with partition 0's log start moved to 8: KafkaJS commits
+  // the "earliest" sentinel (-2), and fetchOffsets with resolveOffsets turns it into each
+  // partition's log start offset and commits that.
+  await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '8' }] })
+  await admin.resetOffsets({ groupId, topic, earliest: true })
+  assert.deepEqual((await committed(groupId, topic)).offsets, { 0: '-2', 1: '-2', 2: '-2' })
+  const resolved = await admin.fetchOffsets({ groupId, topics: [topic], resolveOffsets: true })
+  assert.deepEqual(resolved[0].partitions.map(p => [p.partition, p.offset]).sort(), [[0, '8'], [1, '0'], [2, '0']])
+  assert.deepEqual((await committed(groupId, topic)).offsets, { 0: '8', 1: '0', 2: '0' })
+  consumer = await groupConsumer(groupId, topic, { fromBeginning: false })
+  try {
+    expectRanges(await consume(consumer, { expected: 22 + 30 + 30 }), { 0: [8, 30], 1: [0, 30], 2: [0, 30] }, 'after resetOffsets')
   } finally {
     await closeConsumer(consumer)
   }
