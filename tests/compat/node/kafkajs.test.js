@@ -1,12 +1,16 @@
 'use strict'
 // KafkaJS against the real chronik binary: admin createTopics, producer with keys and
-// headers (none, gzip, snappy, lz4), reading everything back, admin offsets, configs,
-// deleteTopicRecords, deleteTopics. One broker for the file, one topic per test.
+// headers (none, gzip, snappy, lz4; acks 0, 1, all), reading everything back, admin
+// offsets, configs, deleteTopicRecords, deleteTopics; consumers that seek (to an offset,
+// to a timestamp's offset); groups (join, rebalance, commit, resume, describe, list,
+// delete, set/reset offsets); transactions; SASL/PLAIN and TLS. One broker for the file,
+// one topic per test; tests run in file order, and a few hand state to the next.
 //
 // Consumption: KafkaJS's only consumer is a group consumer; the produce scenarios read
 // their messages back with KafkaJS's own Fetch request and record batch decoder (its
 // internal Cluster/Broker classes) so that they do not depend on groups, and the group
 // scenarios use consumer.run.
+const fs = require('node:fs')
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Kafka, AssignerProtocol, CompressionTypes, CompressionCodecs, ConfigResourceTypes, logLevel } = require('kafkajs')
@@ -852,3 +856,35 @@ opTest(['group_reset_offsets'], 'admin.setOffsets and admin.resetOffsets, checke
   }
 })
 
+// ---- SASL/PLAIN and TLS: admin calls over a secured connection --------------------------
+// tests/compat/run points CHRONIK_SASL_BOOTSTRAP / CHRONIK_TLS_BOOTSTRAP at secured
+// listeners (the plaintext one when the broker has none); short timeouts, no retries, so
+// that a broker without the feature fails fast.
+async function securedAdmin(bootstrap, security) {
+  const client = new Kafka({
+    clientId: 'chronik-compat-secured', brokers: [bootstrap], logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000, authenticationTimeout: 3000, requestTimeout: 5000, retry: { retries: 0 }, ...security,
+  })
+  const a = client.admin()
+  await a.connect()
+  try {
+    const cluster = await a.describeCluster()
+    assert.ok(cluster.brokers.length > 0, 'no broker listed')
+    assert.ok(Array.isArray(await a.listTopics()))
+  } finally {
+    await a.disconnect()
+  }
+}
+
+opTest(['sasl_plain'], 'SASL/PLAIN: describeCluster and listTopics', { timeout: 20000 }, async () => {
+  await securedAdmin(process.env.CHRONIK_SASL_BOOTSTRAP || broker.bootstrap, {
+    sasl: { mechanism: 'plain', username: 'compat', password: 'compat-secret' },
+  })
+})
+
+opTest(['tls'], 'TLS: describeCluster and listTopics', { timeout: 20000 }, async () => {
+  const ca = process.env.CHRONIK_TLS_CA
+  // Without a CA file (a run outside tests/compat/run) the certificate cannot be checked.
+  const ssl = ca ? { ca: [fs.readFileSync(ca)] } : { rejectUnauthorized: false }
+  await securedAdmin(process.env.CHRONIK_TLS_BOOTSTRAP || broker.bootstrap, { ssl })
+})
