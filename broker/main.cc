@@ -88,7 +88,8 @@ void print_api_versions(std::ostream& out) {
     out << "{\"key\":" << api.key << ",\"name\":\"" << api.name << "\",\"min\":"
         << api.lowest_version << ",\"max\":" << api.highest_stable_version
         << ",\"broker_listener\":" << ((api.listeners & chronik::message::kBroker) ? "true" : "false")
-        << ",\"served\":" << (it != advertised.end() ? "true" : "false");
+        << ",\"served\":" << (it != advertised.end() ? "true" : "false")
+        << ",\"refuses_only\":" << (chronik::broker::handlers::refuses_only(api.key) ? "true" : "false");
     if (it != advertised.end())
       out << ",\"served_min\":" << it->min_version << ",\"served_max\":" << it->max_version;
     out << "}\n";

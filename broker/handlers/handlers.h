@@ -140,6 +140,11 @@ const std::vector<std::pair<std::string, int32_t>>& fetch_watched(const FetchPla
 
 // The APIs and versions Chronik advertises (broker-listener APIs with a handler).
 std::vector<m::ApiVersionsResponse::ApiVersion> advertised_api_versions();
+// Whether the API's handler only ever refuses, because no listener of the broker is of the
+// kind it belongs to (the SASL APIs: there is no SASL listener yet). Advertised all the same,
+// as Kafka does; `chronik --print-api-versions` reports it so that the compatibility report
+// does not count such an API as served.
+bool refuses_only(int16_t api_key);
 
 // Helpers shared by handlers.
 bool valid_topic_name(const std::string& name, std::string* why);

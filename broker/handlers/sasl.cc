@@ -2,8 +2,14 @@
 // answers them with ILLEGAL_SASL_STATE instead of closing the connection, so a client
 // configured for SASL that reaches a listener without it reports an error that says so.
 #include "broker/handlers/handlers.h"
+#include "generated/kafka/api_table.h"
 
 namespace chronik::broker::handlers {
+
+bool refuses_only(int16_t api_key) {
+  return api_key == static_cast<int16_t>(m::ApiKey::kSaslHandshake) ||
+         api_key == static_cast<int16_t>(m::ApiKey::kSaslAuthenticate);
+}
 
 m::SaslHandshakeResponse handle(Broker&, const Ctx&, m::SaslHandshakeRequest&) {
   m::SaslHandshakeResponse resp;

@@ -90,9 +90,16 @@ def render(report):
     for a in report.get("protocol", []):
         if not a.get("broker_listener"):
             continue
-        w(f"| {a['key']} | {a['name']} | {a['min']}–{a['max']} | {'✅' if a['served'] else '❌ not yet'} |")
+        state = "❌ not yet" if not a["served"] else \
+            "❌ answered with an error only (no listener of that kind yet)" if a.get("refuses_only") else "✅"
+        w(f"| {a['key']} | {a['name']} | {a['min']}–{a['max']} | {state} |")
     w("")
     return "\n".join(out)
+
+
+def works(api):
+    """Served by a handler that does more than refuse."""
+    return bool(api.get("served")) and not api.get("refuses_only")
 
 
 def feature_table(report):
@@ -108,7 +115,7 @@ def feature_table(report):
             if rs:
                 tried += 1
                 passing += all(r["status"] == "pass" for r in rs)
-        api_text = ", ".join(f"{a} {'✅' if served.get(a, {}).get('served') else '❌'}" for a in apis) or \
+        api_text = ", ".join(f"{a} {'✅' if works(served.get(a, {})) else '❌'}" for a in apis) or \
             "(listener security, not an API)"
         out.append(f"| {feature} | {passing} / {tried} | {api_text} |")
     return "\n".join(out)
