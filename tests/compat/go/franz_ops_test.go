@@ -2,9 +2,6 @@ package compat
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -180,16 +177,7 @@ func franzOps(t *testing.T, ctx context.Context, b *broker, adm *kadm.Client, cr
 			kgo.SASL(plain.Auth{User: "compat", Pass: "compat-secret"}.AsMechanism()))
 	})
 	t.Run("tls", func(t *testing.T) {
-		cfg := &tls.Config{InsecureSkipVerify: true} // the CA below is checked when given
-		if ca := os.Getenv("CHRONIK_TLS_CA"); ca != "" {
-			pem, err := os.ReadFile(ca)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pool := x509.NewCertPool()
-			pool.AppendCertsFromPEM(pem)
-			cfg = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
-		}
+		cfg := compatTLSConfig(t)
 		franzRoundTrip(t, ctx, "franz-tls", kgo.SeedBrokers(envOr("CHRONIK_TLS_BOOTSTRAP", b.Addr)), kgo.DialTLSConfig(cfg))
 	})
 }

@@ -2,11 +2,8 @@ package compat
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -260,29 +257,13 @@ func TestKafkaGo(t *testing.T) {
 	t.Run("tls", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		cfg := &tls.Config{InsecureSkipVerify: true} // the CA below is checked when given
-		if ca := os.Getenv("CHRONIK_TLS_CA"); ca != "" {
-			pem, err := os.ReadFile(ca)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pool := x509.NewCertPool()
-			pool.AppendCertsFromPEM(pem)
-			cfg = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
-		}
+		cfg := compatTLSConfig(t)
 		c := &kafka.Client{Addr: kafka.TCP(envOr("CHRONIK_TLS_BOOTSTRAP", b.Addr)), Timeout: 10 * time.Second,
 			Transport: &kafka.Transport{TLS: cfg}}
 		if _, err := c.Metadata(ctx, &kafka.MetadataRequest{}); err != nil {
 			t.Fatalf("Metadata over TLS: %v", err)
 		}
 	})
-}
-
-func envOr(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return fallback
 }
 
 func kafkagoConfig(t *testing.T, ctx context.Context, cl *kafka.Client, topic, key string) string {

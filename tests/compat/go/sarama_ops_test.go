@@ -1,11 +1,8 @@
 package compat
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -167,16 +164,7 @@ func saramaOps(t *testing.T, b *broker, v sarama.KafkaVersion, name string, admi
 	t.Run("tls", func(t *testing.T) {
 		c := saramaConfig(v)
 		c.Net.TLS.Enable = true
-		c.Net.TLS.Config = &tls.Config{InsecureSkipVerify: true} // the CA below is checked when given
-		if ca := os.Getenv("CHRONIK_TLS_CA"); ca != "" {
-			pem, err := os.ReadFile(ca)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pool := x509.NewCertPool()
-			pool.AppendCertsFromPEM(pem)
-			c.Net.TLS.Config = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
-		}
+		c.Net.TLS.Config = compatTLSConfig(t)
 		saramaRoundTrip(t, envOr("CHRONIK_TLS_BOOTSTRAP", b.Addr), c, name+"-tls")
 	})
 }
