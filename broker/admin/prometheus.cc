@@ -153,7 +153,7 @@ void leveldb_metrics(Buffer& out, Broker& broker) {
     if (!v) return;  // not LevelDB
     files.emplace_back(level, std::atoll(v->c_str()));
   }
-  family(out, "chronik_leveldb_files", "gauge", "LevelDB table files per level.");
+  family(out, "chronik_leveldb_files", "gauge", "LevelDB table files per level of the batches database.");
   for (auto [level, n] : files) fmt::format_to(it, "chronik_leveldb_files{{level=\"{}\"}} {}\n", level, n);
   struct Level {
     int level;
@@ -170,20 +170,20 @@ void leveldb_metrics(Buffer& out, Broker& broker) {
       if (fields >> l.level >> nfiles >> l.size_mb >> l.time_s >> l.read_mb >> l.write_mb) levels.push_back(l);
     }
   }
-  family(out, "chronik_leveldb_level_size_bytes", "gauge", "Bytes of LevelDB table files per level.");
+  family(out, "chronik_leveldb_level_size_bytes", "gauge", "Bytes of LevelDB table files per level of the batches database.");
   for (const auto& l : levels)
     fmt::format_to(it, "chronik_leveldb_level_size_bytes{{level=\"{}\"}} {:.0f}\n", l.level, l.size_mb * 1048576);
-  family(out, "chronik_leveldb_compaction_seconds_total", "counter", "Time LevelDB spent compacting into each level.");
+  family(out, "chronik_leveldb_compaction_seconds_total", "counter", "Time LevelDB spent compacting into each level of the batches database.");
   for (const auto& l : levels)
     fmt::format_to(it, "chronik_leveldb_compaction_seconds_total{{level=\"{}\"}} {}\n", l.level, l.time_s);
-  family(out, "chronik_leveldb_compaction_read_bytes_total", "counter", "Bytes LevelDB read while compacting into each level.");
+  family(out, "chronik_leveldb_compaction_read_bytes_total", "counter", "Bytes LevelDB read while compacting into each level of the batches database.");
   for (const auto& l : levels)
     fmt::format_to(it, "chronik_leveldb_compaction_read_bytes_total{{level=\"{}\"}} {:.0f}\n", l.level, l.read_mb * 1048576);
-  family(out, "chronik_leveldb_compaction_write_bytes_total", "counter", "Bytes LevelDB wrote while compacting into each level.");
+  family(out, "chronik_leveldb_compaction_write_bytes_total", "counter", "Bytes LevelDB wrote while compacting into each level of the batches database.");
   for (const auto& l : levels)
     fmt::format_to(it, "chronik_leveldb_compaction_write_bytes_total{{level=\"{}\"}} {:.0f}\n", l.level, l.write_mb * 1048576);
   if (auto mem = broker.store->engine_property("leveldb.approximate-memory-usage")) {
-    family(out, "chronik_leveldb_memory_bytes", "gauge", "LevelDB's memtables and block cache in use.");
+    family(out, "chronik_leveldb_memory_bytes", "gauge", "LevelDB's memtables and block cache in use (both databases).");
     fmt::format_to(it, "chronik_leveldb_memory_bytes {}\n", std::atoll(mem->c_str()));
   }
   auto slowdowns = broker.store->engine_property("chronik.write-slowdowns");

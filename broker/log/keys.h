@@ -1,21 +1,29 @@
-// The key layout of the log dir's LevelDB. Keys compare bytewise; all integers big-endian so
-// that numeric order is key order.
+// The key layout of the log dir's two LevelDB databases (see storage.h). Keys compare
+// bytewise; all integers big-endian so that numeric order is key order.
 //
-//   'd' u32 topic_num u32 partition u64 last_offset -> a record batch, verbatim
+// batches database:
+//   'b' u64 sequence                                -> a record batch, verbatim
+// index database:
+//   'd' u32 topic_num u32 partition u64 last_offset -> batch index entry: where the batch
+//                                                      ending at last_offset is stored
+//                                                      (BatchLocation)
 //   'x' u32 topic_num u32 partition u64 ts'         -> time index: u64 offset O, meaning every
 //                                                      batch up to O has maxTimestamp <= ts
 //                                                      (ts' = ts with the sign bit flipped)
-//   'p' u32 topic_num u32 partition                 -> partition state (log start offset)
+//   'p' u32 topic_num u32 partition                 -> partition state (log start offset,
+//                                                      bytes stored)
 //   't' u32 topic_num                               -> topic metadata
 //   'n'                                             -> next topic number (never reused)
+//   'w'                                             -> u64 last sequence of a batch indexed
 //   'm' <caller's key>                              -> metadata of other services
 //
 // A topic's internal number is never reused, so data left behind by a deleted topic can
-// never be mistaken for a new topic's data. Because a batch is keyed by its LAST offset,
-// Seek(d, topic, partition, o) lands on the batch that contains offset o.
+// never be mistaken for a new topic's data. Because a batch is indexed by its LAST offset,
+// Seek(d, topic, partition, o) lands on the entry of the batch that contains offset o.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,13 +31,15 @@
 
 namespace chronik::log::keys {
 
-inline constexpr char kData = 'd';
+inline constexpr char kStoredBatch = 'b';
+inline constexpr char kBatchIndex = 'd';
+inline constexpr char kLastIndexedSequence = 'w';
 inline constexpr char kPartitionState = 'p';
 inline constexpr char kTopic = 't';
 inline constexpr char kNextTopicNum = 'n';
 inline constexpr char kMeta = 'm';
 inline constexpr char kTimeIndex = 'x';
-inline constexpr size_t kDataKeySize = 17;
+inline constexpr size_t kBatchKeySize = 17;
 
 inline void append_be32(std::string& s, uint32_t v) {
   uint8_t b[4];
@@ -42,26 +52,64 @@ inline void append_be64(std::string& s, uint64_t v) {
   s.append(reinterpret_cast<const char*>(b), 8);
 }
 
-// The prefix shared by every data key of one partition.
-inline std::string data_prefix(uint32_t topic_num, uint32_t partition) {
-  std::string k(1, kData);
+// Where a stored batch lives in the batches database, and what the index needs to know of
+// it without reading it.
+struct BatchLocation {
+  uint64_t sequence = 0;
+  uint32_t size = 0;               // bytes of the batch
+  int32_t last_offset_delta = 0;   // base offset = last offset - this
+  int64_t max_timestamp = 0;
+};
+inline constexpr size_t kBatchLocationSize = 24;
+
+inline std::string stored_batch_key(uint64_t sequence) {
+  std::string k(1, kStoredBatch);
+  append_be64(k, sequence);
+  return k;
+}
+inline uint64_t stored_batch_sequence(std::string_view key) {
+  return load_be64(reinterpret_cast<const uint8_t*>(key.data()) + 1);
+}
+inline bool is_stored_batch_key(std::string_view key) {
+  return key.size() == 9 && key[0] == kStoredBatch;
+}
+
+inline std::string encode_location(const BatchLocation& l) {
+  std::string v;
+  append_be64(v, l.sequence);
+  append_be32(v, l.size);
+  append_be32(v, static_cast<uint32_t>(l.last_offset_delta));
+  append_be64(v, static_cast<uint64_t>(l.max_timestamp));
+  return v;
+}
+// nullopt when `value` is not a location.
+inline std::optional<BatchLocation> decode_location(std::string_view value) {
+  if (value.size() != kBatchLocationSize) return std::nullopt;
+  const auto* p = reinterpret_cast<const uint8_t*>(value.data());
+  return BatchLocation{load_be64(p), load_be32(p + 8), static_cast<int32_t>(load_be32(p + 12)),
+                       static_cast<int64_t>(load_be64(p + 16))};
+}
+
+// The prefix shared by every batch index key of one partition.
+inline std::string batch_prefix(uint32_t topic_num, uint32_t partition) {
+  std::string k(1, kBatchIndex);
   append_be32(k, topic_num);
   append_be32(k, partition);
   return k;
 }
-inline std::string data_key(uint32_t topic_num, uint32_t partition, int64_t last_offset) {
-  std::string k = data_prefix(topic_num, partition);
+inline std::string batch_key(uint32_t topic_num, uint32_t partition, int64_t last_offset) {
+  std::string k = batch_prefix(topic_num, partition);
   append_be64(k, static_cast<uint64_t>(last_offset));
   return k;
 }
-// The last offset encoded in a data key. REQUIRES: key.size() == kDataKeySize.
-inline int64_t data_key_offset(std::string_view key) {
+// The last offset encoded in a batch index key. REQUIRES: key.size() == kBatchKeySize.
+inline int64_t batch_key_offset(std::string_view key) {
   return static_cast<int64_t>(load_be64(reinterpret_cast<const uint8_t*>(key.data()) + 9));
 }
-inline uint32_t data_key_topic(std::string_view key) {
+inline uint32_t batch_key_topic(std::string_view key) {
   return load_be32(reinterpret_cast<const uint8_t*>(key.data()) + 1);
 }
-// The range of a topic's keys in the data or time index keyspace.
+// The range of a topic's keys in the batch index or time index keyspace.
 inline std::string topic_range_begin(char space, uint32_t topic_num) {
   std::string k(1, space);
   append_be32(k, topic_num);
@@ -75,8 +123,6 @@ inline std::string topic_range_end(char space, uint32_t topic_num) {
   k.push_back('\xff');
   return k;
 }
-inline std::string topic_data_begin(uint32_t topic_num) { return topic_range_begin(kData, topic_num); }
-inline std::string topic_data_end(uint32_t topic_num) { return topic_range_end(kData, topic_num); }
 
 inline std::string index_prefix(uint32_t topic_num, uint32_t partition) {
   std::string k(1, kTimeIndex);

@@ -25,7 +25,7 @@ std::optional<int64_t> parse_long(const std::string& s) {
 
 }  // namespace
 
-// A topic record: its internal number (the prefix of its data keys, big-endian) followed by
+// A topic record: its internal number (the prefix of its index keys, big-endian) followed by
 // the generated chronik::state::TopicMetadataValue (schemas/state/TopicMetadataValue.json).
 std::string encode_topic_meta(const TopicMeta& meta, uint32_t num) {
   state::TopicMetadataValue v;
@@ -67,7 +67,7 @@ std::unique_ptr<LogManager> LogManager::open(const std::string& dir,
   std::unique_ptr<LogManager> m(new LogManager());
   m->options_ = options;
   m->storage_ = Storage::open(dir, options.storage);
-  leveldb::DB* db = m->storage_->db();
+  leveldb::DB* db = m->storage_->index_db();
 
   std::string next;
   leveldb::Status s = db->Get(leveldb::ReadOptions(), std::string(1, keys::kNextTopicNum), &next);
@@ -156,22 +156,32 @@ LogManager::CreateResult LogManager::create_topic(const std::string& name, int32
   return r;
 }
 
-void LogManager::delete_data_range(const std::string& begin, const std::string& end) {
+void LogManager::delete_range(const std::string& begin, const std::string& end) {
   constexpr size_t kChunk = 4096;
   leveldb::ReadOptions ro;
   ro.fill_cache = false;
+  uint64_t first_sequence = UINT64_MAX, last_sequence = 0;
   for (;;) {
     leveldb::WriteBatch wb;
+    std::vector<uint64_t> sequences;
     size_t n = 0;
-    std::unique_ptr<leveldb::Iterator> it(storage_->db()->NewIterator(ro));
-    for (it->Seek(begin); it->Valid() && it->key().compare(end) < 0 && n < kChunk; it->Next(), ++n)
+    std::unique_ptr<leveldb::Iterator> it(storage_->index_db()->NewIterator(ro));
+    for (it->Seek(begin); it->Valid() && it->key().compare(end) < 0 && n < kChunk; it->Next(), ++n) {
       wb.Delete(it->key());
+      if (it->key()[0] == keys::kBatchIndex)
+        if (auto location = keys::decode_location(std::string_view(it->value().data(), it->value().size()))) {
+          sequences.push_back(location->sequence);
+          first_sequence = std::min(first_sequence, location->sequence);
+          last_sequence = std::max(last_sequence, location->sequence);
+        }
+    }
     Storage::check(it->status(), "delete data");
     if (n == 0) break;
-    storage_->write(wb, false);
+    storage_->erase(sequences, wb, false);
     if (n < kChunk) break;
   }
-  storage_->compact(begin, end);
+  storage_->compact_index(begin, end);
+  if (last_sequence != 0) storage_->compact_batches(first_sequence, last_sequence);
 }
 
 Errc LogManager::delete_topic(const std::string& name) {
@@ -191,22 +201,23 @@ Errc LogManager::delete_topic(const std::string& name) {
     by_id_.erase(t->meta.id);
   }
   // The data goes outside the lock; a crash here leaves orphans that open() removes.
-  delete_data_range(keys::topic_range_begin(keys::kTimeIndex, t->num),
-                    keys::topic_range_end(keys::kTimeIndex, t->num));
-  delete_data_range(keys::topic_data_begin(t->num), keys::topic_data_end(t->num));
+  delete_range(keys::topic_range_begin(keys::kTimeIndex, t->num),
+               keys::topic_range_end(keys::kTimeIndex, t->num));
+  delete_range(keys::topic_range_begin(keys::kBatchIndex, t->num),
+               keys::topic_range_end(keys::kBatchIndex, t->num));
   return Errc::kNone;
 }
 
 void LogManager::remove_orphans() {
-  // One seek per topic number present in the data and time index keyspaces.
-  for (char space : {keys::kData, keys::kTimeIndex}) {
+  // One seek per topic number present in the batch and time index keyspaces.
+  for (char space : {keys::kBatchIndex, keys::kTimeIndex}) {
     std::vector<uint32_t> orphans;
     {
-      std::unique_ptr<leveldb::Iterator> it(storage_->db()->NewIterator(leveldb::ReadOptions()));
+      std::unique_ptr<leveldb::Iterator> it(storage_->index_db()->NewIterator(leveldb::ReadOptions()));
       std::string begin(1, space);
       it->Seek(begin);
       while (it->Valid() && it->key().starts_with(begin) && it->key().size() >= 5) {
-        uint32_t num = keys::data_key_topic(std::string_view(it->key().data(), it->key().size()));
+        uint32_t num = keys::batch_key_topic(std::string_view(it->key().data(), it->key().size()));
         bool known = std::any_of(by_name_.begin(), by_name_.end(),
                                  [num](const auto& e) { return e.second->num == num; });
         if (!known) orphans.push_back(num);
@@ -217,8 +228,8 @@ void LogManager::remove_orphans() {
     }
     for (uint32_t num : orphans) {
       spdlog::warn("log dir {}: removing {} of deleted topic #{}", storage_->dir(),
-                   space == keys::kData ? "data" : "time index", num);
-      delete_data_range(keys::topic_range_begin(space, num), keys::topic_range_end(space, num));
+                   space == keys::kBatchIndex ? "batches" : "time index", num);
+      delete_range(keys::topic_range_begin(space, num), keys::topic_range_end(space, num));
     }
   }
 }

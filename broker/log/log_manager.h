@@ -1,7 +1,7 @@
 // The log dir: topics, their partitions, retention and flushing over one Storage.
 //
-// Topic metadata (name, id, partition count, config overrides) is persisted in the same
-// LevelDB and loaded at open; every partition's offsets are rebuilt with one seek each.
+// Topic metadata (name, id, partition count, config overrides) is persisted in the index
+// database and loaded at open; every partition's offsets are rebuilt with a few seeks each.
 //
 // Thread safety: every method may be called from any thread. Partitions are handed out as
 // shared_ptr and stay usable after their topic is deleted (appends then fail with
@@ -99,7 +99,8 @@ class LogManager {
   LogManager() = default;
   std::shared_ptr<Partition> make_partition(const Topic& t, int32_t index, bool recover);
   void persist_topic(const Topic& t, leveldb::WriteBatch& wb);
-  void delete_data_range(const std::string& begin, const std::string& end);
+  // Deletes the index keys in [begin, end) and the stored batches their entries point at.
+  void delete_range(const std::string& begin, const std::string& end);
   void remove_orphans();
   std::pair<int64_t, int64_t> retention_for(const TopicMeta& meta) const;
 

@@ -1,5 +1,6 @@
 #include "broker/log/partition.h"
 
+#include <algorithm>
 #include <limits>
 #include <memory>
 
@@ -31,11 +32,21 @@ std::span<const uint8_t> as_span(const leveldb::Slice& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-// The key right after every data key of a partition.
+std::span<const uint8_t> as_span(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+// The key right after every batch index key of a partition.
 std::string partition_end(const std::string& prefix) {
   std::string k = prefix;
   keys::append_be64(k, ~uint64_t{0});
   return k;
+}
+
+leveldb::ReadOptions scan_options() {
+  leveldb::ReadOptions ro;
+  ro.fill_cache = false;  // scans of old data must not evict the tail consumers read
+  return ro;
 }
 
 }  // namespace
@@ -45,81 +56,129 @@ Partition::Partition(Storage& storage, std::string topic, uint32_t topic_num, in
       topic_(std::move(topic)),
       topic_num_(topic_num),
       index_(index),
-      prefix_(keys::data_prefix(topic_num, static_cast<uint32_t>(index))) {}
+      prefix_(keys::batch_prefix(topic_num, static_cast<uint32_t>(index))) {}
 
-std::string Partition::state_value(int64_t log_start) const {
-  std::string v(1, '\x01');  // format version
+std::string Partition::state_value(int64_t log_start, int64_t size) const {
+  std::string v(1, '\x02');  // format version
   keys::append_be64(v, static_cast<uint64_t>(log_start));
+  keys::append_be64(v, static_cast<uint64_t>(size));
   return v;
 }
 
-void Partition::recover() {
-  leveldb::DB* db = storage_.db();
-  int64_t log_start = 0;
-  std::string state;
-  leveldb::Status s = db->Get(leveldb::ReadOptions(),
-                              keys::partition_state_key(topic_num_, index_), &state);
-  if (s.ok() && state.size() == 9 && state[0] == '\x01')
-    log_start = static_cast<int64_t>(load_be64(reinterpret_cast<const uint8_t*>(state.data()) + 1));
-  else if (!s.IsNotFound())
-    Storage::check(s, "read partition state");
+std::optional<std::string> Partition::stored_batch(uint64_t sequence) const {
+  std::string value;
+  leveldb::Status s = storage_.batch_db()->Get(leveldb::ReadOptions(), keys::stored_batch_key(sequence), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  Storage::check(s, "read batch");
+  return value;
+}
 
-  // One seek to the partition's last batch; walk back over torn/corrupt batches.
+void Partition::recover() {
+  leveldb::DB* db = storage_.index_db();
+  int64_t log_start = 0;
+  int64_t size = -1;  // unknown: summed from the index below
+  std::string state;
+  leveldb::Status s = db->Get(leveldb::ReadOptions(), keys::partition_state_key(topic_num_, index_), &state);
+  const auto* state_bytes = reinterpret_cast<const uint8_t*>(state.data());
+  if (s.ok() && state.size() == 9 && state[0] == '\x01') {
+    log_start = static_cast<int64_t>(load_be64(state_bytes + 1));
+  } else if (s.ok() && state.size() == 17 && state[0] == '\x02') {
+    log_start = static_cast<int64_t>(load_be64(state_bytes + 1));
+    size = static_cast<int64_t>(load_be64(state_bytes + 9));
+  } else if (!s.IsNotFound()) {
+    Storage::check(s, "read partition state");
+  }
+
   leveldb::WriteBatch drop;
-  int dropped = 0;
+  std::vector<uint64_t> drop_sequences;
+  int64_t dropped_bytes = 0;
+  bool state_changed = false;
+
+  // The tail: the last indexed batch must be stored and intact (a crash of the machine may
+  // lose the end of either database's log). Walk back over those that are not.
   int64_t leo = log_start;
   std::unique_ptr<leveldb::Iterator> it(db->NewIterator(leveldb::ReadOptions()));
   it->Seek(partition_end(prefix_));
   if (it->Valid()) it->Prev(); else it->SeekToLast();
   for (; it->Valid() && it->key().starts_with(prefix_); it->Prev()) {
-    if (it->key().size() != keys::kDataKeySize) {
-      spdlog::warn("partition {}-{}: dropping a malformed data key", topic_, index_);
-      drop.Delete(it->key());
-      ++dropped;
-      continue;
-    }
-    int64_t key_offset = keys::data_key_offset(as_view(it->key()));
-    auto value = as_span(it->value());
-    if (batch_is_intact(value) &&
-        read_batch_info(value).last_offset() == key_offset) {
-      leo = std::max(log_start, key_offset + 1);
+    auto location = keys::decode_location(as_view(it->value()));
+    const int64_t last = it->key().size() == keys::kBatchKeySize ? keys::batch_key_offset(as_view(it->key())) : -1;
+    std::optional<std::string> batch;
+    if (location && last >= 0) batch = stored_batch(location->sequence);
+    if (batch && batch_is_intact(as_span(*batch)) && read_batch_info(as_span(*batch)).last_offset() == last &&
+        batch->size() == location->size) {
+      leo = std::max(log_start, last + 1);
       break;
     }
-    spdlog::warn("partition {}-{}: batch ending at offset {} is torn or corrupt ({} bytes), "
-                 "truncating the log before it", topic_, index_, key_offset, value.size());
+    spdlog::warn("partition {}-{}: batch ending at offset {} is missing, torn or corrupt, "
+                 "truncating the log before it", topic_, index_, last);
     drop.Delete(it->key());
-    ++dropped;
+    if (location) {
+      drop_sequences.push_back(location->sequence);
+      dropped_bytes += location->size;
+    }
+    state_changed = true;
   }
   Storage::check(it->status(), "recover partition");
-  it.reset();
-  if (dropped > 0) storage_.write(drop, true);
+
+  // The head: a deletion (retention, DeleteRecords) interrupted between deleting the stored
+  // batches and their index entries left entries whose batches are gone. Finish it.
+  for (it->Seek(prefix_); it->Valid() && it->key().starts_with(prefix_); it->Next()) {
+    if (it->key().size() != keys::kBatchKeySize) break;
+    const int64_t last = keys::batch_key_offset(as_view(it->key()));
+    if (last >= leo) break;
+    auto location = keys::decode_location(as_view(it->value()));
+    if (location && stored_batch(location->sequence)) break;
+    spdlog::warn("partition {}-{}: finishing an interrupted deletion of the batch ending at offset {}",
+                 topic_, index_, last);
+    drop.Delete(it->key());
+    if (location) dropped_bytes += location->size;
+    log_start = std::max(log_start, last + 1);
+    state_changed = true;
+  }
+  Storage::check(it->status(), "recover partition");
 
   // Time index: the last entry gives the running max up to its offset; the batches after
-  // it (about one index interval) complete it.
+  // it (about one index interval) complete it from their index entries.
   running_max_ts_ = std::numeric_limits<int64_t>::min();
   bytes_since_index_ = 0;
   int64_t scan_from = log_start;
   std::string index_prefix = keys::index_prefix(topic_num_, index_);
-  it.reset(db->NewIterator(leveldb::ReadOptions()));
   it->Seek(keys::index_key(topic_num_, index_, std::numeric_limits<int64_t>::max()));
   if (it->Valid()) it->Prev(); else it->SeekToLast();
   if (it->Valid() && it->key().starts_with(index_prefix) && it->value().size() == 8) {
     running_max_ts_ = keys::index_key_timestamp(as_view(it->key()));
     scan_from = std::max(scan_from, static_cast<int64_t>(load_be64(as_span(it->value()).data())) + 1);
   }
-  for (it->Seek(keys::data_key(topic_num_, index_, scan_from));
+  for (it->Seek(keys::batch_key(topic_num_, index_, scan_from));
        it->Valid() && it->key().starts_with(prefix_); it->Next()) {
-    auto value = as_span(it->value());
-    if (value.size() < kBatchHeaderSize) continue;
-    running_max_ts_ = std::max(running_max_ts_, read_batch_info(value).max_timestamp);
-    bytes_since_index_ += static_cast<int64_t>(value.size());
+    if (it->key().size() != keys::kBatchKeySize || keys::batch_key_offset(as_view(it->key())) >= leo) break;
+    auto location = keys::decode_location(as_view(it->value()));
+    if (!location) continue;
+    running_max_ts_ = std::max(running_max_ts_, location->max_timestamp);
+    bytes_since_index_ += location->size;
   }
   Storage::check(it->status(), "recover time index");
+
+  // Stores of a format without the size: the sum of the index entries.
+  if (size < 0) {
+    size = 0;
+    for (it->Seek(keys::batch_key(topic_num_, index_, log_start));
+         it->Valid() && it->key().starts_with(prefix_); it->Next())
+      if (auto location = keys::decode_location(as_view(it->value()))) size += location->size;
+    Storage::check(it->status(), "recover partition size");
+    state_changed = true;
+  }
   it.reset();
+  size = std::max<int64_t>(0, size - dropped_bytes);
+  if (state_changed) {
+    drop.Put(keys::partition_state_key(topic_num_, index_), state_value(log_start, size));
+    storage_.erase(drop_sequences, drop, true);
+  }
 
   log_start_.store(log_start);
   leo_.store(leo);
-  size_.store(static_cast<int64_t>(storage_.approximate_size(prefix_, partition_end(prefix_))));
+  size_.store(size);
   max_ts_known_ = false;
 }
 
@@ -144,21 +203,24 @@ AppendResult Partition::append(std::span<const std::span<const uint8_t>> batches
     result.error = Errc::kUnknownTopicOrPartition;
     return result;
   }
-  leveldb::WriteBatch wb;
-  if (options.extra != nullptr) wb.Append(options.extra->raw());
   int64_t next = leo_.load(std::memory_order_relaxed);
   result.base_offset = next;
   int64_t bytes = 0;
   int64_t records = 0;
   int64_t new_max_ts = max_ts_, new_max_ts_offset = max_ts_offset_;
   int64_t running = running_max_ts_, since_index = bytes_since_index_;
-  std::string value;
+  std::vector<std::string> values;
+  values.reserve(batches.size());
+  std::vector<std::pair<int64_t, keys::BatchLocation>> entries;  // (last offset, location)
+  entries.reserve(batches.size());
+  std::vector<std::pair<int64_t, int64_t>> time_entries;  // (running max timestamp, offset)
   for (auto b : batches) {
     BatchInfo info = read_batch_info(b);
-    value.assign(reinterpret_cast<const char*>(b.data()), b.size());
+    std::string& value = values.emplace_back(reinterpret_cast<const char*>(b.data()), b.size());
     store_be64(reinterpret_cast<uint8_t*>(value.data()), static_cast<uint64_t>(next));
     int64_t last = next + info.last_offset_delta;
-    wb.Put(keys::data_key(topic_num_, index_, last), value);
+    entries.emplace_back(last, keys::BatchLocation{0, static_cast<uint32_t>(b.size()),
+                                                   info.last_offset_delta, info.max_timestamp});
     if (info.max_timestamp > new_max_ts) {
       new_max_ts = info.max_timestamp;
       new_max_ts_offset = last;
@@ -166,9 +228,7 @@ AppendResult Partition::append(std::span<const std::span<const uint8_t>> batches
     running = std::max(running, info.max_timestamp);
     since_index += static_cast<int64_t>(b.size());
     if (since_index >= index_interval_bytes_) {
-      std::string offset;
-      keys::append_be64(offset, static_cast<uint64_t>(last));
-      wb.Put(keys::index_key(topic_num_, index_, running), offset);
+      time_entries.emplace_back(running, last);
       since_index = 0;
     }
     bytes += static_cast<int64_t>(b.size());
@@ -180,7 +240,22 @@ AppendResult Partition::append(std::span<const std::span<const uint8_t>> batches
       unflushed_messages_ + records >= flush_interval_messages_)
     sync = true;
 
-  storage_.write(wb, sync);  // throws StorageError; offsets are then unchanged
+  const int64_t new_size = size_.load(std::memory_order_relaxed) + bytes;
+  auto index = [&](uint64_t first_sequence, leveldb::WriteBatch& wb) {
+    if (options.extra != nullptr) wb.Append(options.extra->raw());
+    for (size_t i = 0; i < entries.size(); ++i) {
+      entries[i].second.sequence = first_sequence + i;
+      wb.Put(keys::batch_key(topic_num_, index_, entries[i].first), keys::encode_location(entries[i].second));
+    }
+    for (auto [ts, offset] : time_entries) {
+      std::string value;
+      keys::append_be64(value, static_cast<uint64_t>(offset));
+      wb.Put(keys::index_key(topic_num_, index_, ts), value);
+    }
+    wb.Put(keys::partition_state_key(topic_num_, index_),
+           state_value(log_start_.load(std::memory_order_relaxed), new_size));
+  };
+  storage_.append(values, index, sync);  // throws StorageError; offsets are then unchanged
 
   unflushed_messages_ = sync ? 0 : unflushed_messages_ + records;
   running_max_ts_ = running;
@@ -189,7 +264,7 @@ AppendResult Partition::append(std::span<const std::span<const uint8_t>> batches
     max_ts_ = new_max_ts;
     max_ts_offset_ = new_max_ts_offset;
   }
-  size_.fetch_add(bytes, std::memory_order_relaxed);
+  size_.store(new_size, std::memory_order_relaxed);
   leo_.store(next, std::memory_order_release);
   result.last_offset = next - 1;
   result.log_start_offset = log_start_.load(std::memory_order_relaxed);
@@ -209,21 +284,32 @@ ReadResult Partition::read(int64_t fetch_offset, size_t max_bytes) const {
   }
   if (fetch_offset == r.high_watermark) return r;
 
+  // The batches' view before the index's: every batch below the high watermark read above
+  // is in both, and a batch deleted meanwhile is at worst missing from the index's.
+  std::unique_ptr<leveldb::Iterator> stored(storage_.batch_db()->NewIterator(leveldb::ReadOptions()));
+  std::unique_ptr<leveldb::Iterator> it(storage_.index_db()->NewIterator(leveldb::ReadOptions()));
   std::vector<uint8_t> buffer;
   std::vector<std::pair<size_t, size_t>> spans;
-  std::unique_ptr<leveldb::Iterator> it(storage_.db()->NewIterator(leveldb::ReadOptions()));
-  for (it->Seek(keys::data_key(topic_num_, index_, fetch_offset));
-       it->Valid() && it->key().starts_with(prefix_); it->Next()) {
-    auto value = as_span(it->value());
-    if (value.size() < kBatchHeaderSize) break;
+  for (it->Seek(keys::batch_key(topic_num_, index_, fetch_offset));
+       it->Valid() && it->key().starts_with(prefix_) && it->key().size() == keys::kBatchKeySize; it->Next()) {
+    auto location = keys::decode_location(as_view(it->value()));
+    if (!location) break;
     // Batches appended after we read the HW are not visible yet.
-    if (static_cast<int64_t>(load_be64(value.data())) >= r.high_watermark) break;
-    if (!spans.empty() && buffer.size() + value.size() > max_bytes) break;
+    if (keys::batch_key_offset(as_view(it->key())) - location->last_offset_delta >= r.high_watermark) break;
+    if (!spans.empty() && buffer.size() + location->size > max_bytes) break;
+    // Consecutive batches of one partition are often stored next to each other: step
+    // instead of seeking when the next key is the one wanted.
+    const std::string key = keys::stored_batch_key(location->sequence);
+    if (!stored->Valid() || stored->key() != key) stored->Seek(key);
+    if (!stored->Valid() || stored->key() != key) break;  // deleted meanwhile
+    auto value = as_span(stored->value());
     spans.emplace_back(buffer.size(), value.size());
     buffer.insert(buffer.end(), value.begin(), value.end());
+    stored->Next();
     if (buffer.size() >= max_bytes) break;
   }
   Storage::check(it->status(), "read");
+  Storage::check(stored->status(), "read");
   r.records = wire::SharedBytes::adopt(std::move(buffer));
   r.batches.reserve(spans.size());
   for (auto [offset, size] : spans) r.batches.push_back(r.records.slice(offset, size));
@@ -233,10 +319,8 @@ ReadResult Partition::read(int64_t fetch_offset, size_t max_bytes) const {
 std::optional<TimestampOffset> Partition::offset_for_timestamp(int64_t timestamp) const {
   int64_t hw = leo_.load(std::memory_order_acquire);
   int64_t start = log_start_.load(std::memory_order_acquire);
-  leveldb::ReadOptions ro;
-  ro.fill_cache = false;
-  std::unique_ptr<leveldb::Iterator> it(storage_.db()->NewIterator(ro));
-  // The last index entry below `timestamp`: every batch up to its offset is older.
+  std::unique_ptr<leveldb::Iterator> it(storage_.index_db()->NewIterator(scan_options()));
+  // The last time index entry below `timestamp`: every batch up to its offset is older.
   int64_t from = start;
   std::string index_prefix = keys::index_prefix(topic_num_, index_);
   it->Seek(keys::index_key(topic_num_, index_, timestamp));
@@ -244,15 +328,18 @@ std::optional<TimestampOffset> Partition::offset_for_timestamp(int64_t timestamp
   if (it->Valid() && it->key().starts_with(index_prefix) && it->value().size() == 8 &&
       keys::index_key_timestamp(as_view(it->key())) < timestamp)
     from = std::max(from, static_cast<int64_t>(load_be64(as_span(it->value()).data())) + 1);
-  for (it->Seek(keys::data_key(topic_num_, index_, from));
-       it->Valid() && it->key().starts_with(prefix_); it->Next()) {
-    auto value = as_span(it->value());
-    if (value.size() < kBatchHeaderSize) continue;
-    BatchInfo info = read_batch_info(value);
-    if (info.base_offset >= hw) break;
-    if (info.max_timestamp >= timestamp) {
-      return TimestampOffset{info.max_timestamp, std::max(info.base_offset, start),
-                             wire::SharedBytes::copy_of(value)};
+  for (it->Seek(keys::batch_key(topic_num_, index_, from));
+       it->Valid() && it->key().starts_with(prefix_) && it->key().size() == keys::kBatchKeySize; it->Next()) {
+    auto location = keys::decode_location(as_view(it->value()));
+    if (!location) continue;
+    const int64_t last = keys::batch_key_offset(as_view(it->key()));
+    const int64_t base = last - location->last_offset_delta;
+    if (base >= hw) break;
+    if (location->max_timestamp >= timestamp) {
+      auto batch = stored_batch(location->sequence);
+      if (!batch) return std::nullopt;  // deleted meanwhile
+      return TimestampOffset{location->max_timestamp, std::max(base, start),
+                             wire::SharedBytes::copy_of(as_span(*batch))};
     }
   }
   Storage::check(it->status(), "offset for timestamp");
@@ -265,17 +352,14 @@ std::optional<TimestampOffset> Partition::max_timestamp() {
   if (!max_ts_known_) {
     max_ts_ = -1;
     max_ts_offset_ = -1;
-    leveldb::ReadOptions ro;
-    ro.fill_cache = false;
-    std::unique_ptr<leveldb::Iterator> it(storage_.db()->NewIterator(ro));
-    for (it->Seek(keys::data_key(topic_num_, index_, start));
-         it->Valid() && it->key().starts_with(prefix_); it->Next()) {
-      auto value = as_span(it->value());
-      if (value.size() < kBatchHeaderSize) continue;
-      BatchInfo info = read_batch_info(value);
-      if (max_ts_offset_ < 0 || info.max_timestamp > max_ts_) {
-        max_ts_ = info.max_timestamp;
-        max_ts_offset_ = info.last_offset();
+    std::unique_ptr<leveldb::Iterator> it(storage_.index_db()->NewIterator(scan_options()));
+    for (it->Seek(keys::batch_key(topic_num_, index_, start));
+         it->Valid() && it->key().starts_with(prefix_) && it->key().size() == keys::kBatchKeySize; it->Next()) {
+      auto location = keys::decode_location(as_view(it->value()));
+      if (!location) continue;
+      if (max_ts_offset_ < 0 || location->max_timestamp > max_ts_) {
+        max_ts_ = location->max_timestamp;
+        max_ts_offset_ = keys::batch_key_offset(as_view(it->key()));
       }
     }
     Storage::check(it->status(), "max timestamp");
@@ -283,29 +367,32 @@ std::optional<TimestampOffset> Partition::max_timestamp() {
   }
   if (max_ts_offset_ < 0) return std::nullopt;
   std::string value;
-  leveldb::Status s = storage_.db()->Get(leveldb::ReadOptions(),
-                                         keys::data_key(topic_num_, index_, max_ts_offset_), &value);
+  leveldb::Status s = storage_.index_db()->Get(leveldb::ReadOptions(),
+                                               keys::batch_key(topic_num_, index_, max_ts_offset_), &value);
   Storage::check(s, "max timestamp batch");
-  return TimestampOffset{max_ts_, max_ts_offset_,
-                         wire::SharedBytes::copy_of(std::span<const uint8_t>(
-                             reinterpret_cast<const uint8_t*>(value.data()), value.size()))};
+  auto location = keys::decode_location(value);
+  std::optional<std::string> batch = location ? stored_batch(location->sequence) : std::nullopt;
+  if (!batch) throw StorageError("max timestamp batch of " + topic_ + "-" + std::to_string(index_) + " is missing");
+  return TimestampOffset{max_ts_, max_ts_offset_, wire::SharedBytes::copy_of(as_span(*batch))};
 }
 
-int64_t Partition::delete_before_locked(int64_t offset, std::string* compact_end) {
+Partition::Deleted Partition::delete_before_locked(int64_t offset) {
+  Deleted d;
   leveldb::WriteBatch wb;
-  int64_t deleted_bytes = 0;
-  leveldb::ReadOptions ro;
-  ro.fill_cache = false;
-  std::unique_ptr<leveldb::Iterator> it(storage_.db()->NewIterator(ro));
+  std::vector<uint64_t> sequences;
+  std::unique_ptr<leveldb::Iterator> it(storage_.index_db()->NewIterator(scan_options()));
   for (it->Seek(prefix_); it->Valid() && it->key().starts_with(prefix_); it->Next()) {
-    int64_t last = keys::data_key_offset(as_view(it->key()));
+    const int64_t last = it->key().size() == keys::kBatchKeySize ? keys::batch_key_offset(as_view(it->key())) : -1;
     if (last >= offset) break;
     wb.Delete(it->key());
-    deleted_bytes += static_cast<int64_t>(it->value().size());
+    if (auto location = keys::decode_location(as_view(it->value()))) {
+      sequences.push_back(location->sequence);
+      d.bytes += location->size;
+    }
     if (last == max_ts_offset_) max_ts_known_ = false;
   }
   Storage::check(it->status(), "delete records");
-  // Index entries whose offset is below the new start (offsets grow with the keys).
+  // Time index entries whose offset is below the new start (offsets grow with the keys).
   std::string index_prefix = keys::index_prefix(topic_num_, index_);
   for (it->Seek(index_prefix); it->Valid() && it->key().starts_with(index_prefix); it->Next()) {
     if (it->value().size() == 8 && static_cast<int64_t>(load_be64(as_span(it->value()).data())) >= offset) break;
@@ -313,20 +400,29 @@ int64_t Partition::delete_before_locked(int64_t offset, std::string* compact_end
   }
   Storage::check(it->status(), "delete index");
   it.reset();
-  wb.Put(keys::partition_state_key(topic_num_, index_), state_value(offset));
+  const int64_t size = std::max<int64_t>(0, size_.load(std::memory_order_relaxed) - d.bytes);
+  wb.Put(keys::partition_state_key(topic_num_, index_), state_value(offset, size));
   // Durable: a log start that went back after a crash would resurrect deleted records.
-  storage_.write(wb, true);
+  storage_.erase(sequences, wb, true);
   log_start_.store(offset, std::memory_order_release);
-  size_.fetch_sub(deleted_bytes, std::memory_order_relaxed);
-  if (size_.load(std::memory_order_relaxed) < 0) size_.store(0, std::memory_order_relaxed);
-  *compact_end = keys::data_key(topic_num_, index_, offset);
-  return deleted_bytes;
+  size_.store(size, std::memory_order_relaxed);
+  if (!sequences.empty()) {
+    d.first_sequence = *std::min_element(sequences.begin(), sequences.end());
+    d.last_sequence = *std::max_element(sequences.begin(), sequences.end());
+  }
+  d.index_end = keys::batch_key(topic_num_, index_, offset);
+  return d;
+}
+
+void Partition::reclaim(const Deleted& d) {
+  if (d.bytes == 0 && d.last_sequence == 0) return;
+  storage_.compact_index(prefix_, d.index_end);
+  if (d.last_sequence != 0) storage_.compact_batches(d.first_sequence, d.last_sequence);
 }
 
 Partition::DeleteResult Partition::delete_records_before(int64_t offset) {
   DeleteResult result;
-  std::string compact_end;
-  int64_t deleted = 0;
+  Deleted deleted;
   {
     std::lock_guard lock(mu_);
     if (offset > leo_.load(std::memory_order_relaxed) || offset < 0) {
@@ -334,54 +430,50 @@ Partition::DeleteResult Partition::delete_records_before(int64_t offset) {
       result.log_start_offset = log_start_.load();
       return result;
     }
-    if (offset > log_start_.load(std::memory_order_relaxed))
-      deleted = delete_before_locked(offset, &compact_end);
+    if (offset > log_start_.load(std::memory_order_relaxed)) deleted = delete_before_locked(offset);
     result.log_start_offset = log_start_.load(std::memory_order_relaxed);
   }
-  if (deleted > 0) storage_.compact(prefix_, compact_end);
+  reclaim(deleted);
   return result;
 }
 
 int64_t Partition::enforce_retention(int64_t now_ms, int64_t retention_ms,
                                      int64_t retention_bytes) {
   if (retention_ms < 0 && retention_bytes < 0) return 0;
-  // Find the cut without the lock: only reads, and the tail is never deleted here while
-  // appends only add after it.
+  // Find the cut without the lock, from the index alone: only reads, and the tail is never
+  // deleted here while appends only add after it.
   int64_t hw = leo_.load(std::memory_order_acquire);
   int64_t start = log_start_.load(std::memory_order_acquire);
   int64_t remaining = size_.load(std::memory_order_relaxed);
   int64_t cut = -1;
-  leveldb::ReadOptions ro;
-  ro.fill_cache = false;
-  std::unique_ptr<leveldb::Iterator> it(storage_.db()->NewIterator(ro));
-  for (it->Seek(keys::data_key(topic_num_, index_, start));
-       it->Valid() && it->key().starts_with(prefix_); it->Next()) {
-    auto value = as_span(it->value());
-    if (value.size() < kBatchHeaderSize) break;
-    BatchInfo info = read_batch_info(value);
-    if (info.base_offset >= hw) break;
-    int64_t size = static_cast<int64_t>(value.size());
-    bool by_time = retention_ms >= 0 && now_ms - info.max_timestamp > retention_ms;
+  std::unique_ptr<leveldb::Iterator> it(storage_.index_db()->NewIterator(scan_options()));
+  for (it->Seek(keys::batch_key(topic_num_, index_, start));
+       it->Valid() && it->key().starts_with(prefix_) && it->key().size() == keys::kBatchKeySize; it->Next()) {
+    auto location = keys::decode_location(as_view(it->value()));
+    if (!location) break;
+    const int64_t last = keys::batch_key_offset(as_view(it->key()));
+    if (last - location->last_offset_delta >= hw) break;
+    int64_t size = location->size;
+    bool by_time = retention_ms >= 0 && now_ms - location->max_timestamp > retention_ms;
     bool by_size = retention_bytes >= 0 && remaining - size >= retention_bytes;
     if (!by_time && !by_size) break;
     remaining -= size;
-    cut = info.last_offset() + 1;
+    cut = last + 1;
   }
   Storage::check(it->status(), "retention");
   it.reset();
   if (cut < 0) return 0;
 
-  std::string compact_end;
-  int64_t deleted = 0;
+  Deleted deleted;
   {
     std::lock_guard lock(mu_);
     if (deleted_.load() || cut <= log_start_.load(std::memory_order_relaxed)) return 0;
-    deleted = delete_before_locked(cut, &compact_end);
+    deleted = delete_before_locked(cut);
   }
   spdlog::info("partition {}-{}: retention deleted {} bytes, log start offset now {}", topic_,
-               index_, deleted, cut);
-  if (deleted > 0) storage_.compact(prefix_, compact_end);
-  return deleted;
+               index_, deleted.bytes, cut);
+  reclaim(deleted);
+  return deleted.bytes;
 }
 
 void Partition::mark_deleted() {

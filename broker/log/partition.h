@@ -1,5 +1,6 @@
-// One partition's log: record batches under keys (partition, last offset) in the log dir's
-// LevelDB, plus its offsets in memory.
+// One partition's log: record batches stored in the log dir's batches database, indexed by
+// (partition, last offset) in its index database (see storage.h), plus its offsets in
+// memory.
 //
 // Offsets: log start offset <= high watermark == log end offset (LEO) on a single node.
 // The log start offset may point inside a batch (after delete_records_before); reads then
@@ -75,10 +76,10 @@ class Partition {
   const std::string& topic() const { return topic_; }
   int32_t index() const { return index_; }
 
-  // Rebuilds the offsets from the DB: reads the persisted log start offset and the last
-  // batch (one seek), checks that batch's CRC and drops torn/corrupt tail batches with a
-  // warning. The partition size is estimated from LevelDB's file sizes. Called once, by
-  // LogManager, before the partition is shared.
+  // Rebuilds the offsets from the index: reads the persisted log start offset and size and
+  // the last indexed batch (one seek), checks that batch's CRC and drops missing, torn or
+  // corrupt tail batches with a warning; finishes a deletion interrupted at the head.
+  // Called once, by LogManager, before the partition is shared.
   void recover();
 
   // Appends complete v2 batches in order with consecutive offsets: each batch's
@@ -91,7 +92,7 @@ class Partition {
   int64_t log_start_offset() const { return log_start_.load(std::memory_order_acquire); }
   int64_t log_end_offset() const { return leo_.load(std::memory_order_acquire); }
   int64_t high_watermark() const { return log_end_offset(); }
-  // Bytes of stored batches (exact since open; estimated from file sizes at open).
+  // Bytes of stored batches.
   int64_t size_bytes() const { return size_.load(std::memory_order_relaxed); }
 
   // Whole batches starting with the one that contains `fetch_offset`, while their total
@@ -142,15 +143,24 @@ class Partition {
   bool deleted() const { return deleted_.load(std::memory_order_acquire); }
 
  private:
-  std::string state_value(int64_t log_start) const;
+  // What a deletion removed, for reclaim().
+  struct Deleted {
+    int64_t bytes = 0;
+    uint64_t first_sequence = 0, last_sequence = 0;  // 0: no stored batch
+    std::string index_end;
+  };
+  std::string state_value(int64_t log_start, int64_t size) const;
+  std::optional<std::string> stored_batch(uint64_t sequence) const;
   // REQUIRES: mu_ held. Deletes batches ending before `offset`, sets log start to offset.
-  int64_t delete_before_locked(int64_t offset, std::string* compact_end);
+  Deleted delete_before_locked(int64_t offset);
+  // Compacts what a deletion removed so that it leaves the disk (without mu_: slow).
+  void reclaim(const Deleted& d);
 
   Storage& storage_;
   const std::string topic_;
   const uint32_t topic_num_;
   const int32_t index_;
-  const std::string prefix_;  // data key prefix
+  const std::string prefix_;  // batch index key prefix
 
   mutable std::mutex mu_;  // serializes appends, deletes
   std::atomic<int64_t> log_start_{0};

@@ -1,9 +1,24 @@
-// One LevelDB per log dir: the engine under every partition, topic and service record.
+// The log dir's two LevelDB databases: the engine under every partition, topic and service
+// record.
 //
-// Storage owns the DB, the group committer and the generic metadata keyspace. Partitions
-// and the LogManager build on it; other services (groups, producer state, transactions)
-// persist their small records through MetaBatch, atomically with record batches when they
-// need to (Partition::append takes an optional MetaBatch).
+//   <dir>/batches  record batches, verbatim, keyed by a sequence number that grows with
+//                  every stored batch across all partitions
+//   <dir>/index    everything else: each partition's batch index (last offset -> sequence),
+//                  time index, partition state, topics, and other services' records
+//
+// Why two: the batches database only ever receives keys larger than every key it holds, so
+// each table LevelDB flushes overlaps no other and moves down the levels without being
+// rewritten (a database whose tables mixed the partitions' keys, or small index keys with
+// batches, had to merge every table with the ones below it, level after level: half of the
+// broker's produce CPU). A commit writes the batches database first and then the index
+// database; recovery deletes stored batches that no index write refers to (appends that
+// were never acknowledged) and checks each partition's first and last indexed batch.
+//
+// Storage owns the databases, the group committer and the generic metadata keyspace.
+// Partitions and the LogManager build on it; other services (groups, producer state,
+// transactions) persist their small records through MetaBatch, atomically with a
+// partition's index entries when they need to (Partition::append takes an optional
+// MetaBatch).
 //
 // Thread safety: every method may be called from any thread. Calls block on disk; the
 // network layer runs them on its worker pool.
@@ -13,12 +28,13 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -39,13 +55,15 @@ class StorageError : public std::runtime_error {
 };
 
 struct StorageOptions {
-  // Memtable size: large, so that big batches reach disk in few, large files.
+  // Memtable size of the batches database: large, so that batches reach disk in few, large
+  // files. The index database uses a sixteenth of it.
   size_t write_buffer_size = 64 << 20;
   // Target SST size.
   size_t max_file_size = 64 << 20;
   // SST block size: values are whole record batches, mostly large.
   size_t block_size = 64 << 10;
-  // LRU cache of uncompressed blocks (tail reads of consumers that keep up).
+  // LRU cache of uncompressed blocks of both databases (tail reads of consumers that keep
+  // up).
   size_t block_cache_bytes = 64 << 20;
   int max_open_files = 1000;
   // Also check LevelDB's own checksums on every read (slower).
@@ -69,7 +87,7 @@ class MetaBatch {
 
 class Storage {
  public:
-  // Opens (creating if missing) the database in `dir`. Throws StorageError; when another
+  // Opens (creating if missing) the databases under `dir`. Throws StorageError; when another
   // process (or another Storage in this process) holds the dir, the message says
   // "data dir <dir> is in use by another process".
   static std::unique_ptr<Storage> open(const std::string& dir, const StorageOptions& options = {});
@@ -78,13 +96,22 @@ class Storage {
   Storage& operator=(const Storage&) = delete;
 
   const std::string& dir() const { return dir_; }
-  leveldb::DB* db() { return db_.get(); }
+  leveldb::DB* index_db() { return index_db_.get(); }
+  // Keys are keys::stored_batch_key(sequence).
+  leveldb::DB* batch_db() { return batch_db_.get(); }
 
-  // Applies `batch` atomically. Concurrent callers are merged into one LevelDB write (group
-  // commit): the group is fsynced once when any member asks for `sync`. Returns once the
-  // write is applied (and durable when `sync`). Throws StorageError.
-  void write(leveldb::WriteBatch& batch, bool sync);
-  // Makes every write applied so far durable (one fsync of LevelDB's log).
+  // Stores `batches` under consecutive new sequence numbers and applies the index changes
+  // that `index(first_sequence, changes)` adds to `changes` (called once, under the
+  // committer's lock: keep it short). Concurrent callers are merged into one write per
+  // database (group commit), fsynced when any member asks for `sync`. Returns the first
+  // sequence once everything is applied (and durable when `sync`). Throws StorageError.
+  uint64_t append(std::span<const std::string> batches,
+                  const std::function<void(uint64_t, leveldb::WriteBatch&)>& index, bool sync);
+  // Deletes the stored batches `sequences` and applies `index_changes`, in one commit.
+  void erase(std::span<const uint64_t> sequences, leveldb::WriteBatch& index_changes, bool sync);
+  // Applies `index_changes` to the index database atomically, in one commit.
+  void write(leveldb::WriteBatch& index_changes, bool sync);
+  // Makes every write applied so far durable (one fsync of each database's log).
   void flush();
 
   // Generic metadata keyspace. `key` is the caller's key (the 'm' prefix is added here).
@@ -95,32 +122,48 @@ class Storage {
   std::vector<std::pair<std::string, std::string>> scan_meta(std::string_view prefix);
   void write_meta(MetaBatch& batch, bool sync = false) { write(batch.raw(), sync); }
 
-  // Compacts raw keys [begin, end) so that deleted data leaves the disk.
-  void compact(const std::string& begin, const std::string& end);
-  // Approximate bytes on disk of raw keys [begin, end) (SST files only, not the memtable).
-  uint64_t approximate_size(const std::string& begin, const std::string& end);
+  // Compacts index keys [begin, end), or the stored batches with sequences in
+  // [first, last], so that deleted data leaves the disk.
+  void compact_index(const std::string& begin, const std::string& end);
+  void compact_batches(uint64_t first, uint64_t last);
 
   // Throws StorageError with `what` when `s` is not ok.
   static void check(const leveldb::Status& s, std::string_view what);
 
-  // Number of LevelDB writes issued by the committer (tests: group commit merged writes).
+  // Number of commits (tests: group commit merged writes).
   uint64_t physical_writes() const;
-  // A LevelDB property (GetProperty), or Chronik's own: "chronik.write-slowdowns" and
-  // "chronik.write-stops" (writes without fsync that took 1 ms or more while level 0 was
-  // full enough for LevelDB to throttle or stop writers) and "chronik.write-stall-micros"
-  // (time those writes took).
+  // A LevelDB property of the batches database (GetProperty; "index.<name>" asks the index
+  // database; "leveldb.approximate-memory-usage" is the sum of both), or Chronik's own:
+  // "chronik.write-slowdowns" and "chronik.write-stops" (writes without fsync that took
+  // 1 ms or more while level 0 was full enough for LevelDB to throttle or stop writers)
+  // and "chronik.write-stall-micros" (time those writes took).
   std::optional<std::string> property(const std::string& name) const;
 
  private:
-  struct Writer;
+  struct Commit;
   Storage() = default;
+  void recover_sequences();
+  // REQUIRES: lock holds commit_mu_ and the caller's changes are in pending_. Returns once
+  // they are applied.
+  void commit(std::unique_lock<std::mutex>& lock, bool sync);
+  leveldb::Status write_commit(Commit& c);
 
   std::string dir_;
   std::unique_ptr<leveldb::Cache> cache_;
-  std::unique_ptr<leveldb::DB> db_;
+  std::unique_ptr<leveldb::DB> index_db_;
+  std::unique_ptr<leveldb::DB> batch_db_;
 
+  // The group committer: callers add their changes to the pending commit; one of them at a
+  // time writes a pending commit while the next one fills up.
   mutable std::mutex commit_mu_;
-  std::deque<Writer*> writers_;
+  std::condition_variable committed_cv_;
+  std::unique_ptr<Commit> pending_;
+  uint64_t pending_generation_ = 1;
+  uint64_t committed_generation_ = 0;
+  bool writing_ = false;
+  uint64_t failed_generation_ = UINT64_MAX;  // first commit that failed: later ones fail too
+  leveldb::Status failure_;
+  uint64_t next_sequence_ = 1;
   uint64_t physical_writes_ = 0;
   std::atomic<uint64_t> write_slowdowns_{0};
   std::atomic<uint64_t> write_stops_{0};

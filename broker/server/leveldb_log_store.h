@@ -1,4 +1,4 @@
-// LogStore over broker/log/'s LogManager (one LevelDB per log dir): what the broker runs on.
+// LogStore over broker/log/'s LogManager (two LevelDB databases per log dir): what the broker runs on.
 #pragma once
 
 #include <memory>

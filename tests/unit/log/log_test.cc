@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -30,6 +31,24 @@ namespace {
 
 std::vector<uint8_t> batch(int32_t records, size_t payload = 16, int64_t ts = 1000) {
   return make_batch(BatchSpec{records, ts, ts, payload});
+}
+
+// One of the log dir's two databases, opened directly (the broker must not hold the dir).
+std::unique_ptr<leveldb::DB> open_raw(const TempDir& dir, const char* name) {
+  leveldb::DB* raw = nullptr;
+  leveldb::Status s = leveldb::DB::Open(leveldb::Options(), (dir.path() / name).string(), &raw);
+  REQUIRE(s.ok());
+  return std::unique_ptr<leveldb::DB>(raw);
+}
+
+// The stored batch key that the index entry of (topic_num, partition, last_offset) points at.
+std::string stored_key_of(const TempDir& dir, uint32_t topic_num, uint32_t partition, int64_t last_offset) {
+  auto index = open_raw(dir, "index");
+  std::string value;
+  REQUIRE(index->Get(leveldb::ReadOptions(), keys::batch_key(topic_num, partition, last_offset), &value).ok());
+  auto location = keys::decode_location(value);
+  REQUIRE(location);
+  return keys::stored_batch_key(location->sequence);
 }
 
 }  // namespace
@@ -227,7 +246,7 @@ TEST_CASE("retention by time and by size reclaims disk", "[log]") {
   }
   log->partition("keep", 0)->append(batch(1));
   log->flush();
-  log->storage().compact(std::string(1, 'd'), std::string(1, 'e'));
+  log->storage().compact_batches(0, UINT64_MAX);
   uint64_t before = test::dir_size(dir.path());
   REQUIRE(before > 16u << 20);
 
@@ -264,19 +283,17 @@ TEST_CASE("a torn last batch is truncated on reopen", "[log]") {
     for (int i = 0; i < 3; ++i) log->partition("t", 0)->append(batch(4));
     log->partition("t", 1)->append(batch(4));
   }
-  std::string victim;
+  const std::string torn = stored_key_of(dir, 1, 0, 11), flipped = stored_key_of(dir, 1, 1, 3);
   {
-    leveldb::DB* raw = nullptr;
-    REQUIRE(leveldb::DB::Open(leveldb::Options(), dir.str(), &raw).ok());
-    std::unique_ptr<leveldb::DB> db(raw);
+    auto db = open_raw(dir, "batches");
     // The partition 0 batch at offsets 8-11 loses its tail.
-    std::string key = keys::data_key(1, 0, 11);
+    std::string key = torn;
     std::string value;
     REQUIRE(db->Get(leveldb::ReadOptions(), key, &value).ok());
     value.resize(value.size() - 5);
     REQUIRE(db->Put(leveldb::WriteOptions(), key, value).ok());
     // Partition 1's only batch gets a flipped bit.
-    key = keys::data_key(1, 1, 3);
+    key = flipped;
     REQUIRE(db->Get(leveldb::ReadOptions(), key, &value).ok());
     value[70] ^= 0x10;
     REQUIRE(db->Put(leveldb::WriteOptions(), key, value).ok());
@@ -414,20 +431,24 @@ TEST_CASE("deleting a topic removes its data, also after a crash midway", "[log]
     REQUIRE(log->partition("gone", 0)->log_end_offset() == 0);
   }
   {
-    // Simulate a crash between metadata and data deletion: data of an unknown topic.
-    leveldb::DB* raw = nullptr;
-    REQUIRE(leveldb::DB::Open(leveldb::Options(), dir.str(), &raw).ok());
-    std::unique_ptr<leveldb::DB> db(raw);
-    auto b = batch(1);
-    REQUIRE(db->Put(leveldb::WriteOptions(), keys::data_key(77, 0, 0),
-                    leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size())).ok());
+    // A crash between metadata and data deletion: "orphan" (topic #4) loses its topic record
+    // but keeps its index entries and stored batches.
+    auto log = LogManager::open(dir.str());
+    log->create_topic("orphan", 1);
+    for (int i = 0; i < 3; ++i) log->partition("orphan", 0)->append(batch(1));
+  }
+  const std::string orphan_batch = stored_key_of(dir, 4, 0, 2);
+  {
+    auto index = open_raw(dir, "index");
+    REQUIRE(index->Delete(leveldb::WriteOptions(), keys::topic_key(4)).ok());
   }
   auto log = LogManager::open(dir.str());
   REQUIRE(log->topics().size() == 2);
   REQUIRE(log->partition("gone", 0)->log_end_offset() == 0);
   REQUIRE(log->partition("stays", 0)->log_end_offset() == 2);
   std::string value;
-  REQUIRE(log->storage().db()->Get(leveldb::ReadOptions(), keys::data_key(77, 0, 0), &value).IsNotFound());
+  REQUIRE(log->storage().index_db()->Get(leveldb::ReadOptions(), keys::batch_key(4, 0, 2), &value).IsNotFound());
+  REQUIRE(log->storage().batch_db()->Get(leveldb::ReadOptions(), orphan_batch, &value).IsNotFound());
 }
 
 TEST_CASE("a second open of the same data dir fails with a clear error", "[log]") {
@@ -572,7 +593,7 @@ TEST_CASE("the time index gives the same answers as a full scan", "[log]") {
     p->set_index_interval_bytes(500);  // an entry every few batches
     for (auto [ts, n] : batches) p->append(make_batch({n, ts - 5, ts, 100}));
     int entries = 0;
-    std::unique_ptr<leveldb::Iterator> it(log->storage().db()->NewIterator(leveldb::ReadOptions()));
+    std::unique_ptr<leveldb::Iterator> it(log->storage().index_db()->NewIterator(leveldb::ReadOptions()));
     for (it->Seek("x"); it->Valid() && it->key().starts_with("x"); it->Next()) ++entries;
     REQUIRE(entries > 50);
     check_all(*p);
@@ -603,4 +624,95 @@ TEST_CASE("storage properties: Chronik's write stall counters and LevelDB's own"
   CHECK(storage->property("chronik.write-stall-micros") == "0");
   CHECK(storage->property("leveldb.num-files-at-level0").has_value());
   CHECK_FALSE(storage->property("no.such.property").has_value());
+}
+
+TEST_CASE("stored batches are never rewritten by LevelDB's compactions", "[log]") {
+  // Appends interleaved over many partitions still reach the batches database in key
+  // order, so every flushed table moves down the levels as it is.
+  TempDir dir;
+  LogManagerOptions options;
+  options.storage.write_buffer_size = 1 << 20;
+  options.storage.max_file_size = 1 << 20;
+  auto log = LogManager::open(dir.str(), options);
+  log->create_topic("t", 8);
+  for (int i = 0; i < 640; ++i)
+    log->partition("t", i % 8)->append(make_batch({4, 1000, 1000, 32 << 10, static_cast<uint8_t>(i)}));
+  log->flush();
+  log->storage().compact_batches(0, UINT64_MAX);
+  auto stats = log->storage().property("leveldb.stats");
+  REQUIRE(stats);
+  INFO(*stats);
+  // Rows "level files size time read write": every compaction read nothing.
+  std::istringstream in(*stats);
+  std::string line;
+  int rows = 0;
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    int level = 0, files = 0;
+    double size = 0, seconds = 0, read = -1, written = 0;
+    if (row >> level >> files >> size >> seconds >> read >> written) {
+      ++rows;
+      CHECK(read == 0);
+    }
+  }
+  REQUIRE(rows >= 1);
+  for (int p = 0; p < 8; ++p) REQUIRE(log->partition("t", p)->read(0, 64 << 20).batches.size() == 80);
+}
+
+TEST_CASE("stored batches that were never indexed are deleted on open", "[log]") {
+  TempDir dir;
+  {
+    auto log = LogManager::open(dir.str());
+    log->create_topic("t", 1);
+    log->partition("t", 0)->append(batch(2));
+  }
+  {
+    // A crash between the two writes of a commit: the batch is stored, its index entry is not.
+    auto db = open_raw(dir, "batches");
+    auto b = batch(5);
+    REQUIRE(db->Put(leveldb::WriteOptions(), keys::stored_batch_key(2),
+                    leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size())).ok());
+  }
+  auto log = LogManager::open(dir.str());
+  std::string value;
+  REQUIRE(log->storage().batch_db()->Get(leveldb::ReadOptions(), keys::stored_batch_key(2), &value).IsNotFound());
+  auto p = log->partition("t", 0);
+  REQUIRE(p->log_end_offset() == 2);
+  REQUIRE(p->append(batch(3)).base_offset == 2);
+  auto r = p->read(0, 1 << 20);
+  REQUIRE(r.batches.size() == 2);
+  REQUIRE(base_offset_of(r.batches[1].span()) == 2);
+}
+
+TEST_CASE("a deletion interrupted after its stored batches went is finished on open", "[log]") {
+  TempDir dir;
+  {
+    auto log = LogManager::open(dir.str());
+    log->create_topic("t", 1);
+    for (int i = 0; i < 4; ++i) log->partition("t", 0)->append(batch(2));
+  }
+  const std::string first = stored_key_of(dir, 1, 0, 1), second = stored_key_of(dir, 1, 0, 3);
+  {
+    auto db = open_raw(dir, "batches");
+    REQUIRE(db->Delete(leveldb::WriteOptions(), first).ok());
+    REQUIRE(db->Delete(leveldb::WriteOptions(), second).ok());
+  }
+  auto log = LogManager::open(dir.str());
+  auto p = log->partition("t", 0);
+  REQUIRE(p->log_start_offset() == 4);
+  REQUIRE(p->log_end_offset() == 8);
+  REQUIRE(p->read(4, 1 << 20).batches.size() == 2);
+  REQUIRE(p->size_bytes() == static_cast<int64_t>(2 * batch(2).size()));
+}
+
+TEST_CASE("a data dir of the single-database layout is refused with a clear error", "[log]") {
+  TempDir dir;
+  {
+    leveldb::Options o;
+    o.create_if_missing = true;
+    leveldb::DB* raw = nullptr;
+    REQUIRE(leveldb::DB::Open(o, dir.str(), &raw).ok());
+    delete raw;
+  }
+  REQUIRE_THROWS_WITH(LogManager::open(dir.str()), Catch::Contains("single-database layout"));
 }
