@@ -189,6 +189,16 @@ AppendResult Partition::append(std::span<const uint8_t> batch, const AppendOptio
 
 AppendResult Partition::append(std::span<const std::span<const uint8_t>> batches,
                                const AppendOptions& options) {
+  std::vector<std::vector<uint8_t>> copies;
+  copies.reserve(batches.size());
+  std::vector<std::span<uint8_t>> spans;
+  spans.reserve(batches.size());
+  for (auto b : batches) spans.emplace_back(copies.emplace_back(b.begin(), b.end()));
+  return append_in_place(spans, options);
+}
+
+AppendResult Partition::append_in_place(std::span<const std::span<uint8_t>> batches,
+                                        const AppendOptions& options) {
   AppendResult result;
   for (auto b : batches) {
     if (b.size() < kBatchHeaderSize || read_batch_info(b).total_size() != b.size() ||
@@ -209,15 +219,12 @@ AppendResult Partition::append(std::span<const std::span<const uint8_t>> batches
   int64_t records = 0;
   int64_t new_max_ts = max_ts_, new_max_ts_offset = max_ts_offset_;
   int64_t running = running_max_ts_, since_index = bytes_since_index_;
-  std::vector<std::string> values;
-  values.reserve(batches.size());
   std::vector<std::pair<int64_t, keys::BatchLocation>> entries;  // (last offset, location)
   entries.reserve(batches.size());
   std::vector<std::pair<int64_t, int64_t>> time_entries;  // (running max timestamp, offset)
   for (auto b : batches) {
     BatchInfo info = read_batch_info(b);
-    std::string& value = values.emplace_back(reinterpret_cast<const char*>(b.data()), b.size());
-    store_be64(reinterpret_cast<uint8_t*>(value.data()), static_cast<uint64_t>(next));
+    store_be64(b.data(), static_cast<uint64_t>(next));
     int64_t last = next + info.last_offset_delta;
     entries.emplace_back(last, keys::BatchLocation{0, static_cast<uint32_t>(b.size()),
                                                    info.last_offset_delta, info.max_timestamp});
@@ -255,7 +262,7 @@ AppendResult Partition::append(std::span<const std::span<const uint8_t>> batches
     wb.Put(keys::partition_state_key(topic_num_, index_),
            state_value(log_start_.load(std::memory_order_relaxed), new_size));
   };
-  storage_.append(values, index, sync);  // throws StorageError; offsets are then unchanged
+  storage_.append(batches, index, sync);  // throws StorageError; offsets are then unchanged
 
   unflushed_messages_ = sync ? 0 : unflushed_messages_ + records;
   running_max_ts_ = running;

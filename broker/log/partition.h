@@ -88,6 +88,10 @@ class Partition {
   AppendResult append(std::span<const uint8_t> batch, const AppendOptions& options = {});
   AppendResult append(std::span<const std::span<const uint8_t>> batches,
                       const AppendOptions& options = {});
+  // The same without a copy: sets each batch's baseOffset in the caller's buffer and stores
+  // the batch from there.
+  AppendResult append_in_place(std::span<const std::span<uint8_t>> batches,
+                               const AppendOptions& options = {});
 
   int64_t log_start_offset() const { return log_start_.load(std::memory_order_acquire); }
   int64_t log_end_offset() const { return leo_.load(std::memory_order_acquire); }

@@ -154,14 +154,15 @@ void compact_range(leveldb::DB* db, const std::string& begin, const std::string&
 
 }  // namespace
 
-uint64_t Storage::append(std::span<const std::string> batches,
+uint64_t Storage::append(std::span<const std::span<uint8_t>> batches,
                          const std::function<void(uint64_t, leveldb::WriteBatch&)>& index, bool sync) {
   std::unique_lock lock(commit_mu_);
   const uint64_t first = next_sequence_;
   next_sequence_ += batches.size();
   Commit& c = *pending_;
   for (size_t i = 0; i < batches.size(); ++i)
-    c.batches.Put(keys::stored_batch_key(first + i), batches[i]);
+    c.batches.Put(keys::stored_batch_key(first + i),
+                  leveldb::Slice(reinterpret_cast<const char*>(batches[i].data()), batches[i].size()));
   if (!batches.empty()) {
     c.has_batches = true;
     c.last_sequence = first + batches.size() - 1;

@@ -57,14 +57,14 @@ class StorageError : public std::runtime_error {
 struct StorageOptions {
   // Memtable size of the batches database: large, so that batches reach disk in few, large
   // files. The index database uses a sixteenth of it.
-  size_t write_buffer_size = 64 << 20;
+  size_t write_buffer_size = 16 << 20;
   // Target SST size.
   size_t max_file_size = 64 << 20;
   // SST block size: values are whole record batches, mostly large.
   size_t block_size = 64 << 10;
   // LRU cache of uncompressed blocks of both databases (tail reads of consumers that keep
   // up).
-  size_t block_cache_bytes = 64 << 20;
+  size_t block_cache_bytes = 32 << 20;
   int max_open_files = 1000;
   // Also check LevelDB's own checksums on every read (slower).
   bool paranoid_checks = false;
@@ -105,7 +105,7 @@ class Storage {
   // committer's lock: keep it short). Concurrent callers are merged into one write per
   // database (group commit), fsynced when any member asks for `sync`. Returns the first
   // sequence once everything is applied (and durable when `sync`). Throws StorageError.
-  uint64_t append(std::span<const std::string> batches,
+  uint64_t append(std::span<const std::span<uint8_t>> batches,
                   const std::function<void(uint64_t, leveldb::WriteBatch&)>& index, bool sync);
   // Deletes the stored batches `sequences` and applies `index_changes`, in one commit.
   void erase(std::span<const uint64_t> sequences, leveldb::WriteBatch& index_changes, bool sync);

@@ -78,13 +78,13 @@ AppendResult LevelDbLogStore::append(const std::string& topic, int32_t index,
     r.error = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
     return r;
   }
-  std::vector<std::span<const uint8_t>> spans(batches.begin(), batches.end());
+  std::vector<std::span<uint8_t>> spans(batches.begin(), batches.end());
   log::AppendOptions options;
   options.sync = sync;
   log::MetaBatch extra;
   for (const auto& [k, v] : meta) extra.put(k, v);
   if (!extra.empty()) options.extra = &extra;
-  auto a = p->append(spans, options);
+  auto a = p->append_in_place(spans, options);
   r.error = code(a.error);
   r.base_offset = a.base_offset;
   r.log_start_offset = a.log_start_offset;
