@@ -40,12 +40,14 @@ std::span<const uint8_t> stored_records(const BatchHeader& header, std::span<con
   return batch.subspan(kBatchHeaderSize, header.size_in_bytes() - kBatchHeaderSize);
 }
 
-std::vector<Record> read_batch_records(const BatchHeader& header, std::span<const uint8_t> batch,
-                                       size_t max_decompressed) {
+namespace {
+
+// The records section decompressed, into `plain` unless it is stored uncompressed.
+std::span<const uint8_t> plain_records(const BatchHeader& header, std::span<const uint8_t> batch,
+                                       size_t max_decompressed, std::vector<uint8_t>& plain) {
   std::span<const uint8_t> section = stored_records(header, batch);
   compression::Codec codec = header.attributes.compression();
-  if (codec == compression::Codec::kNone) return read_records(section);
-  std::vector<uint8_t> plain;
+  if (codec == compression::Codec::kNone) return section;
   try {
     plain = compression::decompress(codec, section, max_decompressed);
   } catch (const compression::CompressionError& e) {
@@ -53,7 +55,23 @@ std::vector<Record> read_batch_records(const BatchHeader& header, std::span<cons
                                                                      : RecordError::kDecompressionFailed,
          e.what());
   }
-  return read_records(plain);
+  return plain;
+}
+
+}  // namespace
+
+std::vector<Record> read_batch_records(const BatchHeader& header, std::span<const uint8_t> batch,
+                                       size_t max_decompressed) {
+  std::vector<uint8_t> plain;
+  return read_records(plain_records(header, batch, max_decompressed, plain));
+}
+
+void scan_batch_records(const BatchHeader& header, std::span<const uint8_t> batch, std::vector<RecordFrame>& frames,
+                        size_t max_decompressed) {
+  std::vector<uint8_t> plain;
+  wire::Reader reader(plain_records(header, batch, max_decompressed, plain));
+  frames.clear();
+  while (!reader.at_end()) frames.push_back(scan_record(reader));
 }
 
 Batch decode_batch(std::span<const uint8_t> batch, size_t max_decompressed) {

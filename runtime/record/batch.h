@@ -28,6 +28,11 @@ std::span<const uint8_t> stored_records(const BatchHeader& header, std::span<con
 std::vector<Record> read_batch_records(const BatchHeader& header, std::span<const uint8_t> batch,
                                        size_t max_decompressed = kDefaultMaxDecompressedBytes);
 
+// read_batch_records without copying records: their frames, appended to `frames` (cleared
+// first, so a caller can reuse it). The same checks and exceptions.
+void scan_batch_records(const BatchHeader& header, std::span<const uint8_t> batch, std::vector<RecordFrame>& frames,
+                        size_t max_decompressed = kDefaultMaxDecompressedBytes);
+
 struct Batch {
   BatchHeader header;
   std::vector<Record> records;

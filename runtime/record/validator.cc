@@ -5,7 +5,7 @@
 namespace chronik::record {
 namespace {
 
-void check_rules(const BatchHeader& h, const std::vector<Record>& records, const ValidateOptions& options,
+void check_rules(const BatchHeader& h, const std::vector<RecordFrame>& records, const ValidateOptions& options,
                  BatchSummary& summary) {
   if (h.records_count <= 0) throw RecordException(RecordError::kEmptyBatch, "record batch with no records");
   if (h.last_offset_delta < 0 || int64_t{h.last_offset_delta} + 1 != h.records_count) {
@@ -56,14 +56,15 @@ ValidationResult validate_records(std::span<const uint8_t> records, const Valida
     result.message = "no record batches";
     return result;
   }
+  std::vector<RecordFrame> frames;  // reused across the request's batches
   while (position < records.size()) {
     BatchSummary summary;
     summary.position = position;
     try {
       std::span<const uint8_t> rest = records.subspan(position);
       summary.header = check_batch_frame(rest);
-      std::vector<Record> decoded = read_batch_records(summary.header, rest, options.max_decompressed_bytes);
-      check_rules(summary.header, decoded, options, summary);
+      scan_batch_records(summary.header, rest, frames, options.max_decompressed_bytes);
+      check_rules(summary.header, frames, options, summary);
     } catch (const RecordException& e) {
       result.error = e.error();
       result.message = e.what();

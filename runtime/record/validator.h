@@ -1,9 +1,10 @@
 // Validation of the `records` field of a produce request (v2 batches) before it is stored.
 //
-// Walks every batch, checks its frame and CRC, decodes its records (decompressing within a
-// bound) and checks the rules Kafka applies: a positive count matching the records decoded
-// and lastOffsetDelta + 1, offset deltas 0, 1, 2, ..., no control batches from clients, a
-// base sequence whenever there is a producer id. Nothing is modified.
+// Walks every batch, checks its frame and CRC, reads its records in place (decompressing
+// within a bound, copying no key or value) and checks the rules Kafka applies: a positive
+// count matching the records read and lastOffsetDelta + 1, offset deltas 0, 1, 2, ..., no
+// control batches from clients, a base sequence whenever there is a producer id. Nothing
+// is modified.
 #pragma once
 
 #include <cstdint>
