@@ -17,7 +17,11 @@ class BoundedOutput {
   // its size costs at most one chunk past the limit, large enough to be fast.
   static constexpr size_t kChunk = 64 * 1024;
 
-  BoundedOutput(size_t limit, const char* codec) : limit_(limit), codec_(codec) {}
+  // `reuse`: a vector whose memory the output may take over (its contents are dropped).
+  BoundedOutput(size_t limit, const char* codec, std::vector<uint8_t> reuse = {})
+      : bytes_(std::move(reuse)), limit_(limit), codec_(codec) {
+    bytes_.clear();
+  }
 
   // Room for at most kChunk more bytes (fewer near the limit; empty when at the limit).
   std::span<uint8_t> grow() {

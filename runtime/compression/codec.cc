@@ -48,17 +48,19 @@ std::vector<uint8_t> compress(Codec codec, std::span<const uint8_t> input,
   throw CompressionError(CompressionError::Kind::kInternal, "unknown codec");
 }
 
-std::vector<uint8_t> decompress(Codec codec, std::span<const uint8_t> input, size_t max_output) {
+std::vector<uint8_t> decompress(Codec codec, std::span<const uint8_t> input, size_t max_output,
+                                std::vector<uint8_t> buffer) {
   switch (codec) {
     case Codec::kNone: {
       BoundedOutput out(max_output, "none");
       out.require(input.size());
-      return {input.begin(), input.end()};
+      buffer.assign(input.begin(), input.end());
+      return buffer;
     }
-    case Codec::kGzip: return gzip_decompress(input, max_output);
-    case Codec::kSnappy: return snappy_decompress(input, max_output);
-    case Codec::kLz4: return lz4_decompress(input, max_output);
-    case Codec::kZstd: return zstd_decompress(input, max_output);
+    case Codec::kGzip: return gzip_decompress(input, max_output, std::move(buffer));
+    case Codec::kSnappy: return snappy_decompress(input, max_output, std::move(buffer));
+    case Codec::kLz4: return lz4_decompress(input, max_output, std::move(buffer));
+    case Codec::kZstd: return zstd_decompress(input, max_output, std::move(buffer));
   }
   throw CompressionError(CompressionError::Kind::kCorrupt, "unknown codec");
 }

@@ -60,6 +60,10 @@ std::vector<uint8_t> compress(Codec codec, std::span<const uint8_t> input,
 // Decompresses `input`; throws CompressionError when the input is not valid or the output
 // would be larger than `max_output` bytes. LZ4 input with either header checksum (correct,
 // or Kafka 0.8's broken one) is accepted; snappy input may be raw or xerial-framed.
-std::vector<uint8_t> decompress(Codec codec, std::span<const uint8_t> input, size_t max_output);
+// The output goes into `buffer` (its contents replaced): a caller that decompresses batch
+// after batch passes the previous output back, so its memory is reused instead of
+// allocated and page-faulted in again for every batch.
+std::vector<uint8_t> decompress(Codec codec, std::span<const uint8_t> input, size_t max_output,
+                                std::vector<uint8_t> buffer = {});
 
 }  // namespace chronik::compression

@@ -53,9 +53,10 @@ std::vector<uint8_t> gzip_compress(std::span<const uint8_t> input, std::optional
   return out;
 }
 
-std::vector<uint8_t> gzip_decompress(std::span<const uint8_t> input, size_t max_output) {
+std::vector<uint8_t> gzip_decompress(std::span<const uint8_t> input, size_t max_output,
+                          std::vector<uint8_t> buffer) {
   if (input.empty()) fail(CompressionError::Kind::kCorrupt, "empty input");
-  BoundedOutput out(max_output, "gzip");
+  BoundedOutput out(max_output, "gzip", std::move(buffer));
   Inflater inflater;
   const uint8_t* next = input.data();
   size_t left = input.size();

@@ -42,9 +42,10 @@ std::vector<uint8_t> zstd_compress(std::span<const uint8_t> input, std::optional
   return out;
 }
 
-std::vector<uint8_t> zstd_decompress(std::span<const uint8_t> input, size_t max_output) {
+std::vector<uint8_t> zstd_decompress(std::span<const uint8_t> input, size_t max_output,
+                          std::vector<uint8_t> buffer) {
   if (input.empty()) fail(CompressionError::Kind::kCorrupt, "empty input");
-  BoundedOutput out(max_output, "zstd");
+  BoundedOutput out(max_output, "zstd", std::move(buffer));
   DStream stream;
   ZSTD_inBuffer in{input.data(), input.size(), 0};
   size_t hint = 1;

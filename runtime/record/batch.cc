@@ -49,7 +49,7 @@ std::span<const uint8_t> plain_records(const BatchHeader& header, std::span<cons
   compression::Codec codec = header.attributes.compression();
   if (codec == compression::Codec::kNone) return section;
   try {
-    plain = compression::decompress(codec, section, max_decompressed);
+    plain = compression::decompress(codec, section, max_decompressed, std::move(plain));
   } catch (const compression::CompressionError& e) {
     fail(e.kind() == compression::CompressionError::Kind::kTooLarge ? RecordError::kDecompressedTooLarge
                                                                      : RecordError::kDecompressionFailed,
@@ -66,12 +66,11 @@ std::vector<Record> read_batch_records(const BatchHeader& header, std::span<cons
   return read_records(plain_records(header, batch, max_decompressed, plain));
 }
 
-void scan_batch_records(const BatchHeader& header, std::span<const uint8_t> batch, std::vector<RecordFrame>& frames,
+void scan_batch_records(const BatchHeader& header, std::span<const uint8_t> batch, ScannedRecords& scanned,
                         size_t max_decompressed) {
-  std::vector<uint8_t> plain;
-  wire::Reader reader(plain_records(header, batch, max_decompressed, plain));
-  frames.clear();
-  while (!reader.at_end()) frames.push_back(scan_record(reader));
+  wire::Reader reader(plain_records(header, batch, max_decompressed, scanned.plain));
+  scanned.frames.clear();
+  while (!reader.at_end()) scanned.frames.push_back(scan_record(reader));
 }
 
 Batch decode_batch(std::span<const uint8_t> batch, size_t max_decompressed) {

@@ -28,9 +28,16 @@ std::span<const uint8_t> stored_records(const BatchHeader& header, std::span<con
 std::vector<Record> read_batch_records(const BatchHeader& header, std::span<const uint8_t> batch,
                                        size_t max_decompressed = kDefaultMaxDecompressedBytes);
 
-// read_batch_records without copying records: their frames, appended to `frames` (cleared
-// first, so a caller can reuse it). The same checks and exceptions.
-void scan_batch_records(const BatchHeader& header, std::span<const uint8_t> batch, std::vector<RecordFrame>& frames,
+// What scan_batch_records fills: the frames of a batch's records, and the decompressed
+// section they were read from. Kept by callers that scan batch after batch, so that scanning
+// allocates nothing once their capacity has grown to the batches seen.
+struct ScannedRecords {
+  std::vector<RecordFrame> frames;
+  std::vector<uint8_t> plain;
+};
+// read_batch_records without copying records: their frames, into `scanned` (replacing what
+// it held). The same checks and exceptions.
+void scan_batch_records(const BatchHeader& header, std::span<const uint8_t> batch, ScannedRecords& scanned,
                         size_t max_decompressed = kDefaultMaxDecompressedBytes);
 
 struct Batch {

@@ -12,9 +12,9 @@ std::optional<RecordTimestamp> find_record(const BatchHeader& header, std::span<
     if (f(header.base_offset, header.max_timestamp)) return RecordTimestamp{header.base_offset, header.max_timestamp};
     return std::nullopt;
   }
-  std::vector<RecordFrame> frames;
-  scan_batch_records(header, batch, frames);
-  for (const RecordFrame& r : frames) {
+  ScannedRecords scanned;
+  scan_batch_records(header, batch, scanned);
+  for (const RecordFrame& r : scanned.frames) {
     // Wraps like Java's long arithmetic on client-chosen values.
     const int64_t ts = static_cast<int64_t>(static_cast<uint64_t>(header.base_timestamp) +
                                             static_cast<uint64_t>(r.timestamp_delta));

@@ -56,15 +56,22 @@ ValidationResult validate_records(std::span<const uint8_t> records, const Valida
     result.message = "no record batches";
     return result;
   }
-  std::vector<RecordFrame> frames;  // reused across the request's batches
+  // Reused by every request this thread validates; released when a huge batch grew it.
+  thread_local ScannedRecords scanned;
+  struct ReleaseHuge {
+    ~ReleaseHuge() {
+      if (scanned.plain.capacity() > (8 << 20)) scanned.plain = {};
+      if (scanned.frames.capacity() > (1 << 16)) scanned.frames = {};
+    }
+  } release_huge;
   while (position < records.size()) {
     BatchSummary summary;
     summary.position = position;
     try {
       std::span<const uint8_t> rest = records.subspan(position);
       summary.header = check_batch_frame(rest);
-      scan_batch_records(summary.header, rest, frames, options.max_decompressed_bytes);
-      check_rules(summary.header, frames, options, summary);
+      scan_batch_records(summary.header, rest, scanned, options.max_decompressed_bytes);
+      check_rules(summary.header, scanned.frames, options, summary);
     } catch (const RecordException& e) {
       result.error = e.error();
       result.message = e.what();

@@ -324,7 +324,7 @@ TEST_CASE("scanning records in place accepts and refuses exactly what decoding t
       bad[i] = v;
       recompute_crc(bad);
       const BatchHeader h = check_batch_frame(bad);
-      std::vector<RecordFrame> frames;
+      ScannedRecords scanned;
       std::optional<std::vector<Record>> decoded;
       try {
         decoded = read_batch_records(h, bad);
@@ -332,15 +332,15 @@ TEST_CASE("scanning records in place accepts and refuses exactly what decoding t
         CHECK(e.error() == RecordError::kMalformedRecord);
       }
       if (decoded) {
-        scan_batch_records(h, bad, frames);
-        REQUIRE(frames.size() == decoded->size());
-        for (size_t k = 0; k < frames.size(); ++k) {
-          CHECK(frames[k].offset_delta == (*decoded)[k].offset_delta);
-          CHECK(frames[k].timestamp_delta == (*decoded)[k].timestamp_delta);
+        scan_batch_records(h, bad, scanned);
+        REQUIRE(scanned.frames.size() == decoded->size());
+        for (size_t k = 0; k < scanned.frames.size(); ++k) {
+          CHECK(scanned.frames[k].offset_delta == (*decoded)[k].offset_delta);
+          CHECK(scanned.frames[k].timestamp_delta == (*decoded)[k].timestamp_delta);
         }
         ++checked;
       } else {
-        CHECK_THROWS_AS(scan_batch_records(h, bad, frames), RecordException);
+        CHECK_THROWS_AS(scan_batch_records(h, bad, scanned), RecordException);
       }
     }
   }
