@@ -1,8 +1,9 @@
 // One decompressor (runtime/compression), chosen at build time by CHRONIK_FUZZ_CODEC (gzip,
 // snappy, lz4, zstd): the input is a compressed stream as found in a record batch. Whatever
 // the input, decompression either throws CompressionError or returns at most the limit;
-// output that decodes must fail with kTooLarge under a limit one byte smaller, and must come
-// back unchanged through compress + decompress.
+// output that decodes must fail with kTooLarge under a limit one byte smaller, must be the
+// same when decompressed into a reused buffer that held other bytes, and must come back
+// unchanged through compress + decompress.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -49,6 +50,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (out.size() > kLimit) failed("output larger than the limit");
+
+  // A buffer reused from an earlier batch, larger or smaller than this output.
+  for (size_t previous : {size_t{0}, out.size() / 2, out.size() + 4096}) {
+    std::vector<uint8_t> reused(previous, 0xA5);
+    try {
+      if (compression::decompress(codec, input, kLimit, std::move(reused)) != out) {
+        failed("decompressing into a reused buffer must give the same output");
+      }
+    } catch (const CompressionError&) {
+      failed("decompressing into a reused buffer must succeed where a fresh one did");
+    }
+  }
 
   if (!out.empty()) {
     try {
