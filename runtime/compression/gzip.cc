@@ -54,7 +54,7 @@ std::vector<uint8_t> gzip_compress(std::span<const uint8_t> input, std::optional
 }
 
 std::vector<uint8_t> gzip_decompress(std::span<const uint8_t> input, size_t max_output,
-                          std::vector<uint8_t> buffer) {
+                                     std::vector<uint8_t> buffer) {
   if (input.empty()) fail(CompressionError::Kind::kCorrupt, "empty input");
   BoundedOutput out(max_output, "gzip", std::move(buffer));
   Inflater inflater;

@@ -99,7 +99,7 @@ std::vector<uint8_t> lz4_compress(std::span<const uint8_t> input, std::optional<
 }
 
 std::vector<uint8_t> lz4_decompress(std::span<const uint8_t> input, size_t max_output,
-                         std::vector<uint8_t> buffer) {
+                                    std::vector<uint8_t> buffer) {
   BoundedOutput out(max_output, "lz4", std::move(buffer));
   DecompressionContext ctx;
   std::span<const uint8_t> rest = input;

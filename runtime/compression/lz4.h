@@ -17,6 +17,6 @@ namespace chronik::compression {
 std::vector<uint8_t> lz4_compress(std::span<const uint8_t> input, std::optional<int> level,
                                   bool broken_header_checksum);
 std::vector<uint8_t> lz4_decompress(std::span<const uint8_t> input, size_t max_output,
-                         std::vector<uint8_t> buffer = {});
+                                    std::vector<uint8_t> buffer = {});
 
 }  // namespace chronik::compression

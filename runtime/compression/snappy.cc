@@ -74,7 +74,7 @@ bool is_xerial_snappy(std::span<const uint8_t> input) {
 }
 
 std::vector<uint8_t> snappy_decompress(std::span<const uint8_t> input, size_t max_output,
-                            std::vector<uint8_t> buffer) {
+                                       std::vector<uint8_t> buffer) {
   // Snappy writes straight into the result; `out` only keeps the count against the limit.
   BoundedOutput out(max_output, "snappy");
   std::vector<uint8_t> result = std::move(buffer);

@@ -18,6 +18,6 @@ std::vector<uint8_t> snappy_compress_xerial(std::span<const uint8_t> input);
 bool is_xerial_snappy(std::span<const uint8_t> input);
 // Raw or xerial-framed input, detected by the magic.
 std::vector<uint8_t> snappy_decompress(std::span<const uint8_t> input, size_t max_output,
-                            std::vector<uint8_t> buffer = {});
+                                       std::vector<uint8_t> buffer = {});
 
 }  // namespace chronik::compression

@@ -43,7 +43,7 @@ std::vector<uint8_t> zstd_compress(std::span<const uint8_t> input, std::optional
 }
 
 std::vector<uint8_t> zstd_decompress(std::span<const uint8_t> input, size_t max_output,
-                          std::vector<uint8_t> buffer) {
+                                     std::vector<uint8_t> buffer) {
   if (input.empty()) fail(CompressionError::Kind::kCorrupt, "empty input");
   BoundedOutput out(max_output, "zstd", std::move(buffer));
   DStream stream;

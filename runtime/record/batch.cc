@@ -66,8 +66,8 @@ std::vector<Record> read_batch_records(const BatchHeader& header, std::span<cons
   return read_records(plain_records(header, batch, max_decompressed, plain));
 }
 
-void scan_batch_records(const BatchHeader& header, std::span<const uint8_t> batch, ScannedRecords& scanned,
-                        size_t max_decompressed) {
+void scan_batch_records(const BatchHeader& header, std::span<const uint8_t> batch,
+                        ScannedRecords& scanned, size_t max_decompressed) {
   wire::Reader reader(plain_records(header, batch, max_decompressed, scanned.plain));
   scanned.frames.clear();
   while (!reader.at_end()) scanned.frames.push_back(scan_record(reader));

@@ -37,7 +37,8 @@ struct ScannedRecords {
 };
 // read_batch_records without copying records: their frames, into `scanned` (replacing what
 // it held). The same checks and exceptions.
-void scan_batch_records(const BatchHeader& header, std::span<const uint8_t> batch, ScannedRecords& scanned,
+void scan_batch_records(const BatchHeader& header, std::span<const uint8_t> batch,
+                        ScannedRecords& scanned,
                         size_t max_decompressed = kDefaultMaxDecompressedBytes);
 
 struct Batch {

@@ -5,8 +5,8 @@
 namespace chronik::record {
 namespace {
 
-void check_rules(const BatchHeader& h, const std::vector<RecordFrame>& records, const ValidateOptions& options,
-                 BatchSummary& summary) {
+void check_rules(const BatchHeader& h, const std::vector<RecordFrame>& records,
+                 const ValidateOptions& options, BatchSummary& summary) {
   if (h.records_count <= 0) throw RecordException(RecordError::kEmptyBatch, "record batch with no records");
   if (h.last_offset_delta < 0 || int64_t{h.last_offset_delta} + 1 != h.records_count) {
     throw RecordException(RecordError::kRecordCountMismatch,

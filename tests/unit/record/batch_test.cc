@@ -319,7 +319,8 @@ TEST_CASE("scanning records in place accepts and refuses exactly what decoding t
   auto data = sample_batch(Codec::kNone, 4);
   size_t checked = 0;
   for (size_t i = kBatchHeaderSize; i < data.size(); ++i) {
-    for (uint8_t v : {uint8_t{0x00}, uint8_t{0x01}, uint8_t{0x7f}, uint8_t{0x80}, uint8_t{0xfe}, uint8_t{0xff}}) {
+    for (uint8_t v : {uint8_t{0x00}, uint8_t{0x01}, uint8_t{0x7f}, uint8_t{0x80}, uint8_t{0xfe},
+                      uint8_t{0xff}}) {
       auto bad = data;
       bad[i] = v;
       recompute_crc(bad);
