@@ -10,7 +10,9 @@ namespace {
 }
 
 // The bytes of a nullable field, in place; nullopt for null.
-std::optional<std::span<const uint8_t>> nullable_field(wire::Reader& r, const char* what) {
+using Field = std::optional<std::span<const uint8_t>>;
+
+Field nullable_field(wire::Reader& r, const char* what) {
   int32_t length = r.read_varint();
   if (length < -1) malformed(std::string("negative ") + what + " length");
   if (length == -1) return std::nullopt;
@@ -18,25 +20,40 @@ std::optional<std::span<const uint8_t>> nullable_field(wire::Reader& r, const ch
   return r.read_raw(static_cast<size_t>(length));
 }
 
-std::optional<Bytes> read_nullable(wire::Reader& r, const char* what) {
-  auto field = nullable_field(r, what);
+std::optional<Bytes> copy_of(const Field& field) {
   if (!field) return std::nullopt;
   return Bytes(field->begin(), field->end());
 }
 
-// The record's own reader, after checking its length prefix.
-wire::Reader record_body(wire::Reader& reader) {
-  int32_t length = reader.read_varint();
-  if (length < 0) malformed("negative length");
-  if (static_cast<size_t>(length) > reader.remaining()) malformed("length beyond the batch");
-  return reader.sub_reader(static_cast<size_t>(length));
-}
-
-// Every header takes at least two bytes: a bound that stops huge counts early.
-int32_t header_count(wire::Reader& r) {
-  int32_t count = r.read_varint();
-  if (count < 0 || static_cast<size_t>(count) > r.remaining() / 2) malformed("bad header count");
-  return count;
+// Reads one length-prefixed record with every check, handing key and value, then each
+// header, to the callbacks as spans of the input: the one parser behind read_record
+// (which copies them) and scan_record (which does not), so both refuse the same records.
+template <class OnKeyValue, class OnHeader>
+RecordFrame walk_record(wire::Reader& reader, OnKeyValue&& on_key_value, OnHeader&& on_header) {
+  try {
+    int32_t length = reader.read_varint();
+    if (length < 0) malformed("negative length");
+    if (static_cast<size_t>(length) > reader.remaining()) malformed("length beyond the batch");
+    wire::Reader r = reader.sub_reader(static_cast<size_t>(length));
+    RecordFrame frame;
+    frame.attributes = r.read_int8();
+    frame.timestamp_delta = r.read_varlong();
+    frame.offset_delta = r.read_varint();
+    Field key = nullable_field(r, "key");
+    on_key_value(key, nullable_field(r, "value"));
+    int32_t count = r.read_varint();
+    // Every header takes at least two bytes: a bound that stops huge counts early.
+    if (count < 0 || static_cast<size_t>(count) > r.remaining() / 2) malformed("bad header count");
+    for (int32_t i = 0; i < count; ++i) {
+      Field header_key = nullable_field(r, "header key");
+      if (!header_key) malformed("null header key");
+      on_header(*header_key, nullable_field(r, "header value"));
+    }
+    if (!r.at_end()) malformed("bytes left after the headers");
+    return frame;
+  } catch (const wire::DecodeError& e) {
+    malformed(e.what());
+  }
 }
 
 template <class Sink>
@@ -73,50 +90,25 @@ size_t body_size(const Record& record) {
 }  // namespace
 
 Record read_record(wire::Reader& reader) {
-  try {
-    wire::Reader r = record_body(reader);
-    Record record;
-    record.attributes = r.read_int8();
-    record.timestamp_delta = r.read_varlong();
-    record.offset_delta = r.read_varint();
-    record.key = read_nullable(r, "key");
-    record.value = read_nullable(r, "value");
-    int32_t count = header_count(r);
-    record.headers.reserve(static_cast<size_t>(count));
-    for (int32_t i = 0; i < count; ++i) {
-      RecordHeader h;
-      auto key = nullable_field(r, "header key");
-      if (!key) malformed("null header key");
-      h.key.assign(key->begin(), key->end());
-      h.value = read_nullable(r, "header value");
-      record.headers.push_back(std::move(h));
-    }
-    if (!r.at_end()) malformed("bytes left after the headers");
-    return record;
-  } catch (const wire::DecodeError& e) {
-    malformed(e.what());
-  }
+  Record record;
+  const RecordFrame frame = walk_record(
+      reader,
+      [&](const Field& key, const Field& value) {
+        record.key = copy_of(key);
+        record.value = copy_of(value);
+      },
+      [&](std::span<const uint8_t> key, const Field& value) {
+        record.headers.push_back({std::string(key.begin(), key.end()), copy_of(value)});
+      });
+  record.attributes = frame.attributes;
+  record.timestamp_delta = frame.timestamp_delta;
+  record.offset_delta = frame.offset_delta;
+  return record;
 }
 
 RecordFrame scan_record(wire::Reader& reader) {
-  try {
-    wire::Reader r = record_body(reader);
-    RecordFrame frame;
-    r.read_int8();  // attributes
-    frame.timestamp_delta = r.read_varlong();
-    frame.offset_delta = r.read_varint();
-    nullable_field(r, "key");
-    nullable_field(r, "value");
-    int32_t count = header_count(r);
-    for (int32_t i = 0; i < count; ++i) {
-      if (!nullable_field(r, "header key")) malformed("null header key");
-      nullable_field(r, "header value");
-    }
-    if (!r.at_end()) malformed("bytes left after the headers");
-    return frame;
-  } catch (const wire::DecodeError& e) {
-    malformed(e.what());
-  }
+  return walk_record(
+      reader, [](const Field&, const Field&) {}, [](std::span<const uint8_t>, const Field&) {});
 }
 
 void write_record(wire::Writer& writer, const Record& record) {

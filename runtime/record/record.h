@@ -42,6 +42,7 @@ Record read_record(wire::Reader& reader);
 // What the broker checks of a record: read_record's checks without copying key, value or
 // headers, so validating a produce request costs no allocation per record.
 struct RecordFrame {
+  int8_t attributes = 0;
   int64_t timestamp_delta = 0;
   int32_t offset_delta = 0;
 };
