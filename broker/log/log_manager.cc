@@ -1,17 +1,17 @@
 #include "broker/log/log_manager.h"
 
-#include "generated/state/topic_metadata_value.h"
-#include "runtime/wire/reader.h"
-#include "runtime/wire/writer.h"
+#include <leveldb/iterator.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
 #include <mutex>
 
-#include <leveldb/iterator.h>
-#include <spdlog/spdlog.h>
-
 #include "broker/log/keys.h"
+#include "broker/log/leveldb_crc32c.h"
+#include "generated/state/topic_metadata_value.h"
+#include "runtime/wire/reader.h"
+#include "runtime/wire/writer.h"
 
 namespace chronik::log {
 namespace {
@@ -96,7 +96,8 @@ std::unique_ptr<LogManager> LogManager::open(const std::string& dir,
   Storage::check(it->status(), "load topics");
   it.reset();
   m->remove_orphans();
-  spdlog::info("log dir {}: {} topics loaded", dir, m->by_name_.size());
+  spdlog::info("log dir {}: {} topics loaded (LevelDB checksums: {} CRC-32C)", dir,
+               m->by_name_.size(), leveldb_crc32c_implementation());
   return m;
 }
 
