@@ -50,7 +50,10 @@ TEST_CASE("CRC-32C implementations agree on every length and alignment, and chai
   std::vector<uint8_t> data(4099);
   for (auto& b : data) b = static_cast<uint8_t>(rng());
   for (size_t start = 0; start < 9; ++start) {
-    for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{63}, size_t{4090}}) {
+    // Around the hardware path's three stripes of 256 bytes, and many of them.
+    for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{63}, size_t{767},
+                     size_t{768}, size_t{769}, size_t{775}, size_t{776}, size_t{1536}, size_t{2311},
+                     size_t{4090}}) {
       std::span<const uint8_t> s(data.data() + start, n);
       uint32_t sw = crc32c_software(s);
       if (crc32c_hardware_available()) CHECK(crc32c_hardware(s) == sw);
