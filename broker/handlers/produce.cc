@@ -31,8 +31,11 @@ PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::Pro
   const int64_t max_bytes = cfg->topic_long("max.message.bytes", topic->configs);
 
   // The bytes to validate and store: the client's own (v2), or the v2 batch converted from
-  // an old client's message set, as Kafka up-converts magic 0/1 on a v2 log.
-  std::span<const uint8_t> records = data.records->span();
+  // an old client's message set, as Kafka up-converts magic 0/1 on a v2 log. The client's
+  // bytes are this request's own frame buffer (process_request's contract), so offsets
+  // and LogAppendTime are written into them in place, as Kafka does with a request's
+  // records, and the store copies each batch once, into its write.
+  std::span<uint8_t> records(const_cast<uint8_t*>(data.records->data()), data.records->size());
   std::vector<uint8_t> converted;
   const int8_t magic = record::records_magic(records);
   if (magic < 0) return fail(err(ErrorCode::CORRUPT_MESSAGE), "records too short to hold a batch");
@@ -63,15 +66,15 @@ PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::Pro
 
   const bool log_append_time = cfg->topic_string("message.timestamp.type", topic->configs) == "LogAppendTime";
   const int64_t append_time = now_ms();
-  std::vector<std::vector<uint8_t>> batches;
+  std::vector<std::span<uint8_t>> batches;
+  batches.reserve(checked.batches.size());
   uint64_t appended_bytes = 0;
   for (const auto& b : checked.batches) {
     appended_bytes += b.header.size_in_bytes();
     auto bytes = records.subspan(b.position, b.header.size_in_bytes());
-    std::vector<uint8_t> copy(bytes.begin(), bytes.end());
     // Kafka rewrites the timestamp type and max timestamp, and so the CRC.
-    if (log_append_time) record::set_log_append_time(copy, append_time);
-    batches.push_back(std::move(copy));
+    if (log_append_time) record::set_log_append_time(bytes, append_time);
+    batches.push_back(bytes);
   }
 
   const auto& first = checked.batches.front().header;
@@ -103,7 +106,7 @@ PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::Pro
                                                       first.producer_epoch, first_seq, last_seq,
                                                       expected_base, last_offset, checked.max_timestamp));
     }
-    result = broker.store->append(topic->name, data.index, std::move(batches), sync, meta);
+    result = broker.store->append(topic->name, data.index, batches, sync, meta);
     if (result.error) return fail(result.error);
     broker.producers.record(topic->name, data.index, first.producer_id, first.producer_epoch,
                             first_seq, last_seq, result.base_offset,

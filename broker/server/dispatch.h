@@ -41,7 +41,9 @@ struct Outcome {
   std::string reason;
 };
 
-// Handles one request frame (without its size prefix). Never throws.
+// Handles one request frame (without its size prefix). Never throws. `frame` must be a
+// writable buffer that belongs to this request alone: Produce writes offsets (and
+// LogAppendTime) into the record batches it carries before storing them.
 Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedBytes& frame);
 
 // Whether Chronik answers `api_key` on its broker listener (what ApiVersions advertises).

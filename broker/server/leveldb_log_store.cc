@@ -70,7 +70,7 @@ int16_t LevelDbLogStore::set_topic_configs(const std::string& name, const Config
 }
 
 AppendResult LevelDbLogStore::append(const std::string& topic, int32_t index,
-                                     std::vector<std::vector<uint8_t>> batches, bool sync,
+                                     std::span<const std::span<uint8_t>> batches, bool sync,
                                      const MetaRecords& meta) {
   AppendResult r;
   auto p = log_->partition(topic, index);
@@ -78,13 +78,12 @@ AppendResult LevelDbLogStore::append(const std::string& topic, int32_t index,
     r.error = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
     return r;
   }
-  std::vector<std::span<uint8_t>> spans(batches.begin(), batches.end());
   log::AppendOptions options;
   options.sync = sync;
   log::MetaBatch extra;
   for (const auto& [k, v] : meta) extra.put(k, v);
   if (!extra.empty()) options.extra = &extra;
-  auto a = p->append_in_place(spans, options);
+  auto a = p->append_in_place(batches, options);
   r.error = code(a.error);
   r.base_offset = a.base_offset;
   r.log_start_offset = a.log_start_offset;

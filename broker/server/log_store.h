@@ -78,12 +78,13 @@ class LogStore {
   virtual int16_t set_topic_configs(const std::string& name, const ConfigMap& configs) = 0;
 
   // Appends batches (each a complete v2 batch) in order, giving them consecutive offsets:
-  // the store writes each batch's base offset and keeps the bytes otherwise unchanged.
-  // With `sync`, returns only once the data is durable. `meta` records (see put_meta) are
-  // written atomically with the batches (producer state).
+  // the store writes each batch's base offset into the caller's buffer, then stores the
+  // bytes as they are (the caller's buffer is not kept). With `sync`, returns only once the
+  // data is durable. `meta` records (see put_meta) are written atomically with the batches
+  // (producer state).
   using MetaRecords = std::vector<std::pair<std::string, std::string>>;
   virtual AppendResult append(const std::string& topic, int32_t partition,
-                              std::vector<std::vector<uint8_t>> batches, bool sync,
+                              std::span<const std::span<uint8_t>> batches, bool sync,
                               const MetaRecords& meta = {}) = 0;
   // Whole batches from the one containing `offset`, up to `max_bytes` (at least one batch
   // when `min_one`). error OFFSET_OUT_OF_RANGE when offset is outside [start, end].

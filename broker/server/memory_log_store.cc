@@ -82,7 +82,7 @@ std::shared_ptr<MemoryLogStore::Partition> MemoryLogStore::partition(const std::
 }
 
 AppendResult MemoryLogStore::append(const std::string& topic, int32_t index,
-                                    std::vector<std::vector<uint8_t>> batches, bool,
+                                    std::span<const std::span<uint8_t>> batches, bool,
                                     const MetaRecords& meta) {
   AppendResult r;
   auto p = partition(topic, index);
@@ -93,8 +93,9 @@ AppendResult MemoryLogStore::append(const std::string& topic, int32_t index,
   for (const auto& [k, v] : meta) put_meta(k, v);
   std::lock_guard lock(p->mu);
   r.base_offset = p->log_end;
-  for (auto& bytes : batches) {
-    record::set_base_offset(bytes, p->log_end);
+  for (auto given : batches) {
+    record::set_base_offset(given, p->log_end);
+    std::vector<uint8_t> bytes(given.begin(), given.end());
     record::BatchHeader h = record::read_batch_header(bytes);
     Batch b{h.base_offset, h.last_offset(), h.max_timestamp,
             wire::SharedBytes::adopt(std::move(bytes))};

@@ -20,7 +20,7 @@ class MemoryLogStore final : public LogStore {
   int16_t create_partitions(const std::string& name, int32_t total) override;
   int16_t set_topic_configs(const std::string& name, const ConfigMap& configs) override;
   AppendResult append(const std::string& topic, int32_t partition,
-                      std::vector<std::vector<uint8_t>> batches, bool sync,
+                      std::span<const std::span<uint8_t>> batches, bool sync,
                       const MetaRecords& meta = {}) override;
   ReadResult read(const std::string& topic, int32_t partition, int64_t offset, int32_t max_bytes,
                   bool min_one) override;

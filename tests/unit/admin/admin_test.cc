@@ -117,9 +117,9 @@ TEST_CASE("Prometheus rendering over a store") {
   Broker broker;
   broker.store = std::make_shared<MemoryLogStore>();
   broker.store->create_topic("t", 3, {}, false);
-  std::vector<std::vector<uint8_t>> batches;
-  batches.push_back(batch_of(5));
-  broker.store->append("t", 1, std::move(batches), false);
+  auto batch = batch_of(5);
+  std::span<uint8_t> batches[] = {batch};
+  broker.store->append("t", 1, batches, false);
   broker.metrics.record_produce("t", 123, 5);
   broker.metrics.record_request(0, 9, false, 1200);
   AdminContext ctx{broker, "9.9.9", [] { return true; }, nullptr};
@@ -145,9 +145,9 @@ TEST_CASE("group view over the coordinator: a KIP-848 group, its assignment, lag
   Broker broker;
   broker.store = std::make_shared<MemoryLogStore>();
   REQUIRE(broker.store->create_topic("t", 2, {}, false).error == 0);
-  std::vector<std::vector<uint8_t>> batches;
-  batches.push_back(batch_of(6));
-  broker.store->append("t", 0, std::move(batches), false);
+  auto batch = batch_of(6);
+  std::span<uint8_t> batches[] = {batch};
+  broker.store->append("t", 0, batches, false);
   broker.start_groups();
   auto view = make_coordinator_group_view(broker);
   REQUIRE(view);
