@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <memory>
 #include <string>
 
 #include "runtime/compression/bounded_output.h"
@@ -18,6 +19,10 @@ constexpr int kMaxWindowLog = 27;
   throw CompressionError(kind, "zstd: " + what);
 }
 
+// Kafka's producers send frames with windows of at most a few MiB; a stream that grew past
+// this for a larger one is freed rather than kept by its thread.
+constexpr size_t kKeptStreamBytes = 8 << 20;
+
 class DStream {
  public:
   DStream() : stream_(ZSTD_createDStream()) {
@@ -25,11 +30,35 @@ class DStream {
     ZSTD_DCtx_setParameter(stream_, ZSTD_d_windowLogMax, kMaxWindowLog);
   }
   ~DStream() { ZSTD_freeDStream(stream_); }
+  DStream(const DStream&) = delete;
+  DStream& operator=(const DStream&) = delete;
   ZSTD_DStream* get() { return stream_; }
 
  private:
   ZSTD_DStream* stream_;
 };
+
+// One stream per thread, reused: a fresh one allocates its context and window per batch,
+// and touching that new memory cost more than decompressing a small batch.
+class ThreadStream {
+ public:
+  ThreadStream() {
+    if (!kept_) kept_ = std::make_unique<DStream>();
+    // Also clears what an earlier call that threw left mid-frame.
+    ZSTD_DCtx_reset(kept_->get(), ZSTD_reset_session_only);
+  }
+  ~ThreadStream() {
+    if (ZSTD_sizeof_DStream(kept_->get()) > kKeptStreamBytes) kept_.reset();
+  }
+  ThreadStream(const ThreadStream&) = delete;
+  ThreadStream& operator=(const ThreadStream&) = delete;
+  ZSTD_DStream* get() { return kept_->get(); }
+
+ private:
+  static thread_local std::unique_ptr<DStream> kept_;
+};
+
+thread_local std::unique_ptr<DStream> ThreadStream::kept_;
 
 }  // namespace
 
@@ -46,7 +75,7 @@ std::vector<uint8_t> zstd_decompress(std::span<const uint8_t> input, size_t max_
                                      std::vector<uint8_t> buffer) {
   if (input.empty()) fail(CompressionError::Kind::kCorrupt, "empty input");
   BoundedOutput out(max_output, "zstd", std::move(buffer));
-  DStream stream;
+  ThreadStream stream;
   ZSTD_inBuffer in{input.data(), input.size(), 0};
   size_t hint = 1;
   while (in.pos < in.size || hint != 0) {

@@ -1,5 +1,7 @@
 #include "runtime/compression/codec.h"
 
+#include <zstd.h>
+
 #include <catch2/catch.hpp>
 #include <random>
 
@@ -161,4 +163,34 @@ TEST_CASE("truncated and corrupted streams fail cleanly") {
     // Garbage.
     CHECK_THROWS_AS(decompress(codec, sample(300, 3), kBig), CompressionError);
   }
+}
+
+TEST_CASE("zstd: each thread's reused stream starts clean after a failed or large frame") {
+  auto first = sample(200 * 1024, 4), second = sample(70 * 1024, 5);
+  auto packed_first = compress(Codec::kZstd, first), packed_second = compress(Codec::kZstd, second);
+  // A frame cut anywhere, or refused at its limit, must leave nothing behind for the next.
+  for (size_t n = 1; n < packed_first.size(); n += 97) {
+    INFO("first frame cut to " << n);
+    try {
+      decompress(Codec::kZstd, std::span<const uint8_t>(packed_first.data(), n), kBig);
+    } catch (const CompressionError&) {
+    }
+    REQUIRE(decompress(Codec::kZstd, packed_second, kBig) == second);
+  }
+  CHECK(kind_of(Codec::kZstd, packed_first, 1000) == CompressionError::Kind::kTooLarge);
+  REQUIRE(decompress(Codec::kZstd, packed_second, kBig) == second);
+
+  // A 32 MiB window (the stream grows past what a thread keeps, and is replaced).
+  auto big = sample(24 * 1024 * 1024, 6);
+  std::vector<uint8_t> packed_big(ZSTD_compressBound(big.size()));
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 1);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, 25);
+  const size_t n =
+      ZSTD_compress2(cctx, packed_big.data(), packed_big.size(), big.data(), big.size());
+  ZSTD_freeCCtx(cctx);
+  REQUIRE_FALSE(ZSTD_isError(n));
+  packed_big.resize(n);
+  REQUIRE(decompress(Codec::kZstd, packed_big, kBig) == big);
+  REQUIRE(decompress(Codec::kZstd, packed_first, kBig) == first);
 }
