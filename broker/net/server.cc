@@ -31,8 +31,8 @@ std::string partition_key(const std::string& topic, int32_t partition) {
   return topic + '\x1f' + std::to_string(partition);
 }
 
-// A long-poll fetch waiting for appends: its timer is cancelled (on its own strand) when
-// one of the watched partitions gets data.
+// A long-poll fetch waiting for appends: its timer is cancelled (on its connection's network
+// thread) when one of the watched partitions gets data.
 struct Waiter {
   explicit Waiter(asio::any_io_executor ex) : timer(std::move(ex)) {}
   asio::steady_timer timer;
@@ -94,12 +94,17 @@ class Notifier final : public AppendListener {
 struct Server::Impl {
   explicit Impl(Broker& b)
       : broker(b),
-        ioc(std::max(1, b.config()->get_int("num.network.threads"))),
+        ioc(1),
         workers(static_cast<size_t>(std::max(1, b.config()->get_int("num.io.threads")))),
         acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM),
         flush_timer(ioc),
         group_timer(ioc) {
+    const int threads = std::max(1, b.config()->get_int("num.network.threads"));
+    for (int i = 0; i < threads; ++i) {
+      auto& context = network.emplace_back(std::make_unique<asio::io_context>(1));
+      network_work.push_back(asio::make_work_guard(*context));
+    }
     broker.append_listener = &notifier;
   }
   ~Impl() { broker.append_listener = nullptr; }
@@ -107,7 +112,14 @@ struct Server::Impl {
   struct Connection;
 
   Broker& broker;
+  // The acceptor, timers, signals and the admin endpoint.
   asio::io_context ioc;
+  // One context per network thread (num.network.threads); each connection lives on one of
+  // them, as a Kafka processor owns its connections, so that its reads, writes and
+  // completions never wake another network thread.
+  std::vector<std::unique_ptr<asio::io_context>> network;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> network_work;
+  size_t next_network = 0;
   asio::thread_pool workers;
   tcp::acceptor acceptor;
   asio::signal_set signals;
@@ -202,7 +214,7 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
       asio::co_spawn(socket.get_executor(), [self]() { return self->idle_loop(); }, asio::detached);
   }
 
-  // On the connection's strand.
+  // On the connection's network thread.
   void close() {
     if (closed) return;
     closed = true;
@@ -217,7 +229,7 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
     server.connections.erase(shared_from_this());
   }
 
-  // On the connection's strand: stop after the request in progress.
+  // On the connection's network thread: stop after the request in progress.
   void on_stop() {
     if (!busy) {
       drain_and_close = true;
@@ -247,7 +259,8 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
           break;
         }
         // Left uninitialised: the read fills every byte, and zeroing it first cost as much
-        // as a copy of every request.
+        // as a copy of every request. This request's alone, so process_request may write
+        // into it (dispatch.h).
         const auto frame_size = static_cast<size_t>(size.size);
         std::shared_ptr<uint8_t[]> buffer(new uint8_t[frame_size]);
         co_await asio::async_read(socket, asio::buffer(buffer.get(), frame_size), use_awaitable);
@@ -398,8 +411,9 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
 awaitable<void> Server::Impl::accept_loop() {
   while (!stopping) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(ioc),
-                                                        asio::redirect_error(use_awaitable, ec));
+    auto& context = *network[next_network++ % network.size()];
+    tcp::socket socket =
+        co_await acceptor.async_accept(context, asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || stopping) break;
       spdlog::warn("accept failed: {}", ec.message());
@@ -531,9 +545,11 @@ void Server::run() {
   asio::co_spawn(impl.ioc, impl.flush_loop(), asio::detached);
   asio::co_spawn(impl.ioc, impl.group_loop(), asio::detached);
   std::vector<std::thread> threads;
-  for (int i = 1; i < std::max(1, impl.broker.config()->get_int("num.network.threads")); ++i)
-    threads.emplace_back([&impl]() { impl.ioc.run(); });
+  for (auto& context : impl.network) threads.emplace_back([&context]() { context->run(); });
   impl.ioc.run();
+  // Stopping closed the acceptor and told every connection to finish: each network thread
+  // ends once its connections have.
+  for (auto& work : impl.network_work) work.reset();
   for (auto& t : threads) t.join();
   impl.workers.join();
   impl.broker.store->flush();
