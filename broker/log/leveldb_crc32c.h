@@ -8,6 +8,16 @@
 // The checksum is the same function either way, so data dirs written before read back.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+
+// The signature of LevelDB 1.23's util/crc32c.h, which the -dev package does not install.
+// Extend(crc, data, n) is the CRC-32C of the bytes hashed into crc followed by data[0, n),
+// the same chaining as chronik::record::crc32c.
+namespace leveldb::crc32c {
+uint32_t Extend(uint32_t init_crc, const char* data, size_t n);
+}
+
 namespace chronik::log {
 
 // "hardware" or "software": how LevelDB's checksums are computed in this process.

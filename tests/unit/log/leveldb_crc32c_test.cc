@@ -6,16 +6,11 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
-#include <numeric>
 #include <random>
 #include <string>
 
 #include "runtime/record/crc32c.h"
 #include "tests/unit/log/test_batches.h"
-
-namespace leveldb::crc32c {
-uint32_t Extend(uint32_t init_crc, const char* data, size_t n);
-}
 
 namespace {
 
