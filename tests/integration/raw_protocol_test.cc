@@ -2,6 +2,7 @@
 // built with the generated messages and sent over a plain socket.
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -77,15 +78,18 @@ m::FetchRequest fetch_request(const std::string& topic, int32_t max_wait_ms) {
 
 }  // namespace
 
-TEST_CASE("fetch long poll is woken by an append, not by a timer", "[raw][longpoll]") {
-  auto& broker = shared_broker();
-  create_topic(broker.port(), "lp-woken", 1);
+namespace {
+
+// A fetch waits on partition 0 of a new topic; kcat produces to it 200 ms later, on a
+// connection of its own.
+void check_long_poll_woken_by_append(BrokerProcess& broker, const std::string& topic) {
+  create_topic(broker.port(), topic, 1);
   RawConnection c(broker.port());
   const auto start = Clock::now();
-  c.send_frame(request_bytes(fetch_request("lp-woken", 10000), 12, 7));
+  c.send_frame(request_bytes(fetch_request(topic, 10000), 12, 7));
   std::thread producer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    std::string cmd = "echo hello | kcat -b " + broker.bootstrap() + " -P -t lp-woken -p 0 2>/dev/null";
+    std::string cmd = "echo hello | kcat -b " + broker.bootstrap() + " -P -t " + topic + " -p 0 2>/dev/null";
     CHECK(std::system(cmd.c_str()) == 0);
   });
   const std::string frame = c.read_frame(15000);
@@ -102,6 +106,29 @@ TEST_CASE("fetch long poll is woken by an append, not by a timer", "[raw][longpo
   INFO("fetch returned after " << elapsed << " ms");
   CHECK(elapsed >= 150);
   CHECK(elapsed < 2000);  // kcat start-up included; far below max_wait_ms=10000
+}
+
+}  // namespace
+
+TEST_CASE("fetch long poll is woken by an append, not by a timer", "[raw][longpoll]") {
+  check_long_poll_woken_by_append(shared_broker(), "lp-woken");
+}
+
+// Produce and Fetch are handled on the network thread that reads them (unless a produce may
+// fsync): with a single network thread, the waiting fetch and the producer's requests share
+// it, and the fetch's wait must not hold that thread.
+TEST_CASE("with one network thread, a waiting fetch does not hold up the produce that wakes it",
+          "[raw][longpoll]") {
+  BrokerProcess broker(std::map<std::string, std::string>{{"num.network.threads", "1"}});
+  broker.start();
+  check_long_poll_woken_by_append(broker, "lp-one-thread");
+}
+
+TEST_CASE("with an fsync per message, produce runs on the workers and still wakes the fetch",
+          "[raw][longpoll]") {
+  BrokerProcess broker({{"num.network.threads", "1"}, {"log.flush.interval.messages", "1"}});
+  broker.start();
+  check_long_poll_woken_by_append(broker, "lp-fsync");
 }
 
 TEST_CASE("fetch long poll with nothing produced returns empty at max_wait_ms", "[raw][longpoll]") {
