@@ -168,7 +168,8 @@ struct Server::Impl {
   // 1.5 times the broker CPU). A produce that may fsync still goes to the workers, so that the
   // fsync holds up neither the other connections of this network thread nor concurrent
   // appends that could share it. What remains inline can still block on a LevelDB write
-  // stall or a cold read, as Kafka's network threads block on a cold sendfile.
+  // stall, a cold read (as Kafka's network threads block on a cold sendfile) or a commit
+  // it joins behind an interval flush (log.flush.interval.ms).
   bool runs_on_network_thread(const wire::SharedBytes& frame) const {
     if (frame.size() < 2) return false;
     const auto api = static_cast<int16_t>(frame.data()[0] << 8 | frame.data()[1]);

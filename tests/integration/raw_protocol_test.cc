@@ -76,10 +76,6 @@ m::FetchRequest fetch_request(const std::string& topic, int32_t max_wait_ms) {
   return req;
 }
 
-}  // namespace
-
-namespace {
-
 // A fetch waits on partition 0 of a new topic; kcat produces to it 200 ms later, on a
 // connection of its own.
 void check_long_poll_woken_by_append(BrokerProcess& broker, const std::string& topic) {
@@ -126,7 +122,8 @@ TEST_CASE("with one network thread, a waiting fetch does not hold up the produce
 
 TEST_CASE("with an fsync per message, produce runs on the workers and still wakes the fetch",
           "[raw][longpoll]") {
-  BrokerProcess broker({{"num.network.threads", "1"}, {"log.flush.interval.messages", "1"}});
+  BrokerProcess broker(
+      std::map<std::string, std::string>{{"num.network.threads", "1"}, {"log.flush.interval.messages", "1"}});
   broker.start();
   check_long_poll_woken_by_append(broker, "lp-fsync");
 }
