@@ -20,6 +20,7 @@
 #include "generated/kafka/fetch_request.h"
 #include "generated/kafka/produce_request.h"
 #include "runtime/protocol/frame.h"
+#include "runtime/protocol/header.h"
 
 namespace chronik::broker::net {
 namespace {
@@ -171,8 +172,8 @@ struct Server::Impl {
   // stall, a cold read (as Kafka's network threads block on a cold sendfile) or a commit
   // it joins behind an interval flush (log.flush.interval.ms).
   bool runs_on_network_thread(const wire::SharedBytes& frame) const {
-    if (frame.size() < 2) return false;
-    const auto api = static_cast<int16_t>(frame.data()[0] << 8 | frame.data()[1]);
+    if (frame.size() < 4) return false;  // malformed: the workers' dispatch answers it
+    const int16_t api = protocol::peek_api_key_and_version(wire::Reader(frame.data(), frame.size())).api_key;
     return api == message::FetchRequest::kApiKey ||
            (api == message::ProduceRequest::kApiKey && !produce_may_fsync);
   }
