@@ -505,6 +505,15 @@ class KafkaPythonMember:
         return {tp.partition for tp in self.c.assignment()}
 
     def commit(self, offsets):
+        # kafka-python (3.x) answers committed() with an OffsetFetch still in flight for the
+        # same partitions if there is one, such as the one poll() sent for a newly assigned
+        # partition and stopped waiting for: an answer from before this commit. Asking for
+        # the positions waits for that fetch to finish first.
+        assigned = self.c.assignment()
+        for p in offsets:
+            tp = self.cl.k.TopicPartition(self.topic, p)
+            if tp in assigned:
+                self.c.position(tp)
         self.c.commit({self.cl.k.TopicPartition(self.topic, p): self.cl._oam(o) for p, o in offsets.items()})
 
     def committed(self, ps):
