@@ -11,7 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/log/keys.h"
-#include "broker/log/pread_env.h"
+#include "broker/log/storage_env.h"
 
 namespace chronik::log {
 
@@ -81,7 +81,7 @@ std::unique_ptr<Storage> Storage::open(const std::string& dir, const StorageOpti
   opts.block_cache = storage->cache_.get();
   opts.max_open_files = options.max_open_files;
   opts.paranoid_checks = options.paranoid_checks;
-  opts.env = pread_env();
+  opts.env = storage_env();
 
   // The index first: its LOCK is what tells a second broker that the dir is in use.
   leveldb::Options index_opts = opts;

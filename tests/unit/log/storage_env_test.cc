@@ -1,4 +1,4 @@
-// Tables are read with pread into the block cache (broker/log/pread_env.h): reading back
+// Tables are read with pread into the block cache (broker/log/storage_env.h): reading back
 // far more data than the cache holds leaves the broker's file-backed resident memory
 // where it was, and every byte read is the byte written.
 #include <fstream>

@@ -1,4 +1,4 @@
-#include "broker/log/pread_env.h"
+#include "broker/log/storage_env.h"
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -6,16 +6,13 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <string>
+
+#include "broker/log/leveldb_io_error.h"
+#include "broker/log/preallocated_file.h"
 
 namespace chronik::log {
 namespace {
-
-leveldb::Status io_error(const std::string& path, int error) {
-  if (error == ENOENT) return leveldb::Status::NotFound(path, std::strerror(error));
-  return leveldb::Status::IOError(path, std::strerror(error));
-}
 
 // Descriptors kept open by tables; beyond the budget a table opens its file per read
 // (as LevelDB's own pread files do) so that tables never starve connections of fds.
@@ -75,9 +72,16 @@ class PreadFile final : public leveldb::RandomAccessFile {
   FdBudget& budget_;
 };
 
-class PreadEnv final : public leveldb::EnvWrapper {
+class StorageEnv final : public leveldb::EnvWrapper {
  public:
-  PreadEnv() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
+  StorageEnv() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
+
+  // Logs (.log) and tables (.ldb); the manifest and CURRENT's temporary file stay LevelDB's
+  // own, which also syncs the directory when the manifest is synced.
+  leveldb::Status NewWritableFile(const std::string& path, leveldb::WritableFile** file) override {
+    if (path.ends_with(".log") || path.ends_with(".ldb")) return new_preallocated_file(path, file);
+    return target()->NewWritableFile(path, file);
+  }
 
   leveldb::Status NewRandomAccessFile(const std::string& path, leveldb::RandomAccessFile** file) override {
     *file = nullptr;
@@ -97,8 +101,8 @@ class PreadEnv final : public leveldb::EnvWrapper {
 
 }  // namespace
 
-leveldb::Env* pread_env() {
-  static auto* env = new PreadEnv();
+leveldb::Env* storage_env() {
+  static auto* env = new StorageEnv();
   return env;
 }
 
