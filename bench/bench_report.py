@@ -131,7 +131,8 @@ def render_section(parts, charts_dir):
         f"- Chronik: `{latest['chronik']}`. Kafka: {latest['kafka']}. Topics of {latest['partitions']} partitions "
         "unless a row says otherwise, no fsync per message on either, everything on loopback.",
         "- Load: Kafka's own ProducerPerformance (linger.ms=5, batch.size=65536, unlimited rate) and "
-        "ConsumerPerformance (fetch rate, group join excluded) from kafka-tools, and librdkafka's "
+        "ConsumerPerformance (fetch rate, group join excluded, reading the first 80% of what the first row "
+        "produced) from kafka-tools, and librdkafka's "
         "rdkafka_performance (built from Debian's librdkafka source) where a row says so; broker CPU from "
         "/proc/<pid>/stat (user+system) per GB produced; peak RSS is VmHWM at the end of a round, the "
         "idle-connection RSS is VmRSS with the connections open. The fsync row runs on brokers of their own "
