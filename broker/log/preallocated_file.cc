@@ -46,7 +46,7 @@ class PreallocatedFile final : public leveldb::WritableFile {
 
   // A file that is synced (a table once, when it is complete; a log after each write when
   // every message is flushed) is written without reserving from then on: an fdatasync after
-  // writes into reserved blocks also records that they now hold data, which cost 5-12% of
+  // writes into reserved blocks also records that they now hold data, which cost 4-12% of
   // the throughput with an fsync per message.
   leveldb::Status Sync() override {
     leveldb::Status s = flush_buffer();
