@@ -12,8 +12,8 @@
 namespace chronik::log {
 namespace {
 
-// As large as LevelDB's own write buffer: a log record of a few KiB, or a table block,
-// costs one write() per 64 KiB rather than one per Append.
+// As large as LevelDB's own write buffer: small appends (a log record's header, a table
+// block's trailer) go out with what follows them, one write() per Flush or per 64 KiB.
 constexpr size_t kBufferSize = 64 << 10;
 
 class PreallocatedFile final : public leveldb::WritableFile {
