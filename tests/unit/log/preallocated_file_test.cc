@@ -36,6 +36,12 @@ std::string contents(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+std::unique_ptr<leveldb::WritableFile> open_file(const std::string& path) {
+  leveldb::WritableFile* raw = nullptr;
+  REQUIRE(new_preallocated_file(path, &raw).ok());
+  return std::unique_ptr<leveldb::WritableFile>(raw);
+}
+
 // Whether this file system reserves blocks with fallocate(FALLOC_FL_KEEP_SIZE).
 bool can_reserve(const std::string& dir) {
   const std::string probe = dir + "/probe";
@@ -54,9 +60,7 @@ TEST_CASE("a preallocated file holds exactly what was appended", "[log]") {
   const std::string path = dir.str() + "/000007.log";
   const bool reserving = can_reserve(dir.str());
 
-  leveldb::WritableFile* raw = nullptr;
-  REQUIRE(new_preallocated_file(path, &raw).ok());
-  std::unique_ptr<leveldb::WritableFile> file(raw);
+  auto file = open_file(path);
 
   // Appends below, at and above the 64 KiB buffer, crossing two reservation chunks.
   std::string expected;
@@ -93,9 +97,7 @@ TEST_CASE("a preallocated file stops reserving once synced", "[log]") {
   const std::string path = dir.str() + "/000009.log";
   const bool reserving = can_reserve(dir.str());
 
-  leveldb::WritableFile* raw = nullptr;
-  REQUIRE(new_preallocated_file(path, &raw).ok());
-  std::unique_ptr<leveldb::WritableFile> file(raw);
+  auto file = open_file(path);
   std::string expected(1 << 20, 'a');
   REQUIRE(file->Append(expected).ok());
   REQUIRE(file->Flush().ok());
@@ -121,9 +123,7 @@ TEST_CASE("a preallocated file replaces what the path held", "[log]") {
   const std::string path = dir.str() + "/000001.ldb";
   { std::ofstream(path) << std::string(100000, 'x'); }
 
-  leveldb::WritableFile* raw = nullptr;
-  REQUIRE(new_preallocated_file(path, &raw).ok());
-  std::unique_ptr<leveldb::WritableFile> file(raw);
+  auto file = open_file(path);
   REQUIRE(file->Append("table").ok());
   REQUIRE(file->Close().ok());
   CHECK(contents(path) == "table");
