@@ -64,6 +64,13 @@ def _ratio(a, b):
     return "n/a" if a is None or b in (None, 0) else f"{a / b:.2f}x"
 
 
+def _pair_ratios(chronik, kafka, key):
+    """Chronik's round i against Kafka's round i, which ran right before or after it, for
+    each i: how much a ratio moves between pairs shows the noise behind the medians."""
+    ratios = [_ratio(c.get(key), k.get(key)) for c, k in zip(chronik, kafka)]
+    return "n/a" if all(r == "n/a" for r in ratios) else " / ".join(r[:-1] if r != "n/a" else r for r in ratios)
+
+
 def _charts(results, charts_dir):
     try:
         import matplotlib
@@ -157,6 +164,16 @@ def render_section(parts, charts_dir):
         cc, kc = _median(c, "cpu_s_per_gb"), _median(k, "cpu_s_per_gb")
         lines.append(f"| {name} | {_fmt(cm)} | {_fmt(km)} | {_ratio(cm, km)} | {_fmt(cl, 0)} | {_fmt(kl, 0)} | "
                      f"{_ratio(cl, kl)} | {_fmt(cc, 2)} | {_fmt(kc, 2)} | {_ratio(cc, kc)} |")
+    paired = [(name, per) for name, per in results.items()
+              if min(len(per.get("chronik", [])), len(per.get("kafka", []))) > 1 and _median(per["chronik"], "mb_s")]
+    if paired:
+        lines += ["", "The ratio in each pair of rounds (Chronik's round i against Kafka's round i, measured one "
+                  "right after the other), in the order they ran:", "",
+                  "| scenario | MB/s | p99 | CPU s/GB |", "|---|---|---|---|"]
+        for name, per in paired:
+            c, k = per["chronik"], per["kafka"]
+            lines.append(f"| {name} | {_pair_ratios(c, k, 'mb_s')} | {_pair_ratios(c, k, 'p99_ms')} | "
+                         f"{_pair_ratios(c, k, 'cpu_s_per_gb')} |")
     e2e = [(name, per) for name, per in results.items() if _median(per.get("chronik", []), "e2e_p99_ms") is not None]
     if e2e:
         lines += ["", "End-to-end latency (producer send to consumer receipt, rdkafka_performance -l at a fixed "

@@ -56,6 +56,19 @@ class BenchReport(unittest.TestCase):
         self.assertIn("| produce 100 B | 40.0 | 20.0 | 2.00x | 20 | 40 | 0.50x | 2.00 | 4.00 | 0.50x |", text)
         self.assertIn("| peak RSS | 50.00 MiB | 500.00 MiB | 0.10x |", text)
 
+    def test_ratio_of_each_pair(self):
+        results = {"produce": {"chronik": [{"mb_s": 30, "p99_ms": 10}, {"mb_s": 60, "p99_ms": None},
+                                           {"mb_s": 45, "p99_ms": 5}],
+                               "kafka": [{"mb_s": 20, "p99_ms": 40}, {"mb_s": 30, "p99_ms": 20},
+                                         {"mb_s": 50, "p99_ms": 10}]},
+                   "once": {"chronik": [{"mb_s": 1}], "kafka": [{"mb_s": 2}]}}
+        meta = {"command": "bench/run", "date": "d", "commit": "c", "reps": 3, "machine": "m",
+                "chronik": "build", "kafka": "k", "partitions": 4, "minutes": 1}
+        with tempfile.TemporaryDirectory() as d:
+            text = bench_report.render_section({"throughput": {"meta": meta, "results": results}}, d)
+        self.assertIn("| produce | 1.50 / 2.00 / 0.90 | 0.25 / n/a / 0.50 | n/a |", text)
+        self.assertNotIn("| once | 0.50", text)  # a single round is no pair to show
+
     def test_end_to_end_table(self):
         results = {"e2e": {"chronik": [{"mb_s": 20, "e2e_p50_ms": 1.0, "e2e_p99_ms": 4.0, "e2e_p999_ms": 9.0}],
                            "kafka": [{"mb_s": 20, "e2e_p50_ms": 2.0, "e2e_p99_ms": 16.0, "e2e_p999_ms": 30.0}]}}
