@@ -67,8 +67,10 @@ def _ratio(a, b):
 def _pair_ratios(chronik, kafka, key):
     """Chronik's round i against Kafka's round i, which ran right before or after it, for
     each i: how much a ratio moves between pairs shows the noise behind the medians."""
-    ratios = [_ratio(c.get(key), k.get(key)) for c, k in zip(chronik, kafka)]
-    return "n/a" if all(r == "n/a" for r in ratios) else " / ".join(r[:-1] if r != "n/a" else r for r in ratios)
+    ratios = [None if c.get(key) is None or not k.get(key) else c[key] / k[key] for c, k in zip(chronik, kafka)]
+    if all(r is None for r in ratios):
+        return "n/a"
+    return " / ".join("n/a" if r is None else f"{r:.2f}" for r in ratios)
 
 
 def _charts(results, charts_dir):

@@ -78,7 +78,6 @@ class BenchReport(unittest.TestCase):
             text = bench_report.render_section({"throughput": {"meta": meta, "results": results}}, d)
         self.assertIn("| e2e | 1.00 | 2.00 | 4.00 | 16.00 | 0.25x | 9.00 | 30.00 | 0.30x |", text)
 
-
     def test_latency_chart_takes_end_to_end_rows(self):
         results = {"e2e": {"chronik": [{"mb_s": 20, "e2e_p99_ms": 4.0}], "kafka": [{"mb_s": 20, "e2e_p99_ms": 16.0}]}}
         meta = {"command": "bench/run", "date": "d", "commit": "c", "reps": 1, "machine": "m",
@@ -87,6 +86,7 @@ class BenchReport(unittest.TestCase):
             text = bench_report.render_section({"special": {"meta": meta, "results": results}}, d)
             self.assertTrue(os.path.getsize(os.path.join(d, "latency.png")) > 0)
         self.assertIn("![latency](bench/latency.png)", text)
+
 
     def test_cpu_table_ceilings(self):
         results = {"produce": {"chronik": [{"mb_s": 60, "cpu_s_per_gb": 2.0, "client_cpu_s_per_gb": 8.0}],
