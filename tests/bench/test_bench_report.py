@@ -17,6 +17,16 @@ CONSUMER = """log4j:WARN See http://logging.apache.org/log4j/1.2/faq.html#noconf
 """
 
 
+META = {"command": "bench/run", "date": "d", "commit": "c", "reps": 1, "machine": "m", "chronik": "build",
+        "kafka": "k", "partitions": 4, "minutes": 1}
+
+
+def render(results, part="throughput"):
+    """The report section for one part's results (its charts in a directory thrown away)."""
+    with tempfile.TemporaryDirectory() as d:
+        return bench_report.render_section({part: {"meta": META, "results": results}}, d)
+
+
 class BenchReport(unittest.TestCase):
     def test_producer_summary_line(self):
         p = bench_report.parse_producer_perf(PRODUCER)
@@ -49,10 +59,7 @@ class BenchReport(unittest.TestCase):
                                                  {"mb_s": 40, "p99_ms": 20, "cpu_s_per_gb": 2.0}],
                                      "kafka": [{"mb_s": 20, "p99_ms": 40, "cpu_s_per_gb": 4.0}]},
                    "peak RSS": {"chronik": [{"rss_mb": 50}], "kafka": [{"rss_mb": 500}]}}
-        meta = {"command": "bench/run --quick", "date": "d", "commit": "c", "reps": 1, "machine": "m",
-                "chronik": "build", "kafka": "k", "partitions": 4, "minutes": 1}
-        with tempfile.TemporaryDirectory() as d:
-            text = bench_report.render_section({"throughput": {"meta": meta, "results": results}}, d)
+        text = render(results)
         self.assertIn("| produce 100 B | 40.0 | 20.0 | 2.00x | 20 | 40 | 0.50x | 2.00 | 4.00 | 0.50x |", text)
         self.assertIn("| peak RSS | 50.00 MiB | 500.00 MiB | 0.10x |", text)
 
@@ -62,39 +69,27 @@ class BenchReport(unittest.TestCase):
                                "kafka": [{"mb_s": 20, "p99_ms": 40}, {"mb_s": 30, "p99_ms": 20},
                                          {"mb_s": 50, "p99_ms": 10}]},
                    "once": {"chronik": [{"mb_s": 1}], "kafka": [{"mb_s": 2}]}}
-        meta = {"command": "bench/run", "date": "d", "commit": "c", "reps": 3, "machine": "m",
-                "chronik": "build", "kafka": "k", "partitions": 4, "minutes": 1}
-        with tempfile.TemporaryDirectory() as d:
-            text = bench_report.render_section({"throughput": {"meta": meta, "results": results}}, d)
+        text = render(results)
         self.assertIn("| produce | 1.50 / 2.00 / 0.90 | 0.25 / n/a / 0.50 | n/a |", text)
         self.assertNotIn("| once | 0.50", text)  # a single round is no pair to show
 
     def test_end_to_end_table(self):
         results = {"e2e": {"chronik": [{"mb_s": 20, "e2e_p50_ms": 1.0, "e2e_p99_ms": 4.0, "e2e_p999_ms": 9.0}],
                            "kafka": [{"mb_s": 20, "e2e_p50_ms": 2.0, "e2e_p99_ms": 16.0, "e2e_p999_ms": 30.0}]}}
-        meta = {"command": "bench/run", "date": "d", "commit": "c", "reps": 1, "machine": "m",
-                "chronik": "build", "kafka": "k", "partitions": 4, "minutes": 1}
-        with tempfile.TemporaryDirectory() as d:
-            text = bench_report.render_section({"throughput": {"meta": meta, "results": results}}, d)
+        text = render(results)
         self.assertIn("| e2e | 1.00 | 2.00 | 4.00 | 16.00 | 0.25x | 9.00 | 30.00 | 0.30x |", text)
 
     def test_latency_chart_takes_end_to_end_rows(self):
         results = {"e2e": {"chronik": [{"mb_s": 20, "e2e_p99_ms": 4.0}], "kafka": [{"mb_s": 20, "e2e_p99_ms": 16.0}]}}
-        meta = {"command": "bench/run", "date": "d", "commit": "c", "reps": 1, "machine": "m",
-                "chronik": "build", "kafka": "k", "partitions": 4, "minutes": 1}
         with tempfile.TemporaryDirectory() as d:
-            text = bench_report.render_section({"special": {"meta": meta, "results": results}}, d)
+            text = bench_report.render_section({"special": {"meta": META, "results": results}}, d)
             self.assertTrue(os.path.getsize(os.path.join(d, "latency.png")) > 0)
         self.assertIn("![latency](bench/latency.png)", text)
-
 
     def test_cpu_table_ceilings(self):
         results = {"produce": {"chronik": [{"mb_s": 60, "cpu_s_per_gb": 2.0, "client_cpu_s_per_gb": 8.0}],
                                "kafka": [{"mb_s": 50, "cpu_s_per_gb": 7.0, "client_cpu_s_per_gb": 8.0}]}}
-        meta = {"command": "bench/run", "date": "d", "commit": "c", "reps": 1, "machine": "m",
-                "chronik": "build", "kafka": "k", "partitions": 4, "minutes": 1}
-        with tempfile.TemporaryDirectory() as d:
-            text = bench_report.render_section({"throughput": {"meta": meta, "results": results}}, d)
+        text = render(results)
         self.assertIn("| produce | 8.00 | 2.00 | 8.00 | 7.00 | 1.50x | 1.88x |", text)
 
 
