@@ -60,14 +60,19 @@ def _fmt(v, digits=1):
     return "n/a" if v is None else f"{v:,.{digits}f}"
 
 
+def _quotient(a, b):
+    return None if a is None or b in (None, 0) else a / b
+
+
 def _ratio(a, b):
-    return "n/a" if a is None or b in (None, 0) else f"{a / b:.2f}x"
+    q = _quotient(a, b)
+    return "n/a" if q is None else f"{q:.2f}x"
 
 
 def _pair_ratios(chronik, kafka, key):
     """Chronik's round i against Kafka's round i, which ran right before or after it, for
     each i: how much a ratio moves between pairs shows the noise behind the medians."""
-    ratios = [None if c.get(key) is None or not k.get(key) else c[key] / k[key] for c, k in zip(chronik, kafka)]
+    ratios = [_quotient(c.get(key), k.get(key)) for c, k in zip(chronik, kafka)]
     if all(r is None for r in ratios):
         return "n/a"
     return " / ".join("n/a" if r is None else f"{r:.2f}" for r in ratios)
