@@ -59,8 +59,17 @@ struct BatchLocation {
   uint32_t size = 0;               // bytes of the batch
   int32_t last_offset_delta = 0;   // base offset = last offset - this
   int64_t max_timestamp = 0;
+  // When the batch was appended (broker clock), kept only for batches without timestamps
+  // (max_timestamp < 0: magic 0 message sets up-converted, clients that set none): time
+  // retention falls back to it, as Kafka's falls back to a segment's modification time.
+  // -1: not kept (a batch with timestamps, or one stored before this field existed).
+  int64_t append_time = -1;
+
+  // The time that time-based retention measures the batch's age from; -1: none known.
+  int64_t retention_time() const { return max_timestamp >= 0 ? max_timestamp : append_time; }
 };
 inline constexpr size_t kBatchLocationSize = 24;
+inline constexpr size_t kBatchLocationWithAppendTimeSize = 32;
 
 inline std::string stored_batch_key(uint64_t sequence) {
   std::string k(1, kStoredBatch);
@@ -80,14 +89,18 @@ inline std::string encode_location(const BatchLocation& l) {
   append_be32(v, l.size);
   append_be32(v, static_cast<uint32_t>(l.last_offset_delta));
   append_be64(v, static_cast<uint64_t>(l.max_timestamp));
+  if (l.append_time >= 0) append_be64(v, static_cast<uint64_t>(l.append_time));
   return v;
 }
 // nullopt when `value` is not a location.
 inline std::optional<BatchLocation> decode_location(std::string_view value) {
-  if (value.size() != kBatchLocationSize) return std::nullopt;
+  if (value.size() != kBatchLocationSize && value.size() != kBatchLocationWithAppendTimeSize)
+    return std::nullopt;
   const auto* p = reinterpret_cast<const uint8_t*>(value.data());
-  return BatchLocation{load_be64(p), load_be32(p + 8), static_cast<int32_t>(load_be32(p + 12)),
-                       static_cast<int64_t>(load_be64(p + 16))};
+  BatchLocation l{load_be64(p), load_be32(p + 8), static_cast<int32_t>(load_be32(p + 12)),
+                  static_cast<int64_t>(load_be64(p + 16))};
+  if (value.size() == kBatchLocationWithAppendTimeSize) l.append_time = static_cast<int64_t>(load_be64(p + 24));
+  return l;
 }
 
 // The prefix shared by every batch index key of one partition.

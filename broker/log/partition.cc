@@ -1,6 +1,7 @@
 #include "broker/log/partition.h"
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <memory>
 
@@ -41,6 +42,12 @@ std::string partition_end(const std::string& prefix) {
   std::string k = prefix;
   keys::append_be64(k, ~uint64_t{0});
   return k;
+}
+
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 leveldb::ReadOptions scan_options() {
@@ -215,6 +222,7 @@ AppendResult Partition::append_in_place(std::span<const std::span<uint8_t>> batc
   }
   int64_t next = leo_.load(std::memory_order_relaxed);
   result.base_offset = next;
+  const int64_t now = wall_clock_ms();
   int64_t bytes = 0;
   int64_t records = 0;
   int64_t new_max_ts = max_ts_, new_max_ts_offset = max_ts_offset_;
@@ -226,8 +234,8 @@ AppendResult Partition::append_in_place(std::span<const std::span<uint8_t>> batc
     BatchInfo info = read_batch_info(b);
     store_be64(b.data(), static_cast<uint64_t>(next));
     int64_t last = next + info.last_offset_delta;
-    entries.emplace_back(last, keys::BatchLocation{0, static_cast<uint32_t>(b.size()),
-                                                   info.last_offset_delta, info.max_timestamp});
+    entries.emplace_back(last, keys::BatchLocation{0, static_cast<uint32_t>(b.size()), info.last_offset_delta,
+                                                   info.max_timestamp, info.max_timestamp < 0 ? now : -1});
     if (info.max_timestamp > new_max_ts) {
       new_max_ts = info.max_timestamp;
       new_max_ts_offset = last;
@@ -461,7 +469,10 @@ int64_t Partition::enforce_retention(int64_t now_ms, int64_t retention_ms,
     const int64_t last = keys::batch_key_offset(as_view(it->key()));
     if (last - location->last_offset_delta >= hw) break;
     int64_t size = location->size;
-    bool by_time = retention_ms >= 0 && now_ms - location->max_timestamp > retention_ms;
+    // A batch without timestamps ages from its append time; one stored without either
+    // (before append times were kept) is never old.
+    const int64_t time = location->retention_time();
+    bool by_time = retention_ms >= 0 && time >= 0 && now_ms - time > retention_ms;
     bool by_size = retention_bytes >= 0 && remaining - size >= retention_bytes;
     if (!by_time && !by_size) break;
     remaining -= size;

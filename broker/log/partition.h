@@ -124,7 +124,8 @@ class Partition {
   DeleteResult delete_records_before(int64_t offset);
 
   // Deletes whole batches from the start while the oldest is older than `retention_ms`
-  // (now - maxTimestamp > retention_ms), or while removing it leaves at least
+  // (now - maxTimestamp > retention_ms; a batch without timestamps ages from when it was
+  // appended, as a Kafka segment without timestamps ages from its file's mtime), or while removing it leaves at least
   // `retention_bytes` (Kafka's rules, per batch instead of per segment). -1 disables
   // either rule. Disk space is reclaimed by compacting the deleted range. Returns the
   // number of bytes deleted.
