@@ -21,6 +21,17 @@ void set_log_append_time(std::span<uint8_t> batch, int64_t timestamp) {
   store_be32(batch.data() + kCrcOffset, static_cast<int32_t>(crc));
 }
 
+bool set_max_timestamp(std::span<uint8_t> batch, int64_t max_timestamp) {
+  BatchHeader h = read_batch_header(batch);
+  const bool log_append_time = h.attributes.raw & Attributes::kTimestampTypeBit;
+  if (h.max_timestamp == max_timestamp && !log_append_time) return false;
+  store_be16(batch.data() + kAttributesOffset, static_cast<int16_t>(h.attributes.raw & ~Attributes::kTimestampTypeBit));
+  store_be64(batch.data() + kMaxTimestampOffset, max_timestamp);
+  uint32_t crc = compute_batch_crc(batch.first(h.size_in_bytes()));
+  store_be32(batch.data() + kCrcOffset, static_cast<int32_t>(crc));
+  return true;
+}
+
 int64_t assign_offsets(std::span<uint8_t> records, int64_t first_offset, int32_t epoch) {
   size_t position = 0;
   int64_t next = first_offset;

@@ -14,6 +14,11 @@ void set_partition_leader_epoch(std::span<uint8_t> batch, int32_t epoch);
 // Marks the batch LogAppendTime with maxTimestamp = `timestamp` and recomputes the CRC.
 // REQUIRES: the whole batch (batchLength) lies within `batch`.
 void set_log_append_time(std::span<uint8_t> batch, int64_t timestamp);
+// Marks the batch CreateTime with maxTimestamp = `max_timestamp`, the largest timestamp of
+// its records, where the header says otherwise (clients that leave it -1), and then the CRC:
+// Kafka stores the true value, and retention and timestamp lookups read only the header.
+// Returns whether the batch changed. REQUIRES: as set_log_append_time.
+bool set_max_timestamp(std::span<uint8_t> batch, int64_t max_timestamp);
 
 // Gives the batches of a validated records buffer consecutive offsets starting at
 // `first_offset` (and `epoch` as partition leader epoch); returns the next offset.

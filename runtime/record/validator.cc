@@ -43,6 +43,18 @@ void check_rules(const BatchHeader& h, const std::vector<RecordFrame>& records,
 
 }  // namespace
 
+size_t largest_batch_size(std::span<const uint8_t> records) {
+  size_t largest = 0, position = 0;
+  while (position + kLogOverhead <= records.size()) {
+    const int32_t length = load_be32(records.data() + position + kBatchLengthOffset);
+    if (length < 0) break;
+    const size_t size = kLogOverhead + static_cast<size_t>(length);
+    largest = std::max(largest, size);
+    position += size;
+  }
+  return largest;
+}
+
 int8_t records_magic(std::span<const uint8_t> records) {
   if (records.size() <= kMagicOffset) return -1;
   return static_cast<int8_t>(records[kMagicOffset]);

@@ -56,6 +56,11 @@ struct ValidationResult {
 
 ValidationResult validate_records(std::span<const uint8_t> records, const ValidateOptions& options = {});
 
+// The largest size (12 + batchLength) any batch or legacy message of `records` declares,
+// read from the frames alone: Kafka checks it against max.message.bytes before it reads or
+// decompresses anything. Stops at a frame too short to declare its size.
+size_t largest_batch_size(std::span<const uint8_t> records);
+
 // The magic of the first entry of a records buffer (v2 batch or v0/v1 message: magic sits at
 // the same position), or -1 when the buffer is too short to tell.
 int8_t records_magic(std::span<const uint8_t> records);
