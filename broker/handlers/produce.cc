@@ -1,6 +1,7 @@
 // Produce: validates each partition's records (runtime/record/validator.h), converts old
 // clients' v0/v1 message sets to a v2 batch, checks idempotent producers' sequences and
-// appends. Errors are per partition. acks=0 gets no response.
+// appends. Errors are per partition. acks=0 gets no response, and a failed acks=0 produce
+// closes the connection.
 #include "broker/handlers/handlers.h"
 #include "runtime/record/convert.h"
 #include "runtime/record/patch.h"
@@ -25,10 +26,21 @@ PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::Pro
   if (!topic || data.index < 0 || data.index >= topic->partitions)
     return fail(err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION));
   if (req.acks != 0 && req.acks != 1 && req.acks != -1) return fail(err(ErrorCode::INVALID_REQUIRED_ACKS));
-  if (!data.records || data.records->empty())
+  if (!data.records || data.records->empty()) {
+    // Produce v0-v2 may carry an empty message set, which Kafka accepts and appends nothing.
+    if (ctx.api_version <= 2) return out;
     return fail(err(ErrorCode::INVALID_RECORD), "no records");
+  }
+  if (is_internal_topic(topic->name))
+    return fail(err(ErrorCode::INVALID_TOPIC_EXCEPTION), "Cannot append to internal topic " + topic->name);
   const auto cfg = broker.config();
   const int64_t max_bytes = cfg->topic_long("max.message.bytes", topic->configs);
+  // As Kafka, the size of each batch is checked before anything inside it is read: a batch
+  // over the limit is MESSAGE_TOO_LARGE however it is compressed.
+  if (auto size = record::largest_batch_size({data.records->data(), data.records->size()});
+      static_cast<int64_t>(size) > max_bytes)
+    return fail(err(ErrorCode::MESSAGE_TOO_LARGE), "batch of " + std::to_string(size) +
+                                                       " bytes exceeds max.message.bytes " + std::to_string(max_bytes));
 
   // The bytes to validate and store: the client's own (v2), or the v2 batch converted from
   // an old client's message set, as Kafka up-converts magic 0/1 on a v2 log. The client's
@@ -58,11 +70,11 @@ PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::Pro
   if (ctx.api_version >= 3 && checked.batches.size() != 1)
     return fail(err(ErrorCode::INVALID_RECORD),
                 "Produce requests of version 3+ must contain exactly one batch");
-  for (const auto& b : checked.batches)
-    if (static_cast<int64_t>(b.header.size_in_bytes()) > max_bytes)
-      return fail(err(ErrorCode::MESSAGE_TOO_LARGE),
-                  "batch of " + std::to_string(b.header.size_in_bytes()) +
-                      " bytes exceeds max.message.bytes " + std::to_string(max_bytes));
+  // zstd came with Produce v7 (KIP-110): older requests may not use it.
+  if (ctx.api_version < 7 && checked.compression == compression::Codec::kZstd)
+    return fail(err(ErrorCode::UNSUPPORTED_COMPRESSION_TYPE),
+                "Produce requests with version " + std::to_string(ctx.api_version) +
+                    " are not allowed to use ZStandard compression");
 
   const bool log_append_time = cfg->topic_string("message.timestamp.type", topic->configs) == "LogAppendTime";
   const int64_t append_time = now_ms();
@@ -72,8 +84,10 @@ PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::Pro
   for (const auto& b : checked.batches) {
     appended_bytes += b.header.size_in_bytes();
     auto bytes = records.subspan(b.position, b.header.size_in_bytes());
-    // Kafka rewrites the timestamp type and max timestamp, and so the CRC.
+    // Kafka rewrites the timestamp type and max timestamp, and so the CRC; with CreateTime
+    // it writes the records' true max timestamp where the client's header says otherwise.
     if (log_append_time) record::set_log_append_time(bytes, append_time);
+    else record::set_max_timestamp(bytes, b.max_timestamp);
     batches.push_back(bytes);
   }
 
@@ -132,7 +146,16 @@ std::optional<m::ProduceResponse> handle(Broker& broker, const Ctx& ctx, m::Prod
       topic_out.partition_responses.push_back(produce_partition(broker, ctx, req, topic, pd));
     resp.responses.push_back(std::move(topic_out));
   }
-  if (req.acks == 0) return std::nullopt;
+  if (req.acks == 0) {
+    // The client waits for no answer, so, as Kafka, the connection is closed instead: the
+    // client reconnects and refreshes its metadata.
+    for (const auto& t : resp.responses)
+      for (const auto& p : t.partition_responses)
+        if (p.error_code != 0)
+          throw CloseConnection("acks=0 produce to " + t.name + "-" + std::to_string(p.index) + " failed with error " +
+                                std::to_string(p.error_code));
+    return std::nullopt;
+  }
   return resp;
 }
 

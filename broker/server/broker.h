@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 
@@ -54,6 +55,8 @@ struct Broker {
   }
   // Restores the dynamic broker configs persisted in the store (warns about invalid ones).
   void load_dynamic_configs();
+  // Creates Kafka's __consumer_offsets, empty and read-only, on a new data dir.
+  void ensure_internal_topics();
   // Sets (nullopt: removes) dynamic broker config `name`, per broker or as cluster default,
   // persisting it in the store. With `validate_only`, only checks. Throws
   // config::ConfigError. Serialized: concurrent alters do not lose each other's changes.
@@ -110,6 +113,12 @@ struct Broker {
 
 // Where a producer's state on a partition is kept in the store's metadata keyspace.
 std::string producer_state_key(const TopicInfo& topic, int32_t partition, int64_t producer_id);
+
+// Thrown by a handler whose request ends the connection instead of being answered (a failed
+// acks=0 produce); dispatch closes the connection with the message as the reason.
+struct CloseConnection : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 struct RequestContext {
   int16_t api_key = 0;

@@ -229,6 +229,8 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
       }
     });
     return out;
+  } catch (const CloseConnection& e) {
+    return close_with(e.what());
   } catch (const wire::DecodeError& e) {
     return close_with(std::string("request does not decode: ") + e.what());
   } catch (const wire::UnsupportedVersionError& e) {
