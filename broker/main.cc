@@ -173,6 +173,7 @@ int main(int argc, char** argv) {
   try {
     broker.store = chronik::broker::open_store(broker);
     broker.load_dynamic_configs();
+    broker.ensure_internal_topics();
     broker.load_producer_state();
     broker.start_groups();
   } catch (const std::exception& e) {

@@ -83,6 +83,9 @@ void add_topic_routes(Router& router, AdminContext& ctx) {
     const std::string name = require_string(body, "name");
     std::string why;
     if (!handlers::valid_topic_name(name, &why)) throw HttpError(400, why, "name");
+    if (log::is_internal_topic(name)) throw HttpError(400, name + " is an internal topic", "name");
+    if (auto other = handlers::colliding_topic(broker, name))
+      throw HttpError(409, "topic " + name + " collides with existing topic " + *other, "name");
     const auto partitions = static_cast<int32_t>(
         get_int(body, "partitions", broker.config()->get_int("num.partitions"), 1, 1'000'000));
     get_int(body, "replication_factor", 1, 1, 1);  // a single node: only 1

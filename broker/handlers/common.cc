@@ -20,9 +20,19 @@ bool valid_topic_name(const std::string& name, std::string* why) {
   return true;
 }
 
+std::optional<std::string> colliding_topic(Broker& broker, const std::string& name) {
+  const std::string unified = log::collision_name(name);
+  if (unified == name && name.find('_') == std::string::npos) return std::nullopt;
+  for (const auto& t : broker.store->list_topics())
+    if (t.name != name && log::collision_name(t.name) == unified) return t.name;
+  return std::nullopt;
+}
+
 int16_t auto_create_topic(Broker& broker, const std::string& name,
                           std::optional<TopicInfo>* created) {
-  if (!valid_topic_name(name, nullptr)) return err(ErrorCode::INVALID_TOPIC_EXCEPTION);
+  if (!valid_topic_name(name, nullptr) || colliding_topic(broker, name)) return err(ErrorCode::INVALID_TOPIC_EXCEPTION);
+  // Internal topics are never made by a client's request (__consumer_offsets always exists).
+  if (is_internal_topic(name)) return err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
   auto r = broker.store->create_topic(name, broker.config()->get_int("num.partitions"), {}, false);
   if (r.error == err(ErrorCode::TOPIC_ALREADY_EXISTS)) {
     *created = broker.store->find_topic(name);

@@ -38,6 +38,10 @@ Result create_one(Broker& broker, const Ctx& ctx, const m::CreateTopicsRequest& 
   };
   std::string why;
   if (!valid_topic_name(t.name, &why)) return fail(err(ErrorCode::INVALID_TOPIC_EXCEPTION), why);
+  if (auto other = colliding_topic(broker, t.name))
+    return fail(err(ErrorCode::INVALID_TOPIC_EXCEPTION), "Topic '" + t.name + "' collides with existing topic: " + *other);
+  if (t.name == log::kTransactionStateTopic)
+    return fail(err(ErrorCode::INVALID_REQUEST), "Creating the internal topic " + t.name + " is not allowed");
   int32_t partitions = t.num_partitions;
   int16_t replication = t.replication_factor;
   if (!t.assignments.empty()) {

@@ -41,6 +41,7 @@ m::DescribeTopicPartitionsResponse handle(Broker& broker, const Ctx&,
       break;
     }
     out.topic_id = t->id;
+    out.is_internal = is_internal_topic(t->name);
     out.topic_authorized_operations = kTopicOperations;
     for (int32_t i = first; i < t->partitions; ++i) {
       if (budget <= 0) {

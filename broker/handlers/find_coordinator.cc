@@ -20,6 +20,9 @@ int16_t check_key(int8_t key_type, std::string* message) {
 
 m::FindCoordinatorResponse handle(Broker& broker, const Ctx& ctx, m::FindCoordinatorRequest& req) {
   m::FindCoordinatorResponse resp;
+  // As Kafka, looking up a group coordinator makes __consumer_offsets if it is missing (an
+  // operator deleted it).
+  if (req.key_type == kGroupKey) broker.ensure_internal_topics();
   const Broker& self = broker;
   if (ctx.api_version < 4) {
     std::string message;

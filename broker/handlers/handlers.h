@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "broker/log/topic_names.h"
 #include "broker/server/broker.h"
 #include "generated/kafka/alter_configs_request.h"
 #include "generated/kafka/alter_configs_response.h"
@@ -80,6 +81,7 @@ namespace chronik::broker::handlers {
 
 namespace m = chronik::message;
 using Ctx = RequestContext;
+using log::is_internal_topic;
 
 // A response that may have to wait for other clients (JoinGroup until the rebalance ends,
 // SyncGroup until the leader's assignment): `ready` now, or `poll` once something happened
@@ -148,6 +150,9 @@ bool refuses_only(int16_t api_key);
 
 // Helpers shared by handlers.
 bool valid_topic_name(const std::string& name, std::string* why);
+// The existing topic whose name collides with `name` ('.' read as '_', see
+// log::collision_name), other than `name` itself; nullopt when none does.
+std::optional<std::string> colliding_topic(Broker&, const std::string& name);
 // DescribeConfigs' (and CreateTopics') wire number of a config source.
 int8_t wire_config_source(config::ConfigSource source);
 int16_t auto_create_topic(Broker&, const std::string& name, std::optional<TopicInfo>* created);

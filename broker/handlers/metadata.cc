@@ -18,6 +18,7 @@ m::MetadataResponse::MetadataResponseTopic describe(const Broker& broker, const 
   m::MetadataResponse::MetadataResponseTopic out;
   out.name = t.name;
   out.topic_id = t.id;
+  out.is_internal = is_internal_topic(t.name);
   for (int32_t i = 0; i < t.partitions; ++i) {
     m::MetadataResponse::MetadataResponsePartition p;
     p.partition_index = i;

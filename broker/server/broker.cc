@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/log/topic_names.h"
+
 namespace chronik::broker {
 namespace {
 
@@ -44,6 +46,20 @@ void Broker::start_groups() {
     notify_append(topic, partition);
   });
   groups->load(now_ms());
+}
+
+void Broker::ensure_internal_topics() {
+  const std::string name(log::kConsumerOffsetsTopic);
+  if (store->find_topic(name)) return;
+  const int32_t partitions = config()->get_int("offsets.topic.num.partitions");
+  // The configs Kafka gives the topic it keeps offsets in.
+  const ConfigMap configs = {{"cleanup.policy", "compact"}, {"compression.type", "producer"},
+                             {"segment.bytes", "104857600"}};
+  auto r = store->create_topic(name, partitions, configs, false);
+  if (r.error && r.error != err(ErrorCode::TOPIC_ALREADY_EXISTS))
+    throw std::runtime_error("cannot create " + name + ": " + r.message);
+  spdlog::info("created internal topic {} with {} partitions (committed offsets are kept apart from it)",
+               name, partitions);
 }
 
 void Broker::load_dynamic_configs() {
