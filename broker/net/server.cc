@@ -269,6 +269,15 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
     write_signal.cancel();
   }
 
+  // Reads exactly `size` bytes. Every piece that arrives counts as activity, as on Kafka, so
+  // a client that writes a large request slowly is not taken for an idle one.
+  awaitable<void> read_exactly(uint8_t* data, size_t size) {
+    for (size_t done = 0; done < size;) {
+      done += co_await socket.async_read_some(asio::buffer(data + done, size - done), use_awaitable);
+      last_activity = Clock::now();
+    }
+  }
+
   awaitable<void> read_loop() {
     auto self = shared_from_this();
     const int32_t max_frame = server.broker.config()->get_int("socket.request.max.bytes");
@@ -276,7 +285,7 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
     try {
       for (;;) {
         std::array<uint8_t, 4> prefix{};
-        co_await asio::async_read(socket, asio::buffer(prefix), use_awaitable);
+        co_await read_exactly(prefix.data(), prefix.size());
         auto size = protocol::check_frame_size(std::span<const uint8_t, 4>(prefix), max_frame);
         if (size.error) {
           spdlog::debug("closing connection from {}: {}", peer, *size.error);
@@ -287,8 +296,7 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
         // into it (dispatch.h).
         const auto frame_size = static_cast<size_t>(size.size);
         std::shared_ptr<uint8_t[]> buffer(new uint8_t[frame_size]);
-        co_await asio::async_read(socket, asio::buffer(buffer.get(), frame_size), use_awaitable);
-        last_activity = Clock::now();
+        co_await read_exactly(buffer.get(), frame_size);
         wire::SharedBytes frame(std::shared_ptr<const void>(buffer, buffer.get()), buffer.get(), frame_size);
 
         busy = true;
