@@ -135,14 +135,19 @@ RawConnection::~RawConnection() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void RawConnection::send_frame(const std::string& bytes) {
-  std::string framed(4, '\0');
+void RawConnection::send_frame(const std::string& bytes) { send_raw(framed(bytes)); }
+
+std::string RawConnection::framed(const std::string& bytes) {
+  std::string out(4, '\0');
   uint32_t n = htonl(static_cast<uint32_t>(bytes.size()));
-  std::memcpy(framed.data(), &n, 4);
-  framed += bytes;
+  std::memcpy(out.data(), &n, 4);
+  return out + bytes;
+}
+
+void RawConnection::send_raw(const std::string& bytes) {
   size_t off = 0;
-  while (off < framed.size()) {
-    ssize_t w = ::send(fd_, framed.data() + off, framed.size() - off, MSG_NOSIGNAL);
+  while (off < bytes.size()) {
+    ssize_t w = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
     if (w <= 0) throw std::runtime_error("send failed");
     off += static_cast<size_t>(w);
   }

@@ -42,6 +42,9 @@ class RawConnection {
   explicit RawConnection(uint16_t port);
   ~RawConnection();
   void send_frame(const std::string& bytes);  // adds the size prefix
+  void send_raw(const std::string& bytes);    // as they are
+  // `bytes` with its 4-byte size prefix.
+  static std::string framed(const std::string& bytes);
   // The next response frame without its size prefix; empty when the broker closed or
   // nothing arrived within `timeout_ms`.
   std::string read_frame(int timeout_ms = 10000);

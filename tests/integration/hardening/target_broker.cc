@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 
 namespace chronik::testing {
 
@@ -11,9 +12,17 @@ bool against_kafka() {
 }
 
 const std::map<std::string, std::string>& shared_overrides() {
-  static const std::map<std::string, std::string> overrides = {
-      {"num.partitions", "1"},
-  };
+  static const std::map<std::string, std::string> overrides = [] {
+    std::map<std::string, std::string> out;
+    std::ifstream in(CHRONIK_SOURCE_DIR "/tests/integration/hardening/broker.properties");
+    REQUIRE(in);
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      const auto eq = line.find('=');
+      if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    return out;
+  }();
   return overrides;
 }
 

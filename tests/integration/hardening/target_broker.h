@@ -28,8 +28,8 @@ bool against_kafka();
 uint16_t target_port();
 std::string target_bootstrap();
 
-// Overrides of the shared chronik (Kafka's reference broker is configured to match by
-// against-kafka): small limits that the checks reach quickly.
+// The configuration of the shared chronik, from broker.properties beside this file (which
+// against-kafka gives Kafka too).
 const std::map<std::string, std::string>& shared_overrides();
 
 // A name no earlier run used, so that checks can run again against a long-lived Kafka.

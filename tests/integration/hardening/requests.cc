@@ -1,0 +1,77 @@
+#include "tests/integration/hardening/requests.h"
+
+namespace chronik::testing {
+
+namespace m = chronik::message;
+
+void create_topic(const std::string& name, int32_t partitions, const std::map<std::string, std::string>& configs) {
+  m::CreateTopicsRequest req;
+  req.timeout_ms = 30000;
+  m::CreateTopicsRequest::CreatableTopic t;
+  t.name = name;
+  t.num_partitions = partitions;
+  t.replication_factor = 1;
+  for (const auto& [k, v] : configs) t.configs.push_back({k, v, {}});
+  req.topics.push_back(t);
+  auto resp = call<m::CreateTopicsResponse>(target_port(), req, 7);
+  REQUIRE(resp.topics.size() == 1);
+  INFO(resp.topics[0].error_message.value_or(""));
+  REQUIRE(resp.topics[0].error_code == 0);
+}
+
+m::ProduceResponse::PartitionProduceResponse produce(const std::string& topic, std::vector<uint8_t> records,
+                                                     int16_t version, int16_t acks) {
+  m::ProduceRequest req;
+  req.acks = acks;
+  req.timeout_ms = 10000;
+  m::ProduceRequest::TopicProduceData td;
+  td.name = topic;
+  m::ProduceRequest::PartitionProduceData pd;
+  pd.index = 0;
+  pd.records = wire::SharedBytes::adopt(std::move(records));
+  td.partition_data.push_back(pd);
+  req.topic_data.push_back(td);
+  auto resp = call<m::ProduceResponse>(target_port(), req, version);
+  REQUIRE(resp.responses.size() == 1);
+  REQUIRE(resp.responses[0].partition_responses.size() == 1);
+  return resp.responses[0].partition_responses[0];
+}
+
+m::ListOffsetsResponse::ListOffsetsPartitionResponse list_offset(const std::string& topic, int64_t timestamp,
+                                                                 int16_t version) {
+  m::ListOffsetsRequest req;
+  req.replica_id = -1;
+  m::ListOffsetsRequest::ListOffsetsTopic t;
+  t.name = topic;
+  m::ListOffsetsRequest::ListOffsetsPartition p;
+  p.partition_index = 0;
+  p.timestamp = timestamp;
+  t.partitions.push_back(p);
+  req.topics.push_back(t);
+  auto resp = call<m::ListOffsetsResponse>(target_port(), req, version);
+  REQUIRE(resp.topics.size() == 1);
+  REQUIRE(resp.topics[0].partitions.size() == 1);
+  return resp.topics[0].partitions[0];
+}
+
+m::FetchResponse::PartitionData fetch(const std::string& topic, int64_t offset, int32_t max_bytes, int16_t version) {
+  m::FetchRequest req;
+  req.replica_id = -1;
+  req.max_wait_ms = 0;
+  req.min_bytes = 0;
+  req.max_bytes = max_bytes;
+  m::FetchRequest::FetchTopic t;
+  t.topic = topic;
+  m::FetchRequest::FetchPartition p;
+  p.partition = 0;
+  p.fetch_offset = offset;
+  p.partition_max_bytes = max_bytes;
+  t.partitions.push_back(p);
+  req.topics.push_back(t);
+  auto resp = call<m::FetchResponse>(target_port(), req, version);
+  REQUIRE(resp.responses.size() == 1);
+  REQUIRE(resp.responses[0].partitions.size() == 1);
+  return resp.responses[0].partitions[0];
+}
+
+}  // namespace chronik::testing

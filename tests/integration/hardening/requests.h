@@ -1,0 +1,39 @@
+// The requests most hardening checks start from, each on a fresh connection to the broker
+// under test (target_broker.h). REQUIRE fails the check when the broker answers an error.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "generated/kafka/create_topics_request.h"
+#include "generated/kafka/create_topics_response.h"
+#include "generated/kafka/fetch_request.h"
+#include "generated/kafka/fetch_response.h"
+#include "generated/kafka/list_offsets_request.h"
+#include "generated/kafka/list_offsets_response.h"
+#include "generated/kafka/produce_request.h"
+#include "generated/kafka/produce_response.h"
+#include "tests/integration/hardening/target_broker.h"
+
+namespace chronik::testing {
+
+// Creates `name` with `partitions` partitions and the given topic configs.
+void create_topic(const std::string& name, int32_t partitions = 1,
+                  const std::map<std::string, std::string>& configs = {});
+
+// Produce v`version` of `records` to partition 0: the partition's answer.
+message::ProduceResponse::PartitionProduceResponse produce(const std::string& topic, std::vector<uint8_t> records,
+                                                           int16_t version = 9, int16_t acks = -1);
+
+// ListOffsets v`version` of partition 0 at `timestamp` (-1 latest, -2 earliest, or a time):
+// the partition's answer, with its error code checked by the caller.
+message::ListOffsetsResponse::ListOffsetsPartitionResponse list_offset(const std::string& topic, int64_t timestamp,
+                                                                       int16_t version = 7);
+
+// Fetch v`version` of partition 0 from `offset`: the partition's answer.
+message::FetchResponse::PartitionData fetch(const std::string& topic, int64_t offset, int32_t max_bytes = 1 << 20,
+                                            int16_t version = 12);
+
+}  // namespace chronik::testing

@@ -1,0 +1,173 @@
+// Finding 7 (the smaller differences from Kafka) and finding 8 (transactional producers).
+// Each check's expected answer is Kafka's: those tagged [kafka] pass against Kafka 3.9.1.
+#include <chrono>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "generated/kafka/api_versions_request.h"
+#include "generated/kafka/api_versions_response.h"
+#include "generated/kafka/init_producer_id_request.h"
+#include "generated/kafka/init_producer_id_response.h"
+#include "runtime/record/batch.h"
+#include "runtime/record/legacy.h"
+#include "tests/integration/hardening/requests.h"
+
+using namespace chronik::testing;
+namespace m = chronik::message;
+namespace record = chronik::record;
+namespace compression = chronik::compression;
+
+namespace {
+
+std::vector<uint8_t> batch_of(std::vector<record::Record> records, compression::Codec codec = compression::Codec::kNone) {
+  record::BatchOptions o;
+  o.base_timestamp = 1700000000000;
+  o.codec = codec;
+  for (size_t i = 0; i < records.size(); ++i) records[i].offset_delta = static_cast<int32_t>(i);
+  return record::build_batch(o, records);
+}
+
+record::Record value_record(record::Bytes value) {
+  record::Record r;
+  r.value = std::move(value);
+  return r;
+}
+
+record::Bytes random_bytes(size_t n) {
+  std::mt19937_64 rng(42);
+  record::Bytes b(n);
+  for (auto& c : b) c = static_cast<uint8_t>(rng());
+  return b;
+}
+
+int16_t create_topic_error(const std::string& name) {
+  m::CreateTopicsRequest req;
+  req.timeout_ms = 10000;
+  m::CreateTopicsRequest::CreatableTopic t;
+  t.name = name;
+  t.num_partitions = 1;
+  t.replication_factor = 1;
+  req.topics.push_back(t);
+  return call<m::CreateTopicsResponse>(target_port(), req, 7).topics.at(0).error_code;
+}
+
+}  // namespace
+
+TEST_CASE("a compressed batch over max.message.bytes is MESSAGE_TOO_LARGE, not CORRUPT_MESSAGE",
+          "[kafka][differences]") {
+  const std::string topic = unique_name("too-large");
+  create_topic(topic);
+  // Random bytes do not compress: 4 MB of them stay about 4 MB gzipped.
+  auto p = produce(topic, batch_of({value_record(random_bytes(4 << 20))}, compression::Codec::kGzip));
+  CHECK(p.error_code == 10);  // MESSAGE_TOO_LARGE
+}
+
+TEST_CASE("zstd needs Produce v7: older versions get UNSUPPORTED_COMPRESSION_TYPE", "[kafka][differences]") {
+  const std::string topic = unique_name("zstd-v3");
+  create_topic(topic);
+  const auto records = std::vector{value_record(record::Bytes(100, 'z'))};
+  CHECK(produce(topic, batch_of(records, compression::Codec::kZstd), 3).error_code == 76);
+  CHECK(produce(topic, batch_of(records, compression::Codec::kZstd), 6).error_code == 76);
+  CHECK(produce(topic, batch_of(records, compression::Codec::kZstd), 7).error_code == 0);
+}
+
+TEST_CASE("topic names that collide on '.' and '_' are refused with INVALID_TOPIC_EXCEPTION", "[kafka][differences]") {
+  const std::string base = unique_name("collide");
+  create_topic(base + ".a");
+  CHECK(create_topic_error(base + "_a") == 17);
+  create_topic(base + "_b");
+  CHECK(create_topic_error(base + ".b") == 17);
+  CHECK(create_topic_error(base + ".a") == 36);  // the same name: TOPIC_ALREADY_EXISTS
+}
+
+TEST_CASE("a failed acks=0 produce closes the connection; a good one keeps it open", "[kafka][differences]") {
+  const std::string topic = unique_name("acks0");
+  create_topic(topic);
+  auto produce_request = [&](int32_t partition) {
+    m::ProduceRequest req;
+    req.acks = 0;
+    req.timeout_ms = 5000;
+    m::ProduceRequest::TopicProduceData td;
+    td.name = topic;
+    m::ProduceRequest::PartitionProduceData pd;
+    pd.index = partition;
+    pd.records = chronik::wire::SharedBytes::adopt(batch_of({value_record(record::Bytes{'x'})}));
+    td.partition_data.push_back(pd);
+    req.topic_data.push_back(td);
+    return request_bytes(req, 9, 1, "hardening");
+  };
+  RawConnection good(target_port());
+  good.send_frame(produce_request(0));
+  CHECK_FALSE(good.closed_by_peer(1500));
+
+  RawConnection bad(target_port());
+  bad.send_frame(produce_request(7));  // the topic has one partition
+  CHECK(bad.closed_by_peer(5000));
+}
+
+TEST_CASE("an empty message set on Produce v0-v2 is answered without error", "[kafka][differences]") {
+  const std::string topic = unique_name("empty-set");
+  create_topic(topic);
+  for (int16_t v : {0, 1, 2}) {
+    auto p = produce(topic, {}, v);
+    INFO("Produce v" << v << " base offset " << p.base_offset);
+    CHECK(p.error_code == 0);
+  }
+  CHECK(list_offset(topic, -1).offset == 0);
+  CHECK(produce(topic, {}, 3).error_code == 87);  // INVALID_RECORD from v3 on
+}
+
+TEST_CASE("a client that writes a request slowly is not cut off as idle", "[differences][idle]") {
+  if (against_kafka()) return;  // needs its own broker with a short idle timeout
+  BrokerProcess broker(std::map<std::string, std::string>{{"connections.max.idle.ms", "1500"}});
+  broker.start();
+  m::ApiVersionsRequest req;
+  req.client_software_name = "slow-writer";
+  req.client_software_version = "1.0";
+  const std::string frame = RawConnection::framed(request_bytes(req, 3, 9, "a-slow-but-steady-client"));
+  RawConnection c(broker.port());
+  // One byte every 150 ms: the request takes several idle timeouts to arrive.
+  for (char byte : frame) {
+    c.send_raw(std::string(1, byte));
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  REQUIRE(frame.size() * 150 > 3 * 1500);
+  const std::string response = c.read_frame(5000);
+  REQUIRE(!response.empty());
+  CHECK(parse_response<m::ApiVersionsResponse>(response, 3).error_code == 0);
+  // Silence is still idleness.
+  CHECK(c.closed_by_peer(6000));
+}
+
+TEST_CASE("a transactional producer is refused at InitProducerId while transactions are not served",
+          "[differences][transactions]") {
+  if (against_kafka()) return;  // Kafka serves transactions
+  m::InitProducerIdRequest req;
+  req.transactional_id = "hardening-txn";
+  req.transaction_timeout_ms = 60000;
+  auto resp = call<m::InitProducerIdResponse>(target_port(), req, 4);
+  CHECK(resp.error_code == 53);  // TRANSACTIONAL_ID_AUTHORIZATION_FAILED: fatal in every client
+  // Idempotent producers (no transactional id) are served as before.
+  m::InitProducerIdRequest idempotent;
+  idempotent.transactional_id = std::nullopt;
+  idempotent.transaction_timeout_ms = -1;
+  auto ok = call<m::InitProducerIdResponse>(target_port(), idempotent, 4);
+  CHECK(ok.error_code == 0);
+  CHECK(ok.producer_id >= 0);
+
+  // confluent-kafka (librdkafka) fails its init_transactions() at once instead of hanging.
+  const std::string script =
+      "import confluent_kafka, sys, time\n"
+      "p = confluent_kafka.Producer({'bootstrap.servers': '" + target_bootstrap() + "', 'transactional.id': 'hx'})\n"
+      "t = time.time()\n"
+      "try:\n"
+      "    p.init_transactions(30)\n"
+      "    sys.exit('init_transactions succeeded')\n"
+      "except confluent_kafka.KafkaException as e:\n"
+      "    assert e.args[0].fatal(), e\n"
+      "    assert time.time() - t < 10, time.time() - t\n"
+      "    print('refused:', e.args[0].name())\n";
+  const std::string cmd = "python3 -c \"$(cat <<'PY'\n" + script + "PY\n)\" 2>/dev/null";
+  CHECK(std::system(cmd.c_str()) == 0);
+}
