@@ -31,6 +31,7 @@ OPERATIONS = {
     "group_delete": "Group: delete",
     "group_rebalance_exactly_once": "Group: member joins and one leaves, every record once (8 partitions)",
     "group_consumer_protocol": "Group: KIP-848 protocol (group.protocol=consumer)",
+    "stored_timestamps": "Its records found by timestamp, kept by retention (broker-side check)",
     "delete_records": "Delete records",
     "delete_topic": "Delete topic",
     "transactions": "Transactions (exactly-once)",
