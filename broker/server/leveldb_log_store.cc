@@ -1,6 +1,7 @@
 #include "broker/server/leveldb_log_store.h"
 
 #include "runtime/record/batch.h"
+#include "runtime/record/timestamp_search.h"
 
 
 namespace chronik::broker {
@@ -159,6 +160,13 @@ std::optional<LogStore::TimestampOffset> LevelDbLogStore::max_timestamp(const st
   if (!p) return std::nullopt;
   auto t = p->max_timestamp();
   if (!t) return std::nullopt;
+  // The log finds the batch; Kafka answers with the first record that carries the timestamp.
+  try {
+    const auto r = record::record_with_max_timestamp(t->batch.span());
+    return TimestampOffset{r.timestamp, r.offset};
+  } catch (const std::exception&) {
+    // Undecodable records: the batch-level answer.
+  }
   return TimestampOffset{t->timestamp, t->offset};
 }
 
