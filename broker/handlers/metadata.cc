@@ -61,7 +61,8 @@ m::MetadataResponse handle(Broker& broker, const Ctx& ctx, m::MetadataRequest& r
   for (const auto& rt : *req.topics) {
     std::optional<TopicInfo> topic;
     m::MetadataResponse::MetadataResponseTopic out;
-    if (!rt.name) {  // by id (v10+)
+    // By id (v10+): the Java AdminClient sends an empty name, not a null one, with the id.
+    if (!rt.name || (rt.name->empty() && !rt.topic_id.is_zero())) {
       topic = broker.store->find_topic(rt.topic_id);
       if (!topic) {
         out.error_code = err(ErrorCode::UNKNOWN_TOPIC_ID);
