@@ -659,6 +659,16 @@ GroupCoordinator::OffsetDeleteResult GroupCoordinator::delete_offsets(
     if (offsets_.erase(group_id, tp)) erases.push_back(CommittedOffsets::key(group_id, tp));
     r.partition_errors.push_back(kNone);
   }
+  // As on Kafka, an empty group whose last offsets are deleted is gone at once, not at the
+  // next expiry sweep.
+  const bool empty = cg != consumer_groups_.end() ? cg->second.members().empty()
+                                                  : g->state == GroupState::kEmpty;
+  if (!erases.empty() && empty && !offsets_.has_group(group_id)) {
+    erases.push_back(group_record_key(group_id));
+    if (cg != consumer_groups_.end()) consumer_groups_.erase(cg);
+    else groups_.erase(group_id);
+    spdlog::info("group {} removed: empty and without committed offsets", group_id);
+  }
   if (!erases.empty()) store_->write_meta({}, erases, false);
   return r;
 }
