@@ -20,12 +20,18 @@
 #include "generated/kafka/consumer_group_describe_response.h"
 #include "generated/kafka/consumer_group_heartbeat_request.h"
 #include "generated/kafka/consumer_group_heartbeat_response.h"
+#include "generated/kafka/create_acls_request.h"
+#include "generated/kafka/create_acls_response.h"
 #include "generated/kafka/create_partitions_request.h"
 #include "generated/kafka/create_partitions_response.h"
 #include "generated/kafka/create_topics_request.h"
 #include "generated/kafka/create_topics_response.h"
+#include "generated/kafka/delete_acls_request.h"
+#include "generated/kafka/delete_acls_response.h"
 #include "generated/kafka/delete_groups_request.h"
 #include "generated/kafka/delete_groups_response.h"
+#include "generated/kafka/describe_acls_request.h"
+#include "generated/kafka/describe_acls_response.h"
 #include "generated/kafka/describe_groups_request.h"
 #include "generated/kafka/describe_groups_response.h"
 #include "generated/kafka/heartbeat_request.h"
@@ -125,6 +131,9 @@ m::DescribeClusterResponse handle(Broker&, const Ctx&, m::DescribeClusterRequest
 m::DescribeLogDirsResponse handle(Broker&, const Ctx&, m::DescribeLogDirsRequest&);
 m::DescribeTopicPartitionsResponse handle(Broker&, const Ctx&, m::DescribeTopicPartitionsRequest&);
 m::SaslHandshakeResponse handle(Broker&, const Ctx&, m::SaslHandshakeRequest&);
+m::DescribeAclsResponse handle(Broker&, const Ctx&, m::DescribeAclsRequest&);
+m::CreateAclsResponse handle(Broker&, const Ctx&, m::CreateAclsRequest&);
+m::DeleteAclsResponse handle(Broker&, const Ctx&, m::DeleteAclsRequest&);
 m::SaslAuthenticateResponse handle(Broker&, const Ctx&, m::SaslAuthenticateRequest&);
 
 // Fetch runs in two steps so that it can wait without blocking a thread: prepare() resolves
