@@ -7,8 +7,22 @@
 
 #include "generated/kafka/api_versions_request.h"
 #include "generated/kafka/api_versions_response.h"
+#include "generated/kafka/create_acls_request.h"
+#include "generated/kafka/create_acls_response.h"
+#include "generated/kafka/delete_acls_request.h"
+#include "generated/kafka/delete_acls_response.h"
+#include "generated/kafka/describe_acls_request.h"
+#include "generated/kafka/describe_acls_response.h"
 #include "generated/kafka/init_producer_id_request.h"
+#include "generated/kafka/list_groups_request.h"
+#include "generated/kafka/list_groups_response.h"
+#include "generated/kafka/offset_commit_request.h"
+#include "generated/kafka/offset_commit_response.h"
+#include "generated/kafka/offset_delete_request.h"
+#include "generated/kafka/offset_delete_response.h"
 #include "generated/kafka/init_producer_id_response.h"
+#include "generated/kafka/metadata_request.h"
+#include "generated/kafka/metadata_response.h"
 #include "runtime/record/batch.h"
 #include "runtime/record/legacy.h"
 #include "tests/integration/hardening/requests.h"
@@ -170,4 +184,103 @@ TEST_CASE("a transactional producer is refused at InitProducerId while transacti
       "    print('refused:', e.args[0].name())\n";
   const std::string cmd = "python3 -c \"$(cat <<'PY'\n" + script + "PY\n)\" 2>/dev/null";
   CHECK(std::system(cmd.c_str()) == 0);
+}
+
+TEST_CASE("Metadata by topic id with an empty name resolves the id (kafka-topics --topic-id)", "[kafka][differences]") {
+  const std::string topic = unique_name("by-id");
+  m::CreateTopicsRequest create;
+  create.timeout_ms = 10000;
+  m::CreateTopicsRequest::CreatableTopic ct;
+  ct.name = topic;
+  ct.num_partitions = 2;
+  ct.replication_factor = 1;
+  create.topics.push_back(ct);
+  auto created = call<m::CreateTopicsResponse>(target_port(), create, 7);
+  REQUIRE(created.topics.at(0).error_code == 0);
+  const auto id = created.topics.at(0).topic_id;
+  REQUIRE_FALSE(id.is_zero());
+
+  m::MetadataRequest req;
+  m::MetadataRequest::MetadataRequestTopic rt;
+  rt.name = "";  // what the Java AdminClient sends
+  rt.topic_id = id;
+  req.topics = std::vector{rt};
+  req.allow_auto_topic_creation = false;
+  auto resp = call<m::MetadataResponse>(target_port(), req, 12);
+  REQUIRE(resp.topics.size() == 1);
+  CHECK(resp.topics[0].error_code == 0);
+  CHECK(resp.topics[0].name == topic);
+  CHECK(resp.topics[0].partitions.size() == 2);
+}
+
+TEST_CASE("an empty group whose last committed offsets are deleted is gone at once", "[kafka][differences]") {
+  const std::string topic = unique_name("offset-delete");
+  const std::string group = unique_name("standalone-group");
+  create_topic(topic);
+  auto listed = [&] {
+    m::ListGroupsRequest req;
+    for (const auto& g : call<m::ListGroupsResponse>(target_port(), req, 4).groups)
+      if (g.group_id == group) return true;
+    return false;
+  };
+  // A standalone consumer's commit (no generation) makes an empty group holding offsets.
+  m::OffsetCommitRequest commit;
+  commit.group_id = group;
+  commit.generation_id_or_member_epoch = -1;
+  m::OffsetCommitRequest::OffsetCommitRequestTopic ct;
+  ct.name = topic;
+  m::OffsetCommitRequest::OffsetCommitRequestPartition cp;
+  cp.partition_index = 0;
+  cp.committed_offset = 0;
+  ct.partitions.push_back(cp);
+  commit.topics.push_back(ct);
+  REQUIRE(call<m::OffsetCommitResponse>(target_port(), commit, 8).topics.at(0).partitions.at(0).error_code == 0);
+  CHECK(listed());
+
+  m::OffsetDeleteRequest del;
+  del.group_id = group;
+  m::OffsetDeleteRequest::OffsetDeleteRequestTopic dt;
+  dt.name = topic;
+  m::OffsetDeleteRequest::OffsetDeleteRequestPartition dp;
+  dp.partition_index = 0;
+  dt.partitions.push_back(dp);
+  del.topics.push_back(dt);
+  auto deleted = call<m::OffsetDeleteResponse>(target_port(), del, 0);
+  CHECK(deleted.error_code == 0);
+  CHECK_FALSE(listed());
+}
+
+TEST_CASE("ACL requests are answered SECURITY_DISABLED while no authorizer is configured", "[kafka][differences]") {
+  m::DescribeAclsRequest describe;
+  describe.resource_type_filter = 1;  // ANY
+  describe.pattern_type_filter = 1;   // ANY
+  describe.operation = 1;             // ANY
+  describe.permission_type = 1;       // ANY
+  auto described = call<m::DescribeAclsResponse>(target_port(), describe, 3);
+  CHECK(described.error_code == 54);
+
+  m::CreateAclsRequest create;
+  m::CreateAclsRequest::AclCreation c;
+  c.resource_type = 2;  // TOPIC
+  c.resource_name = "t";
+  c.resource_pattern_type = 3;  // LITERAL
+  c.principal = "User:alice";
+  c.host = "*";
+  c.operation = 3;        // READ
+  c.permission_type = 3;  // ALLOW
+  create.creations.push_back(c);
+  auto created = call<m::CreateAclsResponse>(target_port(), create, 3);
+  REQUIRE(created.results.size() == 1);
+  CHECK(created.results[0].error_code == 54);
+
+  m::DeleteAclsRequest del;
+  m::DeleteAclsRequest::DeleteAclsFilter f;
+  f.resource_type_filter = 1;
+  f.pattern_type_filter = 1;
+  f.operation = 1;
+  f.permission_type = 1;
+  del.filters.push_back(f);
+  auto deleted = call<m::DeleteAclsResponse>(target_port(), del, 3);
+  REQUIRE(deleted.filter_results.size() == 1);
+  CHECK(deleted.filter_results[0].error_code == 54);
 }

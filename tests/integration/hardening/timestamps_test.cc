@@ -116,3 +116,28 @@ TEST_CASE("batches without timestamps still age from when they were written", "[
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   CHECK(start == 3);
 }
+
+TEST_CASE("ListOffsets for the max timestamp (-3) answers the first record carrying it", "[kafka][timestamps]") {
+  const std::string topic = unique_name("max-timestamp");
+  create_topic(topic);
+  // Two batches; the second holds the largest timestamp twice, at its offsets 2 and 4.
+  auto batch = [](std::vector<int64_t> deltas) {
+    std::vector<record::Record> records;
+    for (size_t i = 0; i < deltas.size(); ++i) {
+      record::Record r;
+      r.offset_delta = static_cast<int32_t>(i);
+      r.timestamp_delta = deltas[i];
+      r.value = record::Bytes{'v'};
+      records.push_back(r);
+    }
+    record::BatchOptions o;
+    o.base_timestamp = 1700000000000;
+    return record::build_batch(o, records);
+  };
+  REQUIRE(produce(topic, batch({0, 50})).error_code == 0);
+  REQUIRE(produce(topic, batch({10, 300, 200, 300, 100})).error_code == 0);
+  auto max = list_offset(topic, -3);
+  CHECK(max.error_code == 0);
+  CHECK(max.timestamp == 1700000000300);
+  CHECK(max.offset == 3);
+}
