@@ -31,11 +31,10 @@ constexpr int16_t kStorageError = err(ErrorCode::KAFKA_STORAGE_ERROR);
 // A failed dir is reopened once this much more space is available than when it failed (or
 // when a reopen failed), or after kReopenRetryMs whatever the free space: reopening a dir
 // that is still full only fails again, and replays up to a write buffer of log each time.
-// For kSettleMs after a failure the baseline follows the free space up instead: LevelDB
-// deletes the tables its failed compactions had begun, which frees space nobody else did.
+// (LevelDB deletes the table a failed compaction had begun before a write reports that
+// failure, so the space it frees is in the baseline already.)
 constexpr uint64_t kReopenFreeMargin = uint64_t{4} << 20;
 constexpr int64_t kReopenRetryMs = 60000;
-constexpr int64_t kSettleMs = 3000;
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -96,7 +95,6 @@ void LevelDbLogStore::reopen() {
   } catch (const std::exception& e) {
     std::lock_guard failure_lock(failure_mu_);
     free_at_failure_ = available_bytes(dir_);
-    last_reopen_ms_ = wall_ms();
     spdlog::warn("log dir {}: reopening failed, tried again once free space grows: {}", dir_, e.what());
     return;
   }
@@ -110,15 +108,10 @@ void LevelDbLogStore::tick(int64_t now) {
   bool reopen_now = false;
   {
     std::lock_guard lock(failure_mu_);
-    if (failure_) {
-      const uint64_t available = available_bytes(dir_);
-      if (now - last_reopen_ms_ < kSettleMs) {
-        free_at_failure_ = std::max(free_at_failure_, available);
-      } else if (available >= free_at_failure_ + kReopenFreeMargin ||
-                 now - last_reopen_ms_ >= kReopenRetryMs) {
-        reopen_now = true;
-        last_reopen_ms_ = now;
-      }
+    if (failure_ && (available_bytes(dir_) >= free_at_failure_ + kReopenFreeMargin ||
+                     now - last_reopen_ms_ >= kReopenRetryMs)) {
+      reopen_now = true;
+      last_reopen_ms_ = now;
     }
   }
   if (reopen_now) reopen();
