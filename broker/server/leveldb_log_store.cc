@@ -2,7 +2,9 @@
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 #include <spdlog/spdlog.h>
 
@@ -42,6 +44,24 @@ int64_t wall_ms() {
       .count();
 }
 
+// What reopening writes before it can go on: LevelDB appends to the newest log of each
+// database but first writes every older one out as a table (there are two while a full
+// memtable waits to be flushed, which is when a full disk often shows).
+uint64_t bytes_to_recover(const std::string& dir) {
+  uint64_t total = 0;
+  for (const char* db : {"batches", "index"}) {
+    std::vector<std::pair<std::string, uint64_t>> logs;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(dir) / db, ec))
+      if (e.path().extension() == ".log") logs.emplace_back(e.path().filename().string(), e.file_size(ec));
+    std::sort(logs.begin(), logs.end(), [](const auto& a, const auto& b) {
+      return a.first.size() != b.first.size() ? a.first.size() < b.first.size() : a.first < b.first;
+    });
+    for (size_t i = 0; i + 1 < logs.size(); ++i) total += logs[i].second;
+  }
+  return total;
+}
+
 uint64_t available_bytes(const std::string& dir) {
   struct statvfs st {};
   if (::statvfs(dir.c_str(), &st) != 0) return 0;
@@ -78,9 +98,9 @@ void LevelDbLogStore::note_error(const char* what, const std::string& message) {
   free_at_failure_ = available_bytes(dir_);
   last_reopen_ms_ = wall_ms();
   spdlog::error("log dir {} failed: {} failed: {}. Writes answer KAFKA_STORAGE_ERROR and "
-                "/v1/health/ready answers 503 until it is reopened, which is tried every second "
-                "once free space grows; reads go on.",
-                dir_, what, message);
+                "/v1/health/ready answers 503 until it is reopened, once {} MiB more are free "
+                "(or in a minute); reads go on.",
+                dir_, what, message, kReopenFreeMargin >> 20);
 }
 
 void LevelDbLogStore::reopen() {
@@ -95,11 +115,13 @@ void LevelDbLogStore::reopen() {
   } catch (const std::exception& e) {
     std::lock_guard failure_lock(failure_mu_);
     free_at_failure_ = available_bytes(dir_);
+    log_open_ = false;
     spdlog::warn("log dir {}: reopening failed, tried again once free space grows: {}", dir_, e.what());
     return;
   }
   topics_.clear();
   std::lock_guard failure_lock(failure_mu_);
+  log_open_ = true;
   spdlog::warn("log dir {} reopened after it failed ({}): writes resume", dir_, *failure_);
   failure_.reset();
 }
@@ -108,8 +130,12 @@ void LevelDbLogStore::tick(int64_t now) {
   bool reopen_now = false;
   {
     std::lock_guard lock(failure_mu_);
-    if (failure_ && (available_bytes(dir_) >= free_at_failure_ + kReopenFreeMargin ||
-                     now - last_reopen_ms_ >= kReopenRetryMs)) {
+    // A reopen that fails for want of space leaves nothing open (reads fail too), so it
+    // waits until the logs it must write out fit.
+    const uint64_t available = available_bytes(dir_);
+    if (failure_ &&
+        (available >= free_at_failure_ + kReopenFreeMargin || now - last_reopen_ms_ >= kReopenRetryMs) &&
+        (!log_open_ || available >= bytes_to_recover(dir_) + kReopenFreeMargin)) {
       reopen_now = true;
       last_reopen_ms_ = now;
     }

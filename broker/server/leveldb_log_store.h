@@ -75,6 +75,7 @@ class LevelDbLogStore final : public LogStore {
   std::optional<std::string> failure_;  // why the dir failed; nullopt: healthy
   uint64_t free_at_failure_ = 0;        // bytes available when it (or a reopen) failed
   int64_t last_reopen_ms_ = 0;
+  bool log_open_ = true;  // log_ is set (read under failure_mu_ without taking mu_)
 };
 
 }  // namespace chronik::broker

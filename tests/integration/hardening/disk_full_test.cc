@@ -371,7 +371,11 @@ TEST_CASE("a full disk: storage errors per partition, not ready, resumes when sp
     } catch (const std::exception&) {
       started = false;
     }
-    if (started) REQUIRE(broker.stop() == 0);
+    if (started) {
+      // Its final flush has no room either: 3, as documented (never an abort).
+      const int status = broker.stop();
+      REQUIRE((status == 0 || status == 3));
+    }
     std::set<std::string> added;
     for (const auto& f : files_under(data_dir))
       if (!before.count(f) && !f.ends_with("LOG") && !f.ends_with("LOG.old")) added.insert(f);
