@@ -215,7 +215,16 @@ int main(int argc, char** argv) {
                broker.config_source, cfg->get_int("num.network.threads"), cfg->get_int("num.io.threads"));
 
   server.run();
+  // A log dir that failed (a full disk) and was not reopened: everything acknowledged is in
+  // LevelDB's logs, but the final flush could not run; stop cleanly and say so in the exit
+  // status, which a supervisor can tell from a crash (README, "Disk full").
+  const auto storage_error = broker.store->storage_error();
   broker.store.reset();
+  if (storage_error) {
+    spdlog::error("stopped while the log dir {} could not be written ({})", broker.log_dir,
+                  *storage_error);
+    return 3;
+  }
   spdlog::info("stopped");
   return 0;
 }

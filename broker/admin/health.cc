@@ -9,12 +9,17 @@ void add_health_routes(Router& router, AdminContext& ctx) {
     return json_response({{"status", "live"}});
   });
   router.add("GET", "/v1/health/ready", [&ctx](HttpRequest&) {
-    const bool storage = ctx.broker.store != nullptr;
+    // Storage that cannot be written (a full disk) makes the broker not ready: every write
+    // answers KAFKA_STORAGE_ERROR until the log dir is reopened.
+    auto store = ctx.broker.store;
+    const std::optional<std::string> storage_error = store ? store->storage_error() : std::nullopt;
+    const bool storage = store != nullptr && !storage_error;
     const bool kafka = ctx.kafka_accepting && ctx.kafka_accepting();
     const bool ready = storage && kafka;
-    return json_response({{"status", ready ? "ready" : "not ready"},
-                          {"checks", {{"storage", storage}, {"kafka_listener", kafka}}}},
-                         ready ? 200 : 503);
+    Json body{{"status", ready ? "ready" : "not ready"},
+              {"checks", {{"storage", storage}, {"kafka_listener", kafka}}}};
+    if (storage_error) body["storage_error"] = *storage_error;
+    return json_response(body, ready ? 200 : 503);
   });
 }
 

@@ -533,13 +533,18 @@ int16_t GroupCoordinator::commit(const CommitRequest& req, int64_t now_ms) {
     m.heartbeat_deadline_ms = now_ms + m.session_timeout_ms;
   }
   LogStore::MetaRecords puts;
+  std::vector<std::pair<TopicPartition, CommittedOffset>> committed;
   for (const auto& [tp, offset] : req.offsets) {
     CommittedOffset o = offset;
     if (o.commit_timestamp_ms < 0) o.commit_timestamp_ms = now_ms;
     puts.emplace_back(CommittedOffsets::key(req.group_id, tp), CommittedOffsets::encode(o));
-    offsets_.put(req.group_id, tp, std::move(o));
+    committed.emplace_back(tp, std::move(o));
   }
-  store_->write_meta(puts, {}, false);
+  // Stored first: an offset that could not be written is not served either. Kafka answers a
+  // commit whose append failed with KAFKA_STORAGE_ERROR with NOT_COORDINATOR (the client
+  // looks the coordinator up again and retries).
+  if (store_->write_meta(puts, {}, false)) return E(ErrorCode::NOT_COORDINATOR);
+  for (auto& [tp, o] : committed) offsets_.put(req.group_id, tp, std::move(o));
   return kNone;
 }
 
@@ -617,10 +622,10 @@ int16_t GroupCoordinator::delete_group(const std::string& group_id) {
     if (const auto* committed = offsets_.of(group_id))
       for (const auto& [tp, _] : *committed) erases.push_back(CommittedOffsets::key(group_id, tp));
     erases.push_back(group_record_key(group_id));
+    if (store_->write_meta({}, erases, false)) return E(ErrorCode::NOT_COORDINATOR);
     offsets_.erase_group(group_id);
     groups_.erase(group_id);
     consumer_groups_.erase(group_id);
-    store_->write_meta({}, erases, false);
   }
   spdlog::info("group {} deleted with its committed offsets", group_id);
   return kNone;
@@ -651,25 +656,36 @@ GroupCoordinator::OffsetDeleteResult GroupCoordinator::delete_offsets(
     }
   }
   std::vector<std::string> erases;
+  std::vector<TopicPartition> erased;
+  const auto* committed = offsets_.of(group_id);
   for (const auto& tp : partitions) {
     if (subscribed.count(tp.topic)) {
       r.partition_errors.push_back(E(ErrorCode::GROUP_SUBSCRIBED_TO_TOPIC));
       continue;
     }
-    if (offsets_.erase(group_id, tp)) erases.push_back(CommittedOffsets::key(group_id, tp));
+    if (committed && committed->count(tp)) {
+      erases.push_back(CommittedOffsets::key(group_id, tp));
+      erased.push_back(tp);
+    }
     r.partition_errors.push_back(kNone);
   }
   // As on Kafka, an empty group whose last offsets are deleted is gone at once, not at the
   // next expiry sweep.
   const bool empty = cg != consumer_groups_.end() ? cg->second.members().empty()
                                                   : g->state == GroupState::kEmpty;
-  if (!erases.empty() && empty && !offsets_.has_group(group_id)) {
-    erases.push_back(group_record_key(group_id));
+  const bool gone = empty && committed && !erased.empty() && committed->size() == erased.size();
+  if (gone) erases.push_back(group_record_key(group_id));
+  if (!erases.empty() && store_->write_meta({}, erases, false)) {
+    r.error = E(ErrorCode::NOT_COORDINATOR);
+    r.partition_errors.clear();
+    return r;
+  }
+  for (const auto& tp : erased) offsets_.erase(group_id, tp);
+  if (gone) {
     if (cg != consumer_groups_.end()) consumer_groups_.erase(cg);
     else groups_.erase(group_id);
     spdlog::info("group {} removed: empty and without committed offsets", group_id);
   }
-  if (!erases.empty()) store_->write_meta({}, erases, false);
   return r;
 }
 
@@ -858,14 +874,16 @@ int16_t GroupCoordinator::validate_offset_fetch(const std::string& group_id,
   return it->second.validate_member(*member_id, member_epoch);
 }
 
+// A group record that cannot be written (the log dir failed; the store says so once) is
+// only needed after a restart: the group goes on in memory, as it does between writes.
 void GroupCoordinator::persist_consumer_group(const ConsumerGroup& g) {
-  store_->write_meta({{group_record_key(g.id()), encode_consumer_group_record(g)}}, {}, false);
+  (void)store_->write_meta({{group_record_key(g.id()), encode_consumer_group_record(g)}}, {}, false);
 }
 
 // --- Persistence -------------------------------------------------------------------------
 
 void GroupCoordinator::persist_group(const ClassicGroup& g) {
-  store_->write_meta({{group_record_key(g.id), encode_group_record(g)}}, {}, false);
+  (void)store_->write_meta({{group_record_key(g.id), encode_group_record(g)}}, {}, false);
 }
 
 void GroupCoordinator::load(int64_t now_ms) {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <algorithm>
+#include <set>
 
 #include <leveldb/cache.h>
 #include <leveldb/iterator.h>
@@ -41,11 +42,31 @@ void Storage::check(const leveldb::Status& s, std::string_view what) {
 
 namespace {
 
+// The tables and logs in `path` (LevelDB names them <number>.ldb and <number>.log).
+std::set<std::string> data_files(const std::string& path) {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(path, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.ends_with(".ldb") || name.ends_with(".log")) out.insert(name);
+  }
+  return out;
+}
+
 std::unique_ptr<leveldb::DB> open_db(const std::string& dir, const std::string& path,
                                      leveldb::Options opts) {
+  const std::set<std::string> before = data_files(path);
   leveldb::DB* db = nullptr;
   leveldb::Status s = leveldb::DB::Open(opts, path, &db);
   if (!s.ok()) {
+    // An open that failed (a full disk, mostly) may have written a table of the replayed log
+    // and a new log before the manifest change that would have named them failed: nothing
+    // refers to them, and every further failed start would leave another pair behind.
+    for (const auto& name : data_files(path))
+      if (!before.count(name)) {
+        std::error_code ec;
+        std::filesystem::remove(std::filesystem::path(path) / name, ec);
+      }
     // LevelDB reports a held LOCK file as an IOError "lock <dir>/LOCK: ..." (another
     // process holds the fcntl lock, or this process already opened it).
     std::string text = s.ToString();
@@ -82,6 +103,13 @@ std::unique_ptr<Storage> Storage::open(const std::string& dir, const StorageOpti
   opts.max_open_files = options.max_open_files;
   opts.paranoid_checks = options.paranoid_checks;
   opts.env = storage_env();
+  // Reopening appends to the last log and manifest instead of writing the log out as a table
+  // first (up to write_buffer_size) and starting a new manifest: a broker restarts, and the
+  // storage reopens after a full disk (see LevelDbLogStore), with next to no free space.
+  // LevelDB drops a record appended after a torn one when it reads the log back; our files
+  // never leave a torn record behind a failed write (preallocated_file.h), and a killed
+  // process leaves whole records only (each is one write()).
+  opts.reuse_logs = true;
 
   // The index first: its LOCK is what tells a second broker that the dir is in use.
   leveldb::Options index_opts = opts;
@@ -218,7 +246,12 @@ void Storage::commit(std::unique_lock<std::mutex>& lock, bool sync) {
     if (!s.ok()) failed_generation_ = std::min(failed_generation_, generation);
     committed_cv_.notify_all();
   }
-  if (mine >= failed_generation_) throw StorageError("write: " + failure_.ToString());
+  if (mine >= failed_generation_) throw StorageError(failure_.ToString());
+}
+
+bool Storage::failed() const {
+  std::lock_guard lock(commit_mu_);
+  return failed_generation_ != UINT64_MAX;
 }
 
 // Batches first: an index entry is never visible (nor durable, when syncing) before the
@@ -229,10 +262,7 @@ leveldb::Status Storage::write_commit(Commit& c) {
   if (c.has_batches) {
     const auto started = std::chrono::steady_clock::now();
     leveldb::Status s = batch_db_->Write(wo, &c.batches);
-    if (!s.ok()) {
-      spdlog::error("data dir {}: writing record batches failed: {}", dir_, s.ToString());
-      return s;
-    }
+    if (!s.ok()) return leveldb::Status::IOError("writing record batches", s.ToString());
     // LevelDB delays a write by 1 ms while level 0 has kL0_SlowdownWritesTrigger (8) files
     // and stops writers at kL0_StopWritesTrigger (12). Only a write that took that long
     // looks at level 0 (the property takes the DB mutex), to count stalls and their time.
@@ -256,10 +286,7 @@ leveldb::Status Storage::write_commit(Commit& c) {
   if (c.has_index || c.sync) {
     // An empty batch still makes LevelDB fsync its log when syncing.
     leveldb::Status s = index_db_->Write(wo, &c.index);
-    if (!s.ok()) {
-      spdlog::error("data dir {}: writing the index failed: {}", dir_, s.ToString());
-      return s;
-    }
+    if (!s.ok()) return leveldb::Status::IOError("writing the index", s.ToString());
   }
   return leveldb::Status::OK();
 }

@@ -113,6 +113,9 @@ class Storage {
   void write(leveldb::WriteBatch& index_changes, bool sync);
   // Makes every write applied so far durable (one fsync of each database's log).
   void flush();
+  // Whether a write failed (see failed_generation_): every write fails from then on, reads
+  // still work. Recovering takes closing and reopening the dir.
+  bool failed() const;
 
   // Generic metadata keyspace. `key` is the caller's key (the 'm' prefix is added here).
   void put_meta(std::string_view key, std::string_view value, bool sync = false);
@@ -161,7 +164,12 @@ class Storage {
   uint64_t pending_generation_ = 1;
   uint64_t committed_generation_ = 0;
   bool writing_ = false;
-  uint64_t failed_generation_ = UINT64_MAX;  // first commit that failed: later ones fail too
+  // The first commit that failed: later ones fail too, without writing. A failed LevelDB
+  // write may leave its log in a state where later records would be lost on reopen (a
+  // non-sync write that failed halfway leaves LevelDB's log writer misaligned), and a failed
+  // sync or compaction makes LevelDB refuse writes for good: only a new Storage (closing and
+  // reopening the databases) writes again.
+  uint64_t failed_generation_ = UINT64_MAX;
   leveldb::Status failure_;
   uint64_t next_sequence_ = 1;
   uint64_t physical_writes_ = 0;

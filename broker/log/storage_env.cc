@@ -72,15 +72,29 @@ class PreadFile final : public leveldb::RandomAccessFile {
   FdBudget& budget_;
 };
 
+bool is_manifest(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return path.compare(slash == std::string::npos ? 0 : slash + 1, 9, "MANIFEST-") == 0;
+}
+
 class StorageEnv final : public leveldb::EnvWrapper {
  public:
   StorageEnv() : leveldb::EnvWrapper(leveldb::Env::Default()) {}
 
-  // Logs (.log) and tables (.ldb); the manifest and CURRENT's temporary file stay LevelDB's
-  // own, which also syncs the directory when the manifest is synced.
+  // Logs (.log) and tables (.ldb), reserved ahead; manifests without reserving, so that a
+  // failed write cuts them back to their last whole record too (preallocated_file.h). CURRENT's
+  // temporary file and LevelDB's info LOG stay LevelDB's own.
   leveldb::Status NewWritableFile(const std::string& path, leveldb::WritableFile** file) override {
     if (path.ends_with(".log") || path.ends_with(".ldb")) return new_preallocated_file(path, file);
+    if (is_manifest(path)) return new_preallocated_file(path, file, false);
     return target()->NewWritableFile(path, file);
+  }
+
+  // LevelDB reopens the last log and the manifest to append to them (reuse_logs).
+  leveldb::Status NewAppendableFile(const std::string& path, leveldb::WritableFile** file) override {
+    if (path.ends_with(".log")) return reopen_preallocated_file(path, file);
+    if (is_manifest(path)) return reopen_preallocated_file(path, file, false);
+    return target()->NewAppendableFile(path, file);
   }
 
   leveldb::Status NewRandomAccessFile(const std::string& path, leveldb::RandomAccessFile** file) override {

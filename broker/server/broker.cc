@@ -87,7 +87,8 @@ void Broker::alter_dynamic_config(const std::string& name, const std::optional<s
   if (value) v = *value;
   auto next = std::make_shared<config::BrokerConfig>(config()->with_dynamic(name, v, per_broker));
   if (validate_only) return;
-  store->put_meta(dynamic_key(*this, per_broker, name), value);
+  if (store->put_meta(dynamic_key(*this, per_broker, name), value))
+    throw config::ConfigError("cannot store dynamic config " + name + ": the log dir cannot be written");
   set_config(std::move(next));
   spdlog::info("dynamic broker config {} {}{}", name, value ? "set to " + *value : "removed",
                per_broker ? "" : " (cluster default)");

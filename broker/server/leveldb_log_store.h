@@ -1,7 +1,17 @@
 // LogStore over broker/log/'s LogManager (two LevelDB databases per log dir): what the broker runs on.
+//
+// A failed write (a full disk, mostly) fails the log dir: LevelDB refuses every later write
+// on those databases (see Storage::failed_generation_), so from then on writes answer
+// KAFKA_STORAGE_ERROR, storage_error() says why (the broker is not ready) and one error line
+// is logged; reads go on from the open databases. tick() reopens the dir once free space has
+// grown (or a minute has passed), which is how writes resume: reopening replays LevelDB's
+// logs, so every write that was acknowledged is there, and the partitions' offsets are
+// rebuilt from what is stored, so a write that failed is either wholly there or not at all.
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 
 #include "broker/log/log_manager.h"
 #include "broker/server/log_store.h"
@@ -34,23 +44,38 @@ class LevelDbLogStore final : public LogStore {
   std::pair<int16_t, int64_t> delete_records(const std::string& topic, int32_t partition,
                                              int64_t offset) override;
   int64_t partition_size(const std::string& topic, int32_t partition) override;
-  std::vector<std::pair<std::string, std::string>> scan_meta(const std::string& prefix) override {
-    return log_->storage().scan_meta(prefix);
-  }
-  void write_meta(const MetaRecords& puts, const std::vector<std::string>& erases,
-                  bool sync) override;
-  void put_meta(const std::string& key, const std::optional<std::string>& value) override {
-    if (value) log_->storage().put_meta(key, *value, true);
-    else log_->storage().erase_meta(key, true);
-  }
-  std::optional<std::string> engine_property(const std::string& name) override {
-    return log_->storage().property(name);
-  }
-  void flush() override { log_->flush(); }
-  void tick(int64_t now_ms) override { log_->tick(now_ms); }
+  std::vector<std::pair<std::string, std::string>> scan_meta(const std::string& prefix) override;
+  int16_t write_meta(const MetaRecords& puts, const std::vector<std::string>& erases,
+                     bool sync) override;
+  int16_t put_meta(const std::string& key, const std::optional<std::string>& value) override;
+  std::optional<std::string> engine_property(const std::string& name) override;
+  void flush() override;
+  void tick(int64_t now_ms) override;
+  std::optional<std::string> storage_error() override;
 
  private:
-  std::unique_ptr<log::LogManager> log_;
+  // Runs `f(LogManager&)` under the shared lock; on log::StorageError (or while the dir
+  // could not be reopened) returns `failed` instead.
+  template <class F, class R>
+  R with_log(const char* what, F&& f, R failed);
+  // A storage error came up in `what`: fails the dir when the Storage refuses writes now.
+  void note_error(const char* what, const std::string& message);
+  // Closes and reopens the dir (exclusive lock). REQUIRES: the dir has failed.
+  void reopen();
+
+  const std::string dir_;
+  const log::LogManagerOptions options_;
+  // Shared by every call, exclusive while reopening: no call holds a partition or an
+  // iterator of the databases being closed.
+  std::shared_mutex mu_;
+  std::unique_ptr<log::LogManager> log_;  // null while a reopen failed
+  std::vector<TopicInfo> topics_;         // the topics when log_ was closed (metadata meanwhile)
+
+  std::mutex failure_mu_;
+  std::optional<std::string> failure_;  // why the dir failed; nullopt: healthy
+  uint64_t free_at_failure_ = 0;        // bytes available when it (or a reopen) failed
+  int64_t last_reopen_ms_ = 0;
+  bool log_open_ = true;  // log_ is set (read under failure_mu_ without taking mu_)
 };
 
 }  // namespace chronik::broker

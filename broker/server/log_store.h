@@ -4,7 +4,8 @@
 // an adapter maps it onto the storage engine (MemoryLogStore serves tests and the first
 // end-to-end runs). Batches are v2 record batches kept verbatim; append() patches only their
 // base offset. Every method is thread-safe. Calls may block on disk: the network layer runs
-// them off its I/O threads.
+// them off its I/O threads. Failures of the storage engine come back as Kafka error codes
+// (KAFKA_STORAGE_ERROR), not as exceptions, so that a handler answers per partition.
 #pragma once
 
 #include <cstdint>
@@ -111,17 +112,21 @@ class LogStore {
   virtual int64_t partition_size(const std::string& topic, int32_t partition) = 0;
 
   // Small metadata records (dynamic broker configs): every (key, value) whose key starts
-  // with `prefix`, in key order.
+  // with `prefix`, in key order. May throw when the storage cannot be read (start-up).
   virtual std::vector<std::pair<std::string, std::string>> scan_meta(const std::string& prefix) = 0;
-  // Writes one record durably (nullopt: erases it).
-  virtual void put_meta(const std::string& key, const std::optional<std::string>& value) = 0;
+  // Writes one record durably (nullopt: erases it). Returns a Kafka error code
+  // (KAFKA_STORAGE_ERROR when the log dir cannot be written; nothing was written then).
+  virtual int16_t put_meta(const std::string& key, const std::optional<std::string>& value) = 0;
   // Writes `puts` and erases `erases` atomically; durable on return only with `sync` (else
-  // with the next flush, like appended batches).
-  virtual void write_meta(const MetaRecords& puts, const std::vector<std::string>& erases,
-                          bool sync) {
+  // with the next flush, like appended batches). Returns a Kafka error code, as put_meta.
+  virtual int16_t write_meta(const MetaRecords& puts, const std::vector<std::string>& erases,
+                             bool sync) {
     (void)sync;
-    for (const auto& [k, v] : puts) put_meta(k, v);
-    for (const auto& k : erases) put_meta(k, std::nullopt);
+    for (const auto& [k, v] : puts)
+      if (int16_t e = put_meta(k, v)) return e;
+    for (const auto& k : erases)
+      if (int16_t e = put_meta(k, std::nullopt)) return e;
+    return 0;
   }
 
   // A statistic of the storage engine by name (LevelDB's GetProperty: "leveldb.stats",
@@ -131,10 +136,15 @@ class LogStore {
     return std::nullopt;
   }
 
-  // Makes everything appended so far durable.
+  // Makes everything appended so far durable. Never throws: a failure shows in
+  // storage_error().
   virtual void flush() = 0;
-  // Periodic housekeeping (retention, interval flushes); called often from a worker.
+  // Periodic housekeeping (retention, interval flushes, recovering a failed log dir); called
+  // often (about every second) from a worker. Never throws.
   virtual void tick(int64_t now_ms) {}
+  // Why the log dir cannot be written (a full disk, mostly), or nullopt when it can. While
+  // it cannot, writes answer KAFKA_STORAGE_ERROR and the broker is not ready.
+  virtual std::optional<std::string> storage_error() { return std::nullopt; }
 };
 
 }  // namespace chronik::broker

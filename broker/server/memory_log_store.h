@@ -39,10 +39,11 @@ class MemoryLogStore final : public LogStore {
       out.emplace_back(*it);
     return out;
   }
-  void put_meta(const std::string& key, const std::optional<std::string>& value) override {
+  int16_t put_meta(const std::string& key, const std::optional<std::string>& value) override {
     std::lock_guard lock(mu_);
     if (value) meta_[key] = *value;
     else meta_.erase(key);
+    return 0;
   }
   void flush() override {}
 
