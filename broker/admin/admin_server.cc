@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/admin/api.h"
+#include "broker/admin/request_guard.h"
 #include "broker/server/broker.h"
 
 namespace chronik::broker::admin {
@@ -44,7 +45,11 @@ bool public_path(const std::string& path) {
 
 struct AdminServer::Impl : std::enable_shared_from_this<Impl> {
   Impl(Broker& b, asio::io_context& io, AdminServerOptions o)
-      : broker(b), ioc(io), workers(1), context{b, o.version, o.kafka_accepting, make_coordinator_group_view(b)} {
+      : broker(b),
+        ioc(io),
+        workers(1),
+        context{b, o.version, o.kafka_accepting, make_coordinator_group_view(b)},
+        hosts(HostPolicy::from_config(*b.config())) {
     router = build_router(context);
   }
 
@@ -60,6 +65,7 @@ struct AdminServer::Impl : std::enable_shared_from_this<Impl> {
   asio::thread_pool workers;
   AdminContext context;
   Router router;
+  HostPolicy hosts;  // admin.* keys are static: computed once
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::atomic<bool> stopping{false};
   std::mutex sessions_mu;
@@ -90,6 +96,7 @@ struct AdminServer::Impl : std::enable_shared_from_this<Impl> {
   // The response to one parsed request (on a worker thread).
   HttpResponse handle(HttpRequest req, std::string authorization) {
     broker.metrics.http_requests.fetch_add(1, std::memory_order_relaxed);
+    if (auto refused = refuse(req, hosts)) return *refused;
     const auto token = broker.config()->get_string("admin.auth.token");
     if (token && !token->empty() && !public_path(req.path)) {
       const std::string prefix = "Bearer ";
@@ -142,6 +149,8 @@ awaitable<void> AdminServer::Impl::serve(std::shared_ptr<Session> session) {
     co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
     co_return ec;
   };
+  // No Access-Control-Allow-* header, ever: no other origin may read or drive this API
+  // (request_guard.h).
   auto simple = [&](const HttpResponse& r, unsigned version, bool keep_alive) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "chronik");
@@ -213,6 +222,9 @@ awaitable<void> AdminServer::Impl::serve(std::shared_ptr<Session> session) {
       try {
         if (q != std::string::npos) req.query = parse_query(target.substr(q + 1));
         req.body = std::move(msg.body());
+        req.version = version;
+        if (auto h = msg.find(http::field::host); h != msg.end()) req.host = std::string(h->value());
+        req.content_type = std::string(msg[http::field::content_type]);
         std::string auth(msg[http::field::authorization]);
         auto work = [this, req = std::move(req), auth = std::move(auth)]() mutable {
           return handle(std::move(req), std::move(auth));

@@ -6,7 +6,8 @@
 // over admin.max.body.bytes gets 413 (a Content-Length over the limit before the body is
 // read); a client idle (or sending a request) for admin.idle.timeout.ms is disconnected.
 // With admin.auth.token set, everything but /v1/health/* and the dashboard's static files
-// requires "Authorization: Bearer <token>" (401 otherwise).
+// requires "Authorization: Bearer <token>" (401 otherwise). Before that, request_guard.h
+// refuses foreign Host headers and state-changing requests that are not JSON.
 #pragma once
 
 #include <cstdint>

@@ -19,6 +19,9 @@ struct HttpRequest {
   std::map<std::string, std::string> query;
   std::map<std::string, std::string> params;  // path parameters, filled by the router
   std::string body;
+  std::optional<std::string> host;  // the Host header; nullopt when there is none
+  std::string content_type;         // the Content-Type header, "" when there is none
+  unsigned version = 11;            // 10 for HTTP/1.0, 11 for HTTP/1.1
 
   // The query parameter `name`, or nullopt.
   std::optional<std::string> arg(const std::string& name) const {

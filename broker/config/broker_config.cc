@@ -4,6 +4,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "broker/config/config_providers.h"
+
 namespace chronik::config {
 namespace {
 
@@ -102,7 +104,7 @@ BrokerConfig BrokerConfig::from_properties(const std::vector<Property>& properti
       c.warnings_.push_back(std::string("unknown configuration '") + p.key + "' " + where + " is ignored");
       return;
     }
-    c.static_[p.key] = parse_value(*k, p.value);
+    c.static_[p.key] = parse_value(*k, resolve_placeholders(p.key, p.value));
   };
   for (const auto& p : properties) apply(p, p.line > 0 ? ("(line " + std::to_string(p.line) + ")").c_str() : "");
   for (const auto& p : overrides) apply(p, "(--override)");

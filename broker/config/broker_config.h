@@ -66,8 +66,9 @@ class BrokerConfig {
   // Every key at its default.
   BrokerConfig();
 
-  // Applies `properties` then `overrides` (a later entry wins). Unknown keys are kept in
-  // warnings(); an invalid value throws ConfigError naming the key and the value.
+  // Applies `properties` then `overrides` (a later entry wins), each value with its
+  // ${env:..}/${file:..}/${dir:..} placeholders resolved (config_providers.h). Unknown keys
+  // are kept in warnings(); an invalid value throws ConfigError naming the key and the value.
   static BrokerConfig from_properties(const std::vector<Property>& properties,
                                       const std::vector<Property>& overrides = {});
   // Reads `file` (if any) and parses each `key=value` of `override_args`.

@@ -75,7 +75,11 @@ const std::vector<ConfigKey>& broker_table() {
       {"admin.listeners", T::kList, "http://127.0.0.1:9644", {},
        "Chronik: comma-separated http://host:port of the admin and metrics endpoint."},
       {"admin.auth.token", T::kPassword, std::nullopt, {},
-       "Chronik: when set, every admin endpoint but health requires Authorization: Bearer <token>."},
+       "Chronik: when set, every admin endpoint but health requires Authorization: Bearer <token>. "
+       "Give it as ${env:NAME}, ${file:path:key} or ${dir:path:file} to keep it off the command line."},
+      {"admin.allowed.hosts", T::kList, "", {},
+       "Chronik: host names the admin endpoint answers to besides its own (IP addresses, localhost, "
+       "the listener and advertised hosts, the machine's host name); * allows any Host header."},
       {"admin.max.body.bytes", T::kInt, "1048576", at_least(0),
        "Chronik: larger admin request bodies are refused with 413."},
       {"admin.idle.timeout.ms", T::kLong, "30000", at_least(1),

@@ -16,11 +16,13 @@ def free_port():
 
 class Broker:
     """`overrides` are key=value configs. With `admin`, the admin endpoint gets a port of
-    its own (`url`); otherwise it binds an ephemeral one. restart() keeps the data dir."""
+    its own (`url`); otherwise it binds an ephemeral one. `env` is added to the broker's
+    environment. restart() keeps the data dir."""
 
-    def __init__(self, binary, *overrides, admin=False, prefix="chronik-py-"):
+    def __init__(self, binary, *overrides, admin=False, prefix="chronik-py-", env=None):
         self.binary = binary
         self.overrides = overrides
+        self.env = dict(os.environ, **(env or {}))
         self.dir = tempfile.mkdtemp(prefix=prefix)
         self.port = free_port()
         self.admin_port = free_port() if admin else 0
@@ -35,7 +37,7 @@ class Broker:
                 "--override", f"admin.listeners=http://127.0.0.1:{self.admin_port}"]
         for o in self.overrides:
             args += ["--override", o]
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.time() + 20
         for port in [self.port] + ([self.admin_port] if self.admin_port else []):
             while True:

@@ -9,6 +9,9 @@ let token = localStorage.getItem('chronik.token') || '';
 async function api(path, options = {}) {
   const headers = Object.assign({}, options.headers || {});
   if (token) headers.Authorization = 'Bearer ' + token;
+  // The broker refuses a state-changing request that is not JSON (a cross-site form's).
+  const method = (options.method || 'GET').toUpperCase();
+  if (method !== 'GET' && method !== 'HEAD') headers['Content-Type'] = 'application/json';
   const res = await fetch(path, Object.assign({}, options, { headers }));
   if (res.status === 401) {
     await askToken();

@@ -146,7 +146,8 @@ topic8() {
     { echo "no 8-partition topic: kcat cannot create topics and CHRONIK_ADMIN_URL is not set"; return 1; }
   python3 -c 'import json, sys, urllib.request
 urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/v1/topics", method="POST",
-    data=json.dumps({"name": sys.argv[2], "partitions": int(sys.argv[3])}).encode()), timeout=10)' \
+    data=json.dumps({"name": sys.argv[2], "partitions": int(sys.argv[3])}).encode(),
+    headers={"Content-Type": "application/json"}), timeout=10)' \
     "$CHRONIK_ADMIN_URL" "$1" "$parts" 2>&1 | tail -n 1
 }
 

@@ -1,6 +1,8 @@
 """The admin HTTP endpoint of the real chronik binary: every resource, every error class,
 Prometheus output through a real parser, Kafka clients on REST-created topics (and the
-reverse), consumer groups, and (with --dashboard) the dashboard in headless Chromium.
+reverse), consumer groups, what web pages must not do (cross-site requests, DNS rebinding,
+CORS), the admin token kept off the command line, and (with --dashboard) the dashboard and
+a hostile page of another origin in headless Chromium.
 
 usage: test_admin.py <path to chronik> [--dashboard <artifact dir>]
 """
@@ -29,15 +31,16 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 import chronik_broker  # noqa: E402
 
 
-def start_broker(*overrides):
-    return chronik_broker.Broker(CHRONIK, *overrides, admin=True, prefix="chronik-admin-")
+def start_broker(*overrides, env=None):
+    return chronik_broker.Broker(CHRONIK, *overrides, admin=True, prefix="chronik-admin-", env=env)
 
 
 def call(broker, method, path, body=None, token=None, raw=None, headers=None):
-    """(status, headers, parsed JSON or text)."""
+    """(status, headers, parsed JSON or text). A request that changes state says
+    Content-Type: application/json unless `headers` says otherwise."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     req = urllib.request.Request(broker.url + path, data=data, method=method)
-    if data is not None:
+    if data is not None or method not in ("GET", "HEAD", "OPTIONS"):
         req.add_header("Content-Type", "application/json")
     if token:
         req.add_header("Authorization", "Bearer " + token)
@@ -275,7 +278,7 @@ class Admin(unittest.TestCase):
         self.assertEqual(code, 413, body)
         # Chunked (no Content-Length): refused while reading.
         s = socket.create_connection(("127.0.0.1", self.broker.admin_port))
-        s.sendall(b"POST /v1/topics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        s.sendall(b"POST /v1/topics HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n")
         chunk = b"a" * 3000
         try:
             for _ in range(3):
@@ -291,7 +294,7 @@ class Admin(unittest.TestCase):
 
     def test_idle_and_slow_clients_time_out(self):
         # admin.idle.timeout.ms=1000 on this broker.
-        for opening in (b"", b"GET /v1/health/live HTTP/1.1\r\nHost: x\r\n"):
+        for opening in (b"", b"GET /v1/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n"):
             s = socket.create_connection(("127.0.0.1", self.broker.admin_port))
             s.sendall(opening)
             s.settimeout(10)
@@ -306,7 +309,7 @@ class Admin(unittest.TestCase):
         s = socket.create_connection(("127.0.0.1", self.broker.admin_port))
         f = s.makefile("rb")
         for _ in range(3):
-            s.sendall(b"GET /v1/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.sendall(b"GET /v1/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             self.assertEqual(f.readline(), b"HTTP/1.1 200 OK\r\n")
             length = 0
             while True:
@@ -525,6 +528,205 @@ class Auth(unittest.TestCase):
         self.assertEqual((entry["value"], entry["sensitive"]), (None, True))
 
 
+def raw_exchange(port, request):
+    """Sends raw request bytes; returns the status line and the headers (lower-cased names)."""
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(request)
+        s.settimeout(10)
+        f = s.makefile("rb")
+        status = f.readline().decode().strip()
+        hdrs = {}
+        while True:
+            line = f.readline()
+            if line in (b"\r\n", b""):
+                break
+            k, v = line.decode().split(":", 1)
+            hdrs[k.strip().lower()] = v.strip()
+    return status, hdrs
+
+
+def no_cors(test, hdrs):
+    test.assertEqual([k for k in hdrs.keys() if k.lower().startswith("access-control-")], [])
+
+
+class CrossSite(unittest.TestCase):
+    """Web pages must not drive the API: state changes need JSON (no cross-site form or
+    simple request), only this broker's names are answered (no DNS rebinding), no CORS."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = start_broker("admin.allowed.hosts=Dashboard.Example, other.example")
+        assert call(cls.broker, "POST", "/v1/topics", {"name": "secret-orders", "partitions": 1})[0] == 201
+        produce(cls.broker.bootstrap, "secret-orders", [{"value": b"card 4111-1111", "partition": 0}])
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.broker.stop() == 0
+
+    def call(self, *args, **kwargs):
+        return call(self.broker, *args, **kwargs)
+
+    def assertNoTopic(self, name):
+        self.assertEqual(self.call("GET", "/v1/topics/" + name)[0], 404, name)
+
+    def test_state_changes_need_json(self):
+        # What a cross-site form or fetch() can send without a preflight.
+        for ctype, data in (("text/plain", b'{"name": "csrf-plain", "partitions": 1}'),
+                            ("text/plain;charset=UTF-8", b'{"name": "csrf-plain", "x": "="}\r\n'),
+                            ("application/x-www-form-urlencoded", b"name=csrf-plain"),
+                            ("multipart/form-data; boundary=b",
+                             b'--b\r\nContent-Disposition: form-data; name="name"\r\n\r\ncsrf-plain\r\n--b--\r\n')):
+            code, hdrs, body = self.call("POST", "/v1/topics", raw=data, headers={"Content-Type": ctype})
+            self.assertEqual((code, body["field"]), (415, "Content-Type"), ctype)
+            self.assertIn("application/json", body["error"])
+            no_cors(self, hdrs)
+        # No Content-Type at all (raw, since urllib adds one to a body).
+        data = b'{"name":"csrf-plain"}'
+        status, _ = raw_exchange(self.broker.admin_port,
+                                 b"POST /v1/topics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n"
+                                 b"Connection: close\r\n\r\n%s" % (len(data), data))
+        self.assertTrue(status.startswith("HTTP/1.1 415"), status)
+        self.assertNoTopic("csrf-plain")
+        # JSON, with or without parameters, is served.
+        code, _, body = self.call("POST", "/v1/topics", raw=b'{"name": "json-made"}',
+                                  headers={"Content-Type": "Application/JSON; charset=utf-8"})
+        self.assertEqual(code, 201, body)
+        # Every state-changing method, body or not: DELETE, PATCH and the group reset too.
+        for method, path in (("DELETE", "/v1/topics/json-made"), ("PATCH", "/v1/topics/json-made/configs"),
+                             ("POST", "/v1/groups/g/reset-offsets"), ("DELETE", "/v1/groups/g"),
+                             ("PUT", "/v1/topics")):
+            code, _, body = self.call(method, path, headers={"Content-Type": "text/plain"})
+            self.assertEqual((code, body["field"]), (415, "Content-Type"), (method, path))
+        self.assertEqual(self.call("GET", "/v1/topics/json-made")[0], 200)
+        self.assertEqual(self.call("DELETE", "/v1/topics/json-made")[0], 200)
+        self.assertNoTopic("json-made")
+
+    def test_foreign_host_is_refused(self):
+        port = self.broker.admin_port
+        records = "/v1/topics/secret-orders/partitions/0/records"
+        for host in (f"attacker.example:{port}", "attacker.example", f"localhost.attacker.example:{port}",
+                     f"127.0.0.1.nip.io:{port}"):
+            for method, path, body in (("GET", records, None), ("GET", "/v1/topics", None), ("GET", "/metrics", None),
+                                       ("GET", "/", None), ("POST", "/v1/topics", {"name": "rebound"}),
+                                       ("DELETE", "/v1/topics/secret-orders", None)):
+                code, hdrs, answer = self.call(method, path, body, headers={"Host": host})
+                self.assertEqual(code, 421, (host, method, path))
+                self.assertEqual(answer["field"], "Host")
+                self.assertNotIn("4111", json.dumps(answer))
+                self.assertNotIn("secret-orders", json.dumps(answer))
+                no_cors(self, hdrs)
+        self.assertNoTopic("rebound")
+        self.assertEqual(self.call("GET", "/v1/topics/secret-orders")[0], 200)
+        # Health stays open to probes that use a service name.
+        self.assertEqual(self.call("GET", "/v1/health/ready", headers={"Host": "chronik.monitoring.svc"})[0], 200)
+
+    def test_own_names_are_served(self):
+        port = self.broker.admin_port
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", "LOCALHOST:19644", f"[::1]:{port}",
+                     f"{socket.gethostname()}:{port}", "10.1.2.3:80",  # an address (NAT, a tunnel)
+                     f"dashboard.example:{port}", "Other.Example.", "dashboard.example:8443"):
+            code, _, body = self.call("GET", "/v1/topics/secret-orders/partitions/0/records", headers={"Host": host})
+            self.assertEqual(code, 200, (host, body))
+            self.assertEqual(body["records"][0]["value"]["data"], "card 4111-1111")
+        code, _, body = self.call("POST", "/v1/topics", {"name": "via-allowed"}, headers={"Host": "dashboard.example"})
+        self.assertEqual(code, 201, body)
+
+    def test_missing_host(self):
+        status, _ = raw_exchange(self.broker.admin_port, b"GET /v1/topics HTTP/1.1\r\nConnection: close\r\n\r\n")
+        self.assertTrue(status.startswith("HTTP/1.1 400"), status)
+        status, _ = raw_exchange(self.broker.admin_port, b"GET /v1/topics HTTP/1.0\r\n\r\n")
+        self.assertTrue(status.startswith("HTTP/1.0 200"), status)
+
+    def test_no_cors(self):
+        origin = {"Origin": "http://attacker.example"}
+        for method, path in (("GET", "/v1/topics"), ("GET", "/v1/health/live"), ("GET", "/metrics"), ("GET", "/"),
+                             ("GET", "/nope")):
+            code, hdrs, _ = self.call(method, path, headers=origin)
+            self.assertIn(code, (200, 404))
+            no_cors(self, hdrs)
+        # A preflight gets no permission: not 2xx, no Access-Control-Allow-*.
+        for path in ("/v1/topics", "/v1/topics/secret-orders", "/nope"):
+            status, hdrs = raw_exchange(
+                self.broker.admin_port,
+                f"OPTIONS {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.broker.admin_port}\r\n"
+                "Origin: http://attacker.example\r\nAccess-Control-Request-Method: POST\r\n"
+                "Access-Control-Request-Headers: content-type, authorization\r\nConnection: close\r\n\r\n".encode())
+            self.assertRegex(status, r"^HTTP/1.1 (405|404) ", path)
+            no_cors(self, hdrs)
+
+    def test_any_host_when_configured(self):
+        broker = start_broker("admin.allowed.hosts=*")
+        try:
+            code, _, body = call(broker, "GET", "/v1/topics", headers={"Host": "anything.example:1"})
+            self.assertEqual(code, 200, body)
+            code, _, body = call(broker, "POST", "/v1/topics", raw=b'{"name": "x"}',
+                                 headers={"Host": "anything.example", "Content-Type": "text/plain"})
+            self.assertEqual(code, 415, body)  # the JSON rule still holds
+        finally:
+            self.assertEqual(broker.stop(), 0)
+
+
+class Secrets(unittest.TestCase):
+    """admin.auth.token from the environment, a properties file or a secret file, never on
+    the command line."""
+    TOKEN = "tok-" + base64.b32encode(os.urandom(10)).decode().lower()
+
+    def check_token_works(self, broker, placeholder):
+        cmdline = open(f"/proc/{broker.proc.pid}/cmdline", "rb").read().decode()
+        ps = subprocess.run(["ps", "-ww", "-o", "args=", "-p", str(broker.proc.pid)],
+                            capture_output=True, text=True).stdout
+        self.assertIn(placeholder, cmdline)
+        self.assertIn(placeholder, ps)
+        self.assertNotIn(self.TOKEN, cmdline + ps)
+        self.assertEqual(call(broker, "GET", "/v1/topics")[0], 401)
+        self.assertEqual(call(broker, "GET", "/v1/topics", token="wrong")[0], 401)
+        self.assertEqual(call(broker, "GET", "/v1/topics", token=self.TOKEN)[0], 200)
+        code, _, body = call(broker, "GET", "/v1/broker/config", token=self.TOKEN)
+        self.assertNotIn(self.TOKEN, json.dumps(body))
+        self.assertNotIn(self.TOKEN, broker.log_text())
+
+    def test_token_from_environment(self):
+        placeholder = "${env:CHRONIK_ADMIN_AUTH_TOKEN}"
+        broker = start_broker("admin.auth.token=" + placeholder, env={"CHRONIK_ADMIN_AUTH_TOKEN": self.TOKEN})
+        try:
+            self.check_token_works(broker, placeholder)
+        finally:
+            self.assertEqual(broker.stop(), 0)
+
+    def test_token_from_files(self):
+        import tempfile
+        d = tempfile.mkdtemp(prefix="chronik-secrets-")
+        try:
+            props, secret = os.path.join(d, "secrets.properties"), os.path.join(d, "admin-token")
+            with open(props, "w") as f:
+                f.write(f"# secrets\nadmin.token={self.TOKEN}\n")
+            with open(secret, "w") as f:
+                f.write(self.TOKEN + "\n")  # as `echo $TOKEN > file` writes it
+            os.chmod(props, 0o600)
+            os.chmod(secret, 0o600)
+            for placeholder in (f"${{file:{props}:admin.token}}", f"${{dir:{d}:admin-token}}"):
+                broker = start_broker("admin.auth.token=" + placeholder)
+                try:
+                    self.check_token_works(broker, placeholder)
+                finally:
+                    self.assertEqual(broker.stop(), 0)
+        finally:
+            shutil.rmtree(d)
+
+    def test_unresolvable_placeholder_refuses_to_start(self):
+        env = dict(os.environ)
+        env.pop("CHRONIK_NO_SUCH_TOKEN", None)
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="chronik-secrets-") as d:
+            r = subprocess.run([CHRONIK, "--override", "admin.auth.token=${env:CHRONIK_NO_SUCH_TOKEN}",
+                                "--override", "admin.listeners=http://127.0.0.1:0",
+                                "--override", "listeners=PLAINTEXT://127.0.0.1:0", "--override", f"log.dirs={d}"],
+                               capture_output=True, text=True, timeout=30, env=env)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("admin.auth.token", r.stdout + r.stderr)
+        self.assertIn("CHRONIK_NO_SUCH_TOKEN is not set", r.stdout + r.stderr)
+
+
 class Dashboard(unittest.TestCase):
     def test_dashboard_in_chromium(self):
         if not DASHBOARD_DIR:
@@ -586,10 +788,102 @@ class Dashboard(unittest.TestCase):
             self.assertEqual(broker.stop(), 0)
 
 
+ATTACKER_PAGE = """<!doctype html><meta charset="utf-8"><title>a page the operator visits</title>
+<form id="plain" method="POST" action="ADMIN/v1/topics" enctype="text/plain" target="f1">
+  <input name='{"name":"csrf-form-plain","partitions":1,"pad":"' value='"}'></form>
+<form id="urlencoded" method="POST" action="ADMIN/v1/topics" target="f2">
+  <input name="name" value="csrf-form-urlencoded"></form>
+<iframe name="f1"></iframe><iframe name="f2"></iframe>
+<script>
+const admin = 'ADMIN';
+const results = {};
+const loaded = (name) => new Promise((done) =>
+  document.querySelector(`iframe[name=${name}]`).addEventListener('load', done, { once: true }));
+async function attempt(what, url, init, read) {
+  try {
+    const r = await fetch(url, init);
+    results[what] = read ? await r.text() : `answered (${r.type})`;
+  } catch (e) {
+    results[what] = 'blocked: ' + e.message;
+  }
+}
+(async () => {
+  // A simple request: sent without asking, the answer is opaque but the effect is real.
+  await attempt('fetch_text_plain', admin + '/v1/topics', { method: 'POST', mode: 'no-cors',
+    headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ name: 'csrf-fetch-plain', partitions: 1 }) });
+  // These need a preflight, which the broker never allows.
+  await attempt('fetch_json', admin + '/v1/topics', { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'csrf-fetch-json' }) });
+  await attempt('fetch_delete', admin + '/v1/topics/secret-orders', { method: 'DELETE' });
+  await attempt('read', admin + '/v1/topics/secret-orders/partitions/0/records', {}, true);
+  const f1 = loaded('f1'), f2 = loaded('f2');
+  document.getElementById('plain').submit();
+  document.getElementById('urlencoded').submit();
+  await Promise.all([f1, f2]);
+  window.attackResults = results;
+  window.attackDone = true;
+})();
+</script>
+"""
+
+
+class BrowserCsrf(unittest.TestCase):
+    """A page from another origin in a real browser cannot change or read anything."""
+
+    def test_hostile_page_in_chromium(self):
+        if not DASHBOARD_DIR:
+            self.skipTest("run with --dashboard <dir>")
+        import http.server
+        broker = start_broker()
+        try:
+            self.assertEqual(call(broker, "POST", "/v1/topics", {"name": "secret-orders", "partitions": 1})[0], 201)
+            produce(broker.bootstrap, "secret-orders", [{"value": b"card 4111-1111", "partition": 0}])
+            page = ATTACKER_PAGE.replace("ADMIN", broker.url).encode()
+
+            class Page(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(page)))
+                    self.end_headers()
+                    self.wfile.write(page)
+
+                def log_message(self, *args):
+                    pass
+
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            try:
+                rebind = f"http://rebind.test:{broker.admin_port}/v1/topics/secret-orders/partitions/0/records"
+                r = subprocess.run(["node", os.path.join(HERE, "csrf_test.mjs"),
+                                    f"http://attacker.test:{server.server_address[1]}/", rebind],
+                                   capture_output=True, text=True, timeout=90)
+            finally:
+                server.shutdown()
+            sys.stderr.write(r.stdout + r.stderr)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            seen = json.loads(r.stdout.strip().splitlines()[-1])
+            # Nothing was created or deleted.
+            made = [name for name in ("csrf-fetch-plain", "csrf-form-plain", "csrf-form-urlencoded", "csrf-fetch-json")
+                    if call(broker, "GET", "/v1/topics/" + name)[0] != 404]
+            self.assertEqual(made, [], seen)
+            self.assertEqual(call(broker, "GET", "/v1/topics/secret-orders")[0], 200)
+            # Nothing was read: cross-origin reads are blocked, the rebound origin is refused.
+            self.assertTrue(seen["attack"]["read"].startswith("blocked"), seen)
+            self.assertTrue(seen["attack"]["fetch_json"].startswith("blocked"), seen)
+            self.assertEqual(seen["rebind"]["status"], 421, seen)
+            self.assertEqual(seen["rebind"]["read"]["status"], 421, seen)
+            self.assertNotIn("4111", json.dumps(seen))
+        finally:
+            self.assertEqual(broker.stop(), 0)
+
+
 if __name__ == "__main__":
     if DASHBOARD_DIR:
-        suite = unittest.defaultTestLoader.loadTestsFromTestCase(Dashboard)
+        suite = unittest.TestSuite([unittest.defaultTestLoader.loadTestsFromTestCase(c)
+                                    for c in (Dashboard, BrowserCsrf)])
     else:
-        suite = unittest.TestSuite([unittest.defaultTestLoader.loadTestsFromTestCase(c) for c in (Admin, Auth)])
+        suite = unittest.TestSuite([unittest.defaultTestLoader.loadTestsFromTestCase(c)
+                                    for c in (Admin, Auth, CrossSite, Secrets)])
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     sys.exit(0 if result.wasSuccessful() else 1)

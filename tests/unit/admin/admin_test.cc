@@ -8,6 +8,7 @@
 #include "broker/admin/api.h"
 #include "broker/admin/group_view.h"
 #include "broker/admin/metrics.h"
+#include "broker/admin/request_guard.h"
 #include "broker/server/broker.h"
 #include "broker/server/memory_log_store.h"
 #include "runtime/record/batch.h"
@@ -111,6 +112,72 @@ TEST_CASE("router: parameters, 404, 405 with Allow, HEAD as GET, errors as JSON"
   CHECK(Json::parse(conflict.body)["field"] == "topic");
   HttpRequest missing{"GET", "/v1/topics"};
   CHECK(r.route(missing).status == 404);
+}
+
+TEST_CASE("request guard: Host names, JSON bodies for changes, HTTP/1.0 without Host") {
+  CHECK(host_name("Example.COM:9644") == "example.com");
+  CHECK(host_name("localhost.") == "localhost");
+  CHECK(host_name("[::1]:9644") == "::1");
+  CHECK(host_name(" 10.0.0.7 ") == "10.0.0.7");
+  CHECK(!host_name(""));
+  CHECK(!host_name(":9644"));
+  CHECK(!host_name("a:b"));
+  CHECK(!host_name("::1"));  // IPv6 needs brackets
+  CHECK(!host_name("[::1"));
+  CHECK(!host_name("[::1]x"));
+
+  HostPolicy hosts;
+  hosts.allow("localhost");
+  hosts.allow("Broker-1.internal.");
+  for (const char* ok : {"localhost:9644", "LOCALHOST", "broker-1.internal:1", "broker-1.internal.", "127.0.0.1:9644",
+                         "[::1]:9644", "192.168.7.9", "[fe80::1]"})
+    CHECK(hosts.allows(ok));
+  for (const char* no : {"attacker.example:9644", "localhost.attacker.example", "127.0.0.1.nip.io", "broker-1",
+                         "", "[::1", "evil:1:2"})
+    CHECK(!hosts.allows(no));
+  HostPolicy any;
+  any.allow("*");
+  CHECK(any.allows("attacker.example"));
+
+  CHECK(is_json("application/json"));
+  CHECK(is_json("Application/JSON; charset=utf-8"));
+  CHECK(is_json(" application/json ;charset=UTF-8"));
+  CHECK(!is_json(""));
+  CHECK(!is_json("text/plain"));
+  CHECK(!is_json("application/x-www-form-urlencoded"));
+  CHECK(!is_json("multipart/form-data; boundary=x"));
+  CHECK(!is_json("application/jsonp"));
+  CHECK(!is_json("text/plain; a=application/json"));
+
+  auto status = [&](HttpRequest r) {
+    auto refused = refuse(r, hosts);
+    return refused ? refused->status : 0;
+  };
+  auto req = [](std::string method, std::string path, std::optional<std::string> host, std::string ctype,
+                unsigned version = 11) {
+    HttpRequest r{std::move(method), std::move(path)};
+    r.host = std::move(host);
+    r.content_type = std::move(ctype);
+    r.version = version;
+    return r;
+  };
+  CHECK(status(req("GET", "/v1/topics", "localhost:9644", "")) == 0);
+  CHECK(status(req("POST", "/v1/topics", "localhost:9644", "application/json; charset=utf-8")) == 0);
+  CHECK(status(req("POST", "/v1/topics", "localhost:9644", "text/plain")) == 415);
+  CHECK(status(req("DELETE", "/v1/topics/a", "localhost:9644", "")) == 415);
+  CHECK(status(req("PATCH", "/v1/topics/a/configs", "localhost:9644", "application/x-www-form-urlencoded")) == 415);
+  CHECK(status(req("PUT", "/v1/topics", "localhost:9644", "multipart/form-data; boundary=b")) == 415);
+  CHECK(status(req("OPTIONS", "/v1/topics", "localhost:9644", "")) == 0);  // the router's 405
+  CHECK(status(req("GET", "/v1/topics", "attacker.example:9644", "")) == 421);
+  CHECK(status(req("POST", "/v1/topics", "attacker.example:9644", "application/json")) == 421);
+  CHECK(status(req("GET", "/v1/health/ready", "chronik.monitoring.svc:9644", "")) == 0);
+  CHECK(status(req("GET", "/v1/topics", std::nullopt, "")) == 400);
+  CHECK(status(req("GET", "/v1/topics", std::nullopt, "", 10)) == 0);
+  CHECK(status(req("POST", "/v1/topics", std::nullopt, "text/plain", 10)) == 415);
+  auto refused = refuse(req("POST", "/v1/topics", "localhost", "text/plain"), hosts);
+  REQUIRE(refused);
+  CHECK(Json::parse(refused->body)["field"] == "Content-Type");
+  CHECK(Json::parse(refuse(req("GET", "/", "evil.test", ""), hosts)->body)["field"] == "Host");
 }
 
 TEST_CASE("Prometheus rendering over a store") {

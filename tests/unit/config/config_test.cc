@@ -2,6 +2,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "broker/config/broker_config.h"
@@ -264,6 +266,51 @@ TEST_CASE("load reads a file and overrides", "[config]") {
   REQUIRE(c.node_id() == 9);
   REQUIRE(c.log_dirs().size() == 2);
   REQUIRE_THROWS_AS(BrokerConfig::load(std::string("/nonexistent/x.properties")), PropertiesError);
+}
+
+TEST_CASE("config provider placeholders: env, file and dir", "[config]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("chronik-providers-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "secrets.properties") << "admin.token=from-file\nother=x\nadmin.token=later-wins\n";
+    std::ofstream(dir / "token") << "from-dir\n";  // as `echo token > file` writes it
+  }
+  ::setenv("CHRONIK_TEST_TOKEN", "from-env", 1);
+  auto token = [](const BrokerConfig& c) { return c.get_string("admin.auth.token").value_or("<null>"); };
+
+  REQUIRE(token(from_text("", {"admin.auth.token=${env:CHRONIK_TEST_TOKEN}"})) == "from-env");
+  REQUIRE(token(from_text("", {"admin.auth.token=${env::CHRONIK_TEST_TOKEN}"})) == "from-env");
+  REQUIRE(token(from_text("admin.auth.token=${file:" + (dir / "secrets.properties").string() + ":admin.token}\n")) ==
+          "later-wins");
+  REQUIRE(token(from_text("", {"admin.auth.token=${dir:" + dir.string() + ":token}"})) == "from-dir");
+  // Inside other text, several in one value; text that only looks similar stays.
+  REQUIRE(from_text("", {"broker.rack=a-${env:CHRONIK_TEST_TOKEN}-${env:CHRONIK_TEST_TOKEN}"})
+              .get_string("broker.rack") == "a-from-env-from-env");
+  REQUIRE(from_text("", {"broker.rack=${plain} $x {y}"}).get_string("broker.rack") == "${plain} $x {y}");
+
+  // What cannot be resolved is an error naming the key and the placeholder, never kept as text.
+  ::unsetenv("CHRONIK_NO_SUCH_VAR");
+  auto error = [&](const std::string& override_arg) {
+    try {
+      from_text("", {override_arg});
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  auto e = error("admin.auth.token=${env:CHRONIK_NO_SUCH_VAR}");
+  REQUIRE(e.find("admin.auth.token") != std::string::npos);
+  REQUIRE(e.find("CHRONIK_NO_SUCH_VAR is not set") != std::string::npos);
+  REQUIRE(error("admin.auth.token=${file:" + (dir / "secrets.properties").string() + ":missing}")
+              .find("no key missing") != std::string::npos);
+  REQUIRE(error("admin.auth.token=${file:/nonexistent/x.properties:k}").find("cannot read") != std::string::npos);
+  REQUIRE(error("admin.auth.token=${dir:" + dir.string() + ":../token}").find("not a file name") != std::string::npos);
+  REQUIRE(error("admin.auth.token=${vault:secret/x:token}").find("unknown config provider 'vault'") !=
+          std::string::npos);
+  // A resolved value is validated like any other.
+  ::setenv("CHRONIK_TEST_NODE", "not-a-number", 1);
+  REQUIRE(error("node.id=${env:CHRONIK_TEST_NODE}").find("Not a number") != std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("dynamic layers and DescribeConfigs of the broker", "[config]") {
