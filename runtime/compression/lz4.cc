@@ -54,6 +54,30 @@ class DecompressionContext {
   LZ4F_dctx* ctx_ = nullptr;
 };
 
+// One context per thread, reused: a fresh one allocates and clears its block buffers for
+// every batch, which cost as much as decoding a small batch. What a thread keeps is bounded
+// by lz4's largest block (4 MiB) twice. A context in use is taken out of the thread's slot,
+// so two alive at once on a thread never share one.
+class ThreadContext {
+ public:
+  ThreadContext() : ctx_(kept_ ? std::move(kept_) : std::make_unique<DecompressionContext>()) {
+    // Also clears what an earlier use that threw left mid-frame.
+    LZ4F_resetDecompressionContext(ctx_->get());
+  }
+  ~ThreadContext() {
+    if (!kept_) kept_ = std::move(ctx_);
+  }
+  ThreadContext(const ThreadContext&) = delete;
+  ThreadContext& operator=(const ThreadContext&) = delete;
+  LZ4F_dctx* get() { return ctx_->get(); }
+
+ private:
+  std::unique_ptr<DecompressionContext> ctx_;
+  static thread_local std::unique_ptr<DecompressionContext> kept_;
+};
+
+thread_local std::unique_ptr<DecompressionContext> ThreadContext::kept_;
+
 class Lz4Stream final : public DecompressStream {
  public:
   Lz4Stream(std::span<const uint8_t> input, uint64_t limit) : DecompressStream(limit, "lz4"), rest_(input) {
@@ -102,7 +126,7 @@ class Lz4Stream final : public DecompressStream {
     rest_ = rest_.subspan(hs);
   }
 
-  DecompressionContext ctx_;
+  ThreadContext ctx_;
   std::span<const uint8_t> rest_;
   size_t hint_ = 0;  // what LZ4F_decompress last returned: 0 between frames
 };

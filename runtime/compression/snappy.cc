@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <utility>
 #include <string>
 
 #include "runtime/compression/bounded_output.h"
@@ -54,7 +55,8 @@ void uncompress_block(std::span<const uint8_t> block, BoundedOutput& out,
 }
 
 // Snappy blocks can only be decoded whole: the stream decodes one at a time (all of raw
-// input, or one xerial block) and hands it out in pieces.
+// input, or one xerial block), straight into the reader's buffer when it fits there, else
+// into its own and hands that out in pieces.
 class SnappyStream final : public DecompressStream {
  public:
   SnappyStream(std::span<const uint8_t> input, uint64_t limit)
@@ -71,41 +73,53 @@ class SnappyStream final : public DecompressStream {
   size_t fill(std::span<uint8_t> out) override {
     size_t written = 0;
     while (written < out.size()) {
-      if (at_ == block_.size() && !next_block()) break;
-      const size_t n = std::min(out.size() - written, block_.size() - at_);
-      std::copy_n(block_.begin() + static_cast<ptrdiff_t>(at_), n, out.begin() + static_cast<ptrdiff_t>(written));
-      at_ += n;
-      written += n;
+      if (at_ < held_.size()) {
+        const size_t n = std::min(out.size() - written, held_.size() - at_);
+        std::copy_n(held_.begin() + static_cast<ptrdiff_t>(at_), n, out.begin() + static_cast<ptrdiff_t>(written));
+        at_ += n;
+        written += n;
+        continue;
+      }
+      std::span<const uint8_t> block = next_block();
+      if (block.empty()) break;
+      const size_t length = block_length(block, count_);
+      std::span<uint8_t> room = out.subspan(written);
+      uint8_t* into = room.data();
+      if (length > room.size()) {
+        held_.resize(length);
+        at_ = 0;
+        into = held_.data();
+      }
+      if (!snappy::RawUncompress(reinterpret_cast<const char*>(block.data()), block.size(),
+                                 reinterpret_cast<char*>(into))) {
+        corrupt("invalid block");
+      }
+      count_.commit(length);
+      if (into == room.data()) written += length;
     }
     return written;
   }
 
-  // Decodes the next block into block_; false at the end of the input.
-  bool next_block() {
-    std::span<const uint8_t> block;
-    if (!raw_.empty()) {
-      block = raw_;
-      raw_ = {};
-    } else {
-      if (rest_.empty()) return false;
-      if (rest_.size() < 4) corrupt("truncated xerial block length");
-      uint32_t length = read_be32(rest_.data());
-      rest_ = rest_.subspan(4);
-      if (length > rest_.size()) corrupt("xerial block longer than the input");
-      block = rest_.first(length);
-      rest_ = rest_.subspan(length);
-    }
-    block_.clear();
-    uncompress_block(block, count_, block_);
-    at_ = 0;
-    return true;
+  // The next compressed block (all of raw input, or one xerial block); empty at the end.
+  std::span<const uint8_t> next_block() {
+    if (!raw_.empty()) return std::exchange(raw_, {});
+    if (rest_.empty()) return {};
+    if (rest_.size() < 4) corrupt("truncated xerial block length");
+    uint32_t length = read_be32(rest_.data());
+    rest_ = rest_.subspan(4);
+    if (length > rest_.size()) corrupt("xerial block longer than the input");
+    // An empty block is corrupt either way: no snappy block lacks its length header.
+    if (length == 0) corrupt("bad block header");
+    std::span<const uint8_t> block = rest_.first(length);
+    rest_ = rest_.subspan(length);
+    return block;
   }
 
   std::span<const uint8_t> raw_;   // raw input not yet decoded
   std::span<const uint8_t> rest_;  // xerial blocks not yet decoded
   BoundedOutput count_;            // refuses a block past the limit before allocating it
-  std::vector<uint8_t> block_;
-  size_t at_ = 0;
+  std::vector<uint8_t> held_;      // a block larger than the reader's buffer
+  size_t at_ = 0;                  // of held_, handed out so far
 };
 
 }  // namespace

@@ -32,7 +32,7 @@ void RecordStream::drain() {
   }
 }
 
-int32_t RecordStream::read_varint() {
+int32_t RecordStream::read_varint_slow() {
   refill(kMaxVarintBytes);
   wire::Reader r(available().first(std::min(end_ - pos_, kMaxVarintBytes)));
   const int32_t value = r.read_varint();
@@ -48,28 +48,28 @@ std::span<const uint8_t> RecordStream::Record::head() {
   return s_.available().first(std::min(s_.end_ - s_.pos_, want));
 }
 
-int8_t RecordStream::Record::read_int8() {
+int8_t RecordStream::Record::read_int8_slow() {
   wire::Reader r(head());
   const int8_t value = r.read_int8();
   consume(1);
   return value;
 }
 
-int32_t RecordStream::Record::read_varint() {
+int32_t RecordStream::Record::read_varint_slow() {
   wire::Reader r(head());
   const int32_t value = r.read_varint();
   consume(r.position());
   return value;
 }
 
-int64_t RecordStream::Record::read_varlong() {
+int64_t RecordStream::Record::read_varlong_slow() {
   wire::Reader r(head());
   const int64_t value = r.read_varlong();
   consume(r.position());
   return value;
 }
 
-RecordStream::Record::Skipped RecordStream::Record::read_raw(size_t n) {
+RecordStream::Record::Skipped RecordStream::Record::read_raw_slow(size_t n) {
   if (n > left_) throw wire::DecodeError("field longer than its record");
   while (n > 0) {
     if (s_.pos_ == s_.end_) {

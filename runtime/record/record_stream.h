@@ -4,6 +4,7 @@
 // never held. scan_record (record.h) reads from it with the same checks as in place.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -36,7 +37,13 @@ class RecordStream {
   // What walk_record (record.cc) reads a record with. The section's size is not known
   // before its end: a record's length is checked as it is read.
   class Record;
-  int32_t read_varint();
+  int32_t read_varint() {
+    uint64_t raw;
+    const size_t n = short_varint(window_.data() + pos_, end_ - pos_, 4, raw);
+    if (n == 0) return read_varint_slow();
+    pos_ += n;
+    return static_cast<int32_t>(zigzag(raw));
+  }
   size_t remaining() const { return SIZE_MAX; }
   Record sub_reader(size_t n);
 
@@ -45,6 +52,20 @@ class RecordStream {
   // Makes at least `n` bytes contiguous from pos_ unless the section ends first: what is
   // left moves to the window's front and the source fills the space behind it.
   void refill(size_t n);
+  int32_t read_varint_slow();
+  // A varint of at most `max_bytes` bytes (so that it cannot overflow) wholly within the
+  // `size` bytes at `p`: its raw value and length. 0 for anything else, which the slow path
+  // reads (or refuses) through wire::Reader.
+  static size_t short_varint(const uint8_t* p, size_t size, size_t max_bytes, uint64_t& raw) {
+    raw = 0;
+    const size_t n = std::min(size, max_bytes);
+    for (size_t i = 0; i < n; ++i) {
+      raw |= uint64_t{p[i] & 0x7fu} << (7 * i);
+      if ((p[i] & 0x80) == 0) return i + 1;
+    }
+    return 0;
+  }
+  static int64_t zigzag(uint64_t raw) { return static_cast<int64_t>((raw >> 1) ^ (~(raw & 1) + 1)); }
   std::span<const uint8_t> available() const { return {window_.data() + pos_, end_ - pos_}; }
 
   compression::DecompressStream& source_;
@@ -60,16 +81,46 @@ class RecordStream::Record {
   // A field's bytes, skipped: the stream does not keep them.
   struct Skipped {};
 
-  int8_t read_int8();
-  int32_t read_varint();
-  int64_t read_varlong();
-  Skipped read_raw(size_t n);
+  // Inline for the common case, a field within the window (and one-byte varints: most of
+  // a record's are); the rest out of line, the same checks either way.
+  int8_t read_int8() {
+    if (left_ == 0 || s_.pos_ == s_.end_) return read_int8_slow();
+    const auto value = static_cast<int8_t>(s_.window_[s_.pos_]);
+    consume(1);
+    return value;
+  }
+  int32_t read_varint() {
+    uint64_t raw;
+    const size_t n = short_varint(here(), window_left(), 4, raw);
+    if (n == 0) return read_varint_slow();
+    consume(n);
+    return static_cast<int32_t>(zigzag(raw));
+  }
+  int64_t read_varlong() {
+    uint64_t raw;
+    const size_t n = short_varint(here(), window_left(), 9, raw);
+    if (n == 0) return read_varlong_slow();
+    consume(n);
+    return zigzag(raw);
+  }
+  Skipped read_raw(size_t n) {
+    if (n > left_ || n > s_.end_ - s_.pos_) return read_raw_slow(n);
+    consume(n);
+    return {};
+  }
   size_t remaining() const { return left_; }
   bool at_end() const { return left_ == 0; }
 
  private:
   friend class RecordStream;
   Record(RecordStream& stream, size_t n) : s_(stream), left_(n) {}
+  const uint8_t* here() const { return s_.window_.data() + s_.pos_; }
+  // The record's bytes that are in the window.
+  size_t window_left() const { return std::min(left_, s_.end_ - s_.pos_); }
+  int8_t read_int8_slow();
+  int32_t read_varint_slow();
+  int64_t read_varlong_slow();
+  Skipped read_raw_slow(size_t n);
   // The record's next bytes in the window, at most kMaxVarintBytes of them.
   std::span<const uint8_t> head();
   void consume(size_t n) {
