@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -56,6 +57,42 @@ struct CompressOptions {
 // Compresses `input` with `codec` (kNone returns a copy).
 std::vector<uint8_t> compress(Codec codec, std::span<const uint8_t> input,
                               const CompressOptions& options = {});
+
+// Decompression a piece at a time, for a reader that goes through the output once, front
+// to back, and must not hold all of it: a batch of a few KiB may inflate to GiBs. Memory
+// stays at the codec's own state (a zlib window, one LZ4 block, a zstd window, one snappy
+// block) whatever the output's size. Raw (non-framed) snappy is one block that can only be
+// decoded whole; it is held whole, as Kafka's own reader does, and may not claim more than
+// its input could hold (snappy expands at most 64 bytes per 3 read).
+class DecompressStream {
+ public:
+  virtual ~DecompressStream() = default;
+  // Fills `out` with the next output and returns how much it wrote: less than out.size()
+  // only when the stream is over (0 from then on), after checking that it ended properly.
+  // Throws CompressionError: kCorrupt for input that is invalid or ends too early,
+  // kTooLarge as soon as the output would pass the stream's limit.
+  size_t read(std::span<uint8_t> out);
+  // The bytes produced so far.
+  uint64_t produced() const { return produced_; }
+
+ protected:
+  DecompressStream(uint64_t limit, const char* codec) : limit_(limit), codec_(codec) {}
+  // read() without the limit: the codec's part.
+  virtual size_t fill(std::span<uint8_t> out) = 0;
+  uint64_t limit() const { return limit_; }
+  [[noreturn]] void overflow() const;
+
+ private:
+  uint64_t produced_ = 0;
+  uint64_t limit_;
+  const char* codec_;
+};
+
+// A stream over `input` (kept by the caller until the stream is gone) producing at most
+// `max_output` bytes. Throws CompressionError (kCorrupt) when the input cannot start a
+// stream of the codec (empty, bad magic).
+std::unique_ptr<DecompressStream> open_decompress_stream(Codec codec, std::span<const uint8_t> input,
+                                                         uint64_t max_output);
 
 // Decompresses `input`; throws CompressionError when the input is not valid or the output
 // would be larger than `max_output` bytes. LZ4 input with either header checksum (correct,

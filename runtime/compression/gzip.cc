@@ -2,7 +2,9 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <climits>
+#include <memory>
 #include <string>
 
 #include "runtime/compression/bounded_output.h"
@@ -53,58 +55,61 @@ std::vector<uint8_t> gzip_compress(std::span<const uint8_t> input, std::optional
   return out;
 }
 
-std::vector<uint8_t> gzip_decompress(std::span<const uint8_t> input, size_t max_output,
-                                     std::vector<uint8_t> buffer) {
-  if (input.empty()) fail(CompressionError::Kind::kCorrupt, "empty input");
-  BoundedOutput out(max_output, "gzip", std::move(buffer));
-  Inflater inflater;
-  const uint8_t* next = input.data();
-  size_t left = input.size();
-  while (true) {
-    if (inflater->avail_in == 0 && left > 0) {
-      size_t step = std::min(left, kMaxStep);
-      inflater->next_in = const_cast<Bytef*>(next);
-      inflater->avail_in = static_cast<uInt>(step);
-      next += step;
-      left -= step;
-    }
-    std::span<uint8_t> room = out.grow();
-    if (room.empty()) {
-      // At the limit: only the end of the stream may follow, with no more output.
-      uint8_t probe;
-      inflater->next_out = &probe;
-      inflater->avail_out = 1;
-      int rc = inflate(inflater.get(), Z_NO_FLUSH);
-      if (inflater->avail_out == 0) out.overflow();
-      if (rc == Z_STREAM_END && inflater->avail_in == 0 && left == 0) break;
+namespace {
+
+class GzipStream final : public DecompressStream {
+ public:
+  GzipStream(std::span<const uint8_t> input, uint64_t limit)
+      : DecompressStream(limit, "gzip"), next_(input.data()), left_(input.size()) {
+    if (input.empty()) fail(CompressionError::Kind::kCorrupt, "empty input");
+  }
+
+ private:
+  size_t fill(std::span<uint8_t> out) override {
+    size_t written = 0;
+    while (written < out.size() && !ended_) {
+      if (inflater_->avail_in == 0 && left_ > 0) {
+        size_t step = std::min(left_, kMaxStep);
+        inflater_->next_in = const_cast<Bytef*>(next_);
+        inflater_->avail_in = static_cast<uInt>(step);
+        next_ += step;
+        left_ -= step;
+      }
+      // zlib counts in uInt: ask for at most kMaxStep at a time.
+      const size_t room = std::min(out.size() - written, kMaxStep);
+      inflater_->next_out = out.data() + written;
+      inflater_->avail_out = static_cast<uInt>(room);
+      int rc = inflate(inflater_.get(), Z_NO_FLUSH);
+      written += room - inflater_->avail_out;
       if (rc == Z_STREAM_END) {
-        if (inflateReset(inflater.get()) != Z_OK) fail(CompressionError::Kind::kInternal, "inflateReset");
+        // Another member may follow, as Java's GZIPInputStream allows.
+        if (inflater_->avail_in == 0 && left_ == 0) {
+          ended_ = true;
+        } else if (inflateReset(inflater_.get()) != Z_OK) {
+          fail(CompressionError::Kind::kInternal, "inflateReset");
+        }
         continue;
       }
-      if (rc == Z_OK) continue;
+      // No progress possible with room to write: the input ended inside the stream.
       if (rc == Z_BUF_ERROR) fail(CompressionError::Kind::kCorrupt, "truncated stream");
-      fail(CompressionError::Kind::kCorrupt, inflater->msg ? inflater->msg : "invalid stream");
+      if (rc != Z_OK) fail(CompressionError::Kind::kCorrupt, inflater_->msg ? inflater_->msg : "invalid stream");
+      if (inflater_->avail_in == 0 && left_ == 0 && inflater_->avail_out != 0) {
+        fail(CompressionError::Kind::kCorrupt, "truncated stream");
+      }
     }
-    inflater->next_out = room.data();
-    inflater->avail_out = static_cast<uInt>(room.size());
-    int rc = inflate(inflater.get(), Z_NO_FLUSH);
-    out.commit(room.size() - inflater->avail_out);
-    if (rc == Z_STREAM_END) {
-      // Another member may follow, as Java's GZIPInputStream allows.
-      if (inflater->avail_in == 0 && left == 0) break;
-      if (inflateReset(inflater.get()) != Z_OK) fail(CompressionError::Kind::kInternal, "inflateReset");
-      continue;
-    }
-    if (rc == Z_BUF_ERROR) {
-      // No progress possible: with room to write, the input ended in the middle of the stream.
-      fail(CompressionError::Kind::kCorrupt, "truncated stream");
-    }
-    if (rc != Z_OK) fail(CompressionError::Kind::kCorrupt, inflater->msg ? inflater->msg : "invalid stream");
-    if (inflater->avail_in == 0 && left == 0 && inflater->avail_out != 0) {
-      fail(CompressionError::Kind::kCorrupt, "truncated stream");
-    }
+    return written;
   }
-  return std::move(out).take();
+
+  Inflater inflater_;
+  const uint8_t* next_;
+  size_t left_;
+  bool ended_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<DecompressStream> gzip_stream(std::span<const uint8_t> input, uint64_t max_output) {
+  return std::make_unique<GzipStream>(input, max_output);
 }
 
 }  // namespace chronik::compression

@@ -2,9 +2,10 @@
 
 #include <lz4frame.h>
 
+#include <algorithm>
+#include <memory>
 #include <string>
 
-#include "runtime/compression/bounded_output.h"
 #include "runtime/compression/xxhash32.h"
 
 namespace chronik::compression {
@@ -12,6 +13,7 @@ namespace {
 
 constexpr uint32_t kFrameMagic = 0x184D2204;
 constexpr size_t kMinHeaderSize = 7;  // magic(4) FLG BD HC
+constexpr size_t kMaxHeaderSize = kMinHeaderSize + 8 + 4;
 constexpr uint8_t kContentSizeFlag = 0x08;
 constexpr uint8_t kDictIdFlag = 0x01;
 
@@ -52,29 +54,82 @@ class DecompressionContext {
   LZ4F_dctx* ctx_ = nullptr;
 };
 
-// Decodes the blocks of one frame whose header liblz4 has read; `hint` is what
-// LZ4F_decompress last returned. Returns the bytes of `body` the frame took.
-size_t decode_frame_body(LZ4F_dctx* ctx, std::span<const uint8_t> body, size_t hint,
-                         BoundedOutput& out) {
-  size_t consumed = 0;
-  while (hint != 0) {
-    std::span<uint8_t> room = out.grow();
-    // At the limit, offer one byte: the frame may only end without writing to it.
-    uint8_t probe;
-    bool at_limit = room.empty();
-    size_t dst = at_limit ? 1 : room.size();
-    size_t src = body.size() - consumed;
-    hint = LZ4F_decompress(ctx, at_limit ? &probe : room.data(), &dst, body.data() + consumed,
-                           &src, nullptr);
-    if (LZ4F_isError(hint)) fail(CompressionError::Kind::kCorrupt, LZ4F_getErrorName(hint));
-    if (at_limit && dst > 0) out.overflow();
-    if (!at_limit) out.commit(dst);
-    consumed += src;
-    // Neither input taken nor output given: the input ended inside the frame.
-    if (hint != 0 && src == 0 && dst == 0) fail(CompressionError::Kind::kCorrupt, "truncated frame");
+// One context per thread, reused: a fresh one allocates and clears its block buffers for
+// every batch, which cost as much as decoding a small batch. What a thread keeps is bounded
+// by lz4's largest block (4 MiB) twice. A context in use is taken out of the thread's slot,
+// so two alive at once on a thread never share one.
+class ThreadContext {
+ public:
+  ThreadContext() : ctx_(kept_ ? std::move(kept_) : std::make_unique<DecompressionContext>()) {
+    // Also clears what an earlier use that threw left mid-frame.
+    LZ4F_resetDecompressionContext(ctx_->get());
   }
-  return consumed;
-}
+  ~ThreadContext() {
+    if (!kept_) kept_ = std::move(ctx_);
+  }
+  ThreadContext(const ThreadContext&) = delete;
+  ThreadContext& operator=(const ThreadContext&) = delete;
+  LZ4F_dctx* get() { return ctx_->get(); }
+
+ private:
+  std::unique_ptr<DecompressionContext> ctx_;
+  static thread_local std::unique_ptr<DecompressionContext> kept_;
+};
+
+thread_local std::unique_ptr<DecompressionContext> ThreadContext::kept_;
+
+class Lz4Stream final : public DecompressStream {
+ public:
+  Lz4Stream(std::span<const uint8_t> input, uint64_t limit) : DecompressStream(limit, "lz4"), rest_(input) {
+    if (rest_.empty()) fail(CompressionError::Kind::kCorrupt, "empty input");
+  }
+
+ private:
+  size_t fill(std::span<uint8_t> out) override {
+    size_t written = 0;
+    while (written < out.size()) {
+      if (hint_ == 0) {
+        // Between frames: the end, or another frame (concatenation is allowed).
+        if (rest_.empty()) break;
+        start_frame();
+        continue;
+      }
+      size_t dst = out.size() - written;
+      size_t src = rest_.size();
+      hint_ = LZ4F_decompress(ctx_.get(), out.data() + written, &dst, rest_.data(), &src, nullptr);
+      if (LZ4F_isError(hint_)) fail(CompressionError::Kind::kCorrupt, LZ4F_getErrorName(hint_));
+      written += dst;
+      rest_ = rest_.subspan(src);
+      // Neither input taken nor output given: the input ended inside the frame.
+      if (hint_ != 0 && src == 0 && dst == 0) fail(CompressionError::Kind::kCorrupt, "truncated frame");
+    }
+    return written;
+  }
+
+  // Reads a frame header, repairing Kafka 0.8's checksum in a private copy of it only.
+  void start_frame() {
+    if (rest_.size() < kMinHeaderSize || read_le32(rest_.data()) != kFrameMagic) {
+      fail(CompressionError::Kind::kCorrupt, "bad frame magic");
+    }
+    size_t hs = header_size(rest_.data());
+    if (rest_.size() < hs) fail(CompressionError::Kind::kCorrupt, "truncated frame header");
+    uint8_t header[kMaxHeaderSize];
+    std::copy_n(rest_.begin(), hs, header);
+    uint8_t good = header_checksum(header, hs);
+    if (header[hs - 1] != good && header[hs - 1] == broken_header_checksum(header, hs)) header[hs - 1] = good;
+    // The header alone yields no output; the blocks that follow continue the same frame.
+    uint8_t probe;
+    size_t dst_size = 1, src_size = hs;
+    hint_ = LZ4F_decompress(ctx_.get(), &probe, &dst_size, header, &src_size, nullptr);
+    if (LZ4F_isError(hint_)) fail(CompressionError::Kind::kCorrupt, LZ4F_getErrorName(hint_));
+    if (src_size != hs || dst_size != 0 || hint_ == 0) fail(CompressionError::Kind::kCorrupt, "bad frame header");
+    rest_ = rest_.subspan(hs);
+  }
+
+  ThreadContext ctx_;
+  std::span<const uint8_t> rest_;
+  size_t hint_ = 0;  // what LZ4F_decompress last returned: 0 between frames
+};
 
 }  // namespace
 
@@ -98,35 +153,8 @@ std::vector<uint8_t> lz4_compress(std::span<const uint8_t> input, std::optional<
   return out;
 }
 
-std::vector<uint8_t> lz4_decompress(std::span<const uint8_t> input, size_t max_output,
-                                    std::vector<uint8_t> buffer) {
-  BoundedOutput out(max_output, "lz4", std::move(buffer));
-  DecompressionContext ctx;
-  std::span<const uint8_t> rest = input;
-  if (rest.empty()) fail(CompressionError::Kind::kCorrupt, "empty input");
-  while (!rest.empty()) {
-    if (rest.size() < kMinHeaderSize || read_le32(rest.data()) != kFrameMagic) {
-      fail(CompressionError::Kind::kCorrupt, "bad frame magic");
-    }
-    size_t hs = header_size(rest.data());
-    if (rest.size() < hs) fail(CompressionError::Kind::kCorrupt, "truncated frame header");
-    // Repair Kafka 0.8's checksum into a private copy of the header only.
-    std::vector<uint8_t> header(rest.begin(), rest.begin() + static_cast<ptrdiff_t>(hs));
-    uint8_t good = header_checksum(header.data(), hs);
-    if (header[hs - 1] != good && header[hs - 1] == broken_header_checksum(header.data(), hs)) {
-      header[hs - 1] = good;
-    }
-    // The header alone yields no output; the blocks that follow continue the same frame.
-    uint8_t probe;
-    size_t dst_size = 1, src_size = hs;
-    size_t hint = LZ4F_decompress(ctx.get(), &probe, &dst_size, header.data(), &src_size, nullptr);
-    if (LZ4F_isError(hint)) fail(CompressionError::Kind::kCorrupt, LZ4F_getErrorName(hint));
-    if (src_size != hs || dst_size != 0) fail(CompressionError::Kind::kCorrupt, "bad frame header");
-    rest = rest.subspan(hs);
-    // Whatever the frame leaves over must be another frame (concatenation is allowed).
-    rest = rest.subspan(decode_frame_body(ctx.get(), rest, hint, out));
-  }
-  return std::move(out).take();
+std::unique_ptr<DecompressStream> lz4_stream(std::span<const uint8_t> input, uint64_t max_output) {
+  return std::make_unique<Lz4Stream>(input, max_output);
 }
 
 }  // namespace chronik::compression

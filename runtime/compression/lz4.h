@@ -6,9 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
+
+#include "runtime/compression/codec.h"
 
 namespace chronik::compression {
 
@@ -16,7 +19,7 @@ namespace chronik::compression {
 // no checksums beyond the header's.
 std::vector<uint8_t> lz4_compress(std::span<const uint8_t> input, std::optional<int> level,
                                   bool broken_header_checksum);
-std::vector<uint8_t> lz4_decompress(std::span<const uint8_t> input, size_t max_output,
-                                    std::vector<uint8_t> buffer = {});
+// One or more concatenated frames, with either header checksum.
+std::unique_ptr<DecompressStream> lz4_stream(std::span<const uint8_t> input, uint64_t max_output);
 
 }  // namespace chronik::compression

@@ -2,7 +2,10 @@
 
 #include <snappy.h>
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
+#include <utility>
 #include <string>
 
 #include "runtime/compression/bounded_output.h"
@@ -25,14 +28,24 @@ void put_be32(std::vector<uint8_t>& out, uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
 }
 
+// A raw block's uncompressed length, from its header, once it is known to fit `out` and
+// to be one the block could hold: no snappy element yields more than 64 bytes from 3, so a
+// larger claim is a lie, refused before anything is allocated for it.
+size_t block_length(std::span<const uint8_t> block, const BoundedOutput& out) {
+  size_t length = 0;
+  if (!snappy::GetUncompressedLength(reinterpret_cast<const char*>(block.data()), block.size(), &length)) {
+    corrupt("bad block header");
+  }
+  out.require(length);
+  if (length / 64 > block.size() / 3 + 1) corrupt("block claims more than it can hold");
+  return length;
+}
+
 // Appends the raw snappy block `block` to `out`, within the limit.
 void uncompress_block(std::span<const uint8_t> block, BoundedOutput& out,
                       std::vector<uint8_t>& result) {
   const char* data = reinterpret_cast<const char*>(block.data());
-  size_t length = 0;
-  // The length header is checked before any allocation: a lying header costs nothing.
-  if (!snappy::GetUncompressedLength(data, block.size(), &length)) corrupt("bad block header");
-  out.require(length);
+  const size_t length = block_length(block, out);
   size_t at = result.size();
   result.resize(at + length);
   if (!snappy::RawUncompress(data, block.size(), reinterpret_cast<char*>(result.data() + at))) {
@@ -40,6 +53,74 @@ void uncompress_block(std::span<const uint8_t> block, BoundedOutput& out,
   }
   out.commit(length);
 }
+
+// Snappy blocks can only be decoded whole: the stream decodes one at a time (all of raw
+// input, or one xerial block), straight into the reader's buffer when it fits there, else
+// into its own and hands that out in pieces.
+class SnappyStream final : public DecompressStream {
+ public:
+  SnappyStream(std::span<const uint8_t> input, uint64_t limit)
+      : DecompressStream(limit, "snappy"), count_(limit, "snappy") {
+    if (input.empty()) corrupt("empty input");
+    if (is_xerial_snappy(input)) {
+      rest_ = input.subspan(kXerialHeaderSize);
+    } else {
+      raw_ = input;
+    }
+  }
+
+ private:
+  size_t fill(std::span<uint8_t> out) override {
+    size_t written = 0;
+    while (written < out.size()) {
+      if (at_ < held_.size()) {
+        const size_t n = std::min(out.size() - written, held_.size() - at_);
+        std::copy_n(held_.begin() + static_cast<ptrdiff_t>(at_), n, out.begin() + static_cast<ptrdiff_t>(written));
+        at_ += n;
+        written += n;
+        continue;
+      }
+      std::span<const uint8_t> block = next_block();
+      if (block.empty()) break;
+      const size_t length = block_length(block, count_);
+      std::span<uint8_t> room = out.subspan(written);
+      uint8_t* into = room.data();
+      if (length > room.size()) {
+        held_.resize(length);
+        at_ = 0;
+        into = held_.data();
+      }
+      if (!snappy::RawUncompress(reinterpret_cast<const char*>(block.data()), block.size(),
+                                 reinterpret_cast<char*>(into))) {
+        corrupt("invalid block");
+      }
+      count_.commit(length);
+      if (into == room.data()) written += length;
+    }
+    return written;
+  }
+
+  // The next compressed block (all of raw input, or one xerial block); empty at the end.
+  std::span<const uint8_t> next_block() {
+    if (!raw_.empty()) return std::exchange(raw_, {});
+    if (rest_.empty()) return {};
+    if (rest_.size() < 4) corrupt("truncated xerial block length");
+    uint32_t length = read_be32(rest_.data());
+    rest_ = rest_.subspan(4);
+    if (length > rest_.size()) corrupt("xerial block longer than the input");
+    // An empty block is corrupt either way: no snappy block lacks its length header.
+    if (length == 0) corrupt("bad block header");
+    std::span<const uint8_t> block = rest_.first(length);
+    rest_ = rest_.subspan(length);
+    return block;
+  }
+
+  std::span<const uint8_t> raw_;   // raw input not yet decoded
+  std::span<const uint8_t> rest_;  // xerial blocks not yet decoded
+  BoundedOutput count_;            // refuses a block past the limit before allocating it
+  std::vector<uint8_t> held_;      // a block larger than the reader's buffer
+  size_t at_ = 0;                  // of held_, handed out so far
+};
 
 }  // namespace
 
@@ -94,6 +175,14 @@ std::vector<uint8_t> snappy_decompress(std::span<const uint8_t> input, size_t ma
     rest = rest.subspan(length);
   }
   return result;
+}
+
+}  // namespace chronik::compression
+
+namespace chronik::compression {
+
+std::unique_ptr<DecompressStream> snappy_stream(std::span<const uint8_t> input, uint64_t max_output) {
+  return std::make_unique<SnappyStream>(input, max_output);
 }
 
 }  // namespace chronik::compression

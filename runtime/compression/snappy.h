@@ -6,8 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
+
+#include "runtime/compression/codec.h"
 
 namespace chronik::compression {
 
@@ -19,5 +22,7 @@ bool is_xerial_snappy(std::span<const uint8_t> input);
 // Raw or xerial-framed input, detected by the magic.
 std::vector<uint8_t> snappy_decompress(std::span<const uint8_t> input, size_t max_output,
                                        std::vector<uint8_t> buffer = {});
+// The same, a block at a time: memory is one xerial block, or all of raw input's output.
+std::unique_ptr<DecompressStream> snappy_stream(std::span<const uint8_t> input, uint64_t max_output);
 
 }  // namespace chronik::compression

@@ -5,8 +5,6 @@
 #include <memory>
 #include <string>
 
-#include "runtime/compression/bounded_output.h"
-
 namespace chronik::compression {
 namespace {
 
@@ -39,26 +37,55 @@ class DStream {
 };
 
 // One stream per thread, reused: a fresh one allocates its context and window per batch,
-// and touching that new memory cost more than decompressing a small batch.
+// and touching that new memory cost more than decompressing a small batch. A stream in use
+// is taken out of the thread's slot, so two alive at once on a thread never share one.
 class ThreadStream {
  public:
-  ThreadStream() {
-    if (!kept_) kept_ = std::make_unique<DStream>();
-    // Also clears what an earlier call that threw left mid-frame.
-    ZSTD_DCtx_reset(kept_->get(), ZSTD_reset_session_only);
+  ThreadStream() : stream_(kept_ ? std::move(kept_) : std::make_unique<DStream>()) {
+    // Also clears what an earlier use that threw left mid-frame.
+    ZSTD_DCtx_reset(stream_->get(), ZSTD_reset_session_only);
   }
   ~ThreadStream() {
-    if (ZSTD_sizeof_DStream(kept_->get()) > kKeptStreamBytes) kept_.reset();
+    if (!kept_ && ZSTD_sizeof_DStream(stream_->get()) <= kKeptStreamBytes) kept_ = std::move(stream_);
   }
   ThreadStream(const ThreadStream&) = delete;
   ThreadStream& operator=(const ThreadStream&) = delete;
-  ZSTD_DStream* get() { return kept_->get(); }
+  ZSTD_DStream* get() { return stream_->get(); }
 
  private:
+  std::unique_ptr<DStream> stream_;
   static thread_local std::unique_ptr<DStream> kept_;
 };
 
 thread_local std::unique_ptr<DStream> ThreadStream::kept_;
+
+class ZstdStream final : public DecompressStream {
+ public:
+  ZstdStream(std::span<const uint8_t> input, uint64_t limit)
+      : DecompressStream(limit, "zstd"), in_{input.data(), input.size(), 0} {
+    if (input.empty()) fail(CompressionError::Kind::kCorrupt, "empty input");
+  }
+
+ private:
+  size_t fill(std::span<uint8_t> out) override {
+    ZSTD_outBuffer o{out.data(), out.size(), 0};
+    // hint_ is 0 between frames: then the end, or another frame.
+    while (o.pos < o.size && (in_.pos < in_.size || hint_ != 0)) {
+      size_t in_before = in_.pos, out_before = o.pos;
+      hint_ = ZSTD_decompressStream(stream_.get(), &o, &in_);
+      if (ZSTD_isError(hint_)) fail(CompressionError::Kind::kCorrupt, ZSTD_getErrorName(hint_));
+      // Neither input taken nor output given: the input ended inside a frame.
+      if (hint_ != 0 && in_.pos == in_before && o.pos == out_before) {
+        fail(CompressionError::Kind::kCorrupt, "truncated frame");
+      }
+    }
+    return o.pos;
+  }
+
+  ThreadStream stream_;
+  ZSTD_inBuffer in_;
+  size_t hint_ = 1;  // what ZSTD_decompressStream last returned; 1 before the first frame
+};
 
 }  // namespace
 
@@ -71,27 +98,8 @@ std::vector<uint8_t> zstd_compress(std::span<const uint8_t> input, std::optional
   return out;
 }
 
-std::vector<uint8_t> zstd_decompress(std::span<const uint8_t> input, size_t max_output,
-                                     std::vector<uint8_t> buffer) {
-  if (input.empty()) fail(CompressionError::Kind::kCorrupt, "empty input");
-  BoundedOutput out(max_output, "zstd", std::move(buffer));
-  ThreadStream stream;
-  ZSTD_inBuffer in{input.data(), input.size(), 0};
-  size_t hint = 1;
-  while (in.pos < in.size || hint != 0) {
-    std::span<uint8_t> room = out.grow();
-    uint8_t probe;
-    bool at_limit = room.empty();
-    ZSTD_outBuffer o{at_limit ? &probe : room.data(), at_limit ? 1 : room.size(), 0};
-    size_t before = in.pos;
-    hint = ZSTD_decompressStream(stream.get(), &o, &in);
-    if (ZSTD_isError(hint)) fail(CompressionError::Kind::kCorrupt, ZSTD_getErrorName(hint));
-    if (at_limit && o.pos > 0) out.overflow();
-    if (!at_limit) out.commit(o.pos);
-    // Neither input taken nor output given: the input ended inside a frame.
-    if (hint != 0 && in.pos == before && o.pos == 0) fail(CompressionError::Kind::kCorrupt, "truncated frame");
-  }
-  return std::move(out).take();
+std::unique_ptr<DecompressStream> zstd_stream(std::span<const uint8_t> input, uint64_t max_output) {
+  return std::make_unique<ZstdStream>(input, max_output);
 }
 
 }  // namespace chronik::compression

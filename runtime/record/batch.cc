@@ -1,9 +1,11 @@
 #include "runtime/record/batch.h"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 
 #include "runtime/record/errors.h"
+#include "runtime/record/record_stream.h"
 
 namespace chronik::record {
 namespace {
@@ -71,6 +73,46 @@ void scan_batch_records(const BatchHeader& header, std::span<const uint8_t> batc
   wire::Reader reader(plain_records(header, batch, max_decompressed, scanned.plain));
   scanned.frames.clear();
   while (!reader.at_end()) scanned.frames.push_back(scan_record(reader));
+}
+
+namespace {
+
+// The window a compressed section is read through: large enough that the codecs run at full
+// speed (zstd's own output block is 128 KiB), small enough to stay in cache. One per thread,
+// so that validating a batch allocates nothing.
+constexpr size_t kStreamWindow = 256 * 1024;
+
+std::span<uint8_t> stream_window() {
+  thread_local std::unique_ptr<uint8_t[]> window(new uint8_t[kStreamWindow]);
+  return {window.get(), kStreamWindow};
+}
+
+}  // namespace
+
+void stream_batch_records(const BatchHeader& header, std::span<const uint8_t> batch, RecordSink& sink,
+                          uint64_t max_decompressed) {
+  std::span<const uint8_t> section = stored_records(header, batch);
+  compression::Codec codec = header.attributes.compression();
+  if (codec == compression::Codec::kNone) {
+    wire::Reader reader(section);
+    while (!reader.at_end()) sink.record(scan_record(reader));
+    return;
+  }
+  try {
+    auto source = compression::open_decompress_stream(codec, section, max_decompressed);
+    RecordStream stream(*source, stream_window());
+    try {
+      while (!stream.at_end()) sink.record(scan_record(stream));
+    } catch (const RecordException&) {
+      // Decompressing the whole section first would have found its own errors first.
+      stream.drain();
+      throw;
+    }
+  } catch (const compression::CompressionError& e) {
+    fail(e.kind() == compression::CompressionError::Kind::kTooLarge ? RecordError::kDecompressedTooLarge
+                                                                     : RecordError::kDecompressionFailed,
+         e.what());
+  }
 }
 
 Batch decode_batch(std::span<const uint8_t> batch, size_t max_decompressed) {

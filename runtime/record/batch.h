@@ -41,6 +41,30 @@ void scan_batch_records(const BatchHeader& header, std::span<const uint8_t> batc
                         ScannedRecords& scanned,
                         size_t max_decompressed = kDefaultMaxDecompressedBytes);
 
+// Receives the records of a batch one at a time, in order.
+class RecordSink {
+ public:
+  virtual void record(const RecordFrame& frame) = 0;
+
+ protected:
+  ~RecordSink() = default;
+};
+
+// How far stream_batch_records lets a batch inflate by default. Memory does not grow with
+// the size of the records section, only time does: this bounds a pathological batch to a
+// few seconds of one thread (codecs inflate at 1-10 GB/s), and no client sends more (a
+// record's length is an int32, and producers keep a batch to a few records that large).
+constexpr uint64_t kMaxStreamedBytes = uint64_t{4} << 30;
+
+// scan_batch_records without holding the decompressed section: the records are read through
+// a window as they are decompressed and handed to `sink` one by one, so memory stays at the
+// window and the codec's state however far the batch inflates. (Raw, non-framed snappy is
+// the exception: one block that only decodes whole, at most ~21 times its stored size.)
+// The same checks and exceptions as scan_batch_records, in the same precedence: an error of
+// decompression anywhere in the section wins over a malformed record before it.
+void stream_batch_records(const BatchHeader& header, std::span<const uint8_t> batch, RecordSink& sink,
+                          uint64_t max_decompressed = kMaxStreamedBytes);
+
 struct Batch {
   BatchHeader header;
   std::vector<Record> records;

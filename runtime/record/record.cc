@@ -1,6 +1,7 @@
 #include "runtime/record/record.h"
 
 #include "runtime/record/errors.h"
+#include "runtime/record/record_stream.h"
 
 namespace chronik::record {
 namespace {
@@ -12,7 +13,10 @@ namespace {
 // The bytes of a nullable field, in place; nullopt for null.
 using Field = std::optional<std::span<const uint8_t>>;
 
-Field nullable_field(wire::Reader& r, const char* what) {
+// A nullable field from `r`: in place from a wire::Reader (a Field), skipped from a
+// RecordStream::Record. Either way the same checks.
+template <class Body>
+auto nullable_field(Body& r, const char* what) -> std::optional<decltype(r.read_raw(0))> {
   int32_t length = r.read_varint();
   if (length < -1) malformed(std::string("negative ") + what + " length");
   if (length == -1) return std::nullopt;
@@ -26,26 +30,28 @@ std::optional<Bytes> copy_of(const Field& field) {
 }
 
 // Reads one length-prefixed record with every check, handing key and value, then each
-// header, to the callbacks as spans of the input: the one parser behind read_record
-// (which copies them) and scan_record (which does not), so both refuse the same records.
-template <class OnKeyValue, class OnHeader>
-RecordFrame walk_record(wire::Reader& reader, OnKeyValue&& on_key_value, OnHeader&& on_header) {
+// header, to the callbacks (as spans of the input when reading in place): the one parser
+// behind read_record (which copies them) and both scan_records (which do not), so all
+// refuse the same records. A RecordStream does not know the section's size in advance:
+// a length beyond it is found when the section ends inside the record.
+template <class In, class OnKeyValue, class OnHeader>
+RecordFrame walk_record(In& reader, OnKeyValue&& on_key_value, OnHeader&& on_header) {
   try {
     int32_t length = reader.read_varint();
     if (length < 0) malformed("negative length");
     if (static_cast<size_t>(length) > reader.remaining()) malformed("length beyond the batch");
-    wire::Reader r = reader.sub_reader(static_cast<size_t>(length));
+    auto r = reader.sub_reader(static_cast<size_t>(length));
     RecordFrame frame;
     frame.attributes = r.read_int8();
     frame.timestamp_delta = r.read_varlong();
     frame.offset_delta = r.read_varint();
-    Field key = nullable_field(r, "key");
+    auto key = nullable_field(r, "key");
     on_key_value(key, nullable_field(r, "value"));
     int32_t count = r.read_varint();
     // Every header takes at least two bytes: a bound that stops huge counts early.
     if (count < 0 || static_cast<size_t>(count) > r.remaining() / 2) malformed("bad header count");
     for (int32_t i = 0; i < count; ++i) {
-      Field header_key = nullable_field(r, "header key");
+      auto header_key = nullable_field(r, "header key");
       if (!header_key) malformed("null header key");
       on_header(*header_key, nullable_field(r, "header value"));
     }
@@ -107,8 +113,11 @@ Record read_record(wire::Reader& reader) {
 }
 
 RecordFrame scan_record(wire::Reader& reader) {
-  return walk_record(
-      reader, [](const Field&, const Field&) {}, [](std::span<const uint8_t>, const Field&) {});
+  return walk_record(reader, [](const auto&, const auto&) {}, [](const auto&, const auto&) {});
+}
+
+RecordFrame scan_record(RecordStream& stream) {
+  return walk_record(stream, [](const auto&, const auto&) {}, [](const auto&, const auto&) {});
 }
 
 void write_record(wire::Writer& writer, const Record& record) {

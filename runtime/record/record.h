@@ -47,6 +47,9 @@ struct RecordFrame {
   int32_t offset_delta = 0;
 };
 RecordFrame scan_record(wire::Reader& reader);
+// The same over a section read through a window as it is decompressed.
+class RecordStream;
+RecordFrame scan_record(RecordStream& stream);
 // Appends `record` with its length prefix.
 void write_record(wire::Writer& writer, const Record& record);
 // The bytes write_record() appends.

@@ -5,18 +5,47 @@
 namespace chronik::record {
 namespace {
 
-void check_rules(const BatchHeader& h, const std::vector<RecordFrame>& records,
-                 const ValidateOptions& options, BatchSummary& summary) {
+// What the rules need of a batch's records, gathered as they stream past: nothing is kept
+// per record, so a batch of millions costs no more memory than one of a few.
+class RecordTally final : public RecordSink {
+ public:
+  explicit RecordTally(int64_t base_timestamp) : base_timestamp_(base_timestamp) {}
+
+  void record(const RecordFrame& frame) override {
+    if (first_bad_delta_ < 0 && frame.offset_delta != count_) {
+      first_bad_delta_ = count_;
+      bad_delta_ = frame.offset_delta;
+    }
+    max_timestamp_ = std::max(max_timestamp_, wrapping_add(base_timestamp_, frame.timestamp_delta));
+    ++count_;
+  }
+
+  int64_t count() const { return count_; }
+  // The index of the first record whose offset delta is not its index, or -1; and its delta.
+  int64_t first_bad_delta() const { return first_bad_delta_; }
+  int32_t bad_delta() const { return bad_delta_; }
+  int64_t max_timestamp() const { return max_timestamp_; }
+
+ private:
+  int64_t base_timestamp_;
+  int64_t count_ = 0;
+  int64_t first_bad_delta_ = -1;
+  int32_t bad_delta_ = 0;
+  int64_t max_timestamp_ = kNoTimestamp;
+};
+
+void check_rules(const BatchHeader& h, const RecordTally& records, const ValidateOptions& options,
+                 BatchSummary& summary) {
   if (h.records_count <= 0) throw RecordException(RecordError::kEmptyBatch, "record batch with no records");
   if (h.last_offset_delta < 0 || int64_t{h.last_offset_delta} + 1 != h.records_count) {
     throw RecordException(RecordError::kRecordCountMismatch,
                           "records count " + std::to_string(h.records_count) +
                               " does not match last offset delta " + std::to_string(h.last_offset_delta));
   }
-  if (records.size() != static_cast<size_t>(h.records_count)) {
+  if (records.count() != h.records_count) {
     throw RecordException(RecordError::kRecordCountMismatch,
                           "records count " + std::to_string(h.records_count) + " but " +
-                              std::to_string(records.size()) + " records decoded");
+                              std::to_string(records.count()) + " records decoded");
   }
   if (h.attributes.is_control() && !options.allow_control_batches) {
     throw RecordException(RecordError::kControlBatchNotAllowed, "clients may not write control batches");
@@ -28,17 +57,13 @@ void check_rules(const BatchHeader& h, const std::vector<RecordFrame>& records,
   if (h.attributes.is_transactional() && !h.has_producer_id()) {
     throw RecordException(RecordError::kInvalidProducerState, "transactional batch without a producer id");
   }
-  int64_t max_ts = kNoTimestamp;
-  for (size_t i = 0; i < records.size(); ++i) {
-    if (records[i].offset_delta != static_cast<int32_t>(i)) {
-      throw RecordException(RecordError::kOffsetDeltaMismatch,
-                            "record " + std::to_string(i) + " has offset delta " +
-                                std::to_string(records[i].offset_delta));
-    }
-    max_ts = std::max(max_ts, wrapping_add(h.base_timestamp, records[i].timestamp_delta));
+  if (records.first_bad_delta() >= 0) {
+    throw RecordException(RecordError::kOffsetDeltaMismatch,
+                          "record " + std::to_string(records.first_bad_delta()) + " has offset delta " +
+                              std::to_string(records.bad_delta()));
   }
   summary.records = h.records_count;
-  summary.max_timestamp = max_ts;
+  summary.max_timestamp = records.max_timestamp();
 }
 
 }  // namespace
@@ -68,22 +93,15 @@ ValidationResult validate_records(std::span<const uint8_t> records, const Valida
     result.message = "no record batches";
     return result;
   }
-  // Reused by every request this thread validates; released when a huge batch grew it.
-  thread_local ScannedRecords scanned;
-  struct ReleaseHuge {
-    ~ReleaseHuge() {
-      if (scanned.plain.capacity() > (8 << 20)) scanned.plain = {};
-      if (scanned.frames.capacity() > (1 << 16)) scanned.frames = {};
-    }
-  } release_huge;
   while (position < records.size()) {
     BatchSummary summary;
     summary.position = position;
     try {
       std::span<const uint8_t> rest = records.subspan(position);
       summary.header = check_batch_frame(rest);
-      scan_batch_records(summary.header, rest, scanned, options.max_decompressed_bytes);
-      check_rules(summary.header, scanned.frames, options, summary);
+      RecordTally tally(summary.header.base_timestamp);
+      stream_batch_records(summary.header, rest, tally, options.max_decompressed_bytes);
+      check_rules(summary.header, tally, options, summary);
     } catch (const RecordException& e) {
       result.error = e.error();
       result.message = e.what();

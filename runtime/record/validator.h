@@ -1,7 +1,9 @@
 // Validation of the `records` field of a produce request (v2 batches) before it is stored.
 //
-// Walks every batch, checks its frame and CRC, reads its records in place (decompressing
-// within a bound, copying no key or value) and checks the rules Kafka applies: a positive
+// Walks every batch, checks its frame and CRC, reads its records in place or, compressed,
+// through a window as they are decompressed (stream_batch_records: memory stays bounded
+// however far a batch inflates, as in Kafka, which streams through them too; copying no key
+// or value) and checks the rules Kafka applies: a positive
 // count matching the records read and lastOffsetDelta + 1, offset deltas 0, 1, 2, ..., no
 // control batches from clients, a base sequence whenever there is a producer id. Nothing
 // is modified.
@@ -19,7 +21,8 @@
 namespace chronik::record {
 
 struct ValidateOptions {
-  size_t max_decompressed_bytes = kDefaultMaxDecompressedBytes;
+  // How far a compressed batch may inflate: a bound on time, not memory.
+  uint64_t max_decompressed_bytes = kMaxStreamedBytes;
   // The broker's own writes (transaction markers) may contain control batches.
   bool allow_control_batches = false;
 };

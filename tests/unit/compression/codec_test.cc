@@ -194,3 +194,57 @@ TEST_CASE("zstd: each thread's reused stream starts clean after a failed or larg
   REQUIRE(decompress(Codec::kZstd, packed_big, kBig) == big);
   REQUIRE(decompress(Codec::kZstd, packed_first, kBig) == first);
 }
+
+TEST_CASE("streams give the one-shot output in pieces of any size, and its errors") {
+  auto input = sample(300 * 1024, 11);
+  for (Codec codec : {Codec::kNone, Codec::kGzip, Codec::kSnappy, Codec::kLz4, Codec::kZstd}) {
+    INFO(codec_name(codec));
+    auto packed = compress(codec, input);
+    for (size_t piece : {size_t{1}, size_t{7}, size_t{4096}, size_t{65536 + 3}, input.size() + 1}) {
+      INFO("pieces of " << piece);
+      auto stream = open_decompress_stream(codec, packed, input.size());
+      std::vector<uint8_t> out, buf(piece);
+      size_t n;
+      // Reads are full until the end: one short read, then nothing.
+      while ((n = stream->read(buf)) == piece) out.insert(out.end(), buf.begin(), buf.end());
+      out.insert(out.end(), buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n));
+      CHECK(stream->read(buf) == 0);
+      CHECK(out == input);
+      CHECK(stream->produced() == input.size());
+    }
+    // One byte short of the output is too large, found when the limit is reached.
+    {
+      auto stream = open_decompress_stream(codec, packed, input.size() - 1);
+      std::vector<uint8_t> buf(input.size());
+      try {
+        stream->read(buf);
+        FAIL("read past the limit");
+      } catch (const CompressionError& e) {
+        CHECK(e.kind() == CompressionError::Kind::kTooLarge);
+      }
+    }
+    if (codec == Codec::kNone) continue;
+    // Cut streams are corrupt, as one-shot decompression says, reading in small pieces too.
+    for (size_t cut : {size_t{1}, packed.size() / 2, packed.size() - 1}) {
+      INFO("cut to " << cut);
+      std::span<const uint8_t> part(packed.data(), cut);
+      CHECK(kind_of(codec, part, kBig) == CompressionError::Kind::kCorrupt);
+      try {
+        auto stream = open_decompress_stream(codec, part, kBig);
+        std::vector<uint8_t> buf(1000);
+        while (stream->read(buf) == buf.size()) {
+        }
+        FAIL("a cut stream ended cleanly");
+      } catch (const CompressionError& e) {
+        CHECK(e.kind() == CompressionError::Kind::kCorrupt);
+      }
+      // A thread's reused codec state starts clean after a stream that failed mid-frame.
+      CHECK(decompress(codec, packed, kBig) == input);
+    }
+  }
+  // A raw snappy block may claim only what its bytes could hold: nothing is allocated for a lie.
+  std::vector<uint8_t> liar = {0x80, 0x80, 0x80, 0x80, 0x01, 0x00};  // 256 MiB from 6 bytes
+  CHECK(kind_of(Codec::kSnappy, liar, uint64_t{1} << 32) == CompressionError::Kind::kCorrupt);
+  std::vector<uint8_t> buf(10);
+  CHECK_THROWS_AS(open_decompress_stream(Codec::kSnappy, liar, uint64_t{1} << 32)->read(buf), CompressionError);
+}
