@@ -93,7 +93,14 @@ const std::vector<ConfigKey>& broker_table() {
       {"delete.topic.enable", T::kBoolean, "true", {}, "Whether DeleteTopics is allowed."},
       {"message.max.bytes", T::kInt, "1048588", at_least(0), "Largest record batch accepted.", true,
        "max.message.bytes"},
-      {"fetch.max.bytes", T::kInt, "57671680", at_least(1024), "Largest fetch response."},
+      {"fetch.max.bytes", T::kInt, "57671680", at_least(1024),
+       "Record bytes one fetch response returns at most: a request's max_bytes is capped to it "
+       "(its first batch is returned whatever its size)."},
+      {"queued.max.fetch.bytes", T::kLong, "268435456", at_least(-1),
+       "Chronik: record bytes that fetch responses not yet written to their clients hold, broker-wide; "
+       "past it a fetch returns its first batch only, and a connection with a fetch response unsent "
+       "is not read from until it is written. -1 for no bound.",
+       true},
       // Retention and segments.
       {"log.retention.ms", T::kLong, std::nullopt, {}, "Retention time; takes precedence over minutes and hours.",
        true, "retention.ms"},

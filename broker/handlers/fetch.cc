@@ -1,9 +1,19 @@
 // Fetch: whole batches from each partition's fetch offset, within partition_max_bytes and
 // max_bytes; long poll (the network layer re-runs run_fetch when an append wakes it);
 // fetch sessions with incremental fetches (v7+); topic ids (v13+).
+//
+// The response limit is Kafka's (KafkaApis.handleFetchRequest, ReplicaManager.readFromLog):
+// the request's max_bytes capped by fetch.max.bytes (v0-2 have none: the cap), min_bytes
+// capped by that; partitions are read in order, each within the smaller of its
+// partition_max_bytes and what the response has left, and the first non-empty one returns
+// its first batch whatever its size (KIP-74). A negative size reaches Kafka's log read, which
+// refuses it: that partition answers UNKNOWN_SERVER_ERROR unless it has nothing to read.
+// On top of Kafka's limits, the memory left of queued.max.fetch.bytes caps the response as
+// Kafka's quota window does (FetchMemory).
 #include <algorithm>
 
 #include "broker/handlers/handlers.h"
+#include "runtime/record/batch_header.h"
 #include "runtime/record/convert.h"
 #include "runtime/record/errors.h"
 
@@ -69,8 +79,9 @@ std::shared_ptr<FetchPlan> prepare_fetch(Broker& broker, const Ctx& ctx, m::Fetc
   const int16_t v = ctx.api_version;
   plan->version = v;
   plan->max_wait_ms = std::max(req.max_wait_ms, 0);
-  plan->min_bytes = req.min_bytes;
-  plan->max_bytes = v >= 3 ? req.max_bytes : INT32_MAX;
+  const int32_t fetch_max_bytes = broker.config()->get_int("fetch.max.bytes");
+  plan->max_bytes = v >= 3 ? std::min(req.max_bytes, fetch_max_bytes) : fetch_max_bytes;
+  plan->min_bytes = std::min(req.min_bytes, plan->max_bytes);
   auto& sessions = broker.fetch_sessions;
   if (v >= 7 && req.session_id != 0) {
     if (req.session_epoch == -1 || req.session_epoch == 0) {
@@ -140,6 +151,20 @@ void down_convert(int16_t version, m::FetchResponse::PartitionData& d) {
   }
 }
 
+// The offset after the last batch of `records`: whole v2 batches, as the store returns them.
+int64_t end_offset(const wire::SharedBytes& records) {
+  constexpr size_t kLengthAt = 8, kLastOffsetDeltaAt = 23;
+  int64_t end = -1;
+  for (size_t at = 0; at + kLastOffsetDeltaAt + 4 <= records.size();) {
+    const uint8_t* batch = records.data() + at;
+    end = chronik::record::load_be64(batch) + chronik::record::load_be32(batch + kLastOffsetDeltaAt) + 1;
+    const int32_t length = chronik::record::load_be32(batch + kLengthAt);
+    if (length <= 0) break;
+    at += 12 + static_cast<size_t>(length);
+  }
+  return end;
+}
+
 }  // namespace
 
 FetchAttempt run_fetch(Broker& broker, FetchPlan& plan, bool final) {
@@ -157,8 +182,21 @@ FetchAttempt run_fetch(Broker& broker, FetchPlan& plan, bool final) {
   if (plan.session) session_lock = std::unique_lock(plan.session->mu);
   auto& parts = plan.session ? plan.session->partitions : plan.sessionless;
 
+  // What this response may hold beyond its first batch: Kafka's limit, within the budget.
+  struct Reserved {
+    FetchMemory& memory;
+    FetchMemory::Reservation r;
+    ~Reserved() { memory.release(r); }
+  } reserved{broker.fetch_memory,
+             broker.fetch_memory.reserve(plan.max_bytes, broker.config()->get_long("queued.max.fetch.bytes"))};
+  int64_t limit_bytes = plan.max_bytes < 0 ? plan.max_bytes : reserved.r.bytes;
+  bool min_one = true;
+
   int64_t total = 0;
   bool any_error = false;
+  // Whether the response's limit (not a partition's) left data unread: Kafka, which cuts the
+  // last batch short, has min_bytes (capped by that limit) then; whole batches may not.
+  bool full = false;
   struct Item {
     SessionPartition* part;
     m::FetchResponse::PartitionData data;
@@ -178,22 +216,33 @@ FetchAttempt run_fetch(Broker& broker, FetchPlan& plan, bool final) {
       d.high_watermark = -1;
       any_error = true;
     } else {
-      const int64_t room = std::max<int64_t>(plan.max_bytes - total, 0);
-      const int32_t limit = static_cast<int32_t>(std::min<int64_t>(p.max_bytes, room));
+      const int64_t limit = std::min<int64_t>(p.max_bytes, limit_bytes);
       // KIP-74: the first batch of the response is returned even when it is too big.
-      auto r = broker.store->read(p.topic, p.partition, p.fetch_offset, limit, total == 0);
+      auto r = broker.store->read(p.topic, p.partition, p.fetch_offset,
+                                  static_cast<int32_t>(std::max<int64_t>(limit, 0)), min_one && limit >= 0);
+      if (limit < 0 && r.error == 0 && p.fetch_offset < r.offsets.high_watermark) {
+        r.error = err(ErrorCode::UNKNOWN_SERVER_ERROR);
+        r.offsets = {-1, -1};
+        r.records = wire::SharedBytes();
+      }
       d.error_code = r.error;
       d.high_watermark = r.offsets.high_watermark;
       d.last_stable_offset = r.offsets.high_watermark;
       d.log_start_offset = r.offsets.log_start_offset;
       if (r.error) any_error = true;
-      total += static_cast<int64_t>(r.records.size());
+      if (r.error == 0 && limit >= 0 && limit < p.max_bytes &&
+          (r.records.empty() ? p.fetch_offset : end_offset(r.records)) < r.offsets.high_watermark)
+        full = true;
+      const auto size = static_cast<int64_t>(r.records.size());
+      total += size;
+      if (size > 0) min_one = false;
+      limit_bytes = std::max<int64_t>(limit_bytes - size, 0);
       d.records = std::move(r.records);
       if (v <= 3 && !d.records->empty()) down_convert(v, d);
     }
     items.push_back({&p, std::move(d)});
   }
-  out.satisfied = any_error || total >= plan.min_bytes || (total > 0 && plan.min_bytes <= 0);
+  out.satisfied = any_error || full || total >= plan.min_bytes || (total > 0 && plan.min_bytes <= 0);
   if (!out.satisfied && !final) return out;
   out.satisfied = true;
 
@@ -205,7 +254,10 @@ FetchAttempt run_fetch(Broker& broker, FetchPlan& plan, bool final) {
                         data.log_start_offset != part->last_log_start;
       if (!news) continue;
     }
-    if (!data.records->empty()) broker.metrics.record_fetch(part->topic, data.records->size());
+    if (!data.records->empty()) {
+      broker.metrics.record_fetch(part->topic, data.records->size());
+      data.records = broker.fetch_memory.hold(*data.records);
+    }
     part->last_high_watermark = data.high_watermark;
     part->last_log_start = data.log_start_offset;
     if (resp.responses.empty() || resp.responses.back().topic != (v >= 13 ? "" : part->topic) ||

@@ -206,12 +206,20 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
   asio::steady_timer idle_timer;
   std::string peer;
   int64_t id = 0;
-  std::deque<std::shared_ptr<wire::Writer>> queue;
+  struct Unsent {
+    std::shared_ptr<wire::Writer> frame;
+    bool fetch = false;
+  };
+  std::deque<Unsent> queue;
   // Responses not yet written (queued or being written). Reading stops while they exceed
   // queued.max.requests frames or kMaxQueuedResponseBytes, so that a client that does not
-  // read its responses cannot make the broker buffer without bound.
+  // read its responses cannot make the broker buffer without bound; and while a fetch
+  // response is among them and fetched data fills queued.max.fetch.bytes, as Kafka mutes a
+  // channel until its response is sent: then each connection holds at most one response of
+  // first batches beyond the budget, however many clients do not read.
   size_t unsent_frames = 0;
   size_t unsent_bytes = 0;
+  size_t unsent_fetches = 0;
   static constexpr size_t kMaxQueuedResponseBytes = 16 << 20;
   bool busy = false;          // a request is being processed
   bool drain_and_close = false;
@@ -262,10 +270,11 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
     }
   }
 
-  void enqueue(std::shared_ptr<wire::Writer> frame) {
+  void enqueue(std::shared_ptr<wire::Writer> frame, bool fetch) {
     ++unsent_frames;
     unsent_bytes += frame->size();
-    queue.push_back(std::move(frame));
+    if (fetch) ++unsent_fetches;
+    queue.push_back({std::move(frame), fetch});
     write_signal.cancel();
   }
 
@@ -276,6 +285,13 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
       done += co_await socket.async_read_some(asio::buffer(data + done, size - done), use_awaitable);
       last_activity = Clock::now();
     }
+  }
+
+  // Whether reading waits for the client to read its responses (see unsent_frames).
+  bool muted(size_t max_queued) const {
+    if (unsent_frames >= max_queued || unsent_bytes > kMaxQueuedResponseBytes) return true;
+    return unsent_fetches > 0 &&
+           server.broker.fetch_memory.exhausted(server.broker.config()->get_long("queued.max.fetch.bytes"));
   }
 
   awaitable<void> read_loop() {
@@ -331,10 +347,10 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
           spdlog::debug("closing connection from {}: {}", peer, outcome.reason);
           break;
         }
-        if (outcome.frame) enqueue(std::move(outcome.frame));
+        if (outcome.frame) enqueue(std::move(outcome.frame), ctx.api_key == message::FetchRequest::kApiKey);
         if (server.stopping) break;
         // Backpressure: wait for the client to read its responses before reading more.
-        while (!closed && (unsent_frames >= max_queued || unsent_bytes > kMaxQueuedResponseBytes)) {
+        while (!closed && muted(max_queued)) {
           boost::system::error_code ec;
           space_signal.expires_at(Clock::time_point::max());
           co_await space_signal.async_wait(asio::redirect_error(use_awaitable, ec));
@@ -413,15 +429,19 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
           write_signal.expires_at(Clock::time_point::max());
           co_await write_signal.async_wait(asio::redirect_error(use_awaitable, ec));
         }
-        std::vector<std::shared_ptr<wire::Writer>> sending(queue.begin(), queue.end());
+        std::vector<Unsent> sending(queue.begin(), queue.end());
         queue.clear();
         std::vector<asio::const_buffer> buffers;
         for (const auto& w : sending)
-          for (auto chunk : w->chunks()) buffers.emplace_back(chunk.data(), chunk.size());
+          for (auto chunk : w.frame->chunks()) buffers.emplace_back(chunk.data(), chunk.size());
         co_await asio::async_write(socket, buffers, use_awaitable);
         last_activity = Clock::now();
-        for (const auto& w : sending) unsent_bytes -= w->size();
+        for (const auto& w : sending) {
+          unsent_bytes -= w.frame->size();
+          if (w.fetch) --unsent_fetches;
+        }
         unsent_frames -= sending.size();
+        sending.clear();  // fetched data returns to queued.max.fetch.bytes before reading resumes
         space_signal.cancel();
       }
     } catch (const std::exception& e) {

@@ -14,6 +14,7 @@
 
 #include "broker/admin/metrics.h"
 #include "broker/group/group_coordinator.h"
+#include "broker/server/fetch_memory.h"
 #include "broker/server/fetch_sessions.h"
 #include "broker/server/log_store.h"
 #include "broker/server/producer_state.h"
@@ -78,6 +79,7 @@ struct Broker {
   std::unique_ptr<group::GroupCoordinator> groups;
   ProducerStateTable producers;
   FetchSessionCache fetch_sessions;
+  FetchMemory fetch_memory;  // queued.max.fetch.bytes
   AppendListener* append_listener = nullptr;
   admin::Metrics metrics;
   // When the broker started (uptime on the admin endpoint).
