@@ -1,5 +1,6 @@
 #include "broker/server/leveldb_log_store.h"
 
+#include "broker/server/request_limits.h"
 #include "runtime/record/batch.h"
 
 
@@ -44,6 +45,13 @@ std::vector<TopicInfo> LevelDbLogStore::list_topics() {
 CreateTopicResult LevelDbLogStore::create_topic(const std::string& name, int32_t partitions,
                                                 const ConfigMap& configs, bool validate_only) {
   CreateTopicResult r;
+  // Every path that creates topics (CreateTopics, Metadata, the admin endpoint) ends here:
+  // refuse before anything is built or persisted.
+  if (limits::topic_records(partitions, static_cast<int64_t>(configs.size())) > limits::kMaxRecordsPerRequest) {
+    r.error = err(ErrorCode::POLICY_VIOLATION);
+    r.message = limits::kTooManyRecordsMessage;
+    return r;
+  }
   if (validate_only) {
     if (log_->topic(name)) {
       r.error = err(ErrorCode::TOPIC_ALREADY_EXISTS);
@@ -62,6 +70,8 @@ CreateTopicResult LevelDbLogStore::create_topic(const std::string& name, int32_t
 int16_t LevelDbLogStore::delete_topic(const std::string& name) { return code(log_->delete_topic(name)); }
 
 int16_t LevelDbLogStore::create_partitions(const std::string& name, int32_t total) {
+  if (auto t = log_->topic(name); t && int64_t{total} - t->partitions > limits::kMaxRecordsPerRequest)
+    return err(ErrorCode::POLICY_VIOLATION);
   return code(log_->create_partitions(name, total));
 }
 
