@@ -24,6 +24,8 @@ class BrokerProcess {
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& log_path() const { return log_path_; }
+  // The broker's process id (-1 when stopped), e.g. to read /proc/<pid>/status.
+  pid_t pid() const { return pid_; }
 
   // A free loopback port (bound then released).
   static uint16_t free_port();
