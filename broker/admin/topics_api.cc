@@ -5,6 +5,7 @@
 #include "broker/admin/json_util.h"
 #include "broker/handlers/handlers.h"
 #include "broker/server/broker.h"
+#include "broker/server/request_limits.h"
 
 namespace chronik::broker::admin {
 namespace {
@@ -87,13 +88,15 @@ void add_topic_routes(Router& router, AdminContext& ctx) {
     if (auto other = handlers::colliding_topic(broker, name))
       throw HttpError(409, "topic " + name + " collides with existing topic " + *other, "name");
     const auto partitions = static_cast<int32_t>(
-        get_int(body, "partitions", broker.config()->get_int("num.partitions"), 1, 1'000'000));
+        get_int(body, "partitions", broker.config()->get_int("num.partitions"), 1,
+                limits::kMaxRecordsPerRequest - 1));  // with the topic record
     get_int(body, "replication_factor", 1, 1, 1);  // a single node: only 1
     const ConfigMap configs = read_configs(body, "configs");
     validate_configs(configs, "configs");
     auto r = broker.store->create_topic(name, partitions, configs, false);
     if (r.error == err(ErrorCode::TOPIC_ALREADY_EXISTS))
       throw HttpError(409, "topic " + name + " already exists", "name");
+    if (r.error == err(ErrorCode::POLICY_VIOLATION)) throw HttpError(400, r.message, "partitions");
     if (r.error) throw HttpError(400, r.message.empty() ? "cannot create topic" : r.message, "name");
     spdlog::info("created topic {} with {} partitions (admin endpoint)", name, partitions);
     return json_response(topic_summary(broker, r.topic), 201);

@@ -1,4 +1,6 @@
 // Helpers shared by several handlers.
+#include <spdlog/spdlog.h>
+
 #include "broker/handlers/handlers.h"
 
 namespace chronik::broker::handlers {
@@ -37,6 +39,12 @@ int16_t auto_create_topic(Broker& broker, const std::string& name,
   if (r.error == err(ErrorCode::TOPIC_ALREADY_EXISTS)) {
     *created = broker.store->find_topic(name);
     return *created ? err(ErrorCode::NONE) : err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+  }
+  if (r.error == err(ErrorCode::POLICY_VIOLATION)) {
+    // num.partitions over what one request may create: Kafka logs it and answers as for a
+    // topic that does not exist.
+    spdlog::warn("cannot auto-create topic {}: {}", name, r.message);
+    return err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
   }
   if (r.error) return r.error;
   *created = r.topic;

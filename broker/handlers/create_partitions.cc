@@ -1,12 +1,18 @@
 // CreatePartitions: grows a topic (every new partition on this node).
+//
+// The partitions one request adds are bounded (broker/server/request_limits.h): topics are
+// taken in request order, and one whose growth would take the request past the bound is
+// refused whole with POLICY_VIOLATION, before anything of it is persisted.
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
+#include "broker/server/request_limits.h"
 
 namespace chronik::broker::handlers {
 
 m::CreatePartitionsResponse handle(Broker& broker, const Ctx&, m::CreatePartitionsRequest& req) {
   m::CreatePartitionsResponse resp;
+  int64_t added = 0;  // partitions this request adds so far
   for (const auto& t : req.topics) {
     m::CreatePartitionsResponse::CreatePartitionsTopicResult out;
     out.name = t.name;
@@ -23,10 +29,15 @@ m::CreatePartitionsResponse handle(Broker& broker, const Ctx&, m::CreatePartitio
                                         std::to_string(t.count) + ".");
     } else if (t.assignments && static_cast<int32_t>(t.assignments->size()) != t.count - topic->partitions) {
       fail(err(ErrorCode::INVALID_REPLICA_ASSIGNMENT), "Assignments must name every new partition");
-    } else if (!req.validate_only) {
-      const int16_t e = broker.store->create_partitions(t.name, t.count);
-      if (e) fail(e, "");
-      else spdlog::info("topic {} grown to {} partitions", t.name, t.count);
+    } else if (added + (t.count - topic->partitions) > limits::kMaxRecordsPerRequest) {
+      fail(err(ErrorCode::POLICY_VIOLATION), limits::kTooManyRecordsMessage);
+    } else {
+      added += t.count - topic->partitions;
+      if (!req.validate_only) {
+        const int16_t e = broker.store->create_partitions(t.name, t.count);
+        if (e) fail(e, e == err(ErrorCode::POLICY_VIOLATION) ? limits::kTooManyRecordsMessage : "");
+        else spdlog::info("topic {} grown to {} partitions", t.name, t.count);
+      }
     }
     resp.results.push_back(std::move(out));
   }

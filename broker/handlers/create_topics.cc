@@ -1,15 +1,29 @@
 // CreateTopics: partitions (or an explicit assignment to this node), replication factor 1,
 // configs checked against the known topic configs, validate_only, errors per topic.
+//
+// A request is first checked against the bounds of broker/server/request_limits.h as a whole,
+// as Kafka's controller does: more than 10,000 partitions asked for in all, or more than
+// 10,000 records (topic + partitions + configs of the topics that would be created), and
+// every topic of the request is refused with POLICY_VIOLATION before anything is created.
 #include <set>
 
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
+#include "broker/server/request_limits.h"
 
 namespace chronik::broker::handlers {
 namespace {
 
 using Result = m::CreateTopicsResponse::CreatableTopicResult;
+using Topic = m::CreateTopicsRequest::CreatableTopic;
+
+// What a valid topic of the request would be created with.
+struct Plan {
+  int32_t partitions = 0;
+  int16_t replication = 0;
+  ConfigMap configs;
+};
 
 void fill_configs(Broker& broker, const TopicInfo& topic, Result& out) {
   std::vector<m::CreateTopicsResponse::CreatableTopicConfigs> configs;
@@ -25,92 +39,149 @@ void fill_configs(Broker& broker, const TopicInfo& topic, Result& out) {
   out.configs = std::move(configs);
 }
 
-Result create_one(Broker& broker, const Ctx& ctx, const m::CreateTopicsRequest& req,
-                  const m::CreateTopicsRequest::CreatableTopic& t) {
+void fail(Result& out, int16_t version, int16_t code, std::string message) {
+  out.error_code = code;
+  out.error_message = version >= 1 ? std::optional<std::string>(std::move(message)) : std::nullopt;
+}
+
+// The partitions a topic asks for, as Kafka counts them for the per-request bound: the
+// default for -1, nothing for other non-positive counts, else the count or the assignments.
+int64_t requested_partitions(const Topic& t, int64_t default_partitions) {
+  if (!t.assignments.empty()) return static_cast<int64_t>(t.assignments.size());
+  if (t.num_partitions == -1) return default_partitions;
+  return t.num_partitions > 0 ? t.num_partitions : 0;
+}
+
+// Checks one topic; on error fills `out` and returns nullopt.
+std::optional<Plan> validate(Broker& broker, const Ctx& ctx, const Topic& t, Result& out) {
   const int16_t v = ctx.api_version;
-  Result out;
-  out.name = t.name;
-  out.error_message = std::nullopt;
-  auto fail = [&](int16_t code, std::string message) {
-    out.error_code = code;
-    if (v >= 1) out.error_message = std::move(message);
-    return out;
-  };
   std::string why;
-  if (!valid_topic_name(t.name, &why)) return fail(err(ErrorCode::INVALID_TOPIC_EXCEPTION), why);
-  if (auto other = colliding_topic(broker, t.name))
-    return fail(err(ErrorCode::INVALID_TOPIC_EXCEPTION), "Topic '" + t.name + "' collides with existing topic: " + *other);
-  if (t.name == log::kTransactionStateTopic)
-    return fail(err(ErrorCode::INVALID_REQUEST), "Creating the internal topic " + t.name + " is not allowed");
-  int32_t partitions = t.num_partitions;
-  int16_t replication = t.replication_factor;
-  if (!t.assignments.empty()) {
-    if (partitions != -1 || replication != -1)
-      return fail(err(ErrorCode::INVALID_REQUEST),
-                  "Both numPartitions or replicationFactor and replicasAssignments were set. "
-                  "Both cannot be used at the same time.");
-    partitions = static_cast<int32_t>(t.assignments.size());
-    for (const auto& a : t.assignments) {
-      if (a.partition_index < 0 || a.partition_index >= partitions ||
-          a.broker_ids != std::vector<int32_t>{broker.node_id})
-        return fail(err(ErrorCode::INVALID_REPLICA_ASSIGNMENT),
-                    "Replica assignments must name partitions 0.." + std::to_string(partitions - 1) +
-                        " on broker " + std::to_string(broker.node_id));
-    }
-    replication = 1;
+  if (!valid_topic_name(t.name, &why)) {
+    fail(out, v, err(ErrorCode::INVALID_TOPIC_EXCEPTION), why);
+    return std::nullopt;
   }
-  if (partitions == -1) partitions = broker.config()->get_int("num.partitions");
-  if (replication == -1) replication = static_cast<int16_t>(broker.config()->get_int("default.replication.factor"));
-  if (partitions <= 0)
-    return fail(err(ErrorCode::INVALID_PARTITIONS), "Number of partitions must be larger than 0.");
-  if (replication <= 0)
-    return fail(err(ErrorCode::INVALID_REPLICATION_FACTOR), "Replication factor must be larger than 0.");
-  if (replication > 1)
-    return fail(err(ErrorCode::INVALID_REPLICATION_FACTOR),
-                "Unable to replicate the partition " + std::to_string(replication) +
-                    " time(s): The target replication factor of " + std::to_string(replication) +
-                    " cannot be reached because only 1 broker(s) are registered.");
-  ConfigMap configs;
+  if (auto other = colliding_topic(broker, t.name)) {
+    fail(out, v, err(ErrorCode::INVALID_TOPIC_EXCEPTION),
+         "Topic '" + t.name + "' collides with existing topic: " + *other);
+    return std::nullopt;
+  }
+  if (t.name == log::kTransactionStateTopic) {
+    fail(out, v, err(ErrorCode::INVALID_REQUEST), "Creating the internal topic " + t.name + " is not allowed");
+    return std::nullopt;
+  }
+  Plan plan;
+  plan.partitions = t.num_partitions;
+  plan.replication = t.replication_factor;
+  if (!t.assignments.empty()) {
+    if (plan.partitions != -1 || plan.replication != -1) {
+      fail(out, v, err(ErrorCode::INVALID_REQUEST),
+           "Both numPartitions or replicationFactor and replicasAssignments were set. "
+           "Both cannot be used at the same time.");
+      return std::nullopt;
+    }
+    plan.partitions = static_cast<int32_t>(t.assignments.size());
+    for (const auto& a : t.assignments) {
+      if (a.partition_index < 0 || a.partition_index >= plan.partitions ||
+          a.broker_ids != std::vector<int32_t>{broker.node_id}) {
+        fail(out, v, err(ErrorCode::INVALID_REPLICA_ASSIGNMENT),
+             "Replica assignments must name partitions 0.." + std::to_string(plan.partitions - 1) +
+                 " on broker " + std::to_string(broker.node_id));
+        return std::nullopt;
+      }
+    }
+    plan.replication = 1;
+  }
+  if (plan.partitions == -1) plan.partitions = broker.config()->get_int("num.partitions");
+  if (plan.replication == -1)
+    plan.replication = static_cast<int16_t>(broker.config()->get_int("default.replication.factor"));
+  if (plan.partitions <= 0) {
+    fail(out, v, err(ErrorCode::INVALID_PARTITIONS), "Number of partitions must be larger than 0.");
+    return std::nullopt;
+  }
+  if (plan.replication <= 0) {
+    fail(out, v, err(ErrorCode::INVALID_REPLICATION_FACTOR), "Replication factor must be larger than 0.");
+    return std::nullopt;
+  }
+  if (plan.replication > 1) {
+    fail(out, v, err(ErrorCode::INVALID_REPLICATION_FACTOR),
+         "Unable to replicate the partition " + std::to_string(plan.replication) +
+             " time(s): The target replication factor of " + std::to_string(plan.replication) +
+             " cannot be reached because only 1 broker(s) are registered.");
+    return std::nullopt;
+  }
   for (const auto& c : t.configs) {
-    if (!c.value) return fail(err(ErrorCode::INVALID_CONFIG), "Null value not supported for topic configs: " + c.name);
-    configs[c.name] = *c.value;
+    if (!c.value) {
+      fail(out, v, err(ErrorCode::INVALID_CONFIG), "Null value not supported for topic configs: " + c.name);
+      return std::nullopt;
+    }
+    plan.configs[c.name] = *c.value;
   }
   try {
-    config::validate_topic_configs(configs);
+    config::validate_topic_configs(plan.configs);
   } catch (const config::ConfigError& e) {
-    return fail(err(ErrorCode::INVALID_CONFIG), e.what());
+    fail(out, v, err(ErrorCode::INVALID_CONFIG), e.what());
+    return std::nullopt;
   }
-  auto r = broker.store->create_topic(t.name, partitions, configs, req.validate_only);
-  if (r.error) return fail(r.error, r.message);
-  if (!req.validate_only) spdlog::info("created topic {} with {} partitions", t.name, partitions);
+  if (broker.store->find_topic(t.name)) {
+    fail(out, v, err(ErrorCode::TOPIC_ALREADY_EXISTS), "Topic '" + t.name + "' already exists.");
+    return std::nullopt;
+  }
+  return plan;
+}
+
+void create(Broker& broker, const Ctx& ctx, bool validate_only, const Topic& t, const Plan& plan,
+            Result& out) {
+  const int16_t v = ctx.api_version;
+  auto r = broker.store->create_topic(t.name, plan.partitions, plan.configs, validate_only);
+  if (r.error) return fail(out, v, r.error, r.message);
+  if (!validate_only) spdlog::info("created topic {} with {} partitions", t.name, plan.partitions);
   if (v >= 7) out.topic_id = r.topic.id;
   if (v >= 5) {
-    out.num_partitions = partitions;
-    out.replication_factor = replication;
+    out.num_partitions = plan.partitions;
+    out.replication_factor = plan.replication;
     fill_configs(broker, r.topic, out);
   }
-  return out;
 }
 
 }  // namespace
 
 m::CreateTopicsResponse handle(Broker& broker, const Ctx& ctx, m::CreateTopicsRequest& req) {
+  const int16_t v = ctx.api_version;
   m::CreateTopicsResponse resp;
+  resp.topics.resize(req.topics.size());
   std::multiset<std::string> names;
   for (const auto& t : req.topics) names.insert(t.name);
-  for (const auto& t : req.topics) {
-    if (names.count(t.name) > 1) {
-      Result out;
-      out.name = t.name;
-      out.error_code = err(ErrorCode::INVALID_REQUEST);
-      out.error_message = ctx.api_version >= 1
-                              ? std::optional<std::string>("Duplicate topic name " + t.name)
-                              : std::nullopt;
-      resp.topics.push_back(std::move(out));
-      continue;
-    }
-    resp.topics.push_back(create_one(broker, ctx, req, t));
+  std::vector<size_t> candidates;  // topics named once
+  for (size_t i = 0; i < req.topics.size(); ++i) {
+    resp.topics[i].name = req.topics[i].name;
+    resp.topics[i].error_message = std::nullopt;
+    if (names.count(req.topics[i].name) > 1)
+      fail(resp.topics[i], v, err(ErrorCode::INVALID_REQUEST), "Duplicate topic name " + req.topics[i].name);
+    else
+      candidates.push_back(i);
   }
+  auto refuse_all = [&](const char* message) {
+    for (size_t i : candidates) fail(resp.topics[i], v, err(ErrorCode::POLICY_VIOLATION), message);
+    return resp;
+  };
+
+  // Before anything else, and whatever the topics' other faults, as Kafka does.
+  const int64_t default_partitions = broker.config()->get_int("num.partitions");
+  int64_t requested = 0;
+  for (size_t i : candidates) requested += requested_partitions(req.topics[i], default_partitions);
+  if (requested > limits::kMaxPartitionsPerRequest) return refuse_all(limits::kTooManyPartitionsMessage);
+
+  std::vector<std::optional<Plan>> plans(req.topics.size());
+  int64_t records = 0;
+  for (size_t i : candidates) {
+    plans[i] = validate(broker, ctx, req.topics[i], resp.topics[i]);
+    if (plans[i])
+      records += limits::topic_records(plans[i]->partitions, static_cast<int64_t>(plans[i]->configs.size()));
+  }
+  if (records > limits::kMaxRecordsPerRequest) return refuse_all(limits::kTooManyRecordsMessage);
+
+  for (size_t i : candidates)
+    if (plans[i]) create(broker, ctx, req.validate_only, req.topics[i], *plans[i], resp.topics[i]);
   return resp;
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <mutex>
+#include <unordered_set>
 
 #include "broker/log/keys.h"
 #include "broker/log/leveldb_crc32c.h"
@@ -76,6 +77,8 @@ std::unique_ptr<LogManager> LogManager::open(const std::string& dir,
   else if (!s.IsNotFound())
     Storage::check(s, "read next topic number");
 
+  const RecoveryScan scan = m->scan_for_recovery();
+  size_t partitions = 0, recovered = 0;
   std::unique_ptr<leveldb::Iterator> it(db->NewIterator(leveldb::ReadOptions()));
   std::string prefix(1, keys::kTopic);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
@@ -88,24 +91,78 @@ std::unique_ptr<LogManager> LogManager::open(const std::string& dir,
     t->meta = std::move(decoded->first);
     t->num = decoded->second;
     m->next_topic_num_ = std::max(m->next_topic_num_, t->num + 1);
-    for (int32_t p = 0; p < t->meta.partitions; ++p)
-      t->partitions.push_back(m->make_partition(*t, p, true));
+    t->partitions.reserve(static_cast<size_t>(t->meta.partitions));
+    for (int32_t p = 0; p < t->meta.partitions; ++p) {
+      auto partition = m->make_partition(*t, p);
+      const uint64_t key = RecoveryScan::key(t->num, static_cast<uint32_t>(p));
+      if (scan.needs_recovery.count(key)) {
+        partition->recover();
+        ++recovered;
+      } else if (auto found = scan.states.find(key); found != scan.states.end()) {
+        partition->recover_empty(found->second.first, found->second.second);
+      } else {
+        partition->recover_empty(0, 0);
+      }
+      t->partitions.push_back(std::move(partition));
+    }
+    partitions += t->partitions.size();
     m->by_id_[t->meta.id] = t;
     m->by_name_[t->meta.name] = t;
   }
   Storage::check(it->status(), "load topics");
   it.reset();
   m->remove_orphans();
-  spdlog::info("log dir {}: {} topics loaded (LevelDB checksums: {} CRC-32C)", dir,
-               m->by_name_.size(), leveldb_crc32c_implementation());
+  spdlog::info("log dir {}: {} topics, {} partitions loaded, {} of them with data recovered "
+               "(LevelDB checksums: {} CRC-32C)",
+               dir, m->by_name_.size(), partitions, recovered, leveldb_crc32c_implementation());
   return m;
+}
+
+LogManager::RecoveryScan LogManager::scan_for_recovery() const {
+  RecoveryScan scan;
+  leveldb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<leveldb::Iterator> it(storage_->index_db()->NewIterator(ro));
+  // Every state record, in one pass (a partition has one once it was written to).
+  const std::string states(1, keys::kPartitionState);
+  for (it->Seek(states); it->Valid() && it->key().starts_with(states); it->Next()) {
+    if (it->key().size() != 9) continue;
+    const auto* k = reinterpret_cast<const uint8_t*>(it->key().data());
+    const uint64_t key = RecoveryScan::key(load_be32(k + 1), load_be32(k + 5));
+    if (auto state = Partition::parse_state(std::string_view(it->value().data(), it->value().size())))
+      scan.states.emplace(key, *state);
+    else
+      scan.needs_recovery.insert(key);
+  }
+  Storage::check(it->status(), "scan partition states");
+  // One seek per partition that has index entries, skipping over the rest of its keys.
+  for (char space : {keys::kBatchIndex, keys::kTimeIndex}) {
+    const std::string begin(1, space);
+    it->Seek(begin);
+    while (it->Valid() && it->key().starts_with(begin) && it->key().size() >= 9) {
+      const auto* k = reinterpret_cast<const uint8_t*>(it->key().data());
+      const uint32_t num = load_be32(k + 1), partition = load_be32(k + 5);
+      scan.needs_recovery.insert(RecoveryScan::key(num, partition));
+      if (partition != 0xFFFFFFFFu) {
+        std::string next(1, space);
+        keys::append_be32(next, num);
+        keys::append_be32(next, partition + 1);
+        it->Seek(next);
+      } else if (num != 0xFFFFFFFFu) {
+        it->Seek(keys::topic_range_begin(space, num + 1));
+      } else {
+        break;
+      }
+    }
+    Storage::check(it->status(), "scan index");
+  }
+  return scan;
 }
 
 LogManager::~LogManager() = default;
 
-std::shared_ptr<Partition> LogManager::make_partition(const Topic& t, int32_t index, bool recover) {
+std::shared_ptr<Partition> LogManager::make_partition(const Topic& t, int32_t index) {
   auto p = std::make_shared<Partition>(*storage_, t.meta.name, t.num, index);
-  if (recover) p->recover();
   p->set_flush_interval_messages(options_.flush_interval_messages);
   if (options_.on_append) {
     auto cb = options_.on_append;
@@ -143,6 +200,11 @@ LogManager::CreateResult LogManager::create_topic(const std::string& name, int32
   auto t = std::make_shared<Topic>();
   t->meta = TopicMeta{name, id, partitions, configs};
   t->num = next_topic_num_;
+  // Everything in memory is built before the one write that makes the topic exist: a
+  // failure (out of memory) leaves nothing on disk, and a crash either the whole topic
+  // (its record names its partition count; empty partitions have no keys) or nothing.
+  t->partitions.reserve(static_cast<size_t>(partitions));
+  for (int32_t p = 0; p < partitions; ++p) t->partitions.push_back(make_partition(*t, p));
   leveldb::WriteBatch wb;
   persist_topic(*t, wb);
   std::string next;
@@ -150,7 +212,6 @@ LogManager::CreateResult LogManager::create_topic(const std::string& name, int32
   wb.Put(std::string(1, keys::kNextTopicNum), next);
   storage_->write(wb, true);
   ++next_topic_num_;
-  for (int32_t p = 0; p < partitions; ++p) t->partitions.push_back(make_partition(*t, p, false));
   by_name_[name] = t;
   by_id_[id] = t;
   r.topic = t->meta;
@@ -211,6 +272,8 @@ Errc LogManager::delete_topic(const std::string& name) {
 
 void LogManager::remove_orphans() {
   // One seek per topic number present in the batch and time index keyspaces.
+  std::unordered_set<uint32_t> known_nums;
+  for (const auto& [name, t] : by_name_) known_nums.insert(t->num);
   for (char space : {keys::kBatchIndex, keys::kTimeIndex}) {
     std::vector<uint32_t> orphans;
     {
@@ -219,9 +282,7 @@ void LogManager::remove_orphans() {
       it->Seek(begin);
       while (it->Valid() && it->key().starts_with(begin) && it->key().size() >= 5) {
         uint32_t num = keys::batch_key_topic(std::string_view(it->key().data(), it->key().size()));
-        bool known = std::any_of(by_name_.begin(), by_name_.end(),
-                                 [num](const auto& e) { return e.second->num == num; });
-        if (!known) orphans.push_back(num);
+        if (!known_nums.count(num)) orphans.push_back(num);
         if (num == 0xFFFFFFFFu) break;
         it->Seek(keys::topic_range_begin(space, num + 1));
       }
@@ -243,11 +304,17 @@ Errc LogManager::create_partitions(const std::string& name, int32_t total) {
   if (total <= t.meta.partitions) return Errc::kInvalidPartitions;
   TopicMeta updated = t.meta;
   updated.partitions = total;
+  // Built before the write, as in create_topic: a failure leaves the topic as it was.
+  std::vector<std::shared_ptr<Partition>> added;
+  added.reserve(static_cast<size_t>(total - t.meta.partitions));
+  for (int32_t p = t.meta.partitions; p < total; ++p) added.push_back(make_partition(t, p));
+  t.partitions.reserve(static_cast<size_t>(total));
   leveldb::WriteBatch wb;
   wb.Put(keys::topic_key(t.num), encode_topic_meta(updated, t.num));
   storage_->write(wb, true);
-  // Readers copy the partition vector under the shared lock, so growing it here is safe.
-  for (int32_t p = t.meta.partitions; p < total; ++p) t.partitions.push_back(make_partition(t, p, false));
+  // Readers copy the partition pointer under the shared lock, so growing the vector here
+  // (under the unique lock) is safe; the reserve above means it cannot throw now.
+  for (auto& p : added) t.partitions.push_back(std::move(p));
   t.meta = std::move(updated);
   return Errc::kNone;
 }

@@ -1,7 +1,9 @@
 // The log dir: topics, their partitions, retention and flushing over one Storage.
 //
 // Topic metadata (name, id, partition count, config overrides) is persisted in the index
-// database and loaded at open; every partition's offsets are rebuilt with a few seeks each.
+// database and loaded at open. A partition's offsets are rebuilt with a few seeks when it
+// has batches; one pass over the state records and one seek per partition with batches
+// find the others, which need no seek: start-up grows with the data, not the partitions.
 //
 // Thread safety: every method may be called from any thread. Partitions are handed out as
 // shared_ptr and stay usable after their topic is deleted (appends then fail with
@@ -16,6 +18,8 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "broker/log/partition.h"
@@ -97,7 +101,18 @@ class LogManager {
     std::vector<std::shared_ptr<Partition>> partitions;
   };
   LogManager() = default;
-  std::shared_ptr<Partition> make_partition(const Topic& t, int32_t index, bool recover);
+  // What open() needs to know to recover only the partitions that have something to check:
+  // (log start, size) from the state records, and the partitions that need recover(): those
+  // with batch or time index entries, or a state record of an older format. Keys are
+  // (topic number << 32 | partition).
+  struct RecoveryScan {
+    static uint64_t key(uint32_t num, uint32_t partition) { return uint64_t{num} << 32 | partition; }
+    std::unordered_map<uint64_t, std::pair<int64_t, int64_t>> states;
+    std::unordered_set<uint64_t> needs_recovery;
+  };
+  RecoveryScan scan_for_recovery() const;
+  // A partition not yet recovered (a new one needs no recovery).
+  std::shared_ptr<Partition> make_partition(const Topic& t, int32_t index);
   void persist_topic(const Topic& t, leveldb::WriteBatch& wb);
   // Deletes the index keys in [begin, end) and the stored batches their entries point at.
   void delete_range(const std::string& begin, const std::string& end);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <limits>
 #include <memory>
+#include <tuple>
 
 #include <leveldb/iterator.h>
 #include <spdlog/spdlog.h>
@@ -80,18 +81,46 @@ std::optional<std::string> Partition::stored_batch(uint64_t sequence) const {
   return value;
 }
 
+namespace {
+
+// The log start offset and size of a state record; size -1 in the format that lacks it,
+// nullopt when `state` is no state record.
+std::optional<std::pair<int64_t, int64_t>> parse_any_state(std::string_view state) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(state.data());
+  if (state.size() == 9 && state[0] == '\x01')
+    return std::make_pair(static_cast<int64_t>(load_be64(bytes + 1)), int64_t{-1});
+  if (state.size() == 17 && state[0] == '\x02')
+    return std::make_pair(static_cast<int64_t>(load_be64(bytes + 1)), static_cast<int64_t>(load_be64(bytes + 9)));
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::pair<int64_t, int64_t>> Partition::parse_state(std::string_view state) {
+  auto parsed = parse_any_state(state);
+  if (!parsed || parsed->second < 0) return std::nullopt;
+  return parsed;
+}
+
+void Partition::recover_empty(int64_t log_start, int64_t size) {
+  log_start_.store(log_start);
+  leo_.store(log_start);
+  size_.store(size);
+  running_max_ts_ = std::numeric_limits<int64_t>::min();
+  bytes_since_index_ = 0;
+  max_ts_known_ = true;  // no batch: none
+  max_ts_ = -1;
+  max_ts_offset_ = -1;
+}
+
 void Partition::recover() {
   leveldb::DB* db = storage_.index_db();
   int64_t log_start = 0;
   int64_t size = -1;  // unknown: summed from the index below
   std::string state;
   leveldb::Status s = db->Get(leveldb::ReadOptions(), keys::partition_state_key(topic_num_, index_), &state);
-  const auto* state_bytes = reinterpret_cast<const uint8_t*>(state.data());
-  if (s.ok() && state.size() == 9 && state[0] == '\x01') {
-    log_start = static_cast<int64_t>(load_be64(state_bytes + 1));
-  } else if (s.ok() && state.size() == 17 && state[0] == '\x02') {
-    log_start = static_cast<int64_t>(load_be64(state_bytes + 1));
-    size = static_cast<int64_t>(load_be64(state_bytes + 9));
+  if (s.ok()) {
+    if (auto parsed = parse_any_state(state)) std::tie(log_start, size) = *parsed;
   } else if (!s.IsNotFound()) {
     Storage::check(s, "read partition state");
   }

@@ -18,6 +18,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "broker/log/storage.h"
@@ -81,6 +83,13 @@ class Partition {
   // corrupt tail batches with a warning; finishes a deletion interrupted at the head.
   // Called once, by LogManager, before the partition is shared.
   void recover();
+  // What recover() finds for a partition that has no batch index and no time index entries
+  // and whose state record (if any) holds `log_start` and `size`: no read at all. Same
+  // REQUIRES as recover().
+  void recover_empty(int64_t log_start, int64_t size);
+  // The log start offset and size in a state record of the current format; nullopt for
+  // anything else (recover() reads the older format).
+  static std::optional<std::pair<int64_t, int64_t>> parse_state(std::string_view state);
 
   // Appends complete v2 batches in order with consecutive offsets: each batch's
   // baseOffset is set, every other byte is stored as given. REQUIRES: each batch was

@@ -8,9 +8,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/server/request_limits.h"
 #include "runtime/record/batch.h"
 #include "runtime/record/timestamp_search.h"
-
 
 namespace chronik::broker {
 namespace {
@@ -189,6 +189,14 @@ CreateTopicResult LevelDbLogStore::create_topic(const std::string& name, int32_t
   CreateTopicResult failed;
   failed.error = kStorageError;
   failed.message = "the log dir cannot be written";
+  // Every path that creates topics (CreateTopics, Metadata, the admin endpoint) ends here:
+  // refuse before anything is built or persisted.
+  if (limits::topic_records(partitions, static_cast<int64_t>(configs.size())) > limits::kMaxRecordsPerRequest) {
+    CreateTopicResult r;
+    r.error = err(ErrorCode::POLICY_VIOLATION);
+    r.message = limits::kTooManyRecordsMessage;
+    return r;
+  }
   return with_log("create topic", [&](log::LogManager& log) {
     CreateTopicResult r;
     if (validate_only) {
@@ -213,9 +221,11 @@ int16_t LevelDbLogStore::delete_topic(const std::string& name) {
 }
 
 int16_t LevelDbLogStore::create_partitions(const std::string& name, int32_t total) {
-  return with_log("create partitions",
-                  [&](log::LogManager& log) { return code(log.create_partitions(name, total)); },
-                  kStorageError);
+  return with_log("create partitions", [&](log::LogManager& log) -> int16_t {
+    if (auto t = log.topic(name); t && int64_t{total} - t->partitions > limits::kMaxRecordsPerRequest)
+      return err(ErrorCode::POLICY_VIOLATION);
+    return code(log.create_partitions(name, total));
+  }, kStorageError);
 }
 
 int16_t LevelDbLogStore::set_topic_configs(const std::string& name, const ConfigMap& configs) {

@@ -68,12 +68,15 @@ class LogStore {
   virtual std::vector<TopicInfo> list_topics() = 0;
 
   // Creates `name` with `partitions` partitions and the given overrides. With
-  // `validate_only`, checks and returns what would be created, creating nothing.
+  // `validate_only`, checks and returns what would be created, creating nothing. A topic
+  // over the bound of one request (request_limits.h) gets POLICY_VIOLATION, nothing built.
+  // Either the whole topic exists afterwards, or nothing of it (also after a crash).
   virtual CreateTopicResult create_topic(const std::string& name, int32_t partitions,
                                          const ConfigMap& configs, bool validate_only) = 0;
   // Deletes the topic and all its data. Returns a Kafka error code.
   virtual int16_t delete_topic(const std::string& name) = 0;
-  // Grows the topic to `total` partitions. Returns a Kafka error code.
+  // Grows the topic to `total` partitions. Returns a Kafka error code (POLICY_VIOLATION when
+  // that adds more partitions than one request may).
   virtual int16_t create_partitions(const std::string& name, int32_t total) = 0;
   // Replaces the topic's overrides. Returns a Kafka error code.
   virtual int16_t set_topic_configs(const std::string& name, const ConfigMap& configs) = 0;

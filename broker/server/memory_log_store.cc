@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "broker/server/request_limits.h"
 #include "runtime/record/batch_header.h"
 #include "runtime/record/patch.h"
 
@@ -34,6 +35,11 @@ CreateTopicResult MemoryLogStore::create_topic(const std::string& name, int32_t 
                                                const ConfigMap& configs, bool validate_only) {
   std::lock_guard lock(mu_);
   CreateTopicResult r;
+  if (limits::topic_records(partitions, static_cast<int64_t>(configs.size())) > limits::kMaxRecordsPerRequest) {
+    r.error = err(ErrorCode::POLICY_VIOLATION);
+    r.message = limits::kTooManyRecordsMessage;
+    return r;
+  }
   if (topics_.count(name)) {
     r.error = err(ErrorCode::TOPIC_ALREADY_EXISTS);
     r.message = "Topic '" + name + "' already exists.";
@@ -57,6 +63,8 @@ int16_t MemoryLogStore::create_partitions(const std::string& name, int32_t total
   auto it = topics_.find(name);
   if (it == topics_.end()) return err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
   if (total <= it->second.info.partitions) return err(ErrorCode::INVALID_PARTITIONS);
+  if (int64_t{total} - it->second.info.partitions > limits::kMaxRecordsPerRequest)
+    return err(ErrorCode::POLICY_VIOLATION);
   while (static_cast<int32_t>(it->second.partitions.size()) < total)
     it->second.partitions.push_back(std::make_shared<Partition>());
   it->second.info.partitions = total;

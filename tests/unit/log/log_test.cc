@@ -705,6 +705,49 @@ TEST_CASE("a deletion interrupted after its stored batches went is finished on o
   REQUIRE(p->size_bytes() == static_cast<int64_t>(2 * batch(2).size()));
 }
 
+TEST_CASE("open reads the index only for partitions that have entries or an old state record", "[log]") {
+  TempDir dir;
+  {
+    auto log = LogManager::open(dir.str());
+    log->create_topic("a", 1000);
+    log->create_topic("b", 3);
+    for (int i = 0; i < 3; ++i) log->partition("a", 17)->append(batch(5));
+    log->partition("a", 999)->append(batch(4));
+    log->partition("b", 2)->append(batch(6));
+    log->partition("b", 1)->append(batch(3));
+    REQUIRE(log->partition("b", 1)->delete_records_before(3).log_start_offset == 3);  // state only
+  }
+  {
+    // Partition a-500 with a state record of the first format (log start 7, no size) and
+    // no entries, and a torn index entry (no stored batch) at the end of b-2.
+    auto index = open_raw(dir, "index");
+    std::string v1(1, '\x01');
+    keys::append_be64(v1, 7);
+    REQUIRE(index->Put(leveldb::WriteOptions(), keys::partition_state_key(1, 500), v1).ok());
+    keys::BatchLocation missing{999999, 100, 0, 1000};
+    REQUIRE(index->Put(leveldb::WriteOptions(), keys::batch_key(2, 2, 6), keys::encode_location(missing)).ok());
+  }
+  auto log = LogManager::open(dir.str());
+  auto offsets = [&](const std::string& topic, int32_t p) {
+    auto part = log->partition(topic, p);
+    return std::make_pair(part->log_start_offset(), part->log_end_offset());
+  };
+  CHECK(offsets("a", 0) == std::make_pair<int64_t, int64_t>(0, 0));
+  CHECK(offsets("a", 17) == std::make_pair<int64_t, int64_t>(0, 15));
+  CHECK(offsets("a", 500) == std::make_pair<int64_t, int64_t>(7, 7));
+  CHECK(offsets("a", 998) == std::make_pair<int64_t, int64_t>(0, 0));
+  CHECK(offsets("a", 999) == std::make_pair<int64_t, int64_t>(0, 4));
+  CHECK(offsets("b", 0) == std::make_pair<int64_t, int64_t>(0, 0));
+  CHECK(offsets("b", 1) == std::make_pair<int64_t, int64_t>(3, 3));
+  CHECK(offsets("b", 2) == std::make_pair<int64_t, int64_t>(0, 6));  // the torn entry dropped
+  CHECK(log->partition("b", 1)->size_bytes() == 0);
+  CHECK(log->partition("a", 17)->size_bytes() == static_cast<int64_t>(3 * batch(5).size()));
+  CHECK(!log->partition("a", 3)->max_timestamp());
+  CHECK(log->partition("a", 3)->append(batch(2)).base_offset == 0);
+  CHECK(log->partition("b", 1)->append(batch(2)).base_offset == 3);
+  CHECK(log->partition("a", 3)->max_timestamp()->offset == 1);
+}
+
 TEST_CASE("a data dir of the single-database layout is refused with a clear error", "[log]") {
   TempDir dir;
   {
