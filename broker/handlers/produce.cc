@@ -65,16 +65,19 @@ PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::Pro
     }
   }
 
+  // zstd came with Produce v7 (KIP-110): older requests may not use it. Checked, as Kafka
+  // does, before anything is decompressed.
+  if (ctx.api_version < 7 && magic == record::kMagicV2 && records.size() >= record::kBatchHeaderSize &&
+      record::read_batch_header(records).attributes.compression() == compression::Codec::kZstd)
+    return fail(err(ErrorCode::UNSUPPORTED_COMPRESSION_TYPE),
+                "Produce requests with version " + std::to_string(ctx.api_version) +
+                    " are not allowed to use ZStandard compression");
+
   auto checked = record::validate_records(records);
   if (!checked.ok()) return fail(protocol::to_int16(checked.error_code()), checked.message);
   if (ctx.api_version >= 3 && checked.batches.size() != 1)
     return fail(err(ErrorCode::INVALID_RECORD),
                 "Produce requests of version 3+ must contain exactly one batch");
-  // zstd came with Produce v7 (KIP-110): older requests may not use it.
-  if (ctx.api_version < 7 && checked.compression == compression::Codec::kZstd)
-    return fail(err(ErrorCode::UNSUPPORTED_COMPRESSION_TYPE),
-                "Produce requests with version " + std::to_string(ctx.api_version) +
-                    " are not allowed to use ZStandard compression");
 
   const bool log_append_time = cfg->topic_string("message.timestamp.type", topic->configs) == "LogAppendTime";
   const int64_t append_time = now_ms();
