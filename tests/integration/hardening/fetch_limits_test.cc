@@ -21,7 +21,7 @@
 #include "generated/kafka/produce_request.h"
 #include "generated/kafka/produce_response.h"
 #include "runtime/record/batch.h"
-#include "tests/integration/hardening/target_broker.h"
+#include "tests/integration/hardening/requests.h"
 
 namespace chronik::testing {
 namespace {
@@ -32,19 +32,6 @@ using Clock = std::chrono::steady_clock;
 constexpr int32_t kFetchMaxBytes = 1048576;  // shared_overrides() and against-kafka
 constexpr size_t kValueBytes = 100 * 1024;
 constexpr int kBatches = 30;  // about 3 MiB, three times fetch.max.bytes
-
-void create_topic(uint16_t port, const std::string& name, int partitions) {
-  m::CreateTopicsRequest req;
-  req.timeout_ms = 30000;
-  m::CreateTopicsRequest::CreatableTopic t;
-  t.name = name;
-  t.num_partitions = partitions;
-  t.replication_factor = 1;
-  req.topics.push_back(t);
-  auto resp = call<m::CreateTopicsResponse>(port, req, 5);
-  REQUIRE(resp.topics.size() == 1);
-  REQUIRE(resp.topics[0].error_code == 0);
-}
 
 // One batch of one record whose value is `value_bytes` bytes.
 std::vector<uint8_t> batch(size_t value_bytes, uint8_t fill = 'v') {

@@ -6,73 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "generated/kafka/create_topics_request.h"
-#include "generated/kafka/create_topics_response.h"
-#include "generated/kafka/fetch_request.h"
-#include "generated/kafka/fetch_response.h"
-#include "generated/kafka/produce_request.h"
-#include "generated/kafka/produce_response.h"
 #include "runtime/record/batch.h"
-#include "tests/integration/hardening/target_broker.h"
+#include "tests/integration/hardening/requests.h"
 
 using namespace chronik;
 using namespace chronik::testing;
 namespace m = chronik::message;
 
-namespace {
-
-void create_topic(const std::string& name) {
-  m::CreateTopicsRequest req;
-  req.timeout_ms = 30000;
-  m::CreateTopicsRequest::CreatableTopic t;
-  t.name = name;
-  t.num_partitions = 1;
-  t.replication_factor = 1;
-  req.topics.push_back(t);
-  auto resp = call<m::CreateTopicsResponse>(target_port(), req, 7);
-  REQUIRE(resp.topics.size() == 1);
-  INFO(resp.topics[0].error_message.value_or(""));
-  REQUIRE(resp.topics[0].error_code == 0);
-}
-
-m::ProduceResponse::PartitionProduceResponse produce_v9(const std::string& topic, std::vector<uint8_t> records) {
-  m::ProduceRequest req;
-  req.acks = -1;
-  req.timeout_ms = 30000;
-  m::ProduceRequest::TopicProduceData td;
-  td.name = topic;
-  m::ProduceRequest::PartitionProduceData pd;
-  pd.index = 0;
-  pd.records = wire::SharedBytes::adopt(std::move(records));
-  td.partition_data.push_back(pd);
-  req.topic_data.push_back(td);
-  auto resp = call<m::ProduceResponse>(target_port(), req, 9);
-  REQUIRE(resp.responses.size() == 1);
-  REQUIRE(resp.responses[0].partition_responses.size() == 1);
-  return resp.responses[0].partition_responses[0];
-}
-
-m::FetchResponse::PartitionData fetch_v12(const std::string& topic, int64_t offset) {
-  m::FetchRequest req;
-  req.replica_id = -1;
-  req.max_wait_ms = 0;
-  req.min_bytes = 0;
-  req.max_bytes = 8 << 20;
-  m::FetchRequest::FetchTopic t;
-  t.topic = topic;
-  m::FetchRequest::FetchPartition p;
-  p.partition = 0;
-  p.fetch_offset = offset;
-  p.partition_max_bytes = 8 << 20;
-  t.partitions.push_back(p);
-  req.topics.push_back(t);
-  auto resp = call<m::FetchResponse>(target_port(), req, 12);
-  REQUIRE(resp.responses.size() == 1);
-  REQUIRE(resp.responses[0].partitions.size() == 1);
-  return resp.responses[0].partitions[0];
-}
-
-}  // namespace
 
 TEST_CASE("a compressed batch inflating to 80 MiB is stored and fetched back", "[kafka][inflate]") {
   constexpr size_t kValue = 80 << 20;
@@ -98,12 +38,12 @@ TEST_CASE("a compressed batch inflating to 80 MiB is stored and fetched back", "
     // Far within Kafka's default max.message.bytes (1 MiB): only the inflated size is large.
     REQUIRE(batch.size() < 200 * 1024);
 
-    const auto produced = produce_v9(topic, batch);
+    const auto produced = produce(topic, batch);
     INFO(produced.error_message.value_or(""));
     CHECK(produced.error_code == 0);
     CHECK(produced.base_offset == 0);
 
-    const auto fetched = fetch_v12(topic, 0);
+    const auto fetched = fetch(topic, 0);
     CHECK(fetched.error_code == 0);
     CHECK(fetched.high_watermark == 1);
     REQUIRE(fetched.records.has_value());

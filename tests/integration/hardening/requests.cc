@@ -4,7 +4,8 @@ namespace chronik::testing {
 
 namespace m = chronik::message;
 
-void create_topic(const std::string& name, int32_t partitions, const std::map<std::string, std::string>& configs) {
+void create_topic(uint16_t port, const std::string& name, int32_t partitions,
+                  const std::map<std::string, std::string>& configs) {
   m::CreateTopicsRequest req;
   req.timeout_ms = 30000;
   m::CreateTopicsRequest::CreatableTopic t;
@@ -13,7 +14,7 @@ void create_topic(const std::string& name, int32_t partitions, const std::map<st
   t.replication_factor = 1;
   for (const auto& [k, v] : configs) t.configs.push_back({k, v, {}});
   req.topics.push_back(t);
-  auto resp = call<m::CreateTopicsResponse>(target_port(), req, 7);
+  auto resp = call<m::CreateTopicsResponse>(port, req, 7);
   REQUIRE(resp.topics.size() == 1);
   INFO(resp.topics[0].error_message.value_or(""));
   REQUIRE(resp.topics[0].error_code == 0);

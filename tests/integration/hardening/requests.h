@@ -19,9 +19,14 @@
 
 namespace chronik::testing {
 
-// Creates `name` with `partitions` partitions and the given topic configs.
-void create_topic(const std::string& name, int32_t partitions = 1,
+// Creates `name` with `partitions` partitions and the given topic configs, on the broker
+// at `port` (by default the broker under test).
+void create_topic(uint16_t port, const std::string& name, int32_t partitions = 1,
                   const std::map<std::string, std::string>& configs = {});
+inline void create_topic(const std::string& name, int32_t partitions = 1,
+                         const std::map<std::string, std::string>& configs = {}) {
+  create_topic(target_port(), name, partitions, configs);
+}
 
 // Produce v`version` of `records` to partition 0: the partition's answer.
 message::ProduceResponse::PartitionProduceResponse produce(const std::string& topic, std::vector<uint8_t> records,
