@@ -1,5 +1,12 @@
 #include "tests/integration/hardening/requests.h"
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "generated/kafka/metadata_request.h"
+#include "generated/kafka/metadata_response.h"
+
 namespace chronik::testing {
 
 namespace m = chronik::message;
@@ -18,6 +25,21 @@ void create_topic(uint16_t port, const std::string& name, int32_t partitions,
   REQUIRE(resp.topics.size() == 1);
   INFO(resp.topics[0].error_message.value_or(""));
   REQUIRE(resp.topics[0].error_code == 0);
+  // Kafka's brokers learn of the topic from the controller a moment later: wait until
+  // Metadata shows every partition with its leader, so that the check's next request finds it.
+  m::MetadataRequest md;
+  m::MetadataRequest::MetadataRequestTopic mt;
+  mt.name = name;
+  md.topics = std::vector{mt};
+  md.allow_auto_topic_creation = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  for (;;) {
+    auto t = call<m::MetadataResponse>(port, md, 12).topics.at(0);
+    const bool led = std::all_of(t.partitions.begin(), t.partitions.end(), [](const auto& p) { return p.leader_id >= 0; });
+    if (t.error_code == 0 && static_cast<int32_t>(t.partitions.size()) == partitions && led) return;
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 m::ProduceResponse::PartitionProduceResponse produce(const std::string& topic, std::vector<uint8_t> records,

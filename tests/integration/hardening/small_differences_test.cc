@@ -206,8 +206,16 @@ TEST_CASE("Metadata by topic id with an empty name resolves the id (kafka-topics
   rt.topic_id = id;
   req.topics = std::vector{rt};
   req.allow_auto_topic_creation = false;
-  auto resp = call<m::MetadataResponse>(target_port(), req, 12);
-  REQUIRE(resp.topics.size() == 1);
+  // Kafka's brokers learn of a new topic from the controller a moment after CreateTopics
+  // answers: UNKNOWN_TOPIC_ID until then.
+  m::MetadataResponse resp;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  do {
+    resp = call<m::MetadataResponse>(target_port(), req, 12);
+    REQUIRE(resp.topics.size() == 1);
+    if (resp.topics[0].error_code != 100) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < deadline);
   CHECK(resp.topics[0].error_code == 0);
   CHECK(resp.topics[0].name == topic);
   CHECK(resp.topics[0].partitions.size() == 2);
