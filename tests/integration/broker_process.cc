@@ -24,7 +24,6 @@
 #endif
 
 namespace chronik::testing {
-namespace {
 
 int connect_loopback(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -40,8 +39,6 @@ int connect_loopback(uint16_t port) {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return fd;
 }
-
-}  // namespace
 
 uint16_t BrokerProcess::free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -38,6 +38,9 @@ class BrokerProcess {
   pid_t pid_ = -1;
 };
 
+// A blocking TCP connection to 127.0.0.1:`port` (TCP_NODELAY), or -1.
+int connect_loopback(uint16_t port);
+
 // Blocking client speaking raw frames, for tests below the client libraries.
 class RawConnection {
  public:
