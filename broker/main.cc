@@ -18,12 +18,13 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/admin/admin_server.h"
-#include "broker/handlers/handlers.h"
-#include "generated/kafka/api_table.h"
-#include "broker/net/server.h"
-#include "broker/server/broker.h"
 #include "broker/config/properties.h"
-#include "broker/server/store_factory.h"
+#include "broker/core/broker.h"
+#include "broker/handlers/handlers.h"
+#include "broker/log/leveldb_log_store.h"
+#include "broker/log/log_config.h"
+#include "broker/net/server.h"
+#include "generated/kafka/api_table.h"
 
 namespace {
 
@@ -171,7 +172,8 @@ int main(int argc, char** argv) {
   broker.start_time_ms = chronik::broker::now_ms();
 
   try {
-    broker.store = chronik::broker::open_store(broker);
+    broker.store = std::make_shared<chronik::broker::LevelDbLogStore>(
+        broker.log_dir, chronik::log::log_manager_options([&broker] { return broker.config(); }));
     broker.load_dynamic_configs();
     broker.ensure_internal_topics();
     broker.load_producer_state();

@@ -13,7 +13,7 @@
 
 #include "broker/admin/api.h"
 #include "broker/admin/request_guard.h"
-#include "broker/server/broker.h"
+#include "broker/core/broker.h"
 
 namespace chronik::broker::admin {
 namespace {

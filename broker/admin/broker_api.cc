@@ -1,7 +1,7 @@
 // /v1/broker: what this broker is and the configuration in force (secrets redacted).
 #include "broker/admin/api.h"
 #include "broker/admin/json_util.h"
-#include "broker/server/broker.h"
+#include "broker/core/broker.h"
 
 namespace chronik::broker::admin {
 

@@ -2,7 +2,7 @@
 #include <algorithm>
 
 #include "broker/admin/group_view.h"
-#include "broker/server/broker.h"
+#include "broker/core/broker.h"
 #include "generated/kafka/consumer_protocol_assignment.h"
 #include "runtime/protocol/error_codes.h"
 

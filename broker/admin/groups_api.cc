@@ -1,7 +1,7 @@
 // /v1/groups: list, describe (members, assignments, committed offsets, lag), delete, and
 // offset resets for groups without members. Served through GroupView.
 #include "broker/admin/api.h"
-#include "broker/server/broker.h"
+#include "broker/core/broker.h"
 
 namespace chronik::broker::admin {
 namespace {

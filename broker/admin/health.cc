@@ -1,6 +1,6 @@
 // Liveness (the process answers) and readiness (storage open, Kafka listener accepting).
 #include "broker/admin/api.h"
-#include "broker/server/broker.h"
+#include "broker/core/broker.h"
 
 namespace chronik::broker::admin {
 

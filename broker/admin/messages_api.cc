@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "broker/admin/api.h"
-#include "broker/server/broker.h"
+#include "broker/core/broker.h"
 #include "runtime/record/batch.h"
 #include "runtime/record/batch_iterator.h"
 #include "runtime/record/errors.h"

@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 
 #include "broker/admin/api.h"
-#include "broker/server/broker.h"
+#include "broker/core/broker.h"
 #include "generated/kafka/api_table.h"
 
 namespace chronik::broker::admin {

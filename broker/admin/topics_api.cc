@@ -3,9 +3,9 @@
 
 #include "broker/admin/api.h"
 #include "broker/admin/json_util.h"
-#include "broker/handlers/handlers.h"
-#include "broker/server/broker.h"
-#include "broker/server/request_limits.h"
+#include "broker/log/topic_names.h"
+#include "broker/core/broker.h"
+#include "broker/log/request_limits.h"
 
 namespace chronik::broker::admin {
 namespace {
@@ -83,9 +83,9 @@ void add_topic_routes(Router& router, AdminContext& ctx) {
     const Json body = parse_json_body(req);
     const std::string name = require_string(body, "name");
     std::string why;
-    if (!handlers::valid_topic_name(name, &why)) throw HttpError(400, why, "name");
+    if (!log::valid_topic_name(name, &why)) throw HttpError(400, why, "name");
     if (log::is_internal_topic(name)) throw HttpError(400, name + " is an internal topic", "name");
-    if (auto other = handlers::colliding_topic(broker, name))
+    if (auto other = log::colliding_topic(*broker.store, name))
       throw HttpError(409, "topic " + name + " collides with existing topic " + *other, "name");
     const auto partitions = static_cast<int32_t>(
         get_int(body, "partitions", broker.config()->get_int("num.partitions"), 1,

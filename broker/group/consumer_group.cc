@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "broker/server/log_store.h"
+#include "broker/log/log_store.h"
 #include "runtime/wire/uuid.h"
 
 namespace chronik::broker::group {

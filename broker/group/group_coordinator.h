@@ -24,7 +24,7 @@
 #include "broker/group/classic_group.h"
 #include "broker/group/committed_offsets.h"
 #include "broker/group/consumer_group.h"
-#include "broker/server/log_store.h"
+#include "broker/log/log_store.h"
 
 namespace chronik::broker::group {
 

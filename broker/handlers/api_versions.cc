@@ -1,9 +1,16 @@
 // ApiVersions: the APIs and versions this broker serves, straight from the API table.
 #include "broker/handlers/handlers.h"
-#include "broker/server/dispatch.h"
+#include "generated/kafka/api_dispatch.h"
 #include "generated/kafka/api_table.h"
 
 namespace chronik::broker::handlers {
+
+bool has_handler(int16_t api_key) {
+  bool handled = false;
+  m::with_api(api_key, [&]<class Req, class Resp>() { handled = kHasHandler<Req>; });
+  const m::ApiInfo* api = m::find_api(api_key);
+  return handled && api && (api->listeners & m::kBroker);
+}
 
 std::vector<m::ApiVersionsResponse::ApiVersion> advertised_api_versions() {
   std::vector<m::ApiVersionsResponse::ApiVersion> out;

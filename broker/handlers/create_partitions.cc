@@ -1,12 +1,12 @@
 // CreatePartitions: grows a topic (every new partition on this node).
 //
-// The partitions one request adds are bounded (broker/server/request_limits.h): topics are
+// The partitions one request adds are bounded (broker/log/request_limits.h): topics are
 // taken in request order, and one whose growth would take the request past the bound is
 // refused whole with POLICY_VIOLATION, before anything of it is persisted.
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
-#include "broker/server/request_limits.h"
+#include "broker/log/request_limits.h"
 
 namespace chronik::broker::handlers {
 

@@ -1,7 +1,7 @@
 // CreateTopics: partitions (or an explicit assignment to this node), replication factor 1,
 // configs checked against the known topic configs, validate_only, errors per topic.
 //
-// A request is first checked against the bounds of broker/server/request_limits.h as a whole,
+// A request is first checked against the bounds of broker/log/request_limits.h as a whole,
 // as Kafka's controller does: more than 10,000 partitions asked for in all, or more than
 // 10,000 records (topic + partitions + configs of the topics that would be created), and
 // every topic of the request is refused with POLICY_VIOLATION before anything is created.
@@ -10,7 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
-#include "broker/server/request_limits.h"
+#include "broker/log/request_limits.h"
 
 namespace chronik::broker::handlers {
 namespace {
@@ -60,7 +60,7 @@ std::optional<Plan> validate(Broker& broker, const Ctx& ctx, const Topic& t, Res
     fail(out, v, err(ErrorCode::INVALID_TOPIC_EXCEPTION), why);
     return std::nullopt;
   }
-  if (auto other = colliding_topic(broker, t.name)) {
+  if (auto other = colliding_topic(*broker.store, t.name)) {
     fail(out, v, err(ErrorCode::INVALID_TOPIC_EXCEPTION),
          "Topic '" + t.name + "' collides with existing topic: " + *other);
     return std::nullopt;

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "broker/handlers/handlers.h"
-#include "broker/server/broker.h"
+#include "broker/core/broker.h"
 
 namespace chronik::broker::handlers {
 

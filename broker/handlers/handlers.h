@@ -1,9 +1,10 @@
 // One handler per API: each reads its request, calls the broker's services and builds the
-// response. The dispatcher (broker/server/dispatch.cc) finds them by overload: an API is
+// response. The dispatcher (broker/kafka/dispatch.cc) finds them by overload: an API is
 // served, and advertised in ApiVersions, exactly when a `handle` overload takes its request.
 #pragma once
 
 #include <functional>
+#include <type_traits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,7 +12,7 @@
 #include <vector>
 
 #include "broker/log/topic_names.h"
-#include "broker/server/broker.h"
+#include "broker/core/broker.h"
 #include "generated/kafka/alter_configs_request.h"
 #include "generated/kafka/alter_configs_response.h"
 #include "generated/kafka/api_versions_request.h"
@@ -87,7 +88,9 @@ namespace chronik::broker::handlers {
 
 namespace m = chronik::message;
 using Ctx = RequestContext;
+using log::colliding_topic;
 using log::is_internal_topic;
+using log::valid_topic_name;
 
 // A response that may have to wait for other clients (JoinGroup until the rebalance ends,
 // SyncGroup until the leader's assignment): `ready` now, or `poll` once something happened
@@ -149,6 +152,13 @@ FetchAttempt run_fetch(Broker&, FetchPlan&, bool final);
 int32_t fetch_max_wait_ms(const FetchPlan&);
 const std::vector<std::pair<std::string, int32_t>>& fetch_watched(const FetchPlan&);
 
+// Whether a handler takes requests of type Req (Fetch has its own two steps, below).
+template <class Req>
+constexpr bool kHasHandler = requires(Broker& b, const Ctx& c, Req& r) { handle(b, c, r); } ||
+                             std::is_same_v<Req, m::FetchRequest>;
+// Whether Chronik answers `api_key` on its broker listener (what ApiVersions advertises).
+bool has_handler(int16_t api_key);
+
 // The APIs and versions Chronik advertises (broker-listener APIs with a handler).
 std::vector<m::ApiVersionsResponse::ApiVersion> advertised_api_versions();
 // Whether the API's handler only ever refuses, because no listener of the broker is of the
@@ -158,10 +168,6 @@ std::vector<m::ApiVersionsResponse::ApiVersion> advertised_api_versions();
 bool refuses_only(int16_t api_key);
 
 // Helpers shared by handlers.
-bool valid_topic_name(const std::string& name, std::string* why);
-// The existing topic whose name collides with `name` ('.' read as '_', see
-// log::collision_name), other than `name` itself; nullopt when none does.
-std::optional<std::string> colliding_topic(Broker&, const std::string& name);
 // DescribeConfigs' (and CreateTopics') wire number of a config source.
 int8_t wire_config_source(config::ConfigSource source);
 int16_t auto_create_topic(Broker&, const std::string& name, std::optional<TopicInfo>* created);

@@ -2,8 +2,13 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
+
+namespace chronik::broker {
+class LogStore;
+}
 
 namespace chronik::log {
 
@@ -25,5 +30,12 @@ inline std::string collision_name(std::string_view name) {
   std::replace(out.begin(), out.end(), '.', '_');
   return out;
 }
+
+// Whether `name` is a legal topic name (Kafka's rules); when not, `why` says why as Kafka does.
+bool valid_topic_name(const std::string& name, std::string* why);
+
+// The existing topic whose name collides with `name` (see collision_name), other than `name`
+// itself; nullopt when none does.
+std::optional<std::string> colliding_topic(broker::LogStore& store, const std::string& name);
 
 }  // namespace chronik::log

@@ -16,7 +16,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <spdlog/spdlog.h>
 
-#include "broker/server/dispatch.h"
+#include "broker/kafka/dispatch.h"
 #include "generated/kafka/fetch_request.h"
 #include "generated/kafka/produce_request.h"
 #include "runtime/protocol/frame.h"
@@ -235,7 +235,7 @@ struct Server::Impl::Connection : std::enable_shared_from_this<Connection> {
     if (ctx.client_id) client_id = *ctx.client_id;
     if (!api_versions_used.emplace(ctx.api_key, ctx.api_version).second) return;
     spdlog::debug("connection {} from {} client_id '{}' uses api {} v{}{}", id, peer, client_id,
-                  ctx.api_key, ctx.api_version, has_handler(ctx.api_key) ? "" : " (not served)");
+                  ctx.api_key, ctx.api_version, serves_api(ctx.api_key) ? "" : " (not served)");
   }
 
   void start() {

@@ -11,7 +11,7 @@
 #include <functional>
 #include <memory>
 
-#include "broker/server/broker.h"
+#include "broker/core/broker.h"
 
 namespace boost::asio {
 class io_context;

@@ -1,14 +1,14 @@
 // A deleted topic leaves nothing behind in the other services' stored state.
 #include <catch2/catch.hpp>
 
-#include "broker/server/broker.h"
-#include "broker/server/memory_log_store.h"
+#include "broker/core/broker.h"
+#include "tests/support/temp_log_store.h"
 
 using namespace chronik::broker;
 
 TEST_CASE("deleting a topic erases its producers' stored state and the groups' offsets") {
   Broker broker;
-  broker.store = std::make_shared<MemoryLogStore>();
+  broker.store = chronik::broker::testing::temp_log_store();
   broker.start_groups();
   auto t = broker.store->create_topic("t", 2, {}, false);
   auto u = broker.store->create_topic("u", 1, {}, false);

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "broker/group/consumer_group.h"
-#include "broker/server/log_store.h"
+#include "broker/log/log_store.h"
 
 using namespace chronik::broker;
 using namespace chronik::broker::group;

@@ -4,7 +4,7 @@
 
 #include "broker/group/group_coordinator.h"
 #include "broker/group/group_records.h"
-#include "broker/server/memory_log_store.h"
+#include "tests/support/temp_log_store.h"
 #include "generated/kafka/consumer_protocol_subscription.h"
 #include "runtime/wire/writer.h"
 
@@ -28,7 +28,7 @@ Bytes subscription(const std::vector<std::string>& topics) {
 }
 
 struct Fixture {
-  explicit Fixture(std::vector<Property> overrides = {}) : store(std::make_shared<MemoryLogStore>()) {
+  explicit Fixture(std::vector<Property> overrides = {}) : store(chronik::broker::testing::temp_log_store()) {
     std::vector<Property> props = {{"group.initial.rebalance.delay.ms", "0"},
                                    {"group.min.session.timeout.ms", "1000"}};
     props.insert(props.end(), overrides.begin(), overrides.end());
@@ -77,7 +77,7 @@ struct Fixture {
   }
 
   int64_t now = 1'000'000;
-  std::shared_ptr<MemoryLogStore> store;
+  std::shared_ptr<chronik::broker::LogStore> store;
   std::shared_ptr<const BrokerConfig> config;
   std::vector<std::string> changes;
   std::unique_ptr<GroupCoordinator> coordinator;

@@ -9,7 +9,7 @@
 
 #include "broker/group/consumer_group.h"
 #include "broker/group/group_coordinator.h"
-#include "broker/server/memory_log_store.h"
+#include "tests/support/temp_log_store.h"
 
 using namespace chronik::broker;
 using namespace chronik::broker::group;
@@ -31,7 +31,7 @@ struct Client {
 TEST_CASE("classic groups stay consistent under random member behaviour") {
   for (uint32_t seed : {1u, 2u, 3u, 4u, 5u}) {
     std::mt19937 rng(seed);
-    auto store = std::make_shared<MemoryLogStore>();
+    auto store = chronik::broker::testing::temp_log_store();
     auto config = std::make_shared<BrokerConfig>(BrokerConfig::from_properties(
         {{"group.initial.rebalance.delay.ms", "200"}, {"group.min.session.timeout.ms", "100"},
          {"group.max.size", "5"}}));

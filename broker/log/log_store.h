@@ -1,10 +1,11 @@
-// The storage the handlers see: topics, partitions, record batches and offsets.
+// The storage the services above see: topics, partitions, record batches and offsets.
 //
-// This is the broker's boundary towards broker/log/: handlers only talk to LogStore, and
-// an adapter maps it onto the storage engine (MemoryLogStore serves tests and the first
-// end-to-end runs). Batches are v2 record batches kept verbatim; append() patches only their
-// base offset. Every method is thread-safe. Calls may block on disk: the network layer runs
-// them off its I/O threads. Failures of the storage engine come back as Kafka error codes
+// Everything above broker/log/ (handlers, groups, the admin endpoint) reaches storage
+// through LogStore; LevelDbLogStore maps it onto the LogManager. Batches are v2 record
+// batches kept verbatim; append() patches only their base offset. Every method is
+// thread-safe and may block on disk: Produce and Fetch call it on the network threads (a
+// synced append waits for LevelDB's group commit), the admin endpoint and housekeeping on
+// their own. Failures of the storage engine come back as Kafka error codes
 // (KAFKA_STORAGE_ERROR), not as exceptions, so that a handler answers per partition.
 #pragma once
 

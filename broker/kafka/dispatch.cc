@@ -1,4 +1,4 @@
-#include "broker/server/dispatch.h"
+#include "broker/kafka/dispatch.h"
 
 #include <algorithm>
 #include <cstring>
@@ -12,14 +12,6 @@ namespace chronik::broker {
 namespace {
 
 namespace m = chronik::message;
-
-template <class Req>
-constexpr bool kHasPlainHandler = requires(Broker& b, const RequestContext& c, Req& r) {
-  handlers::handle(b, c, r);
-};
-
-template <class Req>
-constexpr bool kHandled = kHasPlainHandler<Req> || std::is_same_v<Req, m::FetchRequest>;
 
 template <class Resp>
 std::shared_ptr<wire::Writer> encode_frame(const Resp& resp, int16_t version,
@@ -146,12 +138,7 @@ Outcome api_versions_fallback(const wire::SharedBytes& frame) {
 
 }  // namespace
 
-bool has_handler(int16_t api_key) {
-  bool handled = false;
-  m::with_api(api_key, [&]<class Req, class Resp>() { handled = kHandled<Req>; });
-  const m::ApiInfo* api = m::find_api(api_key);
-  return handled && api && (api->listeners & m::kBroker);
-}
+bool serves_api(int16_t api_key) { return handlers::has_handler(api_key); }
 
 Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedBytes& frame) {
   try {
@@ -160,7 +147,7 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
     ctx.api_key = kv.api_key;  // for the metrics, even when the header does not decode
     ctx.api_version = kv.api_version;
     const m::ApiInfo* api = m::find_api(kv.api_key);
-    if (!api || !has_handler(kv.api_key))
+    if (!api || !handlers::has_handler(kv.api_key))
       return close_with("unknown or unserved API key " + std::to_string(kv.api_key));
     const bool version_ok = api->is_valid_version(kv.api_version);
     if (!version_ok && kv.api_key == static_cast<int16_t>(m::ApiKey::kApiVersions)) {
@@ -178,7 +165,7 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
 
     Outcome out;
     m::with_api(kv.api_key, [&]<class Req, class Resp>() {
-      if constexpr (kHandled<Req>) {
+      if constexpr (handlers::kHasHandler<Req>) {
         if (!version_ok) {
           // The API's own shape at the nearest version we know, top-level error 35.
           Resp resp;

@@ -12,12 +12,12 @@
 #include <string>
 #include <unordered_map>
 
-#include "broker/admin/metrics.h"
+#include "broker/core/metrics.h"
 #include "broker/group/group_coordinator.h"
-#include "broker/server/fetch_memory.h"
-#include "broker/server/fetch_sessions.h"
-#include "broker/server/log_store.h"
-#include "broker/server/producer_state.h"
+#include "broker/core/fetch_memory.h"
+#include "broker/core/fetch_sessions.h"
+#include "broker/log/log_store.h"
+#include "broker/log/producer_state.h"
 #include "broker/config/broker_config.h"
 
 namespace chronik::broker {

@@ -1,4 +1,4 @@
-#include "broker/server/leveldb_log_store.h"
+#include "broker/log/leveldb_log_store.h"
 
 #include <sys/statvfs.h>
 
@@ -8,7 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "broker/server/request_limits.h"
+#include "broker/log/request_limits.h"
 #include "runtime/record/batch.h"
 #include "runtime/record/timestamp_search.h"
 

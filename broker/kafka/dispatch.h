@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "broker/server/broker.h"
+#include "broker/core/broker.h"
 #include "runtime/wire/shared_bytes.h"
 #include "runtime/wire/writer.h"
 
@@ -47,6 +47,6 @@ struct Outcome {
 Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedBytes& frame);
 
 // Whether Chronik answers `api_key` on its broker listener (what ApiVersions advertises).
-bool has_handler(int16_t api_key);
+bool serves_api(int16_t api_key);
 
 }  // namespace chronik::broker

@@ -1,4 +1,4 @@
-#include "broker/admin/metrics.h"
+#include "broker/core/metrics.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "broker/server/fetch_sessions.h"
+#include "broker/core/fetch_sessions.h"
 
 #include <random>
 

@@ -14,7 +14,7 @@
 #include <shared_mutex>
 
 #include "broker/log/log_manager.h"
-#include "broker/server/log_store.h"
+#include "broker/log/log_store.h"
 
 namespace chronik::broker {
 

@@ -1,4 +1,4 @@
-#include "broker/server/broker.h"
+#include "broker/core/broker.h"
 
 #include <cstdlib>
 #include <map>

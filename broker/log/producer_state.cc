@@ -1,5 +1,5 @@
-#include "broker/server/producer_state.h"
-#include "broker/server/log_store.h"
+#include "broker/log/producer_state.h"
+#include "broker/log/log_store.h"
 
 #include <chrono>
 
