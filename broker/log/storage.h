@@ -20,8 +20,9 @@
 // partition's index entries when they need to (Partition::append takes an optional
 // MetaBatch).
 //
-// Thread safety: every method may be called from any thread. Calls block on disk; the
-// network layer runs them on its worker pool.
+// Thread safety: every method may be called from any thread. Calls block on disk: Produce
+// and Fetch run them on the network threads (a synced commit waits for the group committer),
+// everything else on the worker pool (docs/architecture.md).
 #pragma once
 
 #include <atomic>
