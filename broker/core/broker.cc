@@ -136,8 +136,15 @@ void Broker::load_producer_state() {
 void Broker::forget_topic(const TopicInfo& topic) {
   producers.forget_topic(topic.name);
   std::vector<std::string> keys;
-  for (auto& [key, value] : store->scan_meta(std::string(kProducerPrefix) + topic.id.to_base64() + "/"))
-    keys.push_back(key);
+  try {
+    for (auto& [key, value] : store->scan_meta(std::string(kProducerPrefix) + topic.id.to_base64() + "/"))
+      keys.push_back(key);
+  } catch (const std::exception& e) {
+    // The topic is gone already; load_producer_state() drops what stays behind (its keys
+    // name a topic id that no longer exists).
+    spdlog::warn("deleted topic {}: its stored producer state stays until the next start: {}", topic.name,
+                 e.what());
+  }
   if (!keys.empty()) store->write_meta({}, keys, false);
   if (groups) groups->on_topic_deleted(topic.name);
   metrics.forget_topic(topic.name);

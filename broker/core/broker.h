@@ -68,7 +68,8 @@ struct Broker {
   // Forgets what other services keep about a deleted topic: idempotent producers' state
   // (in memory and stored), the groups' committed offsets and its metrics.
   void forget_topic(const TopicInfo& topic);
-  // Names of the dynamic broker configs set per broker (or as cluster default).
+  // Names of the dynamic broker configs set per broker (or as cluster default). Throws when
+  // the store cannot be read (LogStore::scan_meta).
   std::vector<std::string> dynamic_config_names(bool per_broker);
 
   // Creates the group coordinator over `store` and restores its groups and offsets.

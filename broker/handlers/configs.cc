@@ -194,9 +194,13 @@ m::AlterConfigsResponse handle(Broker& broker, const Ctx&, m::AlterConfigsReques
           changes.emplace_back(c.name, c.value);
           given.insert(c.name);
         }
-        for (const auto& name : broker.dynamic_config_names(per_broker))
-          if (!given.count(name)) changes.emplace_back(name, std::nullopt);
-        result = apply_broker(broker, per_broker, changes, req.validate_only);
+        try {
+          for (const auto& name : broker.dynamic_config_names(per_broker))
+            if (!given.count(name)) changes.emplace_back(name, std::nullopt);
+          result = apply_broker(broker, per_broker, changes, req.validate_only);
+        } catch (const std::exception& e) {  // the stored dynamic configs cannot be read
+          result = {err(ErrorCode::KAFKA_STORAGE_ERROR), e.what()};
+        }
       }
     } else {
       result = {err(ErrorCode::INVALID_REQUEST), "Unsupported resource type"};
