@@ -80,18 +80,18 @@ void Broker::load_dynamic_configs() {
   set_config(std::move(cfg));
 }
 
-void Broker::alter_dynamic_config(const std::string& name, const std::optional<std::string>& value,
-                                  bool per_broker, bool validate_only) {
+int16_t Broker::alter_dynamic_config(const std::string& name, const std::optional<std::string>& value,
+                                     bool per_broker, bool validate_only) {
   std::lock_guard lock(alter_mu_);
   std::optional<std::string_view> v;
   if (value) v = *value;
   auto next = std::make_shared<config::BrokerConfig>(config()->with_dynamic(name, v, per_broker));
-  if (validate_only) return;
-  if (store->put_meta(dynamic_key(*this, per_broker, name), value))
-    throw config::ConfigError("cannot store dynamic config " + name + ": the log dir cannot be written");
+  if (validate_only) return 0;
+  if (int16_t e = store->put_meta(dynamic_key(*this, per_broker, name), value)) return e;
   set_config(std::move(next));
   spdlog::info("dynamic broker config {} {}{}", name, value ? "set to " + *value : "removed",
                per_broker ? "" : " (cluster default)");
+  return 0;
 }
 
 std::vector<std::string> Broker::dynamic_config_names(bool per_broker) {

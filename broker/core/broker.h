@@ -60,8 +60,10 @@ struct Broker {
   void ensure_internal_topics();
   // Sets (nullopt: removes) dynamic broker config `name`, per broker or as cluster default,
   // persisting it in the store. With `validate_only`, only checks. Throws
-  // config::ConfigError. Serialized: concurrent alters do not lose each other's changes.
-  void alter_dynamic_config(const std::string& name, const std::optional<std::string>& value,
+  // config::ConfigError for an invalid change; returns KAFKA_STORAGE_ERROR when the store
+  // cannot persist it (nothing changed then), else 0. Serialized: concurrent alters do not
+  // lose each other's changes.
+  int16_t alter_dynamic_config(const std::string& name, const std::optional<std::string>& value,
                             bool per_broker, bool validate_only);
   // Restores idempotent producers' state persisted with the appends (start-up).
   void load_producer_state();

@@ -83,7 +83,9 @@ Status apply_broker(Broker& broker, bool per_broker,
     for (const auto& [name, value] : changes)
       broker.alter_dynamic_config(name, value, per_broker, /*validate_only=*/true);
     if (!validate_only)
-      for (const auto& [name, value] : changes) broker.alter_dynamic_config(name, value, per_broker, false);
+      for (const auto& [name, value] : changes)
+        if (int16_t e = broker.alter_dynamic_config(name, value, per_broker, false))
+          return {e, "cannot store dynamic config " + name + ": the log dir cannot be written"};
   } catch (const ConfigError& e) {
     return {err(ErrorCode::INVALID_CONFIG), e.what()};
   }

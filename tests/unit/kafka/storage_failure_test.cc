@@ -15,6 +15,8 @@
 #include "generated/kafka/describe_log_dirs_request.h"
 #include "generated/kafka/describe_log_dirs_response.h"
 #include "generated/kafka/fetch_response.h"
+#include "generated/kafka/incremental_alter_configs_request.h"
+#include "generated/kafka/incremental_alter_configs_response.h"
 #include "generated/kafka/list_offsets_request.h"
 #include "generated/kafka/list_offsets_response.h"
 #include "generated/kafka/metadata_request.h"
@@ -60,6 +62,19 @@ m::ListOffsetsResponse::ListOffsetsPartitionResponse list_offset(KafkaHarness& h
   return h.call<m::ListOffsetsResponse>(req, 7).topics.at(0).partitions.at(0);
 }
 
+// IncrementalAlterConfigs setting the cluster-wide log.retention.ms: its error code.
+int16_t set_retention(KafkaHarness& h, const std::string& ms) {
+  m::IncrementalAlterConfigsRequest req;
+  req.resources.resize(1);
+  req.resources[0].resource_type = 4;  // broker
+  req.resources[0].resource_name = "";  // the cluster-wide default
+  req.resources[0].configs.resize(1);
+  req.resources[0].configs[0].name = "log.retention.ms";
+  req.resources[0].configs[0].config_operation = 0;  // SET
+  req.resources[0].configs[0].value = ms;
+  return h.call<m::IncrementalAlterConfigsResponse>(req, 1).responses.at(0).error_code;
+}
+
 // Whether the batches database keeps anything in tables (on disk, not in its memtable).
 bool batches_in_tables(KafkaHarness& h) {
   for (int level = 0; level < 7; ++level)
@@ -76,6 +91,7 @@ TEST_CASE("a failed write: Produce answers KAFKA_STORAGE_ERROR per partition, an
   KafkaHarness h;
   create_topic(h, "t", 3);
   REQUIRE(produce_errors(h, "t", {0, 1, 2}) == std::vector<int16_t>{0, 0, 0});
+  REQUIRE(set_retention(h, "3600000") == 0);
 
   h.env->fail_writes = true;
   // A response (not a closed connection), every partition with the storage error.
@@ -120,6 +136,7 @@ TEST_CASE("a failed write: Produce answers KAFKA_STORAGE_ERROR per partition, an
   drop.topic_names = {"t"};
   CHECK(h.call<m::DeleteTopicsResponse>(drop, 4).responses.at(0).error_code == kStorageError);
   CHECK(h.broker.store->find_topic("t"));
+  CHECK(produce_errors(h, "t", {0}) == std::vector<int16_t>{kStorageError});  // not deleted
 
   // ... offset commits as the group coordinator answers a failed write (the client retries
   // it elsewhere), and DescribeLogDirs shows the dir offline.
@@ -133,6 +150,9 @@ TEST_CASE("a failed write: Produce answers KAFKA_STORAGE_ERROR per partition, an
   commit.topics[0].partitions[0].committed_offset = 1;
   CHECK(h.call<m::OffsetCommitResponse>(commit, 8).topics.at(0).partitions.at(0).error_code ==
         chronik::protocol::to_int16(ErrorCode::NOT_COORDINATOR));
+
+  CHECK(set_retention(h, "60000") == kStorageError);
+  CHECK(h.broker.config()->get_long("log.retention.ms") == 3600000);
 
   m::DescribeLogDirsRequest dirs;
   dirs.topics = std::nullopt;
