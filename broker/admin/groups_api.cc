@@ -97,7 +97,7 @@ void add_group_routes(Router& router, AdminContext& ctx) {
       else if (to == "offset") p.committed_offset = std::clamp(fixed, offs->log_start_offset, offs->high_watermark);
       else {
         auto found = broker.store->offset_for_timestamp(o.topic, o.partition, ts);
-        p.committed_offset = found ? found->offset : offs->high_watermark;
+        p.committed_offset = found && !found->error ? found->offset : offs->high_watermark;
       }
       reset.push_back(std::move(p));
     }

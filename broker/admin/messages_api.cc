@@ -88,7 +88,7 @@ void add_message_routes(Router& router, AdminContext& ctx) {
     } else if (req.arg("timestamp")) {
       const int64_t ts = query_int(req, "timestamp", 0, 0, INT64_MAX);
       auto found = broker.store->offset_for_timestamp(topic->name, partition, ts);
-      start = found ? found->offset : offsets->high_watermark;
+      start = found && !found->error ? found->offset : offsets->high_watermark;
     }
     start = std::max(start, offsets->log_start_offset);
 

@@ -80,18 +80,18 @@ void Broker::load_dynamic_configs() {
   set_config(std::move(cfg));
 }
 
-void Broker::alter_dynamic_config(const std::string& name, const std::optional<std::string>& value,
-                                  bool per_broker, bool validate_only) {
+int16_t Broker::alter_dynamic_config(const std::string& name, const std::optional<std::string>& value,
+                                     bool per_broker, bool validate_only) {
   std::lock_guard lock(alter_mu_);
   std::optional<std::string_view> v;
   if (value) v = *value;
   auto next = std::make_shared<config::BrokerConfig>(config()->with_dynamic(name, v, per_broker));
-  if (validate_only) return;
-  if (store->put_meta(dynamic_key(*this, per_broker, name), value))
-    throw config::ConfigError("cannot store dynamic config " + name + ": the log dir cannot be written");
+  if (validate_only) return 0;
+  if (int16_t e = store->put_meta(dynamic_key(*this, per_broker, name), value)) return e;
   set_config(std::move(next));
   spdlog::info("dynamic broker config {} {}{}", name, value ? "set to " + *value : "removed",
                per_broker ? "" : " (cluster default)");
+  return 0;
 }
 
 std::vector<std::string> Broker::dynamic_config_names(bool per_broker) {
@@ -136,8 +136,15 @@ void Broker::load_producer_state() {
 void Broker::forget_topic(const TopicInfo& topic) {
   producers.forget_topic(topic.name);
   std::vector<std::string> keys;
-  for (auto& [key, value] : store->scan_meta(std::string(kProducerPrefix) + topic.id.to_base64() + "/"))
-    keys.push_back(key);
+  try {
+    for (auto& [key, value] : store->scan_meta(std::string(kProducerPrefix) + topic.id.to_base64() + "/"))
+      keys.push_back(key);
+  } catch (const std::exception& e) {
+    // The topic is gone already; load_producer_state() drops what stays behind (its keys
+    // name a topic id that no longer exists).
+    spdlog::warn("deleted topic {}: its stored producer state stays until the next start: {}", topic.name,
+                 e.what());
+  }
   if (!keys.empty()) store->write_meta({}, keys, false);
   if (groups) groups->on_topic_deleted(topic.name);
   metrics.forget_topic(topic.name);

@@ -60,15 +60,18 @@ struct Broker {
   void ensure_internal_topics();
   // Sets (nullopt: removes) dynamic broker config `name`, per broker or as cluster default,
   // persisting it in the store. With `validate_only`, only checks. Throws
-  // config::ConfigError. Serialized: concurrent alters do not lose each other's changes.
-  void alter_dynamic_config(const std::string& name, const std::optional<std::string>& value,
+  // config::ConfigError for an invalid change; returns KAFKA_STORAGE_ERROR when the store
+  // cannot persist it (nothing changed then), else 0. Serialized: concurrent alters do not
+  // lose each other's changes.
+  int16_t alter_dynamic_config(const std::string& name, const std::optional<std::string>& value,
                             bool per_broker, bool validate_only);
   // Restores idempotent producers' state persisted with the appends (start-up).
   void load_producer_state();
   // Forgets what other services keep about a deleted topic: idempotent producers' state
   // (in memory and stored), the groups' committed offsets and its metrics.
   void forget_topic(const TopicInfo& topic);
-  // Names of the dynamic broker configs set per broker (or as cluster default).
+  // Names of the dynamic broker configs set per broker (or as cluster default). Throws when
+  // the store cannot be read (LogStore::scan_meta).
   std::vector<std::string> dynamic_config_names(bool per_broker);
 
   // Creates the group coordinator over `store` and restores its groups and offsets.

@@ -26,4 +26,9 @@ int16_t auto_create_topic(Broker& broker, const std::string& name,
   return err(ErrorCode::NONE);
 }
 
+int16_t offsets_unavailable(Broker& broker) {
+  return broker.store->storage_error() ? err(ErrorCode::KAFKA_STORAGE_ERROR)
+                                       : err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+}
+
 }  // namespace chronik::broker::handlers

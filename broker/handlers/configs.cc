@@ -83,7 +83,9 @@ Status apply_broker(Broker& broker, bool per_broker,
     for (const auto& [name, value] : changes)
       broker.alter_dynamic_config(name, value, per_broker, /*validate_only=*/true);
     if (!validate_only)
-      for (const auto& [name, value] : changes) broker.alter_dynamic_config(name, value, per_broker, false);
+      for (const auto& [name, value] : changes)
+        if (int16_t e = broker.alter_dynamic_config(name, value, per_broker, false))
+          return {e, "cannot store dynamic config " + name + ": the log dir cannot be written"};
   } catch (const ConfigError& e) {
     return {err(ErrorCode::INVALID_CONFIG), e.what()};
   }
@@ -194,9 +196,13 @@ m::AlterConfigsResponse handle(Broker& broker, const Ctx&, m::AlterConfigsReques
           changes.emplace_back(c.name, c.value);
           given.insert(c.name);
         }
-        for (const auto& name : broker.dynamic_config_names(per_broker))
-          if (!given.count(name)) changes.emplace_back(name, std::nullopt);
-        result = apply_broker(broker, per_broker, changes, req.validate_only);
+        try {
+          for (const auto& name : broker.dynamic_config_names(per_broker))
+            if (!given.count(name)) changes.emplace_back(name, std::nullopt);
+          result = apply_broker(broker, per_broker, changes, req.validate_only);
+        } catch (const std::exception& e) {  // the stored dynamic configs cannot be read
+          result = {err(ErrorCode::KAFKA_STORAGE_ERROR), e.what()};
+        }
       }
     } else {
       result = {err(ErrorCode::INVALID_REQUEST), "Unsupported resource type"};

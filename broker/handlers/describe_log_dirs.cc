@@ -1,5 +1,6 @@
 // DescribeLogDirs: the one log dir, with every (or every requested) partition's size on
-// disk and the dir's total and usable bytes.
+// disk and the dir's total and usable bytes. A dir that failed (LogStore::storage_error) is
+// offline, as Kafka reports one: KAFKA_STORAGE_ERROR and no partitions.
 #include <sys/statvfs.h>
 
 #include <filesystem>
@@ -33,7 +34,9 @@ m::DescribeLogDirsResponse handle(Broker& broker, const Ctx&, m::DescribeLogDirs
     }
     if (!out.partitions.empty()) dir.topics.push_back(std::move(out));
   };
-  if (!req.topics) {
+  if (broker.store->storage_error()) {
+    dir.error_code = err(ErrorCode::KAFKA_STORAGE_ERROR);
+  } else if (!req.topics) {
     for (const auto& t : broker.store->list_topics()) add(t, nullptr);
   } else {
     for (const auto& rt : *req.topics)

@@ -171,5 +171,9 @@ bool refuses_only(int16_t api_key);
 // DescribeConfigs' (and CreateTopics') wire number of a config source.
 int8_t wire_config_source(config::ConfigSource source);
 int16_t auto_create_topic(Broker&, const std::string& name, std::optional<TopicInfo>* created);
+// The error of a partition of an existing topic whose offsets the store did not give:
+// KAFKA_STORAGE_ERROR while the log dir is closed (LogStore::offsets), else the topic was
+// deleted meanwhile.
+int16_t offsets_unavailable(Broker&);
 
 }  // namespace chronik::broker::handlers

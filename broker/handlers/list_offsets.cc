@@ -19,14 +19,15 @@ m::ListOffsetsResponse handle(Broker& broker, const Ctx& ctx, m::ListOffsetsRequ
       m::ListOffsetsResponse::ListOffsetsPartitionResponse pout;
       pout.partition_index = p.partition_index;
       std::optional<PartitionOffsets> offsets;
-      if (topic && p.partition_index >= 0 && p.partition_index < topic->partitions)
-        offsets = broker.store->offsets(t.name, p.partition_index);
+      const bool exists = topic && p.partition_index >= 0 && p.partition_index < topic->partitions;
+      if (exists) offsets = broker.store->offsets(t.name, p.partition_index);
       if (!offsets) {
-        pout.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+        pout.error_code = exists ? offsets_unavailable(broker) : err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
       } else if (p.current_leader_epoch > 0) {
         pout.error_code = err(ErrorCode::UNKNOWN_LEADER_EPOCH);
       } else {
         int64_t offset = -1, timestamp = -1;
+        int16_t error = 0;  // of a lookup by timestamp, which reads the log
         if (p.timestamp == kLatest || p.timestamp == kLatestTiered) {
           offset = offsets->high_watermark;
         } else if (p.timestamp == kEarliest || p.timestamp == kEarliestLocal) {
@@ -35,13 +36,17 @@ m::ListOffsetsResponse handle(Broker& broker, const Ctx& ctx, m::ListOffsetsRequ
           if (auto m = broker.store->max_timestamp(t.name, p.partition_index)) {
             offset = m->offset;
             timestamp = m->timestamp;
+            error = m->error;
           }
         } else if (auto r = broker.store->offset_for_timestamp(t.name, p.partition_index,
                                                                p.timestamp)) {
           offset = r->offset;
           timestamp = r->timestamp;
+          error = r->error;
         }
-        if (v == 0) {
+        if (error) {
+          pout.error_code = error;  // offset and timestamp stay -1
+        } else if (v == 0) {
           if (offset >= 0) pout.old_style_offsets.push_back(offset);
         } else {
           pout.offset = offset;

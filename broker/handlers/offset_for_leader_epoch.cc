@@ -15,10 +15,10 @@ m::OffsetForLeaderEpochResponse handle(Broker& broker, const Ctx&,
       m::OffsetForLeaderEpochResponse::EpochEndOffset pout;
       pout.partition = p.partition;
       std::optional<PartitionOffsets> offsets;
-      if (topic && p.partition >= 0 && p.partition < topic->partitions)
-        offsets = broker.store->offsets(t.topic, p.partition);
+      const bool exists = topic && p.partition >= 0 && p.partition < topic->partitions;
+      if (exists) offsets = broker.store->offsets(t.topic, p.partition);
       if (!offsets) {
-        pout.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+        pout.error_code = exists ? offsets_unavailable(broker) : err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
       } else if (p.current_leader_epoch > 0) {
         pout.error_code = err(ErrorCode::UNKNOWN_LEADER_EPOCH);
       } else if (p.leader_epoch < 0) {

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include <spdlog/spdlog.h>
+
 #include "broker/handlers/handlers.h"
 #include "generated/kafka/api_dispatch.h"
 #include "runtime/protocol/header.h"
@@ -46,6 +48,11 @@ bool top_error(const Resp& resp) {
     }
   });
   return failed;
+}
+
+std::string api_name(int16_t api_key) {
+  const m::ApiInfo* api = m::find_api(api_key);
+  return api ? api->name : "API " + std::to_string(api_key);
 }
 
 Outcome respond(std::shared_ptr<wire::Writer> frame) {
@@ -225,6 +232,10 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
   } catch (const wire::EncodeError& e) {
     return close_with(std::string("response does not encode: ") + e.what());
   } catch (const std::exception& e) {
+    // Not the client's fault, and not storage's (the store answers its failures as error
+    // codes): a bug, said at error level, not only in the debug line about the close.
+    spdlog::error("{} v{} from {} failed, closing the connection: {}", api_name(ctx.api_key), ctx.api_version,
+                  ctx.peer, e.what());
     return close_with(std::string("handler failed: ") + e.what());
   }
 }

@@ -53,8 +53,10 @@ uint64_t bytes_to_recover(const std::string& dir) {
   for (const char* db : {"batches", "index"}) {
     std::vector<std::pair<std::string, uint64_t>> logs;
     std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(dir) / db, ec))
-      if (e.path().extension() == ".log") logs.emplace_back(e.path().filename().string(), e.file_size(ec));
+    // Incremented with an error_code: tick() never throws.
+    for (std::filesystem::directory_iterator it(std::filesystem::path(dir) / db, ec), end; !ec && it != end;
+         it.increment(ec))
+      if (it->path().extension() == ".log") logs.emplace_back(it->path().filename().string(), it->file_size(ec));
     std::sort(logs.begin(), logs.end(), [](const auto& a, const auto& b) {
       return a.first.size() != b.first.size() ? a.first.size() < b.first.size() : a.first < b.first;
     });
@@ -82,6 +84,11 @@ R LevelDbLogStore::with_log(const char* what, F&& f, R failed) {
     return f(*log_);
   } catch (const log::StorageError& e) {
     note_error(what, e.what());
+    return failed;
+  } catch (const std::exception& e) {
+    // Not the engine's (out of memory, mostly): that call's error, answered as a storage
+    // error all the same, so that the request gets an answer and the connection stays.
+    spdlog::error("log dir {}: {} failed: {}", dir_, what, e.what());
     return failed;
   }
 }
@@ -355,7 +362,7 @@ std::optional<LogStore::TimestampOffset> LevelDbLogStore::offset_for_timestamp(
       // Undecodable records: the batch-level answer.
     }
     return TimestampOffset{t->timestamp, t->offset};
-  }, std::optional<TimestampOffset>{});
+  }, std::optional<TimestampOffset>(TimestampOffset{-1, -1, kStorageError}));
 }
 
 std::optional<LogStore::TimestampOffset> LevelDbLogStore::max_timestamp(const std::string& topic,
@@ -373,7 +380,7 @@ std::optional<LogStore::TimestampOffset> LevelDbLogStore::max_timestamp(const st
       // Undecodable records: the batch-level answer.
     }
     return TimestampOffset{t->timestamp, t->offset};
-  }, std::optional<TimestampOffset>{});
+  }, std::optional<TimestampOffset>(TimestampOffset{-1, -1, kStorageError}));
 }
 
 std::pair<int16_t, int64_t> LevelDbLogStore::delete_records(const std::string& topic,

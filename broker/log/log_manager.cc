@@ -258,7 +258,13 @@ Errc LogManager::delete_topic(const std::string& name) {
     wb.Delete(keys::topic_key(t->num));
     for (int32_t p = 0; p < t->meta.partitions; ++p)
       wb.Delete(keys::partition_state_key(t->num, static_cast<uint32_t>(p)));
-    storage_->write(wb, true);
+    try {
+      storage_->write(wb, true);
+    } catch (const StorageError&) {
+      // The topic stays as it was: its partitions take appends again.
+      for (auto& p : t->partitions) p->unmark_deleted();
+      throw;
+    }
     by_name_.erase(found);
     by_id_.erase(t->meta.id);
   }

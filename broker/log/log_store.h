@@ -95,17 +95,22 @@ class LogStore {
   // when `min_one`). error OFFSET_OUT_OF_RANGE when offset is outside [start, end].
   virtual ReadResult read(const std::string& topic, int32_t partition, int64_t offset,
                           int32_t max_bytes, bool min_one) = 0;
+  // nullopt when there is no such partition, and while the log dir is closed after a reopen
+  // failed (storage_error() says why then).
   virtual std::optional<PartitionOffsets> offsets(const std::string& topic, int32_t partition) = 0;
   // Offset of the first batch whose max timestamp is >= `timestamp`, with that timestamp.
-  // nullopt when there is none.
+  // nullopt when there is none. When the log cannot be read: `error` KAFKA_STORAGE_ERROR,
+  // timestamp and offset -1.
   struct TimestampOffset {
     int64_t timestamp;
     int64_t offset;
+    int16_t error = 0;
   };
   virtual std::optional<TimestampOffset> offset_for_timestamp(const std::string& topic,
                                                               int32_t partition,
                                                               int64_t timestamp) = 0;
-  // The batch with the largest max timestamp (its last offset), nullopt when empty.
+  // The batch with the largest max timestamp (its last offset), nullopt when empty; an
+  // error as offset_for_timestamp's.
   virtual std::optional<TimestampOffset> max_timestamp(const std::string& topic,
                                                        int32_t partition) = 0;
   // Moves the log start offset to `offset` (DeleteRecords). Returns a Kafka error code and
@@ -116,7 +121,9 @@ class LogStore {
   virtual int64_t partition_size(const std::string& topic, int32_t partition) = 0;
 
   // Small metadata records (dynamic broker configs): every (key, value) whose key starts
-  // with `prefix`, in key order. May throw when the storage cannot be read (start-up).
+  // with `prefix`, in key order. The one method that throws (log::StorageError) when the
+  // storage cannot be read: at start-up that stops the broker (an empty answer would silently
+  // drop groups and offsets); a caller serving a request catches it and answers an error.
   virtual std::vector<std::pair<std::string, std::string>> scan_meta(const std::string& prefix) = 0;
   // Writes one record durably (nullopt: erases it). Returns a Kafka error code
   // (KAFKA_STORAGE_ERROR when the log dir cannot be written; nothing was written then).

@@ -154,6 +154,8 @@ class Partition {
   // After this, appends fail with kUnknownTopicOrPartition (topic deleted). Waits for an
   // append in progress.
   void mark_deleted();
+  // Undoes mark_deleted() when deleting the topic failed.
+  void unmark_deleted() { deleted_.store(false, std::memory_order_release); }
   bool deleted() const { return deleted_.load(std::memory_order_acquire); }
 
  private:

@@ -102,7 +102,7 @@ std::unique_ptr<Storage> Storage::open(const std::string& dir, const StorageOpti
   opts.block_cache = storage->cache_.get();
   opts.max_open_files = options.max_open_files;
   opts.paranoid_checks = options.paranoid_checks;
-  opts.env = storage_env();
+  opts.env = options.env ? options.env : storage_env();
   // Reopening appends to the last log and manifest instead of writing the log out as a table
   // first (up to write_buffer_size) and starting a new manifest: a broker restarts, and the
   // storage reopens after a full disk (see LevelDbLogStore), with next to no free space.
@@ -205,7 +205,7 @@ void Storage::erase(std::span<const uint64_t> sequences, leveldb::WriteBatch& in
   // CompactRange never rewrites the lowest level holding a range, so a table holding both
   // batches and their deletions could stay there for good. With the batches in tables
   // first, the deletions land in a table above them and compaction drops both.
-  if (!sequences.empty()) flush_memtable(batch_db_.get());
+  if (!sequences.empty() && !failed()) flush_memtable(batch_db_.get());
   std::unique_lock lock(commit_mu_);
   Commit& c = *pending_;
   for (uint64_t seq : sequences) c.batches.Delete(keys::stored_batch_key(seq));
@@ -232,10 +232,18 @@ void Storage::commit(std::unique_lock<std::mutex>& lock, bool sync) {
     }
     // This caller writes the pending commit (its own changes and whatever joined them);
     // callers that arrive meanwhile fill the next one.
-    writing_ = true;
     std::unique_ptr<Commit> c = std::move(pending_);
     pending_ = std::make_unique<Commit>();
     const uint64_t generation = pending_generation_++;
+    if (failed_generation_ != UINT64_MAX) {
+      // After a failure nothing more is written, though a database may accept it (one that
+      // moved to a new log since): the other one would not, and half a commit is worse than
+      // none (a deletion's batches gone while their index entries stay).
+      committed_generation_ = generation;
+      committed_cv_.notify_all();
+      continue;
+    }
+    writing_ = true;
     ++physical_writes_;
     lock.unlock();
     const leveldb::Status s = write_commit(*c);

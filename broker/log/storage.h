@@ -45,6 +45,7 @@
 
 namespace leveldb {
 class Cache;
+class Env;
 }
 
 namespace chronik::log {
@@ -69,6 +70,10 @@ struct StorageOptions {
   int max_open_files = 1000;
   // Also check LevelDB's own checksums on every read (slower).
   bool paranoid_checks = false;
+  // The file system both databases are opened with; nullptr: storage_env() (the broker's).
+  // Tests pass one that fails reads, writes or syncs on demand (tests/support/failing_env.h).
+  // REQUIRES: outlives the Storage.
+  leveldb::Env* env = nullptr;
 };
 
 // Writes to the metadata keyspace ('m' prefix), applied atomically with whatever else the

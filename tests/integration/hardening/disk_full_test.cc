@@ -1,8 +1,10 @@
 // Issue 18, finding 4: a full disk. The broker runs with its log dir on a small tmpfs that
 // this test mounts (root only; skipped with a message elsewhere), next to a filler file.
 // Produce until the disk is full: every partition answers KAFKA_STORAGE_ERROR on a connection
-// that stays open, offset commits answer NOT_COORDINATOR, the broker is not ready and says so
-// in one log line; deleting the filler makes writes resume with every acknowledged record
+// that stays open, offset commits answer NOT_COORDINATOR, the other requests that write
+// (CreateTopics, CreatePartitions, DeleteRecords, DeleteTopics) answer KAFKA_STORAGE_ERROR
+// per topic or partition on one connection and change nothing, DescribeLogDirs shows the dir
+// offline, the broker is not ready and says so in one log line; deleting the filler makes writes resume with every acknowledged record
 // readable; SIGTERM on a full disk exits with the documented status 3, not an abort; the
 // broker restarts with no space (or 1 MiB) left, without leaving files behind, and keeps
 // every acknowledged record across a kill -9.
@@ -27,8 +29,18 @@
 
 #include <catch2/catch.hpp>
 
+#include "generated/kafka/create_partitions_request.h"
+#include "generated/kafka/create_partitions_response.h"
 #include "generated/kafka/create_topics_request.h"
 #include "generated/kafka/create_topics_response.h"
+#include "generated/kafka/delete_records_request.h"
+#include "generated/kafka/delete_records_response.h"
+#include "generated/kafka/delete_topics_request.h"
+#include "generated/kafka/delete_topics_response.h"
+#include "generated/kafka/describe_log_dirs_request.h"
+#include "generated/kafka/describe_log_dirs_response.h"
+#include "generated/kafka/list_offsets_request.h"
+#include "generated/kafka/list_offsets_response.h"
 #include "generated/kafka/fetch_request.h"
 #include "generated/kafka/fetch_response.h"
 #include "generated/kafka/offset_commit_request.h"
@@ -280,6 +292,71 @@ void wait_for_ready_status(uint16_t admin_port, int want) {
 
 constexpr const char* kFailedLine = "Writes answer KAFKA_STORAGE_ERROR";
 
+// On a failed log dir, every request that writes answers KAFKA_STORAGE_ERROR where it writes,
+// all on one connection, and nothing changes; what only reads answers as before.
+void require_writes_refused(uint16_t port, const std::string& topic) {
+  RawConnection c(port);
+  int32_t correlation = 0;
+  {
+    m::CreateTopicsRequest req;
+    m::CreateTopicsRequest::CreatableTopic t;
+    t.name = topic + "-new";
+    t.num_partitions = 1;
+    t.replication_factor = 1;
+    req.topics.push_back(t);
+    auto resp = exchange<m::CreateTopicsResponse>(c, req, 7, ++correlation);
+    REQUIRE(resp.topics.at(0).error_code == kStorageError);
+  }
+  {
+    m::CreatePartitionsRequest req;
+    m::CreatePartitionsRequest::CreatePartitionsTopic t;
+    t.name = topic;
+    t.count = kPartitions + 2;
+    t.assignments = std::nullopt;
+    req.topics.push_back(t);
+    auto resp = exchange<m::CreatePartitionsResponse>(c, req, 3, ++correlation);
+    REQUIRE(resp.results.at(0).error_code == kStorageError);
+  }
+  {
+    m::DeleteRecordsRequest req;
+    m::DeleteRecordsRequest::DeleteRecordsTopic t;
+    t.name = topic;
+    m::DeleteRecordsRequest::DeleteRecordsPartition p;
+    p.partition_index = 0;
+    p.offset = 1;
+    t.partitions.push_back(p);
+    req.topics.push_back(t);
+    auto resp = exchange<m::DeleteRecordsResponse>(c, req, 2, ++correlation);
+    REQUIRE(resp.topics.at(0).partitions.at(0).error_code == kStorageError);
+  }
+  {
+    m::DeleteTopicsRequest req;
+    req.topic_names = {topic};
+    auto resp = exchange<m::DeleteTopicsResponse>(c, req, 4, ++correlation);
+    REQUIRE(resp.responses.at(0).error_code == kStorageError);
+  }
+  {
+    m::DescribeLogDirsRequest req;
+    req.topics = std::nullopt;
+    auto resp = exchange<m::DescribeLogDirsResponse>(c, req, 4, ++correlation);
+    REQUIRE(resp.results.at(0).error_code == kStorageError);
+  }
+  {
+    m::ListOffsetsRequest req;
+    req.replica_id = -1;
+    m::ListOffsetsRequest::ListOffsetsTopic t;
+    t.name = topic;
+    m::ListOffsetsRequest::ListOffsetsPartition p;
+    p.partition_index = 0;
+    p.timestamp = -2;  // earliest: DeleteRecords moved nothing
+    t.partitions.push_back(p);
+    req.topics.push_back(t);
+    auto resp = exchange<m::ListOffsetsResponse>(c, req, 7, ++correlation);
+    REQUIRE(resp.topics.at(0).partitions.at(0).error_code == 0);
+    REQUIRE(resp.topics[0].partitions[0].offset == 0);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("a full disk: storage errors per partition, not ready, resumes when space returns, "
@@ -331,6 +408,7 @@ TEST_CASE("a full disk: storage errors per partition, not ready, resumes when sp
     REQUIRE(errors == std::vector<int16_t>(kPartitions, kStorageError));
   }
   REQUIRE(producer.commit_offset("disk-full-group", 2) == kNotCoordinator);
+  require_writes_refused(broker.port(), topic);
   REQUIRE(http_status(admin_port, "/v1/health/ready") == 503);
   REQUIRE(http_status(admin_port, "/v1/health/live") == 200);
   REQUIRE(count_lines_with(broker.log_path(), kFailedLine) == 1);
