@@ -176,7 +176,6 @@ int main(int argc, char** argv) {
         broker.log_dir, chronik::log::log_manager_options([&broker] { return broker.config(); }));
     broker.load_dynamic_configs();
     broker.ensure_internal_topics();
-    broker.load_producer_state();
     broker.start_groups();
   } catch (const std::exception& e) {
     spdlog::critical("cannot open the log in {}: {}", broker.log_dir, e.what());

@@ -101,60 +101,17 @@ std::vector<std::string> Broker::dynamic_config_names(bool per_broker) {
   return out;
 }
 
-// "producer/<topic id>/<partition>/<producer id>": by topic id, so that a topic deleted and
-// created again under the same name starts without its predecessor's producers.
-constexpr std::string_view kProducerPrefix = "producer/";
-
-std::string producer_state_key(const TopicInfo& topic, int32_t partition, int64_t producer_id) {
-  return std::string(kProducerPrefix) + topic.id.to_base64() + "/" + std::to_string(partition) +
-         "/" + std::to_string(producer_id);
-}
-
-void Broker::load_producer_state() {
-  std::map<std::string, TopicInfo> by_id;
-  for (auto& t : store->list_topics()) by_id[t.id.to_base64()] = t;
-  size_t restored = 0;
-  std::vector<std::string> stale;
-  for (const auto& [key, value] : store->scan_meta(std::string(kProducerPrefix))) {
-    // The topic id may contain '/', so the key is parsed from its end.
-    const size_t pid_at = key.rfind('/');
-    const size_t part_at = pid_at == std::string::npos ? pid_at : key.rfind('/', pid_at - 1);
-    if (part_at == std::string::npos || part_at < kProducerPrefix.size()) continue;
-    auto topic = by_id.find(key.substr(kProducerPrefix.size(), part_at - kProducerPrefix.size()));
-    if (topic == by_id.end()) {  // left behind by a topic deleted during a crash
-      stale.push_back(key);
-      continue;
-    }
-    int32_t partition = std::atoi(key.c_str() + part_at + 1);
-    if (producers.restore(topic->second.name, partition, value)) ++restored;
-    else spdlog::warn("ignoring undecodable producer state {}", key);
-  }
-  if (!stale.empty()) store->write_meta({}, stale, false);
-  if (restored) spdlog::info("restored the state of {} idempotent producer(s)", restored);
+int64_t Broker::first_producer_id() {
+  // Ids are not persisted, and must not repeat across restarts (a restarted broker keeps the
+  // producers' state): start from the clock (milliseconds * 1024 leaves room for a thousand
+  // ids per millisecond).
+  const int64_t ms = now_ms();
+  return (ms & ((int64_t{1} << 42) - 1)) << 10;
 }
 
 void Broker::forget_topic(const TopicInfo& topic) {
-  producers.forget_topic(topic.name);
-  std::vector<std::string> keys;
-  try {
-    for (auto& [key, value] : store->scan_meta(std::string(kProducerPrefix) + topic.id.to_base64() + "/"))
-      keys.push_back(key);
-  } catch (const std::exception& e) {
-    // The topic is gone already; load_producer_state() drops what stays behind (its keys
-    // name a topic id that no longer exists).
-    spdlog::warn("deleted topic {}: its stored producer state stays until the next start: {}", topic.name,
-                 e.what());
-  }
-  if (!keys.empty()) store->write_meta({}, keys, false);
   if (groups) groups->on_topic_deleted(topic.name);
   metrics.forget_topic(topic.name);
-}
-
-std::mutex& Broker::partition_lock(const std::string& topic, int32_t partition) {
-  std::lock_guard lock(locks_mu_);
-  auto& m = locks_[topic + "\x1f" + std::to_string(partition)];
-  if (!m) m = std::make_unique<std::mutex>();
-  return *m;
 }
 
 }  // namespace chronik::broker

@@ -17,7 +17,6 @@
 #include "broker/core/fetch_memory.h"
 #include "broker/core/fetch_sessions.h"
 #include "broker/log/log_store.h"
-#include "broker/log/producer_state.h"
 #include "broker/config/broker_config.h"
 
 namespace chronik::broker {
@@ -65,10 +64,8 @@ struct Broker {
   // lose each other's changes.
   int16_t alter_dynamic_config(const std::string& name, const std::optional<std::string>& value,
                             bool per_broker, bool validate_only);
-  // Restores idempotent producers' state persisted with the appends (start-up).
-  void load_producer_state();
-  // Forgets what other services keep about a deleted topic: idempotent producers' state
-  // (in memory and stored), the groups' committed offsets and its metrics.
+  // Forgets what other services keep about a deleted topic: the groups' committed offsets
+  // and its metrics. (Its idempotent producers' state goes with the topic, in the log.)
   void forget_topic(const TopicInfo& topic);
   // Names of the dynamic broker configs set per broker (or as cluster default). Throws when
   // the store cannot be read (LogStore::scan_meta).
@@ -80,7 +77,6 @@ struct Broker {
 
   std::shared_ptr<LogStore> store;
   std::unique_ptr<group::GroupCoordinator> groups;
-  ProducerStateTable producers;
   FetchSessionCache fetch_sessions;
   FetchMemory fetch_memory;  // queued.max.fetch.bytes
   AppendListener* append_listener = nullptr;
@@ -88,8 +84,8 @@ struct Broker {
   // When the broker started (uptime on the admin endpoint).
   int64_t start_time_ms = 0;
 
-  // Serializes appends to one partition with the producer-state check that precedes them.
-  std::mutex& partition_lock(const std::string& topic, int32_t partition);
+  // A fresh producer id (InitProducerId), never handed out before by this broker.
+  int64_t allocate_producer_id() { return next_producer_id_.fetch_add(1, std::memory_order_relaxed); }
 
   void notify_append(const std::string& topic, int32_t partition) {
     if (append_listener) append_listener->on_append(topic, partition);
@@ -112,12 +108,9 @@ struct Broker {
   mutable std::mutex config_mu_;
   std::shared_ptr<const config::BrokerConfig> config_ = std::make_shared<config::BrokerConfig>();
   std::mutex alter_mu_;
-  std::mutex locks_mu_;
-  std::unordered_map<std::string, std::unique_ptr<std::mutex>> locks_;
+  std::atomic<int64_t> next_producer_id_{first_producer_id()};
+  static int64_t first_producer_id();
 };
-
-// Where a producer's state on a partition is kept in the store's metadata keyspace.
-std::string producer_state_key(const TopicInfo& topic, int32_t partition, int64_t producer_id);
 
 // Thrown by a handler whose request ends the connection instead of being answered (a failed
 // acks=0 produce); dispatch closes the connection with the message as the reason.

@@ -21,7 +21,7 @@ m::InitProducerIdResponse handle(Broker& broker, const Ctx& ctx, m::InitProducer
     resp.producer_id = req.producer_id;
     resp.producer_epoch = static_cast<int16_t>(req.producer_epoch + 1);
   } else {
-    resp.producer_id = broker.producers.allocate_id();
+    resp.producer_id = broker.allocate_producer_id();
     resp.producer_epoch = 0;
   }
   return resp;

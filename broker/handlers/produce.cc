@@ -1,7 +1,7 @@
 // Produce: validates each partition's records (runtime/record/validator.h), converts old
-// clients' v0/v1 message sets to a v2 batch, checks idempotent producers' sequences and
-// appends. Errors are per partition. acks=0 gets no response, and a failed acks=0 produce
-// closes the connection.
+// clients' v0/v1 message sets to a v2 batch and appends (the log checks idempotent
+// producers' sequences). Errors are per partition. acks=0 gets no response, and a failed
+// acks=0 produce closes the connection.
 #include "broker/handlers/handlers.h"
 #include "runtime/record/convert.h"
 #include "runtime/record/patch.h"
@@ -94,45 +94,16 @@ PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::Pro
     batches.push_back(bytes);
   }
 
-  const auto& first = checked.batches.front().header;
-  const auto& last = checked.batches.back().header;
-  const int32_t first_seq = first.base_sequence;
-  const int32_t last_seq = last.base_sequence < 0 ? -1 : last.last_sequence();
+  // The log checks an idempotent producer's sequence and epoch atomically with the append
+  // (LogStore::append), and answers a retried batch with the offsets it got the first time.
   const bool sync = cfg->get_long("log.flush.interval.messages") <= 1 && req.acks == -1;
-  AppendResult result;
-  {
-    std::lock_guard lock(broker.partition_lock(topic->name, data.index));
-    auto check = broker.producers.check(topic->name, data.index, first.producer_id,
-                                        first.producer_epoch, first_seq, last_seq);
-    if (check.kind == ProducerStateTable::Check::kError) return fail(check.error);
-    if (check.kind == ProducerStateTable::Check::kDuplicate) {
-      out.base_offset = check.duplicate_base_offset;
-      if (auto o = broker.store->offsets(topic->name, data.index)) out.log_start_offset = o->log_start_offset;
-      return out;
-    }
-    // An idempotent producer's state is written in the same WriteBatch as its records, so
-    // that duplicates are still recognised after a restart. Appends to the partition are
-    // serialized by the lock held here, so the batches land at the current log end.
-    LogStore::MetaRecords meta;
-    int64_t expected_base = -1, last_offset = -1;
-    if (first.producer_id >= 0) {
-      if (auto o = broker.store->offsets(topic->name, data.index)) expected_base = o->high_watermark;
-      last_offset = expected_base + checked.record_count - 1;
-      meta.emplace_back(producer_state_key(*topic, data.index, first.producer_id),
-                        broker.producers.encode_after(topic->name, data.index, first.producer_id,
-                                                      first.producer_epoch, first_seq, last_seq,
-                                                      expected_base, last_offset, checked.max_timestamp));
-    }
-    result = broker.store->append(topic->name, data.index, batches, sync, meta);
-    if (result.error) return fail(result.error);
-    broker.producers.record(topic->name, data.index, first.producer_id, first.producer_epoch,
-                            first_seq, last_seq, result.base_offset,
-                            result.base_offset + checked.record_count - 1, checked.max_timestamp);
-  }
-  broker.notify_append(topic->name, data.index);
-  broker.metrics.record_produce(topic->name, appended_bytes, static_cast<uint64_t>(checked.record_count));
+  const AppendResult result = broker.store->append(topic->name, data.index, batches, sync);
+  if (result.error) return fail(result.error);
   out.base_offset = result.base_offset;
   out.log_start_offset = result.log_start_offset;
+  if (result.duplicate) return out;
+  broker.notify_append(topic->name, data.index);
+  broker.metrics.record_produce(topic->name, appended_bytes, static_cast<uint64_t>(checked.record_count));
   if (log_append_time) out.log_append_time_ms = append_time;
   return out;
 }

@@ -23,6 +23,8 @@ int16_t code(log::Errc e) {
     case log::Errc::kTopicAlreadyExists: return err(ErrorCode::TOPIC_ALREADY_EXISTS);
     case log::Errc::kInvalidPartitions: return err(ErrorCode::INVALID_PARTITIONS);
     case log::Errc::kInvalidRecord: return err(ErrorCode::INVALID_RECORD);
+    case log::Errc::kOutOfOrderSequenceNumber: return err(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER);
+    case log::Errc::kInvalidProducerEpoch: return err(ErrorCode::INVALID_PRODUCER_EPOCH);
   }
   return err(ErrorCode::UNKNOWN_SERVER_ERROR);
 }
@@ -242,8 +244,7 @@ int16_t LevelDbLogStore::set_topic_configs(const std::string& name, const Config
 }
 
 AppendResult LevelDbLogStore::append(const std::string& topic, int32_t index,
-                                     std::span<const std::span<uint8_t>> batches, bool sync,
-                                     const MetaRecords& meta) {
+                                     std::span<const std::span<uint8_t>> batches, bool sync) {
   AppendResult failed;
   failed.error = kStorageError;
   return with_log("append", [&](log::LogManager& log) {
@@ -255,13 +256,11 @@ AppendResult LevelDbLogStore::append(const std::string& topic, int32_t index,
     }
     log::AppendOptions options;
     options.sync = sync;
-    log::MetaBatch extra;
-    for (const auto& [k, v] : meta) extra.put(k, v);
-    if (!extra.empty()) options.extra = &extra;
     auto a = p->append_in_place(batches, options);
     r.error = code(a.error);
     r.base_offset = a.base_offset;
     r.log_start_offset = a.log_start_offset;
+    r.duplicate = a.duplicate;
     return r;
   }, failed);
 }

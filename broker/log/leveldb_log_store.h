@@ -32,8 +32,7 @@ class LevelDbLogStore final : public LogStore {
   int16_t create_partitions(const std::string& name, int32_t total) override;
   int16_t set_topic_configs(const std::string& name, const ConfigMap& configs) override;
   AppendResult append(const std::string& topic, int32_t partition,
-                      std::span<const std::span<uint8_t>> batches, bool sync,
-                      const MetaRecords& meta = {}) override;
+                      std::span<const std::span<uint8_t>> batches, bool sync) override;
   ReadResult read(const std::string& topic, int32_t partition, int64_t offset, int32_t max_bytes,
                   bool min_one) override;
   std::optional<PartitionOffsets> offsets(const std::string& topic, int32_t partition) override;

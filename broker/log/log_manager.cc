@@ -10,6 +10,7 @@
 
 #include "broker/log/keys.h"
 #include "broker/log/leveldb_crc32c.h"
+#include "broker/log/producer_state.h"
 #include "generated/state/topic_metadata_value.h"
 #include "runtime/wire/reader.h"
 #include "runtime/wire/writer.h"
@@ -111,6 +112,7 @@ std::unique_ptr<LogManager> LogManager::open(const std::string& dir,
   }
   Storage::check(it->status(), "load topics");
   it.reset();
+  m->restore_producer_states();
   m->remove_orphans();
   spdlog::info("log dir {}: {} topics, {} partitions loaded, {} of them with data recovered "
                "(LevelDB checksums: {} CRC-32C)",
@@ -162,7 +164,7 @@ LogManager::RecoveryScan LogManager::scan_for_recovery() const {
 LogManager::~LogManager() = default;
 
 std::shared_ptr<Partition> LogManager::make_partition(const Topic& t, int32_t index) {
-  auto p = std::make_shared<Partition>(*storage_, t.meta.name, t.num, index);
+  auto p = std::make_shared<Partition>(*storage_, t.meta.name, t.meta.id, t.num, index);
   p->set_flush_interval_messages(options_.flush_interval_messages);
   if (options_.on_append) {
     auto cb = options_.on_append;
@@ -259,6 +261,9 @@ Errc LogManager::delete_topic(const std::string& name) {
     for (int32_t p = 0; p < t->meta.partitions; ++p)
       wb.Delete(keys::partition_state_key(t->num, static_cast<uint32_t>(p)));
     try {
+      // The topic's producer state goes in the same write.
+      for (const auto& [key, value] : storage_->scan_meta(producer_state_prefix(t->meta.id)))
+        wb.Delete(keys::meta_key(key));
       storage_->write(wb, true);
     } catch (const StorageError&) {
       // The topic stays as it was: its partitions take appends again.
@@ -274,6 +279,25 @@ Errc LogManager::delete_topic(const std::string& name) {
   delete_range(keys::topic_range_begin(keys::kBatchIndex, t->num),
                keys::topic_range_end(keys::kBatchIndex, t->num));
   return Errc::kNone;
+}
+
+void LogManager::restore_producer_states() {
+  size_t restored = 0, stale_count = 0;
+  leveldb::WriteBatch stale;
+  for (const auto& [key, value] : storage_->scan_meta(kProducerStatePrefix)) {
+    auto where = parse_producer_state_key(key);
+    if (!where) continue;  // not ours
+    std::shared_ptr<Partition> p = partition(where->first, where->second);
+    if (!p) {  // left behind by a topic deleted during a crash
+      stale.Delete(keys::meta_key(key));
+      ++stale_count;
+      continue;
+    }
+    if (p->restore_producer_state(value)) ++restored;
+    else spdlog::warn("log dir {}: ignoring undecodable producer state {}", storage_->dir(), key);
+  }
+  if (stale_count) storage_->write(stale, false);
+  if (restored) spdlog::info("log dir {}: restored the state of {} idempotent producer(s)", storage_->dir(), restored);
 }
 
 void LogManager::remove_orphans() {

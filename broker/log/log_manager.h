@@ -71,7 +71,8 @@ class LogManager {
   CreateResult create_topic(const std::string& name, int32_t partitions,
                             const std::map<std::string, std::string>& configs = {},
                             wire::Uuid id = {});
-  // Deletes the topic's metadata, then its data (disk reclaimed by compaction).
+  // Deletes the topic's metadata and its producers' state, then its data (disk reclaimed by
+  // compaction).
   Errc delete_topic(const std::string& name);
   // Grows the topic to `total` partitions. kInvalidPartitions when total <= current.
   Errc create_partitions(const std::string& name, int32_t total);
@@ -116,6 +117,9 @@ class LogManager {
   void persist_topic(const Topic& t, leveldb::WriteBatch& wb);
   // Deletes the index keys in [begin, end) and the stored batches their entries point at.
   void delete_range(const std::string& begin, const std::string& end);
+  // Gives each partition its idempotent producers' stored state; erases that of topics
+  // deleted during a crash.
+  void restore_producer_states();
   void remove_orphans();
   std::pair<int64_t, int64_t> retention_for(const TopicMeta& meta) const;
 

@@ -45,6 +45,9 @@ struct AppendResult {
   int16_t error = 0;
   int64_t base_offset = -1;  // offset given to the first record appended
   int64_t log_start_offset = 0;
+  // An idempotent producer's retry of a batch already in the log: nothing was appended and
+  // base_offset is the one the batch got the first time (Kafka's answer to a duplicate).
+  bool duplicate = false;
 };
 
 struct ReadResult {
@@ -85,12 +88,13 @@ class LogStore {
   // Appends batches (each a complete v2 batch) in order, giving them consecutive offsets:
   // the store writes each batch's base offset into the caller's buffer, then stores the
   // bytes as they are (the caller's buffer is not kept). With `sync`, returns only once the
-  // data is durable. `meta` records (see put_meta) are written atomically with the batches
-  // (producer state).
-  using MetaRecords = std::vector<std::pair<std::string, std::string>>;
+  // data is durable. The batches' producer (the first header's producer id and epoch, the
+  // first and last sequence) is checked against the idempotent producer's state on the
+  // partition, atomically with the append: OUT_OF_ORDER_SEQUENCE_NUMBER,
+  // INVALID_PRODUCER_EPOCH, or `duplicate` (nothing appended); its new state is stored with
+  // the batches.
   virtual AppendResult append(const std::string& topic, int32_t partition,
-                              std::span<const std::span<uint8_t>> batches, bool sync,
-                              const MetaRecords& meta = {}) = 0;
+                              std::span<const std::span<uint8_t>> batches, bool sync) = 0;
   // Whole batches from the one containing `offset`, up to `max_bytes` (at least one batch
   // when `min_one`). error OFFSET_OUT_OF_RANGE when offset is outside [start, end].
   virtual ReadResult read(const std::string& topic, int32_t partition, int64_t offset,
@@ -128,6 +132,7 @@ class LogStore {
   // Writes one record durably (nullopt: erases it). Returns a Kafka error code
   // (KAFKA_STORAGE_ERROR when the log dir cannot be written; nothing was written then).
   virtual int16_t put_meta(const std::string& key, const std::optional<std::string>& value) = 0;
+  using MetaRecords = std::vector<std::pair<std::string, std::string>>;
   // Writes `puts` and erases `erases` atomically; durable on return only with `sync` (else
   // with the next flush, like appended batches). Returns a Kafka error code, as put_meta.
   virtual int16_t write_meta(const MetaRecords& puts, const std::vector<std::string>& erases,

@@ -22,6 +22,8 @@ const char* errc_name(Errc e) {
     case Errc::kTopicAlreadyExists: return "topic already exists";
     case Errc::kInvalidPartitions: return "invalid partitions";
     case Errc::kInvalidRecord: return "invalid record";
+    case Errc::kOutOfOrderSequenceNumber: return "out of order sequence number";
+    case Errc::kInvalidProducerEpoch: return "invalid producer epoch";
   }
   return "?";
 }
@@ -59,12 +61,21 @@ leveldb::ReadOptions scan_options() {
 
 }  // namespace
 
-Partition::Partition(Storage& storage, std::string topic, uint32_t topic_num, int32_t index)
+Partition::Partition(Storage& storage, std::string topic, wire::Uuid topic_id, uint32_t topic_num,
+                     int32_t index)
     : storage_(storage),
       topic_(std::move(topic)),
       topic_num_(topic_num),
       index_(index),
-      prefix_(keys::batch_prefix(topic_num, static_cast<uint32_t>(index))) {}
+      prefix_(keys::batch_prefix(topic_num, static_cast<uint32_t>(index))),
+      topic_id_(topic_id) {}
+
+bool Partition::restore_producer_state(std::string_view bytes) {
+  auto decoded = ProducerStateMap::decode(bytes);
+  if (!decoded) return false;
+  producers_.put(decoded->first, std::move(decoded->second));
+  return true;
+}
 
 std::string Partition::state_value(int64_t log_start, int64_t size) const {
   std::string v(1, '\x02');  // format version
@@ -249,6 +260,30 @@ AppendResult Partition::append_in_place(std::span<const std::span<uint8_t>> batc
     result.error = Errc::kUnknownTopicOrPartition;
     return result;
   }
+  // Checks of the batch's producer go here, under mu_, against the state every earlier append
+  // left: nothing can be appended between the check and the append. (Transactions add theirs
+  // in ProducerStateMap::check.)
+  const ProducerBatch producer =
+      batches.empty() ? ProducerBatch{} : ProducerBatch::of(batches.front(), batches.back());
+  if (producer.idempotent()) {
+    const auto check = producers_.check(producer);
+    switch (check.kind) {
+      case ProducerStateMap::Check::kAppend:
+        break;
+      case ProducerStateMap::Check::kDuplicate:
+        result.duplicate = true;
+        result.base_offset = check.duplicate_base_offset;
+        result.last_offset = check.duplicate_last_offset;
+        result.log_start_offset = log_start_.load(std::memory_order_relaxed);
+        return result;
+      case ProducerStateMap::Check::kOutOfOrder:
+        result.error = Errc::kOutOfOrderSequenceNumber;
+        return result;
+      case ProducerStateMap::Check::kFenced:
+        result.error = Errc::kInvalidProducerEpoch;
+        return result;
+    }
+  }
   int64_t next = leo_.load(std::memory_order_relaxed);
   result.base_offset = next;
   const int64_t now = wall_clock_ms();
@@ -259,6 +294,7 @@ AppendResult Partition::append_in_place(std::span<const std::span<uint8_t>> batc
   std::vector<std::pair<int64_t, keys::BatchLocation>> entries;  // (last offset, location)
   entries.reserve(batches.size());
   std::vector<std::pair<int64_t, int64_t>> time_entries;  // (running max timestamp, offset)
+  int64_t appended_max_ts = -1;
   for (auto b : batches) {
     BatchInfo info = read_batch_info(b);
     store_be64(b.data(), static_cast<uint64_t>(next));
@@ -270,6 +306,7 @@ AppendResult Partition::append_in_place(std::span<const std::span<uint8_t>> batc
       new_max_ts_offset = last;
     }
     running = std::max(running, info.max_timestamp);
+    appended_max_ts = std::max(appended_max_ts, info.max_timestamp);
     since_index += static_cast<int64_t>(b.size());
     if (since_index >= index_interval_bytes_) {
       time_entries.emplace_back(running, last);
@@ -285,8 +322,18 @@ AppendResult Partition::append_in_place(std::span<const std::span<uint8_t>> batc
     sync = true;
 
   const int64_t new_size = size_.load(std::memory_order_relaxed) + bytes;
+  // The producer's state as it is once the batches are stored, written with them: after a
+  // crash, either both are there or neither.
+  std::optional<ProducerStateMap::Entry> producer_entry;
+  std::string producer_key, producer_value;
+  if (producer.idempotent()) {
+    producer_entry = producers_.after(producer, result.base_offset, next - 1, appended_max_ts);
+    producer_key = keys::meta_key(producer_state_key(topic_id_, index_, producer.producer_id));
+    producer_value = ProducerStateMap::encode(producer.producer_id, *producer_entry);
+  }
   auto index = [&](uint64_t first_sequence, leveldb::WriteBatch& wb) {
     if (options.extra != nullptr) wb.Append(options.extra->raw());
+    if (producer_entry) wb.Put(producer_key, producer_value);
     for (size_t i = 0; i < entries.size(); ++i) {
       entries[i].second.sequence = first_sequence + i;
       wb.Put(keys::batch_key(topic_num_, index_, entries[i].first), keys::encode_location(entries[i].second));
@@ -301,6 +348,7 @@ AppendResult Partition::append_in_place(std::span<const std::span<uint8_t>> batc
   };
   storage_.append(batches, index, sync);  // throws StorageError; offsets are then unchanged
 
+  if (producer_entry) producers_.put(producer.producer_id, std::move(*producer_entry));
   unflushed_messages_ = sync ? 0 : unflushed_messages_ + records;
   running_max_ts_ = running;
   bytes_since_index_ = since_index;

@@ -6,6 +6,9 @@
 // The log start offset may point inside a batch (after delete_records_before); reads then
 // still return that whole batch and the client skips the records before the offset.
 //
+// Idempotent producers' state (producer_state.h) is the partition's own: checked and updated
+// by each append, stored with its batches, restored by LogManager::open.
+//
 // Thread safety: appends, deletes and retention on one partition are serialized by its
 // mutex; reads never take it and see every append that returned before they started.
 #pragma once
@@ -22,8 +25,10 @@
 #include <utility>
 #include <vector>
 
+#include "broker/log/producer_state.h"
 #include "broker/log/storage.h"
 #include "runtime/wire/shared_bytes.h"
+#include "runtime/wire/uuid.h"
 
 namespace chronik::log {
 
@@ -35,6 +40,8 @@ enum class Errc {
   kTopicAlreadyExists,
   kInvalidPartitions,
   kInvalidRecord,  // not a complete v2 batch
+  kOutOfOrderSequenceNumber,  // an idempotent producer's sequence does not follow its last
+  kInvalidProducerEpoch,      // an idempotent producer's epoch is older than its last
 };
 const char* errc_name(Errc e);
 
@@ -50,6 +57,9 @@ struct AppendResult {
   int64_t base_offset = -1;  // offset given to the first record
   int64_t last_offset = -1;  // offset given to the last record
   int64_t log_start_offset = 0;
+  // An idempotent producer's retry of a batch appended before: nothing was appended, and the
+  // offsets are those the batch got the first time.
+  bool duplicate = false;
 };
 
 struct ReadResult {
@@ -71,7 +81,7 @@ struct TimestampOffset {
 
 class Partition {
  public:
-  Partition(Storage& storage, std::string topic, uint32_t topic_num, int32_t index);
+  Partition(Storage& storage, std::string topic, wire::Uuid topic_id, uint32_t topic_num, int32_t index);
   Partition(const Partition&) = delete;
   Partition& operator=(const Partition&) = delete;
 
@@ -91,9 +101,17 @@ class Partition {
   // anything else (recover() reads the older format).
   static std::optional<std::pair<int64_t, int64_t>> parse_state(std::string_view state);
 
+  // Restores one idempotent producer's stored state (ProducerStateMap::encode). Returns false
+  // when `bytes` does not decode. Same REQUIRES as recover().
+  bool restore_producer_state(std::string_view bytes);
+
   // Appends complete v2 batches in order with consecutive offsets: each batch's
   // baseOffset is set, every other byte is stored as given. REQUIRES: each batch was
   // validated (CRC, magic) by the caller; only its framing is checked here.
+  // An idempotent producer's batch (a producer id in the first batch's header) is checked
+  // against the producer's state here (ProducerStateMap::check: kOutOfOrderSequenceNumber,
+  // kInvalidProducerEpoch, or a duplicate answered with its first offsets and nothing
+  // appended), and the producer's new state is written in the same write as the batches.
   AppendResult append(std::span<const uint8_t> batch, const AppendOptions& options = {});
   AppendResult append(std::span<const std::span<const uint8_t>> batches,
                       const AppendOptions& options = {});
@@ -177,6 +195,7 @@ class Partition {
   const uint32_t topic_num_;
   const int32_t index_;
   const std::string prefix_;  // batch index key prefix
+  const wire::Uuid topic_id_;  // producer state keys name the topic by id
 
   mutable std::mutex mu_;  // serializes appends, deletes
   std::atomic<int64_t> log_start_{0};
@@ -186,6 +205,7 @@ class Partition {
   int64_t flush_interval_messages_ = 0;
   int64_t unflushed_messages_ = 0;  // guarded by mu_
   std::function<void(int64_t)> listener_;
+  ProducerStateMap producers_;  // guarded by mu_
 
   // Time index state, guarded by mu_: the running max timestamp over every batch ever
   // appended, and the bytes appended since the last index entry.

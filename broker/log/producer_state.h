@@ -1,66 +1,98 @@
-// Idempotent producers: ids, epochs and the last sequences seen per partition.
+// Idempotent producers' state on one partition: per producer id, its epoch and its last five
+// batches (sequences and offsets), as Kafka's ProducerStateManager keeps them.
 //
-// Kept in memory; the storage engine restores it on restart once broker/log/ persists
-// producer state.
+// A Partition owns one ProducerStateMap and checks each append against it under the lock that
+// serializes the partition's appends; the producer's updated entry is written in the same
+// LevelDB write as the batch, so that after a crash (kill -9) the state matches the data, and
+// LogManager::open restores it. Stored in the metadata keyspace under producer_state_key()
+// as chronik::state::ProducerStateValue (schemas/state/ProducerStateValue.json).
+//
+// Thread safety: none of its own; the owning partition's mutex guards it.
 #pragma once
 
 #include <cstdint>
 #include <deque>
-#include <map>
-#include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <tuple>
+#include <unordered_map>
+#include <utility>
 
-namespace chronik::broker {
+#include "runtime/wire/uuid.h"
 
-class ProducerStateTable {
- public:
-  ProducerStateTable();
+namespace chronik::log {
 
-  // A fresh producer id, epoch 0.
-  int64_t allocate_id();
+// What an append needs to know of a batch's producer, from the v2 batch header(s).
+struct ProducerBatch {
+  int64_t producer_id = -1;
+  int16_t epoch = -1;
+  int32_t first_seq = -1;
+  int32_t last_seq = -1;
 
-  struct Check {
-    enum Kind { kAppend, kDuplicate, kError } kind = kAppend;
-    int16_t error = 0;
-    int64_t duplicate_base_offset = -1;
-  };
-  // Whether a batch (producer, epoch, first..last sequence) may be appended to the
-  // partition. REQUIRES: the caller holds the partition's lock until record() or abandon.
-  Check check(const std::string& topic, int32_t partition, int64_t producer_id,
-              int16_t epoch, int32_t first_seq, int32_t last_seq);
-  // Remembers an appended batch.
-  void record(const std::string& topic, int32_t partition, int64_t producer_id, int16_t epoch,
-              int32_t first_seq, int32_t last_seq, int64_t base_offset, int64_t last_offset = -1,
-              int64_t max_timestamp = -1);
-  // The persisted form (chronik::state::ProducerStateValue) of the producer's state on the
-  // partition as it will be once record() is called with the same arguments, so that it
-  // can be written in the same WriteBatch as the append.
-  std::string encode_after(const std::string& topic, int32_t partition, int64_t producer_id,
-                           int16_t epoch, int32_t first_seq, int32_t last_seq,
-                           int64_t base_offset, int64_t last_offset, int64_t max_timestamp);
-  // Restores one persisted state (start-up). Returns false when `bytes` does not decode.
-  bool restore(const std::string& topic, int32_t partition, std::string_view bytes);
-  // Forgets a topic's state (deleted topic).
-  void forget_topic(const std::string& topic);
-
- private:
-  struct Entry {
-    int16_t epoch = 0;
-    struct Recent {
-      int32_t first_seq;
-      int32_t last_seq;
-      int64_t base_offset;
-      int64_t last_offset = -1;
-      int64_t timestamp = -1;
-    };
-    std::deque<Recent> recent;  // the last 5 batches, as Kafka keeps
-  };
-  using Key = std::tuple<std::string, int32_t, int64_t>;
-  std::mutex mu_;
-  std::map<Key, Entry> entries_;
-  int64_t next_id_;
+  // Batches without a producer id (not idempotent) are never checked.
+  bool idempotent() const { return producer_id >= 0; }
+  // The producer of `first`..`last` (the batches of one append; one for Produce v3+), read
+  // from their headers. REQUIRES: both hold at least a whole batch header.
+  static ProducerBatch of(std::span<const uint8_t> first, std::span<const uint8_t> last);
 };
 
-}  // namespace chronik::broker
+class ProducerStateMap {
+ public:
+  struct BatchMetadata {
+    int32_t first_seq = 0;
+    int32_t last_seq = 0;
+    int64_t base_offset = -1;
+    int64_t last_offset = -1;
+    int64_t max_timestamp = -1;
+  };
+  struct Entry {
+    int16_t epoch = 0;
+    std::deque<BatchMetadata> recent;  // the last 5 batches, oldest first, as Kafka keeps
+    int64_t last_timestamp = -1;
+    // Kept for transactions (first offset of the producer's open transaction here); -1.
+    int64_t current_txn_first_offset = -1;
+  };
+
+  struct Check {
+    // kOutOfOrder: OUT_OF_ORDER_SEQUENCE_NUMBER; kFenced: INVALID_PRODUCER_EPOCH.
+    enum Kind { kAppend, kDuplicate, kOutOfOrder, kFenced } kind = kAppend;
+    // kDuplicate: where the batch was appended the first time.
+    int64_t duplicate_base_offset = -1;
+    int64_t duplicate_last_offset = -1;
+  };
+  // Whether `batch` may be appended (Kafka's rules, as this broker has always applied them):
+  // an older epoch is fenced; a newer epoch must start at sequence 0; a batch equal to one of
+  // the producer's last five is a duplicate (answered with its first offsets); otherwise the
+  // first sequence must follow the last one (wrapping after INT32_MAX), else out of order. A producer id without state here (its first
+  // batch on this partition, or after its state was lost) may start at any sequence: never
+  // UNKNOWN_PRODUCER_ID. REQUIRES: batch.idempotent().
+  Check check(const ProducerBatch& batch) const;
+
+  // The producer's entry once `batch` is appended at [base_offset, last_offset].
+  Entry after(const ProducerBatch& batch, int64_t base_offset, int64_t last_offset,
+              int64_t max_timestamp) const;
+  void put(int64_t producer_id, Entry entry) { entries_[producer_id] = std::move(entry); }
+  const Entry* find(int64_t producer_id) const;
+  size_t size() const { return entries_.size(); }
+
+  // The stored form of an entry, and back (nullopt when `bytes` does not decode).
+  static std::string encode(int64_t producer_id, const Entry& entry);
+  static std::optional<std::pair<int64_t, Entry>> decode(std::string_view bytes);
+
+ private:
+  std::unordered_map<int64_t, Entry> entries_;
+};
+
+// "producer/<topic id>/<partition>/<producer id>", a key of the metadata keyspace: by topic id,
+// so that a topic deleted and created again under the same name starts without its
+// predecessor's producers. (The layout of data dirs written before producer state moved into
+// the log; kept so that they load.)
+inline constexpr std::string_view kProducerStatePrefix = "producer/";
+std::string producer_state_key(const wire::Uuid& topic_id, int32_t partition, int64_t producer_id);
+// The prefix of every producer state key of a topic.
+std::string producer_state_prefix(const wire::Uuid& topic_id);
+// The (topic id, partition) of a producer state key; nullopt when it is none.
+std::optional<std::pair<wire::Uuid, int32_t>> parse_producer_state_key(std::string_view key);
+
+}  // namespace chronik::log

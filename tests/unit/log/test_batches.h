@@ -18,6 +18,10 @@ struct BatchSpec {
   int64_t max_timestamp = 1000;
   size_t payload = 16;  // bytes after the 61-byte header
   uint8_t fill = 0xAB;
+  // The producer fields of the header; -1: no idempotent producer.
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t base_sequence = -1;
 };
 
 inline std::vector<uint8_t> make_batch(const BatchSpec& spec) {
@@ -31,9 +35,10 @@ inline std::vector<uint8_t> make_batch(const BatchSpec& spec) {
   store_be32(p + 23, static_cast<uint32_t>(spec.records - 1));     // lastOffsetDelta
   store_be64(p + 27, static_cast<uint64_t>(spec.base_timestamp));  // baseTimestamp
   store_be64(p + 35, static_cast<uint64_t>(spec.max_timestamp));   // maxTimestamp
-  store_be64(p + 43, static_cast<uint64_t>(-1));                   // producerId
-  p[51] = 0xFF; p[52] = 0xFF;                                      // producerEpoch
-  store_be32(p + 53, static_cast<uint32_t>(-1));                   // baseSequence
+  store_be64(p + 43, static_cast<uint64_t>(spec.producer_id));     // producerId
+  p[51] = static_cast<uint8_t>(static_cast<uint16_t>(spec.producer_epoch) >> 8);  // producerEpoch
+  p[52] = static_cast<uint8_t>(spec.producer_epoch);
+  store_be32(p + 53, static_cast<uint32_t>(spec.base_sequence));   // baseSequence
   store_be32(p + 57, static_cast<uint32_t>(spec.records));         // recordsCount
   store_be32(p + 17, crc32c(std::span<const uint8_t>(b).subspan(21)));
   return b;
