@@ -53,8 +53,8 @@ class LevelDbLogStore final : public LogStore {
   std::optional<std::string> storage_error() override;
 
  private:
-  // Runs `f(LogManager&)` under the shared lock; on log::StorageError (or while the dir
-  // could not be reopened) returns `failed` instead.
+  // Runs `f(LogManager&)` under the shared lock; on log::StorageError, any other exception
+  // (logged), or while the dir could not be reopened, returns `failed` instead.
   template <class F, class R>
   R with_log(const char* what, F&& f, R failed);
   // A storage error came up in `what`: fails the dir when the Storage refuses writes now.

@@ -15,6 +15,7 @@
 
 #include "broker/log/log_manager.h"
 #include "broker/log/preallocated_file.h"
+#include "tests/support/failing_env.h"
 #include "tests/unit/log/test_batches.h"
 
 using namespace chronik::log;
@@ -119,4 +120,40 @@ TEST_CASE("after a failed write the storage refuses writes, and reopening it giv
   }
   auto log = LogManager::open(dir.str());
   require_acked(*log);
+}
+
+TEST_CASE("after a failed write nothing more is written, also what a database would still take",
+          "[log]") {
+  TempDir dir;
+  chronik::broker::testing::FailingEnv env;  // outlives the databases
+  LogManagerOptions options;
+  options.storage.env = &env;
+  auto log = LogManager::open(dir.str(), options);
+  REQUIRE(log->create_topic("t", 1).error == Errc::kNone);
+  auto p = log->partition("t", 0);
+  REQUIRE(p->append(make_batch(BatchSpec{4, 1000, 1000, 100})).error == Errc::kNone);
+
+  env.fail_writes = true;
+  REQUIRE_THROWS_AS(p->append(make_batch(BatchSpec{1, 1000, 1000, 10})), StorageError);
+  env.fail_writes = false;  // the disk takes writes again; the failed Storage does not
+  REQUIRE(log->storage().failed());
+  REQUIRE_THROWS_AS(log->storage().put_meta("k", "v"), StorageError);
+  REQUIRE_FALSE(log->storage().get_meta("k"));
+  // A deletion that failed deleted nothing: neither the batch nor its index entry.
+  REQUIRE_THROWS_AS(p->delete_records_before(4), StorageError);
+  REQUIRE(p->log_start_offset() == 0);
+  auto read = p->read(0, 1 << 20);
+  REQUIRE(read.error == Errc::kNone);
+  REQUIRE(read.batches.size() == 1);
+  // A deletion of the topic that failed leaves it as it was, appends answered as before.
+  REQUIRE_THROWS_AS(log->delete_topic("t"), StorageError);
+  REQUIRE(log->topic("t"));
+  REQUIRE_THROWS_AS(p->append(make_batch(BatchSpec{1, 1000, 1000, 10})), StorageError);
+
+  log.reset();
+  log = LogManager::open(dir.str(), options);
+  p = log->partition("t", 0);
+  REQUIRE(p->log_end_offset() == 4);
+  REQUIRE(p->read(0, 1 << 20).batches.size() == 1);
+  REQUIRE(p->append(make_batch(BatchSpec{1, 1000, 1000, 10})).error == Errc::kNone);
 }
