@@ -68,7 +68,7 @@ Partition::Partition(Storage& storage, std::string topic, wire::Uuid topic_id, u
       topic_num_(topic_num),
       index_(index),
       prefix_(keys::batch_prefix(topic_num, static_cast<uint32_t>(index))),
-      topic_id_(topic_id) {}
+      producer_key_prefix_(keys::meta_key(producer_state_prefix(topic_id, index))) {}
 
 bool Partition::restore_producer_state(std::string_view bytes) {
   auto decoded = ProducerStateMap::decode(bytes);
@@ -328,7 +328,7 @@ AppendResult Partition::append_in_place(std::span<const std::span<uint8_t>> batc
   std::string producer_key, producer_value;
   if (producer.idempotent()) {
     producer_entry = producers_.after(producer, result.base_offset, next - 1, appended_max_ts);
-    producer_key = keys::meta_key(producer_state_key(topic_id_, index_, producer.producer_id));
+    producer_key = producer_key_prefix_ + std::to_string(producer.producer_id);
     producer_value = ProducerStateMap::encode(producer.producer_id, *producer_entry);
   }
   auto index = [&](uint64_t first_sequence, leveldb::WriteBatch& wb) {

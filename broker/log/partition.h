@@ -48,7 +48,7 @@ const char* errc_name(Errc e);
 struct AppendOptions {
   // Return only once the batches are durable (fsync, shared with concurrent appends).
   bool sync = false;
-  // Other records written atomically with the batches (producer state, txn markers...).
+  // Other records written atomically with the batches (transaction state, say).
   MetaBatch* extra = nullptr;
 };
 
@@ -195,7 +195,7 @@ class Partition {
   const uint32_t topic_num_;
   const int32_t index_;
   const std::string prefix_;  // batch index key prefix
-  const wire::Uuid topic_id_;  // producer state keys name the topic by id
+  const std::string producer_key_prefix_;  // index key of producer state, less the producer id
 
   mutable std::mutex mu_;  // serializes appends, deletes
   std::atomic<int64_t> log_start_{0};

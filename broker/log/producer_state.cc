@@ -114,8 +114,12 @@ std::string producer_state_prefix(const wire::Uuid& topic_id) {
   return std::string(kProducerStatePrefix) + topic_id.to_base64() + "/";
 }
 
+std::string producer_state_prefix(const wire::Uuid& topic_id, int32_t partition) {
+  return producer_state_prefix(topic_id) + std::to_string(partition) + "/";
+}
+
 std::string producer_state_key(const wire::Uuid& topic_id, int32_t partition, int64_t producer_id) {
-  return producer_state_prefix(topic_id) + std::to_string(partition) + "/" + std::to_string(producer_id);
+  return producer_state_prefix(topic_id, partition) + std::to_string(producer_id);
 }
 
 std::optional<std::pair<wire::Uuid, int32_t>> parse_producer_state_key(std::string_view key) {

@@ -90,8 +90,9 @@ class ProducerStateMap {
 // the log; kept so that they load.)
 inline constexpr std::string_view kProducerStatePrefix = "producer/";
 std::string producer_state_key(const wire::Uuid& topic_id, int32_t partition, int64_t producer_id);
-// The prefix of every producer state key of a topic.
+// The prefix of every producer state key of a topic, or of one of its partitions.
 std::string producer_state_prefix(const wire::Uuid& topic_id);
+std::string producer_state_prefix(const wire::Uuid& topic_id, int32_t partition);
 // The (topic id, partition) of a producer state key; nullopt when it is none.
 std::optional<std::pair<wire::Uuid, int32_t>> parse_producer_state_key(std::string_view key);
 

@@ -15,7 +15,8 @@
 // were never acknowledged) and checks each partition's first and last indexed batch.
 //
 // Storage owns the databases, the group committer and the generic metadata keyspace.
-// Partitions and the LogManager build on it; other services (groups, producer state,
+// Partitions and the LogManager build on it (a partition keeps its idempotent producers'
+// state in the metadata keyspace, written with its batches); other services (groups,
 // transactions) persist their small records through MetaBatch, atomically with a
 // partition's index entries when they need to (Partition::append takes an optional
 // MetaBatch).

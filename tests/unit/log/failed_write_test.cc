@@ -156,4 +156,39 @@ TEST_CASE("after a failed write nothing more is written, also what a database wo
   REQUIRE(p->log_end_offset() == 4);
   REQUIRE(p->read(0, 1 << 20).batches.size() == 1);
   REQUIRE(p->append(make_batch(BatchSpec{1, 1000, 1000, 10})).error == Errc::kNone);
+
+TEST_CASE("an idempotent producer's batch whose write failed is neither in its state nor stored",
+          "[log][producer]") {
+  TempDir dir;
+  auto idempotent = [](int32_t sequence, size_t payload) {
+    BatchSpec spec{4, 1000, 1000, payload};
+    spec.producer_id = 42;
+    spec.producer_epoch = 0;
+    spec.base_sequence = sequence;
+    return make_batch(spec);
+  };
+  {
+    auto log = LogManager::open(dir.str());
+    REQUIRE(log->create_topic("t", 1).error == Errc::kNone);
+    auto p = log->partition("t", 0);
+    for (int32_t i = 0; i < 3; ++i) REQUIRE(p->append(idempotent(4 * i, 1000)).base_offset == 4 * i);
+    {
+      FileSizeLimit limit(largest_log(dir.path() / "batches") + 70000);
+      REQUIRE_THROWS_AS(p->append(idempotent(12, 200000)), StorageError);
+    }
+    // Its retry is checked against the state before it: no duplicate, it reaches the (failed)
+    // storage again.
+    REQUIRE_THROWS_AS(p->append(idempotent(12, 200000)), StorageError);
+    auto retry_of_acked = p->append(idempotent(8, 1000));
+    REQUIRE(retry_of_acked.duplicate);
+    REQUIRE(retry_of_acked.base_offset == 8);
+  }
+  auto log = LogManager::open(dir.str());
+  auto p = log->partition("t", 0);
+  REQUIRE(p->log_end_offset() == 12);
+  auto retry = p->append(idempotent(12, 1000));
+  REQUIRE(retry.error == Errc::kNone);
+  REQUIRE_FALSE(retry.duplicate);
+  REQUIRE(retry.base_offset == 12);
+  REQUIRE(p->append(idempotent(8, 1000)).base_offset == 8);  // a duplicate still
 }
