@@ -20,8 +20,8 @@
 // partition's index entries when they need to (Partition::append takes an optional
 // MetaBatch).
 //
-// Thread safety: every method may be called from any thread. Calls block on disk; the
-// network layer runs them on its worker pool.
+// Thread safety: every method may be called from any thread. Calls block on disk: Produce
+// and Fetch make them on the network threads, everything else on worker threads.
 #pragma once
 
 #include <atomic>
