@@ -278,6 +278,7 @@ FetchAttempt attempt(Broker& broker, FetchPlan& plan, bool final) {
       }
       if (cached == plan.last.end()) {
         any_error = true;
+        limit_bytes = std::max<int64_t>(limit_bytes, 0);  // it read nothing; a negative limit is spent
         items.push_back({&p, std::move(d)});
         continue;
       }
