@@ -86,7 +86,7 @@ struct Broker {
   WaitRegistry waits;
   // Called after every append, so that fetches waiting on the partition wake up.
   void notify_append(const std::string& topic, int32_t partition) {
-    waits.notify(PartitionAppended{topic, partition});
+    if (waits.anyone_waiting()) waits.notify(PartitionAppended{topic, partition});
   }
 
   // The effective value of topic config `key` for `topic` (override, broker synonyms, default).

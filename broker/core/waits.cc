@@ -70,9 +70,7 @@ void WaitRegistry::unsubscribe(Waiter* w) {
 }
 
 void WaitRegistry::notify(const WaitKey& key) {
-  // A waiter that subscribed before the change it waits for happened also counted itself
-  // before it: both are ordered by the lock that orders the change and the waiter's check.
-  if (count_.load() == 0) return;
+  if (!anyone_waiting()) return;
   std::lock_guard lock(mu_);
   auto it = by_key_.find(key);
   if (it == by_key_.end()) return;

@@ -98,13 +98,18 @@ class WaitRegistry {
   // again.
   std::shared_ptr<Waiter> subscribe(std::vector<WaitKey> keys, std::function<void()> on_fire);
 
-  // Tells every waiter subscribed to `key`. Cheap when nobody waits.
+  // Tells every waiter subscribed to `key`. Cheap when nobody waits: a waiter that
+  // subscribed before the change it waits for counted itself before it, and the lock that
+  // orders the change and the waiter's check of it makes that count visible here.
   void notify(const WaitKey& key);
   // Fires every waiter with no key (shutdown: waiting requests answer now).
   void wake_all();
 
   // Waiters subscribed now.
   size_t waiters() const;
+  // Whether any waiter is subscribed, without locking: a notifier may skip building its key
+  // when none is (see notify()).
+  bool anyone_waiting() const { return count_.load() > 0; }
 
  private:
   friend class Waiter;

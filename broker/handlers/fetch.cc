@@ -351,7 +351,7 @@ Deferred<m::FetchResponse> handle(Broker& broker, const Ctx& ctx, m::FetchReques
     d.ready = attempt(broker, *plan, true).response;
     return d;
   }
-  d.wait_keys = plan->wait_keys;
+  d.wait_keys = std::move(plan->wait_keys);
   d.max_wait_ms = plan->max_wait_ms;
   d.waiting = &broker.metrics.waiting_fetches;
   d.retry = [&broker, plan](const std::vector<WaitKey>& fired, bool final) -> std::optional<m::FetchResponse> {
