@@ -38,6 +38,8 @@ struct FetchPlan {
 
   // What the last attempt read of a partition, kept until the partition is appended to: a
   // woken fetch reads again only what changed. Its records count in queued.max.fetch.bytes.
+  // What moves without an append (the log start after retention or DeleteRecords, a
+  // deleted topic) shows in the next fetch, at most max_wait_ms later.
   struct LastRead {
     int64_t fetch_offset = 0;
     int64_t limit = 0;  // the limit it was read within
