@@ -73,7 +73,7 @@ struct AdminServer::Impl : std::enable_shared_from_this<Impl> {
 
   ~Impl() { workers.join(); }
 
-  // As in broker/net/server.cc: run `f` on the worker pool, resume on the caller's executor.
+  // As in broker/net/worker_pool.h: run `f` on the worker pool, resume on the caller's executor.
   template <class F>
   auto on_workers(F f) {
     using R = std::invoke_result_t<F>;

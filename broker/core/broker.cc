@@ -41,10 +41,7 @@ void Broker::init(std::shared_ptr<const config::BrokerConfig> cfg) {
 
 void Broker::start_groups() {
   groups = std::make_unique<group::GroupCoordinator>(store, [this]() { return config(); });
-  groups->set_on_change([this](const std::string& group_id) {
-    auto [topic, partition] = group_wait_key(group_id);
-    notify_append(topic, partition);
-  });
+  groups->set_on_change([this](const std::string& group_id) { waits.notify(GroupChanged{group_id}); });
   groups->load(now_ms());
 }
 

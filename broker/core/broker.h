@@ -16,17 +16,11 @@
 #include "broker/group/group_coordinator.h"
 #include "broker/core/fetch_memory.h"
 #include "broker/core/fetch_sessions.h"
+#include "broker/core/waits.h"
 #include "broker/log/log_store.h"
 #include "broker/config/broker_config.h"
 
 namespace chronik::broker {
-
-// Told about every append, so that waiting fetches wake up (implemented by broker/net/).
-class AppendListener {
- public:
-  virtual ~AppendListener() = default;
-  virtual void on_append(const std::string& topic, int32_t partition) = 0;
-};
 
 struct Endpoint {
   std::string host = "127.0.0.1";
@@ -79,7 +73,6 @@ struct Broker {
   std::unique_ptr<group::GroupCoordinator> groups;
   FetchSessionCache fetch_sessions;
   FetchMemory fetch_memory;  // queued.max.fetch.bytes
-  AppendListener* append_listener = nullptr;
   admin::Metrics metrics;
   // When the broker started (uptime on the admin endpoint).
   int64_t start_time_ms = 0;
@@ -87,13 +80,12 @@ struct Broker {
   // A fresh producer id (InitProducerId), never handed out before by this broker.
   int64_t allocate_producer_id() { return next_producer_id_.fetch_add(1, std::memory_order_relaxed); }
 
+  // Requests waiting for appends (long-poll fetches) or for their group (JoinGroup,
+  // SyncGroup) subscribe here; appends and group changes are notified here.
+  WaitRegistry waits;
+  // Called after every append, so that fetches waiting on the partition wake up.
   void notify_append(const std::string& topic, int32_t partition) {
-    if (append_listener) append_listener->on_append(topic, partition);
-  }
-  // Requests waiting on a group (JoinGroup, SyncGroup) watch this pseudo partition: topic
-  // names cannot contain ':', so it never collides with a real one.
-  static std::pair<std::string, int32_t> group_wait_key(const std::string& group_id) {
-    return {"group:" + group_id, -1};
+    if (waits.anyone_waiting()) waits.notify(PartitionAppended{topic, partition});
   }
 
   // The effective value of topic config `key` for `topic` (override, broker synonyms, default).

@@ -1,6 +1,7 @@
 // Fetch: whole batches from each partition's fetch offset, within partition_max_bytes and
-// max_bytes; long poll (the network layer re-runs run_fetch when an append wakes it);
-// fetch sessions with incremental fetches (v7+); topic ids (v13+).
+// max_bytes; long poll (the fetch is attempted again when one of its partitions is appended
+// to, and reads again only those); fetch sessions with incremental fetches (v7+); topic ids
+// (v13+).
 //
 // The response limit is Kafka's (KafkaApis.handleFetchRequest, ReplicaManager.readFromLog):
 // the request's max_bytes capped by fetch.max.bytes (v0-2 have none: the cap), min_bytes
@@ -11,6 +12,7 @@
 // On top of Kafka's limits, the memory left of queued.max.fetch.bytes caps the response as
 // Kafka's quota window does (FetchMemory).
 #include <algorithm>
+#include <map>
 
 #include "broker/handlers/handlers.h"
 #include "runtime/record/batch_header.h"
@@ -30,7 +32,23 @@ struct FetchPlan {
   bool incremental = false;
   // Partitions this fetch reads: the session's when there is one, else the request's.
   std::vector<SessionPartition> sessionless;
-  std::vector<std::pair<std::string, int32_t>> watched;
+  std::vector<WaitKey> wait_keys;
+  // The request's own partitions by topic name (v0-12), which an error response names.
+  std::vector<std::pair<std::string, std::vector<int32_t>>> requested;
+
+  // What the last attempt read of a partition, kept until the partition is appended to: a
+  // woken fetch reads again only what changed. Its records count in queued.max.fetch.bytes.
+  // What moves without an append (the log start after retention or DeleteRecords, a
+  // deleted topic) shows in the next fetch, at most max_wait_ms later.
+  struct LastRead {
+    int64_t fetch_offset = 0;
+    int64_t limit = 0;  // the limit it was read within
+    bool min_one = false;
+    bool to_end = false;  // it holds everything up to the high watermark
+    int64_t size = 0;     // bytes read (before any down-conversion)
+    m::FetchResponse::PartitionData data;
+  };
+  std::map<std::pair<std::string, int32_t>, LastRead> last;
 };
 
 namespace {
@@ -72,9 +90,7 @@ std::vector<SessionPartition> requested(Broker& broker, const m::FetchRequest& r
   return out;
 }
 
-}  // namespace
-
-std::shared_ptr<FetchPlan> prepare_fetch(Broker& broker, const Ctx& ctx, m::FetchRequest& req) {
+std::shared_ptr<FetchPlan> prepare(Broker& broker, const Ctx& ctx, m::FetchRequest& req) {
   auto plan = std::make_shared<FetchPlan>();
   const int16_t v = ctx.api_version;
   plan->version = v;
@@ -82,6 +98,12 @@ std::shared_ptr<FetchPlan> prepare_fetch(Broker& broker, const Ctx& ctx, m::Fetc
   const int32_t fetch_max_bytes = broker.config()->get_int("fetch.max.bytes");
   plan->max_bytes = v >= 3 ? std::min(req.max_bytes, fetch_max_bytes) : fetch_max_bytes;
   plan->min_bytes = std::min(req.min_bytes, plan->max_bytes);
+  if (v < 13) {
+    for (const auto& t : req.topics) {
+      auto& named = plan->requested.emplace_back(t.topic, std::vector<int32_t>{});
+      for (const auto& p : t.partitions) named.second.push_back(p.partition);
+    }
+  }
   auto& sessions = broker.fetch_sessions;
   if (v >= 7 && req.session_id != 0) {
     if (req.session_epoch == -1 || req.session_epoch == 0) {
@@ -122,19 +144,9 @@ std::shared_ptr<FetchPlan> prepare_fetch(Broker& broker, const Ctx& ctx, m::Fetc
     }
   }
   const auto& parts = plan->session ? plan->session->partitions : plan->sessionless;
-  for (const auto& p : parts) plan->watched.emplace_back(p.topic, p.partition);
+  for (const auto& p : parts) plan->wait_keys.emplace_back(PartitionAppended{p.topic, p.partition});
   return plan;
 }
-
-int32_t fetch_max_wait_ms(const FetchPlan& plan) {
-  return plan.top_error || plan.min_bytes <= 0 ? 0 : plan.max_wait_ms;
-}
-
-const std::vector<std::pair<std::string, int32_t>>& fetch_watched(const FetchPlan& plan) {
-  return plan.watched;
-}
-
-namespace {
 
 // Fetch v0-3 predate record batches: v0-1 read magic 0 messages, v2-3 magic 1, as Kafka
 // down-converts for them.
@@ -165,9 +177,23 @@ int64_t end_offset(const wire::SharedBytes& records) {
   return end;
 }
 
-}  // namespace
+struct FetchAttempt {
+  m::FetchResponse response;
+  bool satisfied = false;
+};
 
-FetchAttempt run_fetch(Broker& broker, FetchPlan& plan, bool final) {
+// Whether what `last` read can stand for a read within `limit` now, the partition not having
+// been appended to since: read within the same bounds, or everything up to the high
+// watermark, which still fits.
+bool still_valid(const FetchPlan::LastRead& last, int64_t fetch_offset, int64_t limit, bool min_one) {
+  if (last.fetch_offset != fetch_offset) return false;
+  if (last.limit == limit && last.min_one == min_one) return true;
+  return last.to_end && limit >= 0 && last.size <= limit;
+}
+
+// Reads the partitions (those not appended to since the last attempt keep what it read) and
+// answers when min_bytes is reached, a partition fails, or `final`.
+FetchAttempt attempt(Broker& broker, FetchPlan& plan, bool final) {
   FetchAttempt out;
   auto& resp = out.response;
   const int16_t v = plan.version;
@@ -183,6 +209,8 @@ FetchAttempt run_fetch(Broker& broker, FetchPlan& plan, bool final) {
   auto& parts = plan.session ? plan.session->partitions : plan.sessionless;
 
   // What this response may hold beyond its first batch: Kafka's limit, within the budget.
+  // (Records kept from the last attempt already count in the budget: under pressure they
+  // count twice here, which can only make the response smaller.)
   struct Reserved {
     FetchMemory& memory;
     FetchMemory::Reservation r;
@@ -203,44 +231,67 @@ FetchAttempt run_fetch(Broker& broker, FetchPlan& plan, bool final) {
   };
   std::vector<Item> items;
   for (auto& p : parts) {
-    m::FetchResponse::PartitionData d;
-    d.partition_index = p.partition;
-    d.records = wire::SharedBytes();
-    auto topic = v >= 13 ? broker.store->find_topic(p.topic_id) : broker.store->find_topic(p.topic);
-    if (!topic) {
-      d.error_code = v >= 13 ? err(ErrorCode::UNKNOWN_TOPIC_ID) : err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
-      d.high_watermark = -1;
-      any_error = true;
-    } else if (p.partition < 0 || p.partition >= topic->partitions) {
-      d.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
-      d.high_watermark = -1;
-      any_error = true;
-    } else {
-      const int64_t limit = std::min<int64_t>(p.max_bytes, limit_bytes);
-      // KIP-74: the first batch of the response is returned even when it is too big.
-      auto r = broker.store->read(p.topic, p.partition, p.fetch_offset,
-                                  static_cast<int32_t>(std::max<int64_t>(limit, 0)), min_one && limit >= 0);
-      if (limit < 0 && r.error == 0 && p.fetch_offset < r.offsets.high_watermark) {
-        r.error = err(ErrorCode::UNKNOWN_SERVER_ERROR);
-        r.offsets = {-1, -1};
-        r.records = wire::SharedBytes();
-      }
-      d.error_code = r.error;
-      d.high_watermark = r.offsets.high_watermark;
-      d.last_stable_offset = r.offsets.high_watermark;
-      d.log_start_offset = r.offsets.log_start_offset;
-      if (r.error) any_error = true;
-      if (r.error == 0 && limit >= 0 && limit < p.max_bytes &&
-          (r.records.empty() ? p.fetch_offset : end_offset(r.records)) < r.offsets.high_watermark)
-        full = true;
-      const auto size = static_cast<int64_t>(r.records.size());
-      total += size;
-      if (size > 0) min_one = false;
-      limit_bytes = std::max<int64_t>(limit_bytes - size, 0);
-      d.records = std::move(r.records);
-      if (v <= 3 && !d.records->empty()) down_convert(v, d);
+    const int64_t limit = std::min<int64_t>(p.max_bytes, limit_bytes);
+    // KIP-74: the first batch of the response is returned even when it is too big.
+    const bool first = min_one && limit >= 0;
+    auto key = std::make_pair(p.topic, p.partition);
+    auto cached = plan.last.find(key);
+    if (cached != plan.last.end() && !still_valid(cached->second, p.fetch_offset, limit, first)) {
+      plan.last.erase(cached);
+      cached = plan.last.end();
     }
-    items.push_back({&p, std::move(d)});
+    if (cached == plan.last.end()) {
+      m::FetchResponse::PartitionData d;
+      d.partition_index = p.partition;
+      d.records = wire::SharedBytes();
+      auto topic = v >= 13 ? broker.store->find_topic(p.topic_id) : broker.store->find_topic(p.topic);
+      if (!topic) {
+        d.error_code = v >= 13 ? err(ErrorCode::UNKNOWN_TOPIC_ID) : err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+        d.high_watermark = -1;
+      } else if (p.partition < 0 || p.partition >= topic->partitions) {
+        d.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+        d.high_watermark = -1;
+      } else {
+        auto r = broker.store->read(p.topic, p.partition, p.fetch_offset,
+                                    static_cast<int32_t>(std::max<int64_t>(limit, 0)), first);
+        if (limit < 0 && r.error == 0 && p.fetch_offset < r.offsets.high_watermark) {
+          r.error = err(ErrorCode::UNKNOWN_SERVER_ERROR);
+          r.offsets = {-1, -1};
+          r.records = wire::SharedBytes();
+        }
+        d.error_code = r.error;
+        d.high_watermark = r.offsets.high_watermark;
+        d.last_stable_offset = r.offsets.high_watermark;
+        d.log_start_offset = r.offsets.log_start_offset;
+        if (r.error == 0) {
+          FetchPlan::LastRead read;
+          read.fetch_offset = p.fetch_offset;
+          read.limit = limit;
+          read.min_one = first;
+          read.to_end = (r.records.empty() ? p.fetch_offset : end_offset(r.records)) >= r.offsets.high_watermark;
+          read.size = static_cast<int64_t>(r.records.size());
+          d.records = std::move(r.records);
+          if (v <= 3 && !d.records->empty()) down_convert(v, d);
+          // Counted from now on, whether it is sent or kept for the next attempt.
+          d.records = broker.fetch_memory.hold(std::move(*d.records));
+          read.data = std::move(d);
+          cached = plan.last.emplace(std::move(key), std::move(read)).first;
+        }
+      }
+      if (cached == plan.last.end()) {
+        any_error = true;
+        limit_bytes = std::max<int64_t>(limit_bytes, 0);  // it read nothing; a negative limit is spent
+        items.push_back({&p, std::move(d)});
+        continue;
+      }
+    }
+    auto& read = cached->second;
+    if (read.data.error_code) any_error = true;  // a failed down-conversion
+    if (!read.to_end && limit >= 0 && limit < p.max_bytes) full = true;
+    total += read.size;
+    if (read.size > 0) min_one = false;
+    limit_bytes = std::max<int64_t>(limit_bytes - read.size, 0);
+    items.push_back({&p, read.data});
   }
   out.satisfied = any_error || full || total >= plan.min_bytes || (total > 0 && plan.min_bytes <= 0);
   if (!out.satisfied && !final) return out;
@@ -254,10 +305,7 @@ FetchAttempt run_fetch(Broker& broker, FetchPlan& plan, bool final) {
                         data.log_start_offset != part->last_log_start;
       if (!news) continue;
     }
-    if (!data.records->empty()) {
-      broker.metrics.record_fetch(part->topic, data.records->size());
-      data.records = broker.fetch_memory.hold(*data.records);
-    }
+    if (!data.records->empty()) broker.metrics.record_fetch(part->topic, data.records->size());
     part->last_high_watermark = data.high_watermark;
     part->last_log_start = data.log_start_offset;
     if (resp.responses.empty() || resp.responses.back().topic != (v >= 13 ? "" : part->topic) ||
@@ -269,7 +317,54 @@ FetchAttempt run_fetch(Broker& broker, FetchPlan& plan, bool final) {
     }
     resp.responses.back().partitions.push_back(std::move(data));
   }
+  plan.last.clear();  // answered: the records now belong to the response
   return out;
+}
+
+// Kafka's FetchRequest.getErrorResponse: the top-level error and, before v13 (whose clients
+// read the top-level error), every partition of the request with it.
+m::FetchResponse error_response(const FetchPlan& plan, int16_t error) {
+  m::FetchResponse resp;
+  resp.error_code = error;
+  resp.session_id = 0;
+  for (const auto& [topic, partitions] : plan.requested) {
+    auto& t = resp.responses.emplace_back();
+    t.topic = topic;
+    for (int32_t index : partitions) {
+      auto& d = t.partitions.emplace_back();
+      d.partition_index = index;
+      d.error_code = error;
+      d.high_watermark = -1;
+      d.last_stable_offset = -1;
+      d.log_start_offset = -1;
+      d.records = wire::SharedBytes();
+    }
+  }
+  return resp;
+}
+
+}  // namespace
+
+Deferred<m::FetchResponse> handle(Broker& broker, const Ctx& ctx, m::FetchRequest& req) {
+  auto plan = prepare(broker, ctx, req);
+  Deferred<m::FetchResponse> d;
+  d.failed = [plan](int16_t error) { return error_response(*plan, error); };
+  if (plan->top_error || plan->min_bytes <= 0 || plan->max_wait_ms <= 0) {
+    d.ready = attempt(broker, *plan, true).response;
+    return d;
+  }
+  d.wait_keys = std::move(plan->wait_keys);
+  d.max_wait_ms = plan->max_wait_ms;
+  d.waiting = &broker.metrics.waiting_fetches;
+  d.retry = [&broker, plan](const std::vector<WaitKey>& fired, bool final) -> std::optional<m::FetchResponse> {
+    for (const auto& key : fired)
+      if (const auto* appended = std::get_if<PartitionAppended>(&key))
+        plan->last.erase({appended->topic, appended->partition});
+    auto a = attempt(broker, *plan, final);
+    if (!a.satisfied) return std::nullopt;
+    return std::move(a.response);
+  };
+  return d;
 }
 
 }  // namespace chronik::broker::handlers

@@ -16,18 +16,20 @@ inline std::string client_host(const RequestContext& ctx) {
 }
 
 // The response for a coordinator ticket: now, or once the group fills its slot (woken
-// through the group's wait key); `late` answers a request still waiting at its deadline.
+// when the group changes); `late` answers a request still waiting at its deadline.
 template <class Resp, class Result, class Convert>
-Deferred<Resp> deferred_response(const group::GroupCoordinator::Ticket<Result>& ticket,
+Deferred<Resp> deferred_response(Broker& broker, const group::GroupCoordinator::Ticket<Result>& ticket,
                                  const std::string& group_id, Convert convert, Result late) {
   Deferred<Resp> d;
   if (ticket.now) {
     d.ready = convert(*ticket.now);
     return d;
   }
-  d.wake_key = Broker::group_wait_key(group_id);
+  d.wait_keys = {GroupChanged{group_id}};
   d.max_wait_ms = ticket.max_wait_ms;
-  d.poll = [slot = ticket.later, convert, late = std::move(late)](bool final) -> std::optional<Resp> {
+  d.waiting = &broker.metrics.waiting_group_requests;
+  d.retry = [slot = ticket.later, convert, late = std::move(late)](
+                const std::vector<WaitKey>&, bool final) -> std::optional<Resp> {
     if (auto r = slot->get()) return convert(*r);
     if (!final) return std::nullopt;
     return convert(late);

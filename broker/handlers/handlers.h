@@ -3,6 +3,7 @@
 // served, and advertised in ApiVersions, exactly when a `handle` overload takes its request.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <type_traits>
 #include <memory>
@@ -92,18 +93,29 @@ using log::colliding_topic;
 using log::is_internal_topic;
 using log::valid_topic_name;
 
-// A response that may have to wait for other clients (JoinGroup until the rebalance ends,
-// SyncGroup until the leader's assignment): `ready` now, or `poll` once something happened
-// to `wake_key` (Broker::notify_append). poll(final=true), after max_wait_ms, must answer.
+// A response that may have to wait: a Fetch for data (long poll), a JoinGroup until the
+// rebalance ends, a SyncGroup until the leader's assignment. Either `ready` now, or the
+// caller subscribes to `wait_keys` (Broker::waits), then calls `retry` (first with nothing
+// fired) and again each time some of them fired, saying which; retry(..., final = true),
+// once max_wait_ms passed or the broker stops, must answer. Until it answers, `retry` is
+// called from one thread at a time.
 template <class Resp>
 struct Deferred {
   std::optional<Resp> ready;
-  std::function<std::optional<Resp>(bool final)> poll;
-  std::pair<std::string, int32_t> wake_key;
+  std::function<std::optional<Resp>(const std::vector<WaitKey>& fired, bool final)> retry;
+  std::vector<WaitKey> wait_keys;
   int32_t max_wait_ms = 0;
+  // The answer when retry throws: the API's response carrying `error` (Kafka's
+  // getErrorResponse). Unset: the response with its top-level ErrorCode set.
+  std::function<Resp(int16_t error)> failed;
+  // Counts the requests waiting (a gauge of broker.metrics), or nullptr.
+  std::atomic<int64_t>* waiting = nullptr;
 };
 
 m::ApiVersionsResponse handle(Broker&, const Ctx&, m::ApiVersionsRequest&);
+// Fetch waits for min_bytes (long poll); a woken fetch reads again only the partitions
+// that were appended to.
+Deferred<m::FetchResponse> handle(Broker&, const Ctx&, m::FetchRequest&);
 m::MetadataResponse handle(Broker&, const Ctx&, m::MetadataRequest&);
 // nullopt for acks=0: no response is sent.
 std::optional<m::ProduceResponse> handle(Broker&, const Ctx&, m::ProduceRequest&);
@@ -139,23 +151,9 @@ m::CreateAclsResponse handle(Broker&, const Ctx&, m::CreateAclsRequest&);
 m::DeleteAclsResponse handle(Broker&, const Ctx&, m::DeleteAclsRequest&);
 m::SaslAuthenticateResponse handle(Broker&, const Ctx&, m::SaslAuthenticateRequest&);
 
-// Fetch runs in two steps so that it can wait without blocking a thread: prepare() resolves
-// the request against the fetch session once, run() reads the partitions and may be called
-// again after appends until it is satisfied (min_bytes) or `final` (max_wait_ms passed).
-struct FetchPlan;
-std::shared_ptr<FetchPlan> prepare_fetch(Broker&, const Ctx&, m::FetchRequest&);
-struct FetchAttempt {
-  m::FetchResponse response;
-  bool satisfied = false;
-};
-FetchAttempt run_fetch(Broker&, FetchPlan&, bool final);
-int32_t fetch_max_wait_ms(const FetchPlan&);
-const std::vector<std::pair<std::string, int32_t>>& fetch_watched(const FetchPlan&);
-
-// Whether a handler takes requests of type Req (Fetch has its own two steps, below).
+// Whether a handler takes requests of type Req.
 template <class Req>
-constexpr bool kHasHandler = requires(Broker& b, const Ctx& c, Req& r) { handle(b, c, r); } ||
-                             std::is_same_v<Req, m::FetchRequest>;
+constexpr bool kHasHandler = requires(Broker& b, const Ctx& c, Req& r) { handle(b, c, r); };
 // Whether Chronik answers `api_key` on its broker listener (what ApiVersions advertises).
 bool has_handler(int16_t api_key);
 

@@ -50,7 +50,7 @@ Deferred<m::JoinGroupResponse> handle(Broker& broker, const Ctx& ctx, m::JoinGro
   late.error = err(ErrorCode::REBALANCE_IN_PROGRESS);
   late.member_id = req.member_id;
   return deferred_response<m::JoinGroupResponse>(
-      broker.groups->join(j, now_ms()), req.group_id,
+      broker, broker.groups->join(j, now_ms()), req.group_id,
       [version](const group::JoinResult& r) { return to_response(r, version); }, std::move(late));
 }
 

@@ -31,7 +31,7 @@ Deferred<m::SyncGroupResponse> handle(Broker& broker, const Ctx& ctx, m::SyncGro
 
   const int16_t version = ctx.api_version;
   return deferred_response<m::SyncGroupResponse>(
-      broker.groups->sync(s, now_ms()), req.group_id,
+      broker, broker.groups->sync(s, now_ms()), req.group_id,
       [version](const group::SyncResult& r) { return to_response(r, version); },
       group::SyncResult{err(ErrorCode::REBALANCE_IN_PROGRESS)});
 }

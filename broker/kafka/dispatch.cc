@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include <spdlog/spdlog.h>
@@ -69,60 +70,61 @@ Outcome close_with(std::string reason) {
   return o;
 }
 
-class PendingFetchImpl final : public PendingFetch {
- public:
-  PendingFetchImpl(Broker& broker, std::shared_ptr<handlers::FetchPlan> plan, int16_t version,
-                   int16_t header_version, int32_t correlation_id)
-      : broker_(broker),
-        plan_(std::move(plan)),
-        version_(version),
-        header_version_(header_version),
-        correlation_id_(correlation_id) {}
+bool runs_inline(int16_t api_key, bool produce_may_fsync) {
+  return api_key == m::FetchRequest::kApiKey ||
+         (api_key == m::ProduceRequest::kApiKey && !produce_may_fsync);
+}
 
-  const std::vector<std::pair<std::string, int32_t>>& watched() const override {
-    return handlers::fetch_watched(*plan_);
-  }
-  int32_t max_wait_ms() const override { return handlers::fetch_max_wait_ms(*plan_); }
-  std::shared_ptr<wire::Writer> attempt(bool final) override {
-    auto a = handlers::run_fetch(broker_, *plan_, final);
-    if (!a.satisfied && !final) return nullptr;
-    return encode_frame(a.response, version_, header_version_, correlation_id_);
-  }
-
- private:
-  Broker& broker_;
-  std::shared_ptr<handlers::FetchPlan> plan_;
-  int16_t version_;
-  int16_t header_version_;
-  int32_t correlation_id_;
-};
-
-// A JoinGroup or SyncGroup waiting for its group: polled when the group changes.
+// A Fetch, JoinGroup or SyncGroup waiting (handlers::Deferred) until it answers.
 template <class Resp>
-class PendingGroupResponse final : public PendingFetch {
+class PendingResponse final : public PendingRequest {
  public:
-  PendingGroupResponse(handlers::Deferred<Resp> deferred, int16_t version, int16_t header_version,
-                       int32_t correlation_id)
+  PendingResponse(handlers::Deferred<Resp> deferred, const char* api_name, RunOn run_on,
+                  int16_t version, int16_t header_version, int32_t correlation_id)
       : deferred_(std::move(deferred)),
-        watched_{deferred_.wake_key},
+        api_name_(api_name),
+        run_on_(run_on),
         version_(version),
         header_version_(header_version),
-        correlation_id_(correlation_id) {}
+        correlation_id_(correlation_id) {
+    if (deferred_.waiting) deferred_.waiting->fetch_add(1, std::memory_order_relaxed);
+  }
+  ~PendingResponse() override {
+    if (deferred_.waiting) deferred_.waiting->fetch_sub(1, std::memory_order_relaxed);
+  }
 
-  const std::vector<std::pair<std::string, int32_t>>& watched() const override { return watched_; }
+  const std::vector<WaitKey>& wait_keys() const override { return deferred_.wait_keys; }
   int32_t max_wait_ms() const override { return deferred_.max_wait_ms; }
-  std::shared_ptr<wire::Writer> attempt(bool final) override {
-    auto resp = deferred_.poll(final);
-    if (!resp) return nullptr;
-    return encode_frame(*resp, version_, header_version_, correlation_id_);
+  RunOn run_on() const override { return run_on_; }
+  bool failed() const override { return failed_; }
+
+  std::shared_ptr<wire::Writer> retry(const std::vector<WaitKey>& fired, bool final) override {
+    std::optional<Resp> resp;
+    try {
+      resp = deferred_.retry(fired, final);
+      if (!resp) return nullptr;
+      failed_ = top_error(*resp);
+      return encode_frame(*resp, version_, header_version_, correlation_id_);
+    } catch (const std::exception& e) {
+      spdlog::error("{} failed while waiting, answering UNKNOWN_SERVER_ERROR: {}", api_name_, e.what());
+    }
+    // Answered with the error, never left without a response.
+    const int16_t error = err(ErrorCode::UNKNOWN_SERVER_ERROR);
+    Resp failure;
+    if (deferred_.failed) failure = deferred_.failed(error);
+    else set_top_error(failure, error);
+    failed_ = true;
+    return encode_frame(failure, version_, header_version_, correlation_id_);
   }
 
  private:
   handlers::Deferred<Resp> deferred_;
-  std::vector<std::pair<std::string, int32_t>> watched_;
+  const char* api_name_;
+  RunOn run_on_;
   int16_t version_;
   int16_t header_version_;
   int32_t correlation_id_;
+  bool failed_ = false;
 };
 
 template <class T>
@@ -146,6 +148,16 @@ Outcome api_versions_fallback(const wire::SharedBytes& frame) {
 }  // namespace
 
 bool serves_api(int16_t api_key) { return handlers::has_handler(api_key); }
+
+RequestClassifier::RequestClassifier(const Broker& broker)
+    : produce_may_fsync_(broker.config()->get_long("log.flush.interval.messages") !=
+                         std::numeric_limits<int64_t>::max()) {}
+
+RunOn RequestClassifier::classify(const wire::SharedBytes& frame) const {
+  if (frame.size() < 4) return RunOn::kWorkers;
+  const int16_t api = protocol::peek_api_key_and_version(wire::Reader(frame.data(), frame.size())).api_key;
+  return runs_inline(api, produce_may_fsync_) ? RunOn::kNetworkThread : RunOn::kWorkers;
+}
 
 Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedBytes& frame) {
   try {
@@ -184,41 +196,33 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
         }
         Req req;
         req.decode(in, kv.api_version);
-        if constexpr (std::is_same_v<Req, m::FetchRequest>) {
-          auto plan = handlers::prepare_fetch(broker, ctx, req);
-          auto pending = std::make_shared<PendingFetchImpl>(
-              broker, std::move(plan), kv.api_version, response_header_version, ctx.correlation_id);
-          if (pending->max_wait_ms() <= 0) {
-            out = respond(pending->attempt(true));
+        auto resp = handlers::handle(broker, ctx, req);
+        if constexpr (IsDeferred<decltype(resp)>::value) {
+          out.holds_fetched_records = std::is_same_v<Req, m::FetchRequest>;
+          if (resp.ready) {
+            ctx.failed = top_error(*resp.ready);
+            out.kind = Outcome::Kind::kRespond;
+            out.frame = encode_frame(*resp.ready, kv.api_version, response_header_version,
+                                     ctx.correlation_id);
           } else {
+            // Retries run where the request did (a request that waits never fsyncs).
+            const RunOn run_on = runs_inline(kv.api_key, false) ? RunOn::kNetworkThread : RunOn::kWorkers;
             out.kind = Outcome::Kind::kWait;
-            out.pending = std::move(pending);
+            out.pending = std::make_shared<PendingResponse<Resp>>(
+                std::move(resp), api->name, run_on, kv.api_version, response_header_version, ctx.correlation_id);
           }
+        } else if constexpr (std::is_same_v<decltype(resp), std::optional<Resp>>) {
+          if (!resp) {
+            out.kind = Outcome::Kind::kNoResponse;
+            return;
+          }
+          ctx.failed = top_error(*resp);
+          out = respond(encode_frame(*resp, kv.api_version, response_header_version,
+                                     ctx.correlation_id));
         } else {
-          auto resp = handlers::handle(broker, ctx, req);
-          if constexpr (IsDeferred<decltype(resp)>::value) {
-            if (resp.ready) {
-              ctx.failed = top_error(*resp.ready);
-              out = respond(encode_frame(*resp.ready, kv.api_version, response_header_version,
-                                         ctx.correlation_id));
-            } else {
-              out.kind = Outcome::Kind::kWait;
-              out.pending = std::make_shared<PendingGroupResponse<Resp>>(
-                  std::move(resp), kv.api_version, response_header_version, ctx.correlation_id);
-            }
-          } else if constexpr (std::is_same_v<decltype(resp), std::optional<Resp>>) {
-            if (!resp) {
-              out.kind = Outcome::Kind::kNoResponse;
-              return;
-            }
-            ctx.failed = top_error(*resp);
-            out = respond(encode_frame(*resp, kv.api_version, response_header_version,
-                                       ctx.correlation_id));
-          } else {
-            ctx.failed = top_error(resp);
-            out = respond(
-                encode_frame(resp, kv.api_version, response_header_version, ctx.correlation_id));
-          }
+          ctx.failed = top_error(resp);
+          out = respond(
+              encode_frame(resp, kv.api_version, response_header_version, ctx.correlation_id));
         }
       }
     });

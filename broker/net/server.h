@@ -1,10 +1,12 @@
 // The Kafka listener: Boost.Asio with C++20 coroutines, kept behind this small interface so
 // that only broker/net/ compiles Asio.
 //
-// One coroutine reads each connection: frames are size-checked before allocation, requests
-// run one after another (handlers on a worker pool, so slow storage never stalls the I/O
-// threads) and responses leave in request order through a writer coroutine using
-// scatter-gather writes. Long-poll fetches wait on per-partition append notifications.
+// The server owns the threads: the network threads (num.network.threads), each serving its
+// connections (connection.h) and running Produce and Fetch inline; the workers
+// (num.io.threads) for every other request; and one thread for the acceptor (acceptor.h),
+// the housekeeping timers (housekeeping.h), signals and the admin endpoint. Dispatch
+// decides where each request runs; waiting requests sleep on the core's wait registry
+// (request_wait.h).
 #pragma once
 
 #include <cstdint>

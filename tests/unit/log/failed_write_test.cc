@@ -156,6 +156,7 @@ TEST_CASE("after a failed write nothing more is written, also what a database wo
   REQUIRE(p->log_end_offset() == 4);
   REQUIRE(p->read(0, 1 << 20).batches.size() == 1);
   REQUIRE(p->append(make_batch(BatchSpec{1, 1000, 1000, 10})).error == Errc::kNone);
+}
 
 TEST_CASE("an idempotent producer's batch whose write failed is neither in its state nor stored",
           "[log][producer]") {
