@@ -67,8 +67,8 @@ class CountingStore final : public LogStore {
     return inner_->set_topic_configs(name, configs);
   }
   AppendResult append(const std::string& topic, int32_t partition, std::span<const std::span<uint8_t>> batches,
-                      bool sync, const MetaRecords& meta) override {
-    return inner_->append(topic, partition, batches, sync, meta);
+                      bool sync) override {
+    return inner_->append(topic, partition, batches, sync);
   }
   std::optional<PartitionOffsets> offsets(const std::string& topic, int32_t partition) override {
     return inner_->offsets(topic, partition);
