@@ -3,7 +3,8 @@
 // Stable (-> Dead once deleted).
 //
 // Plain data plus the rules that only look at one group (protocol choice, who has
-// rejoined). The coordinator (group_coordinator.h) drives transitions and owns locking.
+// rejoined). classic_rebalance.h drives the transitions; classic_coordinator.h answers the
+// requests; group_table.h owns the locking.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,6 +26,20 @@ const char* state_name(GroupState state);
 std::optional<GroupState> parse_state(std::string_view name);  // case-insensitive
 
 using Bytes = std::vector<uint8_t>;
+
+// What a JoinGroup asks.
+struct JoinRequest {
+  std::string group_id;
+  std::string member_id;
+  std::optional<std::string> instance_id;
+  std::string protocol_type;
+  std::vector<std::pair<std::string, Bytes>> protocols;
+  int32_t session_timeout_ms = 0;
+  int32_t rebalance_timeout_ms = 0;
+  std::string client_id;
+  std::string client_host;
+  int16_t version = 0;  // v4+: unknown members must rejoin with the id given; v9+: skip_assignment
+};
 
 // What a JoinGroup answers.
 struct JoinResult {
@@ -40,6 +56,17 @@ struct JoinResult {
     Bytes metadata;
   };
   std::vector<Member> members;  // for the leader only
+};
+
+// What a SyncGroup asks.
+struct SyncRequest {
+  std::string group_id;
+  int32_t generation = 0;
+  std::string member_id;
+  std::optional<std::string> instance_id;
+  std::optional<std::string> protocol_type;
+  std::optional<std::string> protocol_name;
+  std::vector<std::pair<std::string, Bytes>> assignments;  // from the leader
 };
 
 // What a SyncGroup answers.

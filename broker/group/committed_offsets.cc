@@ -49,72 +49,49 @@ std::string CommittedOffsets::encode(const CommittedOffset& o) {
   return std::string(bytes.begin(), bytes.end());
 }
 
-bool CommittedOffsets::restore(std::string_view key, std::string_view value) {
-  if (key.substr(0, kKeyPrefix.size()) != kKeyPrefix) return false;
+std::optional<CommittedOffsets::Record> CommittedOffsets::decode(std::string_view key,
+                                                                std::string_view value) {
+  if (key.substr(0, kKeyPrefix.size()) != kKeyPrefix) return std::nullopt;
   std::string_view rest = key.substr(kKeyPrefix.size());
-  if (rest.size() < 4) return false;
+  if (rest.size() < 4) return std::nullopt;
   const uint32_t glen = get_be32(rest);
   rest.remove_prefix(4);
-  if (rest.size() < glen) return false;
-  std::string group_id(rest.substr(0, glen));
+  if (rest.size() < glen) return std::nullopt;
+  Record out;
+  out.group_id = std::string(rest.substr(0, glen));
   rest.remove_prefix(glen);
   const size_t nul = rest.find('\0');
-  if (nul == std::string_view::npos || rest.size() != nul + 5) return false;
-  TopicPartition tp{std::string(rest.substr(0, nul)),
-                    static_cast<int32_t>(get_be32(rest.substr(nul + 1)))};
+  if (nul == std::string_view::npos || rest.size() != nul + 5) return std::nullopt;
+  out.partition = TopicPartition{std::string(rest.substr(0, nul)),
+                                 static_cast<int32_t>(get_be32(rest.substr(nul + 1)))};
   try {
     wire::Reader r(reinterpret_cast<const uint8_t*>(value.data()), value.size());
     state::OffsetCommitValue v;
     v.decode(r, 0);
-    CommittedOffset o;
-    o.offset = v.offset;
-    o.leader_epoch = v.leader_epoch;
-    o.metadata = v.metadata;
-    o.commit_timestamp_ms = v.commit_timestamp_ms;
-    o.expire_timestamp_ms = v.expire_timestamp_ms;
-    groups_[group_id][tp] = std::move(o);
-    return true;
+    out.offset.offset = v.offset;
+    out.offset.leader_epoch = v.leader_epoch;
+    out.offset.metadata = v.metadata;
+    out.offset.commit_timestamp_ms = v.commit_timestamp_ms;
+    out.offset.expire_timestamp_ms = v.expire_timestamp_ms;
+    return out;
   } catch (const std::exception&) {
-    return false;
+    return std::nullopt;
   }
 }
 
-const CommittedOffsets::Partitions* CommittedOffsets::of(const std::string& group_id) const {
-  auto it = groups_.find(group_id);
-  return it == groups_.end() ? nullptr : &it->second;
+const CommittedOffset* CommittedOffsets::find(const TopicPartition& tp) const {
+  auto it = partitions_.find(tp);
+  return it == partitions_.end() ? nullptr : &it->second;
 }
 
-void CommittedOffsets::put(const std::string& group_id, const TopicPartition& tp,
-                           CommittedOffset offset) {
-  groups_[group_id][tp] = std::move(offset);
-}
-
-bool CommittedOffsets::erase(const std::string& group_id, const TopicPartition& tp) {
-  auto it = groups_.find(group_id);
-  if (it == groups_.end()) return false;
-  const bool erased = it->second.erase(tp) > 0;
-  if (it->second.empty()) groups_.erase(it);
+std::vector<TopicPartition> CommittedOffsets::erase_topic(const std::string& topic) {
+  std::vector<TopicPartition> erased;
+  for (auto it = partitions_.lower_bound(TopicPartition{topic, INT32_MIN});
+       it != partitions_.end() && it->first.topic == topic;) {
+    erased.push_back(it->first);
+    it = partitions_.erase(it);
+  }
   return erased;
-}
-
-std::vector<std::string> CommittedOffsets::group_ids() const {
-  std::vector<std::string> out;
-  for (const auto& [id, _] : groups_) out.push_back(id);
-  return out;
-}
-
-std::vector<std::string> CommittedOffsets::erase_topic(const std::string& topic) {
-  std::vector<std::string> keys;
-  for (auto g = groups_.begin(); g != groups_.end();) {
-    auto& parts = g->second;
-    for (auto it = parts.lower_bound(TopicPartition{topic, INT32_MIN});
-         it != parts.end() && it->first.topic == topic;) {
-      keys.push_back(key(g->first, it->first));
-      it = parts.erase(it);
-    }
-    g = parts.empty() ? groups_.erase(g) : std::next(g);
-  }
-  return keys;
 }
 
 }  // namespace chronik::broker::group

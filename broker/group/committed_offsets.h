@@ -1,5 +1,5 @@
-// Committed offsets of every group, in memory and as records in the store's metadata
-// keyspace ("group-offset/<len><group id><topic>\0<partition>", value
+// The committed offsets of one group, and how each is kept as a record in the store's
+// metadata keyspace ("group-offset/<len><group id><topic>\0<partition>", value
 // chronik::state::OffsetCommitValue).
 #pragma once
 
@@ -32,26 +32,33 @@ class CommittedOffsets {
  public:
   using Partitions = std::map<TopicPartition, CommittedOffset>;
 
+  // --- Records
   static constexpr std::string_view kKeyPrefix = "group-offset/";
   static std::string key(const std::string& group_id, const TopicPartition& tp);
   // The prefix of every key of `group_id`.
   static std::string group_prefix(const std::string& group_id);
   static std::string encode(const CommittedOffset& offset);
-  // Restores one stored record; false when it does not decode.
-  bool restore(std::string_view key, std::string_view value);
+  struct Record {
+    std::string group_id;
+    TopicPartition partition;
+    CommittedOffset offset;
+  };
+  // nullopt when the record does not decode.
+  static std::optional<Record> decode(std::string_view key, std::string_view value);
 
-  const Partitions* of(const std::string& group_id) const;
-  void put(const std::string& group_id, const TopicPartition& tp, CommittedOffset offset);
+  // --- One group's offsets
+  const Partitions& all() const { return partitions_; }
+  bool empty() const { return partitions_.empty(); }
+  size_t size() const { return partitions_.size(); }
+  const CommittedOffset* find(const TopicPartition& tp) const;
+  void put(const TopicPartition& tp, CommittedOffset offset) { partitions_[tp] = std::move(offset); }
   // Removes and returns whether it was there.
-  bool erase(const std::string& group_id, const TopicPartition& tp);
-  void erase_group(const std::string& group_id) { groups_.erase(group_id); }
-  bool has_group(const std::string& group_id) const { return groups_.count(group_id) > 0; }
-  std::vector<std::string> group_ids() const;
-  // Forgets every offset of `topic` in every group (deleted topic); returns the keys to erase.
-  std::vector<std::string> erase_topic(const std::string& topic);
+  bool erase(const TopicPartition& tp) { return partitions_.erase(tp) > 0; }
+  // Forgets every offset of `topic` (a deleted topic); returns the partitions it had.
+  std::vector<TopicPartition> erase_topic(const std::string& topic);
 
  private:
-  std::map<std::string, Partitions> groups_;
+  Partitions partitions_;
 };
 
 }  // namespace chronik::broker::group
