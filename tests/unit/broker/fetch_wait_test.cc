@@ -116,7 +116,7 @@ struct Fixture {
   size_t append(int32_t partition, size_t payload) {
     auto batch = chronik::log::test::make_batch({.payload = payload});
     std::vector<std::span<uint8_t>> batches{std::span<uint8_t>(batch)};
-    REQUIRE(store->append("t", partition, batches, false, {}).error == 0);
+    REQUIRE(store->append("t", partition, batches, false).error == 0);
     broker.notify_append("t", partition);
     return batch.size();
   }

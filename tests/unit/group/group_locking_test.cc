@@ -79,8 +79,8 @@ class TestStore final : public LogStore {
     return inner_->set_topic_configs(name, configs);
   }
   AppendResult append(const std::string& topic, int32_t partition, std::span<const std::span<uint8_t>> batches,
-                      bool sync, const MetaRecords& meta) override {
-    return inner_->append(topic, partition, batches, sync, meta);
+                      bool sync) override {
+    return inner_->append(topic, partition, batches, sync);
   }
   ReadResult read(const std::string& topic, int32_t partition, int64_t offset, int32_t max_bytes,
                   bool min_one) override {

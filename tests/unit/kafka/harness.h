@@ -49,7 +49,6 @@ class KafkaHarness {
     broker.store = std::make_shared<LevelDbLogStore>(dir_.path(), options);
     broker.load_dynamic_configs();
     broker.ensure_internal_topics();
-    broker.load_producer_state();
     broker.start_groups();
   }
   ~KafkaHarness() {
@@ -91,7 +90,7 @@ class KafkaHarness {
   static std::vector<uint8_t> response_frame(Outcome& out) {
     if (out.kind == Outcome::Kind::kWait) {
       REQUIRE(out.pending);
-      out.frame = out.pending->attempt(true);
+      out.frame = out.pending->retry({}, true);
       out.kind = Outcome::Kind::kRespond;
     }
     INFO("outcome " << static_cast<int>(out.kind) << ": " << out.reason);
