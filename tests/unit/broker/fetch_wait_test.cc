@@ -15,6 +15,7 @@
 #include "generated/kafka/metadata_request.h"
 #include "generated/kafka/produce_request.h"
 #include "runtime/protocol/header.h"
+#include "tests/support/forwarding_log_store.h"
 #include "tests/support/temp_log_store.h"
 #include "tests/unit/log/test_batches.h"
 
@@ -26,9 +27,9 @@ namespace wire = chronik::wire;
 namespace {
 
 // Counts read() per partition and can make reads throw; everything else goes to the store.
-class CountingStore final : public LogStore {
+class CountingStore final : public testing::ForwardingLogStore {
  public:
-  explicit CountingStore(std::shared_ptr<LogStore> inner) : inner_(std::move(inner)) {}
+  using ForwardingLogStore::ForwardingLogStore;
 
   int reads(const std::string& topic, int32_t partition) {
     std::lock_guard lock(mu_);
@@ -52,51 +53,8 @@ class CountingStore final : public LogStore {
     return inner_->read(topic, partition, offset, max_bytes, min_one);
   }
 
-  std::optional<TopicInfo> find_topic(const std::string& name) override { return inner_->find_topic(name); }
-  std::optional<TopicInfo> find_topic(const wire::Uuid& id) override { return inner_->find_topic(id); }
-  std::vector<TopicInfo> list_topics() override { return inner_->list_topics(); }
-  CreateTopicResult create_topic(const std::string& name, int32_t partitions, const ConfigMap& configs,
-                                 bool validate_only) override {
-    return inner_->create_topic(name, partitions, configs, validate_only);
-  }
-  int16_t delete_topic(const std::string& name) override { return inner_->delete_topic(name); }
-  int16_t create_partitions(const std::string& name, int32_t total) override {
-    return inner_->create_partitions(name, total);
-  }
-  int16_t set_topic_configs(const std::string& name, const ConfigMap& configs) override {
-    return inner_->set_topic_configs(name, configs);
-  }
-  AppendResult append(const std::string& topic, int32_t partition, std::span<const std::span<uint8_t>> batches,
-                      bool sync) override {
-    return inner_->append(topic, partition, batches, sync);
-  }
-  std::optional<PartitionOffsets> offsets(const std::string& topic, int32_t partition) override {
-    return inner_->offsets(topic, partition);
-  }
-  std::optional<TimestampOffset> offset_for_timestamp(const std::string& topic, int32_t partition,
-                                                      int64_t timestamp) override {
-    return inner_->offset_for_timestamp(topic, partition, timestamp);
-  }
-  std::optional<TimestampOffset> max_timestamp(const std::string& topic, int32_t partition) override {
-    return inner_->max_timestamp(topic, partition);
-  }
-  std::pair<int16_t, int64_t> delete_records(const std::string& topic, int32_t partition,
-                                             int64_t offset) override {
-    return inner_->delete_records(topic, partition, offset);
-  }
-  int64_t partition_size(const std::string& topic, int32_t partition) override {
-    return inner_->partition_size(topic, partition);
-  }
-  std::vector<std::pair<std::string, std::string>> scan_meta(const std::string& prefix) override {
-    return inner_->scan_meta(prefix);
-  }
-  int16_t put_meta(const std::string& key, const std::optional<std::string>& value) override {
-    return inner_->put_meta(key, value);
-  }
-  void flush() override { inner_->flush(); }
 
  private:
-  std::shared_ptr<LogStore> inner_;
   std::mutex mu_;
   std::map<std::pair<std::string, int32_t>, int> reads_;
 };

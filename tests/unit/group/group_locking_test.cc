@@ -13,6 +13,7 @@
 
 #include "broker/group/group_coordinator.h"
 #include "broker/group/group_records.h"
+#include "tests/support/forwarding_log_store.h"
 #include "tests/support/temp_log_store.h"
 
 using namespace chronik::broker;
@@ -24,9 +25,9 @@ namespace {
 
 // The temp LevelDB store, but writes of one group's records can be held at a gate, or
 // fail, and every metadata write can be made to take a little while.
-class TestStore final : public LogStore {
+class TestStore final : public chronik::broker::testing::ForwardingLogStore {
  public:
-  explicit TestStore(std::shared_ptr<LogStore> inner) : inner_(std::move(inner)) {}
+  using ForwardingLogStore::ForwardingLogStore;
 
   // Writes of `group_id`'s records (with `once`, only the next one) wait until open_gate().
   void close_gate_for(const std::string& group_id, bool once = false) {
@@ -63,49 +64,6 @@ class TestStore final : public LogStore {
     return inner_->put_meta(key, value);
   }
 
-  // Everything else as the real store.
-  std::optional<TopicInfo> find_topic(const std::string& name) override { return inner_->find_topic(name); }
-  std::optional<TopicInfo> find_topic(const chronik::wire::Uuid& id) override { return inner_->find_topic(id); }
-  std::vector<TopicInfo> list_topics() override { return inner_->list_topics(); }
-  CreateTopicResult create_topic(const std::string& name, int32_t partitions, const ConfigMap& configs,
-                                 bool validate_only) override {
-    return inner_->create_topic(name, partitions, configs, validate_only);
-  }
-  int16_t delete_topic(const std::string& name) override { return inner_->delete_topic(name); }
-  int16_t create_partitions(const std::string& name, int32_t total) override {
-    return inner_->create_partitions(name, total);
-  }
-  int16_t set_topic_configs(const std::string& name, const ConfigMap& configs) override {
-    return inner_->set_topic_configs(name, configs);
-  }
-  AppendResult append(const std::string& topic, int32_t partition, std::span<const std::span<uint8_t>> batches,
-                      bool sync) override {
-    return inner_->append(topic, partition, batches, sync);
-  }
-  ReadResult read(const std::string& topic, int32_t partition, int64_t offset, int32_t max_bytes,
-                  bool min_one) override {
-    return inner_->read(topic, partition, offset, max_bytes, min_one);
-  }
-  std::optional<PartitionOffsets> offsets(const std::string& topic, int32_t partition) override {
-    return inner_->offsets(topic, partition);
-  }
-  std::optional<TimestampOffset> offset_for_timestamp(const std::string& topic, int32_t partition,
-                                                      int64_t timestamp) override {
-    return inner_->offset_for_timestamp(topic, partition, timestamp);
-  }
-  std::optional<TimestampOffset> max_timestamp(const std::string& topic, int32_t partition) override {
-    return inner_->max_timestamp(topic, partition);
-  }
-  std::pair<int16_t, int64_t> delete_records(const std::string& topic, int32_t partition, int64_t offset) override {
-    return inner_->delete_records(topic, partition, offset);
-  }
-  int64_t partition_size(const std::string& topic, int32_t partition) override {
-    return inner_->partition_size(topic, partition);
-  }
-  std::vector<std::pair<std::string, std::string>> scan_meta(const std::string& prefix) override {
-    return inner_->scan_meta(prefix);
-  }
-  void flush() override { inner_->flush(); }
 
  private:
   static bool of_group(const std::vector<std::string>& keys, const std::string& group_id) {
@@ -133,7 +91,6 @@ class TestStore final : public LogStore {
     return 0;
   }
 
-  std::shared_ptr<LogStore> inner_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::optional<std::string> gated_;
