@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
+#include "broker/kafka/error_response.h"
 #include "generated/kafka/api_dispatch.h"
 #include "runtime/protocol/header.h"
 
@@ -27,28 +28,6 @@ std::shared_ptr<wire::Writer> encode_frame(const Resp& resp, int16_t version,
   resp.encode(*w, version);
   w->patch_int32(0, static_cast<int32_t>(w->size() - 4));
   return w;
-}
-
-// Sets the response's top-level ErrorCode field, when it has one.
-template <class Resp>
-void set_top_error(Resp& resp, int16_t code) {
-  Resp::visit_fields(resp, [&](const wire::FieldMeta& meta, auto& member) {
-    if constexpr (std::is_same_v<std::decay_t<decltype(member)>, int16_t>) {
-      if (std::strcmp(meta.name, "ErrorCode") == 0) member = code;
-    }
-  });
-}
-
-// Whether the response's top-level ErrorCode field (when it has one) is non-zero.
-template <class Resp>
-bool top_error(const Resp& resp) {
-  bool failed = false;
-  Resp::visit_fields(resp, [&](const wire::FieldMeta& meta, const auto& member) {
-    if constexpr (std::is_same_v<std::decay_t<decltype(member)>, int16_t>) {
-      if (std::strcmp(meta.name, "ErrorCode") == 0) failed = member != 0;
-    }
-  });
-  return failed;
 }
 
 std::string api_name(int16_t api_key) {
@@ -145,6 +124,62 @@ Outcome api_versions_fallback(const wire::SharedBytes& frame) {
   return respond(encode_frame(resp, 0, 0, correlation_id));
 }
 
+
+// Runs `req`'s handler and encodes what it answers. A handler that throws for any other
+// reason than a request it cannot read or a connection it must close has hit a bug of the
+// broker's: the client gets UNKNOWN_SERVER_ERROR in the API's shape and keeps its
+// connection, as on Kafka, while the error goes to the log.
+template <class Req, class Resp>
+Outcome run_handler(Broker& broker, RequestContext& ctx, Req& req, const m::ApiInfo& api,
+                    int16_t response_header_version) {
+  const int16_t version = ctx.api_version;
+  try {
+    auto resp = handlers::handle(broker, ctx, req);
+    Outcome out;
+    if constexpr (IsDeferred<decltype(resp)>::value) {
+      out.holds_fetched_records = std::is_same_v<Req, m::FetchRequest>;
+      if (resp.ready) {
+        ctx.failed = top_error(*resp.ready);
+        out.kind = Outcome::Kind::kRespond;
+        out.frame = encode_frame(*resp.ready, version, response_header_version, ctx.correlation_id);
+      } else {
+        // Retries run where the request did (a request that waits never fsyncs).
+        const RunOn run_on = runs_inline(Req::kApiKey, false) ? RunOn::kNetworkThread : RunOn::kWorkers;
+        out.kind = Outcome::Kind::kWait;
+        out.pending = std::make_shared<PendingResponse<Resp>>(std::move(resp), api.name, run_on, version,
+                                                              response_header_version, ctx.correlation_id);
+      }
+    } else if constexpr (std::is_same_v<decltype(resp), std::optional<Resp>>) {
+      if (!resp) {
+        out.kind = Outcome::Kind::kNoResponse;
+        return out;
+      }
+      ctx.failed = top_error(*resp);
+      out = respond(encode_frame(*resp, version, response_header_version, ctx.correlation_id));
+    } else {
+      ctx.failed = top_error(resp);
+      out = respond(encode_frame(resp, version, response_header_version, ctx.correlation_id));
+    }
+    return out;
+  } catch (const CloseConnection&) {
+    throw;
+  } catch (const wire::DecodeError&) {
+    throw;  // bytes inside the request (a record batch, say) that do not read
+  } catch (const wire::UnsupportedVersionError&) {
+    throw;
+  } catch (const wire::EncodeError&) {
+    throw;
+  } catch (const std::exception& e) {
+    if constexpr (std::is_same_v<Req, m::ProduceRequest>) {
+      if (req.acks == 0) throw;  // no response to carry the error: closing is the only signal
+    }
+    spdlog::error("{} v{} from {} failed, answering UNKNOWN_SERVER_ERROR: {}", api.name, version, ctx.peer,
+                  e.what());
+    ctx.failed = true;
+    const auto failure = error_response_for<Resp>(req, err(ErrorCode::UNKNOWN_SERVER_ERROR));
+    return respond(encode_frame(failure, version, response_header_version, ctx.correlation_id));
+  }
+}
 }  // namespace
 
 bool serves_api(int16_t api_key) { return handlers::has_handler(api_key); }
@@ -196,34 +231,7 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
         }
         Req req;
         req.decode(in, kv.api_version);
-        auto resp = handlers::handle(broker, ctx, req);
-        if constexpr (IsDeferred<decltype(resp)>::value) {
-          out.holds_fetched_records = std::is_same_v<Req, m::FetchRequest>;
-          if (resp.ready) {
-            ctx.failed = top_error(*resp.ready);
-            out.kind = Outcome::Kind::kRespond;
-            out.frame = encode_frame(*resp.ready, kv.api_version, response_header_version,
-                                     ctx.correlation_id);
-          } else {
-            // Retries run where the request did (a request that waits never fsyncs).
-            const RunOn run_on = runs_inline(kv.api_key, false) ? RunOn::kNetworkThread : RunOn::kWorkers;
-            out.kind = Outcome::Kind::kWait;
-            out.pending = std::make_shared<PendingResponse<Resp>>(
-                std::move(resp), api->name, run_on, kv.api_version, response_header_version, ctx.correlation_id);
-          }
-        } else if constexpr (std::is_same_v<decltype(resp), std::optional<Resp>>) {
-          if (!resp) {
-            out.kind = Outcome::Kind::kNoResponse;
-            return;
-          }
-          ctx.failed = top_error(*resp);
-          out = respond(encode_frame(*resp, kv.api_version, response_header_version,
-                                     ctx.correlation_id));
-        } else {
-          ctx.failed = top_error(resp);
-          out = respond(
-              encode_frame(resp, kv.api_version, response_header_version, ctx.correlation_id));
-        }
+        out = run_handler<Req, Resp>(broker, ctx, req, *api, response_header_version);
       }
     });
     return out;
@@ -236,12 +244,11 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
   } catch (const wire::EncodeError& e) {
     return close_with(std::string("response does not encode: ") + e.what());
   } catch (const std::exception& e) {
-    // Not the client's fault, and not storage's (the store answers its failures as error
-    // codes): a bug, said at error level, not only in the debug line about the close.
+    // Outside a handler (or an acks=0 Produce, which has no response to carry an error):
+    // a bug, said at error level, not only in the debug line about the close.
     spdlog::error("{} v{} from {} failed, closing the connection: {}", api_name(ctx.api_key), ctx.api_version,
                   ctx.peer, e.what());
     return close_with(std::string("handler failed: ") + e.what());
   }
 }
-
 }  // namespace chronik::broker

@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -48,6 +47,7 @@
 #include "generated/kafka/produce_request.h"
 #include "generated/kafka/produce_response.h"
 #include "runtime/record/batch.h"
+#include "tests/integration/hardening/small_filesystem.h"
 #include "tests/integration/hardening/target_broker.h"
 
 namespace {
@@ -58,55 +58,12 @@ namespace wire = chronik::wire;
 namespace fs = std::filesystem;
 using chronik::testing::BrokerProcess;
 using chronik::testing::RawConnection;
+using chronik::testing::SmallFilesystem;
+using chronik::testing::fill;
 
 constexpr int16_t kStorageError = 56;
 constexpr int16_t kNotCoordinator = 16;
 constexpr int32_t kPartitions = 3;
-
-// A tmpfs of `megabytes` mounted on a new directory, unmounted at the end.
-class SmallFilesystem {
- public:
-  explicit SmallFilesystem(int megabytes) {
-    char tmpl[] = "/tmp/chronik-diskfull-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    const std::string options = "size=" + std::to_string(megabytes) + "m";
-    if (::geteuid() != 0) {
-      why_not_ = "not running as root";
-    } else if (::mount("tmpfs", dir_.c_str(), "tmpfs", 0, options.c_str()) != 0) {
-      why_not_ = std::string("mount -t tmpfs failed: ") + std::strerror(errno);
-    } else {
-      mounted_ = true;
-    }
-  }
-  ~SmallFilesystem() {
-    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
-    std::error_code ec;
-    fs::remove(dir_, ec);
-  }
-  bool mounted() const { return mounted_; }
-  const std::string& why_not() const { return why_not_; }
-  const std::string& dir() const { return dir_; }
-
- private:
-  std::string dir_;
-  bool mounted_ = false;
-  std::string why_not_;
-};
-
-// Appends zeros to `path` until `bytes` more are written or the disk is full.
-void fill(const std::string& path, uint64_t bytes = UINT64_MAX) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  REQUIRE(fd >= 0);
-  std::vector<char> chunk(64 << 10, 0);
-  uint64_t done = 0;
-  while (done < bytes) {
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk.size(), bytes - done));
-    const ssize_t w = ::write(fd, chunk.data(), n);
-    if (w <= 0) break;
-    done += static_cast<uint64_t>(w);
-  }
-  ::close(fd);
-}
 
 // The status of GET `path` on the admin listener.
 int http_status(uint16_t port, const std::string& path) {
