@@ -17,7 +17,7 @@ bool asks_for_metadata_partition(const m::DescribeQuorumRequest& req) {
 
 }  // namespace
 
-m::DescribeQuorumResponse handle(Broker& broker, const Ctx&, m::DescribeQuorumRequest& req) {
+m::DescribeQuorumResponse handle(Broker& broker, const Ctx& ctx, m::DescribeQuorumRequest& req) {
   m::DescribeQuorumResponse resp;
   resp.error_message = std::nullopt;
   if (!asks_for_metadata_partition(req)) {
@@ -46,8 +46,10 @@ m::DescribeQuorumResponse handle(Broker& broker, const Ctx&, m::DescribeQuorumRe
   auto& voter = p.current_voters.emplace_back();
   voter.replica_id = broker.node_id;
   voter.log_end_offset = 0;
+  if (ctx.api_version < 1) return resp;  // timestamps from v1, nodes from v2
   voter.last_fetch_timestamp = now;
   voter.last_caught_up_timestamp = now;
+  if (ctx.api_version < 2) return resp;
   auto& node = resp.nodes.emplace_back();
   node.node_id = broker.node_id;
   const auto listeners = broker.config()->advertised_listeners();
