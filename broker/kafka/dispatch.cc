@@ -10,6 +10,7 @@
 #include "broker/handlers/handlers.h"
 #include "generated/kafka/api_dispatch.h"
 #include "runtime/protocol/header.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker {
 namespace {
@@ -106,7 +107,7 @@ class PendingResponse final : public PendingRequest {
       failed_ = top_error(*resp);
       return encode_frame(*resp, version_, header_version_, correlation_id_);
     } catch (const std::exception& e) {
-      spdlog::error("{} failed while waiting, answering UNKNOWN_SERVER_ERROR: {}", api_name_, e.what());
+      ::chronik::config::named_logger("chronik.kafka").error("{} failed while waiting, answering UNKNOWN_SERVER_ERROR: {}", api_name_, e.what());
     }
     // Answered with the error, never left without a response.
     const int16_t error = err(ErrorCode::UNKNOWN_SERVER_ERROR);
@@ -238,7 +239,7 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
   } catch (const std::exception& e) {
     // Not the client's fault, and not storage's (the store answers its failures as error
     // codes): a bug, said at error level, not only in the debug line about the close.
-    spdlog::error("{} v{} from {} failed, closing the connection: {}", api_name(ctx.api_key), ctx.api_version,
+    ::chronik::config::named_logger("chronik.kafka").error("{} v{} from {} failed, closing the connection: {}", api_name(ctx.api_key), ctx.api_version,
                   ctx.peer, e.what());
     return close_with(std::string("handler failed: ") + e.what());
   }
