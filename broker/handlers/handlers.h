@@ -36,6 +36,8 @@
 #include "generated/kafka/describe_acls_response.h"
 #include "generated/kafka/describe_groups_request.h"
 #include "generated/kafka/describe_groups_response.h"
+#include "generated/kafka/get_telemetry_subscriptions_request.h"
+#include "generated/kafka/get_telemetry_subscriptions_response.h"
 #include "generated/kafka/heartbeat_request.h"
 #include "generated/kafka/heartbeat_response.h"
 #include "generated/kafka/join_group_request.h"
@@ -51,6 +53,8 @@
 #include "generated/kafka/offset_fetch_request.h"
 #include "generated/kafka/offset_fetch_response.h"
 #include "generated/kafka/sync_group_request.h"
+#include "generated/kafka/update_features_request.h"
+#include "generated/kafka/update_features_response.h"
 #include "generated/kafka/sync_group_response.h"
 #include "generated/kafka/delete_records_request.h"
 #include "generated/kafka/delete_records_response.h"
@@ -72,6 +76,8 @@
 #include "generated/kafka/incremental_alter_configs_response.h"
 #include "generated/kafka/init_producer_id_request.h"
 #include "generated/kafka/init_producer_id_response.h"
+#include "generated/kafka/list_client_metrics_resources_request.h"
+#include "generated/kafka/list_client_metrics_resources_response.h"
 #include "generated/kafka/list_offsets_request.h"
 #include "generated/kafka/list_offsets_response.h"
 #include "generated/kafka/metadata_request.h"
@@ -79,6 +85,8 @@
 #include "generated/kafka/offset_for_leader_epoch_request.h"
 #include "generated/kafka/offset_for_leader_epoch_response.h"
 #include "generated/kafka/produce_request.h"
+#include "generated/kafka/push_telemetry_request.h"
+#include "generated/kafka/push_telemetry_response.h"
 #include "generated/kafka/produce_response.h"
 #include "generated/kafka/sasl_authenticate_request.h"
 #include "generated/kafka/sasl_authenticate_response.h"
@@ -150,6 +158,10 @@ m::DescribeAclsResponse handle(Broker&, const Ctx&, m::DescribeAclsRequest&);
 m::CreateAclsResponse handle(Broker&, const Ctx&, m::CreateAclsRequest&);
 m::DeleteAclsResponse handle(Broker&, const Ctx&, m::DeleteAclsRequest&);
 m::SaslAuthenticateResponse handle(Broker&, const Ctx&, m::SaslAuthenticateRequest&);
+m::UpdateFeaturesResponse handle(Broker&, const Ctx&, m::UpdateFeaturesRequest&);
+m::GetTelemetrySubscriptionsResponse handle(Broker&, const Ctx&, m::GetTelemetrySubscriptionsRequest&);
+m::PushTelemetryResponse handle(Broker&, const Ctx&, m::PushTelemetryRequest&);
+m::ListClientMetricsResourcesResponse handle(Broker&, const Ctx&, m::ListClientMetricsResourcesRequest&);
 
 // Whether a handler takes requests of type Req.
 template <class Req>
