@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "broker/config/broker_config.h"
+#include "broker/config/loggers.h"
 #include "broker/config/properties.h"
 
 using namespace chronik::config;
@@ -479,4 +480,30 @@ TEST_CASE("every topic config of Kafka 3.9 and 4.4 is known, with Kafka's checks
         "format: [partitionId]:[brokerId],[partitionId]:[brokerId],...");
   for (const char* ok : {"*", "0:1,1:2", " 0:1 , 1:1", "0:1,", ""})
     CHECK(refused("leader.replication.throttled.replicas", ok) == "accepted");
+}
+
+TEST_CASE("named loggers follow root until given a level of their own", "[config]") {
+  const auto level_of = [](const std::string& name) {
+    for (const auto& [n, l] : logger_levels())
+      if (n == name) return l;
+    return std::string("<none>");
+  };
+  const std::string root_before = level_of("root");
+  CHECK(logger_levels().front().first == "root");
+  CHECK(logger_exists("chronik.net"));
+  CHECK_FALSE(logger_exists("kafka.server.KafkaApis"));
+  CHECK(logger_level_refusal("chronik.net", "debug") ==
+        "Cannot set the log level of chronik.net to debug as it is not a supported log level. Valid log levels "
+        "are DEBUG, ERROR, FATAL, INFO, TRACE, WARN");
+  set_logger_level("chronik.net", "DEBUG");
+  CHECK(named_logger("chronik.net").level() == spdlog::level::debug);
+  set_logger_level("root", "ERROR");
+  CHECK(level_of("chronik.net") == "DEBUG");   // its own level stays
+  CHECK(level_of("chronik.log") == "ERROR");   // followers move with root
+  CHECK(spdlog::default_logger()->level() == spdlog::level::err);
+  unset_logger_level("chronik.net");
+  CHECK(level_of("chronik.net") == "ERROR");
+  set_logger_level("root", "FATAL");
+  CHECK(named_logger("chronik.net").level() == spdlog::level::critical);
+  set_logger_level("root", root_before);
 }
