@@ -14,6 +14,7 @@
 #include "broker/admin/api.h"
 #include "broker/admin/request_guard.h"
 #include "broker/core/broker.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker::admin {
 namespace {
@@ -123,7 +124,7 @@ awaitable<void> AdminServer::Impl::accept_loop(tcp::acceptor& acceptor) {
         co_await acceptor.async_accept(asio::make_strand(ioc), asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || stopping) break;
-      spdlog::warn("admin accept failed: {}", ec.message());
+      ::chronik::config::named_logger("chronik.admin").warn("admin accept failed: {}", ec.message());
       continue;
     }
     auto session = std::make_shared<Session>(std::move(socket));

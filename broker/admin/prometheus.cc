@@ -245,6 +245,17 @@ std::string render_metrics(AdminContext& ctx) {
   fmt::format_to(it, "chronik_purgatory_size{{kind=\"produce\"}} 0\n");
   family(out, "chronik_admin_http_requests_total", "counter", "Requests served by the admin HTTP endpoint.");
   fmt::format_to(it, "chronik_admin_http_requests_total {}\n", m.http_requests.load());
+  const auto telemetry = broker.telemetry.counters();
+  family(out, "chronik_client_telemetry_pushes_total", "counter",
+         "PushTelemetry requests accepted (KIP-714); their metrics are dropped.");
+  fmt::format_to(it, "chronik_client_telemetry_pushes_total {}\n", telemetry.pushes);
+  family(out, "chronik_client_telemetry_pushed_bytes_total", "counter", "Metrics bytes of accepted pushes, as sent.");
+  fmt::format_to(it, "chronik_client_telemetry_pushed_bytes_total {}\n", telemetry.pushed_bytes);
+  family(out, "chronik_client_telemetry_throttled_total", "counter",
+         "GetTelemetrySubscriptions and PushTelemetry requests answered THROTTLING_QUOTA_EXCEEDED.");
+  fmt::format_to(it, "chronik_client_telemetry_throttled_total {}\n", telemetry.throttled);
+  family(out, "chronik_client_telemetry_instances", "gauge", "Client telemetry instances the broker knows.");
+  fmt::format_to(it, "chronik_client_telemetry_instances {}\n", telemetry.instances);
   topic_metrics(out, broker);
   group_metrics(out, ctx);
   leveldb_metrics(out, broker);

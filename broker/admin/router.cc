@@ -1,4 +1,5 @@
 #include "broker/admin/router.h"
+#include "broker/config/loggers.h"
 
 #include <spdlog/spdlog.h>
 
@@ -50,7 +51,7 @@ HttpResponse Router::route(HttpRequest& req) const {
     } catch (const HttpError& e) {
       return error_response(e.status, e.what(), e.field);
     } catch (const std::exception& e) {
-      spdlog::error("admin {} {}: {}", req.method, req.path, e.what());
+      ::chronik::config::named_logger("chronik.admin").error("admin {} {}: {}", req.method, req.path, e.what());
       return error_response(500, e.what());
     }
   }

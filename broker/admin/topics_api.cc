@@ -6,6 +6,7 @@
 #include "broker/log/topic_names.h"
 #include "broker/core/broker.h"
 #include "broker/log/request_limits.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker::admin {
 namespace {
@@ -98,7 +99,7 @@ void add_topic_routes(Router& router, AdminContext& ctx) {
       throw HttpError(409, "topic " + name + " already exists", "name");
     if (r.error == err(ErrorCode::POLICY_VIOLATION)) throw HttpError(400, r.message, "partitions");
     if (r.error) throw HttpError(400, r.message.empty() ? "cannot create topic" : r.message, "name");
-    spdlog::info("created topic {} with {} partitions (admin endpoint)", name, partitions);
+    ::chronik::config::named_logger("chronik.admin").info("created topic {} with {} partitions (admin endpoint)", name, partitions);
     return json_response(topic_summary(broker, r.topic), 201);
   });
 
@@ -119,7 +120,7 @@ void add_topic_routes(Router& router, AdminContext& ctx) {
     if (e == err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)) throw HttpError(404, "no such topic: " + t.name, "topic");
     if (e) throw HttpError(500, "cannot delete topic " + t.name + " (Kafka error " + std::to_string(e) + ")");
     broker.forget_topic(t);
-    spdlog::info("deleted topic {} (admin endpoint)", t.name);
+    ::chronik::config::named_logger("chronik.admin").info("deleted topic {} (admin endpoint)", t.name);
     return json_response({{"deleted", t.name}});
   });
 
@@ -148,7 +149,7 @@ void add_topic_routes(Router& router, AdminContext& ctx) {
     validate_configs(configs, "set");
     if (const int16_t e = broker.store->set_topic_configs(t.name, configs))
       throw HttpError(500, "cannot change configs (Kafka error " + std::to_string(e) + ")");
-    spdlog::info("topic {} configs altered (admin endpoint)", t.name);
+    ::chronik::config::named_logger("chronik.admin").info("topic {} configs altered (admin endpoint)", t.name);
     Json out = Json::object();
     for (const auto& [k, v] : configs) out[k] = v;
     return json_response({{"topic", t.name}, {"overrides", out}});

@@ -365,7 +365,12 @@ void validate_topic_configs(const ConfigMap& overrides) {
   for (const auto& [name, value] : overrides) {
     const ConfigKey* k = find_key(topic_config_keys(), name);
     if (k == nullptr) throw ConfigError("Unknown topic config name: " + name);
-    parse_value(*k, value);
+    const ConfigValue parsed = parse_value(*k, value);
+    // Kafka's answer on a broker without remote.log.storage.system.enable, which Chronik is.
+    if (name == "remote.storage.enable" && std::get<bool>(parsed))
+      throw ConfigError(
+          "Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log "
+          "storage.");
   }
 }
 

@@ -42,9 +42,7 @@ std::string format_number(double v) {
 void validate(const ConfigKey& key, std::string_view text, const ConfigValue& value) {
   const Validator& v = key.validator;
   auto check_number = [&](double n) {
-    if (v.min && v.max && (n < *v.min || n > *v.max))
-      throw ConfigError(key.name, text,
-                        "Value must be in the range [" + format_number(*v.min) + ", " + format_number(*v.max) + "]");
+    // Kafka's Range: each bound with its own words, also when both are set.
     if (v.min && n < *v.min)
       throw ConfigError(key.name, text, "Value must be at least " + format_number(*v.min));
     if (v.max && n > *v.max)
@@ -63,7 +61,15 @@ void validate(const ConfigKey& key, std::string_view text, const ConfigValue& va
   if (auto* l = std::get_if<std::vector<std::string>>(&value))
     for (const auto& e : *l) check_choice(e);
   if (v.custom)
-    if (auto reason = v.custom(value)) throw ConfigError(key.name, text, *reason);
+    if (auto reason = v.custom(value)) {
+      // Kafka names a list by its parsed form, "[a, b]", when a whole-list check fails.
+      if (auto* l = std::get_if<std::vector<std::string>>(&value)) {
+        std::string shown = "[";
+        for (size_t i = 0; i < l->size(); ++i) shown += (i ? ", " : "") + (*l)[i];
+        throw ConfigError(key.name, shown + "]", *reason);
+      }
+      throw ConfigError(key.name, text, *reason);
+    }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "broker/config/broker_config.h"
+#include "broker/config/topic_validators.h"
 
 namespace chronik::config {
 namespace {
@@ -44,6 +45,10 @@ const std::vector<std::string_view> kTimestampType = {"CreateTime", "LogAppendTi
 const std::vector<std::string_view> kCleanupPolicy = {"compact", "delete"};
 const std::vector<std::string_view> kRebalanceProtocols = {"classic", "consumer"};
 const std::vector<std::string_view> kServerAssignors = {"uniform", "range"};
+
+Validator custom(std::optional<std::string> (*check)(const ConfigValue&)) {
+  return Validator{std::nullopt, std::nullopt, {}, check};
+}
 
 const std::vector<ConfigKey>& broker_table() {
   static const std::vector<ConfigKey> table = {
@@ -156,6 +161,23 @@ const std::vector<ConfigKey>& broker_table() {
        "message.downconversion.enable"},
       {"compression.type", T::kString, "producer", one_of(kCompression),
        "Compression of stored batches; producer keeps the producer's.", true, "compression.type"},
+      {"compression.gzip.level", T::kInt, "-1", custom(valid_gzip_level),
+       "Default gzip level of topics (no effect: see compression.type).", true, "compression.gzip.level"},
+      {"compression.lz4.level", T::kInt, "9", between(1, 17),
+       "Default lz4 level of topics (no effect: see compression.type).", true, "compression.lz4.level"},
+      {"compression.zstd.level", T::kInt, "3", between(-131072, 22),
+       "Default zstd level of topics (no effect: see compression.type).", true, "compression.zstd.level"},
+      {"log.message.format.version", T::kString, "3.0-IV1", custom(valid_message_format_version),
+       "Deprecated, ignored as by Kafka 3.x: every record is stored in the v2 format.", false,
+       "message.format.version"},
+      {"log.local.retention.ms", T::kLong, "-2", at_least(-2),
+       "Tiered storage's local retention time (no tiered storage in Chronik: no effect).", true,
+       "local.retention.ms"},
+      {"log.local.retention.bytes", T::kLong, "-2", at_least(-2),
+       "Tiered storage's local retention size (no tiered storage in Chronik: no effect).", true,
+       "local.retention.bytes"},
+      {"remote.log.storage.system.enable", T::kBoolean, "false", {},
+       "Tiered storage; Chronik has none, so topics cannot enable remote.storage.enable."},
       {"min.insync.replicas", T::kInt, "1", at_least(1), "Minimum in-sync replicas for acks=all.", true,
        "min.insync.replicas"},
       {"unclean.leader.election.enable", T::kBoolean, "false", {}, "Unclean leader election.", true,
@@ -193,15 +215,35 @@ const std::vector<ConfigKey>& broker_table() {
 const std::vector<ConfigKey>& topic_table() {
   static const std::vector<ConfigKey> table = {
       {"cleanup.policy", T::kList, "delete", one_of(kCleanupPolicy), "delete and/or compact.", true},
+      {"compression.gzip.level", T::kInt, "-1", custom(valid_gzip_level),
+       "gzip level when the broker compresses (Chronik stores producers' batches as sent: no effect).", true},
+      {"compression.lz4.level", T::kInt, "9", between(1, 17),
+       "lz4 level when the broker compresses (Chronik stores producers' batches as sent: no effect).", true},
       {"compression.type", T::kString, "producer", one_of(kCompression), "Compression of stored batches.", true},
+      {"compression.zstd.level", T::kInt, "3", between(-131072, 22),
+       "zstd level when the broker compresses (Chronik stores producers' batches as sent: no effect).", true},
       {"delete.retention.ms", T::kLong, "86400000", at_least(0), "Tombstone retention of compacted topics.", true},
+      {"errors.deadletterqueue.group.enable", T::kBoolean, "false", {},
+       "Kafka 4.4: a share group dead-letter queue (no share groups in Chronik: no effect).", true},
       {"file.delete.delay.ms", T::kLong, "60000", at_least(0), "Delay before deleting files.", true},
       {"flush.messages", T::kLong, kLongMax, at_least(1), "Records before an fsync.", true},
       {"flush.ms", T::kLong, kLongMax, at_least(0), "Time before an fsync.", true},
+      {"follower.replication.throttled.replicas", T::kList, "", custom(valid_throttled_replicas_follower),
+       "Replicas throttled on the follower side (one broker, no replication: no effect).", true},
       {"index.interval.bytes", T::kInt, "4096", at_least(0), "Index interval (compatibility).", true},
+      {"leader.replication.throttled.replicas", T::kList, "", custom(valid_throttled_replicas_leader),
+       "Replicas throttled on the leader side (one broker, no replication: no effect).", true},
+      {"local.retention.bytes", T::kLong, "-2", at_least(-2),
+       "Tiered storage's local retention size; -2 follows retention.bytes (no tiered storage: no effect).", true},
+      {"local.retention.ms", T::kLong, "-2", at_least(-2),
+       "Tiered storage's local retention time; -2 follows retention.ms (no tiered storage: no effect).", true},
       {"max.compaction.lag.ms", T::kLong, kLongMax, at_least(1), "Maximum compaction lag.", true},
+      {"max.decompressed.message.bytes", T::kInt, "2147483639", at_least(0),
+       "Kafka 4.4: largest decompressed record (accepted, not enforced by Chronik).", true},
       {"max.message.bytes", T::kInt, "1048588", at_least(0), "Largest record batch accepted.", true},
       {"message.downconversion.enable", T::kBoolean, "true", {}, "Down-convert for old fetch versions.", true},
+      {"message.format.version", T::kString, "3.0-IV1", custom(valid_message_format_version),
+       "Deprecated, ignored as by Kafka 3.x: every record is stored in the v2 format.", true},
       {"message.timestamp.after.max.ms", T::kLong, kLongMax, at_least(0), "Record timestamps ahead of broker time.", true},
       {"message.timestamp.before.max.ms", T::kLong, kLongMax, at_least(0), "Record timestamps behind broker time.", true},
       {"message.timestamp.difference.max.ms", T::kLong, kLongMax, at_least(0), "Deprecated timestamp window.", true},
@@ -210,6 +252,16 @@ const std::vector<ConfigKey>& topic_table() {
       {"min.compaction.lag.ms", T::kLong, "0", at_least(0), "Minimum compaction lag.", true},
       {"min.insync.replicas", T::kInt, "1", at_least(1), "Minimum in-sync replicas for acks=all.", true},
       {"preallocate", T::kBoolean, "false", {}, "Preallocate files (compatibility).", true},
+      {"remote.copy.lag.bytes", T::kLong, "0", at_least(-1),
+       "Kafka 4.4: tiered storage copy lag in bytes (no tiered storage: no effect).", true},
+      {"remote.copy.lag.ms", T::kLong, "0", at_least(-1),
+       "Kafka 4.4: tiered storage copy lag in ms (no tiered storage: no effect).", true},
+      {"remote.log.copy.disable", T::kBoolean, "false", {},
+       "Stop copying to tiered storage (no tiered storage: no effect).", true},
+      {"remote.log.delete.on.disable", T::kBoolean, "false", {},
+       "Delete remote data when tiered storage is disabled (no tiered storage: no effect).", true},
+      {"remote.storage.enable", T::kBoolean, "false", {},
+       "Tiered storage; Chronik has none, so only false is accepted.", true},
       {"retention.bytes", T::kLong, "-1", {}, "Retention size per partition; -1 for none.", true},
       {"retention.ms", T::kLong, "604800000", at_least(-1), "Retention time; -1 for none.", true},
       {"segment.bytes", T::kInt, "1073741824", at_least(14), "Segment size (compatibility).", true},

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/log/topic_names.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker {
 namespace {
@@ -55,7 +56,7 @@ void Broker::ensure_internal_topics() {
   auto r = store->create_topic(name, partitions, configs, false);
   if (r.error && r.error != err(ErrorCode::TOPIC_ALREADY_EXISTS))
     throw std::runtime_error("cannot create " + name + ": " + r.message);
-  spdlog::info("created internal topic {} with {} partitions (committed offsets are kept apart from it)",
+  ::chronik::config::named_logger("chronik.core").info("created internal topic {} with {} partitions (committed offsets are kept apart from it)",
                name, partitions);
 }
 
@@ -71,10 +72,12 @@ void Broker::load_dynamic_configs() {
     try {
       cfg = std::make_shared<config::BrokerConfig>(cfg->with_dynamic(name, value, per_broker));
     } catch (const std::exception& e) {
-      spdlog::warn("ignoring stored dynamic config {}={}: {}", name, value, e.what());
+      ::chronik::config::named_logger("chronik.core").warn("ignoring stored dynamic config {}={}: {}", name, value, e.what());
     }
   }
   set_config(std::move(cfg));
+  features.load(*store);
+  telemetry.load(*store);
 }
 
 int16_t Broker::alter_dynamic_config(const std::string& name, const std::optional<std::string>& value,
@@ -86,7 +89,7 @@ int16_t Broker::alter_dynamic_config(const std::string& name, const std::optiona
   if (validate_only) return 0;
   if (int16_t e = store->put_meta(dynamic_key(*this, per_broker, name), value)) return e;
   set_config(std::move(next));
-  spdlog::info("dynamic broker config {} {}{}", name, value ? "set to " + *value : "removed",
+  ::chronik::config::named_logger("chronik.core").info("dynamic broker config {} {}{}", name, value ? "set to " + *value : "removed",
                per_broker ? "" : " (cluster default)");
   return 0;
 }

@@ -15,6 +15,8 @@
 #include "broker/core/metrics.h"
 #include "broker/group/group_coordinator.h"
 #include "broker/core/fetch_memory.h"
+#include "broker/core/client_telemetry.h"
+#include "broker/core/features.h"
 #include "broker/core/fetch_sessions.h"
 #include "broker/core/waits.h"
 #include "broker/log/log_store.h"
@@ -47,7 +49,8 @@ struct Broker {
     std::lock_guard lock(config_mu_);
     config_ = std::move(config);
   }
-  // Restores the dynamic broker configs persisted in the store (warns about invalid ones).
+  // Restores the dynamic broker configs (warns about invalid ones), the finalized feature
+  // levels and the client-metrics subscriptions persisted in the store.
   void load_dynamic_configs();
   // Creates Kafka's __consumer_offsets, empty and read-only, on a new data dir.
   void ensure_internal_topics();
@@ -72,6 +75,8 @@ struct Broker {
   std::shared_ptr<LogStore> store;
   std::unique_ptr<group::GroupCoordinator> groups;
   FetchSessionCache fetch_sessions;
+  FinalizedFeatures features;  // ApiVersions, UpdateFeatures
+  ClientTelemetry telemetry;   // KIP-714 subscriptions and client instances
   FetchMemory fetch_memory;  // queued.max.fetch.bytes
   admin::Metrics metrics;
   // When the broker started (uptime on the admin endpoint).

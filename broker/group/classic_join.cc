@@ -9,6 +9,7 @@
 #include "broker/group/classic_coordinator.h"
 #include "broker/log/log_store.h"
 #include "runtime/wire/uuid.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker::group {
 namespace {
@@ -114,7 +115,7 @@ ClassicCoordinator::JoinStep ClassicCoordinator::rejoin_static(ClassicRebalance&
   if (g.state == GroupState::kStable && g.protocol_name && g.select_protocol() == *g.protocol_name) {
     rb.persist();
     const bool leader = g.leader == m.id;
-    spdlog::info("group {}: static member {} rejoined as {}", g.id, *req.instance_id, m.id);
+    ::chronik::config::named_logger("chronik.group").info("group {}: static member {} rejoined as {}", g.id, *req.instance_id, m.id);
     return JoinStep::answer(rb.result_for(m, leader, leader && req.version >= 9));
   }
   auto slot = std::make_shared<Slot<JoinResult>>();

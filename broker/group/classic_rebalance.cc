@@ -6,6 +6,7 @@
 
 #include "broker/group/group_records.h"
 #include "broker/log/log_store.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker::group {
 namespace {
@@ -112,7 +113,7 @@ void ClassicRebalance::remove_member(const std::string& member_id, const std::st
       prepare(reason);
       break;
     case GroupState::kPreparingRebalance:
-      spdlog::info("group {}: {}", g_.id, reason);
+      ::chronik::config::named_logger("chronik.group").info("group {}: {}", g_.id, reason);
       maybe_complete_join();
       break;
     default:
@@ -137,7 +138,7 @@ void ClassicRebalance::prepare(const std::string& why) {
   }
   g_.rebalance_deadline_ms = now_ms_ + rebalance_timeout;
   set_state(GroupState::kPreparingRebalance);
-  spdlog::info("group {}: rebalancing after generation {}: {}", g_.id, g_.generation, why);
+  ::chronik::config::named_logger("chronik.group").info("group {}: rebalancing after generation {}: {}", g_.id, g_.generation, why);
   maybe_complete_join();
 }
 
@@ -155,7 +156,7 @@ void ClassicRebalance::complete_join() {
     auto& m = g_.members.at(id);
     if (m.instance_id && g_.static_members[*m.instance_id] == id) g_.static_members.erase(*m.instance_id);
     if (g_.leader == id) g_.leader.reset();
-    spdlog::info("group {}: member {} removed: did not rejoin within the rebalance timeout", g_.id, id);
+    ::chronik::config::named_logger("chronik.group").info("group {}: member {} removed: did not rejoin within the rebalance timeout", g_.id, id);
     g_.members.erase(id);
   }
   g_.initial_delay_active = false;
@@ -178,7 +179,7 @@ void ClassicRebalance::complete_join() {
     if (m.awaiting_join) m.awaiting_join->fill(result_for(m, id == *g_.leader, false));
     m.awaiting_join.reset();
   }
-  spdlog::info("group {}: generation {} with {} members, protocol {}", g_.id, g_.generation, g_.members.size(),
+  ::chronik::config::named_logger("chronik.group").info("group {}: generation {} with {} members, protocol {}", g_.id, g_.generation, g_.members.size(),
                *g_.protocol_name);
 }
 

@@ -6,6 +6,7 @@
 
 #include "broker/group/group_records.h"
 #include "broker/log/log_store.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker::group {
 namespace {
@@ -68,7 +69,7 @@ ConsumerHeartbeatResult ConsumerCoordinator::heartbeat(const std::string& group_
   ConsumerHeartbeatResult r = g.heartbeat(req, env(now_ms));
   if (g.epoch() != epoch) {
     persist(u, g);
-    spdlog::info("group {}: epoch {} with {} members, assignor {}", group_id, g.epoch(), g.members().size(),
+    ::chronik::config::named_logger("chronik.group").info("group {}: epoch {} with {} members, assignor {}", group_id, g.epoch(), g.members().size(),
                  g.assignor());
   }
   if (created && r.error != 0 && g.members().empty()) {
@@ -102,7 +103,7 @@ int16_t ConsumerCoordinator::check_commit(const ConsumerGroup& g, const std::str
 void ConsumerCoordinator::tick(GroupTable::Update& u, int64_t now_ms) {
   ConsumerGroup& g = *u->consumer;
   const int32_t epoch = g.epoch();
-  for (const auto& line : g.expire(env(now_ms))) spdlog::info("group {}: {}", g.id(), line);
+  for (const auto& line : g.expire(env(now_ms))) ::chronik::config::named_logger("chronik.group").info("group {}: {}", g.id(), line);
   if (g.epoch() != epoch) persist(u, g);
 }
 

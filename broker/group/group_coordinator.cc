@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/group/group_records.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker::group {
 namespace {
@@ -73,7 +74,7 @@ int16_t GroupCoordinator::delete_group(const std::string& group_id) {
   // Stored first: a group whose deletion could not be written is still there.
   if (u.flush()) return E(ErrorCode::NOT_COORDINATOR);
   u->drop_group();
-  spdlog::info("group {} deleted with its committed offsets", group_id);
+  ::chronik::config::named_logger("chronik.group").info("group {} deleted with its committed offsets", group_id);
   return 0;
 }
 
@@ -124,12 +125,12 @@ void GroupCoordinator::load(int64_t now_ms) {
     u->classic = std::move(classic);
     u->consumer = std::move(consumer);
   }
-  if (bad) spdlog::warn("{} stored group records do not decode and were ignored", bad);
+  if (bad) ::chronik::config::named_logger("chronik.group").warn("{} stored group records do not decode and were ignored", bad);
   for (const auto& entry : table_.entries()) {
     auto a = table_.access(entry);
     if (a && (a->classic || a->consumer)) ++groups;
   }
-  if (groups) spdlog::info("loaded {} consumer groups and {} committed offsets", groups, offsets);
+  if (groups) ::chronik::config::named_logger("chronik.group").info("loaded {} consumer groups and {} committed offsets", groups, offsets);
 }
 
 }  // namespace chronik::broker::group

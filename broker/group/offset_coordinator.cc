@@ -6,6 +6,7 @@
 
 #include "broker/group/group_records.h"
 #include "broker/log/log_store.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker::group {
 namespace {
@@ -16,7 +17,7 @@ int16_t E(ErrorCode c) { return err(c); }
 void drop_group(GroupTable::Update& u) {
   u.writes().erase(group_record_key(u->id));
   u->drop_group();
-  spdlog::info("group {} removed: empty and without committed offsets", u->id);
+  ::chronik::config::named_logger("chronik.group").info("group {} removed: empty and without committed offsets", u->id);
 }
 
 }  // namespace
@@ -92,7 +93,7 @@ void OffsetCoordinator::expire(GroupTable::Update& u, int64_t now_ms, int64_t re
     u->offsets.erase(tp);
     u.writes().erase(CommittedOffsets::key(u->id, tp));
   }
-  if (!expired.empty()) spdlog::info("group {}: {} committed offsets expired", u->id, expired.size());
+  if (!expired.empty()) ::chronik::config::named_logger("chronik.group").info("group {}: {} committed offsets expired", u->id, expired.size());
   if (u->offsets.empty()) drop_group(u);
 }
 

@@ -1,4 +1,5 @@
-// ApiVersions: the APIs and versions this broker serves, straight from the API table.
+// ApiVersions: the APIs and versions this broker serves, straight from the API table, and
+// (v3+) its supported and finalized features (core/features.h).
 #include "broker/handlers/handlers.h"
 #include "generated/kafka/api_dispatch.h"
 #include "generated/kafka/api_table.h"
@@ -25,9 +26,32 @@ std::vector<m::ApiVersionsResponse::ApiVersion> advertised_api_versions() {
   return out;
 }
 
-m::ApiVersionsResponse handle(Broker&, const Ctx&, m::ApiVersionsRequest&) {
+m::ApiVersionsResponse handle(Broker& broker, const Ctx& ctx, m::ApiVersionsRequest& req) {
   m::ApiVersionsResponse resp;
   resp.api_keys = advertised_api_versions();
+  if (ctx.api_version < 3) return resp;
+  // The client's software, which client-metrics subscriptions may select on.
+  broker.telemetry.note_client_software(ctx.connection_id, req.client_software_name, req.client_software_version);
+  // As Kafka: v3 omits the features whose lowest version is 0 (clients before KIP-1022
+  // took 0 as "not supported"); finalized features at level 0 are not listed.
+  for (const auto& f : supported_features()) {
+    if (ctx.api_version < 4 && f.min_version == 0) continue;
+    m::ApiVersionsResponse::SupportedFeatureKey k;
+    k.name = std::string(f.name);
+    k.min_version = f.min_version;
+    k.max_version = f.max_version;
+    resp.supported_features.push_back(std::move(k));
+  }
+  const auto finalized = broker.features.levels();
+  resp.finalized_features_epoch = finalized.epoch;
+  for (const auto& [name, level] : finalized.levels) {
+    if (level == 0) continue;
+    m::ApiVersionsResponse::FinalizedFeatureKey k;
+    k.name = name;
+    k.max_version_level = level;
+    k.min_version_level = level;
+    resp.finalized_features.push_back(std::move(k));
+  }
   return resp;
 }
 

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker::handlers {
 
@@ -18,7 +19,7 @@ int16_t auto_create_topic(Broker& broker, const std::string& name,
   if (r.error == err(ErrorCode::POLICY_VIOLATION)) {
     // num.partitions over what one request may create: Kafka logs it and answers as for a
     // topic that does not exist.
-    spdlog::warn("cannot auto-create topic {}: {}", name, r.message);
+    ::chronik::config::named_logger("chronik.handlers").warn("cannot auto-create topic {}: {}", name, r.message);
     return err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
   }
   if (r.error) return r.error;

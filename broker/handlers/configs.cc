@@ -1,4 +1,5 @@
-// DescribeConfigs, AlterConfigs and IncrementalAlterConfigs for topics and the broker, over
+// DescribeConfigs, AlterConfigs and IncrementalAlterConfigs for topics and the broker (and,
+// through config_resources.h, broker loggers and client-metrics subscriptions), over
 // broker/config/ (every key with its value, default, source and synonyms). Topic overrides
 // are stored with the topic; dynamic broker configs in the store's metadata keyspace. Both
 // take effect at once: retention.* in the log's retention, max.message.bytes and
@@ -8,7 +9,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/handlers/config_resources.h"
 #include "broker/handlers/handlers.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker::handlers {
 namespace {
@@ -71,7 +74,7 @@ Status apply_topic(Broker& broker, const std::string& name, const ConfigMap& ove
   }
   if (validate_only) return {err(ErrorCode::NONE), ""};
   const int16_t e = broker.store->set_topic_configs(name, overrides);
-  if (e == 0) spdlog::info("topic {} configs altered", name);
+  if (e == 0) ::chronik::config::named_logger("chronik.handlers").info("topic {} configs altered", name);
   return {e, ""};
 }
 
@@ -165,6 +168,10 @@ m::DescribeConfigsResponse handle(Broker& broker, const Ctx& ctx, m::DescribeCon
       } else {
         add_entries(v, cfg->describe(), r, req, out);
       }
+    } else if (r.resource_type == kBrokerLoggerResource) {
+      describe_broker_loggers(broker, v, r, out);
+    } else if (r.resource_type == kClientMetricsResource) {
+      describe_client_metrics(broker, v, r, out);
     } else {
       out.error_code = err(ErrorCode::INVALID_REQUEST);
       out.error_message = "Unsupported resource type " + std::to_string(r.resource_type);
@@ -204,6 +211,11 @@ m::AlterConfigsResponse handle(Broker& broker, const Ctx&, m::AlterConfigsReques
           result = {err(ErrorCode::KAFKA_STORAGE_ERROR), e.what()};
         }
       }
+    } else if (r.resource_type == kClientMetricsResource) {
+      result = replace_client_metrics(broker, r, req.validate_only);
+    } else if (r.resource_type == kBrokerLoggerResource) {
+      // Kafka changes loggers only incrementally.
+      result = {err(ErrorCode::INVALID_REQUEST), "Unknown resource type " + std::to_string(r.resource_type)};
     } else {
       result = {err(ErrorCode::INVALID_REQUEST), "Unsupported resource type"};
     }
@@ -279,6 +291,10 @@ m::IncrementalAlterConfigsResponse handle(Broker& broker, const Ctx&,
         }
         if (result.first == 0) result = apply_broker(broker, per_broker, changes, req.validate_only);
       }
+    } else if (r.resource_type == kBrokerLoggerResource) {
+      result = alter_broker_loggers(broker, r, req.validate_only);
+    } else if (r.resource_type == kClientMetricsResource) {
+      result = alter_client_metrics(broker, r, req.validate_only);
     } else {
       result = {err(ErrorCode::INVALID_REQUEST), "Unsupported resource type"};
     }

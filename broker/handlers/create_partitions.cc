@@ -7,6 +7,7 @@
 
 #include "broker/handlers/handlers.h"
 #include "broker/log/request_limits.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker::handlers {
 
@@ -36,7 +37,7 @@ m::CreatePartitionsResponse handle(Broker& broker, const Ctx&, m::CreatePartitio
       if (!req.validate_only) {
         const int16_t e = broker.store->create_partitions(t.name, t.count);
         if (e) fail(e, e == err(ErrorCode::POLICY_VIOLATION) ? limits::kTooManyRecordsMessage : "");
-        else spdlog::info("topic {} grown to {} partitions", t.name, t.count);
+        else ::chronik::config::named_logger("chronik.handlers").info("topic {} grown to {} partitions", t.name, t.count);
       }
     }
     resp.results.push_back(std::move(out));

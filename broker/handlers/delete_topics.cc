@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker::handlers {
 namespace {
@@ -22,7 +23,7 @@ m::DeleteTopicsResponse::DeletableTopicResult delete_one(Broker& broker, const C
   out.error_code = broker.store->delete_topic(topic->name);
   if (out.error_code == 0) {
     broker.forget_topic(*topic);
-    spdlog::info("deleted topic {}", topic->name);
+    ::chronik::config::named_logger("chronik.handlers").info("deleted topic {}", topic->name);
   }
   return out;
 }

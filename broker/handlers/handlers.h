@@ -58,6 +58,8 @@
 #include "generated/kafka/fetch_response.h"
 #include "generated/kafka/find_coordinator_request.h"
 #include "generated/kafka/find_coordinator_response.h"
+#include "generated/kafka/get_telemetry_subscriptions_request.h"
+#include "generated/kafka/get_telemetry_subscriptions_response.h"
 #include "generated/kafka/heartbeat_request.h"
 #include "generated/kafka/heartbeat_response.h"
 #include "generated/kafka/incremental_alter_configs_request.h"
@@ -68,6 +70,8 @@
 #include "generated/kafka/join_group_response.h"
 #include "generated/kafka/leave_group_request.h"
 #include "generated/kafka/leave_group_response.h"
+#include "generated/kafka/list_client_metrics_resources_request.h"
+#include "generated/kafka/list_client_metrics_resources_response.h"
 #include "generated/kafka/list_groups_request.h"
 #include "generated/kafka/list_groups_response.h"
 #include "generated/kafka/list_offsets_request.h"
@@ -86,6 +90,8 @@
 #include "generated/kafka/offset_for_leader_epoch_response.h"
 #include "generated/kafka/produce_request.h"
 #include "generated/kafka/produce_response.h"
+#include "generated/kafka/push_telemetry_request.h"
+#include "generated/kafka/push_telemetry_response.h"
 #include "generated/kafka/sasl_authenticate_request.h"
 #include "generated/kafka/sasl_authenticate_response.h"
 #include "generated/kafka/sasl_handshake_request.h"
@@ -94,6 +100,8 @@
 #include "generated/kafka/sync_group_response.h"
 #include "generated/kafka/unregister_broker_request.h"
 #include "generated/kafka/unregister_broker_response.h"
+#include "generated/kafka/update_features_request.h"
+#include "generated/kafka/update_features_response.h"
 
 namespace chronik::broker::handlers {
 
@@ -165,6 +173,10 @@ m::DescribeAclsResponse handle(Broker&, const Ctx&, m::DescribeAclsRequest&);
 m::CreateAclsResponse handle(Broker&, const Ctx&, m::CreateAclsRequest&);
 m::DeleteAclsResponse handle(Broker&, const Ctx&, m::DeleteAclsRequest&);
 m::SaslAuthenticateResponse handle(Broker&, const Ctx&, m::SaslAuthenticateRequest&);
+m::UpdateFeaturesResponse handle(Broker&, const Ctx&, m::UpdateFeaturesRequest&);
+m::GetTelemetrySubscriptionsResponse handle(Broker&, const Ctx&, m::GetTelemetrySubscriptionsRequest&);
+m::PushTelemetryResponse handle(Broker&, const Ctx&, m::PushTelemetryRequest&);
+m::ListClientMetricsResourcesResponse handle(Broker&, const Ctx&, m::ListClientMetricsResourcesRequest&);
 
 // Whether a handler takes requests of type Req.
 template <class Req>

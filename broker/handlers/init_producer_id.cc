@@ -6,13 +6,14 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker::handlers {
 
 m::InitProducerIdResponse handle(Broker& broker, const Ctx& ctx, m::InitProducerIdRequest& req) {
   m::InitProducerIdResponse resp;
   if (req.transactional_id && !req.transactional_id->empty()) {
-    spdlog::warn("refused transactional producer {} ({}): transactions are not supported yet",
+    ::chronik::config::named_logger("chronik.handlers").warn("refused transactional producer {} ({}): transactions are not supported yet",
                  *req.transactional_id, ctx.peer);
     resp.error_code = err(ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     return resp;

@@ -1,6 +1,6 @@
 // UnregisterBroker: a broker that is alive registers again at once, so unregistering this
 // one changes nothing, as on a one-node Kafka; any other id was never registered.
-#include <spdlog/spdlog.h>
+#include "broker/config/loggers.h"
 
 #include "broker/handlers/handlers.h"
 
@@ -13,7 +13,7 @@ m::UnregisterBrokerResponse handle(Broker& broker, const Ctx& ctx, m::Unregister
     resp.error_code = err(ErrorCode::BROKER_ID_NOT_REGISTERED);
     return resp;
   }
-  spdlog::info("UnregisterBroker for this broker ({}) from {}: it stays registered, being alive",
+  ::chronik::config::named_logger("chronik.handlers").info("UnregisterBroker for this broker ({}) from {}: it stays registered, being alive",
                broker.node_id, ctx.peer);
   return resp;
 }

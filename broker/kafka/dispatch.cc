@@ -11,6 +11,7 @@
 #include "broker/kafka/error_response.h"
 #include "generated/kafka/api_dispatch.h"
 #include "runtime/protocol/header.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker {
 namespace {
@@ -85,7 +86,7 @@ class PendingResponse final : public PendingRequest {
       failed_ = top_error(*resp);
       return encode_frame(*resp, version_, header_version_, correlation_id_);
     } catch (const std::exception& e) {
-      spdlog::error("{} failed while waiting, answering UNKNOWN_SERVER_ERROR: {}", api_name_, e.what());
+      ::chronik::config::named_logger("chronik.kafka").error("{} failed while waiting, answering UNKNOWN_SERVER_ERROR: {}", api_name_, e.what());
     }
     // Answered with the error, never left without a response.
     const int16_t error = err(ErrorCode::UNKNOWN_SERVER_ERROR);
@@ -173,7 +174,7 @@ Outcome run_handler(Broker& broker, RequestContext& ctx, Req& req, const m::ApiI
     if constexpr (std::is_same_v<Req, m::ProduceRequest>) {
       if (req.acks == 0) throw;  // no response to carry the error: closing is the only signal
     }
-    spdlog::error("{} v{} from {} failed, answering UNKNOWN_SERVER_ERROR: {}", api.name, version, ctx.peer,
+    ::chronik::config::named_logger("chronik.kafka").error("{} v{} from {} failed, answering UNKNOWN_SERVER_ERROR: {}", api.name, version, ctx.peer,
                   e.what());
     ctx.failed = true;
     const auto failure = error_response_for<Resp>(req, err(ErrorCode::UNKNOWN_SERVER_ERROR));
@@ -246,7 +247,7 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
   } catch (const std::exception& e) {
     // Outside a handler (or an acks=0 Produce, which has no response to carry an error):
     // a bug, said at error level, not only in the debug line about the close.
-    spdlog::error("{} v{} from {} failed, closing the connection: {}", api_name(ctx.api_key), ctx.api_version,
+    ::chronik::config::named_logger("chronik.kafka").error("{} v{} from {} failed, closing the connection: {}", api_name(ctx.api_key), ctx.api_version,
                   ctx.peer, e.what());
     return close_with(std::string("handler failed: ") + e.what());
   }

@@ -11,6 +11,7 @@
 #include "broker/log/request_limits.h"
 #include "runtime/record/batch.h"
 #include "runtime/record/timestamp_search.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker {
 namespace {
@@ -90,7 +91,7 @@ R LevelDbLogStore::with_log(const char* what, F&& f, R failed) {
   } catch (const std::exception& e) {
     // Not the engine's (out of memory, mostly): that call's error, answered as a storage
     // error all the same, so that the request gets an answer and the connection stays.
-    spdlog::error("log dir {}: {} failed: {}", dir_, what, e.what());
+    ::chronik::config::named_logger("chronik.log").error("log dir {}: {} failed: {}", dir_, what, e.what());
     return failed;
   }
 }
@@ -99,7 +100,7 @@ void LevelDbLogStore::note_error(const char* what, const std::string& message) {
   // REQUIRES (callers): mu_ held shared and log_ set.
   if (!log_->storage().failed()) {
     // A read that failed (an unreadable table): that call's error only.
-    spdlog::error("log dir {}: {} failed: {}", dir_, what, message);
+    ::chronik::config::named_logger("chronik.log").error("log dir {}: {} failed: {}", dir_, what, message);
     return;
   }
   std::lock_guard lock(failure_mu_);
@@ -107,7 +108,7 @@ void LevelDbLogStore::note_error(const char* what, const std::string& message) {
   failure_ = what + std::string(": ") + message;
   free_at_failure_ = available_bytes(dir_);
   last_reopen_ms_ = wall_ms();
-  spdlog::error("log dir {} failed: {} failed: {}. Writes answer KAFKA_STORAGE_ERROR and "
+  ::chronik::config::named_logger("chronik.log").error("log dir {} failed: {} failed: {}. Writes answer KAFKA_STORAGE_ERROR and "
                 "/v1/health/ready answers 503 until it is reopened, once {} MiB more are free "
                 "(or in a minute); reads go on.",
                 dir_, what, message, kReopenFreeMargin >> 20);
@@ -126,13 +127,13 @@ void LevelDbLogStore::reopen() {
     std::lock_guard failure_lock(failure_mu_);
     free_at_failure_ = available_bytes(dir_);
     log_open_ = false;
-    spdlog::warn("log dir {}: reopening failed, tried again once free space grows: {}", dir_, e.what());
+    ::chronik::config::named_logger("chronik.log").warn("log dir {}: reopening failed, tried again once free space grows: {}", dir_, e.what());
     return;
   }
   topics_.clear();
   std::lock_guard failure_lock(failure_mu_);
   log_open_ = true;
-  spdlog::warn("log dir {} reopened after it failed ({}): writes resume", dir_, *failure_);
+  ::chronik::config::named_logger("chronik.log").warn("log dir {} reopened after it failed ({}): writes resume", dir_, *failure_);
   failure_.reset();
 }
 

@@ -1,4 +1,5 @@
 #include "broker/log/log_config.h"
+#include "broker/config/loggers.h"
 
 #include <algorithm>
 #include <limits>
@@ -25,7 +26,7 @@ LogManagerOptions log_manager_options(
       return {c->topic_long("retention.ms", meta.configs), c->topic_long("retention.bytes", meta.configs)};
     } catch (const std::exception& e) {
       // Overrides are validated when set; a bad stored one must not stop retention.
-      spdlog::warn("topic {}: invalid retention config ({}), keeping all data", meta.name, e.what());
+      ::chronik::config::named_logger("chronik.log").warn("topic {}: invalid retention config ({}), keeping all data", meta.name, e.what());
       return {-1, -1};
     }
   };

@@ -14,6 +14,7 @@
 #include "generated/state/topic_metadata_value.h"
 #include "runtime/wire/reader.h"
 #include "runtime/wire/writer.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::log {
 namespace {
@@ -85,7 +86,7 @@ std::unique_ptr<LogManager> LogManager::open(const std::string& dir,
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     auto decoded = decode_topic_meta(std::string_view(it->value().data(), it->value().size()));
     if (!decoded) {
-      spdlog::error("log dir {}: unreadable topic record, skipped", dir);
+      ::chronik::config::named_logger("chronik.log").error("log dir {}: unreadable topic record, skipped", dir);
       continue;
     }
     auto t = std::make_shared<Topic>();
@@ -114,7 +115,7 @@ std::unique_ptr<LogManager> LogManager::open(const std::string& dir,
   it.reset();
   m->restore_producer_states();
   m->remove_orphans();
-  spdlog::info("log dir {}: {} topics, {} partitions loaded, {} of them with data recovered "
+  ::chronik::config::named_logger("chronik.log").info("log dir {}: {} topics, {} partitions loaded, {} of them with data recovered "
                "(LevelDB checksums: {} CRC-32C)",
                dir, m->by_name_.size(), partitions, recovered, leveldb_crc32c_implementation());
   return m;
@@ -294,10 +295,10 @@ void LogManager::restore_producer_states() {
       continue;
     }
     if (p->restore_producer_state(value)) ++restored;
-    else spdlog::warn("log dir {}: ignoring undecodable producer state {}", storage_->dir(), key);
+    else ::chronik::config::named_logger("chronik.log").warn("log dir {}: ignoring undecodable producer state {}", storage_->dir(), key);
   }
   if (stale_count) storage_->write(stale, false);
-  if (restored) spdlog::info("log dir {}: restored the state of {} idempotent producer(s)", storage_->dir(), restored);
+  if (restored) ::chronik::config::named_logger("chronik.log").info("log dir {}: restored the state of {} idempotent producer(s)", storage_->dir(), restored);
 }
 
 void LogManager::remove_orphans() {
@@ -319,7 +320,7 @@ void LogManager::remove_orphans() {
       Storage::check(it->status(), "scan topics");
     }
     for (uint32_t num : orphans) {
-      spdlog::warn("log dir {}: removing {} of deleted topic #{}", storage_->dir(),
+      ::chronik::config::named_logger("chronik.log").warn("log dir {}: removing {} of deleted topic #{}", storage_->dir(),
                    space == keys::kBatchIndex ? "batches" : "time index", num);
       delete_range(keys::topic_range_begin(space, num), keys::topic_range_end(space, num));
     }

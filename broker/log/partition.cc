@@ -11,6 +11,7 @@
 
 #include "broker/log/batch_header.h"
 #include "broker/log/keys.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::log {
 
@@ -157,7 +158,7 @@ void Partition::recover() {
       leo = std::max(log_start, last + 1);
       break;
     }
-    spdlog::warn("partition {}-{}: batch ending at offset {} is missing, torn or corrupt, "
+    ::chronik::config::named_logger("chronik.log").warn("partition {}-{}: batch ending at offset {} is missing, torn or corrupt, "
                  "truncating the log before it", topic_, index_, last);
     drop.Delete(it->key());
     if (location) {
@@ -176,7 +177,7 @@ void Partition::recover() {
     if (last >= leo) break;
     auto location = keys::decode_location(as_view(it->value()));
     if (location && stored_batch(location->sequence)) break;
-    spdlog::warn("partition {}-{}: finishing an interrupted deletion of the batch ending at offset {}",
+    ::chronik::config::named_logger("chronik.log").warn("partition {}-{}: finishing an interrupted deletion of the batch ending at offset {}",
                  topic_, index_, last);
     drop.Delete(it->key());
     if (location) dropped_bytes += location->size;
@@ -575,7 +576,7 @@ int64_t Partition::enforce_retention(int64_t now_ms, int64_t retention_ms,
     if (deleted_.load() || cut <= log_start_.load(std::memory_order_relaxed)) return 0;
     deleted = delete_before_locked(cut);
   }
-  spdlog::info("partition {}-{}: retention deleted {} bytes, log start offset now {}", topic_,
+  ::chronik::config::named_logger("chronik.log").info("partition {}-{}: retention deleted {} bytes, log start offset now {}", topic_,
                index_, deleted.bytes, cut);
   reclaim(deleted);
   return deleted.bytes;

@@ -13,6 +13,7 @@
 
 #include "broker/log/keys.h"
 #include "broker/log/storage_env.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::log {
 
@@ -148,7 +149,7 @@ void Storage::recover_sequences() {
   if (orphan_count > 0) {
     if (last_indexed == 0 && s.IsNotFound())
       throw StorageError("data dir " + dir_ + " holds record batches but no index of them");
-    spdlog::warn("data dir {}: deleting {} stored batches of appends interrupted before they "
+    ::chronik::config::named_logger("chronik.log").warn("data dir {}: deleting {} stored batches of appends interrupted before they "
                  "were indexed", dir_, orphan_count);
     leveldb::WriteOptions wo;
     wo.sync = true;

@@ -1,4 +1,5 @@
 #include "broker/net/acceptor.h"
+#include "broker/config/loggers.h"
 
 #include <stdexcept>
 
@@ -41,7 +42,7 @@ asio::awaitable<void> Acceptor::accept_loop() {
     tcp::socket socket = co_await acceptor_.async_accept(context, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || env_.stopping) break;
-      spdlog::warn("accept failed: {}", ec.message());
+      ::chronik::config::named_logger("chronik.net").warn("accept failed: {}", ec.message());
       continue;
     }
     auto conn = std::make_shared<Connection>(env_, std::move(socket), next_connection_id_++);

@@ -7,6 +7,7 @@
 
 #include "broker/net/request_wait.h"
 #include "runtime/protocol/frame.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker::net {
 
@@ -65,7 +66,7 @@ void Connection::note_api_version(const RequestContext& ctx) {
   if (ctx.api_key < 0 || !spdlog::should_log(spdlog::level::debug)) return;
   if (ctx.client_id) client_id_ = *ctx.client_id;
   if (!api_versions_used_.emplace(ctx.api_key, ctx.api_version).second) return;
-  spdlog::debug("connection {} from {} client_id '{}' uses api {} v{}{}", id_, peer_, client_id_,
+  ::chronik::config::named_logger("chronik.net").debug("connection {} from {} client_id '{}' uses api {} v{}{}", id_, peer_, client_id_,
                 ctx.api_key, ctx.api_version, serves_api(ctx.api_key) ? "" : " (not served)");
 }
 
@@ -126,7 +127,7 @@ awaitable<void> Connection::read_loop() {
       co_await read_exactly(prefix.data(), prefix.size());
       auto size = protocol::check_frame_size(std::span<const uint8_t, 4>(prefix), max_frame);
       if (size.error) {
-        spdlog::debug("closing connection from {}: {}", peer_, *size.error);
+        ::chronik::config::named_logger("chronik.net").debug("closing connection from {}: {}", peer_, *size.error);
         break;
       }
       // Left uninitialised: the read fills every byte, and zeroing it first cost as much
@@ -170,7 +171,7 @@ awaitable<void> Connection::read_loop() {
           std::chrono::duration_cast<std::chrono::microseconds>(last_activity_ - started).count());
 
       if (outcome.kind == Outcome::Kind::kClose) {
-        spdlog::debug("closing connection from {}: {}", peer_, outcome.reason);
+        ::chronik::config::named_logger("chronik.net").debug("closing connection from {}: {}", peer_, outcome.reason);
         break;
       }
       if (outcome.frame) enqueue(std::move(outcome.frame), outcome.holds_fetched_records);
@@ -185,9 +186,9 @@ awaitable<void> Connection::read_loop() {
     }
   } catch (const boost::system::system_error& e) {
     if (e.code() != asio::error::eof && e.code() != asio::error::operation_aborted)
-      spdlog::debug("connection from {}: {}", peer_, e.what());
+      ::chronik::config::named_logger("chronik.net").debug("connection from {}: {}", peer_, e.what());
   } catch (const std::exception& e) {
-    spdlog::warn("connection from {}: {}", peer_, e.what());
+    ::chronik::config::named_logger("chronik.net").warn("connection from {}: {}", peer_, e.what());
   }
   busy_ = false;
   drain_and_close_ = true;
@@ -225,7 +226,7 @@ awaitable<void> Connection::write_loop() {
       space_signal_.cancel();
     }
   } catch (const std::exception& e) {
-    spdlog::debug("writing to {}: {}", peer_, e.what());
+    ::chronik::config::named_logger("chronik.net").debug("writing to {}: {}", peer_, e.what());
     close();
   }
 }
@@ -239,7 +240,7 @@ awaitable<void> Connection::idle_loop() {
     co_await idle_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
     if (closed_) co_return;
     if (!busy_ && queue_.empty() && Clock::now() >= last_activity_ + idle) {
-      spdlog::debug("closing idle connection from {}", peer_);
+      ::chronik::config::named_logger("chronik.net").debug("closing idle connection from {}", peer_);
       close();
       co_return;
     }

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/core/broker.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker::net {
 
@@ -42,7 +43,7 @@ asio::awaitable<void> Housekeeping::loop(Timer& t) {
       try {
         task->run(now_ms());
       } catch (const std::exception& e) {
-        spdlog::error("{} failed: {}", task->name, e.what());
+        ::chronik::config::named_logger("chronik.net").error("{} failed: {}", task->name, e.what());
       }
       return 0;
     };

@@ -15,6 +15,7 @@
 #include "broker/net/connection.h"
 #include "broker/net/housekeeping.h"
 #include "broker/net/worker_pool.h"
+#include "broker/config/loggers.h"
 
 namespace chronik::broker::net {
 
@@ -71,7 +72,7 @@ struct Server::Impl {
 void Server::Impl::begin_stop() {
   if (stopping.exchange(true)) return;
   asio::post(ioc, [this]() {
-    spdlog::info("shutting down: no new connections, finishing requests in flight");
+    ::chronik::config::named_logger("chronik.net").info("shutting down: no new connections, finishing requests in flight");
     acceptor.close();
     boost::system::error_code ec;
     signals.cancel(ec);
@@ -106,7 +107,7 @@ void Server::run() {
   auto& impl = *impl_;
   impl.signals.async_wait([&impl](const boost::system::error_code& ec, int sig) {
     if (ec) return;
-    spdlog::info("received signal {}", sig);
+    ::chronik::config::named_logger("chronik.net").info("received signal {}", sig);
     impl.begin_stop();
   });
   asio::co_spawn(impl.ioc, impl.acceptor.accept_loop(), asio::detached);

@@ -189,8 +189,17 @@ TEST_CASE("Prometheus rendering over a store") {
   broker.store->append("t", 1, batches, false);
   broker.metrics.record_produce("t", 123, 5);
   broker.metrics.record_request(0, 9, false, 1200);
+  // One client instance that pushed 3 bytes, then pushed again too early.
+  auto sub = broker.telemetry.get_subscription({}, 1, {}, 1000);
+  REQUIRE(sub.error_code == 0);
+  REQUIRE(broker.telemetry.push(sub.client_instance_id, sub.subscription_id, false, 0, 3, true, 1, {}, 1001) == 0);
+  REQUIRE(broker.telemetry.push(sub.client_instance_id, sub.subscription_id, false, 0, 3, true, 1, {}, 1002) == 89);
   AdminContext ctx{broker, "9.9.9", [] { return true; }, nullptr};
   const std::string text = render_metrics(ctx);
+  CHECK(series(text, "chronik_client_telemetry_pushes_total") == "1");
+  CHECK(series(text, "chronik_client_telemetry_pushed_bytes_total") == "3");
+  CHECK(series(text, "chronik_client_telemetry_throttled_total") == "1");
+  CHECK(series(text, "chronik_client_telemetry_instances") == "1");
   CHECK(series(text, "chronik_partition_log_end_offset{topic=\"t\",partition=\"1\"}") == "5");
   CHECK(series(text, "chronik_partition_log_end_offset{topic=\"t\",partition=\"0\"}") == "0");
   CHECK(series(text, "chronik_topic_messages_in_total{topic=\"t\"}") == "5");

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "broker/config/broker_config.h"
+#include "broker/config/loggers.h"
 #include "broker/config/properties.h"
 
 using namespace chronik::config;
@@ -239,7 +240,7 @@ TEST_CASE("invalid values name the key and the value", "[config]") {
   REQUIRE_THAT(error_of("compression.type=brotli"),
                Catch::Contains("brotli") && Catch::Contains("String must be one of: uncompressed"));
   REQUIRE_THAT(error_of("log.cleanup.policy=delete,shred"), Catch::Contains("log.cleanup.policy"));
-  REQUIRE_THAT(error_of("log.cleaner.min.cleanable.ratio=1.5"), Catch::Contains("range [0, 1]"));
+  REQUIRE_THAT(error_of("log.cleaner.min.cleanable.ratio=1.5"), Catch::Contains("Value must be no more than 1"));
   REQUIRE_THAT(error_of("listeners=localhost:9092"), Catch::Contains("listeners") && Catch::Contains("NAME://"));
   REQUIRE_THAT(error_of("listeners=PLAINTEXT://h:99999"), Catch::Contains("invalid port"));
   REQUIRE_THAT(error_of("listeners=PLAINTEXT://h:1,PLAINTEXT://h:2"), Catch::Contains("repeats"));
@@ -394,4 +395,115 @@ TEST_CASE("topic configs: validation, inheritance, DescribeConfigs", "[config]")
   REQUIRE(mtdm.source == ConfigSource::kDefault);
   const auto& ratio = entry(entries, "min.cleanable.dirty.ratio");
   REQUIRE(ratio.value == "0.5");
+}
+
+TEST_CASE("every topic config of Kafka 3.9 and 4.4 is known, with Kafka's checks", "[config]") {
+  // TopicConfig and LogConfig of Kafka 3.9.1 (36 names), then those Kafka 4.4 added.
+  const std::vector<std::string> kafka39 = {
+      "cleanup.policy", "compression.gzip.level", "compression.lz4.level", "compression.type",
+      "compression.zstd.level", "delete.retention.ms", "file.delete.delay.ms", "flush.messages", "flush.ms",
+      "follower.replication.throttled.replicas", "index.interval.bytes", "leader.replication.throttled.replicas",
+      "local.retention.bytes", "local.retention.ms", "max.compaction.lag.ms", "max.message.bytes",
+      "message.downconversion.enable", "message.format.version", "message.timestamp.after.max.ms",
+      "message.timestamp.before.max.ms", "message.timestamp.difference.max.ms", "message.timestamp.type",
+      "min.cleanable.dirty.ratio", "min.compaction.lag.ms", "min.insync.replicas", "preallocate",
+      "remote.log.copy.disable", "remote.log.delete.on.disable", "remote.storage.enable", "retention.bytes",
+      "retention.ms", "segment.bytes", "segment.index.bytes", "segment.jitter.ms", "segment.ms",
+      "unclean.leader.election.enable"};
+  REQUIRE(kafka39.size() == 36);
+  const std::vector<std::string> kafka44 = {"remote.copy.lag.ms", "remote.copy.lag.bytes",
+                                            "max.decompressed.message.bytes", "errors.deadletterqueue.group.enable"};
+  for (const auto& name : kafka39) CHECK(find_key(topic_config_keys(), name) != nullptr);
+  for (const auto& name : kafka44) CHECK(find_key(topic_config_keys(), name) != nullptr);
+  CHECK(topic_config_keys().size() == kafka39.size() + kafka44.size());
+
+  const BrokerConfig c;
+  auto entries = c.describe_topic({});
+  CHECK(entry(entries, "compression.gzip.level").value == "-1");
+  CHECK(entry(entries, "compression.lz4.level").value == "9");
+  CHECK(entry(entries, "compression.zstd.level").value == "3");
+  CHECK(entry(entries, "local.retention.ms").value == "-2");
+  CHECK(entry(entries, "message.format.version").value == "3.0-IV1");
+  CHECK(entry(entries, "leader.replication.throttled.replicas").value == "");
+  CHECK(entry(entries, "leader.replication.throttled.replicas").synonyms.empty());
+  CHECK(entry(entries, "remote.storage.enable").value == "false");
+  const auto& zstd = entry(entries, "compression.zstd.level");
+  REQUIRE(zstd.synonyms.size() == 1);
+  CHECK(zstd.synonyms[0].name == "compression.zstd.level");
+  CHECK(zstd.synonyms[0].source == ConfigSource::kDefault);
+  CHECK(entry(entries, "local.retention.bytes").synonyms.at(0).name == "log.local.retention.bytes");
+  CHECK(entry(entries, "message.format.version").synonyms.at(0).name == "log.message.format.version");
+
+  // A broker-wide default flows into topics, as Kafka's synonyms do.
+  auto b = from_text("compression.lz4.level=4\n");
+  CHECK(b.topic_long("compression.lz4.level", {}) == 4);
+  CHECK(b.topic_long("compression.lz4.level", {{"compression.lz4.level", "12"}}) == 12);
+
+  // Kafka 3.9.1's words for each refusal.
+  auto refused = [](const std::string& name, const std::string& value) {
+    try {
+      validate_topic_configs({{name, value}});
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  CHECK(refused("compression.gzip.level", "0") ==
+        "Invalid value 0 for configuration compression.gzip.level: Value must be between 1 and 9 or equal to -1");
+  CHECK(refused("compression.gzip.level", "-1") == "accepted");
+  CHECK(refused("compression.gzip.level", "9") == "accepted");
+  CHECK(refused("compression.lz4.level", "18") ==
+        "Invalid value 18 for configuration compression.lz4.level: Value must be no more than 17");
+  CHECK(refused("compression.zstd.level", "-131073") ==
+        "Invalid value -131073 for configuration compression.zstd.level: Value must be at least -131072");
+  CHECK(refused("compression.zstd.level", "-5") == "accepted");
+  CHECK(refused("message.format.version", "foo") ==
+        "Invalid value foo for configuration message.format.version: Version foo is not a valid version");
+  for (const char* ok : {"0.10.0", "0.10.0.1", "2.8", "3.0.5", "3.4-IV0", "3.9-IV0", "0.8.0"})
+    CHECK(refused("message.format.version", ok) == "accepted");
+  for (const char* bad : {"4.0", "3.9-IV1", "0.10", "3", "2.8-IV5", ""})
+    CHECK(refused("message.format.version", bad) != "accepted");
+  CHECK(refused("local.retention.ms", "-3") ==
+        "Invalid value -3 for configuration local.retention.ms: Value must be at least -2");
+  CHECK(refused("remote.storage.enable", "true") ==
+        "Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log "
+        "storage.");
+  CHECK(refused("remote.storage.enable", "false") == "accepted");
+  CHECK(refused("remote.log.copy.disable", "true") == "accepted");
+  CHECK(refused("leader.replication.throttled.replicas", "*,0:1") ==
+        "Invalid value [*, 0:1] for configuration leader.replication.throttled.replicas: "
+        "leader.replication.throttled.replicas must be the literal '*' or a list of replicas in the following "
+        "format: [partitionId]:[brokerId],[partitionId]:[brokerId],...");
+  CHECK(refused("follower.replication.throttled.replicas", "0:a") ==
+        "Invalid value [0:a] for configuration follower.replication.throttled.replicas: "
+        "follower.replication.throttled.replicas must be the literal '*' or a list of replicas in the following "
+        "format: [partitionId]:[brokerId],[partitionId]:[brokerId],...");
+  for (const char* ok : {"*", "0:1,1:2", " 0:1 , 1:1", "0:1,", ""})
+    CHECK(refused("leader.replication.throttled.replicas", ok) == "accepted");
+}
+
+TEST_CASE("named loggers follow root until given a level of their own", "[config]") {
+  const auto level_of = [](const std::string& name) {
+    for (const auto& [n, l] : logger_levels())
+      if (n == name) return l;
+    return std::string("<none>");
+  };
+  const std::string root_before = level_of("root");
+  CHECK(logger_levels().front().first == "root");
+  CHECK(logger_exists("chronik.net"));
+  CHECK_FALSE(logger_exists("kafka.server.KafkaApis"));
+  CHECK(logger_level_refusal("chronik.net", "debug") ==
+        "Cannot set the log level of chronik.net to debug as it is not a supported log level. Valid log levels "
+        "are DEBUG, ERROR, FATAL, INFO, TRACE, WARN");
+  set_logger_level("chronik.net", "DEBUG");
+  CHECK(named_logger("chronik.net").level() == spdlog::level::debug);
+  set_logger_level("root", "ERROR");
+  CHECK(level_of("chronik.net") == "DEBUG");   // its own level stays
+  CHECK(level_of("chronik.log") == "ERROR");   // followers move with root
+  CHECK(spdlog::default_logger()->level() == spdlog::level::err);
+  unset_logger_level("chronik.net");
+  CHECK(level_of("chronik.net") == "ERROR");
+  set_logger_level("root", "FATAL");
+  CHECK(named_logger("chronik.net").level() == spdlog::level::critical);
+  set_logger_level("root", root_before);
 }
