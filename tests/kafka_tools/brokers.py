@@ -10,6 +10,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+PROPERTIES = os.path.join(HERE, "broker.properties")  # the settings both brokers run with
 
 
 def free_port(pair=False):
@@ -87,7 +88,7 @@ class Chronik(Broker):
         self.port = free_port()
         log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [self.binary, "--override", f"listeners=PLAINTEXT://{self.bootstrap}",
+            [self.binary, "--config", PROPERTIES, "--override", f"listeners=PLAINTEXT://{self.bootstrap}",
              "--override", f"log.dirs={self.data_dir}", "--override", "admin.listeners=http://127.0.0.1:0"],
             stdout=log, stderr=subprocess.STDOUT)
 
@@ -114,7 +115,8 @@ class Kafka(Broker):
 
     def start(self):
         self.port = free_port(pair=True)
-        env = dict(os.environ, KAFKA_DATA_DIR=self.workdir, KAFKA_VERSION=self.kafka_version)
+        settings = "".join(l for l in open(PROPERTIES) if l.strip() and not l.startswith("#"))
+        env = dict(os.environ, KAFKA_DATA_DIR=self.workdir, KAFKA_VERSION=self.kafka_version, KAFKA_EXTRA_PROPS=settings)
         self.proc = subprocess.Popen([os.path.join(ROOT, "tests", "captures", "kafka-broker.sh"), str(self.port)],
                                      stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT, env=env,
                                      start_new_session=True)

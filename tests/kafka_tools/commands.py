@@ -150,16 +150,16 @@ def script(s):
     s.step("groups-describe-all", *groups("--describe", "--all-groups"), sort=True)
     s.step("groups-describe-missing", *groups("--describe", "--group", "kt-no-such-group"))
     reset = lambda *a: groups("--reset-offsets", "--group", GROUP, *a)  # noqa: E731
-    s.step("groups-reset-earliest-dry-run", *reset("--topic", ORDERS, "--to-earliest", "--dry-run"), sort=True)
-    s.step("groups-reset-earliest", *reset("--topic", ORDERS, "--to-earliest", "--execute"), sort=True)
-    s.step("groups-reset-latest", *reset("--topic", ORDERS, "--to-latest", "--execute"), sort=True)
-    s.step("groups-reset-to-offset", *reset("--topic", ORDERS, "--to-offset", "2", "--execute"), sort=True)
-    s.step("groups-reset-shift-by", *reset("--topic", ORDERS, "--shift-by", "-1", "--execute"), sort=True)
+    # Every reset mode, first as a dry run (prints the plan), then executed.
+    modes = [("earliest", ["--to-earliest"]), ("latest", ["--to-latest"]), ("to-offset", ["--to-offset", "2"]),
+             ("shift-by", ["--shift-by", "-1"]), ("to-datetime", ["--to-datetime", iso_utc(between)]),
+             ("by-duration", ["--by-duration", "PT1H"]), ("to-current", ["--to-current"])]
+    for name, mode in modes:
+        s.step(f"groups-reset-{name}-dry-run", *reset("--topic", ORDERS, *mode, "--dry-run"), sort=True)
+        s.step(f"groups-reset-{name}", *reset("--topic", ORDERS, *mode, "--execute"), sort=True)
+        s.step(f"groups-describe-after-reset-{name}", *groups("--describe", "--group", GROUP, "--offsets"), sort=True)
     s.step("groups-reset-shift-by-past-start", *reset("--topic", ORDERS, "--shift-by", "-100", "--dry-run"), sort=True)
-    s.step("groups-reset-to-datetime", *reset("--topic", ORDERS, "--to-datetime", iso_utc(between), "--execute"),
-           sort=True)
-    s.step("groups-reset-by-duration", *reset("--topic", ORDERS, "--by-duration", "PT1H", "--execute"), sort=True)
-    s.step("groups-reset-to-current", *reset("--topic", ORDERS, "--to-current", "--dry-run"), sort=True)
+    s.step("groups-reset-to-offset-past-end", *reset("--topic", ORDERS, "--to-offset", "1000", "--dry-run"), sort=True)
     s.step("groups-reset-one-partition", *reset("--topic", f"{ORDERS}:1", "--to-offset", "1", "--execute"), sort=True)
     s.step("groups-reset-all-topics-export", *reset("--all-topics", "--to-latest", "--dry-run", "--export"), sort=True)
     s.step("groups-describe-after-resets", *groups("--describe", "--group", GROUP, "--offsets"), sort=True)
@@ -171,7 +171,9 @@ def script(s):
     # A group with a live member: describe while a console consumer (its own JVM) is in it.
     live = s.fork_background("kafka-console-consumer",
                              [*b, "--topic", ORDERS, "--group", "kt-live", "--from-beginning", "--timeout-ms", "30000",
-                              "--consumer-property", "client.id=kt-live-client"])
+                              "--consumer-property", "client.id=kt-live-client",
+                              # no commits while the group is described: its offsets stay "-"
+                              "--consumer-property", "enable.auto.commit=false"])
     for _ in range(60):
         r = s.quiet("kafka-consumer-groups", [*b, *admin, "--describe", "--group", "kt-live", "--state"])
         if "Stable" in r["stdout"]:

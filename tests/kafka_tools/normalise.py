@@ -2,6 +2,7 @@
 before the outputs are compared, and a short description of what differs after that."""
 import difflib
 import json
+import os
 import re
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -73,6 +74,15 @@ def config_map(lines):
     return found if len(found) >= max(3, len(lines) // 2) else None
 
 
+# A line of kafka-broker-api-versions (`Produce(0): 0 to 11 [usable: 11],`).
+API_LINE = re.compile(r"^(\w+)\((\d+)\): (.*?),?$")
+
+
+def api_map(lines):
+    found = {m.group(1): m.group(3) for m in map(API_LINE.match, lines) if m}
+    return found if len(found) >= 10 else None
+
+
 def short(items, limit=8):
     items = sorted(items)
     text = ", ".join(items[:limit])
@@ -109,16 +119,32 @@ def describe(kafka, chronik):
             if bits:
                 parts.append(f"{stream}: " + "; ".join(bits))
                 continue
+        ka, ca = api_map(k), api_map(c)
+        if ka is not None and ca is not None:
+            unsupported = [n for n in ka if "UNSUPPORTED" not in ka[n] and "UNSUPPORTED" in ca.get(n, "UNSUPPORTED")]
+            changed = [n for n in ka if n not in unsupported and ka[n] != ca.get(n)]
+            bits = []
+            if unsupported:
+                bits.append(f"{len(unsupported)} APIs Kafka serves are UNSUPPORTED on Chronik ({short(unsupported, 40)})")
+            if changed:
+                bits.append("versions differ for " + short(f"{n} (Kafka {ka[n]}, Chronik {ca.get(n)})" for n in changed))
+            parts.append(f"{stream}: " + "; ".join(bits or ["same APIs in another form"]))
+            continue
         only_k = [l for l in k if l not in c]
         only_c = [l for l in c if l not in k]
         if not only_k and not only_c:
             parts.append(f"{stream}: same lines in another order or count")
             continue
         bit = f"{stream}: "
+        first_k, first_c = (only_k or [""])[0], (only_c or [""])[0]
+        # Two versions of one line: show where they part, not the prefix they share.
+        common = len(os.path.commonprefix([first_k, first_c])) if only_k and only_c else 0
+        cut = first_k.rfind(" ", 0, common - 20) + 1 if common > 60 else 0
+        show = lambda line: ("…" if cut else "") + clip(line[cut:])  # noqa: E731
         if only_k:
-            bit += f"Kafka prints `{clip(only_k[0])}`" + (f" (+{len(only_k) - 1} more lines)" if len(only_k) > 1 else "")
+            bit += f"Kafka prints `{show(first_k)}`" + (f" (+{len(only_k) - 1} more lines)" if len(only_k) > 1 else "")
         if only_c:
-            bit += ("; " if only_k else "") + f"Chronik prints `{clip(only_c[0])}`" + \
+            bit += ("; " if only_k else "") + f"Chronik prints `{show(first_c)}`" + \
                 (f" (+{len(only_c) - 1} more lines)" if len(only_c) > 1 else "")
         parts.append(bit)
     return "; ".join(parts)

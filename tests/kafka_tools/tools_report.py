@@ -55,8 +55,8 @@ def render_section(result):
            f"`--bootstrap-server` and `--command-config` (request timeouts) are left out of the command lines below.\n"]
     if result.get("script_errors"):
         out.append("The script stopped early: " + "; ".join(f"{k}: {v}" for k, v in result["script_errors"].items()) + "\n")
-    out.append("| command | result |")
-    out.append("|---|---|")
+    out.append("| step | command | result |")
+    out.append("|---|---|---|")
     for r in rows:
         if r["status"] == "match":
             cell = "✅ matches Kafka"
@@ -64,7 +64,7 @@ def render_section(result):
             cell = "❌ differs: " + (r.get("difference") or "?")
             if r.get("note"):
                 cell += f" ({r['note']})"
-        out.append(f"| `{command_line(r).replace('|', '/')}` | {cell.replace('|', '/')} |")
+        out.append(f"| {r['id']} | `{command_line(r).replace('|', '/')}` | {cell.replace('|', '/')} |")
     out.append("")
     return "\n".join(out)
 
