@@ -34,10 +34,31 @@ KNOWN = {
 }
 
 
+# Differences found by this suite and not fixed yet (not small, or in code others are changing).
+FOUND = "known: "
+KNOWN.update({
+    "topics-list": FOUND + "chronik creates __consumer_offsets at start-up, Kafka at the first group coordinator lookup",
+    "configs-topic-describe": FOUND + "Kafka lists a topic config's broker synonyms only from its first broker "
+                              "synonym on (log.retention.ms has no default, so log.retention.hours=168 is not listed)",
+    "configs-topic-describe-after-add": FOUND + "the same synonyms rule as configs-topic-describe",
+    "configs-broker-describe-all": FOUND + "chronik describes the broker configs it implements (plus its admin.* ones)",
+    "broker-api-versions": FOUND + "the APIs chronik does not serve yet (transactions, quotas, delegation tokens, "
+                           "SCRAM, KRaft voters, ...)",
+})
+
+
 def command_line(row):
-    return " ".join([row["tool"], *row["args"]]).replace("--bootstrap-server HOST:PORT ", "") \
-        .replace("--command-config admin.properties ", "").replace("--admin.config admin.properties ", "") \
-        .replace(" --config admin.properties", "")
+    """The command without the options every command has (the bootstrap, the admin timeouts)."""
+    out, args = [row["tool"]], row["args"]
+    i = 0
+    while i < len(args):
+        if args[i] == "--bootstrap-server" or (args[i] in ("--command-config", "--admin.config", "--config")
+                                               and i + 1 < len(args) and args[i + 1] == "admin.properties"):
+            i += 2
+            continue
+        out.append(args[i])
+        i += 1
+    return " ".join(out)
 
 
 def render_section(result):
