@@ -5,13 +5,15 @@
 
 namespace chronik::broker::handlers {
 namespace {
+// Kafka's two wordings: DescribeAcls says where (kafka-acls --list prints it), the others not.
 constexpr const char* kNoAuthorizer = "No Authorizer is configured.";
+constexpr const char* kNoAuthorizerOnBroker = "No Authorizer is configured on the broker";
 }
 
 m::DescribeAclsResponse handle(Broker&, const Ctx&, m::DescribeAclsRequest&) {
   m::DescribeAclsResponse resp;
   resp.error_code = err(ErrorCode::SECURITY_DISABLED);
-  resp.error_message = kNoAuthorizer;
+  resp.error_message = kNoAuthorizerOnBroker;
   return resp;
 }
 

@@ -24,10 +24,14 @@ m::CreatePartitionsResponse handle(Broker& broker, const Ctx&, m::CreatePartitio
     auto topic = broker.store->find_topic(t.name);
     if (!topic) {
       fail(err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION), "Topic " + t.name + " does not exist");
-    } else if (t.count <= topic->partitions) {
-      fail(err(ErrorCode::INVALID_PARTITIONS), "Topic currently has " + std::to_string(topic->partitions) +
-                                        " partitions, which is higher than or equal to the requested " +
-                                        std::to_string(t.count) + ".");
+    } else if (t.count < topic->partitions) {
+      // Kafka's wording (kafka-topics --alter prints it).
+      fail(err(ErrorCode::INVALID_PARTITIONS), "The topic " + t.name + " currently has " +
+                                                   std::to_string(topic->partitions) + " partition(s); " +
+                                                   std::to_string(t.count) + " would not be an increase.");
+    } else if (t.count == topic->partitions) {
+      fail(err(ErrorCode::INVALID_PARTITIONS),
+           "Topic already has " + std::to_string(topic->partitions) + " partition(s).");
     } else if (t.assignments && static_cast<int32_t>(t.assignments->size()) != t.count - topic->partitions) {
       fail(err(ErrorCode::INVALID_REPLICA_ASSIGNMENT), "Assignments must name every new partition");
     } else if (added + (t.count - topic->partitions) > limits::kMaxRecordsPerRequest) {

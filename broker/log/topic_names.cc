@@ -8,18 +8,18 @@
 namespace chronik::log {
 
 bool valid_topic_name(const std::string& name, std::string* why) {
-  auto fail = [&](std::string msg) {
-    if (why) *why = std::move(msg);
+  // Kafka's wording (Topic.validate): tools print it as the reason a topic was refused.
+  auto fail = [&](const std::string& reason) {
+    if (why) *why = "Topic name is invalid: " + reason;
     return false;
   };
-  if (name.empty()) return fail("Topic name is illegal, it can't be empty");
-  if (name == "." || name == "..") return fail("Topic name cannot be \".\" or \"..\"");
-  if (name.size() > 249) return fail("Topic name is illegal, it can't be longer than 249 characters");
+  if (name.empty()) return fail("the empty string is not allowed");
+  if (name == ".") return fail("'.' is not allowed");
+  if (name == "..") return fail("'..' is not allowed");
+  if (name.size() > 249) return fail("the length of '" + name + "' is longer than the max allowed length 249");
   for (char c : name) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'))
-      return fail("Topic name \"" + name +
-                  "\" is illegal, it contains a character other than ASCII alphanumerics, '.', "
-                  "'_' and '-'");
+      return fail("'" + name + "' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'");
   }
   return true;
 }

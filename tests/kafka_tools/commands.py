@@ -1,0 +1,281 @@
+"""The operator's everyday work with Kafka's command-line tools, as one script that runs
+the same way against each broker (tests/kafka_tools/run runs it against Kafka and Chronik
+side by side and compares the outputs step by step).
+
+`script(s)` calls s.step(id, tool, args, ...) for each command; a step returns the tool's
+result (exit, stdout, stderr) so that later steps can use what earlier ones printed (a
+topic id, say), and s.fork(...) runs a tool in a JVM of its own (the Verifiable* tools end
+with System.exit and print from shutdown hooks). Ids are stable: the committed report and
+the regression check key on them.
+"""
+import json
+import re
+import time
+
+# Tool (the kafka-*.sh script operators type) -> its main class in Kafka 3.9.1.
+TOOLS = {
+    "kafka-topics": "org.apache.kafka.tools.TopicCommand",
+    "kafka-configs": "kafka.admin.ConfigCommand",
+    "kafka-console-producer": "kafka.tools.ConsoleProducer",
+    "kafka-console-consumer": "org.apache.kafka.tools.consumer.ConsoleConsumer",
+    "kafka-consumer-groups": "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+    "kafka-get-offsets": "org.apache.kafka.tools.GetOffsetShell",
+    "kafka-delete-records": "org.apache.kafka.tools.DeleteRecordsCommand",
+    "kafka-log-dirs": "org.apache.kafka.tools.LogDirsCommand",
+    "kafka-features": "org.apache.kafka.tools.FeatureCommand",
+    "kafka-metadata-quorum": "org.apache.kafka.tools.MetadataQuorumCommand",
+    "kafka-cluster": "org.apache.kafka.tools.ClusterTool",
+    "kafka-broker-api-versions": "kafka.admin.BrokerApiVersionsCommand",
+    "kafka-leader-election": "org.apache.kafka.tools.LeaderElectionCommand",
+    "kafka-reassign-partitions": "org.apache.kafka.tools.reassign.ReassignPartitionsCommand",
+    "kafka-client-metrics": "org.apache.kafka.tools.ClientMetricsCommand",
+    "kafka-acls": "kafka.admin.AclCommand",
+    "kafka-verifiable-producer": "org.apache.kafka.tools.VerifiableProducer",
+    "kafka-verifiable-consumer": "org.apache.kafka.tools.VerifiableConsumer",
+}
+
+CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
+ORDERS = "kt-orders"  # 3 partitions, keyed records, the consumer groups' topic
+GROUP = "kt-group"
+
+
+def keyed_lines(start, count, headers=False):
+    """Keyed console-producer input (key TAB value, optionally headers first)."""
+    lines = []
+    for i in range(start, start + count):
+        head = f"source:kt,seq:{i}\t" if headers else ""
+        lines.append(f"{head}order-{i % 7}\tpayload-{i}")
+    return "\n".join(lines) + "\n"
+
+
+def script(s):
+    b = ["--bootstrap-server", s.bootstrap]
+    admin = ["--command-config", s.admin_config]
+    topics = lambda *a: ["kafka-topics", [*b, *admin, *a]]  # noqa: E731
+    configs = lambda *a: ["kafka-configs", [*b, *admin, *a]]  # noqa: E731
+    groups = lambda *a: ["kafka-consumer-groups", [*b, *admin, *a]]  # noqa: E731
+    offsets = lambda *a: ["kafka-get-offsets", [*b, *admin, *a]]  # noqa: E731
+
+    # --- topics
+    s.step("topics-create", *topics("--create", "--topic", ORDERS, "--partitions", "3", "--replication-factor", "1"))
+    s.step("topics-create-with-configs", *topics("--create", "--topic", "kt-compacted", "--partitions", "1",
+                                                 "--config", "cleanup.policy=compact", "--config", "retention.ms=86400000"))
+    s.step("topics-create-existing", *topics("--create", "--topic", ORDERS, "--partitions", "3"))
+    s.step("topics-create-if-not-exists", *topics("--create", "--if-not-exists", "--topic", ORDERS, "--partitions", "3"))
+    s.step("topics-create-invalid-name", *topics("--create", "--topic", "bad/name", "--partitions", "1"))
+    s.step("topics-create-grow", *topics("--create", "--topic", "kt-grow", "--partitions", "1"))
+    s.step("topics-list", *topics("--list"), sort=True)
+    described = s.step("topics-describe", *topics("--describe", "--topic", ORDERS))
+    m = re.search(r"TopicId: (\S+)", described["stdout"])
+    s.step("topics-describe-by-id", *topics("--describe", "--topic-id", m.group(1) if m else "AAAAAAAAAAAAAAAAAAAAAA"))
+    s.step("topics-describe-configs", *topics("--describe", "--topic", "kt-compacted"))
+    s.step("topics-describe-missing", *topics("--describe", "--topic", "kt-no-such-topic"))
+    s.step("topics-alter-partitions", *topics("--alter", "--topic", "kt-grow", "--partitions", "3"))
+    s.step("topics-describe-after-alter", *topics("--describe", "--topic", "kt-grow"))
+    s.step("topics-alter-partitions-fewer", *topics("--alter", "--topic", "kt-grow", "--partitions", "2"))
+    s.step("topics-describe-under-replicated", *topics("--describe", "--under-replicated-partitions"))
+    s.step("topics-describe-unavailable", *topics("--describe", "--unavailable-partitions"))
+
+    # --- configs
+    s.step("configs-topic-describe", *configs("--describe", "--entity-type", "topics", "--entity-name", "kt-compacted"))
+    s.step("configs-topic-describe-all", *configs("--describe", "--all", "--entity-type", "topics",
+                                                  "--entity-name", ORDERS), sort=True)
+    s.step("configs-topic-alter-add", *configs("--alter", "--entity-type", "topics", "--entity-name", ORDERS,
+                                               "--add-config", "retention.ms=3600000,max.message.bytes=2000000"))
+    s.step("configs-topic-describe-after-add", *configs("--describe", "--entity-type", "topics",
+                                                        "--entity-name", ORDERS), sort=True)
+    s.step("configs-topic-alter-delete", *configs("--alter", "--entity-type", "topics", "--entity-name", ORDERS,
+                                                  "--delete-config", "retention.ms"))
+    s.step("configs-topic-describe-after-delete", *configs("--describe", "--entity-type", "topics",
+                                                           "--entity-name", ORDERS), sort=True)
+    s.step("configs-topic-alter-invalid", *configs("--alter", "--entity-type", "topics", "--entity-name", ORDERS,
+                                                   "--add-config", "retention.ms=not-a-number"))
+    s.step("configs-topic-alter-unknown", *configs("--alter", "--entity-type", "topics", "--entity-name", ORDERS,
+                                                   "--add-config", "no.such.config=1"))
+    s.step("configs-broker-describe", *configs("--describe", "--entity-type", "brokers", "--entity-name", "1"))
+    s.step("configs-broker-describe-all", *configs("--describe", "--all", "--entity-type", "brokers",
+                                                   "--entity-name", "1"), sort=True)
+    s.step("configs-broker-default-describe", *configs("--describe", "--entity-type", "brokers", "--entity-default"))
+    s.step("configs-broker-loggers", *configs("--describe", "--entity-type", "broker-loggers", "--entity-name", "1"),
+           sort=True)
+
+    # --- console producer and consumer, every codec, keys and headers
+    for codec in CODECS:
+        topic = f"kt-codec-{codec}"
+        s.step(f"console-produce-{codec}", "kafka-console-producer",
+               [*b, "--topic", topic, "--compression-codec", codec, "--property", "parse.key=true",
+                "--property", "parse.headers=true"], stdin=keyed_lines(0, 20, headers=True))
+        s.step(f"console-consume-{codec}", "kafka-console-consumer",
+               [*b, "--topic", topic, "--from-beginning", "--max-messages", "20", "--timeout-ms", "20000",
+                "--group", f"kt-console-{codec}", "--property", "print.key=true", "--property", "print.headers=true",
+                "--property", "print.partition=true", "--property", "print.offset=true",
+                "--property", "print.timestamp=true"])
+    s.step("console-consume-partition-offset", "kafka-console-consumer",
+           [*b, "--topic", "kt-codec-zstd", "--partition", "0", "--offset", "15", "--max-messages", "5",
+            "--timeout-ms", "20000", "--property", "print.offset=true", "--property", "print.key=true"])
+
+    # --- records for the consumer groups: a batch, a moment, another batch
+    s.step("console-produce-orders-1", "kafka-console-producer",
+           [*b, "--topic", ORDERS, "--property", "parse.key=true"], stdin=keyed_lines(0, 30))
+    time.sleep(1.2)
+    between = s.now_ms()
+    time.sleep(1.2)
+    s.step("console-produce-orders-2", "kafka-console-producer",
+           [*b, "--topic", ORDERS, "--property", "parse.key=true", "--compression-codec", "lz4"],
+           stdin=keyed_lines(30, 9))
+    s.step("console-consume-group", "kafka-console-consumer",
+           [*b, "--topic", ORDERS, "--from-beginning", "--max-messages", "39", "--timeout-ms", "20000",
+            "--group", GROUP, "--property", "print.key=true", "--property", "print.partition=true"], sort=True)
+
+    # --- get-offsets
+    s.step("get-offsets-latest", *offsets("--topic", ORDERS, "--time", "-1"), sort=True)
+    s.step("get-offsets-earliest", *offsets("--topic", ORDERS, "--time", "-2"), sort=True)
+    # The record with the largest timestamp (KIP-734): three producers one after another, so
+    # that no two records share a millisecond and the answer is one offset.
+    s.quiet("kafka-topics", [*b, *admin, "--create", "--topic", "kt-times", "--partitions", "1"])
+    for i in range(3):
+        s.quiet("kafka-console-producer", [*b, "--topic", "kt-times"], stdin=f"record-{i}\n")
+        time.sleep(0.01)
+    s.step("get-offsets-max-timestamp", *offsets("--topic", "kt-times", "--time", "-3"), sort=True)
+    s.step("get-offsets-timestamp", *offsets("--topic", ORDERS, "--time", str(between)), sort=True)
+    s.step("get-offsets-partitions", *offsets("--topic-partitions", f"{ORDERS}:0,kt-codec-gzip:0"), sort=True)
+    s.step("get-offsets-all-topics", *offsets("--exclude-internal-topics"), sort=True)
+
+    # --- consumer groups
+    s.step("groups-list", *groups("--list"), sort=True)
+    s.step("groups-list-state", *groups("--list", "--state"), sort=True)
+    s.step("groups-describe-offsets", *groups("--describe", "--group", GROUP, "--offsets"), sort=True)
+    s.step("groups-describe-members", *groups("--describe", "--group", GROUP, "--members"), sort=True)
+    s.step("groups-describe-state", *groups("--describe", "--group", GROUP, "--state"))
+    s.step("groups-describe-all", *groups("--describe", "--all-groups"), sort=True)
+    s.step("groups-describe-missing", *groups("--describe", "--group", "kt-no-such-group"))
+    reset = lambda *a: groups("--reset-offsets", "--group", GROUP, *a)  # noqa: E731
+    # Every reset mode, first as a dry run (prints the plan), then executed.
+    modes = [("earliest", ["--to-earliest"]), ("latest", ["--to-latest"]), ("to-offset", ["--to-offset", "2"]),
+             ("shift-by", ["--shift-by", "-1"]), ("to-datetime", ["--to-datetime", iso_utc(between)]),
+             ("by-duration", ["--by-duration", "PT1H"]), ("to-current", ["--to-current"])]
+    for name, mode in modes:
+        s.step(f"groups-reset-{name}-dry-run", *reset("--topic", ORDERS, *mode, "--dry-run"), sort=True)
+        s.step(f"groups-reset-{name}", *reset("--topic", ORDERS, *mode, "--execute"), sort=True)
+        s.step(f"groups-describe-after-reset-{name}", *groups("--describe", "--group", GROUP, "--offsets"), sort=True)
+    s.step("groups-reset-shift-by-past-start", *reset("--topic", ORDERS, "--shift-by", "-100", "--dry-run"), sort=True)
+    s.step("groups-reset-to-offset-past-end", *reset("--topic", ORDERS, "--to-offset", "1000", "--dry-run"), sort=True)
+    s.step("groups-reset-one-partition", *reset("--topic", f"{ORDERS}:1", "--to-offset", "1", "--execute"), sort=True)
+    s.step("groups-reset-all-topics-export", *reset("--all-topics", "--to-latest", "--dry-run", "--export"), sort=True)
+    s.step("groups-describe-after-resets", *groups("--describe", "--group", GROUP, "--offsets"), sort=True)
+    s.step("groups-delete-offsets", *groups("--delete-offsets", "--group", GROUP, "--topic", ORDERS), sort=True)
+    s.step("groups-delete", *groups("--delete", "--group", GROUP))
+    s.step("groups-delete-missing", *groups("--delete", "--group", "kt-no-such-group"))
+    s.step("groups-list-after-delete", *groups("--list"), sort=True)
+
+    # A group with a live member: describe while a console consumer (its own JVM) is in it.
+    live = s.fork_background("kafka-console-consumer",
+                             [*b, "--topic", ORDERS, "--group", "kt-live", "--from-beginning", "--timeout-ms", "30000",
+                              "--consumer-property", "client.id=kt-live-client",
+                              # no commits while the group is described: its offsets stay "-"
+                              "--consumer-property", "enable.auto.commit=false"])
+    for _ in range(60):
+        r = s.quiet("kafka-consumer-groups", [*b, *admin, "--describe", "--group", "kt-live", "--state"])
+        if "Stable" in r["stdout"]:
+            break
+        time.sleep(0.5)
+    s.step("groups-describe-live-members", *groups("--describe", "--group", "kt-live", "--members", "--verbose"),
+           sort=True)
+    s.step("groups-describe-live-offsets", *groups("--describe", "--group", "kt-live"), sort=True)
+    s.step("groups-reset-live-refused", *groups("--reset-offsets", "--group", "kt-live", "--topic", ORDERS,
+                                                "--to-earliest", "--execute"))
+    s.step("groups-delete-live-refused", *groups("--delete", "--group", "kt-live"))
+    s.stop_background(live)
+
+    # --- delete-records, log-dirs
+    s.step("delete-records", "kafka-delete-records", [*b, *admin, "--offset-json-file", s.file(
+        "delete-records.json", json.dumps({"version": 1, "partitions": [{"topic": ORDERS, "partition": 0, "offset": 2}]}))])
+    s.step("get-offsets-after-delete-records", *offsets("--topic", ORDERS, "--time", "-2"), sort=True)
+    s.step("delete-records-beyond-end", "kafka-delete-records", [*b, *admin, "--offset-json-file", s.file(
+        "delete-records-beyond.json",
+        json.dumps({"version": 1, "partitions": [{"topic": ORDERS, "partition": 1, "offset": 100000}]}))])
+    # Sizes on disk are the storage's own (Kafka's segments and indexes, Chronik's LevelDB).
+    s.step("log-dirs-describe", "kafka-log-dirs", [*b, *admin, "--describe", "--topic-list", ORDERS], sort=True,
+           mask=[(r'"size":\d+', '"size":"N"')])
+
+    # --- cluster-level tools
+    s.step("cluster-id", "kafka-cluster", ["cluster-id", *b, "--config", s.admin_config])
+    s.step("broker-api-versions", "kafka-broker-api-versions", [*b, *admin])
+    # The metadata log's offsets and epochs grow with time on Kafka.
+    epoch = [(r"Epoch: \d+", "Epoch: N")]
+    s.step("features-describe", "kafka-features", [*b, *admin, "describe"], mask=epoch)
+    s.step("features-upgrade-dry-run", "kafka-features", [*b, *admin, "upgrade", "--release-version", "3.9", "--dry-run"])
+    s.step("features-upgrade", "kafka-features", [*b, *admin, "upgrade", "--feature", "group.version=1"])
+    s.step("metadata-quorum-status", "kafka-metadata-quorum", [*b, *admin, "describe", "--status"],
+           mask=[(r"^HighWatermark: \d+", "HighWatermark: N")])
+    s.step("metadata-quorum-replication", "kafka-metadata-quorum", [*b, *admin, "describe", "--replication"],
+           mask=[(r"^(\d+ \S+) \d+ (\d+) ", r"\1 N \2 ")])
+    s.step("leader-election-preferred-all", "kafka-leader-election",
+           [*b, "--admin.config", s.admin_config, "--election-type", "preferred", "--all-topic-partitions"])
+    s.step("leader-election-preferred-one", "kafka-leader-election",
+           [*b, "--admin.config", s.admin_config, "--election-type", "preferred", "--topic", ORDERS, "--partition", "0"])
+    reassignment = s.file("reassignment.json", json.dumps({"version": 1, "partitions": [
+        {"topic": ORDERS, "partition": p, "replicas": [1], "log_dirs": ["any"]} for p in range(3)]}))
+    s.step("reassign-generate", "kafka-reassign-partitions",
+           [*b, *admin, "--generate", "--broker-list", "1", "--topics-to-move-json-file",
+            s.file("to-move.json", json.dumps({"version": 1, "topics": [{"topic": ORDERS}]}))])
+    s.step("reassign-execute-same-replicas", "kafka-reassign-partitions",
+           [*b, *admin, "--execute", "--reassignment-json-file", reassignment])
+    s.step("reassign-verify", "kafka-reassign-partitions", [*b, *admin, "--verify", "--reassignment-json-file", reassignment])
+    s.step("reassign-list", "kafka-reassign-partitions", [*b, *admin, "--list"])
+    s.step("client-metrics-alter", "kafka-client-metrics",
+           [*b, *admin, "--alter", "--name", "kt-metrics", "--metrics", "org.apache.kafka.producer.",
+            "--interval", "60000"])
+    s.step("client-metrics-describe", "kafka-client-metrics", [*b, *admin, "--describe", "--name", "kt-metrics"])
+    s.step("client-metrics-list", "kafka-client-metrics", [*b, *admin, "--list"])
+    s.step("client-metrics-delete", "kafka-client-metrics", [*b, *admin, "--delete", "--name", "kt-metrics"])
+    s.step("acls-list", "kafka-acls", [*b, *admin, "--list"])
+
+    # --- verifiable producer and consumer: every acknowledged record consumed exactly once
+    s.step("topics-create-verify", *topics("--create", "--topic", "kt-verify", "--partitions", "3"))
+    produced = s.fork("kafka-verifiable-producer",
+                      [*b, "--topic", "kt-verify", "--max-messages", "2000", "--acks", "-1"], timeout=120)
+    consumed = s.fork("kafka-verifiable-consumer",
+                      [*b, "--topic", "kt-verify", "--group-id", "kt-verify-group", "--max-messages", "2000",
+                       "--reset-policy", "earliest", "--enable-autocommit"], timeout=120)
+    s.record("verifiable-producer-consumer", "kafka-verifiable-producer + kafka-verifiable-consumer",
+             ["--topic", "kt-verify", "--max-messages", "2000"], verify_exactly_once(produced, consumed))
+
+    # --- delete topics last
+    s.step("topics-delete", *topics("--delete", "--topic", "kt-compacted"))
+    s.step("topics-delete-missing", *topics("--delete", "--topic", "kt-no-such-topic"))
+    s.step("topics-list-exclude-internal", *topics("--list", "--exclude-internal"), sort=True)
+
+
+def iso_utc(ms):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}Z"
+
+
+def json_events(text):
+    for line in text.splitlines():
+        try:
+            yield json.loads(line)
+        except ValueError:
+            continue
+
+
+def verify_exactly_once(produced, consumed):
+    """The verifiable tools' events reduced to what must agree: counts, losses, duplicates."""
+    acked = [(e["partition"], e["offset"]) for e in json_events(produced["stdout"])
+             if e.get("name") == "producer_send_success"]
+    failed = sum(e.get("name") == "producer_send_error" for e in json_events(produced["stdout"]))
+    seen = {}
+    for e in json_events(consumed["stdout"]):
+        if e.get("name") != "records_consumed":
+            continue
+        for p in e.get("partitions", []):
+            for off in range(p["minOffset"], p["maxOffset"] + 1):
+                key = (p["partition"], off)
+                seen[key] = seen.get(key, 0) + 1
+    lost = sum(1 for k in acked if k not in seen)
+    duplicated = sum(1 for n in seen.values() if n > 1)
+    lines = [f"acked {len(acked)}, send errors {failed}, consumed {sum(seen.values())}, "
+             f"lost {lost}, duplicated {duplicated}"]
+    ok = len(acked) == 2000 and not failed and not lost and not duplicated
+    return {"exit": 0 if ok and produced["exit"] == 0 else 1, "stdout": "\n".join(lines) + "\n",
+            "stderr": (produced.get("error") or "") + (consumed.get("error") or "")}
