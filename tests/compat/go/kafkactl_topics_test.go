@@ -171,4 +171,3 @@ func kafkactlTopics(t *testing.T, k *kafkactl, b *broker, name func(string) stri
 		k.fails("alter", "topic", main, "--replication-factor", "2")
 	})
 }
-
