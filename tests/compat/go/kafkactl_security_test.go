@@ -2,6 +2,7 @@ package compat
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -21,8 +22,16 @@ func kafkactlSecurity(t *testing.T, bin string, b *broker, name func(string) str
 
 func (k *kafkactl) roundTrip(topic string) {
 	k.t.Helper()
-	k.run("", "create", "topic", topic, "--partitions", "1")
-	k.run("", "produce", topic, "--key", "k", "--value", "over "+topic)
+	// The failure names the step, not the run's topic name: the report keeps it verbatim.
+	for _, step := range []struct {
+		what string
+		args []string
+	}{{"create topic", []string{"create", "topic", topic, "--partitions", "1"}},
+		{"produce", []string{"produce", topic, "--key", "k", "--value", "over " + topic}}} {
+		if _, errs, err := k.exec("", step.args...); err != nil {
+			k.t.Fatalf("kafkactl %s: %v: %.300s", step.what, err, strings.TrimSpace(errs))
+		}
+	}
 	msgs := k.consume(topic, "--from-beginning", "--exit")
 	if len(msgs) != 1 || msgs[0].Key != "k" || msgs[0].Value != "over "+topic {
 		k.t.Errorf("read back %s", render(msgs))
