@@ -124,6 +124,7 @@ func kafkactlMessages(t *testing.T, k *kafkactl, b *broker, name func(string) st
 			k := k.with(t)
 			topic := name(a.op)
 			k.run("", "create", "topic", topic, "--partitions", "3")
+			k.waitReady(topic)
 			k.produce(topic, 0, 600, "--required-acks", a.acks)
 			// With acks=0 nothing tells the producer when the broker appended.
 			k.waitRecords(topic, 600)

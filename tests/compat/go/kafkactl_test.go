@@ -242,6 +242,27 @@ func checkRange(t *testing.T, msgs []consumed, from, to int) {
 	}
 }
 
+// waitReady polls describe topic until every partition lists its offsets: Kafka answers
+// ListOffsets (kafkactl prints -1) and acks=0 produces (it closes the connection on
+// NOT_LEADER_OR_FOLLOWER) only a moment after a topic is created.
+func (k *kafkactl) waitReady(topic string) {
+	k.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ready := true
+		for _, p := range k.topic(topic).Partitions {
+			ready = ready && p.OldestOffset >= 0 && p.NewestOffset >= 0
+		}
+		if ready {
+			return
+		}
+		if time.Now().After(deadline) {
+			k.t.Fatalf("topic %s: partitions without offsets 20 s after creation", topic)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // waitRecords polls describe topic until it counts n records (acks=0 produces return
 // before the broker appended).
 func (k *kafkactl) waitRecords(topic string, n int64) {
