@@ -22,10 +22,12 @@ func kafkactlBinary(t *testing.T) string {
 	if p := os.Getenv("KAFKACTL"); p != "" {
 		return p
 	}
-	if cache, err := os.UserCacheDir(); err == nil {
-		if p := filepath.Join(cache, "chronik-compat", "bin", "kafkactl"); isExecutable(p) {
-			return p
-		}
+	dir := os.Getenv("CHRONIK_COMPAT_BIN") // as tests/compat/install and run
+	if cache, err := os.UserCacheDir(); dir == "" && err == nil {
+		dir = filepath.Join(cache, "chronik-compat", "bin")
+	}
+	if p := filepath.Join(dir, "kafkactl"); dir != "" && isExecutable(p) {
+		return p
 	}
 	if p, err := exec.LookPath("kafkactl"); err == nil {
 		return p
