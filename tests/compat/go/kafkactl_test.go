@@ -2,158 +2,309 @@ package compat
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
-// kafkactlModule is the CLI's module path; the test builds it with `go install` (GOBIN in
-// the user cache dir, so later runs reuse it) unless $KAFKACTL or PATH already has one.
-const kafkactlModule = "github.com/deviceinsight/kafkactl/v5@latest"
-
+// kafkactlBinary is $KAFKACTL, else the one tests/compat/install builds into the
+// compatibility cache (kafkactl v5.20.0 from its released source), else one on PATH.
 func kafkactlBinary(t *testing.T) string {
 	t.Helper()
 	if p := os.Getenv("KAFKACTL"); p != "" {
 		return p
 	}
+	dir := os.Getenv("CHRONIK_COMPAT_BIN") // as tests/compat/install and run
+	if cache, err := os.UserCacheDir(); dir == "" && err == nil {
+		dir = filepath.Join(cache, "chronik-compat", "bin")
+	}
+	if p := filepath.Join(dir, "kafkactl"); dir != "" && isExecutable(p) {
+		return p
+	}
 	if p, err := exec.LookPath("kafkactl"); err == nil {
 		return p
 	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	gobin := filepath.Join(cache, "chronik-compat", "bin")
-	bin := filepath.Join(gobin, "kafkactl")
-	if _, err := os.Stat(bin); err == nil {
-		return bin
-	}
-	cmd := exec.Command("go", "install", kafkactlModule)
-	cmd.Env = append(os.Environ(), "GOBIN="+gobin, "GOFLAGS=-mod=mod")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		// Deliberately a failure, not a skip: the kafkactl scenarios did not run.
-		t.Fatalf("KAFKACTL NOT AVAILABLE: `go install %s` failed (%v); set $KAFKACTL to a kafkactl binary "+
-			"or put one on PATH. go said:\n%s", kafkactlModule, err, out)
-	}
-	return bin
+	// Deliberately a failure, not a skip: the kafkactl scenarios did not run.
+	t.Fatal("KAFKACTL NOT AVAILABLE: no kafkactl in $KAFKACTL, ~/.cache/chronik-compat/bin or PATH; " +
+		"tests/compat/install builds it (from ../shared/tools/kafkactl, or $CHRONIK_KAFKACTL_SOURCE)")
+	return ""
 }
 
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0
+}
+
+// kafkactl runs the CLI with a config file of one context; t is the (sub)test it reports to.
 type kafkactl struct {
 	t   *testing.T
 	bin string
 	cfg string
 }
 
-func newKafkactl(t *testing.T, bin string, b *broker, compression string) *kafkactl {
+// kafkactlContext is the context's optional parts beyond the bootstrap address.
+type kafkactlContext struct {
+	compression string // producer.compression
+	sasl        bool   // SASL/PLAIN as compat / compat-secret
+	tlsCA       string // tls.enabled with this CA ("" with tls: insecure)
+	tls         bool
+}
+
+func newKafkactl(t *testing.T, bin, addr string, c kafkactlContext) *kafkactl {
 	cfg := filepath.Join(t.TempDir(), "kafkactl.yml")
-	prod := ""
-	if compression != "" {
-		prod = "    producer:\n      compression: " + compression + "\n"
+	var body strings.Builder
+	fmt.Fprintf(&body, "contexts:\n  default:\n    brokers:\n      - %s\n", addr)
+	if c.compression != "" {
+		fmt.Fprintf(&body, "    producer:\n      compression: %s\n", c.compression)
 	}
-	body := fmt.Sprintf("contexts:\n  default:\n    brokers:\n      - %s\n%scurrent-context: default\n", b.Addr, prod)
-	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+	if c.sasl {
+		body.WriteString("    sasl:\n      enabled: true\n      mechanism: plaintext\n      username: compat\n      password: compat-secret\n")
+	}
+	if c.tls {
+		body.WriteString("    tls:\n      enabled: true\n")
+		if c.tlsCA != "" {
+			fmt.Fprintf(&body, "      ca: %s\n", c.tlsCA)
+		} else {
+			body.WriteString("      insecure: true\n")
+		}
+	}
+	body.WriteString("current-context: default\n")
+	if err := os.WriteFile(cfg, []byte(body.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return &kafkactl{t, bin, cfg}
 }
 
-func (k *kafkactl) run(stdin string, args ...string) string {
-	k.t.Helper()
+// with is the same CLI reporting to another subtest.
+func (k *kafkactl) with(t *testing.T) *kafkactl { return &kafkactl{t, k.bin, k.cfg} }
+
+// exec runs kafkactl with stdin; a command that hangs is killed after two minutes.
+func (k *kafkactl) exec(stdin string, args ...string) (string, string, error) {
 	cmd := exec.Command(k.bin, append([]string{"--config-file", k.cfg}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		k.t.Fatalf("kafkactl %s: %v\nstdout:\n%.2000s\nstderr:\n%.2000s", strings.Join(args, " "), err, out.String(), errb.String())
+	if err := cmd.Start(); err != nil {
+		return "", "", err
 	}
-	return out.String()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return out.String(), errb.String(), err
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		<-done
+		return out.String(), errb.String(), errors.New("did not finish within 2 minutes (killed)")
+	}
 }
 
-// produceAll sends messages 0..n-1 as "key#value" lines, with a constant header
-// (kafkactl's --header applies to every message of one invocation).
-func (k *kafkactl) produceAll(topic string, n int) {
-	var in strings.Builder
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&in, "%s#%s\n", keyOf(i), valueOf(i))
-	}
-	k.run(in.String(), "produce", topic, "--separator", "#", "--header", "src:kafkactl", "--silent")
-}
-
-// consumeAll reads the topic from the beginning to its end offsets and checks that the
-// key#value lines are exactly messages 0..n-1 with the header.
-func (k *kafkactl) consumeAll(topic string, n int) {
+// run fails the test unless kafkactl succeeds; returns its stdout.
+func (k *kafkactl) run(stdin string, args ...string) string {
 	k.t.Helper()
-	out := k.run("", "consume", topic, "--from-beginning", "--exit", "--print-keys", "--print-headers", "--separator", "#")
-	seen := map[string]int{}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	for _, l := range lines {
-		if !strings.Contains(l, "src:kafkactl") {
-			k.t.Errorf("consumed line without the header src:kafkactl: %q", l)
-			break
-		}
-		f := strings.Split(l, "#")
-		seen[strings.Join(f[len(f)-2:], "#")]++
+	out, errs, err := k.exec(stdin, args...)
+	if err != nil {
+		k.t.Fatalf("kafkactl %s: %v: %.300s %.1500s", strings.Join(args, " "), err, strings.TrimSpace(errs), out)
 	}
-	for i := 0; i < n; i++ {
-		if c := seen[keyOf(i)+"#"+valueOf(i)]; c != 1 {
-			k.t.Fatalf("message %d consumed %d times (%d lines); first lines:\n%.500s", i, c, len(lines), out)
-		}
+	return out
+}
+
+// fails checks that kafkactl refuses; returns what it said.
+func (k *kafkactl) fails(args ...string) string {
+	k.t.Helper()
+	out, errs, err := k.exec("", args...)
+	if err == nil {
+		k.t.Errorf("kafkactl %s succeeded, want an error; it said:\n%.1000s", strings.Join(args, " "), out)
 	}
-	if len(lines) != n {
-		k.t.Errorf("consumed %d lines, want %d", len(lines), n)
+	return out + errs
+}
+
+// json runs kafkactl with `-o json` and decodes its output into v.
+func (k *kafkactl) json(v any, args ...string) {
+	k.t.Helper()
+	out := k.run("", append(args, "-o", "json")...)
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		k.t.Fatalf("kafkactl %s -o json: %v in:\n%.1500s", strings.Join(args, " "), err, out)
 	}
 }
 
+// kTopic is `describe topic -o json` (kafkactl's field names; encoding/json matches them
+// case-insensitively).
+type kTopic struct {
+	Name              string
+	ReplicationFactor int
+	Partitions        []struct {
+		ID                         int32
+		OldestOffset, NewestOffset int64
+		Leader                     string
+		Replicas, InSyncReplicas   []int32
+	}
+	Configs []kConfig
+}
+
+type kConfig struct{ Name, Value string }
+
+func configOf(cs []kConfig, name string) (string, bool) {
+	for _, c := range cs {
+		if c.Name == name {
+			return c.Value, true
+		}
+	}
+	return "", false
+}
+
+func (k *kafkactl) topic(name string, extra ...string) kTopic {
+	k.t.Helper()
+	var tp kTopic
+	k.json(&tp, append([]string{"describe", "topic", name}, extra...)...)
+	if tp.Name != name {
+		k.t.Fatalf("describe topic %s answered for topic %q", name, tp.Name)
+	}
+	return tp
+}
+
+// records is the number of records between the oldest and newest offsets.
+func (tp kTopic) records() int64 {
+	var n int64
+	for _, p := range tp.Partitions {
+		n += p.NewestOffset - p.OldestOffset
+	}
+	return n
+}
+
+func (k *kafkactl) topicNames() map[string]bool {
+	k.t.Helper()
+	var ts []kTopic
+	k.json(&ts, "get", "topics")
+	names := map[string]bool{}
+	for _, tp := range ts {
+		names[tp.Name] = true
+	}
+	return names
+}
+
+// consume runs `consume ... -o json` with keys and headers and decodes the stream of
+// one JSON object per message.
+func (k *kafkactl) consume(args ...string) []consumed {
+	k.t.Helper()
+	all := append(append([]string{"consume"}, args...), "--print-keys", "--print-headers", "-o", "json")
+	out := k.run("", all...)
+	var msgs []consumed
+	dec := json.NewDecoder(strings.NewReader(out))
+	for {
+		var m consumed
+		if err := dec.Decode(&m); err == io.EOF {
+			return msgs
+		} else if err != nil {
+			k.t.Fatalf("kafkactl %s: undecodable output (%v):\n%.1500s", strings.Join(all, " "), err, out)
+		}
+		msgs = append(msgs, m)
+	}
+}
+
+// produce sends messages from..to-1 of the shared model (key, value, headers i and src)
+// as kafkactl's JSON input lines on stdin.
+func (k *kafkactl) produce(topic string, from, to int, flags ...string) {
+	k.t.Helper()
+	var in strings.Builder
+	for i := from; i < to; i++ {
+		line, _ := json.Marshal(map[string]any{"key": keyOf(i), "value": valueOf(i),
+			"headers": map[string]string{"i": valueOf(i), "src": "kafkactl"}})
+		in.Write(line)
+		in.WriteByte('\n')
+	}
+	out := k.run(in.String(), append([]string{"produce", topic, "--input-format", "json"}, flags...)...)
+	if want := fmt.Sprintf("%d messages produced", to-from); !strings.Contains(out, want) {
+		k.t.Errorf("produce said %q, want %q", strings.TrimSpace(out), want)
+	}
+}
+
+// checkRange checks that msgs are exactly the model's messages from..to-1, in order
+// (one partition) or in any order (several: per-partition order is checkExact's job).
+func checkRange(t *testing.T, msgs []consumed, from, to int) {
+	t.Helper()
+	got := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		got = append(got, m.Key+"="+m.Value)
+	}
+	want := make([]string, 0, to-from)
+	for i := from; i < to; i++ {
+		want = append(want, keyOf(i)+"="+valueOf(i))
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("consumed %d messages %.300v, want messages %d..%d", len(got), got, from, to-1)
+	}
+}
+
+// waitReady polls describe topic until every partition lists its offsets: Kafka answers
+// ListOffsets (kafkactl prints -1) and acks=0 produces (it closes the connection on
+// NOT_LEADER_OR_FOLLOWER) only a moment after a topic is created.
+func (k *kafkactl) waitReady(topic string) {
+	k.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ready := true
+		for _, p := range k.topic(topic).Partitions {
+			ready = ready && p.OldestOffset >= 0 && p.NewestOffset >= 0
+		}
+		if ready {
+			return
+		}
+		if time.Now().After(deadline) {
+			k.t.Fatalf("topic %s: partitions without offsets 20 s after creation", topic)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitRecords polls describe topic until it counts n records (acks=0 produces return
+// before the broker appended).
+func (k *kafkactl) waitRecords(topic string, n int64) {
+	k.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got := k.topic(topic).records()
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			k.t.Fatalf("topic %s holds %d records after 20 s, want %d", topic, got, n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestKafkactl is kafkactl's row of the report: one subtest per operation of
+// tests/compat/ops.py, each checking what kafkactl printed (-o json where it offers it).
 func TestKafkactl(t *testing.T) {
 	bin := kafkactlBinary(t) // before the broker: a missing CLI fails fast and plainly
 	b := startBroker(t)
-	k := newKafkactl(t, bin, b, "")
-	topic := "kafkactl-main"
-	t.Run("CreateTopic3Partitions", func(t *testing.T) {
-		k.t = t
-		k.run("", "create", "topic", topic, "--partitions", "3", "--replication-factor", "1")
-		out := k.run("", "describe", "topic", topic, "-o", "yaml")
-		if c := strings.Count(out, "leader:"); c != 3 {
-			t.Errorf("describe topic shows %d partitions, want 3:\n%s", c, out)
+	k := newKafkactl(t, bin, b.Addr, kafkactlContext{})
+	// Names unique per run, so that the scenarios also run against a broker already used.
+	run := strconv.FormatInt(time.Now().UnixMilli()%1e7, 36)
+	name := func(s string) string { return "kafkactl-" + s + "-" + run }
+	kafkactlTopics(t, k, b, name)
+	kafkactlMessages(t, k, b, name)
+	kafkactlGroups(t, k, name)
+	kafkactlSecurity(t, bin, b, name)
+	t.Run("delete_topic", func(t *testing.T) {
+		k := k.with(t)
+		topic := name("main")
+		if out := k.run("", "delete", "topic", topic); !strings.Contains(out, "topic deleted: "+topic) {
+			t.Errorf("delete topic said %q", out)
 		}
-	})
-	t.Run("Produce10kKeyedWithHeaders", func(t *testing.T) { k.t = t; k.produceAll(topic, numMessages) })
-	t.Run("ConsumeAllExactly", func(t *testing.T) { k.t = t; k.consumeAll(topic, numMessages) })
-	t.Run("ListOffsets", func(t *testing.T) {
-		k.t = t
-		out := k.run("", "describe", "topic", topic, "-o", "yaml")
-		if !strings.Contains(out, "oldestOffset: 0") || !strings.Contains(out, "newestOffset:") {
-			t.Errorf("describe topic lacks oldest/newest offsets:\n%s", out)
+		if k.topicNames()[topic] {
+			t.Errorf("get topics still lists %s after delete topic", topic)
 		}
-	})
-	t.Run("Compression", func(t *testing.T) {
-		for _, codec := range []string{"gzip", "snappy", "lz4", "zstd"} {
-			t.Run(codec, func(t *testing.T) {
-				kc := newKafkactl(t, bin, b, codec)
-				ct := "kafkactl-" + codec
-				kc.run("", "create", "topic", ct, "--partitions", "3")
-				kc.produceAll(ct, 2000)
-				kc.consumeAll(ct, 2000)
-			})
-		}
-	})
-	t.Run("DescribeAndAlterConfigs", func(t *testing.T) {
-		k.t = t
-		k.run("", "alter", "topic", topic, "--config", "retention.ms=3600000")
-		out := k.run("", "describe", "topic", topic, "--print-configs", "all", "-o", "yaml")
-		if !strings.Contains(out, "3600000") || !strings.Contains(out, "cleanup.policy") {
-			t.Errorf("describe topic after alter lacks retention.ms=3600000 or cleanup.policy:\n%s", out)
-		}
-	})
-	t.Run("DeleteTopic", func(t *testing.T) {
-		k.t = t
-		k.run("", "delete", "topic", topic)
-		if out := k.run("", "get", "topics"); strings.Contains(out, topic+" ") || strings.Contains(out, topic+"\n") {
-			t.Errorf("topic still listed after delete:\n%s", out)
-		}
+		k.fails("describe", "topic", topic)
+		k.fails("delete", "topic", topic)
 	})
 }
