@@ -13,6 +13,8 @@
 #include "generated/kafka/delete_acls_response.h"
 #include "generated/kafka/describe_acls_request.h"
 #include "generated/kafka/describe_acls_response.h"
+#include "generated/kafka/find_coordinator_request.h"
+#include "generated/kafka/find_coordinator_response.h"
 #include "generated/kafka/init_producer_id_request.h"
 #include "generated/kafka/list_groups_request.h"
 #include "generated/kafka/list_groups_response.h"
@@ -242,7 +244,21 @@ TEST_CASE("an empty group whose last committed offsets are deleted is gone at on
   cp.committed_offset = 0;
   ct.partitions.push_back(cp);
   commit.topics.push_back(ct);
-  REQUIRE(call<m::OffsetCommitResponse>(target_port(), commit, 8).topics.at(0).partitions.at(0).error_code == 0);
+  // Looked up and retried as clients do: Kafka makes __consumer_offsets at the first
+  // FindCoordinator (internal_topics_test deletes it) and answers COORDINATOR_LOAD_IN_PROGRESS,
+  // COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR (14-16) until it is loaded.
+  m::FindCoordinatorRequest find;
+  find.key_type = 0;
+  find.coordinator_keys = {group};
+  int16_t committed = -1;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  do {
+    call<m::FindCoordinatorResponse>(target_port(), find, 4);
+    committed = call<m::OffsetCommitResponse>(target_port(), commit, 8).topics.at(0).partitions.at(0).error_code;
+    if (committed < 14 || committed > 16) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  } while (std::chrono::steady_clock::now() < deadline);
+  REQUIRE(committed == 0);
   CHECK(listed());
 
   m::OffsetDeleteRequest del;

@@ -242,7 +242,10 @@ class Groups(unittest.TestCase):
         produce(b, topic, 0, 80)
         c = KafkaConsumer(topic, bootstrap_servers=b, group_id=group, client_id="kp-0",
                           enable_auto_commit=False, session_timeout_ms=SESSION_MS)
-        wait_for(lambda: (c.poll(timeout_ms=100) or True) and len(c.assignment()) == PARTITIONS, 60,
+        # Polls of a second: kafka-python 3.0.12 drops a JoinGroup/SyncGroup that completes
+        # after its poll's timeout when no further rejoin is needed (join_group_async), and
+        # its first join here is followed by a second one once the topic's metadata arrives.
+        wait_for(lambda: (c.poll(timeout_ms=1000) or True) and len(c.assignment()) == PARTITIONS, 60,
                  "the consumer to be assigned")
         c.commit({TopicPartition(topic, p): OffsetAndMetadata(3, "", -1) for p in range(PARTITIONS)})
         admin = KafkaAdminClient(bootstrap_servers=b)
