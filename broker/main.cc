@@ -80,9 +80,10 @@ std::string cluster_id(const std::string& dir, int32_t node_id) {
 
 // One JSON object per line for every API of the generated table: what ApiVersions
 // advertises (served) and the spec's version range. The compatibility report is built from
-// it, so that its protocol table cannot drift from the code.
+// it, so that its protocol table cannot drift from the code. The telemetry APIs count as
+// served: advertised once client.telemetry.enable is set, answered always.
 void print_api_versions(std::ostream& out) {
-  const auto advertised = chronik::broker::handlers::advertised_api_versions();
+  const auto advertised = chronik::broker::handlers::advertised_api_versions(true);
   for (const auto& api : chronik::message::kApis) {
     const auto it = std::find_if(advertised.begin(), advertised.end(),
                                  [&](const auto& v) { return v.api_key == api.key; });

@@ -200,6 +200,12 @@ const std::vector<ConfigKey>& broker_table() {
       {"group.consumer.max.size", T::kInt, kIntMax, at_least(1), "Maximum members of a consumer group."},
       {"group.consumer.assignors", T::kList, "uniform,range", one_of(kServerAssignors),
        "Server-side assignors; the first is the default."},
+      // Client telemetry (KIP-714). Kafka advertises GetTelemetrySubscriptions and PushTelemetry
+      // only with a telemetry reporter among metric.reporters; Chronik has none and drops
+      // pushed metrics, so clients are not asked to push unless an operator wants that.
+      {"client.telemetry.enable", T::kBoolean, "false", {},
+       "Chronik: advertise GetTelemetrySubscriptions and PushTelemetry, so that clients push their "
+       "metrics (counted on /metrics, then dropped)."},
       // Transactions and idempotence.
       {"transactional.id.expiration.ms", T::kInt, "604800000", at_least(1),
        "Idle transactional ids expire after this.", true},

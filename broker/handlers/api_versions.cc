@@ -3,6 +3,8 @@
 #include "broker/handlers/handlers.h"
 #include "generated/kafka/api_dispatch.h"
 #include "generated/kafka/api_table.h"
+#include "generated/kafka/get_telemetry_subscriptions_request.h"
+#include "generated/kafka/push_telemetry_request.h"
 
 namespace chronik::broker::handlers {
 
@@ -13,10 +15,13 @@ bool has_handler(int16_t api_key) {
   return handled && api && (api->listeners & m::kBroker);
 }
 
-std::vector<m::ApiVersionsResponse::ApiVersion> advertised_api_versions() {
+std::vector<m::ApiVersionsResponse::ApiVersion> advertised_api_versions(bool client_telemetry) {
   std::vector<m::ApiVersionsResponse::ApiVersion> out;
   for (const auto& api : m::kApis) {
     if (!(api.listeners & m::kBroker) || !has_handler(api.key)) continue;
+    if (!client_telemetry && (api.key == m::GetTelemetrySubscriptionsRequest::kApiKey ||
+                              api.key == m::PushTelemetryRequest::kApiKey))
+      continue;
     m::ApiVersionsResponse::ApiVersion v;
     v.api_key = api.key;
     v.min_version = api.lowest_version;
@@ -28,7 +33,7 @@ std::vector<m::ApiVersionsResponse::ApiVersion> advertised_api_versions() {
 
 m::ApiVersionsResponse handle(Broker& broker, const Ctx& ctx, m::ApiVersionsRequest& req) {
   m::ApiVersionsResponse resp;
-  resp.api_keys = advertised_api_versions();
+  resp.api_keys = advertised_api_versions(broker.config()->get_bool("client.telemetry.enable"));
   if (ctx.api_version < 3) return resp;
   // The client's software, which client-metrics subscriptions may select on.
   broker.telemetry.note_client_software(ctx.connection_id, req.client_software_name, req.client_software_version);

@@ -184,8 +184,10 @@ constexpr bool kHasHandler = requires(Broker& b, const Ctx& c, Req& r) { handle(
 // Whether Chronik answers `api_key` on its broker listener (what ApiVersions advertises).
 bool has_handler(int16_t api_key);
 
-// The APIs and versions Chronik advertises (broker-listener APIs with a handler).
-std::vector<m::ApiVersionsResponse::ApiVersion> advertised_api_versions();
+// The APIs and versions Chronik advertises (broker-listener APIs with a handler), without
+// GetTelemetrySubscriptions and PushTelemetry unless `client_telemetry` (as Kafka without a
+// telemetry reporter: the handlers still answer a client that calls them).
+std::vector<m::ApiVersionsResponse::ApiVersion> advertised_api_versions(bool client_telemetry);
 // Whether the API's handler only ever refuses, because no listener of the broker is of the
 // kind it belongs to (the SASL APIs: there is no SASL listener yet). Advertised all the same,
 // as Kafka does; `chronik --print-api-versions` reports it so that the compatibility report

@@ -114,14 +114,14 @@ struct IsDeferred<handlers::Deferred<T>> : std::true_type {};
 
 // ApiVersions at a version we do not know: v0 with UNSUPPORTED_VERSION and the whole table,
 // so that the client can pick a version it shares with us.
-Outcome api_versions_fallback(const wire::SharedBytes& frame) {
+Outcome api_versions_fallback(const Broker& broker, const wire::SharedBytes& frame) {
   wire::Reader r(frame.data(), frame.size());
   r.read_int16();
   r.read_int16();
   const int32_t correlation_id = r.read_int32();
   m::ApiVersionsResponse resp;
   resp.error_code = err(ErrorCode::UNSUPPORTED_VERSION);
-  resp.api_keys = handlers::advertised_api_versions();
+  resp.api_keys = handlers::advertised_api_versions(broker.config()->get_bool("client.telemetry.enable"));
   return respond(encode_frame(resp, 0, 0, correlation_id));
 }
 
@@ -207,7 +207,7 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
     const bool version_ok = api->is_valid_version(kv.api_version);
     if (!version_ok && kv.api_key == static_cast<int16_t>(m::ApiKey::kApiVersions)) {
       ctx.failed = true;
-      return api_versions_fallback(frame);
+      return api_versions_fallback(broker, frame);
     }
 
     const protocol::RequestHeader header =

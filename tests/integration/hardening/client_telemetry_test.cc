@@ -6,6 +6,8 @@
 #include <set>
 #include <string>
 
+#include "generated/kafka/api_versions_request.h"
+#include "generated/kafka/api_versions_response.h"
 #include "generated/kafka/describe_configs_request.h"
 #include "generated/kafka/describe_configs_response.h"
 #include "generated/kafka/get_telemetry_subscriptions_request.h"
@@ -94,6 +96,20 @@ m::DescribeConfigsResponse::DescribeConfigsResult describe(const std::string& na
 }
 
 }  // namespace
+
+TEST_CASE("without a telemetry reporter, ApiVersions leaves out GetTelemetrySubscriptions and PushTelemetry",
+          "[kafka][telemetry]") {
+  // Kafka 3.9.1 advertises them only when a metric reporter receives client telemetry;
+  // Chronik only with client.telemetry.enable. Neither is set for these checks.
+  m::ApiVersionsRequest req;
+  req.client_software_name = "chronik-hardening";
+  req.client_software_version = "1";
+  std::set<int16_t> keys;
+  for (const auto& k : call<m::ApiVersionsResponse>(target_port(), req, 3).api_keys) keys.insert(k.api_key);
+  CHECK_FALSE(keys.count(m::GetTelemetrySubscriptionsRequest::kApiKey));
+  CHECK_FALSE(keys.count(m::PushTelemetryRequest::kApiKey));
+  CHECK(keys.count(m::ListClientMetricsResourcesRequest::kApiKey));
+}
 
 TEST_CASE("GetTelemetrySubscriptions without a matching subscription, as Kafka 3.9.1 answers the Java client",
           "[kafka][telemetry]") {

@@ -2,12 +2,17 @@
 // dispatch and the handlers, without sockets.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "generated/kafka/api_versions_request.h"
 #include "generated/kafka/api_versions_response.h"
 #include "generated/kafka/create_topics_response.h"
 #include "generated/kafka/fetch_response.h"
+#include "generated/kafka/get_telemetry_subscriptions_request.h"
+#include "generated/kafka/get_telemetry_subscriptions_response.h"
 #include "generated/kafka/init_producer_id_request.h"
 #include "generated/kafka/init_producer_id_response.h"
+#include "generated/kafka/list_client_metrics_resources_request.h"
 #include "generated/kafka/list_offsets_request.h"
 #include "generated/kafka/list_offsets_response.h"
 #include "generated/kafka/metadata_request.h"
@@ -17,6 +22,7 @@
 #include "generated/kafka/offset_fetch_request.h"
 #include "generated/kafka/offset_fetch_response.h"
 #include "generated/kafka/produce_response.h"
+#include "generated/kafka/push_telemetry_request.h"
 #include "tests/unit/kafka/harness.h"
 #include "tests/unit/kafka/requests.h"
 
@@ -58,6 +64,29 @@ TEST_CASE("ApiVersions answers the API table, and v0 with UNSUPPORTED_VERSION at
   auto fallback = KafkaHarness::decode<m::ApiVersionsResponse>(frame, 0, 4242, 0);
   CHECK(fallback.error_code == code(ErrorCode::UNSUPPORTED_VERSION));
   CHECK(fallback.api_keys.size() == resp.api_keys.size());
+}
+
+TEST_CASE("the telemetry APIs are advertised only with client.telemetry.enable", "[kafka][telemetry]") {
+  auto keys = [](KafkaHarness& h) {
+    std::set<int16_t> out;
+    for (const auto& k : h.call<m::ApiVersionsResponse>(m::ApiVersionsRequest{}, 3).api_keys) out.insert(k.api_key);
+    return out;
+  };
+  KafkaHarness off;
+  const auto without = keys(off);
+  CHECK_FALSE(without.count(m::GetTelemetrySubscriptionsRequest::kApiKey));
+  CHECK_FALSE(without.count(m::PushTelemetryRequest::kApiKey));
+  CHECK(without.count(m::ListClientMetricsResourcesRequest::kApiKey));
+  // Not advertised, still answered: a client that calls it anyway gets its subscriptions.
+  auto subscriptions = off.call<m::GetTelemetrySubscriptionsResponse>(m::GetTelemetrySubscriptionsRequest{}, 0);
+  CHECK(subscriptions.error_code == 0);
+  CHECK(subscriptions.push_interval_ms == 300000);
+
+  KafkaHarness on(std::map<std::string, std::string>{{"client.telemetry.enable", "true"}});
+  const auto with = keys(on);
+  CHECK(with.count(m::GetTelemetrySubscriptionsRequest::kApiKey));
+  CHECK(with.count(m::PushTelemetryRequest::kApiKey));
+  CHECK(with.size() == without.size() + 2);
 }
 
 TEST_CASE("a frame that does not decode closes the connection", "[kafka]") {
