@@ -22,10 +22,12 @@ std::vector<m::ApiVersionsResponse::ApiVersion> advertised_api_versions(bool cli
     if (!client_telemetry && (api.key == m::GetTelemetrySubscriptionsRequest::kApiKey ||
                               api.key == m::PushTelemetryRequest::kApiKey))
       continue;
+    const m::VersionRange served = served_versions(api);
+    if (served.empty()) continue;
     m::ApiVersionsResponse::ApiVersion v;
     v.api_key = api.key;
-    v.min_version = api.lowest_version;
-    v.max_version = api.highest_stable_version;
+    v.min_version = served.lowest;
+    v.max_version = served.highest;
     out.push_back(v);
   }
   return out;

@@ -18,6 +18,7 @@
 #include "generated/kafka/alter_configs_response.h"
 #include "generated/kafka/alter_partition_reassignments_request.h"
 #include "generated/kafka/alter_partition_reassignments_response.h"
+#include "generated/kafka/api_table.h"
 #include "generated/kafka/api_versions_request.h"
 #include "generated/kafka/api_versions_response.h"
 #include "generated/kafka/consumer_group_describe_request.h"
@@ -70,8 +71,8 @@
 #include "generated/kafka/join_group_response.h"
 #include "generated/kafka/leave_group_request.h"
 #include "generated/kafka/leave_group_response.h"
-#include "generated/kafka/list_client_metrics_resources_request.h"
-#include "generated/kafka/list_client_metrics_resources_response.h"
+#include "generated/kafka/list_config_resources_request.h"
+#include "generated/kafka/list_config_resources_response.h"
 #include "generated/kafka/list_groups_request.h"
 #include "generated/kafka/list_groups_response.h"
 #include "generated/kafka/list_offsets_request.h"
@@ -176,13 +177,17 @@ m::SaslAuthenticateResponse handle(Broker&, const Ctx&, m::SaslAuthenticateReque
 m::UpdateFeaturesResponse handle(Broker&, const Ctx&, m::UpdateFeaturesRequest&);
 m::GetTelemetrySubscriptionsResponse handle(Broker&, const Ctx&, m::GetTelemetrySubscriptionsRequest&);
 m::PushTelemetryResponse handle(Broker&, const Ctx&, m::PushTelemetryRequest&);
-m::ListClientMetricsResourcesResponse handle(Broker&, const Ctx&, m::ListClientMetricsResourcesRequest&);
+m::ListConfigResourcesResponse handle(Broker&, const Ctx&, m::ListConfigResourcesRequest&);
 
 // Whether a handler takes requests of type Req.
 template <class Req>
 constexpr bool kHasHandler = requires(Broker& b, const Ctx& c, Req& r) { handle(b, c, r); };
 // Whether Chronik answers `api_key` on its broker listener (what ApiVersions advertises).
 bool has_handler(int16_t api_key);
+
+// The versions of `api` Chronik serves (served_versions.cc): from the oldest any release
+// defines to Kafka 3.9's newest, or past it where the handler implements Kafka 4.4's.
+m::VersionRange served_versions(const m::ApiInfo& api);
 
 // The APIs and versions Chronik advertises (broker-listener APIs with a handler), without
 // GetTelemetrySubscriptions and PushTelemetry unless `client_telemetry` (as Kafka without a

@@ -204,7 +204,8 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
     const m::ApiInfo* api = m::find_api(kv.api_key);
     if (!api || !handlers::has_handler(kv.api_key))
       return close_with("unknown or unserved API key " + std::to_string(kv.api_key));
-    const bool version_ok = api->is_valid_version(kv.api_version);
+    const m::VersionRange served = handlers::served_versions(*api);
+    const bool version_ok = kv.api_version >= served.lowest && kv.api_version <= served.highest;
     if (!version_ok && kv.api_key == static_cast<int16_t>(m::ApiKey::kApiVersions)) {
       ctx.failed = true;
       return api_versions_fallback(broker, frame);
@@ -226,7 +227,7 @@ Outcome process_request(Broker& broker, RequestContext& ctx, const wire::SharedB
           Resp resp;
           set_top_error(resp, err(ErrorCode::UNSUPPORTED_VERSION));
           ctx.failed = true;
-          const int16_t v = std::clamp(kv.api_version, api->lowest_version, api->highest_version);
+          const int16_t v = std::clamp(kv.api_version, served.lowest, served.highest);
           out = respond(encode_frame(resp, v, api->response_header_version(v), ctx.correlation_id));
           return;
         }

@@ -55,8 +55,11 @@ def pair_apis(messages: list[Message]) -> list[Api]:
 
 
 class Renderer:
-    def __init__(self, release: str):
+    def __init__(self, release: str, releases: list[str] | None = None,
+                 release_ranges: dict[tuple, dict[str, Versions]] | None = None):
         self.release = release
+        self.releases = releases or []
+        self.release_ranges = release_ranges or {}
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(TEMPLATES)),
             undefined=jinja2.StrictUndefined,
@@ -84,10 +87,13 @@ class Renderer:
 
     def render_all(self, out: Path, kafka: list[Message], tests: list[Message], state: list[Message]) -> None:
         apis = pair_apis(kafka)
+        for api in apis:
+            per = self.release_ranges.get(("request", api.key), {})
+            api.releases = [per.get(r, Versions(0, -1)) for r in self.releases]
         kafka_sources = self._messages(out, "kafka", "chronik::message", kafka)
         others = [m for m in kafka if m.kind not in ("request", "response")]
-        self._write(out / "kafka" / "api_table.h", "api_table.h.j2", apis=apis)
-        self._write(out / "kafka" / "api_table.cc", "api_table.cc.j2", apis=apis)
+        self._write(out / "kafka" / "api_table.h", "api_table.h.j2", apis=apis, releases=self.releases)
+        self._write(out / "kafka" / "api_table.cc", "api_table.cc.j2", apis=apis, releases=self.releases)
         self._write(out / "kafka" / "api_dispatch.h", "api_dispatch.h.j2", apis=apis, others=others)
         kafka_sources.append("kafka/api_table.cc")
         test_sources = self._messages(out, "test_messages", "chronik::message::test", tests)

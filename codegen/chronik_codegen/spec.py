@@ -261,7 +261,8 @@ def load_message(path: Path) -> Message:
         latest_version_unstable=bool(obj.get("latestVersionUnstable", False)),
         listeners=list(obj.get("listeners", [])),
         deprecated_versions=Versions.parse(obj.get("deprecatedVersions"), NONE),
-        fields=[_parse_field(f, name) for f in obj["fields"]],
+        # A request Kafka removed (4.0's ZooKeeper-era APIs) is left as a spec of no versions.
+        fields=[_parse_field(f, name) for f in obj.get("fields", [] if valid.empty else obj["fields"])],
         source=path.name,
     )
     message.structs = _collect_structs(message, commons)

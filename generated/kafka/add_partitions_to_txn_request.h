@@ -25,7 +25,7 @@ struct AddPartitionsToTxnTopic {
   static constexpr const char* kName = "AddPartitionsToTxnTopic";
   // The name of the topic.
   std::string name{};
-  // The partition indexes to add to the transaction
+  // The partition indexes to add to the transaction.
   std::vector<int32_t> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

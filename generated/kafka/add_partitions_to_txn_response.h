@@ -59,7 +59,7 @@ struct AddPartitionsToTxnTopicResult {
   static constexpr const char* kName = "AddPartitionsToTxnTopicResult";
   // The topic name.
   std::string name{};
-  // The results for each partition
+  // The results for each partition.
   std::vector<AddPartitionsToTxnPartitionResult> results_by_partition{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -64,6 +64,14 @@ void AddRaftVoterRequest::encode_to(Sink& _out, int16_t _version) const {
     _element.encode_to(_out, _version);
   }
 
+  if (_version >= 1) {
+    _out.write_bool(ack_when_committed);
+  }
+  if (!(_version >= 1) && !(ack_when_committed)) {
+    throw wire::EncodeError(std::string(kName) +
+                            ": field AckWhenCommitted has a non-default value, which version " +
+                            std::to_string(_version) + " cannot carry");
+  }
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
   _out.write_unsigned_varint(_tagged_count);
   size_t _next_unknown = 0;
@@ -96,6 +104,9 @@ void AddRaftVoterRequest::decode_from(wire::Reader& _in, int16_t _version) {
     }
   }
 
+  if (_version >= 1) {
+    ack_when_committed = _in.read_bool();
+  }
   const uint32_t _tagged_count = _in.read_unsigned_varint();
   for (uint32_t _t = 0; _t < _tagged_count; ++_t) {
     const uint32_t _tag = _in.read_unsigned_varint();

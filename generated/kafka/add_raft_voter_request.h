@@ -23,11 +23,11 @@ namespace add_raft_voter_request {
 
 struct Listener {
   static constexpr const char* kName = "Listener";
-  // The name of the endpoint
+  // The name of the endpoint.
   std::string name{};
-  // The hostname
+  // The hostname.
   std::string host{};
-  // The port
+  // The port.
   uint16_t port{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -63,19 +63,24 @@ struct AddRaftVoterRequest {
   static constexpr const char* kName = "AddRaftVoterRequest";
   static constexpr int16_t kApiKey = 80;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 0;
+  static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using Listener = add_raft_voter_request::Listener;
 
+  // The cluster id.
   std::optional<std::string> cluster_id = std::string{};
+  // The maximum time to wait for the request to complete before returning.
   int32_t timeout_ms{};
-  // The replica id of the voter getting added to the topic partition
+  // The replica id of the voter getting added to the topic partition.
   int32_t voter_id{};
-  // The directory id of the voter getting added to the topic partition
+  // The directory id of the voter getting added to the topic partition.
   wire::Uuid voter_directory_id{};
-  // The endpoints that can be used to communicate with the voter
+  // The endpoints that can be used to communicate with the voter.
   std::vector<Listener> listeners{};
+  // When true, return a response after the new voter set is committed. Otherwise, return after the
+  // leader writes the changes locally.
+  bool ack_when_committed = true;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -102,6 +107,10 @@ struct AddRaftVoterRequest {
     visit(wire::FieldMeta{"Listeners", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.listeners);
+    visit(wire::FieldMeta{"AckWhenCommitted", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.ack_when_committed);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
                           wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
                           wire::VersionRange{0, 32767}, true, ""},

@@ -21,14 +21,14 @@ struct AddRaftVoterResponse {
   static constexpr const char* kName = "AddRaftVoterResponse";
   static constexpr int16_t kApiKey = 80;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 0;
+  static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
 
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.
   int32_t throttle_time_ms{};
-  // The error code, or 0 if there was no error
+  // The error code, or 0 if there was no error.
   int16_t error_code{};
   // The error message, or null if there was no error.
   std::optional<std::string> error_message = std::string{};

@@ -25,9 +25,9 @@ struct AllocateProducerIdsRequest {
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
 
-  // The ID of the requesting broker
+  // The ID of the requesting broker.
   int32_t broker_id{};
-  // The epoch of the requesting broker
+  // The epoch of the requesting broker.
   int64_t broker_epoch = INT64_C(-1);
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

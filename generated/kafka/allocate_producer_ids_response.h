@@ -28,11 +28,11 @@ struct AllocateProducerIdsResponse {
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.
   int32_t throttle_time_ms{};
-  // The top level response error code
+  // The top level response error code.
   int16_t error_code{};
-  // The first producer ID in this range, inclusive
+  // The first producer ID in this range, inclusive.
   int64_t producer_id_start{};
-  // The number of producer IDs in this range
+  // The number of producer IDs in this range.
   int32_t producer_id_len{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -121,6 +121,15 @@ template <class Sink>
 void AlterPartitionReassignmentsRequest::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(timeout_ms);
 
+  if (_version >= 1) {
+    _out.write_bool(allow_replication_factor_change);
+  }
+  if (!(_version >= 1) && !(allow_replication_factor_change)) {
+    throw wire::EncodeError(
+        std::string(kName) +
+        ": field AllowReplicationFactorChange has a non-default value, which version " +
+        std::to_string(_version) + " cannot carry");
+  }
   _out.write_array_length(static_cast<int32_t>(topics.size()), true);
   for (const auto& _element : topics) {
     _element.encode_to(_out, _version);
@@ -138,6 +147,9 @@ template void AlterPartitionReassignmentsRequest::encode_to(wire::SizeCounter&, 
 void AlterPartitionReassignmentsRequest::decode_from(wire::Reader& _in, int16_t _version) {
   timeout_ms = _in.read_int32();
 
+  if (_version >= 1) {
+    allow_replication_factor_change = _in.read_bool();
+  }
   {
     const int32_t _length = _in.read_array_length(true, "Topics");
     if (_length < 0) {

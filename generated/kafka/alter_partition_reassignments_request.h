@@ -94,7 +94,7 @@ struct AlterPartitionReassignmentsRequest {
   static constexpr const char* kName = "AlterPartitionReassignmentsRequest";
   static constexpr int16_t kApiKey = 45;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 0;
+  static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using ReassignablePartition = alter_partition_reassignments_request::ReassignablePartition;
@@ -102,6 +102,9 @@ struct AlterPartitionReassignmentsRequest {
 
   // The time in ms to wait for the request to complete.
   int32_t timeout_ms = 60000;
+  // The option indicating whether changing the replication factor of any given partition as part of
+  // this request is a valid move.
+  bool allow_replication_factor_change = true;
   // The topics to reassign.
   std::vector<ReassignableTopic> topics{};
   // Tagged fields this build does not know, kept for re-encoding.
@@ -117,6 +120,10 @@ struct AlterPartitionReassignmentsRequest {
     visit(wire::FieldMeta{"TimeoutMs", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.timeout_ms);
+    visit(wire::FieldMeta{"AllowReplicationFactorChange", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.allow_replication_factor_change);
     visit(wire::FieldMeta{"Topics", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.topics);

@@ -112,6 +112,9 @@ template <class Sink>
 void AlterPartitionReassignmentsResponse::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(throttle_time_ms);
 
+  if (_version >= 1) {
+    _out.write_bool(allow_replication_factor_change);
+  }
   _out.write_int16(error_code);
 
   if (!error_message) {
@@ -137,6 +140,9 @@ template void AlterPartitionReassignmentsResponse::encode_to(wire::SizeCounter&,
 void AlterPartitionReassignmentsResponse::decode_from(wire::Reader& _in, int16_t _version) {
   throttle_time_ms = _in.read_int32();
 
+  if (_version >= 1) {
+    allow_replication_factor_change = _in.read_bool();
+  }
   error_code = _in.read_int16();
 
   error_message = _in.read_nullable_string(true, "ErrorMessage");

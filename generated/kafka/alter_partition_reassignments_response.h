@@ -63,9 +63,9 @@ struct ReassignablePartitionResponse {
 
 struct ReassignableTopicResponse {
   static constexpr const char* kName = "ReassignableTopicResponse";
-  // The topic name
+  // The topic name.
   std::string name{};
-  // The responses to partitions to reassign
+  // The responses to partitions to reassign.
   std::vector<ReassignablePartitionResponse> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -100,7 +100,7 @@ struct AlterPartitionReassignmentsResponse {
   static constexpr const char* kName = "AlterPartitionReassignmentsResponse";
   static constexpr int16_t kApiKey = 45;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 0;
+  static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using ReassignablePartitionResponse =
@@ -111,6 +111,9 @@ struct AlterPartitionReassignmentsResponse {
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.
   int32_t throttle_time_ms{};
+  // The option indicating whether changing the replication factor of any given partition as part of
+  // the request was allowed.
+  bool allow_replication_factor_change = true;
   // The top-level error code, or 0 if there was no error.
   int16_t error_code{};
   // The top-level error message, or null if there was no error.
@@ -131,6 +134,10 @@ struct AlterPartitionReassignmentsResponse {
         wire::FieldMeta{"ThrottleTimeMs", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                         wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
         self.throttle_time_ms);
+    visit(wire::FieldMeta{"AllowReplicationFactorChange", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.allow_replication_factor_change);
     visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.error_code);

@@ -55,17 +55,17 @@ struct BrokerState {
 
 struct PartitionData {
   static constexpr const char* kName = "PartitionData";
-  // The partition index
+  // The partition index.
   int32_t partition_index{};
-  // The leader epoch of this partition
+  // The leader epoch of this partition.
   int32_t leader_epoch{};
   // The ISR for this partition. Deprecated since version 3.
   std::vector<int32_t> new_isr{};
+  // The ISR for this partition.
   std::vector<BrokerState> new_isr_with_epochs{};
   // 1 if the partition is recovering from an unclean leader election; 0 otherwise.
   int8_t leader_recovery_state = 0;
-  // The expected epoch of the partition which is being updated. For legacy cluster this is the
-  // ZkVersion in the LeaderAndIsr request.
+  // The expected epoch of the partition which is being updated.
   int32_t partition_epoch{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -113,8 +113,9 @@ struct TopicData {
   static constexpr const char* kName = "TopicData";
   // The name of the topic to alter ISRs for
   std::string topic_name{};
-  // The ID of the topic to alter ISRs for
+  // The ID of the topic to alter ISRs for.
   wire::Uuid topic_id{};
+  // The partitions to alter ISRs for.
   std::vector<PartitionData> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -158,10 +159,11 @@ struct AlterPartitionRequest {
   using PartitionData = alter_partition_request::PartitionData;
   using TopicData = alter_partition_request::TopicData;
 
-  // The ID of the requesting broker
+  // The ID of the requesting broker.
   int32_t broker_id{};
-  // The epoch of the requesting broker
+  // The epoch of the requesting broker.
   int64_t broker_epoch = INT64_C(-1);
+  // The topics to alter ISRs for.
   std::vector<TopicData> topics{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

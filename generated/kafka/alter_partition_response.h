@@ -23,9 +23,9 @@ namespace alter_partition_response {
 
 struct PartitionData {
   static constexpr const char* kName = "PartitionData";
-  // The partition index
+  // The partition index.
   int32_t partition_index{};
-  // The partition level error code
+  // The partition level error code.
   int16_t error_code{};
   // The broker ID of the leader.
   int32_t leader_id{};
@@ -35,8 +35,7 @@ struct PartitionData {
   std::vector<int32_t> isr{};
   // 1 if the partition is recovering from an unclean leader election; 0 otherwise.
   int8_t leader_recovery_state = 0;
-  // The current epoch for the partition for KRaft controllers. The current ZK version for the
-  // legacy controllers.
+  // The current epoch for the partition for KRaft controllers.
   int32_t partition_epoch{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -87,8 +86,9 @@ struct TopicData {
   static constexpr const char* kName = "TopicData";
   // The name of the topic
   std::string topic_name{};
-  // The ID of the topic
+  // The ID of the topic.
   wire::Uuid topic_id{};
+  // The responses for each partition.
   std::vector<PartitionData> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -134,8 +134,9 @@ struct AlterPartitionResponse {
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.
   int32_t throttle_time_ms{};
-  // The top level response error code
+  // The top level response error code.
   int16_t error_code{};
+  // The responses for each topic.
   std::vector<TopicData> topics{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

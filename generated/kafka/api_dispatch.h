@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "generated/kafka/aborted_txn.h"
 #include "generated/kafka/add_offsets_to_txn_request.h"
 #include "generated/kafka/add_offsets_to_txn_response.h"
 #include "generated/kafka/add_partitions_to_txn_request.h"
@@ -25,6 +26,8 @@
 #include "generated/kafka/alter_partition_response.h"
 #include "generated/kafka/alter_replica_log_dirs_request.h"
 #include "generated/kafka/alter_replica_log_dirs_response.h"
+#include "generated/kafka/alter_share_group_offsets_request.h"
+#include "generated/kafka/alter_share_group_offsets_response.h"
 #include "generated/kafka/alter_user_scram_credentials_request.h"
 #include "generated/kafka/alter_user_scram_credentials_response.h"
 #include "generated/kafka/api_table.h"
@@ -44,6 +47,7 @@
 #include "generated/kafka/consumer_group_heartbeat_response.h"
 #include "generated/kafka/consumer_protocol_assignment.h"
 #include "generated/kafka/consumer_protocol_subscription.h"
+#include "generated/kafka/control_record_type_schema.h"
 #include "generated/kafka/controlled_shutdown_request.h"
 #include "generated/kafka/controlled_shutdown_response.h"
 #include "generated/kafka/controller_registration_request.h"
@@ -63,6 +67,8 @@
 #include "generated/kafka/delete_groups_response.h"
 #include "generated/kafka/delete_records_request.h"
 #include "generated/kafka/delete_records_response.h"
+#include "generated/kafka/delete_share_group_offsets_request.h"
+#include "generated/kafka/delete_share_group_offsets_response.h"
 #include "generated/kafka/delete_share_group_state_request.h"
 #include "generated/kafka/delete_share_group_state_response.h"
 #include "generated/kafka/delete_topics_request.h"
@@ -85,6 +91,8 @@
 #include "generated/kafka/describe_producers_response.h"
 #include "generated/kafka/describe_quorum_request.h"
 #include "generated/kafka/describe_quorum_response.h"
+#include "generated/kafka/describe_share_group_offsets_request.h"
+#include "generated/kafka/describe_share_group_offsets_response.h"
 #include "generated/kafka/describe_topic_partitions_request.h"
 #include "generated/kafka/describe_topic_partitions_response.h"
 #include "generated/kafka/describe_transactions_request.h"
@@ -95,6 +103,7 @@
 #include "generated/kafka/elect_leaders_response.h"
 #include "generated/kafka/end_quorum_epoch_request.h"
 #include "generated/kafka/end_quorum_epoch_response.h"
+#include "generated/kafka/end_txn_marker.h"
 #include "generated/kafka/end_txn_request.h"
 #include "generated/kafka/end_txn_response.h"
 #include "generated/kafka/envelope_request.h"
@@ -125,8 +134,8 @@
 #include "generated/kafka/leader_change_message.h"
 #include "generated/kafka/leave_group_request.h"
 #include "generated/kafka/leave_group_response.h"
-#include "generated/kafka/list_client_metrics_resources_request.h"
-#include "generated/kafka/list_client_metrics_resources_response.h"
+#include "generated/kafka/list_config_resources_request.h"
+#include "generated/kafka/list_config_resources_response.h"
 #include "generated/kafka/list_groups_request.h"
 #include "generated/kafka/list_groups_response.h"
 #include "generated/kafka/list_offsets_request.h"
@@ -175,12 +184,20 @@
 #include "generated/kafka/snapshot_header_record.h"
 #include "generated/kafka/stop_replica_request.h"
 #include "generated/kafka/stop_replica_response.h"
+#include "generated/kafka/streams_group_describe_request.h"
+#include "generated/kafka/streams_group_describe_response.h"
+#include "generated/kafka/streams_group_heartbeat_request.h"
+#include "generated/kafka/streams_group_heartbeat_response.h"
+#include "generated/kafka/streams_group_topology_description_update_request.h"
+#include "generated/kafka/streams_group_topology_description_update_response.h"
 #include "generated/kafka/sync_group_request.h"
 #include "generated/kafka/sync_group_response.h"
 #include "generated/kafka/txn_offset_commit_request.h"
 #include "generated/kafka/txn_offset_commit_response.h"
 #include "generated/kafka/unregister_broker_request.h"
 #include "generated/kafka/unregister_broker_response.h"
+#include "generated/kafka/unregister_controller_request.h"
+#include "generated/kafka/unregister_controller_response.h"
 #include "generated/kafka/update_features_request.h"
 #include "generated/kafka/update_features_response.h"
 #include "generated/kafka/update_metadata_request.h"
@@ -428,8 +445,7 @@ bool with_api(int16_t key, F&& f) {
       f.template operator()<AssignReplicasToDirsRequest, AssignReplicasToDirsResponse>();
       return true;
     case 74:
-      f.template
-      operator()<ListClientMetricsResourcesRequest, ListClientMetricsResourcesResponse>();
+      f.template operator()<ListConfigResourcesRequest, ListConfigResourcesResponse>();
       return true;
     case 75:
       f.template operator()<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>();
@@ -470,6 +486,28 @@ bool with_api(int16_t key, F&& f) {
     case 87:
       f.template
       operator()<ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse>();
+      return true;
+    case 88:
+      f.template operator()<StreamsGroupHeartbeatRequest, StreamsGroupHeartbeatResponse>();
+      return true;
+    case 89:
+      f.template operator()<StreamsGroupDescribeRequest, StreamsGroupDescribeResponse>();
+      return true;
+    case 90:
+      f.template operator()<DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse>();
+      return true;
+    case 91:
+      f.template operator()<AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse>();
+      return true;
+    case 92:
+      f.template operator()<DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse>();
+      return true;
+    case 93:
+      f.template operator()<StreamsGroupTopologyDescriptionUpdateRequest,
+                            StreamsGroupTopologyDescriptionUpdateResponse>();
+      return true;
+    case 94:
+      f.template operator()<UnregisterControllerRequest, UnregisterControllerResponse>();
       return true;
     default:
       return false;
@@ -554,7 +592,7 @@ void for_each_api(F&& f) {
   f.template operator()<GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse>();
   f.template operator()<PushTelemetryRequest, PushTelemetryResponse>();
   f.template operator()<AssignReplicasToDirsRequest, AssignReplicasToDirsResponse>();
-  f.template operator()<ListClientMetricsResourcesRequest, ListClientMetricsResourcesResponse>();
+  f.template operator()<ListConfigResourcesRequest, ListConfigResourcesResponse>();
   f.template operator()<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>();
   f.template operator()<ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse>();
   f.template operator()<ShareGroupDescribeRequest, ShareGroupDescribeResponse>();
@@ -568,15 +606,26 @@ void for_each_api(F&& f) {
   f.template operator()<WriteShareGroupStateRequest, WriteShareGroupStateResponse>();
   f.template operator()<DeleteShareGroupStateRequest, DeleteShareGroupStateResponse>();
   f.template operator()<ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse>();
+  f.template operator()<StreamsGroupHeartbeatRequest, StreamsGroupHeartbeatResponse>();
+  f.template operator()<StreamsGroupDescribeRequest, StreamsGroupDescribeResponse>();
+  f.template operator()<DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse>();
+  f.template operator()<AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse>();
+  f.template operator()<DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse>();
+  f.template operator()<StreamsGroupTopologyDescriptionUpdateRequest,
+                        StreamsGroupTopologyDescriptionUpdateResponse>();
+  f.template operator()<UnregisterControllerRequest, UnregisterControllerResponse>();
 }
 
 // Calls f.template operator()<Message>() for every message of the spec set that is not a
 // request or response (headers and data specs).
 template <class F>
 void for_each_other_message(F&& f) {
+  f.template operator()<AbortedTxn>();
   f.template operator()<ConsumerProtocolAssignment>();
   f.template operator()<ConsumerProtocolSubscription>();
+  f.template operator()<ControlRecordTypeSchema>();
   f.template operator()<DefaultPrincipal>();
+  f.template operator()<EndTxnMarker>();
   f.template operator()<KRaftVersionRecord>();
   f.template operator()<LeaderChangeMessage>();
   f.template operator()<RequestHeader>();

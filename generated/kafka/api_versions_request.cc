@@ -13,6 +13,16 @@ void ApiVersionsRequest::encode_to(Sink& _out, int16_t _version) const {
   if (_version >= 3) {
     _out.write_string(client_software_version, true, "ClientSoftwareVersion");
   }
+  if (_version >= 5) {
+    if (!cluster_id) {
+      _out.write_string_length(-1, true);
+    } else {
+      _out.write_string((*cluster_id), true, "ClusterId");
+    }
+  }
+  if (_version >= 5) {
+    _out.write_int32(node_id);
+  }
   if (!(_version >= 3) && !unknown_tagged_fields.empty()) {
     throw wire::EncodeError(std::string(kName) + ": tagged fields are set, which version " +
                             std::to_string(_version) + " cannot carry");
@@ -33,6 +43,12 @@ void ApiVersionsRequest::decode_from(wire::Reader& _in, int16_t _version) {
   }
   if (_version >= 3) {
     client_software_version = _in.read_string(true, "ClientSoftwareVersion");
+  }
+  if (_version >= 5) {
+    cluster_id = _in.read_nullable_string(true, "ClusterId");
+  }
+  if (_version >= 5) {
+    node_id = _in.read_int32();
   }
   if (!(_version >= 3)) return;
   const uint32_t _tagged_count = _in.read_unsigned_varint();

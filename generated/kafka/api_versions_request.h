@@ -21,7 +21,7 @@ struct ApiVersionsRequest {
   static constexpr const char* kName = "ApiVersionsRequest";
   static constexpr int16_t kApiKey = 18;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 4;
+  static constexpr int16_t kHighestVersion = 5;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 3;
 
@@ -29,6 +29,10 @@ struct ApiVersionsRequest {
   std::string client_software_name{};
   // The version of the client.
   std::string client_software_version{};
+  // The cluster ID the client intends to connect to. Provide both ClusterId and NodeId, if known.
+  std::optional<std::string> cluster_id = std::nullopt;
+  // The node ID the client intends to connect to. Provide both ClusterId and NodeId, if known.
+  int32_t node_id = -1;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -47,6 +51,12 @@ struct ApiVersionsRequest {
                           wire::VersionRange::none(), wire::VersionRange::none(), -1,
                           wire::VersionRange{3, 32767}, true, ""},
           self.client_software_version);
+    visit(wire::FieldMeta{"ClusterId", wire::VersionRange{5, 32767}, wire::VersionRange{5, 32767},
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, true, ""},
+          self.cluster_id);
+    visit(wire::FieldMeta{"NodeId", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, true, ""},
+          self.node_id);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
                           wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
                           wire::VersionRange{3, 32767}, true, ""},

@@ -137,7 +137,7 @@ struct ApiVersionsResponse {
   static constexpr const char* kName = "ApiVersionsResponse";
   static constexpr int16_t kApiKey = 18;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 4;
+  static constexpr int16_t kHighestVersion = 5;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 3;
   using ApiVersion = api_versions_response::ApiVersion;
@@ -160,7 +160,7 @@ struct ApiVersionsResponse {
   // List of cluster-wide finalized features. The information is valid only if
   // FinalizedFeaturesEpoch >= 0.
   std::vector<FinalizedFeatureKey> finalized_features{};
-  // Set by a KRaft controller if the required configurations for ZK migration are present
+  // Set by a KRaft controller if the required configurations for ZK migration are present.
   bool zk_migration_ready = false;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

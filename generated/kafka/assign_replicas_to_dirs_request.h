@@ -23,7 +23,7 @@ namespace assign_replicas_to_dirs_request {
 
 struct PartitionData {
   static constexpr const char* kName = "PartitionData";
-  // The partition index
+  // The partition index.
   int32_t partition_index{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -50,8 +50,9 @@ struct PartitionData {
 
 struct TopicData {
   static constexpr const char* kName = "TopicData";
-  // The ID of the assigned topic
+  // The ID of the assigned topic.
   wire::Uuid topic_id{};
+  // The partitions assigned to the directory.
   std::vector<PartitionData> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -80,8 +81,9 @@ struct TopicData {
 
 struct DirectoryData {
   static constexpr const char* kName = "DirectoryData";
-  // The ID of the directory
+  // The ID of the directory.
   wire::Uuid id{};
+  // The topics assigned to the directory.
   std::vector<TopicData> topics{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -121,10 +123,11 @@ struct AssignReplicasToDirsRequest {
   using TopicData = assign_replicas_to_dirs_request::TopicData;
   using DirectoryData = assign_replicas_to_dirs_request::DirectoryData;
 
-  // The ID of the requesting broker
+  // The ID of the requesting broker.
   int32_t broker_id{};
-  // The epoch of the requesting broker
+  // The epoch of the requesting broker.
   int64_t broker_epoch = INT64_C(-1);
+  // The directories to which replicas should be assigned.
   std::vector<DirectoryData> directories{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

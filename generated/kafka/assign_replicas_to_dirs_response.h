@@ -23,9 +23,9 @@ namespace assign_replicas_to_dirs_response {
 
 struct PartitionData {
   static constexpr const char* kName = "PartitionData";
-  // The partition index
+  // The partition index.
   int32_t partition_index{};
-  // The partition level error code
+  // The partition level error code.
   int16_t error_code{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -55,8 +55,9 @@ struct PartitionData {
 
 struct TopicData {
   static constexpr const char* kName = "TopicData";
-  // The ID of the assigned topic
+  // The ID of the assigned topic.
   wire::Uuid topic_id{};
+  // The list of assigned partitions.
   std::vector<PartitionData> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -85,8 +86,9 @@ struct TopicData {
 
 struct DirectoryData {
   static constexpr const char* kName = "DirectoryData";
-  // The ID of the directory
+  // The ID of the directory.
   wire::Uuid id{};
+  // The list of topics and their assigned partitions.
   std::vector<TopicData> topics{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -129,8 +131,9 @@ struct AssignReplicasToDirsResponse {
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.
   int32_t throttle_time_ms{};
-  // The top level response error code
+  // The top level response error code.
   int16_t error_code{};
+  // The list of directories and their assigned partitions.
   std::vector<DirectoryData> directories{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

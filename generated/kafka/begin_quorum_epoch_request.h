@@ -23,13 +23,13 @@ namespace begin_quorum_epoch_request {
 
 struct PartitionData {
   static constexpr const char* kName = "PartitionData";
-  // The partition index
+  // The partition index.
   int32_t partition_index{};
-  // The directory id of the receiving replica
+  // The directory id of the receiving replica.
   wire::Uuid voter_directory_id{};
-  // The ID of the newly elected leader
+  // The ID of the newly elected leader.
   int32_t leader_id{};
-  // The epoch of the newly elected leader
+  // The epoch of the newly elected leader.
   int32_t leader_epoch{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -67,8 +67,9 @@ struct PartitionData {
 
 struct TopicData {
   static constexpr const char* kName = "TopicData";
-  // The topic name
+  // The topic name.
   std::string topic_name{};
+  // The partitions.
   std::vector<PartitionData> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -98,11 +99,11 @@ struct TopicData {
 
 struct LeaderEndpoint {
   static constexpr const char* kName = "LeaderEndpoint";
-  // The name of the endpoint
+  // The name of the endpoint.
   std::string name{};
-  // The node's hostname
+  // The node's hostname.
   std::string host{};
-  // The node's port
+  // The node's port.
   uint16_t port{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -145,11 +146,13 @@ struct BeginQuorumEpochRequest {
   using TopicData = begin_quorum_epoch_request::TopicData;
   using LeaderEndpoint = begin_quorum_epoch_request::LeaderEndpoint;
 
+  // The cluster id.
   std::optional<std::string> cluster_id = std::nullopt;
-  // The replica id of the voter receiving the request
+  // The replica id of the voter receiving the request.
   int32_t voter_id = -1;
+  // The topics.
   std::vector<TopicData> topics{};
-  // Endpoints for the leader
+  // Endpoints for the leader.
   std::vector<LeaderEndpoint> leader_endpoints{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

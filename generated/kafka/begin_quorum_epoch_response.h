@@ -25,10 +25,11 @@ struct PartitionData {
   static constexpr const char* kName = "PartitionData";
   // The partition index.
   int32_t partition_index{};
+  // The error code for this partition.
   int16_t error_code{};
   // The ID of the current leader or -1 if the leader is unknown.
   int32_t leader_id{};
-  // The latest known leader epoch
+  // The latest known leader epoch.
   int32_t leader_epoch{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -67,6 +68,7 @@ struct TopicData {
   static constexpr const char* kName = "TopicData";
   // The topic name.
   std::string topic_name{};
+  // The partition data.
   std::vector<PartitionData> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -96,11 +98,11 @@ struct TopicData {
 
 struct NodeEndpoint {
   static constexpr const char* kName = "NodeEndpoint";
-  // The ID of the associated node
+  // The ID of the associated node.
   int32_t node_id{};
-  // The node's hostname
+  // The node's hostname.
   std::string host{};
-  // The node's port
+  // The node's port.
   uint16_t port{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -146,8 +148,9 @@ struct BeginQuorumEpochResponse {
 
   // The top level error code.
   int16_t error_code{};
+  // The topic data.
   std::vector<TopicData> topics{};
-  // Endpoints for all leaders enumerated in PartitionData
+  // Endpoints for all leaders enumerated in PartitionData.
   std::vector<NodeEndpoint> node_endpoints{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

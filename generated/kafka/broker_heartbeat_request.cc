@@ -22,8 +22,14 @@ void BrokerHeartbeatRequest::encode_to(Sink& _out, int16_t _version) const {
                             ": field OfflineLogDirs has a non-default value, which version " +
                             std::to_string(_version) + " cannot carry");
   }
+  if (!(_version >= 2) && !(!cordoned_log_dirs.has_value())) {
+    throw wire::EncodeError(std::string(kName) +
+                            ": field CordonedLogDirs has a non-default value, which version " +
+                            std::to_string(_version) + " cannot carry");
+  }
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
   if ((_version >= 1) && !(offline_log_dirs.empty())) ++_tagged_count;
+  if ((_version >= 2) && !(!cordoned_log_dirs.has_value())) ++_tagged_count;
   _out.write_unsigned_varint(_tagged_count);
   size_t _next_unknown = 0;
   if ((_version >= 1) && !(offline_log_dirs.empty())) {
@@ -33,6 +39,24 @@ void BrokerHeartbeatRequest::encode_to(Sink& _out, int16_t _version) const {
       _out.write_array_length(static_cast<int32_t>(offline_log_dirs.size()), true);
       for (const auto& _element : offline_log_dirs) {
         _out.write_uuid(_element);
+      }
+    };
+    wire::SizeCounter _field_size;
+    _put(_field_size);
+    _out.write_unsigned_varint(static_cast<uint32_t>(_field_size.size()));
+    _put(_out);
+  }
+  if ((_version >= 2) && !(!cordoned_log_dirs.has_value())) {
+    wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, 1);
+    _out.write_unsigned_varint(1);
+    auto _put = [&](auto& _out) {
+      if (!cordoned_log_dirs) {
+        _out.write_bytes_length(-1, true);
+      } else {
+        _out.write_array_length(static_cast<int32_t>((*cordoned_log_dirs).size()), true);
+        for (const auto& _element : (*cordoned_log_dirs)) {
+          _out.write_uuid(_element);
+        }
       }
     };
     wire::SizeCounter _field_size;
@@ -88,6 +112,27 @@ void BrokerHeartbeatRequest::decode_from(wire::Reader& _in, int16_t _version) {
         if (!_field.at_end()) {
           throw wire::DecodeError(std::string(kName) +
                                   ": tagged field OfflineLogDirs has trailing bytes");
+        }
+        break;
+      case 1:
+        if (!(_version >= 2)) {
+          _keep_unknown();
+          break;
+        }
+        {
+          const int32_t _length = _field.read_array_length(true, "CordonedLogDirs");
+          if (_length < 0) {
+            cordoned_log_dirs.reset();
+          } else {
+            auto& _array = cordoned_log_dirs.emplace();
+            for (int32_t _i = 0; _i < _length; ++_i) {
+              _array.push_back(_field.read_uuid());
+            }
+          }
+        }
+        if (!_field.at_end()) {
+          throw wire::DecodeError(std::string(kName) +
+                                  ": tagged field CordonedLogDirs has trailing bytes");
         }
         break;
       default:

@@ -21,7 +21,7 @@ struct BrokerHeartbeatRequest {
   static constexpr const char* kName = "BrokerHeartbeatRequest";
   static constexpr int16_t kApiKey = 63;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
 
@@ -37,6 +37,9 @@ struct BrokerHeartbeatRequest {
   bool want_shut_down{};
   // Log directories that failed and went offline.
   std::vector<wire::Uuid> offline_log_dirs{};
+  // List of log directories that are cordoned. This is null before the broker reaches the RECOVERY
+  // state.
+  std::optional<std::vector<wire::Uuid>> cordoned_log_dirs = std::nullopt;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -68,6 +71,10 @@ struct BrokerHeartbeatRequest {
         wire::FieldMeta{"OfflineLogDirs", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
                         wire::VersionRange{1, 32767}, 0, wire::VersionRange{0, 32767}, false, ""},
         self.offline_log_dirs);
+    visit(wire::FieldMeta{"CordonedLogDirs", wire::VersionRange{2, 32767},
+                          wire::VersionRange{2, 32767}, wire::VersionRange{2, 32767}, 1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.cordoned_log_dirs);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
                           wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
                           wire::VersionRange{0, 32767}, true, ""},

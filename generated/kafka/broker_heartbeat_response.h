@@ -21,7 +21,7 @@ struct BrokerHeartbeatResponse {
   static constexpr const char* kName = "BrokerHeartbeatResponse";
   static constexpr int16_t kApiKey = 63;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
 

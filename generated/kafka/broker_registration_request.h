@@ -119,13 +119,13 @@ struct BrokerRegistrationRequest {
   std::string cluster_id{};
   // The incarnation id of the broker process.
   wire::Uuid incarnation_id{};
-  // The listeners of this broker
+  // The listeners of this broker.
   std::vector<Listener> listeners{};
   // The features on this broker. Note: in v0-v3, features with MinSupportedVersion = 0 are omitted.
   std::vector<Feature> features{};
   // The rack which this broker is in.
   std::optional<std::string> rack = std::string{};
-  // If the required configurations for ZK migration are present, this value is set to true
+  // If the required configurations for ZK migration are present, this value is set to true.
   bool is_migrating_zk_broker = false;
   // Log directories configured in this broker which are available.
   std::vector<wire::Uuid> log_dirs{};

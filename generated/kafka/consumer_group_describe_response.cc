@@ -150,6 +150,9 @@ void consumer_group_describe_response::Member::encode_to(Sink& _out, int16_t _ve
 
   target_assignment.encode_to(_out, _version);
 
+  if (_version >= 1) {
+    _out.write_int8(member_type);
+  }
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
   _out.write_unsigned_varint(_tagged_count);
   size_t _next_unknown = 0;
@@ -193,6 +196,9 @@ void consumer_group_describe_response::Member::decode_from(wire::Reader& _in, in
 
   target_assignment.decode_from(_in, _version);
 
+  if (_version >= 1) {
+    member_type = _in.read_int8();
+  }
   const uint32_t _tagged_count = _in.read_unsigned_varint();
   for (uint32_t _t = 0; _t < _tagged_count; ++_t) {
     const uint32_t _tag = _in.read_unsigned_varint();

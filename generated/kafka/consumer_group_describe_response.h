@@ -107,6 +107,8 @@ struct Member {
   Assignment assignment{};
   // The target assignment.
   Assignment target_assignment{};
+  // -1 for unknown. 0 for classic member. +1 for consumer member.
+  int8_t member_type = -1;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -150,6 +152,9 @@ struct Member {
                           wire::VersionRange::none(), wire::VersionRange::none(), -1,
                           wire::VersionRange{0, 32767}, false, ""},
           self.target_assignment);
+    visit(wire::FieldMeta{"MemberType", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
+          self.member_type);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
                           wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
                           wire::VersionRange{0, 32767}, true, ""},
@@ -235,7 +240,7 @@ struct ConsumerGroupDescribeResponse {
   static constexpr const char* kName = "ConsumerGroupDescribeResponse";
   static constexpr int16_t kApiKey = 69;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 0;
+  static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using TopicPartitions = consumer_group_describe_response::TopicPartitions;

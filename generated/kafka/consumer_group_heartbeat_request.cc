@@ -91,6 +91,18 @@ void ConsumerGroupHeartbeatRequest::encode_to(Sink& _out, int16_t _version) cons
     }
   }
 
+  if (_version >= 1) {
+    if (!subscribed_topic_regex) {
+      _out.write_string_length(-1, true);
+    } else {
+      _out.write_string((*subscribed_topic_regex), true, "SubscribedTopicRegex");
+    }
+  }
+  if (!(_version >= 1) && !(!subscribed_topic_regex.has_value())) {
+    throw wire::EncodeError(std::string(kName) +
+                            ": field SubscribedTopicRegex has a non-default value, which version " +
+                            std::to_string(_version) + " cannot carry");
+  }
   if (!server_assignor) {
     _out.write_string_length(-1, true);
   } else {
@@ -140,6 +152,9 @@ void ConsumerGroupHeartbeatRequest::decode_from(wire::Reader& _in, int16_t _vers
     }
   }
 
+  if (_version >= 1) {
+    subscribed_topic_regex = _in.read_nullable_string(true, "SubscribedTopicRegex");
+  }
   server_assignor = _in.read_nullable_string(true, "ServerAssignor");
 
   {

@@ -23,7 +23,9 @@ namespace consumer_protocol_assignment {
 
 struct TopicPartition {
   static constexpr const char* kName = "TopicPartition";
+  // The topic name.
   std::string topic{};
+  // The list of partitions assigned to this consumer.
   std::vector<int32_t> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -61,7 +63,9 @@ struct ConsumerProtocolAssignment {
   static constexpr int16_t kFirstFlexibleVersion = -1;
   using TopicPartition = consumer_protocol_assignment::TopicPartition;
 
+  // The list of topics and partitions assigned to this consumer.
   std::vector<TopicPartition> assigned_partitions{};
+  // User data.
   std::optional<wire::SharedBytes> user_data = std::nullopt;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -23,7 +23,9 @@ namespace consumer_protocol_subscription {
 
 struct TopicPartition {
   static constexpr const char* kName = "TopicPartition";
+  // The topic name.
   std::string topic{};
+  // The partition ids.
   std::vector<int32_t> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -61,10 +63,15 @@ struct ConsumerProtocolSubscription {
   static constexpr int16_t kFirstFlexibleVersion = -1;
   using TopicPartition = consumer_protocol_subscription::TopicPartition;
 
+  // The topics that the member wants to consume.
   std::vector<std::string> topics{};
+  // User data that will be passed back to the consumer.
   std::optional<wire::SharedBytes> user_data = std::nullopt;
+  // The partitions that the member owns.
   std::vector<TopicPartition> owned_partitions{};
+  // The generation id of the member.
   int32_t generation_id = -1;
+  // The rack id of the member.
   std::optional<std::string> rack_id = std::nullopt;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -119,9 +119,9 @@ struct ControllerRegistrationRequest {
   wire::Uuid incarnation_id{};
   // Set if the required configurations for ZK migration are present.
   bool zk_migration_ready{};
-  // The listeners of this controller
+  // The listeners of this controller.
   std::vector<Listener> listeners{};
-  // The features on this controller
+  // The features on this controller.
   std::vector<Feature> features{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

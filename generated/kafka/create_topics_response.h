@@ -71,7 +71,7 @@ struct CreatableTopicResult {
   static constexpr const char* kName = "CreatableTopicResult";
   // The topic name.
   std::string name{};
-  // The unique topic ID
+  // The unique topic ID.
   wire::Uuid topic_id{};
   // The error code, or 0 if there was no error.
   int16_t error_code{};
@@ -106,7 +106,7 @@ struct CreatableTopicResult {
                           wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
           self.error_code);
     visit(
-        wire::FieldMeta{"ErrorMessage", wire::VersionRange{1, 32767}, wire::VersionRange{0, 32767},
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{1, 32767}, wire::VersionRange{1, 32767},
                         wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, true, ""},
         self.error_message);
     visit(wire::FieldMeta{"TopicConfigErrorCode", wire::VersionRange{5, 32767},

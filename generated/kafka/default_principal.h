@@ -24,9 +24,9 @@ struct DefaultPrincipal {
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
 
-  // The principal type
+  // The principal type.
   std::string type{};
-  // The principal name
+  // The principal name.
   std::string name{};
   // Whether the principal was authenticated by a delegation token on the forwarding broker.
   bool token_authenticated{};

@@ -25,7 +25,7 @@ struct DeleteAclsFilter {
   static constexpr const char* kName = "DeleteAclsFilter";
   // The resource type.
   int8_t resource_type_filter{};
-  // The resource name.
+  // The resource name, or null to match any resource name.
   std::optional<std::string> resource_name_filter = std::string{};
   // The pattern type.
   int8_t pattern_type_filter = 3;

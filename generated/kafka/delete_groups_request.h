@@ -17,12 +17,11 @@
 
 namespace chronik::message {
 
-// Versions 0 are deprecated.
 struct DeleteGroupsRequest {
   static constexpr const char* kName = "DeleteGroupsRequest";
   static constexpr int16_t kApiKey = 42;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 2;
+  static constexpr int16_t kHighestVersion = 3;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
 

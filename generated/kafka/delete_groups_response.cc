@@ -11,6 +11,13 @@ void delete_groups_response::DeletableGroupResult::encode_to(Sink& _out, int16_t
 
   _out.write_int16(error_code);
 
+  if (_version >= 3) {
+    if (!error_message) {
+      _out.write_string_length(-1, true);
+    } else {
+      _out.write_string((*error_message), true, "ErrorMessage");
+    }
+  }
   if (!(_version >= 2) && !unknown_tagged_fields.empty()) {
     throw wire::EncodeError(std::string(kName) + ": tagged fields are set, which version " +
                             std::to_string(_version) + " cannot carry");
@@ -32,6 +39,9 @@ void delete_groups_response::DeletableGroupResult::decode_from(wire::Reader& _in
 
   error_code = _in.read_int16();
 
+  if (_version >= 3) {
+    error_message = _in.read_nullable_string(true, "ErrorMessage");
+  }
   if (!(_version >= 2)) return;
   const uint32_t _tagged_count = _in.read_unsigned_varint();
   for (uint32_t _t = 0; _t < _tagged_count; ++_t) {

@@ -23,10 +23,12 @@ namespace delete_groups_response {
 
 struct DeletableGroupResult {
   static constexpr const char* kName = "DeletableGroupResult";
-  // The group id
+  // The group id.
   std::string group_id{};
   // The deletion error, or 0 if the deletion succeeded.
   int16_t error_code{};
+  // The error message, or null if there was no error.
+  std::optional<std::string> error_message = std::nullopt;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -44,6 +46,10 @@ struct DeletableGroupResult {
     visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
           self.error_code);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{3, 32767}, wire::VersionRange{3, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, true, ""},
+        self.error_message);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
                           wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
                           wire::VersionRange{2, 32767}, true, ""},
@@ -59,7 +65,7 @@ struct DeleteGroupsResponse {
   static constexpr const char* kName = "DeleteGroupsResponse";
   static constexpr int16_t kApiKey = 42;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 2;
+  static constexpr int16_t kHighestVersion = 3;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
   using DeletableGroupResult = delete_groups_response::DeletableGroupResult;
@@ -67,7 +73,7 @@ struct DeleteGroupsResponse {
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.
   int32_t throttle_time_ms{};
-  // The deletion results
+  // The deletion results.
   std::vector<DeletableGroupResult> results{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -25,7 +25,7 @@ struct DeleteRecordsPartition {
   static constexpr const char* kName = "DeleteRecordsPartition";
   // The partition index.
   int32_t partition_index{};
-  // The deletion offset.
+  // The deletion offset. -1 means that records should be truncated to the high watermark.
   int64_t offset{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -60,7 +60,7 @@ struct PartitionResult {
 
 struct DeleteStateResult {
   static constexpr const char* kName = "DeleteStateResult";
-  // The topic identifier
+  // The topic identifier.
   wire::Uuid topic_id{};
   // The results for the partitions.
   std::vector<PartitionResult> partitions{};
@@ -101,7 +101,7 @@ struct DeleteShareGroupStateResponse {
   using PartitionResult = delete_share_group_state_response::PartitionResult;
   using DeleteStateResult = delete_share_group_state_response::DeleteStateResult;
 
-  // The delete results
+  // The delete results.
   std::vector<DeleteStateResult> results{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

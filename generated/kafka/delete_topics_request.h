@@ -23,9 +23,9 @@ namespace delete_topics_request {
 
 struct DeleteTopicState {
   static constexpr const char* kName = "DeleteTopicState";
-  // The topic name
+  // The topic name.
   std::optional<std::string> name = std::nullopt;
-  // The unique topic ID
+  // The unique topic ID.
   wire::Uuid topic_id{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -65,9 +65,9 @@ struct DeleteTopicsRequest {
   static constexpr int16_t kFirstFlexibleVersion = 4;
   using DeleteTopicState = delete_topics_request::DeleteTopicState;
 
-  // The name or topic ID of the topic
+  // The name or topic ID of the topic.
   std::vector<DeleteTopicState> topics{};
-  // The names of the topics to delete
+  // The names of the topics to delete.
   std::vector<std::string> topic_names{};
   // The length of time in milliseconds to wait for the deletions to complete.
   int32_t timeout_ms{};

@@ -23,9 +23,9 @@ namespace delete_topics_response {
 
 struct DeletableTopicResult {
   static constexpr const char* kName = "DeletableTopicResult";
-  // The topic name
+  // The topic name.
   std::optional<std::string> name = std::string{};
-  // the unique topic ID
+  // The unique topic ID.
   wire::Uuid topic_id{};
   // The deletion error, or 0 if the deletion succeeded.
   int16_t error_code{};

@@ -17,6 +17,14 @@ void DescribeClusterRequest::encode_to(Sink& _out, int16_t _version) const {
                             ": field EndpointType has a non-default value, which version " +
                             std::to_string(_version) + " cannot carry");
   }
+  if (_version >= 2) {
+    _out.write_bool(include_fenced_brokers);
+  }
+  if (!(_version >= 2) && !(!include_fenced_brokers)) {
+    throw wire::EncodeError(std::string(kName) +
+                            ": field IncludeFencedBrokers has a non-default value, which version " +
+                            std::to_string(_version) + " cannot carry");
+  }
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
   _out.write_unsigned_varint(_tagged_count);
   size_t _next_unknown = 0;
@@ -31,6 +39,9 @@ void DescribeClusterRequest::decode_from(wire::Reader& _in, int16_t _version) {
 
   if (_version >= 1) {
     endpoint_type = _in.read_int8();
+  }
+  if (_version >= 2) {
+    include_fenced_brokers = _in.read_bool();
   }
   const uint32_t _tagged_count = _in.read_unsigned_varint();
   for (uint32_t _t = 0; _t < _tagged_count; ++_t) {

@@ -21,7 +21,7 @@ struct DescribeClusterRequest {
   static constexpr const char* kName = "DescribeClusterRequest";
   static constexpr int16_t kApiKey = 60;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
 
@@ -29,6 +29,8 @@ struct DescribeClusterRequest {
   bool include_cluster_authorized_operations{};
   // The endpoint type to describe. 1=brokers, 2=controllers.
   int8_t endpoint_type = 1;
+  // Whether to include fenced brokers when listing brokers.
+  bool include_fenced_brokers{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -46,6 +48,10 @@ struct DescribeClusterRequest {
     visit(wire::FieldMeta{"EndpointType", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.endpoint_type);
+    visit(wire::FieldMeta{"IncludeFencedBrokers", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.include_fenced_brokers);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
                           wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
                           wire::VersionRange{0, 32767}, true, ""},

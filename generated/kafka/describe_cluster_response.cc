@@ -20,6 +20,14 @@ void describe_cluster_response::DescribeClusterBroker::encode_to(Sink& _out,
     _out.write_string((*rack), true, "Rack");
   }
 
+  if (_version >= 2) {
+    _out.write_bool(is_fenced);
+  }
+  if (!(_version >= 2) && !(!is_fenced)) {
+    throw wire::EncodeError(std::string(kName) +
+                            ": field IsFenced has a non-default value, which version " +
+                            std::to_string(_version) + " cannot carry");
+  }
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
   _out.write_unsigned_varint(_tagged_count);
   size_t _next_unknown = 0;
@@ -41,6 +49,9 @@ void describe_cluster_response::DescribeClusterBroker::decode_from(wire::Reader&
 
   rack = _in.read_nullable_string(true, "Rack");
 
+  if (_version >= 2) {
+    is_fenced = _in.read_bool();
+  }
   const uint32_t _tagged_count = _in.read_unsigned_varint();
   for (uint32_t _t = 0; _t < _tagged_count; ++_t) {
     const uint32_t _tag = _in.read_unsigned_varint();

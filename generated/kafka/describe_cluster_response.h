@@ -31,6 +31,8 @@ struct DescribeClusterBroker {
   int32_t port{};
   // The rack of the broker, or null if it has not been assigned to a rack.
   std::optional<std::string> rack = std::nullopt;
+  // Whether the broker is fenced
+  bool is_fenced{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -54,6 +56,9 @@ struct DescribeClusterBroker {
     visit(wire::FieldMeta{"Rack", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.rack);
+    visit(wire::FieldMeta{"IsFenced", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.is_fenced);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
                           wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
                           wire::VersionRange{0, 32767}, true, ""},
@@ -69,7 +74,7 @@ struct DescribeClusterResponse {
   static constexpr const char* kName = "DescribeClusterResponse";
   static constexpr int16_t kApiKey = 60;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using DescribeClusterBroker = describe_cluster_response::DescribeClusterBroker;
@@ -77,7 +82,7 @@ struct DescribeClusterResponse {
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.
   int32_t throttle_time_ms{};
-  // The top-level error code, or 0 if there was no error
+  // The top-level error code, or 0 if there was no error.
   int16_t error_code{};
   // The top-level error message, or null if there was no error.
   std::optional<std::string> error_message = std::nullopt;
@@ -85,7 +90,8 @@ struct DescribeClusterResponse {
   int8_t endpoint_type = 1;
   // The cluster ID that responding broker belongs to.
   std::string cluster_id{};
-  // The ID of the controller broker.
+  // The ID of the controller. When handled by a controller, returns the current voter leader ID.
+  // When handled by a broker, returns a random alive broker ID as a fallback.
   int32_t controller_id = -1;
   // Each broker in the response.
   std::vector<DescribeClusterBroker> brokers{};

@@ -42,7 +42,7 @@ struct DescribeConfigsSynonym {
     visit(wire::FieldMeta{"Name", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
           self.name);
-    visit(wire::FieldMeta{"Value", wire::VersionRange{1, 32767}, wire::VersionRange{0, 32767},
+    visit(wire::FieldMeta{"Value", wire::VersionRange{1, 32767}, wire::VersionRange{1, 32767},
                           wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, false, ""},
           self.value);
     visit(wire::FieldMeta{"Source", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
@@ -74,7 +74,7 @@ struct DescribeConfigsResourceResult {
   // The synonyms for this configuration key.
   std::vector<DescribeConfigsSynonym> synonyms{};
   // The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT,
-  // SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD
+  // SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD.
   int8_t config_type = 0;
   // The configuration documentation.
   std::optional<std::string> documentation = std::string{};
@@ -113,7 +113,7 @@ struct DescribeConfigsResourceResult {
                           wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
           self.config_type);
     visit(
-        wire::FieldMeta{"Documentation", wire::VersionRange{3, 32767}, wire::VersionRange{0, 32767},
+        wire::FieldMeta{"Documentation", wire::VersionRange{3, 32767}, wire::VersionRange{3, 32767},
                         wire::VersionRange::none(), -1, wire::VersionRange{4, 32767}, true, ""},
         self.documentation);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{4, 32767},

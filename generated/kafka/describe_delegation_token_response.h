@@ -23,9 +23,9 @@ namespace describe_delegation_token_response {
 
 struct DescribedDelegationTokenRenewer {
   static constexpr const char* kName = "DescribedDelegationTokenRenewer";
-  // The renewer principal type
+  // The renewer principal type.
   std::string principal_type{};
-  // The renewer principal name
+  // The renewer principal name.
   std::string principal_name{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -21,11 +21,11 @@ struct DescribeGroupsRequest {
   static constexpr const char* kName = "DescribeGroupsRequest";
   static constexpr int16_t kApiKey = 15;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 5;
+  static constexpr int16_t kHighestVersion = 6;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 5;
 
-  // The names of the groups to describe
+  // The names of the groups to describe.
   std::vector<std::string> groups{};
   // Whether to include authorized operations.
   bool include_authorized_operations{};

@@ -76,6 +76,18 @@ template <class Sink>
 void describe_groups_response::DescribedGroup::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int16(error_code);
 
+  if (_version >= 6) {
+    if (!error_message) {
+      _out.write_string_length(-1, true);
+    } else {
+      _out.write_string((*error_message), true, "ErrorMessage");
+    }
+  }
+  if (!(_version >= 6) && !(!error_message.has_value())) {
+    throw wire::EncodeError(std::string(kName) +
+                            ": field ErrorMessage has a non-default value, which version " +
+                            std::to_string(_version) + " cannot carry");
+  }
   _out.write_string(group_id, _version >= 5, "GroupId");
 
   _out.write_string(group_state, _version >= 5, "GroupState");
@@ -115,6 +127,9 @@ template void describe_groups_response::DescribedGroup::encode_to(wire::SizeCoun
 void describe_groups_response::DescribedGroup::decode_from(wire::Reader& _in, int16_t _version) {
   error_code = _in.read_int16();
 
+  if (_version >= 6) {
+    error_message = _in.read_nullable_string(true, "ErrorMessage");
+  }
   group_id = _in.read_string(_version >= 5, "GroupId");
 
   group_state = _in.read_string(_version >= 5, "GroupState");

@@ -23,7 +23,7 @@ namespace describe_groups_response {
 
 struct DescribedGroupMember {
   static constexpr const char* kName = "DescribedGroupMember";
-  // The member ID assigned by the group coordinator.
+  // The member id.
   std::string member_id{};
   // The unique identifier of the consumer instance provided by end user.
   std::optional<std::string> group_instance_id = std::nullopt;
@@ -79,6 +79,8 @@ struct DescribedGroup {
   static constexpr const char* kName = "DescribedGroup";
   // The describe error, or 0 if there was no error.
   int16_t error_code{};
+  // The describe error message, or null if there was no error.
+  std::optional<std::string> error_message = std::nullopt;
   // The group ID string.
   std::string group_id{};
   // The group state string, or the empty string.
@@ -104,6 +106,10 @@ struct DescribedGroup {
     visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
           self.error_code);
+    visit(
+        wire::FieldMeta{"ErrorMessage", wire::VersionRange{6, 32767}, wire::VersionRange{6, 32767},
+                        wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false, ""},
+        self.error_message);
     visit(wire::FieldMeta{"GroupId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{5, 32767}, false,
                           "groupId"},
@@ -139,7 +145,7 @@ struct DescribeGroupsResponse {
   static constexpr const char* kName = "DescribeGroupsResponse";
   static constexpr int16_t kApiKey = 15;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 5;
+  static constexpr int16_t kHighestVersion = 6;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 5;
   using DescribedGroupMember = describe_groups_response::DescribedGroupMember;

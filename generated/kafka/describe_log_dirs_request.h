@@ -23,7 +23,7 @@ namespace describe_log_dirs_request {
 
 struct DescribableLogDirTopic {
   static constexpr const char* kName = "DescribableLogDirTopic";
-  // The topic name
+  // The topic name.
   std::string topic{};
   // The partition indexes.
   std::vector<int32_t> partitions{};
@@ -60,7 +60,7 @@ struct DescribeLogDirsRequest {
   static constexpr const char* kName = "DescribeLogDirsRequest";
   static constexpr int16_t kApiKey = 35;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 4;
+  static constexpr int16_t kHighestVersion = 5;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
   using DescribableLogDirTopic = describe_log_dirs_request::DescribableLogDirTopic;

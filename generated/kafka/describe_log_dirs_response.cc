@@ -138,6 +138,9 @@ void describe_log_dirs_response::DescribeLogDirsResult::encode_to(Sink& _out,
   if (_version >= 4) {
     _out.write_int64(usable_bytes);
   }
+  if (_version >= 5) {
+    _out.write_bool(is_cordoned);
+  }
   if (!(_version >= 2) && !unknown_tagged_fields.empty()) {
     throw wire::EncodeError(std::string(kName) + ": tagged fields are set, which version " +
                             std::to_string(_version) + " cannot carry");
@@ -179,6 +182,9 @@ void describe_log_dirs_response::DescribeLogDirsResult::decode_from(wire::Reader
   }
   if (_version >= 4) {
     usable_bytes = _in.read_int64();
+  }
+  if (_version >= 5) {
+    is_cordoned = _in.read_bool();
   }
   if (!(_version >= 2)) return;
   const uint32_t _tagged_count = _in.read_unsigned_varint();

@@ -28,7 +28,7 @@ struct DescribeLogDirsPartition {
   // The size of the log segments in this partition in bytes.
   int64_t partition_size{};
   // The lag of the log's LEO w.r.t. partition's HW (if it is the current log for the partition) or
-  // current replica's LEO (if it is the future log for the partition)
+  // current replica's LEO (if it is the future log for the partition).
   int64_t offset_lag{};
   // True if this log is created by AlterReplicaLogDirsRequest and will replace the current log of
   // the replica in the future.
@@ -70,6 +70,7 @@ struct DescribeLogDirsTopic {
   static constexpr const char* kName = "DescribeLogDirsTopic";
   // The topic name.
   std::string name{};
+  // The partitions.
   std::vector<DescribeLogDirsPartition> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -103,12 +104,16 @@ struct DescribeLogDirsResult {
   int16_t error_code{};
   // The absolute log directory path.
   std::string log_dir{};
-  // Each topic.
+  // The topics.
   std::vector<DescribeLogDirsTopic> topics{};
-  // The total size in bytes of the volume the log directory is in.
+  // The total size in bytes of the volume the log directory is in. This value does not include the
+  // size of data stored in remote storage.
   int64_t total_bytes = INT64_C(-1);
-  // The usable size in bytes of the volume the log directory is in.
+  // The usable size in bytes of the volume the log directory is in. This value does not include the
+  // size of data stored in remote storage.
   int64_t usable_bytes = INT64_C(-1);
+  // True if this log directory is cordoned.
+  bool is_cordoned = false;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -134,6 +139,9 @@ struct DescribeLogDirsResult {
     visit(wire::FieldMeta{"UsableBytes", wire::VersionRange{4, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, true, ""},
           self.usable_bytes);
+    visit(wire::FieldMeta{"IsCordoned", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, true, ""},
+          self.is_cordoned);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
                           wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
                           wire::VersionRange{2, 32767}, true, ""},
@@ -149,7 +157,7 @@ struct DescribeLogDirsResponse {
   static constexpr const char* kName = "DescribeLogDirsResponse";
   static constexpr int16_t kApiKey = 35;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 4;
+  static constexpr int16_t kHighestVersion = 5;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
   using DescribeLogDirsPartition = describe_log_dirs_response::DescribeLogDirsPartition;

@@ -65,6 +65,7 @@ struct DescribeProducersRequest {
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using TopicRequest = describe_producers_request::TopicRequest;
 
+  // The topics to list producers for.
   std::vector<TopicRequest> topics{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

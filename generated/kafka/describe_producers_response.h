@@ -23,11 +23,17 @@ namespace describe_producers_response {
 
 struct ProducerState {
   static constexpr const char* kName = "ProducerState";
+  // The producer id.
   int64_t producer_id{};
+  // The producer epoch.
   int32_t producer_epoch{};
+  // The last sequence number sent by the producer.
   int32_t last_sequence = -1;
+  // The last timestamp sent by the producer.
   int64_t last_timestamp = INT64_C(-1);
+  // The current epoch of the producer group.
   int32_t coordinator_epoch{};
+  // The current transaction start offset of the producer.
   int64_t current_txn_start_offset = INT64_C(-1);
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -75,8 +81,9 @@ struct PartitionResponse {
   int32_t partition_index{};
   // The partition error code, or 0 if there was no error.
   int16_t error_code{};
-  // The partition error message, which may be null if no additional details are available
+  // The partition error message, which may be null if no additional details are available.
   std::optional<std::string> error_message = std::nullopt;
+  // The active producers for the partition.
   std::vector<ProducerState> active_producers{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -114,7 +121,7 @@ struct PartitionResponse {
 
 struct TopicResponse {
   static constexpr const char* kName = "TopicResponse";
-  // The topic name
+  // The topic name.
   std::string name{};
   // Each partition in the response.
   std::vector<PartitionResponse> partitions{};

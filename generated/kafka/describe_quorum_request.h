@@ -52,6 +52,7 @@ struct TopicData {
   static constexpr const char* kName = "TopicData";
   // The topic name.
   std::string topic_name{};
+  // The partitions to describe.
   std::vector<PartitionData> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -91,6 +92,7 @@ struct DescribeQuorumRequest {
   using PartitionData = describe_quorum_request::PartitionData;
   using TopicData = describe_quorum_request::TopicData;
 
+  // The topics to describe.
   std::vector<TopicData> topics{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

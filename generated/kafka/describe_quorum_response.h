@@ -23,16 +23,18 @@ namespace describe_quorum_response {
 
 struct ReplicaState {
   static constexpr const char* kName = "ReplicaState";
+  // The ID of the replica.
   int32_t replica_id{};
+  // The replica directory ID of the replica.
   wire::Uuid replica_directory_id{};
-  // The last known log end offset of the follower or -1 if it is unknown
+  // The last known log end offset of the follower or -1 if it is unknown.
   int64_t log_end_offset{};
   // The last known leader wall clock time time when a follower fetched from the leader. This is
-  // reported as -1 both for the current leader or if it is unknown for a voter
+  // reported as -1 both for the current leader or if it is unknown for a voter.
   int64_t last_fetch_timestamp = INT64_C(-1);
   // The leader wall clock append time of the offset for which the follower made the most recent
   // fetch request. This is reported as the current time for the leader and -1 if unknown for a
-  // voter
+  // voter.
   int64_t last_caught_up_timestamp = INT64_C(-1);
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -76,15 +78,19 @@ struct PartitionData {
   static constexpr const char* kName = "PartitionData";
   // The partition index.
   int32_t partition_index{};
+  // The partition error code.
   int16_t error_code{};
   // The error message, or null if there was no error.
   std::optional<std::string> error_message = std::string{};
   // The ID of the current leader or -1 if the leader is unknown.
   int32_t leader_id{};
-  // The latest known leader epoch
+  // The latest known leader epoch.
   int32_t leader_epoch{};
+  // The high water mark.
   int64_t high_watermark{};
+  // The current voters of the partition.
   std::vector<ReplicaState> current_voters{};
+  // The observers of the partition.
   std::vector<ReplicaState> observers{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -136,6 +142,7 @@ struct TopicData {
   static constexpr const char* kName = "TopicData";
   // The topic name.
   std::string topic_name{};
+  // The partition data.
   std::vector<PartitionData> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -165,11 +172,11 @@ struct TopicData {
 
 struct Listener {
   static constexpr const char* kName = "Listener";
-  // The name of the endpoint
+  // The name of the endpoint.
   std::string name{};
-  // The hostname
+  // The hostname.
   std::string host{};
-  // The port
+  // The port.
   uint16_t port{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -201,9 +208,9 @@ struct Listener {
 
 struct Node {
   static constexpr const char* kName = "Node";
-  // The ID of the associated node
+  // The ID of the associated node.
   int32_t node_id{};
-  // The listeners of this controller
+  // The listeners of this controller.
   std::vector<Listener> listeners{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -250,7 +257,9 @@ struct DescribeQuorumResponse {
   int16_t error_code{};
   // The error message, or null if there was no error.
   std::optional<std::string> error_message = std::string{};
+  // The response from the describe quorum API.
   std::vector<TopicData> topics{};
+  // The nodes in the quorum.
   std::vector<Node> nodes{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

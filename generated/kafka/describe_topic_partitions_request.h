@@ -23,7 +23,7 @@ namespace describe_topic_partitions_request {
 
 struct TopicRequest {
   static constexpr const char* kName = "TopicRequest";
-  // The topic name
+  // The topic name.
   std::string name{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -50,9 +50,9 @@ struct TopicRequest {
 
 struct Cursor {
   static constexpr const char* kName = "Cursor";
-  // The name for the first topic to process
+  // The name for the first topic to process.
   std::string topic_name{};
-  // The partition index to start with
+  // The partition index to start with.
   int32_t partition_index{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

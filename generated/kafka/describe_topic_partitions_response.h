@@ -151,9 +151,9 @@ struct DescribeTopicPartitionsResponseTopic {
 
 struct Cursor {
   static constexpr const char* kName = "Cursor";
-  // The name for the first topic to process
+  // The name for the first topic to process.
   std::string topic_name{};
-  // The partition index to start with
+  // The partition index to start with.
   int32_t partition_index{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

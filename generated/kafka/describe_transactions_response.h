@@ -23,7 +23,9 @@ namespace describe_transactions_response {
 
 struct TopicData {
   static constexpr const char* kName = "TopicData";
+  // The topic name.
   std::string topic{};
+  // The partition ids included in the current transaction.
   std::vector<int32_t> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -53,12 +55,19 @@ struct TopicData {
 
 struct TransactionState {
   static constexpr const char* kName = "TransactionState";
+  // The error code.
   int16_t error_code{};
+  // The transactional id.
   std::string transactional_id{};
+  // The current transaction state of the producer.
   std::string transaction_state{};
+  // The timeout in milliseconds for the transaction.
   int32_t transaction_timeout_ms{};
+  // The start time of the transaction in milliseconds.
   int64_t transaction_start_time_ms{};
+  // The current producer id associated with the transaction.
   int64_t producer_id{};
+  // The current epoch associated with the producer id.
   int16_t producer_epoch{};
   // The set of partitions included in the current transaction (if active). When a transaction is
   // preparing to commit or abort, this will include only partitions which do not have markers.
@@ -126,6 +135,7 @@ struct DescribeTransactionsResponse {
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.
   int32_t throttle_time_ms{};
+  // The current state of the transaction.
   std::vector<TransactionState> transaction_states{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

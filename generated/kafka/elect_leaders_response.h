@@ -23,7 +23,7 @@ namespace elect_leaders_response {
 
 struct PartitionResult {
   static constexpr const char* kName = "PartitionResult";
-  // The partition id
+  // The partition id.
   int32_t partition_id{};
   // The result error, or zero if there was no error.
   int16_t error_code{};
@@ -60,9 +60,9 @@ struct PartitionResult {
 
 struct ReplicaElectionResult {
   static constexpr const char* kName = "ReplicaElectionResult";
-  // The topic name
+  // The topic name.
   std::string topic{};
-  // The results for each partition
+  // The results for each partition.
   std::vector<PartitionResult> partition_result{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

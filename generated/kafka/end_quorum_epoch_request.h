@@ -23,7 +23,9 @@ namespace end_quorum_epoch_request {
 
 struct ReplicaInfo {
   static constexpr const char* kName = "ReplicaInfo";
+  // The ID of the candidate replica.
   int32_t candidate_id{};
+  // The directory ID of the candidate replica.
   wire::Uuid candidate_directory_id{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -56,13 +58,13 @@ struct PartitionData {
   static constexpr const char* kName = "PartitionData";
   // The partition index.
   int32_t partition_index{};
-  // The current leader ID that is resigning
+  // The current leader ID that is resigning.
   int32_t leader_id{};
-  // The current epoch
+  // The current epoch.
   int32_t leader_epoch{};
-  // A sorted list of preferred successors to start the election
+  // A sorted list of preferred successors to start the election.
   std::vector<int32_t> preferred_successors{};
-  // A sorted list of preferred candidates to start the election
+  // A sorted list of preferred candidates to start the election.
   std::vector<ReplicaInfo> preferred_candidates{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -106,6 +108,7 @@ struct TopicData {
   static constexpr const char* kName = "TopicData";
   // The topic name.
   std::string topic_name{};
+  // The partitions.
   std::vector<PartitionData> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -135,11 +138,11 @@ struct TopicData {
 
 struct LeaderEndpoint {
   static constexpr const char* kName = "LeaderEndpoint";
-  // The name of the endpoint
+  // The name of the endpoint.
   std::string name{};
-  // The node's hostname
+  // The node's hostname.
   std::string host{};
-  // The node's port
+  // The node's port.
   uint16_t port{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -183,9 +186,11 @@ struct EndQuorumEpochRequest {
   using TopicData = end_quorum_epoch_request::TopicData;
   using LeaderEndpoint = end_quorum_epoch_request::LeaderEndpoint;
 
+  // The cluster id.
   std::optional<std::string> cluster_id = std::nullopt;
+  // The topics.
   std::vector<TopicData> topics{};
-  // Endpoints for the leader
+  // Endpoints for the leader.
   std::vector<LeaderEndpoint> leader_endpoints{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

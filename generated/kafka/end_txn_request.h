@@ -21,7 +21,7 @@ struct EndTxnRequest {
   static constexpr const char* kName = "EndTxnRequest";
   static constexpr int16_t kApiKey = 26;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 4;
+  static constexpr int16_t kHighestVersion = 5;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 3;
 

@@ -11,6 +11,12 @@ void EndTxnResponse::encode_to(Sink& _out, int16_t _version) const {
 
   _out.write_int16(error_code);
 
+  if (_version >= 5) {
+    _out.write_int64(producer_id);
+  }
+  if (_version >= 5) {
+    _out.write_int16(producer_epoch);
+  }
   if (!(_version >= 3) && !unknown_tagged_fields.empty()) {
     throw wire::EncodeError(std::string(kName) + ": tagged fields are set, which version " +
                             std::to_string(_version) + " cannot carry");
@@ -30,6 +36,12 @@ void EndTxnResponse::decode_from(wire::Reader& _in, int16_t _version) {
 
   error_code = _in.read_int16();
 
+  if (_version >= 5) {
+    producer_id = _in.read_int64();
+  }
+  if (_version >= 5) {
+    producer_epoch = _in.read_int16();
+  }
   if (!(_version >= 3)) return;
   const uint32_t _tagged_count = _in.read_unsigned_varint();
   for (uint32_t _t = 0; _t < _tagged_count; ++_t) {

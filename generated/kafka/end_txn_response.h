@@ -21,7 +21,7 @@ struct EndTxnResponse {
   static constexpr const char* kName = "EndTxnResponse";
   static constexpr int16_t kApiKey = 26;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 4;
+  static constexpr int16_t kHighestVersion = 5;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 3;
 
@@ -30,6 +30,10 @@ struct EndTxnResponse {
   int32_t throttle_time_ms{};
   // The error code, or 0 if there was no error.
   int16_t error_code{};
+  // The producer ID.
+  int64_t producer_id = INT64_C(-1);
+  // The current epoch associated with the producer.
+  int16_t producer_epoch = -1;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -47,6 +51,13 @@ struct EndTxnResponse {
     visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
           self.error_code);
+    visit(wire::FieldMeta{"ProducerId", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, true,
+                          "producerId"},
+          self.producer_id);
+    visit(wire::FieldMeta{"ProducerEpoch", wire::VersionRange{5, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, true, ""},
+          self.producer_epoch);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{3, 32767},
                           wire::VersionRange::none(), wire::VersionRange{3, 32767}, -1,
                           wire::VersionRange{3, 32767}, true, ""},

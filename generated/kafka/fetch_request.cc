@@ -70,12 +70,22 @@ void fetch_request::FetchPartition::encode_to(Sink& _out, int16_t _version) cons
   if (!(_version >= 12)) return;
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
   if ((_version >= 17) && !(replica_directory_id == wire::Uuid{})) ++_tagged_count;
+  if ((_version >= 18) && !(high_watermark == INT64_C(9223372036854775807))) ++_tagged_count;
   _out.write_unsigned_varint(_tagged_count);
   size_t _next_unknown = 0;
   if ((_version >= 17) && !(replica_directory_id == wire::Uuid{})) {
     wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, 0);
     _out.write_unsigned_varint(0);
     auto _put = [&](auto& _out) { _out.write_uuid(replica_directory_id); };
+    wire::SizeCounter _field_size;
+    _put(_field_size);
+    _out.write_unsigned_varint(static_cast<uint32_t>(_field_size.size()));
+    _put(_out);
+  }
+  if ((_version >= 18) && !(high_watermark == INT64_C(9223372036854775807))) {
+    wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, 1);
+    _out.write_unsigned_varint(1);
+    auto _put = [&](auto& _out) { _out.write_int64(high_watermark); };
     wire::SizeCounter _field_size;
     _put(_field_size);
     _out.write_unsigned_varint(static_cast<uint32_t>(_field_size.size()));
@@ -123,6 +133,17 @@ void fetch_request::FetchPartition::decode_from(wire::Reader& _in, int16_t _vers
         if (!_field.at_end()) {
           throw wire::DecodeError(std::string(kName) +
                                   ": tagged field ReplicaDirectoryId has trailing bytes");
+        }
+        break;
+      case 1:
+        if (!(_version >= 18)) {
+          _keep_unknown();
+          break;
+        }
+        high_watermark = _field.read_int64();
+        if (!_field.at_end()) {
+          throw wire::DecodeError(std::string(kName) +
+                                  ": tagged field HighWatermark has trailing bytes");
         }
         break;
       default:

@@ -61,7 +61,7 @@ struct FetchPartition {
   int32_t current_leader_epoch = -1;
   // The message offset.
   int64_t fetch_offset{};
-  // The epoch of the last fetched record or -1 if there is none
+  // The epoch of the last fetched record or -1 if there is none.
   int32_t last_fetched_epoch = -1;
   // The earliest available offset of the follower replica. The field is only used when the request
   // is sent by the follower.
@@ -69,8 +69,11 @@ struct FetchPartition {
   // The maximum bytes to fetch from this partition. See KIP-74 for cases where this limit may not
   // be honored.
   int32_t partition_max_bytes{};
-  // The directory id of the follower fetching
+  // The directory id of the follower fetching.
   wire::Uuid replica_directory_id{};
+  // The high-watermark known by the replica. -1 if the high-watermark is not known and
+  // 9223372036854775807 if the feature is not supported.
+  int64_t high_watermark = INT64_C(9223372036854775807);
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -107,6 +110,10 @@ struct FetchPartition {
                           wire::VersionRange::none(), wire::VersionRange{17, 32767}, 0,
                           wire::VersionRange{12, 32767}, true, ""},
           self.replica_directory_id);
+    visit(
+        wire::FieldMeta{"HighWatermark", wire::VersionRange{18, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange{18, 32767}, 1, wire::VersionRange{12, 32767}, true, ""},
+        self.high_watermark);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{12, 32767},
                           wire::VersionRange::none(), wire::VersionRange{12, 32767}, -1,
                           wire::VersionRange{12, 32767}, true, ""},
@@ -120,7 +127,7 @@ struct FetchTopic {
   static constexpr const char* kName = "FetchTopic";
   // The name of the topic to fetch.
   std::string topic{};
-  // The unique topic ID
+  // The unique topic ID.
   wire::Uuid topic_id{};
   // The partitions to fetch.
   std::vector<FetchPartition> partitions{};
@@ -157,7 +164,7 @@ struct ForgottenTopic {
   static constexpr const char* kName = "ForgottenTopic";
   // The topic name.
   std::string topic{};
-  // The unique topic ID
+  // The unique topic ID.
   wire::Uuid topic_id{};
   // The partitions indexes to forget.
   std::vector<int32_t> partitions{};
@@ -197,7 +204,7 @@ struct FetchRequest {
   static constexpr const char* kName = "FetchRequest";
   static constexpr int16_t kApiKey = 1;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 17;
+  static constexpr int16_t kHighestVersion = 18;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 12;
   using ReplicaState = fetch_request::ReplicaState;
@@ -209,6 +216,7 @@ struct FetchRequest {
   std::optional<std::string> cluster_id = std::nullopt;
   // The broker ID of the follower, of -1 if this request is from a consumer.
   int32_t replica_id = -1;
+  // The state of the replica in the follower.
   ReplicaState replica_state{};
   // The maximum time in milliseconds to wait for the response.
   int32_t max_wait_ms{};
@@ -221,7 +229,7 @@ struct FetchRequest {
   // non-transactional and COMMITTED transactional records are visible. To be more concrete,
   // READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset),
   // and enables the inclusion of the list of aborted transactions in the result, which allows
-  // consumers to discard ABORTED transactional records
+  // consumers to discard ABORTED transactional records.
   int8_t isolation_level = 0;
   // The fetch session ID.
   int32_t session_id = 0;
@@ -231,7 +239,7 @@ struct FetchRequest {
   std::vector<FetchTopic> topics{};
   // In an incremental fetch request, the partitions to remove.
   std::vector<ForgottenTopic> forgotten_topics_data{};
-  // Rack ID of the consumer making this request
+  // Rack ID of the consumer making this request.
   std::string rack_id{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

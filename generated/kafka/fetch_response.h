@@ -23,7 +23,9 @@ namespace fetch_response {
 
 struct EpochEndOffset {
   static constexpr const char* kName = "EpochEndOffset";
+  // The largest epoch.
   int32_t epoch = -1;
+  // The end offset of the epoch.
   int64_t end_offset = INT64_C(-1);
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -54,7 +56,7 @@ struct LeaderIdAndEpoch {
   static constexpr const char* kName = "LeaderIdAndEpoch";
   // The ID of the current leader or -1 if the leader is unknown.
   int32_t leader_id = -1;
-  // The latest known leader epoch
+  // The latest known leader epoch.
   int32_t leader_epoch = -1;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -84,7 +86,9 @@ struct LeaderIdAndEpoch {
 
 struct SnapshotId {
   static constexpr const char* kName = "SnapshotId";
+  // The end offset of the epoch.
   int64_t end_offset = INT64_C(-1);
+  // The largest epoch.
   int32_t epoch = -1;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -152,14 +156,15 @@ struct PartitionData {
   // The current high water mark.
   int64_t high_watermark{};
   // The last stable offset (or LSO) of the partition. This is the last offset such that the state
-  // of all transactional records prior to this offset have been decided (ABORTED or COMMITTED)
+  // of all transactional records prior to this offset have been decided (ABORTED or COMMITTED).
   int64_t last_stable_offset = INT64_C(-1);
   // The current log start offset.
   int64_t log_start_offset = INT64_C(-1);
   // In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the
   // request, this field indicates the largest epoch and its end offset such that subsequent records
-  // are known to diverge
+  // are known to diverge.
   EpochEndOffset diverging_epoch{};
+  // The current leader of the partition.
   LeaderIdAndEpoch current_leader{};
   // In the case of fetching an offset less than the LogStartOffset, this is the end offset and
   // epoch that should be used in the FetchSnapshot request.
@@ -167,7 +172,7 @@ struct PartitionData {
   // The aborted transactions.
   std::optional<std::vector<AbortedTransaction>> aborted_transactions =
       std::vector<AbortedTransaction>{};
-  // The preferred read replica for the consumer to use on its next fetch request
+  // The preferred read replica for the consumer to use on its next fetch request.
   int32_t preferred_read_replica = -1;
   // The record data.
   std::optional<wire::SharedBytes> records = std::nullopt;
@@ -235,7 +240,7 @@ struct FetchableTopicResponse {
   static constexpr const char* kName = "FetchableTopicResponse";
   // The topic name.
   std::string topic{};
-  // The unique topic ID
+  // The unique topic ID.
   wire::Uuid topic_id{};
   // The topic partitions.
   std::vector<PartitionData> partitions{};
@@ -316,7 +321,7 @@ struct FetchResponse {
   static constexpr const char* kName = "FetchResponse";
   static constexpr int16_t kApiKey = 1;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 17;
+  static constexpr int16_t kHighestVersion = 18;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 12;
   using EpochEndOffset = fetch_response::EpochEndOffset;

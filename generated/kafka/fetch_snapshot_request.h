@@ -23,7 +23,9 @@ namespace fetch_snapshot_request {
 
 struct SnapshotId {
   static constexpr const char* kName = "SnapshotId";
+  // The end offset of the snapshot.
   int64_t end_offset{};
+  // The epoch of the snapshot.
   int32_t epoch{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -52,15 +54,15 @@ struct SnapshotId {
 
 struct PartitionSnapshot {
   static constexpr const char* kName = "PartitionSnapshot";
-  // The partition index
+  // The partition index.
   int32_t partition{};
-  // The current leader epoch of the partition, -1 for unknown leader epoch
+  // The current leader epoch of the partition, -1 for unknown leader epoch.
   int32_t current_leader_epoch{};
-  // The snapshot endOffset and epoch to fetch
+  // The snapshot endOffset and epoch to fetch.
   SnapshotId snapshot_id{};
-  // The byte position within the snapshot to start fetching from
+  // The byte position within the snapshot to start fetching from.
   int64_t position{};
-  // The directory id of the follower fetching
+  // The directory id of the follower fetching.
   wire::Uuid replica_directory_id{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -100,9 +102,9 @@ struct PartitionSnapshot {
 
 struct TopicSnapshot {
   static constexpr const char* kName = "TopicSnapshot";
-  // The name of the topic to fetch
+  // The name of the topic to fetch.
   std::string name{};
-  // The partitions to fetch
+  // The partitions to fetch.
   std::vector<PartitionSnapshot> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -143,13 +145,13 @@ struct FetchSnapshotRequest {
   using PartitionSnapshot = fetch_snapshot_request::PartitionSnapshot;
   using TopicSnapshot = fetch_snapshot_request::TopicSnapshot;
 
-  // The clusterId if known, this is used to validate metadata fetches prior to broker registration
+  // The clusterId if known, this is used to validate metadata fetches prior to broker registration.
   std::optional<std::string> cluster_id = std::nullopt;
-  // The broker ID of the follower
+  // The broker ID of the follower.
   int32_t replica_id = -1;
-  // The maximum bytes to fetch from all of the snapshots
+  // The maximum bytes to fetch from all of the snapshots.
   int32_t max_bytes = 2147483647;
-  // The topics to fetch
+  // The topics to fetch.
   std::vector<TopicSnapshot> topics{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

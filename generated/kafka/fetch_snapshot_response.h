@@ -23,7 +23,9 @@ namespace fetch_snapshot_response {
 
 struct SnapshotId {
   static constexpr const char* kName = "SnapshotId";
+  // The snapshot end offset.
   int64_t end_offset{};
+  // The snapshot epoch.
   int32_t epoch{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -54,7 +56,7 @@ struct LeaderIdAndEpoch {
   static constexpr const char* kName = "LeaderIdAndEpoch";
   // The ID of the current leader or -1 if the leader is unknown.
   int32_t leader_id{};
-  // The latest known leader epoch
+  // The latest known leader epoch.
   int32_t leader_epoch{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -88,14 +90,15 @@ struct PartitionSnapshot {
   int32_t index{};
   // The error code, or 0 if there was no fetch error.
   int16_t error_code{};
-  // The snapshot endOffset and epoch fetched
+  // The snapshot endOffset and epoch fetched.
   SnapshotId snapshot_id{};
+  // The leader of the partition at the time of the snapshot.
   LeaderIdAndEpoch current_leader{};
   // The total size of the snapshot.
   int64_t size{};
   // The starting byte position within the snapshot included in the Bytes field.
   int64_t position{};
-  // Snapshot data in records format which may not be aligned on an offset boundary
+  // Snapshot data in records format which may not be aligned on an offset boundary.
   wire::SharedBytes unaligned_records{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -172,11 +175,11 @@ struct TopicSnapshot {
 
 struct NodeEndpoint {
   static constexpr const char* kName = "NodeEndpoint";
-  // The ID of the associated node
+  // The ID of the associated node.
   int32_t node_id{};
-  // The node's hostname
+  // The node's hostname.
   std::string host{};
-  // The node's port
+  // The node's port.
   uint16_t port{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -229,7 +232,7 @@ struct FetchSnapshotResponse {
   int16_t error_code{};
   // The topics to fetch.
   std::vector<TopicSnapshot> topics{};
-  // Endpoints for all current-leaders enumerated in PartitionSnapshot
+  // Endpoints for all current-leaders enumerated in PartitionSnapshot.
   std::vector<NodeEndpoint> node_endpoints{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -17,7 +17,6 @@
 
 namespace chronik::message {
 
-// Versions 0 are deprecated.
 struct FindCoordinatorRequest {
   static constexpr const char* kName = "FindCoordinatorRequest";
   static constexpr int16_t kApiKey = 10;
@@ -28,7 +27,7 @@ struct FindCoordinatorRequest {
 
   // The coordinator key.
   std::string key{};
-  // The coordinator key type. (Group, transaction, etc.)
+  // The coordinator key type. (group, transaction, share).
   int8_t key_type = 0;
   // The coordinator keys.
   std::vector<std::string> coordinator_keys{};

@@ -98,7 +98,7 @@ struct FindCoordinatorResponse {
   std::string host{};
   // The port.
   int32_t port{};
-  // Each coordinator result in the response
+  // Each coordinator result in the response.
   std::vector<Coordinator> coordinators{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

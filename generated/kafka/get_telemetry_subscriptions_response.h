@@ -41,7 +41,7 @@ struct GetTelemetrySubscriptionsResponse {
   int32_t push_interval_ms{};
   // The maximum bytes of binary data the broker accepts in PushTelemetryRequest.
   int32_t telemetry_max_bytes{};
-  // Flag to indicate monotonic/counter metrics are to be emitted as deltas or cumulative values
+  // Flag to indicate monotonic/counter metrics are to be emitted as deltas or cumulative values.
   bool delta_temporality{};
   // Requested metrics prefix string match. Empty array: No metrics subscribed, Array[0] empty
   // string: All metrics subscribed.

@@ -31,6 +31,22 @@ void InitProducerIdRequest::encode_to(Sink& _out, int16_t _version) const {
                             ": field ProducerEpoch has a non-default value, which version " +
                             std::to_string(_version) + " cannot carry");
   }
+  if (_version >= 6) {
+    _out.write_bool(enable2_pc);
+  }
+  if (!(_version >= 6) && !(!enable2_pc)) {
+    throw wire::EncodeError(std::string(kName) +
+                            ": field Enable2Pc has a non-default value, which version " +
+                            std::to_string(_version) + " cannot carry");
+  }
+  if (_version >= 6) {
+    _out.write_bool(keep_prepared_txn);
+  }
+  if (!(_version >= 6) && !(!keep_prepared_txn)) {
+    throw wire::EncodeError(std::string(kName) +
+                            ": field KeepPreparedTxn has a non-default value, which version " +
+                            std::to_string(_version) + " cannot carry");
+  }
   if (!(_version >= 2) && !unknown_tagged_fields.empty()) {
     throw wire::EncodeError(std::string(kName) + ": tagged fields are set, which version " +
                             std::to_string(_version) + " cannot carry");
@@ -55,6 +71,12 @@ void InitProducerIdRequest::decode_from(wire::Reader& _in, int16_t _version) {
   }
   if (_version >= 3) {
     producer_epoch = _in.read_int16();
+  }
+  if (_version >= 6) {
+    enable2_pc = _in.read_bool();
+  }
+  if (_version >= 6) {
+    keep_prepared_txn = _in.read_bool();
   }
   if (!(_version >= 2)) return;
   const uint32_t _tagged_count = _in.read_unsigned_varint();

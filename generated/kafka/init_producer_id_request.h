@@ -21,7 +21,7 @@ struct InitProducerIdRequest {
   static constexpr const char* kName = "InitProducerIdRequest";
   static constexpr int16_t kApiKey = 22;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 5;
+  static constexpr int16_t kHighestVersion = 6;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
 
@@ -36,6 +36,10 @@ struct InitProducerIdRequest {
   // The producer's current epoch. This will be checked against the producer epoch on the broker,
   // and the request will return an error if they do not match.
   int16_t producer_epoch = -1;
+  // True if the client wants to enable two-phase commit (2PC) protocol for transactions.
+  bool enable2_pc = false;
+  // True if the client wants to keep the currently ongoing transaction instead of aborting it.
+  bool keep_prepared_txn = false;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -61,6 +65,13 @@ struct InitProducerIdRequest {
     visit(wire::FieldMeta{"ProducerEpoch", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
           self.producer_epoch);
+    visit(wire::FieldMeta{"Enable2Pc", wire::VersionRange{6, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+          self.enable2_pc);
+    visit(
+        wire::FieldMeta{"KeepPreparedTxn", wire::VersionRange{6, 32767}, wire::VersionRange::none(),
+                        wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
+        self.keep_prepared_txn);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
                           wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
                           wire::VersionRange{2, 32767}, true, ""},

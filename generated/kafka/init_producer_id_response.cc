@@ -15,6 +15,23 @@ void InitProducerIdResponse::encode_to(Sink& _out, int16_t _version) const {
 
   _out.write_int16(producer_epoch);
 
+  if (_version >= 6) {
+    _out.write_int64(ongoing_txn_producer_id);
+  }
+  if (!(_version >= 6) && !(ongoing_txn_producer_id == INT64_C(-1))) {
+    throw wire::EncodeError(std::string(kName) +
+                            ": field OngoingTxnProducerId has a non-default value, which version " +
+                            std::to_string(_version) + " cannot carry");
+  }
+  if (_version >= 6) {
+    _out.write_int16(ongoing_txn_producer_epoch);
+  }
+  if (!(_version >= 6) && !(ongoing_txn_producer_epoch == -1)) {
+    throw wire::EncodeError(
+        std::string(kName) +
+        ": field OngoingTxnProducerEpoch has a non-default value, which version " +
+        std::to_string(_version) + " cannot carry");
+  }
   if (!(_version >= 2) && !unknown_tagged_fields.empty()) {
     throw wire::EncodeError(std::string(kName) + ": tagged fields are set, which version " +
                             std::to_string(_version) + " cannot carry");
@@ -38,6 +55,12 @@ void InitProducerIdResponse::decode_from(wire::Reader& _in, int16_t _version) {
 
   producer_epoch = _in.read_int16();
 
+  if (_version >= 6) {
+    ongoing_txn_producer_id = _in.read_int64();
+  }
+  if (_version >= 6) {
+    ongoing_txn_producer_epoch = _in.read_int16();
+  }
   if (!(_version >= 2)) return;
   const uint32_t _tagged_count = _in.read_unsigned_varint();
   for (uint32_t _t = 0; _t < _tagged_count; ++_t) {

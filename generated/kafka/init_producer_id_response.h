@@ -21,7 +21,7 @@ struct InitProducerIdResponse {
   static constexpr const char* kName = "InitProducerIdResponse";
   static constexpr int16_t kApiKey = 22;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 5;
+  static constexpr int16_t kHighestVersion = 6;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 2;
 
@@ -34,6 +34,12 @@ struct InitProducerIdResponse {
   int64_t producer_id = INT64_C(-1);
   // The current epoch associated with the producer id.
   int16_t producer_epoch{};
+  // The producer id for ongoing transaction when KeepPreparedTxn is used, -1 if there is no
+  // transaction ongoing.
+  int64_t ongoing_txn_producer_id = INT64_C(-1);
+  // The epoch associated with the producer id for ongoing transaction when KeepPreparedTxn is used,
+  // -1 if there is no transaction ongoing.
+  int16_t ongoing_txn_producer_epoch = -1;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -58,6 +64,14 @@ struct InitProducerIdResponse {
     visit(wire::FieldMeta{"ProducerEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
           self.producer_epoch);
+    visit(wire::FieldMeta{"OngoingTxnProducerId", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{2, 32767}, false, "producerId"},
+          self.ongoing_txn_producer_id);
+    visit(wire::FieldMeta{"OngoingTxnProducerEpoch", wire::VersionRange{6, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{2, 32767}, false, ""},
+          self.ongoing_txn_producer_epoch);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
                           wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,
                           wire::VersionRange{2, 32767}, true, ""},

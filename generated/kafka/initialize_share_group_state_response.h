@@ -60,7 +60,7 @@ struct PartitionResult {
 
 struct InitializeStateResult {
   static constexpr const char* kName = "InitializeStateResult";
-  // The topic identifier
+  // The topic identifier.
   wire::Uuid topic_id{};
   // The results for the partitions.
   std::vector<PartitionResult> partitions{};
@@ -101,7 +101,7 @@ struct InitializeShareGroupStateResponse {
   using PartitionResult = initialize_share_group_state_response::PartitionResult;
   using InitializeStateResult = initialize_share_group_state_response::InitializeStateResult;
 
-  // The initialization results
+  // The initialization results.
   std::vector<InitializeStateResult> results{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -55,7 +55,6 @@ struct JoinGroupRequestProtocol {
 
 }  // namespace join_group_request
 
-// Versions 0-1 are deprecated.
 struct JoinGroupRequest {
   static constexpr const char* kName = "JoinGroupRequest";
   static constexpr int16_t kApiKey = 11;

@@ -86,6 +86,7 @@ struct JoinGroupResponse {
   bool skip_assignment = false;
   // The member ID assigned by the group coordinator.
   std::string member_id{};
+  // The group members.
   std::vector<JoinGroupResponseMember> members{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

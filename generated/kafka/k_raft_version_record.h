@@ -24,9 +24,9 @@ struct KRaftVersionRecord {
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
 
-  // The version of the kraft version record
+  // The version of the kraft version record.
   int16_t version{};
-  // The kraft protocol version
+  // The kraft protocol version.
   int16_t k_raft_version{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -23,8 +23,9 @@ namespace leader_change_message {
 
 struct Voter {
   static constexpr const char* kName = "Voter";
+  // The ID of the voter.
   int32_t voter_id{};
-  // The directory id of the voter
+  // The directory id of the voter.
   wire::Uuid voter_directory_id{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -62,13 +63,13 @@ struct LeaderChangeMessage {
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using Voter = leader_change_message::Voter;
 
-  // The version of the leader change message
+  // The version of the leader change message.
   int16_t version{};
-  // The ID of the newly elected leader
+  // The ID of the newly elected leader.
   int32_t leader_id{};
-  // The set of voters in the quorum for this epoch
+  // The set of voters in the quorum for this epoch.
   std::vector<Voter> voters{};
-  // The voters who voted for the leader at the time of election
+  // The voters who voted for the leader at the time of election.
   std::vector<Voter> granting_voters{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

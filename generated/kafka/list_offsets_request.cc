@@ -139,6 +139,9 @@ void ListOffsetsRequest::encode_to(Sink& _out, int16_t _version) const {
     _element.encode_to(_out, _version);
   }
 
+  if (_version >= 10) {
+    _out.write_int32(timeout_ms);
+  }
   if (!(_version >= 6) && !unknown_tagged_fields.empty()) {
     throw wire::EncodeError(std::string(kName) + ": tagged fields are set, which version " +
                             std::to_string(_version) + " cannot carry");
@@ -173,6 +176,9 @@ void ListOffsetsRequest::decode_from(wire::Reader& _in, int16_t _version) {
     }
   }
 
+  if (_version >= 10) {
+    timeout_ms = _in.read_int32();
+  }
   if (!(_version >= 6)) return;
   const uint32_t _tagged_count = _in.read_unsigned_varint();
   for (uint32_t _t = 0; _t < _tagged_count; ++_t) {

@@ -103,7 +103,7 @@ struct ListOffsetsRequest {
   static constexpr const char* kName = "ListOffsetsRequest";
   static constexpr int16_t kApiKey = 2;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 9;
+  static constexpr int16_t kHighestVersion = 11;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 6;
   using ListOffsetsPartition = list_offsets_request::ListOffsetsPartition;
@@ -116,10 +116,13 @@ struct ListOffsetsRequest {
   // non-transactional and COMMITTED transactional records are visible. To be more concrete,
   // READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset),
   // and enables the inclusion of the list of aborted transactions in the result, which allows
-  // consumers to discard ABORTED transactional records
+  // consumers to discard ABORTED transactional records.
   int8_t isolation_level{};
   // Each topic in the request.
   std::vector<ListOffsetsTopic> topics{};
+  // The timeout to await a response in milliseconds for requests that require reading from remote
+  // storage for topics enabled with tiered storage.
+  int32_t timeout_ms{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -141,6 +144,9 @@ struct ListOffsetsRequest {
     visit(wire::FieldMeta{"Topics", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
           self.topics);
+    visit(wire::FieldMeta{"TimeoutMs", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
+          self.timeout_ms);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{6, 32767},
                           wire::VersionRange::none(), wire::VersionRange{6, 32767}, -1,
                           wire::VersionRange{6, 32767}, true, ""},

@@ -33,6 +33,7 @@ struct ListOffsetsPartitionResponse {
   int64_t timestamp = INT64_C(-1);
   // The returned offset.
   int64_t offset = INT64_C(-1);
+  // The leader epoch associated with the returned offset.
   int32_t leader_epoch = -1;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -75,7 +76,7 @@ struct ListOffsetsPartitionResponse {
 
 struct ListOffsetsTopicResponse {
   static constexpr const char* kName = "ListOffsetsTopicResponse";
-  // The topic name
+  // The topic name.
   std::string name{};
   // Each partition in the response.
   std::vector<ListOffsetsPartitionResponse> partitions{};
@@ -112,7 +113,7 @@ struct ListOffsetsResponse {
   static constexpr const char* kName = "ListOffsetsResponse";
   static constexpr int16_t kApiKey = 2;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 9;
+  static constexpr int16_t kHighestVersion = 11;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 6;
   using ListOffsetsPartitionResponse = list_offsets_response::ListOffsetsPartitionResponse;

@@ -23,7 +23,7 @@ namespace list_partition_reassignments_request {
 
 struct ListPartitionReassignmentsTopics {
   static constexpr const char* kName = "ListPartitionReassignmentsTopics";
-  // The topic name
+  // The topic name.
   std::string name{};
   // The partitions to list partition reassignments for.
   std::vector<int32_t> partition_indexes{};

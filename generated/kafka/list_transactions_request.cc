@@ -25,6 +25,19 @@ void ListTransactionsRequest::encode_to(Sink& _out, int16_t _version) const {
                             ": field DurationFilter has a non-default value, which version " +
                             std::to_string(_version) + " cannot carry");
   }
+  if (_version >= 2) {
+    if (!transactional_id_pattern) {
+      _out.write_string_length(-1, true);
+    } else {
+      _out.write_string((*transactional_id_pattern), true, "TransactionalIdPattern");
+    }
+  }
+  if (!(_version >= 2) && !(!transactional_id_pattern.has_value())) {
+    throw wire::EncodeError(
+        std::string(kName) +
+        ": field TransactionalIdPattern has a non-default value, which version " +
+        std::to_string(_version) + " cannot carry");
+  }
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
   _out.write_unsigned_varint(_tagged_count);
   size_t _next_unknown = 0;
@@ -65,6 +78,9 @@ void ListTransactionsRequest::decode_from(wire::Reader& _in, int16_t _version) {
 
   if (_version >= 1) {
     duration_filter = _in.read_int64();
+  }
+  if (_version >= 2) {
+    transactional_id_pattern = _in.read_nullable_string(true, "TransactionalIdPattern");
   }
   const uint32_t _tagged_count = _in.read_unsigned_varint();
   for (uint32_t _t = 0; _t < _tagged_count; ++_t) {

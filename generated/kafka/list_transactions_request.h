@@ -21,19 +21,23 @@ struct ListTransactionsRequest {
   static constexpr const char* kName = "ListTransactionsRequest";
   static constexpr int16_t kApiKey = 66;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
 
   // The transaction states to filter by: if empty, all transactions are returned; if non-empty,
-  // then only transactions matching one of the filtered states will be returned
+  // then only transactions matching one of the filtered states will be returned.
   std::vector<std::string> state_filters{};
   // The producerIds to filter by: if empty, all transactions will be returned; if non-empty, only
-  // transactions which match one of the filtered producerIds will be returned
+  // transactions which match one of the filtered producerIds will be returned.
   std::vector<int64_t> producer_id_filters{};
   // Duration (in millis) to filter by: if < 0, all transactions will be returned; otherwise, only
-  // transactions running longer than this duration will be returned
+  // transactions running longer than this duration will be returned.
   int64_t duration_filter = INT64_C(-1);
+  // The transactional ID regular expression pattern to filter by: if it is empty or null, all
+  // transactions are returned; Otherwise then only the transactions matching the given regular
+  // expression will be returned.
+  std::optional<std::string> transactional_id_pattern = std::nullopt;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -55,6 +59,10 @@ struct ListTransactionsRequest {
         wire::FieldMeta{"DurationFilter", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
                         wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
         self.duration_filter);
+    visit(wire::FieldMeta{"TransactionalIdPattern", wire::VersionRange{2, 32767},
+                          wire::VersionRange{2, 32767}, wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.transactional_id_pattern);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
                           wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
                           wire::VersionRange{0, 32767}, true, ""},

@@ -23,9 +23,11 @@ namespace list_transactions_response {
 
 struct TransactionState {
   static constexpr const char* kName = "TransactionState";
+  // The transactional id.
   std::string transactional_id{};
+  // The producer id.
   int64_t producer_id{};
-  // The current transaction state of the producer
+  // The current transaction state of the producer.
   std::string transaction_state{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -64,7 +66,7 @@ struct ListTransactionsResponse {
   static constexpr const char* kName = "ListTransactionsResponse";
   static constexpr int16_t kApiKey = 66;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using TransactionState = list_transactions_response::TransactionState;
@@ -72,9 +74,11 @@ struct ListTransactionsResponse {
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.
   int32_t throttle_time_ms{};
+  // The error code, or 0 if there was no error.
   int16_t error_code{};
-  // Set of state filters provided in the request which were unknown to the transaction coordinator
+  // Set of state filters provided in the request which were unknown to the transaction coordinator.
   std::vector<std::string> unknown_state_filters{};
+  // The current state of the transaction for the transactional id.
   std::vector<TransactionState> transaction_states{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

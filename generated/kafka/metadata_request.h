@@ -55,12 +55,11 @@ struct MetadataRequestTopic {
 
 }  // namespace metadata_request
 
-// Versions 0-3 are deprecated.
 struct MetadataRequest {
   static constexpr const char* kName = "MetadataRequest";
   static constexpr int16_t kApiKey = 3;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 12;
+  static constexpr int16_t kHighestVersion = 13;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 9;
   using MetadataRequestTopic = metadata_request::MetadataRequestTopic;

@@ -307,6 +307,9 @@ void MetadataResponse::encode_to(Sink& _out, int16_t _version) const {
         ": field ClusterAuthorizedOperations has a non-default value, which version " +
         std::to_string(_version) + " cannot carry");
   }
+  if (_version >= 13) {
+    _out.write_int16(error_code);
+  }
   if (!(_version >= 9) && !unknown_tagged_fields.empty()) {
     throw wire::EncodeError(std::string(kName) + ": tagged fields are set, which version " +
                             std::to_string(_version) + " cannot carry");
@@ -361,6 +364,9 @@ void MetadataResponse::decode_from(wire::Reader& _in, int16_t _version) {
 
   if (_version >= 8 && _version <= 10) {
     cluster_authorized_operations = _in.read_int32();
+  }
+  if (_version >= 13) {
+    error_code = _in.read_int16();
   }
   if (!(_version >= 9)) return;
   const uint32_t _tagged_count = _in.read_unsigned_varint();

@@ -186,7 +186,7 @@ struct MetadataResponse {
   static constexpr const char* kName = "MetadataResponse";
   static constexpr int16_t kApiKey = 3;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 12;
+  static constexpr int16_t kHighestVersion = 13;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 9;
   using MetadataResponseBroker = metadata_response::MetadataResponseBroker;
@@ -206,6 +206,8 @@ struct MetadataResponse {
   std::vector<MetadataResponseTopic> topics{};
   // 32-bit bitfield to represent authorized operations for this cluster.
   int32_t cluster_authorized_operations = std::numeric_limits<int32_t>::min();
+  // The top-level error code, or 0 if there was no error.
+  int16_t error_code{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -237,6 +239,9 @@ struct MetadataResponse {
                           wire::VersionRange::none(), wire::VersionRange::none(), -1,
                           wire::VersionRange{9, 32767}, false, ""},
           self.cluster_authorized_operations);
+    visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{13, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
+          self.error_code);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{9, 32767},
                           wire::VersionRange::none(), wire::VersionRange{9, 32767}, -1,
                           wire::VersionRange{9, 32767}, true, ""},

@@ -79,8 +79,12 @@ void offset_commit_request::OffsetCommitRequestPartition::decode_from(wire::Read
 template <class Sink>
 void offset_commit_request::OffsetCommitRequestTopic::encode_to(Sink& _out,
                                                                 int16_t _version) const {
-  _out.write_string(name, _version >= 8, "Name");
-
+  if (_version <= 9) {
+    _out.write_string(name, _version >= 8, "Name");
+  }
+  if (_version >= 10) {
+    _out.write_uuid(topic_id);
+  }
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 8);
   for (const auto& _element : partitions) {
     _element.encode_to(_out, _version);
@@ -104,8 +108,12 @@ template void offset_commit_request::OffsetCommitRequestTopic::encode_to(wire::S
 
 void offset_commit_request::OffsetCommitRequestTopic::decode_from(wire::Reader& _in,
                                                                   int16_t _version) {
-  name = _in.read_string(_version >= 8, "Name");
-
+  if (_version <= 9) {
+    name = _in.read_string(_version >= 8, "Name");
+  }
+  if (_version >= 10) {
+    topic_id = _in.read_uuid();
+  }
   {
     const int32_t _length = _in.read_array_length(_version >= 8, "Partitions");
     if (_length < 0) {

@@ -58,6 +58,8 @@ struct OffsetCommitResponseTopic {
   static constexpr const char* kName = "OffsetCommitResponseTopic";
   // The topic name.
   std::string name{};
+  // The topic ID.
+  wire::Uuid topic_id{};
   // The responses for each partition in the topic.
   std::vector<OffsetCommitResponsePartition> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
@@ -70,10 +72,13 @@ struct OffsetCommitResponseTopic {
   // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
   template <class Self, class Visitor>
   static void visit_fields(Self& self, Visitor&& visit) {
-    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{8, 32767}, false,
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 9}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{8, 32767}, true,
                           "topicName"},
           self.name);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{8, 32767}, true, ""},
+          self.topic_id);
     visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{8, 32767}, false, ""},
           self.partitions);
@@ -93,7 +98,7 @@ struct OffsetCommitResponse {
   static constexpr const char* kName = "OffsetCommitResponse";
   static constexpr int16_t kApiKey = 8;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 9;
+  static constexpr int16_t kHighestVersion = 10;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 8;
   using OffsetCommitResponsePartition = offset_commit_response::OffsetCommitResponsePartition;

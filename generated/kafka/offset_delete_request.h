@@ -96,7 +96,7 @@ struct OffsetDeleteRequest {
 
   // The unique group identifier.
   std::string group_id{};
-  // The topics to delete offsets for
+  // The topics to delete offsets for.
   std::vector<OffsetDeleteRequestTopic> topics{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -67,8 +67,12 @@ void offset_fetch_request::OffsetFetchRequestTopic::decode_from(wire::Reader& _i
 
 template <class Sink>
 void offset_fetch_request::OffsetFetchRequestTopics::encode_to(Sink& _out, int16_t _version) const {
-  _out.write_string(name, true, "Name");
-
+  if (_version <= 9) {
+    _out.write_string(name, true, "Name");
+  }
+  if (_version >= 10) {
+    _out.write_uuid(topic_id);
+  }
   _out.write_array_length(static_cast<int32_t>(partition_indexes.size()), true);
   for (const auto& _element : partition_indexes) {
     _out.write_int32(_element);
@@ -87,8 +91,12 @@ template void offset_fetch_request::OffsetFetchRequestTopics::encode_to(wire::Si
 
 void offset_fetch_request::OffsetFetchRequestTopics::decode_from(wire::Reader& _in,
                                                                  int16_t _version) {
-  name = _in.read_string(true, "Name");
-
+  if (_version <= 9) {
+    name = _in.read_string(true, "Name");
+  }
+  if (_version >= 10) {
+    topic_id = _in.read_uuid();
+  }
   {
     const int32_t _length = _in.read_array_length(true, "PartitionIndexes");
     if (_length < 0) {

@@ -57,6 +57,8 @@ struct OffsetFetchRequestTopics {
   static constexpr const char* kName = "OffsetFetchRequestTopics";
   // The topic name.
   std::string name{};
+  // The topic ID.
+  wire::Uuid topic_id{};
   // The partition indexes we would like to fetch offsets for.
   std::vector<int32_t> partition_indexes{};
   // Tagged fields this build does not know, kept for re-encoding.
@@ -69,10 +71,13 @@ struct OffsetFetchRequestTopics {
   // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
   template <class Self, class Visitor>
   static void visit_fields(Self& self, Visitor&& visit) {
-    visit(wire::FieldMeta{"Name", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
+    visit(wire::FieldMeta{"Name", wire::VersionRange{8, 9}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true,
                           "topicName"},
           self.name);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
+          self.topic_id);
     visit(wire::FieldMeta{"PartitionIndexes", wire::VersionRange{8, 32767},
                           wire::VersionRange::none(), wire::VersionRange::none(), -1,
                           wire::VersionRange{6, 32767}, false, ""},
@@ -91,7 +96,7 @@ struct OffsetFetchRequestGroup {
   static constexpr const char* kName = "OffsetFetchRequestGroup";
   // The group ID.
   std::string group_id{};
-  // The member ID assigned by the group coordinator if using the new consumer protocol (KIP-848).
+  // The member id.
   std::optional<std::string> member_id = std::nullopt;
   // The member epoch if using the new consumer protocol (KIP-848).
   int32_t member_epoch = -1;
@@ -137,7 +142,7 @@ struct OffsetFetchRequest {
   static constexpr const char* kName = "OffsetFetchRequest";
   static constexpr int16_t kApiKey = 9;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 9;
+  static constexpr int16_t kHighestVersion = 10;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 6;
   using OffsetFetchRequestTopic = offset_fetch_request::OffsetFetchRequestTopic;
@@ -149,7 +154,7 @@ struct OffsetFetchRequest {
   // Each topic we would like to fetch offsets for, or null to fetch offsets for all topics.
   std::optional<std::vector<OffsetFetchRequestTopic>> topics =
       std::vector<OffsetFetchRequestTopic>{};
-  // Each group we would like to fetch offsets for
+  // Each group we would like to fetch offsets for.
   std::vector<OffsetFetchRequestGroup> groups{};
   // Whether broker should hold on returning unstable offsets but set a retriable error code for the
   // partitions.

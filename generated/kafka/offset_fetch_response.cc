@@ -189,8 +189,12 @@ void offset_fetch_response::OffsetFetchResponsePartitions::decode_from(wire::Rea
 template <class Sink>
 void offset_fetch_response::OffsetFetchResponseTopics::encode_to(Sink& _out,
                                                                  int16_t _version) const {
-  _out.write_string(name, true, "Name");
-
+  if (_version <= 9) {
+    _out.write_string(name, true, "Name");
+  }
+  if (_version >= 10) {
+    _out.write_uuid(topic_id);
+  }
   _out.write_array_length(static_cast<int32_t>(partitions.size()), true);
   for (const auto& _element : partitions) {
     _element.encode_to(_out, _version);
@@ -209,8 +213,12 @@ template void offset_fetch_response::OffsetFetchResponseTopics::encode_to(wire::
 
 void offset_fetch_response::OffsetFetchResponseTopics::decode_from(wire::Reader& _in,
                                                                    int16_t _version) {
-  name = _in.read_string(true, "Name");
-
+  if (_version <= 9) {
+    name = _in.read_string(true, "Name");
+  }
+  if (_version >= 10) {
+    topic_id = _in.read_uuid();
+  }
   {
     const int32_t _length = _in.read_array_length(true, "Partitions");
     if (_length < 0) {

@@ -73,7 +73,7 @@ struct OffsetFetchResponseTopic {
   static constexpr const char* kName = "OffsetFetchResponseTopic";
   // The topic name.
   std::string name{};
-  // The responses per partition
+  // The responses per partition.
   std::vector<OffsetFetchResponsePartition> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -156,7 +156,9 @@ struct OffsetFetchResponseTopics {
   static constexpr const char* kName = "OffsetFetchResponseTopics";
   // The topic name.
   std::string name{};
-  // The responses per partition
+  // The topic ID.
+  wire::Uuid topic_id{};
+  // The responses per partition.
   std::vector<OffsetFetchResponsePartitions> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -168,10 +170,13 @@ struct OffsetFetchResponseTopics {
   // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
   template <class Self, class Visitor>
   static void visit_fields(Self& self, Visitor&& visit) {
-    visit(wire::FieldMeta{"Name", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false,
+    visit(wire::FieldMeta{"Name", wire::VersionRange{8, 9}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true,
                           "topicName"},
           self.name);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{10, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, true, ""},
+          self.topic_id);
     visit(wire::FieldMeta{"Partitions", wire::VersionRange{8, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{6, 32767}, false, ""},
           self.partitions);
@@ -229,7 +234,7 @@ struct OffsetFetchResponse {
   static constexpr const char* kName = "OffsetFetchResponse";
   static constexpr int16_t kApiKey = 9;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 9;
+  static constexpr int16_t kHighestVersion = 10;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 6;
   using OffsetFetchResponsePartition = offset_fetch_response::OffsetFetchResponsePartition;

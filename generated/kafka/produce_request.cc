@@ -53,8 +53,12 @@ void produce_request::PartitionProduceData::decode_from(wire::Reader& _in, int16
 
 template <class Sink>
 void produce_request::TopicProduceData::encode_to(Sink& _out, int16_t _version) const {
-  _out.write_string(name, _version >= 9, "Name");
-
+  if (_version <= 12) {
+    _out.write_string(name, _version >= 9, "Name");
+  }
+  if (_version >= 13) {
+    _out.write_uuid(topic_id);
+  }
   _out.write_array_length(static_cast<int32_t>(partition_data.size()), _version >= 9);
   for (const auto& _element : partition_data) {
     _element.encode_to(_out, _version);
@@ -75,8 +79,12 @@ template void produce_request::TopicProduceData::encode_to(wire::Writer&, int16_
 template void produce_request::TopicProduceData::encode_to(wire::SizeCounter&, int16_t) const;
 
 void produce_request::TopicProduceData::decode_from(wire::Reader& _in, int16_t _version) {
-  name = _in.read_string(_version >= 9, "Name");
-
+  if (_version <= 12) {
+    name = _in.read_string(_version >= 9, "Name");
+  }
+  if (_version >= 13) {
+    topic_id = _in.read_uuid();
+  }
   {
     const int32_t _length = _in.read_array_length(_version >= 9, "PartitionData");
     if (_length < 0) {

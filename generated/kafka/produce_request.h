@@ -56,6 +56,8 @@ struct TopicProduceData {
   static constexpr const char* kName = "TopicProduceData";
   // The topic name.
   std::string name{};
+  // The unique topic ID
+  wire::Uuid topic_id{};
   // Each partition to produce to.
   std::vector<PartitionProduceData> partition_data{};
   // Tagged fields this build does not know, kept for re-encoding.
@@ -68,10 +70,13 @@ struct TopicProduceData {
   // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
   template <class Self, class Visitor>
   static void visit_fields(Self& self, Visitor&& visit) {
-    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 12}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true,
                           "topicName"},
           self.name);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{13, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
+          self.topic_id);
     visit(wire::FieldMeta{"PartitionData", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false, ""},
           self.partition_data);
@@ -86,12 +91,12 @@ struct TopicProduceData {
 
 }  // namespace produce_request
 
-// Versions 0-6 are deprecated.
+// Versions 0-2 are deprecated.
 struct ProduceRequest {
   static constexpr const char* kName = "ProduceRequest";
   static constexpr int16_t kApiKey = 0;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 11;
+  static constexpr int16_t kHighestVersion = 13;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 9;
   using PartitionProduceData = produce_request::PartitionProduceData;

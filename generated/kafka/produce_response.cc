@@ -206,8 +206,12 @@ void produce_response::PartitionProduceResponse::decode_from(wire::Reader& _in, 
 
 template <class Sink>
 void produce_response::TopicProduceResponse::encode_to(Sink& _out, int16_t _version) const {
-  _out.write_string(name, _version >= 9, "Name");
-
+  if (_version <= 12) {
+    _out.write_string(name, _version >= 9, "Name");
+  }
+  if (_version >= 13) {
+    _out.write_uuid(topic_id);
+  }
   _out.write_array_length(static_cast<int32_t>(partition_responses.size()), _version >= 9);
   for (const auto& _element : partition_responses) {
     _element.encode_to(_out, _version);
@@ -228,8 +232,12 @@ template void produce_response::TopicProduceResponse::encode_to(wire::Writer&, i
 template void produce_response::TopicProduceResponse::encode_to(wire::SizeCounter&, int16_t) const;
 
 void produce_response::TopicProduceResponse::decode_from(wire::Reader& _in, int16_t _version) {
-  name = _in.read_string(_version >= 9, "Name");
-
+  if (_version <= 12) {
+    name = _in.read_string(_version >= 9, "Name");
+  }
+  if (_version >= 13) {
+    topic_id = _in.read_uuid();
+  }
   {
     const int32_t _length = _in.read_array_length(_version >= 9, "PartitionResponses");
     if (_length < 0) {

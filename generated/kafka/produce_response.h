@@ -23,9 +23,9 @@ namespace produce_response {
 
 struct BatchIndexAndErrorMessage {
   static constexpr const char* kName = "BatchIndexAndErrorMessage";
-  // The batch index of the record that cause the batch to be dropped
+  // The batch index of the record that caused the batch to be dropped.
   int32_t batch_index{};
-  // The error message of the record that caused the batch to be dropped
+  // The error message of the record that caused the batch to be dropped.
   std::optional<std::string> batch_index_error_message = std::nullopt;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -58,7 +58,7 @@ struct LeaderIdAndEpoch {
   static constexpr const char* kName = "LeaderIdAndEpoch";
   // The ID of the current leader or -1 if the leader is unknown.
   int32_t leader_id = -1;
-  // The latest known leader epoch
+  // The latest known leader epoch.
   int32_t leader_epoch = -1;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -100,11 +100,12 @@ struct PartitionProduceResponse {
   int64_t log_append_time_ms = INT64_C(-1);
   // The log start offset.
   int64_t log_start_offset = INT64_C(-1);
-  // The batch indices of records that caused the batch to be dropped
+  // The batch indices of records that caused the batch to be dropped.
   std::vector<BatchIndexAndErrorMessage> record_errors{};
   // The global error message summarizing the common root cause of the records that caused the batch
-  // to be dropped
+  // to be dropped.
   std::optional<std::string> error_message = std::nullopt;
+  // The leader broker that the producer should use for future requests.
   LeaderIdAndEpoch current_leader{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -156,8 +157,10 @@ struct PartitionProduceResponse {
 
 struct TopicProduceResponse {
   static constexpr const char* kName = "TopicProduceResponse";
-  // The topic name
+  // The topic name.
   std::string name{};
+  // The unique topic ID
+  wire::Uuid topic_id{};
   // Each partition that we produced to within the topic.
   std::vector<PartitionProduceResponse> partition_responses{};
   // Tagged fields this build does not know, kept for re-encoding.
@@ -170,10 +173,13 @@ struct TopicProduceResponse {
   // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
   template <class Self, class Visitor>
   static void visit_fields(Self& self, Visitor&& visit) {
-    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, false,
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 12}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true,
                           "topicName"},
           self.name);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{13, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{9, 32767}, true, ""},
+          self.topic_id);
     visit(wire::FieldMeta{"PartitionResponses", wire::VersionRange{0, 32767},
                           wire::VersionRange::none(), wire::VersionRange::none(), -1,
                           wire::VersionRange{9, 32767}, false, ""},
@@ -235,7 +241,7 @@ struct ProduceResponse {
   static constexpr const char* kName = "ProduceResponse";
   static constexpr int16_t kApiKey = 0;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 11;
+  static constexpr int16_t kHighestVersion = 13;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 9;
   using BatchIndexAndErrorMessage = produce_response::BatchIndexAndErrorMessage;
@@ -244,7 +250,7 @@ struct ProduceResponse {
   using TopicProduceResponse = produce_response::TopicProduceResponse;
   using NodeEndpoint = produce_response::NodeEndpoint;
 
-  // Each produce response
+  // Each produce response.
   std::vector<TopicProduceResponse> responses{};
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.

@@ -15,7 +15,7 @@ void PushTelemetryRequest::encode_to(Sink& _out, int16_t _version) const {
 
   _out.write_int8(compression_type);
 
-  _out.write_bytes(metrics, true);
+  _out.write_shared_bytes(metrics, true);
 
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
   _out.write_unsigned_varint(_tagged_count);
@@ -35,7 +35,7 @@ void PushTelemetryRequest::decode_from(wire::Reader& _in, int16_t _version) {
 
   compression_type = _in.read_int8();
 
-  metrics = _in.read_bytes(true, "Metrics");
+  metrics = _in.read_shared_bytes(true, "Metrics");
 
   const uint32_t _tagged_count = _in.read_unsigned_varint();
   for (uint32_t _t = 0; _t < _tagged_count; ++_t) {

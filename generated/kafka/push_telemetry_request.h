@@ -34,7 +34,7 @@ struct PushTelemetryRequest {
   // Compression codec used to compress the metrics.
   int8_t compression_type{};
   // Metrics encoded in OpenTelemetry MetricsData v1 protobuf format.
-  std::vector<uint8_t> metrics{};
+  wire::SharedBytes metrics{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 

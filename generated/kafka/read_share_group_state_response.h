@@ -23,11 +23,11 @@ namespace read_share_group_state_response {
 
 struct StateBatch {
   static constexpr const char* kName = "StateBatch";
-  // The base offset of this state batch.
+  // The first offset of this state batch.
   int64_t first_offset{};
   // The last offset of this state batch.
   int64_t last_offset{};
-  // The state - 0:Available,2:Acked,4:Archived.
+  // The delivery state - 0:Available,2:Acked,4:Archived.
   int8_t delivery_state{};
   // The delivery count.
   int16_t delivery_count{};
@@ -70,10 +70,11 @@ struct PartitionResult {
   int16_t error_code{};
   // The error message, or null if there was no error.
   std::optional<std::string> error_message = std::nullopt;
-  // The state epoch for this share-partition.
+  // The state epoch of the share-partition.
   int32_t state_epoch{};
   // The share-partition start offset, which can be -1 if it is not yet initialized.
   int64_t start_offset{};
+  // The state batches for this share-partition.
   std::vector<StateBatch> state_batches{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -115,7 +116,7 @@ struct PartitionResult {
 
 struct ReadStateResult {
   static constexpr const char* kName = "ReadStateResult";
-  // The topic identifier
+  // The topic identifier.
   wire::Uuid topic_id{};
   // The results for the partitions.
   std::vector<PartitionResult> partitions{};
@@ -157,7 +158,7 @@ struct ReadShareGroupStateResponse {
   using PartitionResult = read_share_group_state_response::PartitionResult;
   using ReadStateResult = read_share_group_state_response::ReadStateResult;
 
-  // The read results
+  // The read results.
   std::vector<ReadStateResult> results{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -89,7 +89,7 @@ struct ReadShareGroupStateSummaryRequest {
   static constexpr const char* kName = "ReadShareGroupStateSummaryRequest";
   static constexpr int16_t kApiKey = 87;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 0;
+  static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using PartitionData = read_share_group_state_summary_request::PartitionData;

@@ -20,8 +20,13 @@ void read_share_group_state_summary_response::PartitionResult::encode_to(Sink& _
 
   _out.write_int32(state_epoch);
 
+  _out.write_int32(leader_epoch);
+
   _out.write_int64(start_offset);
 
+  if (_version >= 1) {
+    _out.write_int32(delivery_complete_count);
+  }
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
   _out.write_unsigned_varint(_tagged_count);
   size_t _next_unknown = 0;
@@ -43,8 +48,13 @@ void read_share_group_state_summary_response::PartitionResult::decode_from(wire:
 
   state_epoch = _in.read_int32();
 
+  leader_epoch = _in.read_int32();
+
   start_offset = _in.read_int64();
 
+  if (_version >= 1) {
+    delivery_complete_count = _in.read_int32();
+  }
   const uint32_t _tagged_count = _in.read_unsigned_varint();
   for (uint32_t _t = 0; _t < _tagged_count; ++_t) {
     const uint32_t _tag = _in.read_unsigned_varint();

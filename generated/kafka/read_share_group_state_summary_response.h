@@ -32,8 +32,13 @@ struct PartitionResult {
   std::optional<std::string> error_message = std::nullopt;
   // The state epoch of the share-partition.
   int32_t state_epoch{};
+  // The leader epoch of the share-partition.
+  int32_t leader_epoch{};
   // The share-partition start offset.
   int64_t start_offset{};
+  // The number of offsets greater than or equal to share-partition start offset for which delivery
+  // has been completed.
+  int32_t delivery_complete_count = -1;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -57,9 +62,16 @@ struct PartitionResult {
     visit(wire::FieldMeta{"StateEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.state_epoch);
+    visit(wire::FieldMeta{"LeaderEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.leader_epoch);
     visit(wire::FieldMeta{"StartOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.start_offset);
+    visit(wire::FieldMeta{"DeliveryCompleteCount", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.delivery_complete_count);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
                           wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
                           wire::VersionRange{0, 32767}, true, ""},
@@ -71,7 +83,7 @@ struct PartitionResult {
 
 struct ReadStateSummaryResult {
   static constexpr const char* kName = "ReadStateSummaryResult";
-  // The topic identifier
+  // The topic identifier.
   wire::Uuid topic_id{};
   // The results for the partitions.
   std::vector<PartitionResult> partitions{};
@@ -106,13 +118,13 @@ struct ReadShareGroupStateSummaryResponse {
   static constexpr const char* kName = "ReadShareGroupStateSummaryResponse";
   static constexpr int16_t kApiKey = 87;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 0;
+  static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using PartitionResult = read_share_group_state_summary_response::PartitionResult;
   using ReadStateSummaryResult = read_share_group_state_summary_response::ReadStateSummaryResult;
 
-  // The read results
+  // The read results.
   std::vector<ReadStateSummaryResult> results{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

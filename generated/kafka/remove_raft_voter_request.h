@@ -25,10 +25,11 @@ struct RemoveRaftVoterRequest {
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
 
+  // The cluster id of the request.
   std::optional<std::string> cluster_id = std::string{};
-  // The replica id of the voter getting removed from the topic partition
+  // The replica id of the voter getting removed from the topic partition.
   int32_t voter_id{};
-  // The directory id of the voter getting removed from the topic partition
+  // The directory id of the voter getting removed from the topic partition.
   wire::Uuid voter_directory_id{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

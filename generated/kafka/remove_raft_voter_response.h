@@ -28,7 +28,7 @@ struct RemoveRaftVoterResponse {
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.
   int32_t throttle_time_ms{};
-  // The error code, or 0 if there was no error
+  // The error code, or 0 if there was no error.
   int16_t error_code{};
   // The error message, or null if there was no error.
   std::optional<std::string> error_message = std::string{};

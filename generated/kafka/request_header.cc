@@ -20,6 +20,11 @@ void RequestHeader::encode_to(Sink& _out, int16_t _version) const {
       _out.write_string((*client_id), false, "ClientId");
     }
   }
+  if (!(_version >= 1) && !(client_id.has_value() && (*client_id).empty())) {
+    throw wire::EncodeError(std::string(kName) +
+                            ": field ClientId has a non-default value, which version " +
+                            std::to_string(_version) + " cannot carry");
+  }
   if (!(_version >= 2) && !unknown_tagged_fields.empty()) {
     throw wire::EncodeError(std::string(kName) + ": tagged fields are set, which version " +
                             std::to_string(_version) + " cannot carry");

@@ -53,7 +53,7 @@ struct RequestHeader {
                           wire::VersionRange::none(), -1, wire::VersionRange{2, 32767}, false, ""},
           self.correlation_id);
     visit(wire::FieldMeta{"ClientId", wire::VersionRange{1, 32767}, wire::VersionRange{1, 32767},
-                          wire::VersionRange::none(), -1, wire::VersionRange::none(), true, ""},
+                          wire::VersionRange::none(), -1, wire::VersionRange::none(), false, ""},
           self.client_id);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{2, 32767},
                           wire::VersionRange::none(), wire::VersionRange{2, 32767}, -1,

@@ -17,7 +17,6 @@
 
 namespace chronik::message {
 
-// Versions 0 are deprecated.
 struct SaslHandshakeRequest {
   static constexpr const char* kName = "SaslHandshakeRequest";
   static constexpr int16_t kApiKey = 17;

@@ -187,6 +187,14 @@ void ShareAcknowledgeRequest::encode_to(Sink& _out, int16_t _version) const {
 
   _out.write_int32(share_session_epoch);
 
+  if (_version >= 2) {
+    _out.write_bool(is_renew_ack);
+  }
+  if (!(_version >= 2) && !(!is_renew_ack)) {
+    throw wire::EncodeError(std::string(kName) +
+                            ": field IsRenewAck has a non-default value, which version " +
+                            std::to_string(_version) + " cannot carry");
+  }
   _out.write_array_length(static_cast<int32_t>(topics.size()), true);
   for (const auto& _element : topics) {
     _element.encode_to(_out, _version);
@@ -208,6 +216,9 @@ void ShareAcknowledgeRequest::decode_from(wire::Reader& _in, int16_t _version) {
 
   share_session_epoch = _in.read_int32();
 
+  if (_version >= 2) {
+    is_renew_ack = _in.read_bool();
+  }
   {
     const int32_t _length = _in.read_array_length(true, "Topics");
     if (_length < 0) {

@@ -27,7 +27,7 @@ struct AcknowledgementBatch {
   int64_t first_offset{};
   // Last offset (inclusive) of batch of records to acknowledge.
   int64_t last_offset{};
-  // Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject.
+  // Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew.
   std::vector<int8_t> acknowledge_types{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -127,8 +127,8 @@ struct AcknowledgeTopic {
 struct ShareAcknowledgeRequest {
   static constexpr const char* kName = "ShareAcknowledgeRequest";
   static constexpr int16_t kApiKey = 79;
-  static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 0;
+  static constexpr int16_t kLowestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using AcknowledgementBatch = share_acknowledge_request::AcknowledgementBatch;
@@ -142,6 +142,8 @@ struct ShareAcknowledgeRequest {
   // The current share session epoch: 0 to open a share session; -1 to close it; otherwise
   // increments for consecutive requests.
   int32_t share_session_epoch{};
+  // Whether Renew type acknowledgements present in AcknowledgementBatches.
+  bool is_renew_ack = false;
   // The topics containing records to acknowledge.
   std::vector<AcknowledgeTopic> topics{};
   // Tagged fields this build does not know, kept for re-encoding.
@@ -165,6 +167,9 @@ struct ShareAcknowledgeRequest {
                           wire::VersionRange::none(), wire::VersionRange::none(), -1,
                           wire::VersionRange{0, 32767}, false, ""},
           self.share_session_epoch);
+    visit(wire::FieldMeta{"IsRenewAck", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.is_renew_ack);
     visit(wire::FieldMeta{"Topics", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.topics);

@@ -208,6 +208,9 @@ void ShareAcknowledgeResponse::encode_to(Sink& _out, int16_t _version) const {
     _out.write_string((*error_message), true, "ErrorMessage");
   }
 
+  if (_version >= 2) {
+    _out.write_int32(acquisition_lock_timeout_ms);
+  }
   _out.write_array_length(static_cast<int32_t>(responses.size()), true);
   for (const auto& _element : responses) {
     _element.encode_to(_out, _version);
@@ -234,6 +237,9 @@ void ShareAcknowledgeResponse::decode_from(wire::Reader& _in, int16_t _version) 
 
   error_message = _in.read_nullable_string(true, "ErrorMessage");
 
+  if (_version >= 2) {
+    acquisition_lock_timeout_ms = _in.read_int32();
+  }
   {
     const int32_t _length = _in.read_array_length(true, "Responses");
     if (_length < 0) {

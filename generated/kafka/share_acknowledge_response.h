@@ -60,6 +60,7 @@ struct PartitionData {
   int16_t error_code{};
   // The error message, or null if there was no error.
   std::optional<std::string> error_message = std::nullopt;
+  // The current leader of the partition.
   LeaderIdAndEpoch current_leader{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -111,7 +112,7 @@ struct ShareAcknowledgeTopicResponse {
   template <class Self, class Visitor>
   static void visit_fields(Self& self, Visitor&& visit) {
     visit(wire::FieldMeta{"TopicId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.topic_id);
     visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
@@ -173,8 +174,8 @@ struct NodeEndpoint {
 struct ShareAcknowledgeResponse {
   static constexpr const char* kName = "ShareAcknowledgeResponse";
   static constexpr int16_t kApiKey = 79;
-  static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 0;
+  static constexpr int16_t kLowestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using LeaderIdAndEpoch = share_acknowledge_response::LeaderIdAndEpoch;
@@ -189,6 +190,8 @@ struct ShareAcknowledgeResponse {
   int16_t error_code{};
   // The top-level error message, or null if there was no error.
   std::optional<std::string> error_message = std::nullopt;
+  // The time in milliseconds for which the acquired records are locked.
+  int32_t acquisition_lock_timeout_ms{};
   // The response topics.
   std::vector<ShareAcknowledgeTopicResponse> responses{};
   // Endpoints for all current leaders enumerated in PartitionData with error
@@ -206,15 +209,19 @@ struct ShareAcknowledgeResponse {
   static void visit_fields(Self& self, Visitor&& visit) {
     visit(
         wire::FieldMeta{"ThrottleTimeMs", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
+                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
         self.throttle_time_ms);
     visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.error_code);
     visit(
         wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
                         wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
         self.error_message);
+    visit(wire::FieldMeta{"AcquisitionLockTimeoutMs", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.acquisition_lock_timeout_ms);
     visit(wire::FieldMeta{"Responses", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.responses);

@@ -65,8 +65,11 @@ template <class Sink>
 void share_fetch_request::FetchPartition::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
-  _out.write_int32(partition_max_bytes);
-
+  if (!(false) && !(partition_max_bytes == 0)) {
+    throw wire::EncodeError(std::string(kName) +
+                            ": field PartitionMaxBytes has a non-default value, which version " +
+                            std::to_string(_version) + " cannot carry");
+  }
   _out.write_array_length(static_cast<int32_t>(acknowledgement_batches.size()), true);
   for (const auto& _element : acknowledgement_batches) {
     _element.encode_to(_out, _version);
@@ -83,8 +86,6 @@ template void share_fetch_request::FetchPartition::encode_to(wire::SizeCounter&,
 
 void share_fetch_request::FetchPartition::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
-
-  partition_max_bytes = _in.read_int32();
 
   {
     const int32_t _length = _in.read_array_length(true, "AcknowledgementBatches");
@@ -240,6 +241,21 @@ void ShareFetchRequest::encode_to(Sink& _out, int16_t _version) const {
 
   _out.write_int32(max_bytes);
 
+  _out.write_int32(max_records);
+
+  _out.write_int32(batch_size);
+
+  if (_version >= 2) {
+    _out.write_int8(share_acquire_mode);
+  }
+  if (_version >= 2) {
+    _out.write_bool(is_renew_ack);
+  }
+  if (!(_version >= 2) && !(!is_renew_ack)) {
+    throw wire::EncodeError(std::string(kName) +
+                            ": field IsRenewAck has a non-default value, which version " +
+                            std::to_string(_version) + " cannot carry");
+  }
   _out.write_array_length(static_cast<int32_t>(topics.size()), true);
   for (const auto& _element : topics) {
     _element.encode_to(_out, _version);
@@ -272,6 +288,16 @@ void ShareFetchRequest::decode_from(wire::Reader& _in, int16_t _version) {
 
   max_bytes = _in.read_int32();
 
+  max_records = _in.read_int32();
+
+  batch_size = _in.read_int32();
+
+  if (_version >= 2) {
+    share_acquire_mode = _in.read_int8();
+  }
+  if (_version >= 2) {
+    is_renew_ack = _in.read_bool();
+  }
   {
     const int32_t _length = _in.read_array_length(true, "Topics");
     if (_length < 0) {

@@ -27,7 +27,7 @@ struct AcknowledgementBatch {
   int64_t first_offset{};
   // Last offset (inclusive) of batch of records to acknowledge.
   int64_t last_offset{};
-  // Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject.
+  // Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject,4:Renew.
   std::vector<int8_t> acknowledge_types{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -81,9 +81,8 @@ struct FetchPartition {
         wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                         wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
         self.partition_index);
-    visit(wire::FieldMeta{"PartitionMaxBytes", wire::VersionRange{0, 32767},
-                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
-                          wire::VersionRange{0, 32767}, false, ""},
+    visit(wire::FieldMeta{"PartitionMaxBytes", wire::VersionRange{0, 0}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.partition_max_bytes);
     visit(wire::FieldMeta{"AcknowledgementBatches", wire::VersionRange{0, 32767},
                           wire::VersionRange::none(), wire::VersionRange::none(), -1,
@@ -115,7 +114,7 @@ struct FetchTopic {
   template <class Self, class Visitor>
   static void visit_fields(Self& self, Visitor&& visit) {
     visit(wire::FieldMeta{"TopicId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.topic_id);
     visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
@@ -146,7 +145,7 @@ struct ForgottenTopic {
   template <class Self, class Visitor>
   static void visit_fields(Self& self, Visitor&& visit) {
     visit(wire::FieldMeta{"TopicId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.topic_id);
     visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
@@ -165,8 +164,8 @@ struct ForgottenTopic {
 struct ShareFetchRequest {
   static constexpr const char* kName = "ShareFetchRequest";
   static constexpr int16_t kApiKey = 78;
-  static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 0;
+  static constexpr int16_t kLowestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using AcknowledgementBatch = share_fetch_request::AcknowledgementBatch;
@@ -187,6 +186,15 @@ struct ShareFetchRequest {
   int32_t min_bytes{};
   // The maximum bytes to fetch. See KIP-74 for cases where this limit may not be honored.
   int32_t max_bytes = 2147483647;
+  // The maximum number of records to fetch. This limit can be exceeded for alignment of batch
+  // boundaries.
+  int32_t max_records{};
+  // The optimal number of records for batches of acquired records and acknowledgements.
+  int32_t batch_size{};
+  // The acquire mode to control the fetch behavior - 0:batch-optimized,1:record-limit.
+  int8_t share_acquire_mode = 0;
+  // Whether Renew type acknowledgements present in AcknowledgementBatches.
+  bool is_renew_ack = false;
   // The topics to fetch.
   std::vector<FetchTopic> topics{};
   // The partitions to remove from this share session.
@@ -219,8 +227,21 @@ struct ShareFetchRequest {
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.min_bytes);
     visit(wire::FieldMeta{"MaxBytes", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.max_bytes);
+    visit(wire::FieldMeta{"MaxRecords", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.max_records);
+    visit(wire::FieldMeta{"BatchSize", wire::VersionRange{1, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.batch_size);
+    visit(wire::FieldMeta{"ShareAcquireMode", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.share_acquire_mode);
+    visit(wire::FieldMeta{"IsRenewAck", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.is_renew_ack);
     visit(wire::FieldMeta{"Topics", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.topics);

@@ -104,7 +104,8 @@ void share_fetch_response::PartitionData::encode_to(Sink& _out, int16_t _version
   current_leader.encode_to(_out, _version);
 
   if (!records) {
-    _out.write_bytes_length(-1, true);
+    throw wire::EncodeError(std::string(kName) + ": field Records is null, which version " +
+                            std::to_string(_version) + " cannot carry");
   } else {
     _out.write_shared_bytes((*records), true);
   }
@@ -136,7 +137,7 @@ void share_fetch_response::PartitionData::decode_from(wire::Reader& _in, int16_t
 
   current_leader.decode_from(_in, _version);
 
-  records = _in.read_nullable_shared_bytes(true, "Records");
+  records = _in.read_shared_bytes(true, "Records");
 
   {
     const int32_t _length = _in.read_array_length(true, "AcquiredRecords");
@@ -283,6 +284,8 @@ void ShareFetchResponse::encode_to(Sink& _out, int16_t _version) const {
     _out.write_string((*error_message), true, "ErrorMessage");
   }
 
+  _out.write_int32(acquisition_lock_timeout_ms);
+
   _out.write_array_length(static_cast<int32_t>(responses.size()), true);
   for (const auto& _element : responses) {
     _element.encode_to(_out, _version);
@@ -308,6 +311,8 @@ void ShareFetchResponse::decode_from(wire::Reader& _in, int16_t _version) {
   error_code = _in.read_int16();
 
   error_message = _in.read_nullable_string(true, "ErrorMessage");
+
+  acquisition_lock_timeout_ms = _in.read_int32();
 
   {
     const int32_t _length = _in.read_array_length(true, "Responses");

@@ -100,6 +100,7 @@ struct PartitionData {
   int16_t acknowledge_error_code{};
   // The acknowledge error message, or null if there was no acknowledge error.
   std::optional<std::string> acknowledge_error_message = std::nullopt;
+  // The current leader of the partition.
   LeaderIdAndEpoch current_leader{};
   // The record data.
   std::optional<wire::SharedBytes> records = std::nullopt;
@@ -137,7 +138,7 @@ struct PartitionData {
     visit(wire::FieldMeta{"CurrentLeader", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.current_leader);
-    visit(wire::FieldMeta{"Records", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
+    visit(wire::FieldMeta{"Records", wire::VersionRange{0, 32767}, wire::VersionRange{0, 0},
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.records);
     visit(
@@ -170,7 +171,7 @@ struct ShareFetchableTopicResponse {
   template <class Self, class Visitor>
   static void visit_fields(Self& self, Visitor&& visit) {
     visit(wire::FieldMeta{"TopicId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.topic_id);
     visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
@@ -232,8 +233,8 @@ struct NodeEndpoint {
 struct ShareFetchResponse {
   static constexpr const char* kName = "ShareFetchResponse";
   static constexpr int16_t kApiKey = 78;
-  static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 0;
+  static constexpr int16_t kLowestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using LeaderIdAndEpoch = share_fetch_response::LeaderIdAndEpoch;
@@ -249,6 +250,8 @@ struct ShareFetchResponse {
   int16_t error_code{};
   // The top-level error message, or null if there was no error.
   std::optional<std::string> error_message = std::nullopt;
+  // The time in milliseconds for which the acquired records are locked.
+  int32_t acquisition_lock_timeout_ms{};
   // The response topics.
   std::vector<ShareFetchableTopicResponse> responses{};
   // Endpoints for all current leaders enumerated in PartitionData with error
@@ -266,15 +269,19 @@ struct ShareFetchResponse {
   static void visit_fields(Self& self, Visitor&& visit) {
     visit(
         wire::FieldMeta{"ThrottleTimeMs", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
+                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
         self.throttle_time_ms);
     visit(wire::FieldMeta{"ErrorCode", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.error_code);
     visit(
         wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
                         wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
         self.error_message);
+    visit(wire::FieldMeta{"AcquisitionLockTimeoutMs", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.acquisition_lock_timeout_ms);
     visit(wire::FieldMeta{"Responses", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.responses);

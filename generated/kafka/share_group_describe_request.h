@@ -20,12 +20,12 @@ namespace chronik::message {
 struct ShareGroupDescribeRequest {
   static constexpr const char* kName = "ShareGroupDescribeRequest";
   static constexpr int16_t kApiKey = 77;
-  static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 0;
+  static constexpr int16_t kLowestVersion = 1;
+  static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
 
-  // The ids of the groups to describe
+  // The ids of the groups to describe.
   std::vector<std::string> group_ids{};
   // Whether to include authorized operations.
   bool include_authorized_operations{};

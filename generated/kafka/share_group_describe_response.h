@@ -217,8 +217,8 @@ struct DescribedGroup {
 struct ShareGroupDescribeResponse {
   static constexpr const char* kName = "ShareGroupDescribeResponse";
   static constexpr int16_t kApiKey = 77;
-  static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 0;
+  static constexpr int16_t kLowestVersion = 1;
+  static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using TopicPartitions = share_group_describe_response::TopicPartitions;

@@ -24,7 +24,7 @@ struct SnapshotFooterRecord {
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
 
-  // The version of the snapshot footer record
+  // The version of the snapshot footer record.
   int16_t version{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -24,9 +24,9 @@ struct SnapshotHeaderRecord {
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
 
-  // The version of the snapshot header record
+  // The version of the snapshot header record.
   int16_t version{};
-  // The append time of the last record from the log contained in this snapshot
+  // The append time of the last record from the log contained in this snapshot.
   int64_t last_contained_log_timestamp{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -68,8 +68,12 @@ void txn_offset_commit_request::TxnOffsetCommitRequestPartition::decode_from(wir
 template <class Sink>
 void txn_offset_commit_request::TxnOffsetCommitRequestTopic::encode_to(Sink& _out,
                                                                        int16_t _version) const {
-  _out.write_string(name, _version >= 3, "Name");
-
+  if (_version <= 5) {
+    _out.write_string(name, _version >= 3, "Name");
+  }
+  if (_version >= 6) {
+    _out.write_uuid(topic_id);
+  }
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 3);
   for (const auto& _element : partitions) {
     _element.encode_to(_out, _version);
@@ -93,8 +97,12 @@ template void txn_offset_commit_request::TxnOffsetCommitRequestTopic::encode_to(
 
 void txn_offset_commit_request::TxnOffsetCommitRequestTopic::decode_from(wire::Reader& _in,
                                                                          int16_t _version) {
-  name = _in.read_string(_version >= 3, "Name");
-
+  if (_version <= 5) {
+    name = _in.read_string(_version >= 3, "Name");
+  }
+  if (_version >= 6) {
+    topic_id = _in.read_uuid();
+  }
   {
     const int32_t _length = _in.read_array_length(_version >= 3, "Partitions");
     if (_length < 0) {
@@ -137,12 +145,13 @@ void TxnOffsetCommitRequest::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int16(producer_epoch);
 
   if (_version >= 3) {
-    _out.write_int32(generation_id);
+    _out.write_int32(generation_id_or_member_epoch);
   }
-  if (!(_version >= 3) && !(generation_id == -1)) {
-    throw wire::EncodeError(std::string(kName) +
-                            ": field GenerationId has a non-default value, which version " +
-                            std::to_string(_version) + " cannot carry");
+  if (!(_version >= 3) && !(generation_id_or_member_epoch == -1)) {
+    throw wire::EncodeError(
+        std::string(kName) +
+        ": field GenerationIdOrMemberEpoch has a non-default value, which version " +
+        std::to_string(_version) + " cannot carry");
   }
   if (_version >= 3) {
     _out.write_string(member_id, true, "MemberId");
@@ -193,7 +202,7 @@ void TxnOffsetCommitRequest::decode_from(wire::Reader& _in, int16_t _version) {
   producer_epoch = _in.read_int16();
 
   if (_version >= 3) {
-    generation_id = _in.read_int32();
+    generation_id_or_member_epoch = _in.read_int32();
   }
   if (_version >= 3) {
     member_id = _in.read_string(true, "MemberId");

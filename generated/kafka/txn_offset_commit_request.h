@@ -71,6 +71,8 @@ struct TxnOffsetCommitRequestTopic {
   static constexpr const char* kName = "TxnOffsetCommitRequestTopic";
   // The topic name.
   std::string name{};
+  // The topic ID.
+  wire::Uuid topic_id{};
   // The partitions inside the topic that we want to commit offsets for.
   std::vector<TxnOffsetCommitRequestPartition> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
@@ -83,10 +85,13 @@ struct TxnOffsetCommitRequestTopic {
   // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
   template <class Self, class Visitor>
   static void visit_fields(Self& self, Visitor&& visit) {
-    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 5}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, true,
                           "topicName"},
           self.name);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{6, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, true, ""},
+          self.topic_id);
     visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
           self.partitions);
@@ -106,7 +111,7 @@ struct TxnOffsetCommitRequest {
   static constexpr const char* kName = "TxnOffsetCommitRequest";
   static constexpr int16_t kApiKey = 28;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 4;
+  static constexpr int16_t kHighestVersion = 6;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 3;
   using TxnOffsetCommitRequestPartition =
@@ -121,8 +126,9 @@ struct TxnOffsetCommitRequest {
   int64_t producer_id{};
   // The current epoch associated with the producer ID.
   int16_t producer_epoch{};
-  // The generation of the consumer.
-  int32_t generation_id = -1;
+  // The generation of the group if using the classic group protocol or the member epoch if using
+  // the consumer protocol.
+  int32_t generation_id_or_member_epoch = -1;
   // The member ID assigned by the group coordinator.
   std::string member_id{};
   // The unique identifier of the consumer instance provided by end user.
@@ -154,9 +160,10 @@ struct TxnOffsetCommitRequest {
     visit(wire::FieldMeta{"ProducerEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
           self.producer_epoch);
-    visit(wire::FieldMeta{"GenerationId", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
-          self.generation_id);
+    visit(wire::FieldMeta{"GenerationIdOrMemberEpoch", wire::VersionRange{3, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{3, 32767}, false, ""},
+          self.generation_id_or_member_epoch);
     visit(wire::FieldMeta{"MemberId", wire::VersionRange{3, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
           self.member_id);

@@ -54,8 +54,12 @@ void txn_offset_commit_response::TxnOffsetCommitResponsePartition::decode_from(w
 template <class Sink>
 void txn_offset_commit_response::TxnOffsetCommitResponseTopic::encode_to(Sink& _out,
                                                                          int16_t _version) const {
-  _out.write_string(name, _version >= 3, "Name");
-
+  if (_version <= 5) {
+    _out.write_string(name, _version >= 3, "Name");
+  }
+  if (_version >= 6) {
+    _out.write_uuid(topic_id);
+  }
   _out.write_array_length(static_cast<int32_t>(partitions.size()), _version >= 3);
   for (const auto& _element : partitions) {
     _element.encode_to(_out, _version);
@@ -79,8 +83,12 @@ template void txn_offset_commit_response::TxnOffsetCommitResponseTopic::encode_t
 
 void txn_offset_commit_response::TxnOffsetCommitResponseTopic::decode_from(wire::Reader& _in,
                                                                            int16_t _version) {
-  name = _in.read_string(_version >= 3, "Name");
-
+  if (_version <= 5) {
+    name = _in.read_string(_version >= 3, "Name");
+  }
+  if (_version >= 6) {
+    topic_id = _in.read_uuid();
+  }
   {
     const int32_t _length = _in.read_array_length(_version >= 3, "Partitions");
     if (_length < 0) {

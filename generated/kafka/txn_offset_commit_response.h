@@ -58,6 +58,8 @@ struct TxnOffsetCommitResponseTopic {
   static constexpr const char* kName = "TxnOffsetCommitResponseTopic";
   // The topic name.
   std::string name{};
+  // The topic ID.
+  wire::Uuid topic_id{};
   // The responses for each partition in the topic.
   std::vector<TxnOffsetCommitResponsePartition> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
@@ -70,10 +72,13 @@ struct TxnOffsetCommitResponseTopic {
   // Calls visit(meta, member) for every field, then for unknown_tagged_fields.
   template <class Self, class Visitor>
   static void visit_fields(Self& self, Visitor&& visit) {
-    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false,
+    visit(wire::FieldMeta{"Name", wire::VersionRange{0, 5}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, true,
                           "topicName"},
           self.name);
+    visit(wire::FieldMeta{"TopicId", wire::VersionRange{6, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, true, ""},
+          self.topic_id);
     visit(wire::FieldMeta{"Partitions", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{3, 32767}, false, ""},
           self.partitions);
@@ -93,7 +98,7 @@ struct TxnOffsetCommitResponse {
   static constexpr const char* kName = "TxnOffsetCommitResponse";
   static constexpr int16_t kApiKey = 28;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 4;
+  static constexpr int16_t kHighestVersion = 6;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 3;
   using TxnOffsetCommitResponsePartition =

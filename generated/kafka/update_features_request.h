@@ -73,7 +73,7 @@ struct UpdateFeaturesRequest {
   static constexpr const char* kName = "UpdateFeaturesRequest";
   static constexpr int16_t kApiKey = 57;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using FeatureUpdateKey = update_features_request::FeatureUpdateKey;

@@ -65,11 +65,12 @@ void UpdateFeaturesResponse::encode_to(Sink& _out, int16_t _version) const {
     _out.write_string((*error_message), true, "ErrorMessage");
   }
 
-  _out.write_array_length(static_cast<int32_t>(results.size()), true);
-  for (const auto& _element : results) {
-    _element.encode_to(_out, _version);
+  if (_version <= 1) {
+    _out.write_array_length(static_cast<int32_t>(results.size()), true);
+    for (const auto& _element : results) {
+      _element.encode_to(_out, _version);
+    }
   }
-
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
   _out.write_unsigned_varint(_tagged_count);
   size_t _next_unknown = 0;
@@ -86,20 +87,21 @@ void UpdateFeaturesResponse::decode_from(wire::Reader& _in, int16_t _version) {
 
   error_message = _in.read_nullable_string(true, "ErrorMessage");
 
-  {
-    const int32_t _length = _in.read_array_length(true, "Results");
-    if (_length < 0) {
-      throw wire::DecodeError(std::string(kName) +
-                              ": non-nullable field Results was serialized as null");
-    } else {
-      auto& _array = results;
-      _array.clear();
-      for (int32_t _i = 0; _i < _length; ++_i) {
-        _array.emplace_back().decode_from(_in, _version);
+  if (_version <= 1) {
+    {
+      const int32_t _length = _in.read_array_length(true, "Results");
+      if (_length < 0) {
+        throw wire::DecodeError(std::string(kName) +
+                                ": non-nullable field Results was serialized as null");
+      } else {
+        auto& _array = results;
+        _array.clear();
+        for (int32_t _i = 0; _i < _length; ++_i) {
+          _array.emplace_back().decode_from(_in, _version);
+        }
       }
     }
   }
-
   const uint32_t _tagged_count = _in.read_unsigned_varint();
   for (uint32_t _t = 0; _t < _tagged_count; ++_t) {
     const uint32_t _tag = _in.read_unsigned_varint();

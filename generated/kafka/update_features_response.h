@@ -64,7 +64,7 @@ struct UpdateFeaturesResponse {
   static constexpr const char* kName = "UpdateFeaturesResponse";
   static constexpr int16_t kApiKey = 57;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using UpdatableFeatureResult = update_features_response::UpdatableFeatureResult;
@@ -99,8 +99,8 @@ struct UpdateFeaturesResponse {
         wire::FieldMeta{"ErrorMessage", wire::VersionRange{0, 32767}, wire::VersionRange{0, 32767},
                         wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
         self.error_message);
-    visit(wire::FieldMeta{"Results", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+    visit(wire::FieldMeta{"Results", wire::VersionRange{0, 1}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, true, ""},
           self.results);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
                           wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,

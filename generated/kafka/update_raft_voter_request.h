@@ -23,11 +23,11 @@ namespace update_raft_voter_request {
 
 struct Listener {
   static constexpr const char* kName = "Listener";
-  // The name of the endpoint
+  // The name of the endpoint.
   std::string name{};
-  // The hostname
+  // The hostname.
   std::string host{};
-  // The port
+  // The port.
   uint16_t port{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -59,9 +59,9 @@ struct Listener {
 
 struct KRaftVersionFeature {
   static constexpr const char* kName = "KRaftVersionFeature";
-  // The minimum supported KRaft protocol version
+  // The minimum supported KRaft protocol version.
   int16_t min_supported_version{};
-  // The maximum supported KRaft protocol version
+  // The maximum supported KRaft protocol version.
   int16_t max_supported_version{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -102,16 +102,17 @@ struct UpdateRaftVoterRequest {
   using Listener = update_raft_voter_request::Listener;
   using KRaftVersionFeature = update_raft_voter_request::KRaftVersionFeature;
 
+  // The cluster id.
   std::optional<std::string> cluster_id = std::string{};
-  // The current leader epoch of the partition, -1 for unknown leader epoch
+  // The current leader epoch of the partition, -1 for unknown leader epoch.
   int32_t current_leader_epoch{};
-  // The replica id of the voter getting updated in the topic partition
+  // The replica id of the voter getting updated in the topic partition.
   int32_t voter_id{};
-  // The directory id of the voter getting updated in the topic partition
+  // The directory id of the voter getting updated in the topic partition.
   wire::Uuid voter_directory_id{};
-  // The endpoint that can be used to communicate with the leader
+  // The endpoint that can be used to communicate with the leader.
   std::vector<Listener> listeners{};
-  // The range of versions of the protocol that the replica supports
+  // The range of versions of the protocol that the replica supports.
   KRaftVersionFeature k_raft_version_feature{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

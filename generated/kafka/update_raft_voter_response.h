@@ -23,13 +23,13 @@ namespace update_raft_voter_response {
 
 struct CurrentLeader {
   static constexpr const char* kName = "CurrentLeader";
-  // The replica id of the current leader or -1 if the leader is unknown
+  // The replica id of the current leader or -1 if the leader is unknown.
   int32_t leader_id = -1;
-  // The latest known leader epoch
+  // The latest known leader epoch.
   int32_t leader_epoch = -1;
-  // The node's hostname
+  // The node's hostname.
   std::string host{};
-  // The node's port
+  // The node's port.
   int32_t port{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -77,8 +77,9 @@ struct UpdateRaftVoterResponse {
   // The duration in milliseconds for which the request was throttled due to a quota violation, or
   // zero if the request did not violate any quota.
   int32_t throttle_time_ms{};
-  // The error code, or 0 if there was no error
+  // The error code, or 0 if there was no error.
   int16_t error_code{};
+  // Details of the current Raft cluster leader.
   CurrentLeader current_leader{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

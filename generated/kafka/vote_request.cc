@@ -9,12 +9,12 @@ template <class Sink>
 void vote_request::PartitionData::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int32(partition_index);
 
-  _out.write_int32(candidate_epoch);
+  _out.write_int32(replica_epoch);
 
-  _out.write_int32(candidate_id);
+  _out.write_int32(replica_id);
 
   if (_version >= 1) {
-    _out.write_uuid(candidate_directory_id);
+    _out.write_uuid(replica_directory_id);
   }
   if (_version >= 1) {
     _out.write_uuid(voter_directory_id);
@@ -23,6 +23,14 @@ void vote_request::PartitionData::encode_to(Sink& _out, int16_t _version) const 
 
   _out.write_int64(last_offset);
 
+  if (_version >= 2) {
+    _out.write_bool(pre_vote);
+  }
+  if (!(_version >= 2) && !(!pre_vote)) {
+    throw wire::EncodeError(std::string(kName) +
+                            ": field PreVote has a non-default value, which version " +
+                            std::to_string(_version) + " cannot carry");
+  }
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
   _out.write_unsigned_varint(_tagged_count);
   size_t _next_unknown = 0;
@@ -35,12 +43,12 @@ template void vote_request::PartitionData::encode_to(wire::SizeCounter&, int16_t
 void vote_request::PartitionData::decode_from(wire::Reader& _in, int16_t _version) {
   partition_index = _in.read_int32();
 
-  candidate_epoch = _in.read_int32();
+  replica_epoch = _in.read_int32();
 
-  candidate_id = _in.read_int32();
+  replica_id = _in.read_int32();
 
   if (_version >= 1) {
-    candidate_directory_id = _in.read_uuid();
+    replica_directory_id = _in.read_uuid();
   }
   if (_version >= 1) {
     voter_directory_id = _in.read_uuid();
@@ -49,6 +57,9 @@ void vote_request::PartitionData::decode_from(wire::Reader& _in, int16_t _versio
 
   last_offset = _in.read_int64();
 
+  if (_version >= 2) {
+    pre_vote = _in.read_bool();
+  }
   const uint32_t _tagged_count = _in.read_unsigned_varint();
   for (uint32_t _t = 0; _t < _tagged_count; ++_t) {
     const uint32_t _tag = _in.read_unsigned_varint();

@@ -25,18 +25,20 @@ struct PartitionData {
   static constexpr const char* kName = "PartitionData";
   // The partition index.
   int32_t partition_index{};
-  // The bumped epoch of the candidate sending the request
-  int32_t candidate_epoch{};
+  // The epoch of the voter sending the request
+  int32_t replica_epoch{};
   // The replica id of the voter sending the request
-  int32_t candidate_id{};
+  int32_t replica_id{};
   // The directory id of the voter sending the request
-  wire::Uuid candidate_directory_id{};
-  // The ID of the voter sending the request
+  wire::Uuid replica_directory_id{};
+  // The directory id of the voter receiving the request
   wire::Uuid voter_directory_id{};
-  // The epoch of the last record written to the metadata log
+  // The epoch of the last record written to the metadata log.
   int32_t last_offset_epoch{};
-  // The offset of the last record written to the metadata log
+  // The log end offset of the metadata log of the voter sending the request.
   int64_t last_offset{};
+  // Whether the request is a PreVote request (not persisted) or not.
+  bool pre_vote{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -51,18 +53,17 @@ struct PartitionData {
         wire::FieldMeta{"PartitionIndex", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                         wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
         self.partition_index);
-    visit(
-        wire::FieldMeta{"CandidateEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
-                        wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
-        self.candidate_epoch);
-    visit(wire::FieldMeta{"CandidateId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+    visit(wire::FieldMeta{"ReplicaEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.replica_epoch);
+    visit(wire::FieldMeta{"ReplicaId", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false,
                           "brokerId"},
-          self.candidate_id);
-    visit(wire::FieldMeta{"CandidateDirectoryId", wire::VersionRange{1, 32767},
+          self.replica_id);
+    visit(wire::FieldMeta{"ReplicaDirectoryId", wire::VersionRange{1, 32767},
                           wire::VersionRange::none(), wire::VersionRange::none(), -1,
                           wire::VersionRange{0, 32767}, true, ""},
-          self.candidate_directory_id);
+          self.replica_directory_id);
     visit(wire::FieldMeta{"VoterDirectoryId", wire::VersionRange{1, 32767},
                           wire::VersionRange::none(), wire::VersionRange::none(), -1,
                           wire::VersionRange{0, 32767}, true, ""},
@@ -74,6 +75,9 @@ struct PartitionData {
     visit(wire::FieldMeta{"LastOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.last_offset);
+    visit(wire::FieldMeta{"PreVote", wire::VersionRange{2, 32767}, wire::VersionRange::none(),
+                          wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
+          self.pre_vote);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
                           wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
                           wire::VersionRange{0, 32767}, true, ""},
@@ -87,6 +91,7 @@ struct TopicData {
   static constexpr const char* kName = "TopicData";
   // The topic name.
   std::string topic_name{};
+  // The partition data.
   std::vector<PartitionData> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -120,15 +125,17 @@ struct VoteRequest {
   static constexpr const char* kName = "VoteRequest";
   static constexpr int16_t kApiKey = 52;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using PartitionData = vote_request::PartitionData;
   using TopicData = vote_request::TopicData;
 
+  // The cluster id.
   std::optional<std::string> cluster_id = std::nullopt;
-  // The replica id of the voter receiving the request
+  // The replica id of the voter receiving the request.
   int32_t voter_id = -1;
+  // The topic data.
   std::vector<TopicData> topics{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -25,12 +25,13 @@ struct PartitionData {
   static constexpr const char* kName = "PartitionData";
   // The partition index.
   int32_t partition_index{};
+  // The partition level error code.
   int16_t error_code{};
   // The ID of the current leader or -1 if the leader is unknown.
   int32_t leader_id{};
-  // The latest known leader epoch
+  // The latest known leader epoch.
   int32_t leader_epoch{};
-  // True if the vote was granted and false otherwise
+  // True if the vote was granted and false otherwise.
   bool vote_granted{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -72,6 +73,7 @@ struct TopicData {
   static constexpr const char* kName = "TopicData";
   // The topic name.
   std::string topic_name{};
+  // The results for each partition.
   std::vector<PartitionData> partitions{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -101,11 +103,11 @@ struct TopicData {
 
 struct NodeEndpoint {
   static constexpr const char* kName = "NodeEndpoint";
-  // The ID of the associated node
+  // The ID of the associated node.
   int32_t node_id{};
-  // The node's hostname
+  // The node's hostname.
   std::string host{};
-  // The node's port
+  // The node's port.
   uint16_t port{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -142,7 +144,7 @@ struct VoteResponse {
   static constexpr const char* kName = "VoteResponse";
   static constexpr int16_t kApiKey = 52;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using PartitionData = vote_response::PartitionData;
@@ -151,8 +153,9 @@ struct VoteResponse {
 
   // The top level error code.
   int16_t error_code{};
+  // The results for each topic.
   std::vector<TopicData> topics{};
-  // Endpoints for all current-leaders enumerated in PartitionData
+  // Endpoints for all current-leaders enumerated in PartitionData.
   std::vector<NodeEndpoint> node_endpoints{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

@@ -23,11 +23,11 @@ namespace voters_record {
 
 struct Endpoint {
   static constexpr const char* kName = "Endpoint";
-  // The name of the endpoint
+  // The name of the endpoint.
   std::string name{};
-  // The hostname
+  // The hostname.
   std::string host{};
-  // The port
+  // The port.
   uint16_t port{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -59,9 +59,9 @@ struct Endpoint {
 
 struct KRaftVersionFeature {
   static constexpr const char* kName = "KRaftVersionFeature";
-  // The minimum supported KRaft protocol version
+  // The minimum supported KRaft protocol version.
   int16_t min_supported_version{};
-  // The maximum supported KRaft protocol version
+  // The maximum supported KRaft protocol version.
   int16_t max_supported_version{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -92,13 +92,13 @@ struct KRaftVersionFeature {
 
 struct Voter {
   static constexpr const char* kName = "Voter";
-  // The replica id of the voter in the topic partition
+  // The replica id of the voter in the topic partition.
   int32_t voter_id{};
-  // The directory id of the voter in the topic partition
+  // The directory id of the voter in the topic partition.
   wire::Uuid voter_directory_id{};
-  // The endpoint that can be used to communicate with the voter
+  // The endpoint that can be used to communicate with the voter.
   std::vector<Endpoint> endpoints{};
-  // The range of versions of the protocol that the replica supports
+  // The range of versions of the protocol that the replica supports.
   KRaftVersionFeature k_raft_version_feature{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -146,8 +146,9 @@ struct VotersRecord {
   using KRaftVersionFeature = voters_record::KRaftVersionFeature;
   using Voter = voters_record::Voter;
 
-  // The version of the voters record
+  // The version of the voters record.
   int16_t version{};
+  // The set of voters in the quorum for this epoch.
   std::vector<Voter> voters{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

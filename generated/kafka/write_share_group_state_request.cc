@@ -60,6 +60,9 @@ void write_share_group_state_request::PartitionData::encode_to(Sink& _out, int16
 
   _out.write_int64(start_offset);
 
+  if (_version >= 1) {
+    _out.write_int32(delivery_complete_count);
+  }
   _out.write_array_length(static_cast<int32_t>(state_batches.size()), true);
   for (const auto& _element : state_batches) {
     _element.encode_to(_out, _version);
@@ -86,6 +89,9 @@ void write_share_group_state_request::PartitionData::decode_from(wire::Reader& _
 
   start_offset = _in.read_int64();
 
+  if (_version >= 1) {
+    delivery_complete_count = _in.read_int32();
+  }
   {
     const int32_t _length = _in.read_array_length(true, "StateBatches");
     if (_length < 0) {

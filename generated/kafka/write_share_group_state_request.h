@@ -23,11 +23,11 @@ namespace write_share_group_state_request {
 
 struct StateBatch {
   static constexpr const char* kName = "StateBatch";
-  // The base offset of this state batch.
+  // The first offset of this state batch.
   int64_t first_offset{};
   // The last offset of this state batch.
   int64_t last_offset{};
-  // The state - 0:Available,2:Acked,4:Archived
+  // The delivery state - 0:Available,2:Acked,4:Archived.
   int8_t delivery_state{};
   // The delivery count.
   int16_t delivery_count{};
@@ -66,12 +66,16 @@ struct PartitionData {
   static constexpr const char* kName = "PartitionData";
   // The partition index.
   int32_t partition{};
-  // The state epoch for this share-partition.
+  // The state epoch of the share-partition.
   int32_t state_epoch{};
   // The leader epoch of the share-partition.
   int32_t leader_epoch{};
   // The share-partition start offset, or -1 if the start offset is not being written.
   int64_t start_offset{};
+  // The number of offsets greater than or equal to share-partition start offset for which delivery
+  // has been completed.
+  int32_t delivery_complete_count = -1;
+  // The state batches for the share-partition.
   std::vector<StateBatch> state_batches{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
@@ -95,6 +99,10 @@ struct PartitionData {
     visit(wire::FieldMeta{"StartOffset", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.start_offset);
+    visit(wire::FieldMeta{"DeliveryCompleteCount", wire::VersionRange{1, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, true, ""},
+          self.delivery_complete_count);
     visit(wire::FieldMeta{"StateBatches", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.state_batches);
@@ -144,7 +152,7 @@ struct WriteShareGroupStateRequest {
   static constexpr const char* kName = "WriteShareGroupStateRequest";
   static constexpr int16_t kApiKey = 85;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 0;
+  static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using StateBatch = write_share_group_state_request::StateBatch;

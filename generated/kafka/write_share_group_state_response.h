@@ -60,7 +60,7 @@ struct PartitionResult {
 
 struct WriteStateResult {
   static constexpr const char* kName = "WriteStateResult";
-  // The topic identifier
+  // The topic identifier.
   wire::Uuid topic_id{};
   // The results for the partitions.
   std::vector<PartitionResult> partitions{};
@@ -95,13 +95,13 @@ struct WriteShareGroupStateResponse {
   static constexpr const char* kName = "WriteShareGroupStateResponse";
   static constexpr int16_t kApiKey = 85;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 0;
+  static constexpr int16_t kHighestVersion = 1;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 0;
   using PartitionResult = write_share_group_state_response::PartitionResult;
   using WriteStateResult = write_share_group_state_response::WriteStateResult;
 
-  // The write results
+  // The write results.
   std::vector<WriteStateResult> results{};
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;

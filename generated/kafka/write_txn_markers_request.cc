@@ -81,6 +81,9 @@ void write_txn_markers_request::WritableTxnMarker::encode_to(Sink& _out, int16_t
 
   _out.write_int32(coordinator_epoch);
 
+  if (_version >= 2) {
+    _out.write_int8(transaction_version);
+  }
   if (!(_version >= 1) && !unknown_tagged_fields.empty()) {
     throw wire::EncodeError(std::string(kName) + ": tagged fields are set, which version " +
                             std::to_string(_version) + " cannot carry");
@@ -120,6 +123,9 @@ void write_txn_markers_request::WritableTxnMarker::decode_from(wire::Reader& _in
 
   coordinator_epoch = _in.read_int32();
 
+  if (_version >= 2) {
+    transaction_version = _in.read_int8();
+  }
   if (!(_version >= 1)) return;
   const uint32_t _tagged_count = _in.read_unsigned_varint();
   for (uint32_t _t = 0; _t < _tagged_count; ++_t) {

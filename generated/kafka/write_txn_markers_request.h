@@ -64,8 +64,10 @@ struct WritableTxnMarker {
   bool transaction_result{};
   // Each topic that we want to write transaction marker(s) for.
   std::vector<WritableTxnMarkerTopic> topics{};
-  // Epoch associated with the transaction state partition hosted by this transaction coordinator
+  // Epoch associated with the transaction state partition hosted by this transaction coordinator.
   int32_t coordinator_epoch{};
+  // Transaction version of the marker. Ex: 0/1 = legacy (TV0/TV1), 2 = TV2 etc.
+  int8_t transaction_version = 0;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -94,6 +96,10 @@ struct WritableTxnMarker {
                           wire::VersionRange::none(), wire::VersionRange::none(), -1,
                           wire::VersionRange{1, 32767}, false, ""},
           self.coordinator_epoch);
+    visit(wire::FieldMeta{"TransactionVersion", wire::VersionRange{2, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{1, 32767}, true, ""},
+          self.transaction_version);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{1, 32767},
                           wire::VersionRange::none(), wire::VersionRange{1, 32767}, -1,
                           wire::VersionRange{1, 32767}, true, ""},
@@ -109,7 +115,7 @@ struct WriteTxnMarkersRequest {
   static constexpr const char* kName = "WriteTxnMarkersRequest";
   static constexpr int16_t kApiKey = 27;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 1;
   using WritableTxnMarkerTopic = write_txn_markers_request::WritableTxnMarkerTopic;

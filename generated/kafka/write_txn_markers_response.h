@@ -125,7 +125,7 @@ struct WriteTxnMarkersResponse {
   static constexpr const char* kName = "WriteTxnMarkersResponse";
   static constexpr int16_t kApiKey = 27;
   static constexpr int16_t kLowestVersion = 0;
-  static constexpr int16_t kHighestVersion = 1;
+  static constexpr int16_t kHighestVersion = 2;
   // -1 when no version is flexible.
   static constexpr int16_t kFirstFlexibleVersion = 1;
   using WritableTxnMarkerPartitionResult =

@@ -14,8 +14,8 @@
 #include "generated/kafka/get_telemetry_subscriptions_response.h"
 #include "generated/kafka/incremental_alter_configs_request.h"
 #include "generated/kafka/incremental_alter_configs_response.h"
-#include "generated/kafka/list_client_metrics_resources_request.h"
-#include "generated/kafka/list_client_metrics_resources_response.h"
+#include "generated/kafka/list_config_resources_request.h"
+#include "generated/kafka/list_config_resources_response.h"
 #include "generated/kafka/push_telemetry_request.h"
 #include "generated/kafka/push_telemetry_response.h"
 #include "tests/integration/hardening/target_broker.h"
@@ -51,7 +51,7 @@ int16_t push(const std::string& client_id, const wire::Uuid& id, int32_t subscri
   req.subscription_id = subscription;
   req.terminating = terminating;
   req.compression_type = compression;
-  req.metrics = std::move(metrics);
+  req.metrics = wire::SharedBytes::copy_of(metrics);
   return call_as<m::PushTelemetryResponse>(client_id, req, 0).error_code;
 }
 
@@ -76,10 +76,10 @@ void remove(const std::string& name) {
 }
 
 std::set<std::string> subscription_names() {
-  auto r = call<m::ListClientMetricsResourcesResponse>(target_port(), m::ListClientMetricsResourcesRequest{}, 0);
+  auto r = call<m::ListConfigResourcesResponse>(target_port(), m::ListConfigResourcesRequest{}, 0);
   CHECK(r.error_code == 0);
   std::set<std::string> out;
-  for (const auto& c : r.client_metrics_resources) out.insert(c.name);
+  for (const auto& c : r.config_resources) out.insert(c.resource_name);
   return out;
 }
 
@@ -108,7 +108,7 @@ TEST_CASE("without a telemetry reporter, ApiVersions leaves out GetTelemetrySubs
   for (const auto& k : call<m::ApiVersionsResponse>(target_port(), req, 3).api_keys) keys.insert(k.api_key);
   CHECK_FALSE(keys.count(m::GetTelemetrySubscriptionsRequest::kApiKey));
   CHECK_FALSE(keys.count(m::PushTelemetryRequest::kApiKey));
-  CHECK(keys.count(m::ListClientMetricsResourcesRequest::kApiKey));
+  CHECK(keys.count(m::ListConfigResourcesRequest::kApiKey));
 }
 
 TEST_CASE("GetTelemetrySubscriptions without a matching subscription, as Kafka 3.9.1 answers the Java client",

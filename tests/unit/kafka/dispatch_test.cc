@@ -12,7 +12,7 @@
 #include "generated/kafka/get_telemetry_subscriptions_response.h"
 #include "generated/kafka/init_producer_id_request.h"
 #include "generated/kafka/init_producer_id_response.h"
-#include "generated/kafka/list_client_metrics_resources_request.h"
+#include "generated/kafka/list_config_resources_request.h"
 #include "generated/kafka/list_offsets_request.h"
 #include "generated/kafka/list_offsets_response.h"
 #include "generated/kafka/metadata_request.h"
@@ -76,7 +76,7 @@ TEST_CASE("the telemetry APIs are advertised only with client.telemetry.enable",
   const auto without = keys(off);
   CHECK_FALSE(without.count(m::GetTelemetrySubscriptionsRequest::kApiKey));
   CHECK_FALSE(without.count(m::PushTelemetryRequest::kApiKey));
-  CHECK(without.count(m::ListClientMetricsResourcesRequest::kApiKey));
+  CHECK(without.count(m::ListConfigResourcesRequest::kApiKey));
   // Not advertised, still answered: a client that calls it anyway gets its subscriptions.
   auto subscriptions = off.call<m::GetTelemetrySubscriptionsResponse>(m::GetTelemetrySubscriptionsRequest{}, 0);
   CHECK(subscriptions.error_code == 0);
