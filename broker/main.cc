@@ -94,6 +94,17 @@ void print_api_versions(std::ostream& out) {
         << ",\"refuses_only\":" << (chronik::broker::handlers::refuses_only(api.key) ? "true" : "false");
     if (it != advertised.end())
       out << ",\"served_min\":" << it->min_version << ",\"served_max\":" << it->max_version;
+    // What each Kafka release of the generated protocol serves ("none": it lacks the API).
+    out << ",\"releases\":{";
+    for (size_t i = 0; i < chronik::message::kReleaseCount; ++i) {
+      const auto& r = api.releases[i];
+      out << (i ? "," : "") << '"' << chronik::message::kReleases[i] << "\":";
+      if (r.empty())
+        out << "null";
+      else
+        out << '[' << r.lowest << ',' << r.highest << ']';
+    }
+    out << '}';
     out << "}\n";
   }
 }

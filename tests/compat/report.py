@@ -83,16 +83,24 @@ def render(report):
     w("")
 
     w("## Protocol: APIs and versions\n")
-    w("From the broker's generated API table (`chronik --print-api-versions`): what ApiVersions advertises. "
-      "Only APIs of the broker listener; the others are controller-to-broker APIs.\n")
-    w("| key | API | versions | served |")
-    w("|---|---|---|---|")
+    releases = sorted({r for a in report.get("protocol", []) for r in a.get("releases", {})})
+    w("From the broker's generated API table (`chronik --print-api-versions`): the versions each Kafka "
+      "release serves, and what Chronik's ApiVersions advertises. Only APIs of the broker listener; the "
+      "others are controller-to-broker APIs. Chronik serves a version that only Kafka 4.x defines once its "
+      "handler does what Kafka 4.4 does with it.\n")
+    w("| key | API | " + " | ".join(f"Kafka {r}" for r in releases) + " | Chronik | served |")
+    w("|---|---|" + "---|" * len(releases) + "---|---|")
+
+    def span(v):
+        return "–" if not v else f"{v[0]}–{v[1]}" if v[0] != v[1] else str(v[0])
     for a in report.get("protocol", []):
         if not a.get("broker_listener"):
             continue
         state = "❌ not yet" if not a["served"] else \
             "❌ answered with an error only (no listener of that kind yet)" if a.get("refuses_only") else "✅"
-        w(f"| {a['key']} | {a['name']} | {a['min']}–{a['max']} | {state} |")
+        per = " | ".join(span(a.get("releases", {}).get(r)) for r in releases)
+        chronik = span([a["served_min"], a["served_max"]]) if "served_min" in a else "–"
+        w(f"| {a['key']} | {a['name']} | " + (per + " | " if releases else "") + f"{chronik} | {state} |")
     w("")
     return "\n".join(out)
 
