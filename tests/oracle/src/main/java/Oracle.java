@@ -35,10 +35,9 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Message;
-import org.apache.kafka.common.protocol.MessageUtil;
+import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.protocol.Readable;
 import org.apache.kafka.common.protocol.types.RawTaggedField;
-import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.message.ApiMessageType;
 
 /**
@@ -48,8 +47,11 @@ import org.apache.kafka.common.message.ApiMessageType;
  *
  * <pre>
  *   Oracle generate &lt;outdir&gt; &lt;count&gt; [seed]   &lt;Message&gt;-v&lt;V&gt;-&lt;n&gt;.bin, message body only
- *   Oracle check &lt;indir&gt; [--require-all]      read, require all bytes consumed, re-write, compare
- *                                            (--require-all: every message version needs a file)
+ *   Oracle check &lt;indir&gt; [--require-all] [--known-only &lt;list&gt;]
+ *                                            read, require all bytes consumed, re-write, compare
+ *                                            (--require-all: every message version needs a file;
+ *                                            --known-only: skip the files of message versions this
+ *                                            kafka-clients lacks, and list the files checked)
  *   Oracle compare &lt;bindir&gt; &lt;jsondir&gt; [--self-test]
  *                                            value by value: what Kafka reads from each bin file
  *                                            (its JsonConverter's view) against the C++ JSON of
@@ -65,22 +67,26 @@ public final class Oracle {
         final Class<? extends Message> cls;
         final Spec spec;
         final short lowest;
-        final short highest;
+        final short highest;        // what this oracle checks (see oracle.olderRelease)
+        final short highestInSpec;
         final Constructor<? extends Message> reader;
 
-        Kind(Message prototype) throws IOException, NoSuchMethodException {
+        Kind(Message prototype, boolean dropUnstableLatest) throws IOException, NoSuchMethodException {
             cls = prototype.getClass();
             String simple = cls.getSimpleName();
-            name = simple.endsWith("Data") ? simple.substring(0, simple.length() - 4) : simple;
+            String own = simple.endsWith("Data") ? simple.substring(0, simple.length() - 4) : simple;
+            name = own;
             Spec s = Spec.load(simple);
-            if (s == null) s = Spec.load(name);
+            if (s == null) s = Spec.load(own);
             if (s == null) throw new IllegalStateException("no spec JSON for " + simple + " in kafka-clients");
             spec = s;
             lowest = prototype.lowestSupportedVersion();
-            highest = prototype.highestSupportedVersion();
+            short top = prototype.highestSupportedVersion();
+            highestInSpec = top;
+            highest = dropUnstableLatest ? (short) (top - 1) : top;
             reader = cls.getConstructor(Readable.class, short.class);
-            if (spec.validVersions.lo != lowest || spec.validVersions.hi != highest) {
-                throw new IllegalStateException(simple + ": class supports " + lowest + "-" + highest
+            if (spec.validVersions.lo != lowest || spec.validVersions.hi != highestInSpec) {
+                throw new IllegalStateException(simple + ": class supports " + lowest + "-" + highestInSpec
                         + " but its spec says " + spec.validVersions.lo + "-" + spec.validVersions.hi);
             }
         }
@@ -99,11 +105,44 @@ public final class Oracle {
     }
 
     /** Every request and response of every ApiMessageType, the headers and the data messages. */
+    /** Messages Kafka 4.0 renamed without changing their bytes: the newer release checks them. */
+    static final java.util.Set<String> RENAMED_LATER = java.util.Set.of(
+            "ListClientMetricsResourcesRequest", "ListClientMetricsResourcesResponse");
+
+    /** Data messages that only newer kafka-clients have (4.x). */
+    static final String[] OPTIONAL_DATA = {"AbortedTxn", "EndTxnMarker", "ControlRecordTypeSchema"};
+
+    /**
+     * With -Doracle.olderRelease=true (kafka-clients 3.9.1 beside a newer one) an API's
+     * unstable latest version is left out: Chronik's protocol takes that version from the
+     * newer release, which may define it differently.
+     */
     static Map<String, Kind> kinds() throws Exception {
-        List<Message> prototypes = new ArrayList<>();
+        boolean older = Boolean.getBoolean("oracle.olderRelease");
+        Map<String, Kind> out = new TreeMap<>();
         for (ApiMessageType t : ApiMessageType.values()) {
-            prototypes.add(t.newRequest());
-            prototypes.add(t.newResponse());
+            boolean drop = older && t.latestVersionUnstable();
+            List<Message> pair;
+            try {
+                pair = List.of(t.newRequest(), t.newResponse());
+            } catch (org.apache.kafka.common.errors.UnsupportedVersionException e) {
+                continue;  // an API this release removed (4.0: the ZooKeeper-era ones)
+            }
+            for (Message m : pair) {
+                Kind k = new Kind(m, drop);
+                if (k.highest < k.lowest) continue;  // only an unstable version: not this release's
+                if (older && RENAMED_LATER.contains(k.name)) continue;
+                if (out.put(k.name, k) != null) throw new IllegalStateException("duplicate message " + k.name);
+            }
+        }
+        List<Message> prototypes = new ArrayList<>();
+        for (String name : OPTIONAL_DATA) {
+            try {
+                prototypes.add((Message) Class.forName("org.apache.kafka.common.message." + name)
+                        .getDeclaredConstructor().newInstance());
+            } catch (ClassNotFoundException e) {
+                // an older kafka-clients: the newer one checks it
+            }
         }
         prototypes.add(new RequestHeaderData());
         prototypes.add(new ResponseHeaderData());
@@ -115,9 +154,8 @@ public final class Oracle {
         prototypes.add(new SnapshotFooterRecord());
         prototypes.add(new VotersRecord());
         prototypes.add(new KRaftVersionRecord());
-        Map<String, Kind> out = new TreeMap<>();
         for (Message m : prototypes) {
-            Kind k = new Kind(m);
+            Kind k = new Kind(m, false);
             if (out.put(k.name, k) != null) throw new IllegalStateException("duplicate message " + k.name);
         }
         return out;
@@ -230,7 +268,7 @@ public final class Oracle {
                     // Java holds these as MemoryRecords over the raw bytes and writes them
                     // back verbatim: random bytes pass through without being parsed.
                     if (nullable && r.nextInt(5) == 0) return null;
-                    return MemoryRecords.readableRecords(ByteBuffer.wrap(randomBytes(r.nextInt(4) == 0 ? 0 : r.nextInt(48))));
+                    return Records.readable(ByteBuffer.wrap(randomBytes(r.nextInt(4) == 0 ? 0 : r.nextInt(48))));
                 }
                 default:
                     throw new IllegalStateException("unknown spec type " + type);
@@ -329,10 +367,11 @@ public final class Oracle {
     }
 
     static byte[] write(Message m, short version) {
-        ByteBuffer b = MessageUtil.toByteBuffer(m, version);
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
+        // size + write rather than MessageUtil.toByteBuffer, which 4.x no longer has.
+        ObjectSerializationCache cache = new ObjectSerializationCache();
+        ByteBuffer b = ByteBuffer.allocate(m.size(cache, version));
+        m.write(new ByteBufferAccessor(b), cache, version);
+        return b.array();
     }
 
     /** Reads bytes at a version; null with the reason in why[0] if that fails or leaves bytes. */
@@ -416,7 +455,9 @@ public final class Oracle {
      * Reads, re-writes and compares every file of dir. With requireAll, every version of
      * every message Kafka knows must have at least one file (a missing one is a failure).
      */
-    static int check(Path dir, boolean requireAll) throws Exception {
+    static int check(Path dir, boolean requireAll, Path checkedList) throws Exception {
+        List<String> checked = new ArrayList<>();
+        int skipped = 0;
         Map<String, Kind> kinds = kinds();
         List<Path> paths;
         try (Stream<Path> s = Files.list(dir)) {
@@ -434,6 +475,10 @@ public final class Oracle {
             } else {
                 Kind k = kinds.get(m.group(1));
                 int v = Integer.parseInt(m.group(2));
+                if (checkedList != null && (k == null || v < k.lowest || v > k.highest)) {
+                    skipped++;  // another release's message version (--known-only)
+                    continue;
+                }
                 perMessage.merge(m.group(1), 1, Integer::sum);
                 seen.add(m.group(1) + "-v" + v);
                 if (k == null) {
@@ -446,6 +491,7 @@ public final class Oracle {
             }
             if (why.isEmpty()) {
                 passed++;
+                checked.add(file);
             } else {
                 failed++;
                 System.out.println("FAIL " + file + ": " + why);
@@ -465,6 +511,10 @@ public final class Oracle {
         }
         System.out.println("check: " + paths.size() + " files of " + perMessage.size() + " messages in " + dir
                 + (missing > 0 ? " (" + missing + " of Kafka's " + versions + " message versions have no file)" : ""));
+        if (checkedList != null) {
+            Files.write(checkedList, checked);
+            System.out.println("check: " + skipped + " files of message versions this kafka-clients does not know, left to another");
+        }
         System.out.println("oracle check: " + passed + " passed, " + failed + " failed");
         return failed == 0 && passed > 0 ? 0 : 1;
     }
@@ -496,14 +546,22 @@ public final class Oracle {
             long seed = args.length == 4 ? Long.parseLong(args[3]) : 1;
             System.exit(generate(Paths.get(args[1]), Integer.parseInt(args[2]), seed));
         }
-        if (cmd.equals("check") && args.length == 2) System.exit(check(Paths.get(args[1]), false));
-        if (cmd.equals("check") && args.length == 3 && args[2].equals("--require-all")) System.exit(check(Paths.get(args[1]), true));
+        if (cmd.equals("check") && args.length >= 2) {
+            boolean requireAll = false;
+            Path knownOnly = null;
+            for (int i = 2; i < args.length; i++) {
+                if (args[i].equals("--require-all")) requireAll = true;
+                else if (args[i].equals("--known-only") && i + 1 < args.length) knownOnly = Paths.get(args[++i]);
+                else System.exit(2);
+            }
+            System.exit(check(Paths.get(args[1]), requireAll, knownOnly));
+        }
         if (cmd.equals("compare") && args.length == 3) System.exit(ValueCompare.compare(Paths.get(args[1]), Paths.get(args[2]), false));
         if (cmd.equals("compare") && args.length == 4 && args[3].equals("--self-test")) {
             System.exit(ValueCompare.compare(Paths.get(args[1]), Paths.get(args[2]), true));
         }
         if (cmd.equals("show") && args.length >= 2) System.exit(show(args));
-        System.err.println("usage: Oracle generate <outdir> <count> [seed] | Oracle check <indir> [--require-all] | Oracle compare <bindir> <jsondir> [--self-test] | Oracle show <file>...");
+        System.err.println("usage: Oracle generate <outdir> <count> [seed] | Oracle check <indir> [--require-all] [--known-only <list>] | Oracle compare <bindir> <jsondir> [--self-test] | Oracle show <file>...");
         System.exit(2);
     }
 }

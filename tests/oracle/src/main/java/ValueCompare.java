@@ -24,8 +24,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Message;
 import org.apache.kafka.common.protocol.types.RawTaggedField;
-import org.apache.kafka.common.record.BaseRecords;
-import org.apache.kafka.common.record.MemoryRecords;
 
 /**
  * Value-level comparison (Oracle compare): for every file Kafka wrote, what Kafka's class reads
@@ -567,8 +565,8 @@ final class ValueCompare {
         if (v instanceof Uuid u) return NODES.textNode(u.toString());
         if (v instanceof byte[] b) return NODES.binaryNode(b);
         if (v instanceof ByteBuffer b) return NODES.binaryNode(bytesOf(b));
-        if (v instanceof MemoryRecords r) return NODES.binaryNode(bytesOf(r.buffer()));
-        if (v instanceof BaseRecords r) throw new IllegalStateException("records of class " + r.getClass());
+        if (Records.isMemoryRecords(v)) return NODES.binaryNode(bytesOf(Records.buffer(v)));
+        if (Records.isRecords(v)) throw new IllegalStateException("records of class " + v.getClass());
         throw new IllegalStateException("cannot show a " + v.getClass() + " for " + type);
     }
 
