@@ -14,7 +14,10 @@ namespace {
 
 // API key -> the highest version its handler implements, where that is past Kafka 3.9's.
 const std::map<int16_t, int16_t>& newer_versions_handled() {
-  static const std::map<int16_t, int16_t> handled = {};
+  static const std::map<int16_t, int16_t> handled = {
+      {68, 1},  // ConsumerGroupHeartbeat: SubscribedTopicRegex, member ids from the consumer
+      {69, 1},  // ConsumerGroupDescribe: MemberType
+  };
   return handled;
 }
 

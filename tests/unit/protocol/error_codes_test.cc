@@ -140,6 +140,8 @@ const ExpectedError kExpected[] = {
     {125, "INVALID_VOTER_KEY", false},
     {126, "DUPLICATE_VOTER", false},
     {127, "VOTER_NOT_FOUND", false},
+    // Kafka 4.0's, for ConsumerGroupHeartbeat v1.
+    {128, "INVALID_REGULAR_EXPRESSION", false},
 };
 }  // namespace
 

@@ -1,0 +1,179 @@
+// KIP-848 consumer groups as Kafka 4.x serves them (issue 21): ConsumerGroupHeartbeat v1's
+// regular-expression subscriptions and member ids made up by the consumer, and
+// ConsumerGroupDescribe v1's MemberType. Tagged [kafka4]: against a Kafka that does not serve
+// v1 (3.9.1) the checks pass with a note, so that the 3.9.1 reference run stays meaningful.
+#include <chrono>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "generated/kafka/api_versions_request.h"
+#include "generated/kafka/api_versions_response.h"
+#include "generated/kafka/consumer_group_describe_request.h"
+#include "generated/kafka/consumer_group_describe_response.h"
+#include "generated/kafka/consumer_group_heartbeat_request.h"
+#include "generated/kafka/consumer_group_heartbeat_response.h"
+#include "generated/kafka/find_coordinator_request.h"
+#include "generated/kafka/find_coordinator_response.h"
+#include "generated/kafka/metadata_request.h"
+#include "generated/kafka/metadata_response.h"
+#include "runtime/wire/uuid.h"
+#include "tests/integration/hardening/requests.h"
+
+using namespace chronik::testing;
+namespace m = chronik::message;
+using chronik::wire::Uuid;
+
+namespace {
+
+constexpr int16_t kConsumerGroupHeartbeat = 68;
+constexpr int16_t kInvalidRequest = 42;
+constexpr int16_t kInvalidRegularExpression = 128;
+
+// Whether the target serves ConsumerGroupHeartbeat v1 (Kafka 4.x, Chronik).
+bool serves_heartbeat_v1() {
+  m::ApiVersionsRequest req;
+  req.client_software_name = "hardening";
+  req.client_software_version = "1";
+  for (const auto& k : call<m::ApiVersionsResponse>(target_port(), req, 3).api_keys)
+    if (k.api_key == kConsumerGroupHeartbeat) return k.max_version >= 1;
+  return false;
+}
+
+Uuid topic_id(const std::string& name) {
+  m::MetadataRequest md;
+  m::MetadataRequest::MetadataRequestTopic t;
+  t.name = name;
+  md.topics = std::vector{t};
+  md.allow_auto_topic_creation = false;
+  auto resp = call<m::MetadataResponse>(target_port(), md, 12);
+  REQUIRE(resp.topics.size() == 1);
+  return resp.topics[0].topic_id;
+}
+
+// One heartbeat, retried as clients do while the coordinator loads (14-16).
+m::ConsumerGroupHeartbeatResponse heartbeat(const m::ConsumerGroupHeartbeatRequest& req) {
+  m::FindCoordinatorRequest find;
+  find.key_type = 0;
+  find.coordinator_keys = {req.group_id};
+  m::ConsumerGroupHeartbeatResponse resp;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  do {
+    call<m::FindCoordinatorResponse>(target_port(), find, 4);
+    resp = call<m::ConsumerGroupHeartbeatResponse>(target_port(), req, 1);
+    if (resp.error_code < 14 || resp.error_code > 16) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return resp;
+}
+
+m::ConsumerGroupHeartbeatRequest join(const std::string& group, const std::string& member,
+                                       const std::string& regex) {
+  m::ConsumerGroupHeartbeatRequest req;
+  req.group_id = group;
+  req.member_id = member;
+  req.member_epoch = 0;
+  req.rebalance_timeout_ms = 30000;
+  req.subscribed_topic_regex = regex;
+  req.topic_partitions = std::vector<m::ConsumerGroupHeartbeatRequest::TopicPartitions>{};
+  return req;
+}
+
+std::set<Uuid> assigned_topics(const m::ConsumerGroupHeartbeatResponse& r) {
+  std::set<Uuid> out;
+  if (r.assignment)
+    for (const auto& t : r.assignment->topic_partitions) out.insert(t.topic_id);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("ConsumerGroupHeartbeat v1: a regex subscription gets the topics it matches, new ones too",
+          "[kafka][kafka4][groups]") {
+  if (!serves_heartbeat_v1()) {
+    SUCCEED("the target does not serve ConsumerGroupHeartbeat v1 (Kafka before 4.0)");
+    return;
+  }
+  const std::string prefix = unique_name("regex-sub");
+  const std::string first = prefix + "-a";
+  create_topic(first, 2);
+  create_topic(unique_name("regex-other"), 1);  // matches nothing of the regex
+  const std::string group = unique_name("regex-group");
+  const std::string member = Uuid::random().to_base64();
+
+  // Kafka resolves a regex in the background: the assignment comes with a later heartbeat.
+  auto req = join(group, member, prefix + "-.*");
+  auto resp = heartbeat(req);
+  INFO(resp.error_message.value_or(""));
+  REQUIRE(resp.error_code == 0);
+  CHECK(resp.member_id == member);
+  std::set<Uuid> owned = assigned_topics(resp);
+  auto beat_until = [&](const std::set<Uuid>& want) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (owned != want && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      m::ConsumerGroupHeartbeatRequest beat;
+      beat.group_id = group;
+      beat.member_id = member;
+      beat.member_epoch = resp.member_epoch;
+      std::vector<m::ConsumerGroupHeartbeatRequest::TopicPartitions> tps;
+      if (resp.assignment) {
+        for (const auto& t : resp.assignment->topic_partitions) {
+          m::ConsumerGroupHeartbeatRequest::TopicPartitions tp;
+          tp.topic_id = t.topic_id;
+          tp.partitions = t.partitions;
+          tps.push_back(tp);
+        }
+      }
+      if (resp.assignment) beat.topic_partitions = tps;
+      auto next = heartbeat(beat);
+      REQUIRE(next.error_code == 0);
+      if (next.assignment) {
+        owned = assigned_topics(next);
+        resp = next;
+      } else {
+        resp.member_epoch = next.member_epoch;
+      }
+    }
+    CHECK(owned == want);
+  };
+  beat_until({topic_id(first)});
+
+  // A topic created later that matches is assigned too.
+  const std::string second = prefix + "-b";
+  create_topic(second, 1);
+  beat_until({topic_id(first), topic_id(second)});
+
+  // ConsumerGroupDescribe v1 shows the regex and that the member speaks KIP-848.
+  m::ConsumerGroupDescribeRequest describe;
+  describe.group_ids = {group};
+  auto d = call<m::ConsumerGroupDescribeResponse>(target_port(), describe, 1);
+  REQUIRE(d.groups.size() == 1);
+  REQUIRE(d.groups[0].error_code == 0);
+  REQUIRE(d.groups[0].members.size() == 1);
+  CHECK(d.groups[0].members[0].member_id == member);
+  CHECK(d.groups[0].members[0].subscribed_topic_regex == prefix + "-.*");
+  CHECK(d.groups[0].members[0].member_type == 1);
+
+  m::ConsumerGroupHeartbeatRequest leave;
+  leave.group_id = group;
+  leave.member_id = member;
+  leave.member_epoch = -1;
+  CHECK(heartbeat(leave).error_code == 0);
+}
+
+TEST_CASE("ConsumerGroupHeartbeat v1: an invalid regex is INVALID_REGULAR_EXPRESSION, an empty member id INVALID_REQUEST",
+          "[kafka][kafka4][groups]") {
+  if (!serves_heartbeat_v1()) {
+    SUCCEED("the target does not serve ConsumerGroupHeartbeat v1 (Kafka before 4.0)");
+    return;
+  }
+  const std::string group = unique_name("regex-bad");
+  auto bad = heartbeat(join(group, Uuid::random().to_base64(), "(unclosed"));
+  INFO(bad.error_message.value_or(""));
+  CHECK(bad.error_code == kInvalidRegularExpression);
+
+  auto anonymous = heartbeat(join(group, "", "x.*"));
+  INFO(anonymous.error_message.value_or(""));
+  CHECK(anonymous.error_code == kInvalidRequest);
+}
