@@ -1,8 +1,10 @@
-// KIP-848 consumer groups as Kafka 4.x serves them (issue 21): ConsumerGroupHeartbeat v1's
-// regular-expression subscriptions and member ids made up by the consumer, and
-// ConsumerGroupDescribe v1's MemberType. Tagged [kafka4]: against a Kafka that does not serve
+// The group APIs as Kafka 4.x serves them (issue 21): ConsumerGroupHeartbeat v1's
+// regular-expression subscriptions and member ids made up by the consumer,
+// ConsumerGroupDescribe v1's MemberType, OffsetCommit/OffsetFetch v10 by topic id,
+// DescribeGroups v6 and DeleteGroups v3 with error messages. Tagged [kafka4]: against a Kafka that does not serve
 // v1 (3.9.1) the checks pass with a note, so that the 3.9.1 reference run stays meaningful.
 #include <chrono>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -13,10 +15,18 @@
 #include "generated/kafka/consumer_group_describe_response.h"
 #include "generated/kafka/consumer_group_heartbeat_request.h"
 #include "generated/kafka/consumer_group_heartbeat_response.h"
+#include "generated/kafka/delete_groups_request.h"
+#include "generated/kafka/delete_groups_response.h"
+#include "generated/kafka/describe_groups_request.h"
+#include "generated/kafka/describe_groups_response.h"
 #include "generated/kafka/find_coordinator_request.h"
 #include "generated/kafka/find_coordinator_response.h"
 #include "generated/kafka/metadata_request.h"
 #include "generated/kafka/metadata_response.h"
+#include "generated/kafka/offset_commit_request.h"
+#include "generated/kafka/offset_commit_response.h"
+#include "generated/kafka/offset_fetch_request.h"
+#include "generated/kafka/offset_fetch_response.h"
 #include "runtime/wire/uuid.h"
 #include "tests/integration/hardening/requests.h"
 
@@ -176,4 +186,144 @@ TEST_CASE("ConsumerGroupHeartbeat v1: an invalid regex is INVALID_REGULAR_EXPRES
   auto anonymous = heartbeat(join(group, "", "x.*"));
   INFO(anonymous.error_message.value_or(""));
   CHECK(anonymous.error_code == kInvalidRequest);
+}
+
+namespace {
+
+// The highest version of `api_key` the target serves (-1: none).
+int16_t served_max(int16_t api_key) {
+  m::ApiVersionsRequest req;
+  req.client_software_name = "hardening";
+  req.client_software_version = "1";
+  for (const auto& k : call<m::ApiVersionsResponse>(target_port(), req, 3).api_keys)
+    if (k.api_key == api_key) return k.max_version;
+  return -1;
+}
+
+void find_coordinator(const std::string& group) {
+  m::FindCoordinatorRequest find;
+  find.key_type = 0;
+  find.coordinator_keys = {group};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = call<m::FindCoordinatorResponse>(target_port(), find, 4);
+    if (!r.coordinators.empty() && r.coordinators[0].error_code == 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("OffsetCommit and OffsetFetch v10 name topics by id; an unknown id is UNKNOWN_TOPIC_ID",
+          "[kafka][kafka4][groups]") {
+  if (served_max(8) < 10 || served_max(9) < 10) {
+    SUCCEED("the target does not serve OffsetCommit/OffsetFetch v10 (Kafka before 4.x)");
+    return;
+  }
+  const std::string topic = unique_name("v10-offsets");
+  create_topic(topic, 2);
+  const Uuid id = topic_id(topic);
+  const Uuid unknown = Uuid::random();
+  const std::string group = unique_name("v10-group");
+  find_coordinator(group);
+
+  m::OffsetCommitRequest commit;
+  commit.group_id = group;
+  commit.generation_id_or_member_epoch = -1;
+  for (const Uuid& t : {id, unknown}) {
+    m::OffsetCommitRequest::OffsetCommitRequestTopic ct;
+    ct.topic_id = t;
+    m::OffsetCommitRequest::OffsetCommitRequestPartition cp;
+    cp.partition_index = 1;
+    cp.committed_offset = 7;
+    ct.partitions.push_back(cp);
+    commit.topics.push_back(ct);
+  }
+  m::OffsetCommitResponse committed;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  do {
+    committed = call<m::OffsetCommitResponse>(target_port(), commit, 10);
+    const int16_t e = committed.topics.at(0).partitions.at(0).error_code;
+    if (e < 14 || e > 16) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  } while (std::chrono::steady_clock::now() < deadline);
+  REQUIRE(committed.topics.size() == 2);
+  std::map<Uuid, int16_t> commit_errors;
+  for (const auto& t : committed.topics) commit_errors[t.topic_id] = t.partitions.at(0).error_code;
+  CHECK(commit_errors[id] == 0);
+  CHECK(commit_errors[unknown] == 100);  // UNKNOWN_TOPIC_ID
+
+  m::OffsetFetchRequest fetch;
+  m::OffsetFetchRequest::OffsetFetchRequestGroup g;
+  g.group_id = group;
+  std::vector<m::OffsetFetchRequest::OffsetFetchRequestTopics> topics;
+  for (const Uuid& t : {id, unknown}) {
+    m::OffsetFetchRequest::OffsetFetchRequestTopics ft;
+    ft.topic_id = t;
+    ft.partition_indexes = {1};
+    topics.push_back(ft);
+  }
+  g.topics = topics;
+  fetch.groups.push_back(g);
+  auto fetched = call<m::OffsetFetchResponse>(target_port(), fetch, 10);
+  REQUIRE(fetched.groups.size() == 1);
+  CHECK(fetched.groups[0].error_code == 0);
+  std::map<Uuid, std::pair<int16_t, int64_t>> got;
+  for (const auto& t : fetched.groups[0].topics)
+    got[t.topic_id] = {t.partitions.at(0).error_code, t.partitions.at(0).committed_offset};
+  CHECK(got[id] == std::pair<int16_t, int64_t>{0, 7});
+  CHECK(got[unknown].first == 100);
+  CHECK(got[unknown].second == -1);
+
+  // All of the group's offsets: answered by id too.
+  fetch.groups[0].topics.reset();
+  auto all = call<m::OffsetFetchResponse>(target_port(), fetch, 10);
+  REQUIRE(all.groups.size() == 1);
+  REQUIRE(all.groups[0].topics.size() == 1);
+  CHECK(all.groups[0].topics[0].topic_id == id);
+}
+
+TEST_CASE("DescribeGroups v6 and DeleteGroups v3 say GROUP_ID_NOT_FOUND with a message",
+          "[kafka][kafka4][groups]") {
+  if (served_max(15) < 6 || served_max(42) < 3) {
+    SUCCEED("the target does not serve DescribeGroups v6 / DeleteGroups v3 (Kafka before 4.x)");
+    return;
+  }
+  const std::string absent = unique_name("absent-group");
+  find_coordinator(absent);
+  m::DescribeGroupsRequest describe;
+  describe.groups = {absent};
+  auto d = call<m::DescribeGroupsResponse>(target_port(), describe, 6);
+  REQUIRE(d.groups.size() == 1);
+  CHECK(d.groups[0].error_code == 69);
+  CHECK(d.groups[0].error_message == "Group " + absent + " not found.");
+  CHECK(d.groups[0].group_state == "Dead");
+  // Before v6: Dead without an error.
+  auto d5 = call<m::DescribeGroupsResponse>(target_port(), describe, 5);
+  CHECK(d5.groups.at(0).error_code == 0);
+  CHECK(d5.groups.at(0).group_state == "Dead");
+
+  // A KIP-848 group is not described as a classic one.
+  const std::string topic = unique_name("describe-v6");
+  create_topic(topic, 1);
+  const std::string group = unique_name("describe-v6-group");
+  m::ConsumerGroupHeartbeatRequest join_req;
+  join_req.group_id = group;
+  join_req.member_id = Uuid::random().to_base64();
+  join_req.rebalance_timeout_ms = 30000;
+  join_req.subscribed_topic_names = std::vector<std::string>{topic};
+  join_req.topic_partitions = std::vector<m::ConsumerGroupHeartbeatRequest::TopicPartitions>{};
+  REQUIRE(heartbeat(join_req).error_code == 0);
+  describe.groups = {group};
+  auto dc = call<m::DescribeGroupsResponse>(target_port(), describe, 6);
+  CHECK(dc.groups.at(0).error_code == 69);
+  CHECK(dc.groups.at(0).error_message == "Group " + group + " is not a classic group.");
+
+  m::DeleteGroupsRequest del;
+  del.groups_names = {absent};
+  auto r = call<m::DeleteGroupsResponse>(target_port(), del, 3);
+  REQUIRE(r.results.size() == 1);
+  CHECK(r.results[0].error_code == 69);
+  INFO(r.results[0].error_message.value_or("(null)"));
+  CHECK(r.results[0].error_message.has_value());
 }
