@@ -283,7 +283,7 @@ TEST_CASE("OffsetCommit and OffsetFetch v10 name topics by id; an unknown id is 
   CHECK(all.groups[0].topics[0].topic_id == id);
 }
 
-TEST_CASE("DescribeGroups v6 and DeleteGroups v3 say GROUP_ID_NOT_FOUND with a message",
+TEST_CASE("DescribeGroups v6 says GROUP_ID_NOT_FOUND with a message, DeleteGroups v3 without",
           "[kafka][kafka4][groups]") {
   if (served_max(15) < 6 || served_max(42) < 3) {
     SUCCEED("the target does not serve DescribeGroups v6 / DeleteGroups v3 (Kafka before 4.x)");
@@ -324,6 +324,6 @@ TEST_CASE("DescribeGroups v6 and DeleteGroups v3 say GROUP_ID_NOT_FOUND with a m
   auto r = call<m::DeleteGroupsResponse>(target_port(), del, 3);
   REQUIRE(r.results.size() == 1);
   CHECK(r.results[0].error_code == 69);
-  INFO(r.results[0].error_message.value_or("(null)"));
-  CHECK(r.results[0].error_message.has_value());
+  // Kafka 4.4 leaves the message null.
+  CHECK_FALSE(r.results[0].error_message.has_value());
 }
