@@ -6,6 +6,7 @@
 
 #include "broker/group/group_records.h"
 #include "broker/log/log_store.h"
+#include "broker/log/topic_names.h"
 #include "broker/config/loggers.h"
 
 namespace chronik::broker::group {
@@ -29,6 +30,12 @@ ConsumerGroup::Env ConsumerCoordinator::env(int64_t now_ms) const {
     auto t = store.find_topic(name);
     if (!t) return std::nullopt;
     return SubscribedTopic{t->id, t->partitions};
+  };
+  env.topic_names = [&store = table_.store()] {
+    std::vector<std::string> names;
+    for (auto& t : store.list_topics())
+      if (!log::is_internal_topic(t.name)) names.push_back(std::move(t.name));
+    return names;
   };
   env.session_timeout_ms = c->get_int("group.consumer.session.timeout.ms");
   env.assignors = c->get_list("group.consumer.assignors");

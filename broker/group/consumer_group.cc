@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include <re2/re2.h>
+
 #include "broker/log/log_store.h"
 #include "runtime/wire/uuid.h"
 
@@ -52,8 +54,48 @@ const Assignment& ConsumerGroup::target(const std::string& member_id) const {
 
 std::vector<std::string> ConsumerGroup::subscribed_topics() const {
   std::set<std::string> topics;
-  for (const auto& [_, m] : members_) topics.insert(m.subscribed_topics.begin(), m.subscribed_topics.end());
+  for (const auto& [_, m] : members_)
+    for (auto& t : member_topics(m)) topics.insert(std::move(t));
   return {topics.begin(), topics.end()};
+}
+
+std::vector<std::string> ConsumerGroup::member_topics(const ConsumerMember& m) {
+  if (m.regex_topics.empty()) return m.subscribed_topics;
+  std::set<std::string> topics(m.subscribed_topics.begin(), m.subscribed_topics.end());
+  topics.insert(m.regex_topics.begin(), m.regex_topics.end());
+  return {topics.begin(), topics.end()};
+}
+
+std::optional<std::string> ConsumerGroup::regex_error(const std::string& regex) {
+  RE2::Options options;
+  options.set_log_errors(false);
+  RE2 re(regex, options);
+  if (re.ok()) return std::nullopt;
+  return re.error();
+}
+
+bool ConsumerGroup::refresh_regex_topics(const Env& env) {
+  bool changed = false;
+  std::optional<std::vector<std::string>> names;  // listed once, only if some member needs them
+  for (auto& [_, m] : members_) {
+    std::vector<std::string> matched;
+    if (!m.subscribed_regex.empty()) {
+      if (!names) names = env.topic_names ? env.topic_names() : std::vector<std::string>{};
+      RE2::Options options;
+      options.set_log_errors(false);
+      RE2 re(m.subscribed_regex, options);
+      // Kafka matches the whole name (Pattern.matches), not a part of it.
+      if (re.ok())
+        for (const auto& name : *names)
+          if (RE2::FullMatch(name, re)) matched.push_back(name);
+      std::sort(matched.begin(), matched.end());
+    }
+    if (matched != m.regex_topics) {
+      m.regex_topics = std::move(matched);
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 int16_t ConsumerGroup::validate_member(const std::string& member_id, int32_t member_epoch) const {
@@ -95,7 +137,7 @@ void ConsumerGroup::rebalance(const Env& env) {
   for (const auto& name : subscribed_topics())
     if (auto t = env.topic(name)) metadata_[name] = *t;
   AssignorInput in;
-  for (const auto& [id, m] : members_) in.subscriptions[id] = m.subscribed_topics;
+  for (const auto& [id, m] : members_) in.subscriptions[id] = member_topics(m);
   in.topics = metadata_;
   in.current = target_;
   assignor_ = choose_assignor(env);
@@ -166,9 +208,18 @@ ConsumerHeartbeatResult ConsumerGroup::heartbeat(const ConsumerHeartbeat& req, c
 
   ConsumerMember* member = nullptr;
   bool changed = false;
+  if (req.version >= 1 && req.member_id.empty())
+    return failure(ErrorCode::INVALID_REQUEST, "MemberId can't be empty.", req.member_id);
+  if (req.subscribed_regex && !req.subscribed_regex->empty()) {
+    if (auto why = regex_error(*req.subscribed_regex))
+      return failure(ErrorCode::INVALID_REGULAR_EXPRESSION,
+                     "SubscribedTopicRegex " + *req.subscribed_regex + " is not a valid regular expression: " + *why,
+                     req.member_id);
+  }
   if (req.member_epoch == 0) {
-    if (!req.subscribed_topics)
-      return failure(ErrorCode::INVALID_REQUEST, "SubscribedTopicNames must be set when joining", req.member_id);
+    if (!req.subscribed_topics && !req.subscribed_regex)
+      return failure(ErrorCode::INVALID_REQUEST,
+                     "SubscribedTopicNames or SubscribedTopicRegex must be set when joining", req.member_id);
     if (req.rebalance_timeout_ms < 0)
       return failure(ErrorCode::INVALID_REQUEST, "RebalanceTimeoutMs must be set when joining", req.member_id);
     if (req.server_assignor &&
@@ -248,6 +299,13 @@ ConsumerHeartbeatResult ConsumerGroup::heartbeat(const ConsumerHeartbeat& req, c
     std::sort(m.subscribed_topics.begin(), m.subscribed_topics.end());
     changed = true;
   }
+  if (req.subscribed_regex && m.subscribed_regex != *req.subscribed_regex) {
+    m.subscribed_regex = *req.subscribed_regex;
+    changed = true;
+  }
+  // A regular expression is matched anew on every heartbeat, so that topics created or
+  // deleted since reach the assignor.
+  if (refresh_regex_topics(env)) changed = true;
   if (req.owned && !m.pending_revocation.empty()) {
     // The revoked partitions are free once the member reports owning exactly what it was
     // told to keep. Owning less is not enough: a client still applying an older, larger

@@ -24,6 +24,9 @@ struct ConsumerMember {
   std::string client_host;
   int32_t rebalance_timeout_ms = 0;
   std::vector<std::string> subscribed_topics;
+  // A regular expression (RE2 syntax, as Kafka's RE2/J) over topic names; empty for none.
+  std::string subscribed_regex;
+  std::vector<std::string> regex_topics;  // what it matched when the group last looked
   std::optional<std::string> server_assignor;
 
   int32_t epoch = 0;  // -2: a static member that left for a while and will come back
@@ -42,8 +45,10 @@ struct ConsumerHeartbeat {
   std::optional<std::string> rack_id;
   int32_t rebalance_timeout_ms = -1;
   std::optional<std::vector<std::string>> subscribed_topics;
+  std::optional<std::string> subscribed_regex;  // v1+; null: unchanged, empty: none
   std::optional<std::string> server_assignor;
   std::optional<Assignment> owned;
+  int16_t version = 0;  // from v1 the member id is the consumer's own
   std::string client_id;
   std::string client_host;
 };
@@ -61,6 +66,8 @@ class ConsumerGroup {
   // What the group needs from the broker for one call.
   struct Env {
     std::function<std::optional<SubscribedTopic>(const std::string& topic)> topic;
+    // The topics a regular expression may match (internal ones left out, as Kafka does).
+    std::function<std::vector<std::string>()> topic_names;
     int32_t session_timeout_ms = 45'000;
     std::vector<std::string> assignors;  // allowed; the first is the default
     int32_t max_size = INT32_MAX;
@@ -88,14 +95,21 @@ class ConsumerGroup {
   // OffsetCommit/OffsetFetch from a member at its current or previous epoch: NONE, else
   // UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH.
   int16_t validate_member(const std::string& member_id, int32_t member_epoch) const;
-  // The topics any member subscribes to.
+  // The topics any member subscribes to, by name or by its regular expression.
   std::vector<std::string> subscribed_topics() const;
+  // The topics of one member, by name or by its regular expression.
+  static std::vector<std::string> member_topics(const ConsumerMember& m);
+  // Whether RE2 accepts `regex`; the reason when it does not.
+  static std::optional<std::string> regex_error(const std::string& regex);
 
  private:
   void remove_member(const std::string& member_id, const Env& env);
   // A new group epoch: refreshes the topic metadata and computes the target assignment.
   void rebalance(const Env& env);
   bool metadata_changed(const Env& env) const;
+  // Matches every member's regular expression against the topics now; true when a
+  // member's matches changed (topics created or deleted).
+  bool refresh_regex_topics(const Env& env);
   void reconcile(ConsumerMember& m, const Env& env);
   std::string choose_assignor(const Env& env) const;
   bool owned_by_other(const std::string& member_id, const wire::Uuid& topic, int32_t p) const;

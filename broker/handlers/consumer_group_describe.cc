@@ -7,6 +7,8 @@ namespace {
 
 // READ, DELETE and DESCRIBE (Kafka's AclOperation bit numbers).
 constexpr int32_t kGroupOperations = (1 << 3) | (1 << 6) | (1 << 8);
+// MemberType (v1): 0 classic, 1 consumer. Chronik has no classic members in consumer groups.
+constexpr int8_t kConsumerMember = 1;
 
 m::ConsumerGroupDescribeResponse::Assignment to_assignment(Broker& broker, const group::Assignment& a) {
   m::ConsumerGroupDescribeResponse::Assignment out;
@@ -47,6 +49,8 @@ m::ConsumerGroupDescribeResponse handle(Broker& broker, const Ctx&, m::ConsumerG
       out.client_id = mem.client_id;
       out.client_host = mem.client_host;
       out.subscribed_topic_names = mem.subscribed_topics;
+      if (!mem.subscribed_regex.empty()) out.subscribed_topic_regex = mem.subscribed_regex;
+      out.member_type = kConsumerMember;  // v1+: every member of a consumer group speaks KIP-848 here
       out.assignment = to_assignment(broker, mem.assigned);
       out.target_assignment = to_assignment(broker, cg->target(mid));
       g.members.push_back(std::move(out));

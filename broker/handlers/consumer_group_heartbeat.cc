@@ -14,6 +14,8 @@ m::ConsumerGroupHeartbeatResponse handle(Broker& broker, const Ctx& ctx,
   h.rack_id = req.rack_id;
   h.rebalance_timeout_ms = req.rebalance_timeout_ms;
   h.subscribed_topics = req.subscribed_topic_names;
+  h.subscribed_regex = req.subscribed_topic_regex;
+  h.version = ctx.api_version;
   h.server_assignor = req.server_assignor;
   if (req.topic_partitions) {
     h.owned.emplace();

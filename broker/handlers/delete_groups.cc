@@ -1,4 +1,5 @@
-// DeleteGroups: removes empty groups with their committed offsets.
+// DeleteGroups: removes empty groups with their committed offsets. v3 (Kafka 4.x) adds an
+// ErrorMessage that Kafka 4.4 leaves null (GROUP_ID_NOT_FOUND included), and so does Chronik.
 #include "broker/handlers/handlers.h"
 
 namespace chronik::broker::handlers {

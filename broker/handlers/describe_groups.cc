@@ -15,6 +15,16 @@ m::DescribeGroupsResponse handle(Broker& broker, const Ctx& ctx, m::DescribeGrou
     const auto s = broker.groups->describe(id);
     m::DescribeGroupsResponse::DescribedGroup g;
     g.group_id = id;
+    // v6 (Kafka 4.x) says why a group is Dead: absent, or a KIP-848 consumer group that only
+    // ConsumerGroupDescribe describes. Earlier versions answer Dead without an error.
+    if (ctx.api_version >= 6 && !s.exists) {
+      g.group_state = s.state;
+      g.error_code = err(ErrorCode::GROUP_ID_NOT_FOUND);
+      g.error_message = broker.groups->describe_consumer_group(id) ? "Group " + id + " is not a classic group."
+                                                                  : "Group " + id + " not found.";
+      resp.groups.push_back(std::move(g));
+      continue;
+    }
     g.group_state = s.state;
     g.protocol_type = s.protocol_type;
     g.protocol_data = s.protocol_name;

@@ -22,12 +22,17 @@ m::OffsetCommitResponse handle(Broker& broker, const Ctx& ctx, m::OffsetCommitRe
   for (const auto& t : req.topics) {
     m::OffsetCommitResponse::OffsetCommitResponseTopic rt;
     rt.name = t.name;
-    const auto topic = broker.store->find_topic(t.name);
+    rt.topic_id = t.topic_id;
+    // v10 names topics by id only (Kafka 4.x); an id no topic has is UNKNOWN_TOPIC_ID.
+    const bool by_id = ctx.api_version >= 10;
+    const auto topic = by_id ? broker.store->find_topic(t.topic_id) : broker.store->find_topic(t.name);
     for (const auto& p : t.partitions) {
       m::OffsetCommitResponse::OffsetCommitResponsePartition rp;
       rp.partition_index = p.partition_index;
       const std::string metadata = p.committed_metadata.value_or("");
-      if (!topic || p.partition_index < 0 || p.partition_index >= topic->partitions) {
+      if (!topic && by_id) {
+        rp.error_code = err(ErrorCode::UNKNOWN_TOPIC_ID);
+      } else if (!topic || p.partition_index < 0 || p.partition_index >= topic->partitions) {
         rp.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
       } else if (metadata.size() > max_metadata) {
         rp.error_code = err(ErrorCode::OFFSET_METADATA_TOO_LARGE);
@@ -44,7 +49,7 @@ m::OffsetCommitResponse handle(Broker& broker, const Ctx& ctx, m::OffsetCommitRe
         } else if (ctx.api_version >= 2 && ctx.api_version <= 4 && req.retention_time_ms >= 0) {
           o.expire_timestamp_ms = now + req.retention_time_ms;
         }
-        c.offsets.emplace_back(group::TopicPartition{t.name, p.partition_index}, std::move(o));
+        c.offsets.emplace_back(group::TopicPartition{topic->name, p.partition_index}, std::move(o));
         committed.emplace_back(resp.topics.size(), rt.partitions.size());
       }
       rt.partitions.push_back(rp);

@@ -51,7 +51,8 @@ m::OffsetFetchResponse handle(Broker& broker, const Ctx& ctx, m::OffsetFetchRequ
     }
     return resp;
   }
-  for (const auto& g : req.groups) {
+  const bool by_id = ctx.api_version >= 10;
+  for (auto& g : req.groups) {
     m::OffsetFetchResponse::OffsetFetchResponseGroup rg;
     rg.group_id = g.group_id;
     rg.error_code = broker.groups->validate_offset_fetch(g.group_id, g.member_id, g.member_epoch);
@@ -59,9 +60,37 @@ m::OffsetFetchResponse handle(Broker& broker, const Ctx& ctx, m::OffsetFetchRequ
       resp.groups.push_back(std::move(rg));
       continue;
     }
+    // v10 names topics by id (Kafka 4.x): ids no topic has are UNKNOWN_TOPIC_ID, the
+    // others are fetched by name and answered by id.
+    if (by_id && g.topics) {
+      std::vector<m::OffsetFetchRequest::OffsetFetchRequestTopics> known;
+      for (auto& t : *g.topics) {
+        if (auto topic = broker.store->find_topic(t.topic_id)) {
+          t.name = topic->name;
+          known.push_back(t);
+          continue;
+        }
+        m::OffsetFetchResponse::OffsetFetchResponseTopics unknown;
+        unknown.topic_id = t.topic_id;
+        for (int32_t index : t.partition_indexes) {
+          auto& p = unknown.partitions.emplace_back();
+          p.partition_index = index;
+          p.committed_offset = -1;
+          p.error_code = err(ErrorCode::UNKNOWN_TOPIC_ID);
+        }
+        rg.topics.push_back(std::move(unknown));
+      }
+      g.topics = std::move(known);
+    }
     for (auto& f : fetch_group(broker, g.group_id, g.topics)) {
       m::OffsetFetchResponse::OffsetFetchResponseTopics t;
       t.name = f.topic;
+      if (by_id) {
+        // Offsets of a topic deleted since have no id to answer with.
+        auto topic = broker.store->find_topic(f.topic);
+        if (!topic) continue;
+        t.topic_id = topic->id;
+      }
       for (const auto& [index, o] : f.partitions)
         t.partitions.push_back(to_partition<m::OffsetFetchResponse::OffsetFetchResponsePartitions>(index, o));
       rg.topics.push_back(std::move(t));

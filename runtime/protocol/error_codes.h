@@ -140,6 +140,8 @@ enum class ErrorCode : int16_t {
   INVALID_VOTER_KEY = 125,
   DUPLICATE_VOTER = 126,
   VOTER_NOT_FOUND = 127,
+  // Kafka 4.0 (KIP-848 regular-expression subscriptions).
+  INVALID_REGULAR_EXPRESSION = 128,
 };
 
 struct ErrorInfo {

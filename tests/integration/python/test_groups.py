@@ -1,5 +1,5 @@
 """Consumer groups (classic protocol) with confluent-kafka and kafka-python against the
-real chronik binary: rebalances with exactly-once consumption, a member killed without
+real chronik binary, and a KIP-848 consumer subscribed by a regular expression: rebalances with exactly-once consumption, a member killed without
 LeaveGroup, a static member restarted within its session timeout, committed offsets
 across a broker restart, and the admin clients' group operations.
 
@@ -48,6 +48,15 @@ def produce(bootstrap, topic, start, count):
     assert p.flush(30) == 0
 
 
+def produce_to(bootstrap, topic, prefix, count):
+    """Values <prefix>0..<prefix><count-1> to `topic`."""
+    from confluent_kafka import Producer
+    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
+    for i in range(count):
+        p.produce(topic, value=f"{prefix}{i}")
+    assert p.flush(30) == 0
+
+
 class Groups(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -80,6 +89,41 @@ class Groups(unittest.TestCase):
 
     def test_rebalance_kafka_python(self):
         self.rebalance_scenario("kafka-python", "kp")
+
+    def test_kip848_regex_subscription_confluent(self):
+        """A KIP-848 consumer (group.protocol=consumer, ConsumerGroupHeartbeat v1) subscribed
+        by a regular expression consumes the topics it matches, one created after it joined
+        too, and never one it does not match."""
+        from confluent_kafka import Consumer
+        b = self.broker.bootstrap
+        create_topic(b, "kip848-rx-a", 2)
+        create_topic(b, "kip848-other", 1)
+        produce_to(b, "kip848-rx-a", "a", 4)
+        produce_to(b, "kip848-other", "o", 2)
+        c = Consumer({"bootstrap.servers": b, "group.id": "kip848-rx", "group.protocol": "consumer",
+                      "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                      "topic.metadata.refresh.interval.ms": 1000})
+        self.addCleanup(c.close)
+        c.subscribe(["^kip848-rx-.*"])
+        got = []
+
+        def consumed(n):
+            def cond():
+                m = c.poll(0.2)
+                if m is not None and not m.error():
+                    got.append((m.topic(), m.value().decode()))
+                elif m is not None:
+                    self.assertTrue(m.error().retriable() or m.error().code() < 0, str(m.error()))
+                return len(got) >= n
+            return cond
+
+        wait_for(consumed(4), 60, lambda: f"the 4 messages of kip848-rx-a, got {got}")
+        create_topic(b, "kip848-rx-b", 1)
+        produce_to(b, "kip848-rx-b", "b", 2)
+        wait_for(consumed(6), 60, lambda: f"the 2 messages of kip848-rx-b, created later, got {got}")
+        self.assertEqual(sorted(got), [("kip848-rx-a", f"a{i}") for i in range(4)]
+                         + [("kip848-rx-b", f"b{i}") for i in range(2)])
+        self.assertIn("group kip848-rx: epoch", self.broker.log_text())
 
     # --- child processes: members that can be killed -----------------------------------
 

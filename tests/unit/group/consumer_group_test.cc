@@ -1,5 +1,7 @@
 // KIP-848 consumer groups: the server-side assignors and the reconciliation that never
 // lets two members own a partition at once.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "broker/group/consumer_group.h"
@@ -212,4 +214,79 @@ TEST_CASE("revoked partitions are freed only when the member owns exactly what i
   f.beat(a.member_id, 1, told.assignment);  // now it has let go
   CHECK(parts(f.beat("member-b", 2).assignment).size() == 4);
   f.check_exclusive();
+}
+
+// KIP-848 v1: a member subscribes by a regular expression; the group matches it against
+// the (non-internal) topics on every heartbeat, so topics created later are assigned.
+TEST_CASE("consumer group: a regex subscription follows the topics that match it") {
+  const Uuid other = [] {
+    Uuid u;
+    u.bytes[0] = 9;
+    return u;
+  }();
+  std::vector<std::string> names = {"t", "orders"};
+  ConsumerGroup group{"g", 0};
+  ConsumerGroup::Env env;
+  env.topic = [&](const std::string& name) -> std::optional<SubscribedTopic> {
+    if (std::find(names.begin(), names.end(), name) == names.end()) return std::nullopt;
+    return SubscribedTopic{name == "t" ? kTopic : other, 2};
+  };
+  env.topic_names = [&] { return names; };
+  env.assignors = {"uniform"};
+  env.now_ms = 1'000;
+
+  ConsumerHeartbeat h;
+  h.version = 1;
+  h.member_id = "m1";
+  h.rebalance_timeout_ms = 30'000;
+  h.subscribed_regex = "t.*";  // the whole name must match: "orders" does not
+  h.owned = Assignment{};
+  auto r = group.heartbeat(h, env);
+  REQUIRE(r.error == 0);
+  CHECK(r.member_id == "m1");
+  REQUIRE(r.assignment);
+  CHECK(r.assignment->size() == 1);
+  CHECK(r.assignment->count(kTopic));
+
+  // A topic created afterwards that matches joins the assignment at the next heartbeat.
+  names.push_back("tx");  // shares "orders"' id here: only the name decides the match
+  ConsumerHeartbeat beat;
+  beat.version = 1;
+  beat.member_id = "m1";
+  beat.member_epoch = r.member_epoch;
+  beat.owned = *r.assignment;
+  auto r2 = group.heartbeat(beat, env);
+  REQUIRE(r2.error == 0);
+  CHECK(r2.member_epoch > r.member_epoch);
+  CHECK(group.members().at("m1").regex_topics == std::vector<std::string>{"t", "tx"});
+
+  // Deleting it takes it away again.
+  names.pop_back();
+  beat.member_epoch = r2.member_epoch;
+  beat.owned = r2.assignment ? *r2.assignment : *r.assignment;
+  auto r3 = group.heartbeat(beat, env);
+  REQUIRE(r3.error == 0);
+  CHECK(group.members().at("m1").regex_topics == std::vector<std::string>{"t"});
+}
+
+TEST_CASE("consumer group: v1 heartbeats are checked as Kafka 4 checks them") {
+  ConsumerGroup group{"g", 0};
+  ConsumerGroup::Env env;
+  env.topic = [](const std::string&) -> std::optional<SubscribedTopic> { return std::nullopt; };
+  env.assignors = {"uniform"};
+  ConsumerHeartbeat h;
+  h.version = 1;
+  h.rebalance_timeout_ms = 30'000;
+  h.subscribed_topics = std::vector<std::string>{"t"};
+  // The consumer makes up its member id from v1.
+  CHECK(group.heartbeat(h, env).error == E(ErrorCode::INVALID_REQUEST));
+  h.member_id = "m1";
+  h.subscribed_regex = "(unclosed";
+  auto r = group.heartbeat(h, env);
+  CHECK(r.error == E(ErrorCode::INVALID_REGULAR_EXPRESSION));
+  CHECK(group.members().empty());
+  // Neither names nor a regex when joining.
+  h.subscribed_topics.reset();
+  h.subscribed_regex.reset();
+  CHECK(group.heartbeat(h, env).error == E(ErrorCode::INVALID_REQUEST));
 }
