@@ -4,6 +4,14 @@
 
 #include <map>
 
+#include "generated/kafka/api_versions_request.h"
+#include "generated/kafka/api_versions_response.h"
+#include "generated/kafka/create_topics_response.h"
+#include "generated/kafka/fetch_response.h"
+#include "generated/kafka/list_offsets_request.h"
+#include "generated/kafka/list_offsets_response.h"
+#include "generated/kafka/metadata_request.h"
+#include "generated/kafka/produce_response.h"
 #include "tests/unit/kafka/harness.h"
 #include "tests/unit/kafka/requests.h"
 
