@@ -1,11 +1,13 @@
 // ListOffsets: earliest (-2), latest (-1), max timestamp (-3), earliest local (-4),
-// latest tiered (-5, = latest here) and by timestamp.
+// latest tiered (-5, = latest here), earliest pending upload (-6, v11, KIP-1023) and by
+// timestamp. v10's TimeoutMs bounds reads from remote storage (KIP-1075), which Chronik
+// does not have, so every answer is immediate and the timeout is not needed.
 #include "broker/handlers/handlers.h"
 
 namespace chronik::broker::handlers {
 namespace {
 constexpr int64_t kLatest = -1, kEarliest = -2, kMaxTimestamp = -3, kEarliestLocal = -4,
-                  kLatestTiered = -5;
+                  kLatestTiered = -5, kEarliestPendingUpload = -6;
 }
 
 m::ListOffsetsResponse handle(Broker& broker, const Ctx& ctx, m::ListOffsetsRequest& req) {
@@ -28,7 +30,12 @@ m::ListOffsetsResponse handle(Broker& broker, const Ctx& ctx, m::ListOffsetsRequ
       } else {
         int64_t offset = -1, timestamp = -1;
         int16_t error = 0;  // of a lookup by timestamp, which reads the log
-        if (p.timestamp == kLatest || p.timestamp == kLatestTiered) {
+        int32_t leader_epoch = 0;
+        if (p.timestamp == kEarliestPendingUpload && v >= 11) {
+          // The first offset not yet copied to remote storage. Without tiered storage
+          // nothing is ever pending upload: Kafka 4.4 answers offset -1 and leader epoch -1.
+          leader_epoch = -1;
+        } else if (p.timestamp == kLatest || p.timestamp == kLatestTiered) {
           offset = offsets->high_watermark;
         } else if (p.timestamp == kEarliest || p.timestamp == kEarliestLocal) {
           offset = offsets->log_start_offset;
@@ -51,7 +58,7 @@ m::ListOffsetsResponse handle(Broker& broker, const Ctx& ctx, m::ListOffsetsRequ
         } else {
           pout.offset = offset;
           pout.timestamp = timestamp;
-          if (v >= 4) pout.leader_epoch = 0;
+          if (v >= 4) pout.leader_epoch = leader_epoch;
         }
       }
       tout.partitions.push_back(std::move(pout));

@@ -1,7 +1,8 @@
 // Produce: validates each partition's records (runtime/record/validator.h), converts old
 // clients' v0/v1 message sets to a v2 batch and appends (the log checks idempotent
 // producers' sequences). Errors are per partition. acks=0 gets no response, and a failed
-// acks=0 produce closes the connection.
+// acks=0 produce closes the connection. From v13 (KIP-516) topics are named by id, in the
+// request and in the response; an id no topic has is UNKNOWN_TOPIC_ID, as Kafka 4.4 answers.
 #include "broker/handlers/handlers.h"
 #include "runtime/record/convert.h"
 #include "runtime/record/patch.h"
@@ -23,6 +24,9 @@ PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::Pro
     if (ctx.api_version >= 8 && !message.empty()) out.error_message = std::move(message);
     return out;
   };
+  // A v13 request names the topic by id; an id no topic has is UNKNOWN_TOPIC_ID, while a
+  // known topic without the partition stays UNKNOWN_TOPIC_OR_PARTITION, as in Kafka 4.4.
+  if (!topic && ctx.api_version >= 13) return fail(err(ErrorCode::UNKNOWN_TOPIC_ID));
   if (!topic || data.index < 0 || data.index >= topic->partitions)
     return fail(err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION));
   if (req.acks != 0 && req.acks != 1 && req.acks != -1) return fail(err(ErrorCode::INVALID_REQUIRED_ACKS));
@@ -114,8 +118,11 @@ std::optional<m::ProduceResponse> handle(Broker& broker, const Ctx& ctx, m::Prod
   m::ProduceResponse resp;
   for (const auto& td : req.topic_data) {
     m::ProduceResponse::TopicProduceResponse topic_out;
-    topic_out.name = td.name;
-    const auto topic = broker.store->find_topic(td.name);
+    const bool by_id = ctx.api_version >= 13;
+    const auto topic = by_id ? broker.store->find_topic(td.topic_id) : broker.store->find_topic(td.name);
+    // The response names each topic as the request did: by id from v13, else by name.
+    if (by_id) topic_out.topic_id = td.topic_id;
+    else topic_out.name = td.name;
     for (const auto& pd : td.partition_data)
       topic_out.partition_responses.push_back(produce_partition(broker, ctx, req, topic, pd));
     resp.responses.push_back(std::move(topic_out));

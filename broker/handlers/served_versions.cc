@@ -15,12 +15,16 @@ namespace {
 // API key -> the highest version its handler implements, where that is past Kafka 3.9's.
 const std::map<int16_t, int16_t>& newer_versions_handled() {
   static const std::map<int16_t, int16_t> handled = {
-      {8, 10},  // OffsetCommit: topics by id
-      {9, 10},  // OffsetFetch: topics by id
-      {15, 6},  // DescribeGroups: GROUP_ID_NOT_FOUND with a message for absent and consumer groups
-      {42, 3},  // DeleteGroups: ErrorMessage, which Kafka 4.4 leaves null
-      {68, 1},  // ConsumerGroupHeartbeat: SubscribedTopicRegex, member ids from the consumer
-      {69, 1},  // ConsumerGroupDescribe: MemberType
+      {0, 13},   // Produce: v12 as v11 (no transactions); v13 names topics by id
+      {1, 18},   // Fetch: v18's ReplicaState.HighWatermark is a follower's; consumers ignore it
+      {2, 11},   // ListOffsets: v10's TimeoutMs is for remote reads; v11 adds -6
+      {3, 13},   // Metadata: v13's top-level ErrorCode, NONE
+      {8, 10},   // OffsetCommit: topics by id
+      {9, 10},   // OffsetFetch: topics by id
+      {15, 6},   // DescribeGroups: GROUP_ID_NOT_FOUND with a message for absent and consumer groups
+      {42, 3},   // DeleteGroups: ErrorMessage, which Kafka 4.4 leaves null
+      {68, 1},   // ConsumerGroupHeartbeat: SubscribedTopicRegex, member ids from the consumer
+      {69, 1},   // ConsumerGroupDescribe: MemberType
   };
   return handled;
 }

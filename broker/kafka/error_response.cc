@@ -9,6 +9,7 @@ m::ProduceResponse error_response(const m::ProduceRequest& req, int16_t error) {
   for (const auto& topic : req.topic_data) {
     auto& t = resp.responses.emplace_back();
     t.name = topic.name;
+    t.topic_id = topic.topic_id;  // v13 names topics by id (only the version's field is written)
     for (const auto& partition : topic.partition_data) {
       auto& p = t.partition_responses.emplace_back();
       p.index = partition.index;

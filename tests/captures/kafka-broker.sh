@@ -16,9 +16,16 @@ CONTROLLER_PORT="$((PORT + 1))"
 KAFKA_VERSION="${KAFKA_VERSION:-3.9.1}"
 HEAP="${KAFKA_HEAP:--Xmx512m}"
 
+# Kafka 4.x logs through log4j2 (3.x through reload4j): the SLF4J binding on the classpath
+# and the logging configuration below follow the major version.
+BINDING=()
+if [[ "${KAFKA_VERSION%%.*}" -ge 4 ]]; then
+  BINDING=(-Dslf4j.binding.groupId=org.apache.logging.log4j -Dslf4j.binding.artifactId=log4j-slf4j-impl
+           -Dslf4j.binding.version=2.24.3)
+fi
 CP_FILE="${HERE}/kafka/.classpath-${KAFKA_VERSION}.txt"
 if [[ ! -s "$CP_FILE" ]]; then
-  (cd "${HERE}/kafka" && mvn -q -B -Dkafka.version="${KAFKA_VERSION}" \
+  (cd "${HERE}/kafka" && mvn -q -B -Dkafka.version="${KAFKA_VERSION}" "${BINDING[@]}" \
       dependency:build-classpath -Dmdep.outputFile="$CP_FILE") >&2
 fi
 CP="$(cat "$CP_FILE")"
@@ -58,12 +65,28 @@ log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.server.KafkaServer=INFO
 log4j.logger.kafka.server.BrokerServer=INFO
 PROPS
+# The same, for log4j2 (Kafka 4.x).
+cat > "$WORK/log4j2.properties" <<'PROPS'
+appender.stderr.type=Console
+appender.stderr.name=STDERR
+appender.stderr.target=SYSTEM_ERR
+appender.stderr.layout.type=PatternLayout
+appender.stderr.layout.pattern=[%d] %p %m (%c)%n
+rootLogger.level=WARN
+rootLogger.appenderRef.stderr.ref=STDERR
+logger.kafkaserver.name=kafka.server.KafkaServer
+logger.kafkaserver.level=INFO
+logger.brokerserver.name=kafka.server.BrokerServer
+logger.brokerserver.level=INFO
+PROPS
 if [[ -n "${KAFKA_REQUEST_LOG:-}" ]]; then
   echo "log4j.logger.kafka.request.logger=DEBUG" >> "$WORK/log4j.properties"
+  printf '%s\n' logger.request.name=kafka.request.logger logger.request.level=DEBUG >> "$WORK/log4j2.properties"
 fi
 
 JAVA_OPTS=("$HEAP" -Xms128m -XX:+UseG1GC -Djava.awt.headless=true
-           "-Dlog4j.configuration=file:${WORK}/log4j.properties")
+           "-Dlog4j.configuration=file:${WORK}/log4j.properties"
+           "-Dlog4j2.configurationFile=file:${WORK}/log4j2.properties")
 if [[ ! -f "$WORK/data/meta.properties" ]]; then
   CLUSTER_ID="$(java "${JAVA_OPTS[@]}" -cp "$CP" kafka.tools.StorageTool random-uuid)"
   java "${JAVA_OPTS[@]}" -cp "$CP" kafka.tools.StorageTool format \
