@@ -46,8 +46,8 @@ m::MetadataResponse handle(Broker& broker, const Ctx& ctx, m::MetadataRequest& r
   resp.controller_id = broker.node_id;
   // v13's top-level ErrorCode (KIP-1102) lets a broker tell a client to rebootstrap
   // (REBOOTSTRAP_REQUIRED). Kafka 4.4 leaves it NONE for a request it answers, and Chronik,
-  // a single broker the client is bootstrapped to, has no other cluster to send it to.
-  resp.error_code = 0;
+  // a single broker the client is bootstrapped to, has no other cluster to send it to: it
+  // stays at its default, NONE.
   const bool with_ops = v >= 8 && req.include_topic_authorized_operations;
   if (v >= 8 && v <= 10 && req.include_cluster_authorized_operations)
     resp.cluster_authorized_operations = kClusterOperations;

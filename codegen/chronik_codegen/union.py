@@ -64,8 +64,8 @@ def _versions_where(pick, union_range: Versions, test, where: str) -> Versions:
 
 
 class _Merge:
-    def __init__(self, old: Message, new: Message, release: str):
-        self.old, self.new, self.release = old, new, release
+    def __init__(self, old: Message, new: Message):
+        self.old, self.new = old, new
         lo = min(old.valid_versions.lowest, new.valid_versions.lowest)
         hi = max(old.valid_versions.highest, new.valid_versions.highest)
         self.valid = Versions(lo, hi)
@@ -75,9 +75,6 @@ class _Merge:
             raise SpecError(f"{new.name}: versions {gap} are in neither release")
         # The versions only the older set defines.
         self.old_only = {v for v in range(lo, hi + 1) if not new.valid_versions.contains(v)}
-
-    def owner(self, v: int) -> str:
-        return "old" if v in self.old_only else "new"
 
     def field(self, o: Field | None, n: Field | None, where: str) -> Field | None:
         """One field of the union: presence, nullability, tags and flexibility per version from
@@ -205,7 +202,7 @@ def merge(old: Message, new: Message, release: str) -> Message:
         if _without_names(a) != _without_names(b):
             raise SpecError(f"{new.name} v{v}: the releases disagree on the wire format of a version both "
                             f"define ({release} vs the older set): {_first_difference(a, b)}")
-    m = _Merge(old, new, release).message()
+    m = _Merge(old, new).message()
     for v in range(m.valid_versions.lowest, m.valid_versions.highest + 1):
         source = new if new.valid_versions.contains(v) else old
         if layout(m, v) != layout(source, v):
