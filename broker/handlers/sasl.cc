@@ -1,15 +1,13 @@
-// SaslHandshake and SaslAuthenticate on a PLAINTEXT listener. Like Kafka, the broker
-// answers them with ILLEGAL_SASL_STATE instead of closing the connection, so a client
-// configured for SASL that reaches a listener without it reports an error that says so.
+// SaslHandshake and SaslAuthenticate that reach the handlers: on a listener without SASL, or
+// after authentication completed (the exchange itself is kafka/sasl_authenticator.h's, before
+// any handler runs). Kafka answers both with ILLEGAL_SASL_STATE and keeps the connection, so
+// that a client configured for SASL that reaches a listener without it reports why.
 #include "broker/handlers/handlers.h"
 #include "generated/kafka/api_table.h"
 
 namespace chronik::broker::handlers {
 
-bool refuses_only(int16_t api_key) {
-  return api_key == static_cast<int16_t>(m::ApiKey::kSaslHandshake) ||
-         api_key == static_cast<int16_t>(m::ApiKey::kSaslAuthenticate);
-}
+bool refuses_only(int16_t) { return false; }
 
 m::SaslHandshakeResponse handle(Broker&, const Ctx&, m::SaslHandshakeRequest&) {
   m::SaslHandshakeResponse resp;
@@ -20,7 +18,7 @@ m::SaslHandshakeResponse handle(Broker&, const Ctx&, m::SaslHandshakeRequest&) {
 m::SaslAuthenticateResponse handle(Broker&, const Ctx&, m::SaslAuthenticateRequest&) {
   m::SaslAuthenticateResponse resp;
   resp.error_code = err(ErrorCode::ILLEGAL_SASL_STATE);
-  resp.error_message = "this listener does not authenticate with SASL (PLAINTEXT)";
+  resp.error_message = "SaslAuthenticate request received after successful authentication";
   return resp;
 }
 

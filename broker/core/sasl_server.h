@@ -1,0 +1,40 @@
+// The server side of the SASL mechanisms Chronik serves: PLAIN (users from the listener's
+// JAAS configuration, as Kafka's PlainLoginModule) and SCRAM-SHA-256/512 (credentials from
+// the log's metadata, core/scram.h).
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace chronik::broker {
+
+struct Broker;
+
+// Thrown when authentication fails. what() goes to the client in SaslAuthenticate's error
+// message (Kafka's wording: never whether the user exists).
+struct SaslAuthenticationFailed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class SaslServer {
+ public:
+  virtual ~SaslServer() = default;
+  // The response to the client's token. Throws SaslAuthenticationFailed.
+  virtual std::string evaluate(std::string_view token) = 0;
+  virtual bool complete() const = 0;
+  // Once complete: the authenticated user name.
+  virtual std::string user() const = 0;
+};
+
+// The mechanisms Chronik can serve, in Kafka's names.
+const std::vector<std::string>& served_sasl_mechanisms();
+
+// A server for `mechanism` on listener `listener`. REQUIRES: the mechanism is served.
+// Throws std::runtime_error when the listener's configuration does not allow it (no JAAS
+// configuration for PLAIN), which start-up checks first (served_settings).
+std::unique_ptr<SaslServer> make_sasl_server(Broker& broker, const std::string& listener, const std::string& mechanism);
+
+}  // namespace chronik::broker
