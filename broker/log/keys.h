@@ -10,6 +10,9 @@
 //   'x' u32 topic_num u32 partition u64 ts'         -> time index: u64 offset O, meaning every
 //                                                      batch up to O has maxTimestamp <= ts
 //                                                      (ts' = ts with the sign bit flipped)
+//   'a' u32 topic_num u32 partition u64 last_offset -> aborted transaction index (Kafka's
+//                                                      .txnindex): the transaction whose ABORT
+//                                                      marker is at last_offset (AbortedTxn)
 //   'p' u32 topic_num u32 partition                 -> partition state (log start offset,
 //                                                      bytes stored)
 //   't' u32 topic_num                               -> topic metadata
@@ -39,6 +42,7 @@ inline constexpr char kTopic = 't';
 inline constexpr char kNextTopicNum = 'n';
 inline constexpr char kMeta = 'm';
 inline constexpr char kTimeIndex = 'x';
+inline constexpr char kAbortedTxnIndex = 'a';
 inline constexpr size_t kBatchKeySize = 17;
 
 inline void append_be32(std::string& s, uint32_t v) {
@@ -150,6 +154,44 @@ inline std::string index_key(uint32_t topic_num, uint32_t partition, int64_t tim
 }
 inline int64_t index_key_timestamp(std::string_view key) {
   return static_cast<int64_t>(load_be64(reinterpret_cast<const uint8_t*>(key.data()) + 9) ^ (uint64_t{1} << 63));
+}
+
+// An entry of the aborted transaction index: Kafka's AbortedTxn (the producer, the first
+// offset of its transaction, the offset of its ABORT marker, and the last stable offset once
+// the marker was appended, which lets a search stop early).
+struct AbortedTxn {
+  int64_t producer_id = -1;
+  int64_t first_offset = -1;
+  int64_t last_offset = -1;
+  int64_t last_stable_offset = -1;
+};
+inline constexpr size_t kAbortedTxnKeySize = 17;
+
+inline std::string aborted_txn_prefix(uint32_t topic_num, uint32_t partition) {
+  std::string k(1, kAbortedTxnIndex);
+  append_be32(k, topic_num);
+  append_be32(k, partition);
+  return k;
+}
+inline std::string aborted_txn_key(uint32_t topic_num, uint32_t partition, int64_t last_offset) {
+  std::string k = aborted_txn_prefix(topic_num, partition);
+  append_be64(k, static_cast<uint64_t>(last_offset));
+  return k;
+}
+inline std::string encode_aborted_txn(const AbortedTxn& t) {
+  std::string v;
+  append_be64(v, static_cast<uint64_t>(t.producer_id));
+  append_be64(v, static_cast<uint64_t>(t.first_offset));
+  append_be64(v, static_cast<uint64_t>(t.last_stable_offset));
+  return v;
+}
+// nullopt when the key or value is not an entry.
+inline std::optional<AbortedTxn> decode_aborted_txn(std::string_view key, std::string_view value) {
+  if (key.size() != kAbortedTxnKeySize || value.size() != 24) return std::nullopt;
+  const auto* k = reinterpret_cast<const uint8_t*>(key.data());
+  const auto* v = reinterpret_cast<const uint8_t*>(value.data());
+  return AbortedTxn{static_cast<int64_t>(load_be64(v)), static_cast<int64_t>(load_be64(v + 8)),
+                    static_cast<int64_t>(load_be64(k + 9)), static_cast<int64_t>(load_be64(v + 16))};
 }
 
 inline std::string partition_state_key(uint32_t topic_num, uint32_t partition) {

@@ -26,6 +26,8 @@ int16_t code(log::Errc e) {
     case log::Errc::kInvalidRecord: return err(ErrorCode::INVALID_RECORD);
     case log::Errc::kOutOfOrderSequenceNumber: return err(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER);
     case log::Errc::kInvalidProducerEpoch: return err(ErrorCode::INVALID_PRODUCER_EPOCH);
+    case log::Errc::kInvalidTxnState: return err(ErrorCode::INVALID_TXN_STATE);
+    case log::Errc::kTransactionCoordinatorFenced: return err(ErrorCode::TRANSACTION_COORDINATOR_FENCED);
   }
   return err(ErrorCode::UNKNOWN_SERVER_ERROR);
 }
@@ -302,6 +304,16 @@ std::optional<std::string> LevelDbLogStore::engine_property(const std::string& n
 
 ReadResult LevelDbLogStore::read(const std::string& topic, int32_t index, int64_t offset,
                                  int32_t max_bytes, bool min_one) {
+  return read_isolated(topic, index, offset, max_bytes, min_one, false);
+}
+
+ReadResult LevelDbLogStore::read_committed(const std::string& topic, int32_t index, int64_t offset,
+                                           int32_t max_bytes, bool min_one) {
+  return read_isolated(topic, index, offset, max_bytes, min_one, true);
+}
+
+ReadResult LevelDbLogStore::read_isolated(const std::string& topic, int32_t index, int64_t offset,
+                                          int32_t max_bytes, bool min_one, bool committed) {
   ReadResult failed;
   failed.error = kStorageError;
   return with_log("read", [&](log::LogManager& log) {
@@ -312,10 +324,11 @@ ReadResult LevelDbLogStore::read(const std::string& topic, int32_t index, int64_
       return r;
     }
     const size_t limit = static_cast<size_t>(std::max(max_bytes, 0));
-    auto got = p->read(offset, limit);
+    auto got = committed ? p->read_committed(offset, limit) : p->read(offset, limit);
     r.error = code(got.error);
-    r.offsets = {got.log_start_offset, got.high_watermark};
+    r.offsets = {got.log_start_offset, got.high_watermark, got.last_stable_offset};
     if (got.error != log::Errc::kNone) return r;
+    for (const auto& t : got.aborted) r.aborted_transactions.push_back({t.producer_id, t.first_offset});
     if (min_one || got.records.size() <= limit) {
       r.records = std::move(got.records);
       return r;
@@ -335,8 +348,46 @@ std::optional<PartitionOffsets> LevelDbLogStore::offsets(const std::string& topi
   return with_log("offsets", [&](log::LogManager& log) -> std::optional<PartitionOffsets> {
     auto p = log.partition(topic, index);
     if (!p) return std::nullopt;
-    return PartitionOffsets{p->log_start_offset(), p->high_watermark()};
+    // The LSO before the HW: read the other way round, an append between the two could
+    // show an LSO above the HW.
+    const int64_t lso = p->last_stable_offset();
+    return PartitionOffsets{p->log_start_offset(), std::max(p->high_watermark(), lso), lso};
   }, std::optional<PartitionOffsets>{});
+}
+
+int16_t LevelDbLogStore::write_txn_marker(const std::string& topic, int32_t index, int64_t producer_id,
+                                          int16_t producer_epoch, int32_t coordinator_epoch, bool commit) {
+  return with_log("write transaction marker", [&](log::LogManager& log) -> int16_t {
+    auto p = log.partition(topic, index);
+    if (!p) return err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+    log::AppendOptions options;
+    options.sync = true;  // the coordinator moves on to complete the transaction once it returns
+    return code(p->append_marker(producer_id, producer_epoch, coordinator_epoch, commit, wall_ms(), options).error);
+  }, kStorageError);
+}
+
+LogStore::ProducersResult LevelDbLogStore::describe_producers(const std::string& topic, int32_t index) {
+  ProducersResult failed;
+  failed.error = kStorageError;
+  return with_log("describe producers", [&](log::LogManager& log) {
+    ProducersResult r;
+    auto p = log.partition(topic, index);
+    if (!p) {
+      r.error = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+      return r;
+    }
+    for (const auto& [id, e] : p->producers()) {
+      ProducerDescription d;
+      d.producer_id = id;
+      d.producer_epoch = e.epoch;
+      d.last_sequence = e.recent.empty() ? -1 : e.recent.back().last_seq;
+      d.last_timestamp = e.last_timestamp;
+      d.coordinator_epoch = e.coordinator_epoch;
+      d.current_txn_start_offset = e.current_txn_first_offset;
+      r.producers.push_back(d);
+    }
+    return r;
+  }, failed);
 }
 
 std::optional<LogStore::TimestampOffset> LevelDbLogStore::offset_for_timestamp(

@@ -35,6 +35,11 @@ class LevelDbLogStore final : public LogStore {
                       std::span<const std::span<uint8_t>> batches, bool sync) override;
   ReadResult read(const std::string& topic, int32_t partition, int64_t offset, int32_t max_bytes,
                   bool min_one) override;
+  ReadResult read_committed(const std::string& topic, int32_t partition, int64_t offset, int32_t max_bytes,
+                            bool min_one) override;
+  int16_t write_txn_marker(const std::string& topic, int32_t partition, int64_t producer_id,
+                           int16_t producer_epoch, int32_t coordinator_epoch, bool commit) override;
+  ProducersResult describe_producers(const std::string& topic, int32_t partition) override;
   std::optional<PartitionOffsets> offsets(const std::string& topic, int32_t partition) override;
   std::optional<TimestampOffset> offset_for_timestamp(const std::string& topic, int32_t partition,
                                                       int64_t timestamp) override;
@@ -61,6 +66,8 @@ class LevelDbLogStore final : public LogStore {
   void note_error(const char* what, const std::string& message);
   // Closes and reopens the dir (exclusive lock). REQUIRES: the dir has failed.
   void reopen();
+  ReadResult read_isolated(const std::string& topic, int32_t partition, int64_t offset, int32_t max_bytes,
+                           bool min_one, bool committed);
 
   const std::string dir_;
   const log::LogManagerOptions options_;

@@ -11,6 +11,7 @@
 #include "broker/log/keys.h"
 #include "broker/log/leveldb_crc32c.h"
 #include "broker/log/producer_state.h"
+#include "broker/log/topic_names.h"
 #include "generated/state/topic_metadata_value.h"
 #include "runtime/wire/reader.h"
 #include "runtime/wire/writer.h"
@@ -218,7 +219,20 @@ LogManager::CreateResult LogManager::create_topic(const std::string& name, int32
   by_name_[name] = t;
   by_id_[id] = t;
   r.topic = t->meta;
+  log_created(t->meta);
   return r;
+}
+
+void LogManager::log_created(const TopicMeta& meta) const {
+  if (is_internal_topic(meta.name)) return;  // the broker says why it makes those
+  auto& logger = ::chronik::config::named_logger("chronik.log");
+  logger.info("created topic {} with {} partition(s), id {}", meta.name, meta.partitions, meta.id.to_base64());
+  if (auto it = meta.configs.find("cleanup.policy");
+      it != meta.configs.end() && it->second.find("compact") != std::string::npos)
+    logger.warn("topic {}: cleanup.policy={} is stored, but Chronik does not compact yet: the topic keeps every "
+                "record{}",
+                meta.name, it->second,
+                it->second.find("delete") != std::string::npos ? " until retention deletes it" : "");
 }
 
 void LogManager::delete_range(const std::string& begin, const std::string& end) {
@@ -277,6 +291,8 @@ Errc LogManager::delete_topic(const std::string& name) {
   // The data goes outside the lock; a crash here leaves orphans that open() removes.
   delete_range(keys::topic_range_begin(keys::kTimeIndex, t->num),
                keys::topic_range_end(keys::kTimeIndex, t->num));
+  delete_range(keys::topic_range_begin(keys::kAbortedTxnIndex, t->num),
+               keys::topic_range_end(keys::kAbortedTxnIndex, t->num));
   delete_range(keys::topic_range_begin(keys::kBatchIndex, t->num),
                keys::topic_range_end(keys::kBatchIndex, t->num));
   return Errc::kNone;
@@ -298,14 +314,14 @@ void LogManager::restore_producer_states() {
     else ::chronik::config::named_logger("chronik.log").warn("log dir {}: ignoring undecodable producer state {}", storage_->dir(), key);
   }
   if (stale_count) storage_->write(stale, false);
-  if (restored) ::chronik::config::named_logger("chronik.log").info("log dir {}: restored the state of {} idempotent producer(s)", storage_->dir(), restored);
+  if (restored) ::chronik::config::named_logger("chronik.log").info("log dir {}: restored the state of {} producer(s)", storage_->dir(), restored);
 }
 
 void LogManager::remove_orphans() {
   // One seek per topic number present in the batch and time index keyspaces.
   std::unordered_set<uint32_t> known_nums;
   for (const auto& [name, t] : by_name_) known_nums.insert(t->num);
-  for (char space : {keys::kBatchIndex, keys::kTimeIndex}) {
+  for (char space : {keys::kBatchIndex, keys::kTimeIndex, keys::kAbortedTxnIndex}) {
     std::vector<uint32_t> orphans;
     {
       std::unique_ptr<leveldb::Iterator> it(storage_->index_db()->NewIterator(leveldb::ReadOptions()));
@@ -321,7 +337,7 @@ void LogManager::remove_orphans() {
     }
     for (uint32_t num : orphans) {
       ::chronik::config::named_logger("chronik.log").warn("log dir {}: removing {} of deleted topic #{}", storage_->dir(),
-                   space == keys::kBatchIndex ? "batches" : "time index", num);
+                   space == keys::kBatchIndex ? "batches" : space == keys::kTimeIndex ? "time index" : "aborted transaction index", num);
       delete_range(keys::topic_range_begin(space, num), keys::topic_range_end(space, num));
     }
   }

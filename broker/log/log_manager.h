@@ -96,6 +96,8 @@ class LogManager {
   void flush() { storage_->flush(); }
 
  private:
+  // One info line per topic created (a warning too when it asks for compaction).
+  void log_created(const TopicMeta& meta) const;
   struct Topic {
     TopicMeta meta;
     uint32_t num = 0;

@@ -39,6 +39,27 @@ struct TopicInfo {
 struct PartitionOffsets {
   int64_t log_start_offset = 0;
   int64_t high_watermark = 0;  // == log end offset on a single node
+  // The first offset of the partition's oldest open transaction, else the high watermark
+  // (Kafka's LSO); -1 where a store did not say (the high watermark then: see lso()).
+  int64_t last_stable_offset = -1;
+
+  int64_t lso() const { return last_stable_offset < 0 ? high_watermark : last_stable_offset; }
+};
+
+// A transaction aborted on a partition, as Fetch reports it to read_committed consumers.
+struct AbortedTransaction {
+  int64_t producer_id = -1;
+  int64_t first_offset = -1;
+};
+
+// A producer's state on a partition, as DescribeProducers reports it.
+struct ProducerDescription {
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t last_sequence = -1;
+  int64_t last_timestamp = -1;
+  int32_t coordinator_epoch = -1;
+  int64_t current_txn_start_offset = -1;
 };
 
 struct AppendResult {
@@ -55,6 +76,8 @@ struct ReadResult {
   PartitionOffsets offsets;
   // Whole batches, the first one containing `offset`, concatenated.
   wire::SharedBytes records;
+  // read_committed only: the aborted transactions overlapping what was read.
+  std::vector<AbortedTransaction> aborted_transactions;
 };
 
 struct CreateTopicResult {
@@ -91,14 +114,42 @@ class LogStore {
   // data is durable. The batches' producer (the first header's producer id and epoch, the
   // first and last sequence) is checked against the idempotent producer's state on the
   // partition, atomically with the append: OUT_OF_ORDER_SEQUENCE_NUMBER,
-  // INVALID_PRODUCER_EPOCH, or `duplicate` (nothing appended); its new state is stored with
-  // the batches.
+  // INVALID_PRODUCER_EPOCH, INVALID_TXN_STATE (a non-transactional batch while the producer's
+  // transaction is open here), or `duplicate` (nothing appended); its new state is stored with
+  // the batches. A transactional batch opens the producer's transaction (see
+  // write_txn_marker).
   virtual AppendResult append(const std::string& topic, int32_t partition,
                               std::span<const std::span<uint8_t>> batches, bool sync) = 0;
   // Whole batches from the one containing `offset`, up to `max_bytes` (at least one batch
   // when `min_one`). error OFFSET_OUT_OF_RANGE when offset is outside [start, end].
   virtual ReadResult read(const std::string& topic, int32_t partition, int64_t offset,
                           int32_t max_bytes, bool min_one) = 0;
+  // read() for isolation_level=1 (read_committed): only batches below the last stable offset
+  // (nothing, and no error, from an offset at or past it up to the high watermark), with the
+  // aborted transactions that overlap what was read (Kafka's collectAbortedTxns).
+  virtual ReadResult read_committed(const std::string& topic, int32_t partition, int64_t offset,
+                                    int32_t max_bytes, bool min_one) = 0;
+  // Writes a transaction marker (a control batch: COMMIT or ABORT) for `producer_id` at
+  // `producer_epoch` into the partition, ending the producer's ongoing transaction there
+  // (if any: a marker for a producer with no open transaction is still written, as Kafka
+  // does). Durable on return (synced). Errors: UNKNOWN_TOPIC_OR_PARTITION,
+  // INVALID_PRODUCER_EPOCH (epoch older than the producer's on this partition),
+  // KAFKA_STORAGE_ERROR.
+  // Also TRANSACTION_COORDINATOR_FENCED (`coordinator_epoch` older than that of the
+  // producer's last marker here). A newer epoch becomes the producer's epoch here; an ABORT
+  // that ends an open transaction enters the partition's aborted transaction index. Like
+  // append(), it wakes no waiting fetch: the caller calls Broker::notify_append(topic,
+  // partition) after a marker is written (the LSO may have moved).
+  virtual int16_t write_txn_marker(const std::string& topic, int32_t partition,
+                                   int64_t producer_id, int16_t producer_epoch,
+                                   int32_t coordinator_epoch, bool commit) = 0;
+  // The producers with state on the partition, by producer id. error
+  // UNKNOWN_TOPIC_OR_PARTITION, KAFKA_STORAGE_ERROR.
+  struct ProducersResult {
+    int16_t error = 0;
+    std::vector<ProducerDescription> producers;
+  };
+  virtual ProducersResult describe_producers(const std::string& topic, int32_t partition) = 0;
   // nullopt when there is no such partition, and while the log dir is closed after a reopen
   // failed (storage_error() says why then).
   virtual std::optional<PartitionOffsets> offsets(const std::string& topic, int32_t partition) = 0;

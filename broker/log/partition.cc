@@ -12,6 +12,7 @@
 #include "broker/log/batch_header.h"
 #include "broker/log/keys.h"
 #include "broker/config/loggers.h"
+#include "runtime/record/control.h"
 
 namespace chronik::log {
 
@@ -25,6 +26,8 @@ const char* errc_name(Errc e) {
     case Errc::kInvalidRecord: return "invalid record";
     case Errc::kOutOfOrderSequenceNumber: return "out of order sequence number";
     case Errc::kInvalidProducerEpoch: return "invalid producer epoch";
+    case Errc::kInvalidTxnState: return "invalid transaction state";
+    case Errc::kTransactionCoordinatorFenced: return "transaction coordinator fenced";
   }
   return "?";
 }
@@ -75,6 +78,7 @@ bool Partition::restore_producer_state(std::string_view bytes) {
   auto decoded = ProducerStateMap::decode(bytes);
   if (!decoded) return false;
   producers_.put(decoded->first, std::move(decoded->second));
+  first_unstable_.store(producers_.first_unstable_offset(), std::memory_order_release);
   return true;
 }
 
@@ -262,8 +266,8 @@ AppendResult Partition::append_in_place(std::span<const std::span<uint8_t>> batc
     return result;
   }
   // Checks of the batch's producer go here, under mu_, against the state every earlier append
-  // left: nothing can be appended between the check and the append. (Transactions add theirs
-  // in ProducerStateMap::check.)
+  // left: nothing can be appended between the check and the append (sequences, epochs, and
+  // a transaction's state: ProducerStateMap::check).
   const ProducerBatch producer =
       batches.empty() ? ProducerBatch{} : ProducerBatch::of(batches.front(), batches.back());
   if (producer.idempotent()) {
@@ -283,8 +287,54 @@ AppendResult Partition::append_in_place(std::span<const std::span<uint8_t>> batc
       case ProducerStateMap::Check::kFenced:
         result.error = Errc::kInvalidProducerEpoch;
         return result;
+      case ProducerStateMap::Check::kInvalidTxnState:
+        result.error = Errc::kInvalidTxnState;
+        return result;
+      case ProducerStateMap::Check::kCoordinatorFenced:
+        result.error = Errc::kTransactionCoordinatorFenced;
+        return result;
     }
   }
+  return append_locked(lock, batches, options, producer, nullptr);
+}
+
+AppendResult Partition::append_marker(int64_t producer_id, int16_t epoch, int32_t coordinator_epoch, bool commit,
+                                      int64_t timestamp_ms, const AppendOptions& options) {
+  AppendResult result;
+  std::unique_lock lock(mu_);
+  if (deleted()) {
+    result.error = Errc::kUnknownTopicOrPartition;
+    return result;
+  }
+  switch (producers_.check_marker(producer_id, epoch, coordinator_epoch).kind) {
+    case ProducerStateMap::Check::kFenced:
+      result.error = Errc::kInvalidProducerEpoch;
+      return result;
+    case ProducerStateMap::Check::kCoordinatorFenced:
+      result.error = Errc::kTransactionCoordinatorFenced;
+      return result;
+    default:
+      break;
+  }
+  // Kafka's MemoryRecords.withEndTransactionMarker: one control record, no sequence, the
+  // partition leader epoch this single broker always leads with (0).
+  record::ControlBatchOptions batch_options;
+  batch_options.partition_leader_epoch = 0;
+  batch_options.producer_id = producer_id;
+  batch_options.producer_epoch = epoch;
+  batch_options.timestamp = timestamp_ms;
+  std::vector<uint8_t> bytes = record::build_control_batch(
+      batch_options, record::EndTransactionMarker{commit ? record::ControlType::kCommit : record::ControlType::kAbort,
+                                                  coordinator_epoch});
+  std::span<uint8_t> one[1] = {bytes};
+  const Marker marker{producer_id, epoch, coordinator_epoch, commit, timestamp_ms};
+  return append_locked(lock, std::span<const std::span<uint8_t>>(one), options, ProducerBatch{}, &marker);
+}
+
+AppendResult Partition::append_locked(std::unique_lock<std::mutex>& lock, std::span<const std::span<uint8_t>> batches,
+                                      const AppendOptions& options, const ProducerBatch& producer,
+                                      const Marker* marker) {
+  AppendResult result;
   int64_t next = leo_.load(std::memory_order_relaxed);
   result.base_offset = next;
   const int64_t now = wall_clock_ms();
@@ -326,15 +376,31 @@ AppendResult Partition::append_in_place(std::span<const std::span<uint8_t>> batc
   // The producer's state as it is once the batches are stored, written with them: after a
   // crash, either both are there or neither.
   std::optional<ProducerStateMap::Entry> producer_entry;
+  const int64_t producer_id = marker ? marker->producer_id : producer.producer_id;
   std::string producer_key, producer_value;
-  if (producer.idempotent()) {
+  std::optional<keys::AbortedTxn> aborted;
+  if (marker) {
+    const ProducerStateMap::Entry* now = producers_.find(producer_id);
+    // Only a marker that ends an open transaction completes one (Kafka's CompletedTxn): an
+    // ABORT of a transaction with no data here leaves no index entry.
+    if (!marker->commit && now != nullptr && now->current_txn_first_offset >= 0) {
+      const int64_t other = producers_.first_unstable_offset_except(producer_id);
+      aborted = keys::AbortedTxn{producer_id, now->current_txn_first_offset, result.base_offset,
+                                 other >= 0 ? other : result.base_offset + 1};
+    }
+    producer_entry = producers_.after_marker(producer_id, marker->epoch, marker->coordinator_epoch, marker->timestamp);
+  } else if (producer.idempotent()) {
     producer_entry = producers_.after(producer, result.base_offset, next - 1, appended_max_ts);
-    producer_key = producer_key_prefix_ + std::to_string(producer.producer_id);
-    producer_value = ProducerStateMap::encode(producer.producer_id, *producer_entry);
+  }
+  if (producer_entry) {
+    producer_key = producer_key_prefix_ + std::to_string(producer_id);
+    producer_value = ProducerStateMap::encode(producer_id, *producer_entry);
   }
   auto index = [&](uint64_t first_sequence, leveldb::WriteBatch& wb) {
     if (options.extra != nullptr) wb.Append(options.extra->raw());
     if (producer_entry) wb.Put(producer_key, producer_value);
+    if (aborted)
+      wb.Put(keys::aborted_txn_key(topic_num_, index_, aborted->last_offset), keys::encode_aborted_txn(*aborted));
     for (size_t i = 0; i < entries.size(); ++i) {
       entries[i].second.sequence = first_sequence + i;
       wb.Put(keys::batch_key(topic_num_, index_, entries[i].first), keys::encode_location(entries[i].second));
@@ -349,7 +415,11 @@ AppendResult Partition::append_in_place(std::span<const std::span<uint8_t>> batc
   };
   storage_.append(batches, index, sync);  // throws StorageError; offsets are then unchanged
 
-  if (producer_entry) producers_.put(producer.producer_id, std::move(*producer_entry));
+  if (producer_entry) {
+    producers_.put(producer_id, std::move(*producer_entry));
+    // Before leo_: see first_unstable_.
+    first_unstable_.store(producers_.first_unstable_offset(), std::memory_order_release);
+  }
   unflushed_messages_ = sync ? 0 : unflushed_messages_ + records;
   running_max_ts_ = running;
   bytes_since_index_ = since_index;
@@ -366,16 +436,67 @@ AppendResult Partition::append_in_place(std::span<const std::span<uint8_t>> batc
   return result;
 }
 
+int64_t Partition::last_stable_offset() const {
+  // leo_ before first_unstable_: see first_unstable_.
+  const int64_t hw = leo_.load(std::memory_order_acquire);
+  const int64_t first_unstable = first_unstable_.load(std::memory_order_acquire);
+  if (first_unstable < 0) return hw;
+  // Retention may delete the start of an open transaction: Kafka's LSO is then the log start.
+  return std::min(hw, std::max(first_unstable, log_start_.load(std::memory_order_acquire)));
+}
+
 ReadResult Partition::read(int64_t fetch_offset, size_t max_bytes) const {
+  return read_until(fetch_offset, max_bytes, false);
+}
+
+ReadResult Partition::read_committed(int64_t fetch_offset, size_t max_bytes) const {
+  ReadResult r = read_until(fetch_offset, max_bytes, true);
+  if (r.error != Errc::kNone || r.batches.empty()) return r;
+  // Kafka's upper bound: where the read stopped, or the log end when it read all it may.
+  const int64_t end = read_batch_info(r.batches.back().span()).last_offset() + 1;
+  r.aborted = aborted_transactions(fetch_offset, end >= r.last_stable_offset ? r.high_watermark : end);
+  return r;
+}
+
+std::vector<keys::AbortedTxn> Partition::aborted_transactions(int64_t from, int64_t upper) const {
+  std::vector<keys::AbortedTxn> out;
+  const std::string prefix = keys::aborted_txn_prefix(topic_num_, index_);
+  std::unique_ptr<leveldb::Iterator> it(storage_.index_db()->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(keys::aborted_txn_key(topic_num_, index_, from)); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    auto txn = keys::decode_aborted_txn(as_view(it->key()), as_view(it->value()));
+    if (!txn) continue;
+    if (txn->first_offset < upper) out.push_back(*txn);
+    // Every later transaction began at or after this one's LSO.
+    if (txn->last_stable_offset >= upper) break;
+  }
+  Storage::check(it->status(), "read aborted transactions");
+  return out;
+}
+
+std::vector<std::pair<int64_t, ProducerStateMap::Entry>> Partition::producers() const {
+  std::lock_guard lock(mu_);
+  return producers_.entries();
+}
+
+ReadResult Partition::read_until(int64_t fetch_offset, size_t max_bytes, bool committed) const {
   ReadResult r;
   // HW first: a log start read after it is never above it.
   r.high_watermark = leo_.load(std::memory_order_acquire);
   r.log_start_offset = log_start_.load(std::memory_order_acquire);
+  {
+    const int64_t first_unstable = first_unstable_.load(std::memory_order_acquire);
+    r.last_stable_offset = first_unstable < 0 ? r.high_watermark
+                                              : std::min(r.high_watermark, std::max(first_unstable, r.log_start_offset));
+  }
   if (fetch_offset < r.log_start_offset || fetch_offset > r.high_watermark) {
     r.error = Errc::kOffsetOutOfRange;
     return r;
   }
-  if (fetch_offset == r.high_watermark) return r;
+  // What may be read: below the HW, or below the LSO for read_committed (a batch boundary:
+  // an open transaction's first batch, or the end).
+  const int64_t limit = committed ? r.last_stable_offset : r.high_watermark;
+  if (fetch_offset >= limit) return r;
 
   // The batches' view before the index's: every batch below the high watermark read above
   // is in both, and a batch deleted meanwhile is at worst missing from the index's.
@@ -391,7 +512,7 @@ ReadResult Partition::read(int64_t fetch_offset, size_t max_bytes) const {
     auto location = keys::decode_location(as_view(it->value()));
     if (!location) break;
     // Batches appended after we read the HW are not visible yet.
-    if (keys::batch_key_offset(as_view(it->key())) - location->last_offset_delta >= r.high_watermark) break;
+    if (keys::batch_key_offset(as_view(it->key())) - location->last_offset_delta >= limit) break;
     if (!wanted.empty() && total + location->size > max_bytes) break;
     wanted.push_back(*location);
     total += location->size;
@@ -502,6 +623,15 @@ Partition::Deleted Partition::delete_before_locked(int64_t offset) {
     wb.Delete(it->key());
   }
   Storage::check(it->status(), "delete index");
+  // Aborted transactions whose marker is below the new start: no fetch can reach them.
+  const std::string aborted_prefix = keys::aborted_txn_prefix(topic_num_, index_);
+  for (it->Seek(aborted_prefix); it->Valid() && it->key().starts_with(aborted_prefix); it->Next()) {
+    if (it->key().size() == keys::kAbortedTxnKeySize &&
+        static_cast<int64_t>(load_be64(as_span(it->key()).data() + 9)) >= offset)
+      break;
+    wb.Delete(it->key());
+  }
+  Storage::check(it->status(), "delete aborted transaction index");
   it.reset();
   const int64_t size = std::max<int64_t>(0, size_.load(std::memory_order_relaxed) - d.bytes);
   wb.Put(keys::partition_state_key(topic_num_, index_), state_value(offset, size));

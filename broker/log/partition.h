@@ -9,6 +9,15 @@
 // Idempotent producers' state (producer_state.h) is the partition's own: checked and updated
 // by each append, stored with its batches, restored by LogManager::open.
 //
+// Transactions (KIP-98): a transactional batch opens its producer's transaction here; a
+// transaction marker (append_marker: a control batch, COMMIT or ABORT) ends it. The last stable
+// offset (LSO) is the first offset of the oldest open transaction, else the high watermark;
+// read_committed() returns only batches below it. Each ABORT that ends an open transaction
+// adds an entry to the partition's aborted transaction index (Kafka's .txnindex, keys.h) in
+// the marker's own write; retention and DeleteRecords drop the entries that end before the
+// new log start offset. After a restart the open transactions come back with the producers'
+// stored state, and the index is on disk.
+//
 // Thread safety: appends, deletes and retention on one partition are serialized by its
 // mutex; reads never take it and see every append that returned before they started.
 #pragma once
@@ -25,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "broker/log/keys.h"
 #include "broker/log/producer_state.h"
 #include "broker/log/storage.h"
 #include "runtime/wire/shared_bytes.h"
@@ -42,6 +52,8 @@ enum class Errc {
   kInvalidRecord,  // not a complete v2 batch
   kOutOfOrderSequenceNumber,  // an idempotent producer's sequence does not follow its last
   kInvalidProducerEpoch,      // an idempotent producer's epoch is older than its last
+  kInvalidTxnState,           // a non-transactional batch while the producer's transaction is open
+  kTransactionCoordinatorFenced,  // a marker from an older coordinator epoch than the last one
 };
 const char* errc_name(Errc e);
 
@@ -66,6 +78,10 @@ struct ReadResult {
   Errc error = Errc::kNone;  // kOffsetOutOfRange when offset is outside [start, HW]
   int64_t log_start_offset = 0;
   int64_t high_watermark = 0;
+  int64_t last_stable_offset = 0;
+  // read_committed() only: the aborted transactions that overlap what was read (Kafka's
+  // collectAbortedTxns), in the order of their markers.
+  std::vector<keys::AbortedTxn> aborted;
   // Whole stored batches (base offsets assigned), the first one containing the fetch
   // offset. Slices of `records`, which holds them back to back (one allocation).
   std::vector<wire::SharedBytes> batches;
@@ -120,9 +136,21 @@ class Partition {
   AppendResult append_in_place(std::span<const std::span<uint8_t>> batches,
                                const AppendOptions& options = {});
 
+  // Appends a transaction marker: a control batch (COMMIT or ABORT) of `producer_id` at
+  // `epoch`, stamped `timestamp_ms`, as Kafka's coordinator writes it. Checked against the
+  // producer's state (ProducerStateMap::check_marker: kInvalidProducerEpoch,
+  // kTransactionCoordinatorFenced); ends the producer's open transaction (a marker without
+  // one is appended all the same, as in Kafka); an ABORT that ends one adds its aborted
+  // transaction index entry. State, index entry and marker are one write.
+  AppendResult append_marker(int64_t producer_id, int16_t epoch, int32_t coordinator_epoch, bool commit,
+                             int64_t timestamp_ms, const AppendOptions& options = {});
+
   int64_t log_start_offset() const { return log_start_.load(std::memory_order_acquire); }
   int64_t log_end_offset() const { return leo_.load(std::memory_order_acquire); }
   int64_t high_watermark() const { return log_end_offset(); }
+  // The first offset of the oldest open transaction (never below the log start offset), or
+  // the high watermark when none is open.
+  int64_t last_stable_offset() const;
   // Bytes of stored batches.
   int64_t size_bytes() const { return size_.load(std::memory_order_relaxed); }
 
@@ -130,6 +158,17 @@ class Partition {
   // stays within `max_bytes`; always at least one batch when any exists, however large.
   // Reading at the high watermark returns no batches and no error.
   ReadResult read(int64_t fetch_offset, size_t max_bytes) const;
+  // read() for isolation_level=1 (read_committed): only batches below the last stable offset
+  // (none when fetch_offset is at or past it: not an error), and the aborted transactions
+  // whose range overlaps [fetch_offset, end of what was read), or up to the high watermark
+  // when the read reached the LSO (Kafka's upper bound for a read to the end of its segment).
+  ReadResult read_committed(int64_t fetch_offset, size_t max_bytes) const;
+  // The aborted transaction index entries with last offset >= `from` and first offset <
+  // `upper`, until one whose last stable offset is >= `upper` (Kafka's collectAbortedTxns).
+  std::vector<keys::AbortedTxn> aborted_transactions(int64_t from, int64_t upper) const;
+
+  // Every producer's state here, by producer id (DescribeProducers).
+  std::vector<std::pair<int64_t, ProducerStateMap::Entry>> producers() const;
 
   // The first batch whose maxTimestamp >= `timestamp`: its max timestamp and its base
   // offset (or the log start offset if that is larger). nullopt when there is none.
@@ -184,6 +223,19 @@ class Partition {
     std::string index_end;
   };
   std::string state_value(int64_t log_start, int64_t size) const;
+  // A marker to append (append_marker) in place of a client's producer.
+  struct Marker {
+    int64_t producer_id;
+    int16_t epoch;
+    int32_t coordinator_epoch;
+    bool commit;
+    int64_t timestamp;
+  };
+  // The append itself, once checked. REQUIRES: `lock` holds mu_; the batches' producer (or
+  // `marker`) passed its check.
+  AppendResult append_locked(std::unique_lock<std::mutex>& lock, std::span<const std::span<uint8_t>> batches,
+                             const AppendOptions& options, const ProducerBatch& producer, const Marker* marker);
+  ReadResult read_until(int64_t fetch_offset, size_t max_bytes, bool committed) const;
   std::optional<std::string> stored_batch(uint64_t sequence) const;
   // REQUIRES: mu_ held. Deletes batches ending before `offset`, sets log start to offset.
   Deleted delete_before_locked(int64_t offset);
@@ -206,6 +258,9 @@ class Partition {
   int64_t unflushed_messages_ = 0;  // guarded by mu_
   std::function<void(int64_t)> listener_;
   ProducerStateMap producers_;  // guarded by mu_
+  // producers_.first_unstable_offset(), for readers that do not take mu_. Stored before leo_
+  // (and loaded after it): a reader that sees a batch of an open transaction sees it open.
+  std::atomic<int64_t> first_unstable_{-1};
 
   // Time index state, guarded by mu_: the running max timestamp over every batch ever
   // appended, and the bytes appended since the last index entry.

@@ -1,5 +1,6 @@
 #include "broker/log/producer_state.h"
 
+#include <algorithm>
 #include <charconv>
 #include <climits>
 
@@ -18,6 +19,7 @@ ProducerBatch ProducerBatch::of(std::span<const uint8_t> first, std::span<const 
   b.epoch = head.producer_epoch;
   b.first_seq = head.base_sequence;
   b.last_seq = tail.base_sequence < 0 ? -1 : tail.last_sequence();  // wraps after INT32_MAX
+  b.transactional = head.attributes.is_transactional();
   return b;
 }
 
@@ -30,8 +32,12 @@ ProducerStateMap::Check ProducerStateMap::check(const ProducerBatch& batch) cons
     c.kind = Check::kFenced;
     return c;
   }
+  // As Kafka, a producer whose transaction is open here may only write transactional batches
+  // until a marker ends it (whatever the epoch: a new epoch does not end it).
+  const bool txn_state_ok = batch.transactional || e.current_txn_first_offset < 0;
   if (batch.epoch > e.epoch) {
     if (batch.first_seq != 0) c.kind = Check::kOutOfOrder;
+    else if (!txn_state_ok) c.kind = Check::kInvalidTxnState;
     return c;
   }
   for (const auto& r : e.recent) {
@@ -45,16 +51,62 @@ ProducerStateMap::Check ProducerStateMap::check(const ProducerBatch& batch) cons
   const int32_t last = e.recent.empty() ? -1 : e.recent.back().last_seq;
   const int32_t expected = last == INT32_MAX ? 0 : last + 1;
   if (batch.first_seq != expected) c.kind = Check::kOutOfOrder;
-  // Transactions add their checks here (a transactional batch must belong to the producer's
-  // current epoch and open transaction), and after() records where the transaction began.
+  else if (!txn_state_ok) c.kind = Check::kInvalidTxnState;
   return c;
+}
+
+ProducerStateMap::Check ProducerStateMap::check_marker(int64_t producer_id, int16_t epoch,
+                                                       int32_t coordinator_epoch) const {
+  Check c;
+  const Entry* e = find(producer_id);
+  if (e == nullptr) return c;
+  if (epoch < e->epoch) c.kind = Check::kFenced;
+  else if (coordinator_epoch < e->coordinator_epoch) c.kind = Check::kCoordinatorFenced;
+  return c;
+}
+
+ProducerStateMap::Entry ProducerStateMap::after_marker(int64_t producer_id, int16_t epoch,
+                                                       int32_t coordinator_epoch, int64_t timestamp) const {
+  Entry e;
+  e.epoch = -1;
+  if (const Entry* now = find(producer_id)) e = *now;
+  if (e.epoch != epoch) e.recent.clear();
+  e.epoch = epoch;
+  e.coordinator_epoch = coordinator_epoch;
+  e.last_timestamp = timestamp;
+  e.current_txn_first_offset = -1;
+  return e;
+}
+
+void ProducerStateMap::put(int64_t producer_id, Entry entry) {
+  auto [it, inserted] = entries_.try_emplace(producer_id);
+  if (!inserted && it->second.current_txn_first_offset >= 0)
+    open_txns_.erase({it->second.current_txn_first_offset, producer_id});
+  if (entry.current_txn_first_offset >= 0) open_txns_.insert({entry.current_txn_first_offset, producer_id});
+  it->second = std::move(entry);
+}
+
+int64_t ProducerStateMap::first_unstable_offset_except(int64_t producer_id) const {
+  for (const auto& [offset, id] : open_txns_)
+    if (id != producer_id) return offset;
+  return -1;
+}
+
+std::vector<std::pair<int64_t, ProducerStateMap::Entry>> ProducerStateMap::entries() const {
+  std::vector<std::pair<int64_t, Entry>> out(entries_.begin(), entries_.end());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
 }
 
 ProducerStateMap::Entry ProducerStateMap::after(const ProducerBatch& batch, int64_t base_offset,
                                                 int64_t last_offset, int64_t max_timestamp) const {
   Entry e;
-  if (const Entry* now = find(batch.producer_id); now && now->epoch == batch.epoch) e = *now;
+  if (const Entry* now = find(batch.producer_id)) {
+    e = *now;
+    if (now->epoch != batch.epoch) e.recent.clear();
+  }
   e.epoch = batch.epoch;
+  if (batch.transactional && e.current_txn_first_offset < 0) e.current_txn_first_offset = base_offset;
   e.recent.push_back({batch.first_seq, batch.last_seq, base_offset, last_offset, max_timestamp});
   while (e.recent.size() > 5) e.recent.pop_front();
   e.last_timestamp = max_timestamp;
@@ -72,6 +124,7 @@ std::string ProducerStateMap::encode(int64_t producer_id, const Entry& entry) {
   v.producer_epoch = entry.epoch;
   v.last_timestamp_ms = entry.last_timestamp;
   v.current_txn_first_offset = entry.current_txn_first_offset;
+  v.coordinator_epoch = entry.coordinator_epoch;
   for (const auto& r : entry.recent) {
     state::ProducerStateValue::BatchMetadata b;
     b.first_sequence = r.first_seq;
@@ -100,6 +153,7 @@ std::optional<std::pair<int64_t, ProducerStateMap::Entry>> ProducerStateMap::dec
   e.epoch = v.producer_epoch;
   e.last_timestamp = v.last_timestamp_ms;
   e.current_txn_first_offset = v.current_txn_first_offset;
+  e.coordinator_epoch = v.coordinator_epoch;
   for (const auto& b : v.batches) {
     const int64_t span = b.last_sequence >= b.first_sequence
                              ? int64_t{b.last_sequence} - b.first_sequence

@@ -14,8 +14,8 @@ namespace chronik::log {
 
 // Kafka's internal topics. Chronik keeps committed offsets and group metadata in records of
 // its own, not in __consumer_offsets; the topic exists all the same, empty and read-only, so
-// that clients and tools that look for it find it as on Kafka. __transaction_state does not
-// exist until transactions are served.
+// that clients and tools that look for it find it as on Kafka. __transaction_state never
+// exists: the transaction coordinator (broker/txn/) keeps its state in records of its own.
 inline constexpr std::string_view kConsumerOffsetsTopic = "__consumer_offsets";
 inline constexpr std::string_view kTransactionStateTopic = "__transaction_state";
 

@@ -65,8 +65,18 @@ void ProducerStateValue::encode_to(Sink& _out, int16_t _version) const {
   }
 
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
+  if ((true) && !(coordinator_epoch == -1)) ++_tagged_count;
   _out.write_unsigned_varint(_tagged_count);
   size_t _next_unknown = 0;
+  if ((true) && !(coordinator_epoch == -1)) {
+    wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, 0);
+    _out.write_unsigned_varint(0);
+    auto _put = [&](auto& _out) { _out.write_int32(coordinator_epoch); };
+    wire::SizeCounter _field_size;
+    _put(_field_size);
+    _out.write_unsigned_varint(static_cast<uint32_t>(_field_size.size()));
+    _put(_out);
+  }
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
@@ -106,6 +116,13 @@ void ProducerStateValue::decode_from(wire::Reader& _in, int16_t _version) {
       unknown_tagged_fields.push_back({_tag, std::vector<uint8_t>(_raw.begin(), _raw.end())});
     };
     switch (_tag) {
+      case 0:
+        coordinator_epoch = _field.read_int32();
+        if (!_field.at_end()) {
+          throw wire::DecodeError(std::string(kName) +
+                                  ": tagged field CoordinatorEpoch has trailing bytes");
+        }
+        break;
       default:
         _keep_unknown();
     }

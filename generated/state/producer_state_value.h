@@ -80,6 +80,9 @@ struct ProducerStateValue {
   int64_t last_timestamp_ms = INT64_C(-1);
   // First offset of the producer's open transaction on this partition, or -1.
   int64_t current_txn_first_offset = INT64_C(-1);
+  // The coordinator epoch of the producer's last transaction marker here, or -1 (tagged: states
+  // stored before transactions read as -1).
+  int32_t coordinator_epoch = -1;
   // The producer's last few batches (Kafka keeps five) for duplicate detection.
   std::vector<BatchMetadata> batches{};
   // Tagged fields this build does not know, kept for re-encoding.
@@ -107,6 +110,10 @@ struct ProducerStateValue {
                           wire::VersionRange::none(), wire::VersionRange::none(), -1,
                           wire::VersionRange{0, 32767}, false, ""},
           self.current_txn_first_offset);
+    visit(wire::FieldMeta{"CoordinatorEpoch", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, 0,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.coordinator_epoch);
     visit(wire::FieldMeta{"Batches", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.batches);

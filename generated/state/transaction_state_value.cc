@@ -67,6 +67,10 @@ void TransactionStateValue::encode_to(Sink& _out, int16_t _version) const {
 
   _out.write_int16(producer_epoch);
 
+  _out.write_int64(last_producer_id);
+
+  _out.write_int16(last_producer_epoch);
+
   _out.write_int32(transaction_timeout_ms);
 
   _out.write_int8(state);
@@ -81,8 +85,28 @@ void TransactionStateValue::encode_to(Sink& _out, int16_t _version) const {
   _out.write_int64(last_update_timestamp_ms);
 
   uint32_t _tagged_count = static_cast<uint32_t>(unknown_tagged_fields.size());
+  if ((true) && !(next_producer_id == INT64_C(-1))) ++_tagged_count;
+  if ((true) && !(client_transaction_version == 0)) ++_tagged_count;
   _out.write_unsigned_varint(_tagged_count);
   size_t _next_unknown = 0;
+  if ((true) && !(next_producer_id == INT64_C(-1))) {
+    wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, 0);
+    _out.write_unsigned_varint(0);
+    auto _put = [&](auto& _out) { _out.write_int64(next_producer_id); };
+    wire::SizeCounter _field_size;
+    _put(_field_size);
+    _out.write_unsigned_varint(static_cast<uint32_t>(_field_size.size()));
+    _put(_out);
+  }
+  if ((true) && !(client_transaction_version == 0)) {
+    wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, 1);
+    _out.write_unsigned_varint(1);
+    auto _put = [&](auto& _out) { _out.write_int8(client_transaction_version); };
+    wire::SizeCounter _field_size;
+    _put(_field_size);
+    _out.write_unsigned_varint(static_cast<uint32_t>(_field_size.size()));
+    _put(_out);
+  }
   wire::write_unknown_tagged_fields(_out, unknown_tagged_fields, _next_unknown, UINT64_MAX);
 }
 
@@ -95,6 +119,10 @@ void TransactionStateValue::decode_from(wire::Reader& _in, int16_t _version) {
   producer_id = _in.read_int64();
 
   producer_epoch = _in.read_int16();
+
+  last_producer_id = _in.read_int64();
+
+  last_producer_epoch = _in.read_int16();
 
   transaction_timeout_ms = _in.read_int32();
 
@@ -128,6 +156,20 @@ void TransactionStateValue::decode_from(wire::Reader& _in, int16_t _version) {
       unknown_tagged_fields.push_back({_tag, std::vector<uint8_t>(_raw.begin(), _raw.end())});
     };
     switch (_tag) {
+      case 0:
+        next_producer_id = _field.read_int64();
+        if (!_field.at_end()) {
+          throw wire::DecodeError(std::string(kName) +
+                                  ": tagged field NextProducerId has trailing bytes");
+        }
+        break;
+      case 1:
+        client_transaction_version = _field.read_int8();
+        if (!_field.at_end()) {
+          throw wire::DecodeError(std::string(kName) +
+                                  ": tagged field ClientTransactionVersion has trailing bytes");
+        }
+        break;
       default:
         _keep_unknown();
     }

@@ -69,6 +69,11 @@ struct TransactionStateValue {
   int64_t producer_id{};
   // The producer epoch.
   int16_t producer_epoch{};
+  // The producer id before the last rotation (KIP-360: a retried InitProducerId may name it), or
+  // -1.
+  int64_t last_producer_id = INT64_C(-1);
+  // The epoch before the last bump by InitProducerId (KIP-360: a retry may name it), or -1.
+  int16_t last_producer_epoch = -1;
   // The transaction timeout.
   int32_t transaction_timeout_ms{};
   // Empty 0, Ongoing 1, PrepareCommit 2, PrepareAbort 3, CompleteCommit 4, CompleteAbort 5, Dead 6,
@@ -80,6 +85,12 @@ struct TransactionStateValue {
   int64_t start_timestamp_ms = INT64_C(-1);
   // When the state last changed.
   int64_t last_update_timestamp_ms = INT64_C(-1);
+  // Transactions v2 (KIP-890): the producer id the transaction's end moves to, its epoch being
+  // exhausted, or -1.
+  int64_t next_producer_id = INT64_C(-1);
+  // The transaction version (transaction.version) the producer's requests used for this
+  // transaction: 0 or 2.
+  int8_t client_transaction_version = 0;
   // Tagged fields this build does not know, kept for re-encoding.
   wire::UnknownTaggedFields unknown_tagged_fields;
 
@@ -101,6 +112,14 @@ struct TransactionStateValue {
     visit(wire::FieldMeta{"ProducerEpoch", wire::VersionRange{0, 32767}, wire::VersionRange::none(),
                           wire::VersionRange::none(), -1, wire::VersionRange{0, 32767}, false, ""},
           self.producer_epoch);
+    visit(wire::FieldMeta{"LastProducerId", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, "producerId"},
+          self.last_producer_id);
+    visit(wire::FieldMeta{"LastProducerEpoch", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange::none(), -1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.last_producer_epoch);
     visit(wire::FieldMeta{"TransactionTimeoutMs", wire::VersionRange{0, 32767},
                           wire::VersionRange::none(), wire::VersionRange::none(), -1,
                           wire::VersionRange{0, 32767}, false, ""},
@@ -119,6 +138,14 @@ struct TransactionStateValue {
                           wire::VersionRange::none(), wire::VersionRange::none(), -1,
                           wire::VersionRange{0, 32767}, false, ""},
           self.last_update_timestamp_ms);
+    visit(wire::FieldMeta{"NextProducerId", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, 0,
+                          wire::VersionRange{0, 32767}, false, "producerId"},
+          self.next_producer_id);
+    visit(wire::FieldMeta{"ClientTransactionVersion", wire::VersionRange{0, 32767},
+                          wire::VersionRange::none(), wire::VersionRange{0, 32767}, 1,
+                          wire::VersionRange{0, 32767}, false, ""},
+          self.client_transaction_version);
     visit(wire::FieldMeta{"_unknown_tagged_fields", wire::VersionRange{0, 32767},
                           wire::VersionRange::none(), wire::VersionRange{0, 32767}, -1,
                           wire::VersionRange{0, 32767}, true, ""},

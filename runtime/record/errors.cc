@@ -19,6 +19,8 @@ std::string_view record_error_name(RecordError error) {
     case RecordError::kControlBatchNotAllowed: return "control batch not allowed";
     case RecordError::kInvalidProducerState: return "invalid producer state";
     case RecordError::kBadControlRecord: return "bad control record";
+    case RecordError::kRejectedRecords: return "rejected records";
+    case RecordError::kInvalidTimestamp: return "invalid timestamp";
     case RecordError::kUnsupportedConversion: return "unsupported conversion";
   }
   return "unknown";
@@ -43,7 +45,9 @@ protocol::ErrorCode to_error_code(RecordError error) {
     case RecordError::kControlBatchNotAllowed:
     case RecordError::kInvalidProducerState:
     case RecordError::kBadControlRecord:
+    case RecordError::kRejectedRecords:
       return ErrorCode::INVALID_RECORD;
+    case RecordError::kInvalidTimestamp: return ErrorCode::INVALID_TIMESTAMP;
     case RecordError::kUnsupportedConversion: return ErrorCode::UNSUPPORTED_COMPRESSION_TYPE;
   }
   return ErrorCode::UNKNOWN_SERVER_ERROR;

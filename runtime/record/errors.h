@@ -31,6 +31,9 @@ enum class RecordError : uint8_t {
   kControlBatchNotAllowed, // a client may not write control batches
   kInvalidProducerState,   // a producer id without a base sequence, or transactional without an id
   kBadControlRecord,       // a control batch whose record is not a valid marker
+  kRejectedRecords,        // records the topic refuses (a record without key on a compacted topic)
+  // INVALID_TIMESTAMP
+  kInvalidTimestamp,       // records whose timestamps lie outside the topic's bounds
   // Conversion only
   kUnsupportedConversion,  // e.g. zstd cannot be written in magic v0/v1
 };

@@ -46,6 +46,7 @@ RecordFrame walk_record(In& reader, OnKeyValue&& on_key_value, OnHeader&& on_hea
     frame.timestamp_delta = r.read_varlong();
     frame.offset_delta = r.read_varint();
     auto key = nullable_field(r, "key");
+    frame.has_key = key.has_value();
     on_key_value(key, nullable_field(r, "value"));
     int32_t count = r.read_varint();
     // Every header takes at least two bytes: a bound that stops huge counts early.

@@ -45,6 +45,7 @@ struct RecordFrame {
   int8_t attributes = 0;
   int64_t timestamp_delta = 0;
   int32_t offset_delta = 0;
+  bool has_key = false;
 };
 RecordFrame scan_record(wire::Reader& reader);
 // The same over a section read through a window as it is decompressed.

@@ -9,16 +9,24 @@ namespace {
 // per record, so a batch of millions costs no more memory than one of a few.
 class RecordTally final : public RecordSink {
  public:
-  explicit RecordTally(int64_t base_timestamp) : base_timestamp_(base_timestamp) {}
+  RecordTally(const BatchHeader& header, const RecordRules* rules)
+      : base_offset_(header.base_offset), base_timestamp_(header.base_timestamp), rules_(rules) {}
 
   void record(const RecordFrame& frame) override {
     if (first_bad_delta_ < 0 && frame.offset_delta != count_) {
       first_bad_delta_ = count_;
       bad_delta_ = frame.offset_delta;
     }
-    max_timestamp_ = std::max(max_timestamp_, wrapping_add(base_timestamp_, frame.timestamp_delta));
+    const int64_t timestamp = wrapping_add(base_timestamp_, frame.timestamp_delta);
+    max_timestamp_ = std::max(max_timestamp_, timestamp);
+    if (rules_) apply_rules(frame, timestamp);
     ++count_;
   }
+
+  // Refused records: how many, whether any for its timestamp, and the first of them.
+  int64_t rejected() const { return rejected_; }
+  bool any_invalid_timestamp() const { return invalid_timestamp_; }
+  std::vector<RejectedRecord> take_rejected() { return std::move(rejected_records_); }
 
   int64_t count() const { return count_; }
   // The index of the first record whose offset delta is not its index, or -1; and its delta.
@@ -27,7 +35,41 @@ class RecordTally final : public RecordSink {
   int64_t max_timestamp() const { return max_timestamp_; }
 
  private:
+  // Kafka's arithmetic is Java's: long sums wrap, and so do the bounds its message names.
+  static int64_t wrapping_sub(int64_t a, int64_t b) {
+    return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  }
+
+  void apply_rules(const RecordFrame& frame, int64_t timestamp) {
+    const RecordRules& r = *rules_;
+    if (r.require_key && !frame.has_key) {
+      reject("Compacted topic cannot accept message without key in topic partition " + r.partition);
+      return;
+    }
+    if (!r.create_time || timestamp == kNoTimestamp) return;
+    const int64_t behind = wrapping_sub(r.now_ms, timestamp);
+    if (behind > r.timestamp_before_max_ms || wrapping_sub(0, behind) > r.timestamp_after_max_ms) {
+      invalid_timestamp_ = true;
+      reject("Timestamp " + std::to_string(timestamp) + " of message with offset " +
+             std::to_string(wrapping_add(base_offset_, frame.offset_delta)) +
+             " is out of range. The timestamp should be within [" +
+             std::to_string(wrapping_sub(r.now_ms, r.timestamp_before_max_ms)) + ", " +
+             std::to_string(wrapping_add(r.now_ms, r.timestamp_after_max_ms)) + "]");
+    }
+  }
+
+  void reject(std::string message) {
+    ++rejected_;
+    if (rejected_records_.size() < ValidationResult::kMaxRejectedRecords)
+      rejected_records_.push_back({static_cast<int32_t>(count_), std::move(message)});
+  }
+
+  int64_t base_offset_;
   int64_t base_timestamp_;
+  const RecordRules* rules_;
+  int64_t rejected_ = 0;
+  bool invalid_timestamp_ = false;
+  std::vector<RejectedRecord> rejected_records_;
   int64_t count_ = 0;
   int64_t first_bad_delta_ = -1;
   int32_t bad_delta_ = 0;
@@ -66,6 +108,19 @@ void check_rules(const BatchHeader& h, const RecordTally& records, const Validat
   summary.max_timestamp = records.max_timestamp();
 }
 
+// Kafka's summary of a batch's refused records, which a produce response carries as its
+// error message beside the records themselves.
+std::string rejection_message(bool invalid_timestamp, int64_t rejected, const std::vector<RejectedRecord>& records) {
+  if (invalid_timestamp) return "One or more records have been rejected due to invalid timestamp";
+  std::string shown;
+  for (size_t i = 0; i < records.size() && i < 3; ++i) {
+    if (i > 0) shown += ", ";
+    shown += "RecordError(batchIndex=" + std::to_string(records[i].batch_index) + ", message='" + records[i].message + "')";
+  }
+  return "One or more records have been rejected due to " + std::to_string(rejected) +
+         " record errors in total, and only showing the first three errors at most: [" + shown + "]";
+}
+
 }  // namespace
 
 size_t largest_batch_size(std::span<const uint8_t> records) {
@@ -99,9 +154,14 @@ ValidationResult validate_records(std::span<const uint8_t> records, const Valida
     try {
       std::span<const uint8_t> rest = records.subspan(position);
       summary.header = check_batch_frame(rest);
-      RecordTally tally(summary.header.base_timestamp);
+      RecordTally tally(summary.header, options.record_rules ? &*options.record_rules : nullptr);
       stream_batch_records(summary.header, rest, tally, options.max_decompressed_bytes);
       check_rules(summary.header, tally, options, summary);
+      if (tally.rejected() > 0) {
+        result.rejected_records = tally.take_rejected();
+        throw RecordException(tally.any_invalid_timestamp() ? RecordError::kInvalidTimestamp : RecordError::kRejectedRecords,
+                              rejection_message(tally.any_invalid_timestamp(), tally.rejected(), result.rejected_records));
+      }
     } catch (const RecordException& e) {
       result.error = e.error();
       result.message = e.what();

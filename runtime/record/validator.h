@@ -5,11 +5,13 @@
 // however far a batch inflates, as in Kafka, which streams through them too; copying no key
 // or value) and checks the rules Kafka applies: a positive
 // count matching the records read and lastOffsetDelta + 1, offset deltas 0, 1, 2, ..., no
-// control batches from clients, a base sequence whenever there is a producer id. Nothing
-// is modified.
+// control batches from clients, a base sequence whenever there is a producer id; and, when
+// given, the topic's rules for each record (RecordRules). Nothing is modified.
 #pragma once
 
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -20,11 +22,30 @@
 
 namespace chronik::record {
 
+// A topic's rules for each record, as Kafka's LogValidator applies them: a compacted topic
+// takes only records with a key; with CreateTime, a record's timestamp (unless it has none)
+// lies within [now - before, now + after].
+struct RecordRules {
+  bool require_key = false;
+  bool create_time = true;
+  int64_t now_ms = 0;
+  int64_t timestamp_before_max_ms = std::numeric_limits<int64_t>::max();
+  int64_t timestamp_after_max_ms = std::numeric_limits<int64_t>::max();
+  std::string partition;  // "topic-partition", which Kafka's messages name
+};
+
+// A record a RecordRules check refused: its index within its batch and why.
+struct RejectedRecord {
+  int32_t batch_index = 0;
+  std::string message;
+};
+
 struct ValidateOptions {
   // How far a compressed batch may inflate: a bound on time, not memory.
   uint64_t max_decompressed_bytes = kMaxStreamedBytes;
   // The broker's own writes (transaction markers) may contain control batches.
   bool allow_control_batches = false;
+  std::optional<RecordRules> record_rules;
 };
 
 struct BatchSummary {
@@ -38,6 +59,10 @@ struct ValidationResult {
   RecordError error = RecordError::kNone;
   std::string message;      // empty when valid
   size_t error_batch = 0;   // index of the failing batch
+  // With kInvalidTimestamp or kRejectedRecords: the failing batch's refused records (the
+  // first kMaxRejectedRecords of them; message counts them all, as Kafka's does).
+  std::vector<RejectedRecord> rejected_records;
+  static constexpr size_t kMaxRejectedRecords = 1000;
   std::vector<BatchSummary> batches;
 
   // Over all batches:

@@ -22,6 +22,8 @@ struct BatchSpec {
   int64_t producer_id = -1;
   int16_t producer_epoch = -1;
   int32_t base_sequence = -1;
+  // The isTransactional attribute (a transactional producer's batch).
+  bool transactional = false;
 };
 
 inline std::vector<uint8_t> make_batch(const BatchSpec& spec) {
@@ -31,7 +33,7 @@ inline std::vector<uint8_t> make_batch(const BatchSpec& spec) {
   store_be32(p + 8, static_cast<uint32_t>(b.size() - 12));         // batchLength
   store_be32(p + 12, 0);                                           // partitionLeaderEpoch
   p[16] = 2;                                                       // magic
-  p[21] = 0; p[22] = 0;                                            // attributes
+  p[21] = 0; p[22] = spec.transactional ? 0x10 : 0;                // attributes
   store_be32(p + 23, static_cast<uint32_t>(spec.records - 1));     // lastOffsetDelta
   store_be64(p + 27, static_cast<uint64_t>(spec.base_timestamp));  // baseTimestamp
   store_be64(p + 35, static_cast<uint64_t>(spec.max_timestamp));   // maxTimestamp
