@@ -28,6 +28,7 @@ void add_metrics_routes(Router& router, AdminContext& ctx);    // prometheus.cc
 void add_topic_routes(Router& router, AdminContext& ctx);      // topics_api.cc
 void add_broker_routes(Router& router, AdminContext& ctx);     // broker_api.cc
 void add_message_routes(Router& router, AdminContext& ctx);    // messages_api.cc
+void add_produce_routes(Router& router, AdminContext& ctx);    // produce_api.cc
 void add_group_routes(Router& router, AdminContext& ctx);      // groups_api.cc
 void add_static_routes(Router& router);                        // static_assets.cc
 

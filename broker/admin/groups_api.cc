@@ -1,5 +1,7 @@
 // /v1/groups: list, describe (members, assignments, committed offsets, lag), delete, and
 // offset resets for groups without members. Served through GroupView.
+#include <algorithm>
+
 #include "broker/admin/api.h"
 #include "broker/core/broker.h"
 
@@ -49,6 +51,34 @@ void add_group_routes(Router& router, AdminContext& ctx) {
       out.push_back(std::move(j));
     }
     return json_response({{"groups", out}});
+  });
+
+  // The groups that consume a topic: those with a member assigned one of its partitions or
+  // an offset committed on it, with their lag on this topic alone.
+  router.add("GET", "/v1/topics/{topic}/consumers", [&ctx](HttpRequest& req) {
+    const auto& topic = req.params.at("topic");
+    if (!ctx.broker.store->find_topic(topic)) throw HttpError(404, "no such topic: " + topic, "topic");
+    auto& groups = view(ctx);
+    Json out = Json::array();
+    for (const auto& g : groups.list()) {
+      auto d = groups.describe(g.group_id);
+      if (!d) continue;
+      int64_t members = 0, lag = 0;
+      Json partitions = Json::array();
+      for (const auto& m : d->members)
+        if (std::any_of(m.assignment.begin(), m.assignment.end(), [&](const auto& a) { return a.first == topic; }))
+          ++members;
+      for (const auto& o : d->offsets) {
+        if (o.topic != topic) continue;
+        if (o.lag > 0) lag += o.lag;
+        partitions.push_back({{"partition", o.partition}, {"committed_offset", o.committed_offset},
+                              {"log_end_offset", o.log_end_offset}, {"lag", o.lag}});
+      }
+      if (members == 0 && partitions.empty()) continue;
+      out.push_back({{"group_id", g.group_id}, {"state", g.state}, {"members", members},
+                     {"lag", lag}, {"partitions", partitions}});
+    }
+    return json_response({{"topic", topic}, {"groups", out}});
   });
 
   router.add("GET", "/v1/groups/{group}", [&ctx](HttpRequest& req) {

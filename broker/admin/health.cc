@@ -30,6 +30,7 @@ Router build_router(AdminContext& ctx) {
   add_topic_routes(router, ctx);
   add_broker_routes(router, ctx);
   add_message_routes(router, ctx);
+  add_produce_routes(router, ctx);
   add_group_routes(router, ctx);
   add_static_routes(router);
   return router;

@@ -1,5 +1,7 @@
 #include "broker/admin/http.h"
 
+#include "broker/admin/body_schema.h"
+
 #include <charconv>
 
 namespace chronik::broker::admin {
@@ -25,6 +27,7 @@ Json parse_json_body(const HttpRequest& req) {
     throw HttpError(400, std::string("malformed JSON: ") + e.what(), "body");
   }
   if (!body.is_object()) throw HttpError(400, "the body must be a JSON object", "body");
+  check_body(req.method, req.route, body);
   return body;
 }
 

@@ -18,6 +18,7 @@ struct HttpRequest {
   std::string path;    // without the query, percent-decoded
   std::map<std::string, std::string> query;
   std::map<std::string, std::string> params;  // path parameters, filled by the router
+  std::string route;  // the pattern the router matched ("/v1/topics/{topic}"), filled by it
   std::string body;
   std::optional<std::string> host;  // the Host header; nullopt when there is none
   std::string content_type;         // the Content-Type header, "" when there is none
@@ -51,7 +52,8 @@ class HttpError : public std::runtime_error {
 HttpResponse json_response(const Json& body, int status = 200);
 HttpResponse error_response(int status, const std::string& message, const std::string& field = {});
 
-// The body parsed as a JSON object; 400 naming "body" when it is not one.
+// The body parsed as a JSON object and checked against the route's request schema in
+// openapi.json (body_schema.h); 400 naming "body", or the field at fault, otherwise.
 Json parse_json_body(const HttpRequest& req);
 // Typed field readers that throw a 400 HttpError naming the field.
 std::string require_string(const Json& obj, const std::string& field);

@@ -18,7 +18,7 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 void Router::add(std::string method, const std::string& pattern, Handler handler) {
-  routes_.push_back({std::move(method), split_path(pattern), std::move(handler)});
+  routes_.push_back({std::move(method), pattern, split_path(pattern), std::move(handler)});
 }
 
 bool Router::match(const Route& r, const std::vector<std::string>& path,
@@ -46,6 +46,7 @@ HttpResponse Router::route(HttpRequest& req) const {
       continue;
     }
     match(r, path, &req.params);
+    req.route = r.pattern;
     try {
       return r.handler(req);
     } catch (const HttpError& e) {

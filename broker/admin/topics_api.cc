@@ -57,15 +57,15 @@ ConfigMap read_configs(const Json& body, const std::string& field) {
   return out;
 }
 
+// One key at a time, so that the error names the key that failed (matching key names in the
+// message named configs.retention.ms for a bad delete.retention.ms).
 void validate_configs(const ConfigMap& configs, const std::string& field) {
-  try {
-    config::validate_topic_configs(configs);
-  } catch (const config::ConfigError& e) {
-    // Name the offending key when the message names one of ours.
-    std::string at = field;
-    for (const auto& [k, v] : configs)
-      if (std::string(e.what()).find(k) != std::string::npos) at = field + "." + k;
-    throw HttpError(400, e.what(), at);
+  for (const auto& [k, v] : configs) {
+    try {
+      config::validate_topic_configs({{k, v}});
+    } catch (const config::ConfigError& e) {
+      throw HttpError(400, e.what(), field + "." + k);
+    }
   }
 }
 

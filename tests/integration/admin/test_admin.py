@@ -222,6 +222,144 @@ class Admin(unittest.TestCase):
         code, _, r = self.call("GET", "/v1/topics/browse/partitions/0/records?offset=11")
         self.assertEqual(r["records"], [])
 
+    def test_message_browser_caps_its_answer(self):
+        # 30 values of 100 KB: one answer holds about 1 MiB of them (the default max_bytes),
+        # however many records `limit` allows, and says where to go on.
+        self.call("POST", "/v1/topics", {"name": "browse-big", "partitions": 1,
+                                         "configs": {"max.message.bytes": "5000000"}})
+        produce(self.broker.bootstrap, "browse-big", [{"value": bytes([65 + i % 26]) * 100_000} for i in range(30)]
+                + [{"key": b"huge", "value": b"z" * 3_000_000}], **{"message.max.bytes": 5_000_000})
+        code, _, r = self.call("GET", "/v1/topics/browse-big/partitions/0/records?limit=1000")
+        self.assertEqual(code, 200, r)
+        shown = sum(len(x["value"]["data"]) for x in r["records"])
+        self.assertLessEqual(shown, 1 << 20)
+        self.assertGreaterEqual(shown, (1 << 20) - 100_000)
+        self.assertEqual(len(r["records"]), 11)
+        self.assertTrue(r["records"][-1]["value"]["truncated"])  # the 11th was cut to what was left
+        self.assertEqual(r["records"][-1]["value"]["size"], 100_000)
+        self.assertEqual(r["next_offset"], 11)
+        code, _, r = self.call("GET", "/v1/topics/browse-big/partitions/0/records?offset=11&limit=1000&max_bytes=250000")
+        self.assertEqual([x["offset"] for x in r["records"]], [11, 12, 13])
+        # A value above the budget alone is cut to it and says its size.
+        code, _, r = self.call("GET", "/v1/topics/browse-big/partitions/0/records?offset=30&max_bytes=1000")
+        big = r["records"][0]
+        self.assertEqual(big["key"], {"encoding": "utf8", "data": "huge"})
+        self.assertEqual(big["value"], {"encoding": "utf8", "data": "z" * 996, "truncated": True, "size": 3_000_000})
+        code, _, r = self.call("GET", "/v1/topics/browse-big/partitions/0/records?max_bytes=0")
+        self.assertEqual(code, 400, r)
+
+    def test_message_browser_newest_first_and_search(self):
+        self.call("POST", "/v1/topics", {"name": "browse-search", "partitions": 1})
+        produce(self.broker.bootstrap, "browse-search",
+                [{"key": f"user-{i}".encode(), "value": (f'{{"n": {i}, "colour": "RED"}}' if i % 7 == 0 else f"plain {i}").encode(),
+                  "headers": [("trace", b"needle" if i == 50 else b"hay")]} for i in range(100)])
+        base = "/v1/topics/browse-search/partitions/0/records"
+        code, _, r = self.call("GET", base + "?order=newest&limit=5")
+        self.assertEqual(code, 200, r)
+        self.assertEqual([x["offset"] for x in r["records"]], [99, 98, 97, 96, 95])
+        self.assertEqual(r["next_offset"], 94)
+        code, _, r = self.call("GET", base + "?order=newest&limit=3&offset=2")
+        self.assertEqual([x["offset"] for x in r["records"]], [2, 1, 0])
+        self.assertEqual(r["next_offset"], -1)
+        # Search: value text (case-insensitive), key only, header value; both orders.
+        code, _, r = self.call("GET", base + "?q=red&limit=100")
+        self.assertEqual([x["offset"] for x in r["records"]], list(range(0, 100, 7)))
+        code, _, r = self.call("GET", base + "?q=red&order=newest&limit=3")
+        self.assertEqual([x["offset"] for x in r["records"]], [98, 91, 84])
+        self.assertEqual(r["next_offset"], 77)  # the next match: 78..83 hold none
+        code, _, r = self.call("GET", base + f"?q=red&order=newest&limit=3&offset={r['next_offset']}")
+        self.assertEqual([x["offset"] for x in r["records"]], [77, 70, 63])
+        code, _, r = self.call("GET", base + "?q=user-4&search_in=key&limit=100")
+        self.assertEqual([x["offset"] for x in r["records"]], [4] + list(range(40, 50)))
+        code, _, r = self.call("GET", base + "?q=user-4&search_in=value")
+        self.assertEqual(r["records"], [])
+        code, _, r = self.call("GET", base + "?q=needle&search_in=headers")
+        self.assertEqual([x["offset"] for x in r["records"]], [50])
+        # The scan budget bounds a search that finds nothing, and says where to go on.
+        code, _, r = self.call("GET", base + "?q=absent&max_scan=30")
+        self.assertEqual((r["records"], r["scanned"], r["next_offset"]), ([], 30, 30))
+        code, _, r = self.call("GET", base + "?q=absent&order=newest&max_scan=30")
+        self.assertEqual((r["records"], r["scanned"], r["next_offset"]), ([], 30, 69))
+        for bad, field in (("order=up", "order"), ("search_in=body", "search_in"), ("max_scan=0", "max_scan")):
+            code, _, r = self.call("GET", base + "?" + bad)
+            self.assertEqual((code, r["field"]), (400, field), bad)
+
+    def test_produce_from_the_api(self):
+        from confluent_kafka import Consumer, TopicPartition
+        self.call("POST", "/v1/topics", {"name": "produced", "partitions": 4})
+        code, _, r = self.call("POST", "/v1/topics/produced/records",
+                               {"key": "k1", "value": '{"a": 1}', "partition": 2,
+                                "headers": [{"key": "h", "value": "v"}, {"key": "nothing", "value": None}]})
+        self.assertEqual(code, 201, r)
+        self.assertEqual((r["partition"], r["offset"]), (2, 0))
+        code, _, r = self.call("POST", "/v1/topics/produced/records",
+                               {"value": base64.b64encode(b"\x00\xff").decode(), "encoding": "base64",
+                                "partition": 2, "timestamp": 1700000000000})
+        self.assertEqual((code, r["offset"], r["timestamp"]), (201, 1, 1700000000000), r)
+        # Without a partition, a key goes where Kafka's murmur2 partitioner sends it.
+        code, _, keyed = self.call("POST", "/v1/topics/produced/records", {"key": "order-42", "value": "x"})
+        self.assertEqual(code, 201, keyed)
+        from confluent_kafka import Producer
+        p = Producer({"bootstrap.servers": self.broker.bootstrap, "partitioner": "murmur2_random"})
+        where = []
+        p.produce("produced", key=b"order-42", value=b"y", on_delivery=lambda e, m: where.append(m.partition()))
+        p.flush(10)
+        self.assertEqual(where, [keyed["partition"]])
+        # A real consumer reads what the API wrote, headers and all.
+        c = Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": "produced-reader",
+                      "enable.auto.commit": False})
+        c.assign([TopicPartition("produced", 2, 0)])
+        got = []
+        deadline = time.time() + 20
+        while len(got) < 2 and time.time() < deadline:
+            m = c.poll(0.5)
+            if m is not None and not m.error():
+                got.append(m)
+        c.close()
+        self.assertEqual([(m.key(), m.value()) for m in got], [(b"k1", b'{"a": 1}'), (None, b"\x00\xff")])
+        self.assertEqual(got[0].headers(), [("h", b"v"), ("nothing", None)])
+        self.assertEqual(got[1].timestamp()[1], 1700000000000)
+        # Refusals name the field.
+        for body, code_, field in (({"value": "x", "partition": 9}, 404, "partition"),
+                                   ({"value": "x", "partition": -1}, 400, "partition"),
+                                   ({"value": "x", "colour": "red"}, 400, "colour"),
+                                   ({"value": 5}, 400, "value"),
+                                   ({"value": "!!", "encoding": "base64"}, 400, "value"),
+                                   ({"headers": [{"value": "v"}]}, 400, "headers[0].key")):
+            code, _, r = self.call("POST", "/v1/topics/produced/records", body)
+            self.assertEqual((code, r.get("field")), (code_, field), body)
+        self.assertEqual(self.call("POST", "/v1/topics/nope/records", {"value": "x"})[0], 404)
+        self.assertEqual(self.call("POST", "/v1/topics/__consumer_offsets/records", {"value": "x"})[0], 400)
+        self.call("POST", "/v1/topics", {"name": "produced-small", "partitions": 1, "configs": {"max.message.bytes": "200"}})
+        code, _, r = self.call("POST", "/v1/topics/produced-small/records", {"value": "z" * 300})
+        self.assertEqual(code, 413, r)
+
+    def test_topic_consumers(self):
+        from confluent_kafka import Consumer
+        self.call("POST", "/v1/topics", {"name": "consumed", "partitions": 2})
+        produce(self.broker.bootstrap, "consumed", [{"value": b"a", "partition": i % 2} for i in range(6)])
+        c = Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": "consumed-g",
+                      "auto.offset.reset": "earliest", "enable.auto.commit": False})
+        c.subscribe(["consumed"])
+        got = 0
+        deadline = time.time() + 30
+        while got < 6 and time.time() < deadline:
+            m = c.poll(0.5)
+            if m is not None and not m.error():
+                got += 1
+        c.commit(asynchronous=False)
+        code, _, r = self.call("GET", "/v1/topics/consumed/consumers")
+        self.assertEqual(code, 200, r)
+        [g] = [g for g in r["groups"] if g["group_id"] == "consumed-g"]
+        self.assertEqual((g["state"], g["members"], g["lag"]), ("Stable", 1, 0))
+        c.close()
+        produce(self.broker.bootstrap, "consumed", [{"value": b"b", "partition": 1}] * 3)
+        code, _, r = self.call("GET", "/v1/topics/consumed/consumers")
+        [g] = [g for g in r["groups"] if g["group_id"] == "consumed-g"]
+        self.assertEqual((g["state"], g["members"], g["lag"]), ("Empty", 0, 3))
+        self.assertEqual({p["partition"]: p["lag"] for p in g["partitions"]}, {0: 0, 1: 3})
+        self.assertEqual(self.call("GET", "/v1/topics/nope/consumers")[0], 404)
+
     # --- error classes ----------------------------------------------------------------------
     def test_400_names_the_field(self):
         cases = [
@@ -239,7 +377,13 @@ class Admin(unittest.TestCase):
             (dict(body={"name": "ok-name", "replication_factor": 3}), "replication_factor"),
             (dict(body={"name": "ok-name", "configs": {"retention.ms": "soon"}}), "configs.retention.ms"),
             (dict(body={"name": "ok-name", "configs": {"no.such.config": "1"}}), "configs.no.such.config"),
+            # A key whose name ends another key's name is named itself (was configs.retention.ms).
+            (dict(body={"name": "ok-name", "configs": {"retention.ms": "1000", "delete.retention.ms": "x"}}),
+             "configs.delete.retention.ms"),
             (dict(body={"name": "ok-name", "configs": []}), "configs"),
+            # Checked against openapi.json's schema: a misspelt field is refused, not ignored.
+            (dict(body={"name": "ok-name", "partition": 3}), "partition"),
+            (dict(body={"name": "ok-name", "configs": {"retention.ms": [1]}}), "configs.retention.ms"),
         ]
         for kwargs, field in cases:
             code, _, body = self.call("POST", "/v1/topics", **kwargs)
@@ -254,6 +398,16 @@ class Admin(unittest.TestCase):
             self.assertEqual((code, body["field"]), (400, field), query)
         code, _, body = self.call("GET", "/v1/topics/q/partitions/x/records")
         self.assertEqual((code, body["field"]), (400, "partition"))
+        for path, body, field in (("/v1/topics/q/configs", {"set": {"retention.ms": "1"}, "delet": []}, "delet"),
+                                  ("/v1/topics/q/configs", {"delete": ["retention.ms", 5]}, "delete[1]"),
+                                  ("/v1/groups/g/reset-offsets", {"to": "earliest", "offest": 1}, "offest"),
+                                  ("/v1/groups/g/reset-offsets", {"to": "someday"}, "to")):
+            code, _, r = self.call("PATCH" if path.endswith("configs") else "POST", path, body)
+            self.assertEqual((code, r.get("field")), (400, field), (path, body, r))
+        # Numbers and booleans as config values are taken as their text, as documented.
+        code, _, r = self.call("POST", "/v1/topics", {"name": "typed", "configs": {"retention.ms": 1000,
+                                                                                     "preallocate": True}})
+        self.assertEqual(code, 201, r)
 
     def test_409_on_existing_topic(self):
         self.assertEqual(self.call("POST", "/v1/topics", {"name": "twice"})[0], 201)
@@ -397,8 +551,9 @@ class Admin(unittest.TestCase):
                      "chronik_partition_log_start_offset", "chronik_partition_log_end_offset",
                      "chronik_partition_size_bytes", "chronik_connections_active", "chronik_purgatory_size",
                      "chronik_leveldb_files", "chronik_leveldb_write_stalls", "chronik_leveldb_write_stall_seconds",
-                     "chronik_process_resident_memory_bytes",
-                     "chronik_process_cpu_seconds", "chronik_group_lag", "chronik_build_info"):
+                     "process_resident_memory_bytes", "process_cpu_seconds", "process_open_fds",
+                     "process_max_fds", "process_virtual_memory_bytes", "process_start_time_seconds",
+                     "chronik_group_lag", "chronik_build_info"):
             self.assertIn(name, fams, name)
         self.assertEqual(fams["chronik_request_duration_seconds"].type, "histogram")
         self.assertEqual(fams["chronik_leveldb_write_stalls"].type, "counter")
@@ -418,8 +573,14 @@ class Admin(unittest.TestCase):
         count = sample_value(fams, "chronik_request_duration_seconds",
                              "chronik_request_duration_seconds_count", api="Produce")
         self.assertGreaterEqual(count, produces)
-        self.assertGreater(sample_value(fams, "chronik_process_resident_memory_bytes",
-                                        "chronik_process_resident_memory_bytes"), 1 << 20)
+        # The process collector's standard names, as Prometheus client libraries export them.
+        self.assertGreater(sample_value(fams, "process_resident_memory_bytes", "process_resident_memory_bytes"),
+                           1 << 20)
+        self.assertGreater(sample_value(fams, "process_open_fds", "process_open_fds"), 3)
+        self.assertGreaterEqual(sample_value(fams, "process_max_fds", "process_max_fds"),
+                                sample_value(fams, "process_open_fds", "process_open_fds"))
+        self.assertGreater(sample_value(fams, "process_start_time_seconds", "process_start_time_seconds"),
+                           time.time() - 3600)
         # Errors are counted: a Metadata request at a version that does not exist (its
         # header does not decode, so the broker closes the connection).
         def errors():
@@ -434,6 +595,35 @@ class Admin(unittest.TestCase):
         s.recv(4)  # the answer or the close: the request has been counted
         s.close()
         self.assertEqual(errors(), before + 1)
+
+    def test_rebalance_steps_are_not_errors(self):
+        # A first JoinGroup (v4+) is answered MEMBER_ID_REQUIRED and joins again; heartbeats
+        # learn of a rebalance by REBALANCE_IN_PROGRESS. Neither is a failed request.
+        from confluent_kafka import Consumer
+
+        def joins():
+            fams = metric_families(self.call("GET", "/metrics")[2])
+            count = lambda family: sum(s.value for s in fams[family].samples  # noqa: E731
+                                       if s.labels.get("api") == "JoinGroup" and s.name == family + "_total")
+            return count("chronik_requests"), count("chronik_request_errors")
+        self.call("POST", "/v1/topics", {"name": "rejoined", "partitions": 2})
+        requests_before, errors_before = joins()
+        consumers = []
+        for i in range(2):  # the second member makes the first rebalance
+            c = Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": "steps",
+                          "session.timeout.ms": 6000, "heartbeat.interval.ms": 200})
+            c.subscribe(["rejoined"])
+            consumers.append(c)
+            deadline = time.time() + 30
+            while not c.assignment() and time.time() < deadline:
+                for x in consumers:
+                    x.poll(0.2)
+            self.assertTrue(c.assignment())
+        requests_after, errors_after = joins()
+        for c in consumers:
+            c.close()
+        self.assertGreaterEqual(requests_after - requests_before, 4)  # two members, each with MEMBER_ID_REQUIRED
+        self.assertEqual(errors_after, errors_before)
 
     def test_promtool_check(self):
         promtool = shutil.which("promtool")
@@ -733,19 +923,27 @@ class Secrets(unittest.TestCase):
 
 
 class Dashboard(unittest.TestCase):
-    def test_dashboard_in_chromium(self):
+    def test_console_in_chromium(self):
         if not DASHBOARD_DIR:
             self.skipTest("run with --dashboard <dir>")
         broker = start_broker()
         try:
-            from confluent_kafka import Consumer
+            from confluent_kafka import Consumer, Producer
             from confluent_kafka.admin import AdminClient, NewTopic
             admin = AdminClient({"bootstrap.servers": broker.bootstrap})
-            for f in admin.create_topics([NewTopic("orders", 3, 1)]).values():
+            # Enough topics for three pages of the list.
+            topics = [NewTopic("orders", 3, 1), NewTopic("clicks", 1, 1), NewTopic("payments", 1, 1),
+                      NewTopic("doomed", 1, 1)] + [NewTopic(f"bulk-{i:03}", 1, 1) for i in range(120)]
+            for f in admin.create_topics(topics).values():
                 f.result()
             produce(broker.bootstrap, "orders",
                     [{"key": f"order-{i}".encode(), "value": f'{{"id": {i}, "item": "widget"}}'.encode(),
                       "partition": i % 3, "headers": [("source", b"dashboard-test")]} for i in range(42)])
+            payments = [{"key": f"pay-{i}".encode(),
+                         "value": f'{{"amount": {10 * i}, "kind": "{"refund" if i % 4 == 3 else "charge"}"}}'.encode(),
+                         "headers": [("source", b"checkout"), ("trace", f"t-{i}".encode())]} for i in range(11)]
+            payments.append({"key": b"blob", "value": bytes([0, 255, 16, 32, 200, 1, 2, 3])})
+            produce(broker.bootstrap, "payments", payments)
             c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "billing",
                           "auto.offset.reset": "earliest", "enable.auto.commit": False})
             c.subscribe(["orders"])
@@ -759,9 +957,7 @@ class Dashboard(unittest.TestCase):
             c.close()  # the group stops consuming ...
             produce(broker.bootstrap, "orders", [{"value": b"late", "partition": 0}] * 8)  # ... and lags by 8
             os.makedirs(DASHBOARD_DIR, exist_ok=True)
-            shot = os.path.join(DASHBOARD_DIR, "dashboard.png")
             # Live traffic on a second topic while the page is open, for its throughput chart.
-            from confluent_kafka import Producer
             stop = threading.Event()
 
             def traffic():
@@ -775,20 +971,23 @@ class Dashboard(unittest.TestCase):
                     time.sleep(0.2)
                 p.flush(10)
 
-            for f in admin.create_topics([NewTopic("clicks", 1, 1)]).values():
-                f.result()
             producer = threading.Thread(target=traffic)
             producer.start()
+            settings = {"url": broker.url, "bootstrap": broker.bootstrap, "topic": "orders", "messages": "50",
+                        "p0_end": 22, "group": "billing", "lag": "8", "live": "clicks", "payments": "payments",
+                        "payments_count": 12, "binary_offset": 11, "refunds": 2, "bulk": 120, "doomed": "doomed",
+                        "shots": DASHBOARD_DIR}
             try:
-                r = subprocess.run(["node", os.path.join(HERE, "dashboard_test.mjs"), broker.url, "orders", "50",
-                                    "billing", "8", '{"id": 0, "item": "widget"}', "clicks", shot],
-                                   capture_output=True, text=True, timeout=90)
+                r = subprocess.run(["node", os.path.join(HERE, "dashboard_test.mjs"), json.dumps(settings)],
+                                   capture_output=True, text=True, timeout=120)
             finally:
                 stop.set()
                 producer.join()
             sys.stderr.write(r.stdout + r.stderr)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-            self.assertTrue(os.path.getsize(shot) > 10000)
+            for name in ("admin-dashboard.png", "console-topic.png", "console-messages.png", "console-group.png",
+                         "console-broker.png"):
+                self.assertTrue(os.path.getsize(os.path.join(DASHBOARD_DIR, name)) > 10000, name)
         finally:
             self.assertEqual(broker.stop(), 0)
 

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "broker/admin/api.h"
+#include "broker/admin/body_schema.h"
 #include "broker/admin/group_view.h"
 #include "broker/core/metrics.h"
 #include "broker/admin/request_guard.h"
@@ -112,6 +113,63 @@ TEST_CASE("router: parameters, 404, 405 with Allow, HEAD as GET, errors as JSON"
   CHECK(Json::parse(conflict.body)["field"] == "topic");
   HttpRequest missing{"GET", "/v1/topics"};
   CHECK(r.route(missing).status == 404);
+}
+
+// The field an HttpError names, or "" when `f` does not throw one.
+template <class F>
+std::string field_refused(F f) {
+  try {
+    f();
+  } catch (const HttpError& e) {
+    CHECK(e.status == 400);
+    return e.field;
+  }
+  return "";
+}
+
+TEST_CASE("request bodies are checked against openapi.json's schemas") {
+  const Json doc = Json::parse(R"({
+    "paths": {"/v1/things/{id}": {"post": {"requestBody": {"content": {"application/json": {"schema":
+      {"$ref": "#/components/schemas/Thing"}}}}}, "get": {}}},
+    "components": {"schemas": {"Thing": {"type": "object", "required": ["name"], "additionalProperties": false,
+      "properties": {"name": {"type": "string"}, "count": {"type": "integer", "minimum": 1, "maximum": 9},
+                     "mode": {"type": "string", "enum": ["a", "b"]},
+                     "tags": {"type": "array", "items": {"type": "string"}},
+                     "configs": {"type": "object", "additionalProperties":
+                       {"oneOf": [{"type": "string"}, {"type": "integer"}]}}}}}}})");
+  auto check = [&](const char* body) {
+    return field_refused([&] { check_body(doc, "POST", "/v1/things/{id}", Json::parse(body)); });
+  };
+  CHECK(check(R"({"name": "x", "count": 3, "mode": "a", "tags": ["t"], "configs": {"k": "v", "n": 1}})") == "");
+  CHECK(check(R"({"count": 3})") == "name");
+  CHECK(check(R"({"name": 5})") == "name");
+  CHECK(check(R"({"name": "x", "count": 0})") == "count");
+  CHECK(check(R"({"name": "x", "count": 10})") == "count");
+  CHECK(check(R"({"name": "x", "count": 1.5})") == "count");
+  CHECK(check(R"({"name": "x", "mode": "c"})") == "mode");
+  CHECK(check(R"({"name": "x", "tags": ["t", 2]})") == "tags[1]");
+  CHECK(check(R"({"name": "x", "configs": {"retention.ms": true}})") == "configs.retention.ms");
+  CHECK(check(R"({"name": "x", "cuont": 3})") == "cuont");  // a typo is refused, not ignored
+  // Routes and methods without a request body schema take any object.
+  CHECK(field_refused([&] { check_body(doc, "GET", "/v1/things/{id}", Json::parse(R"({"a": 1})")); }) == "");
+  CHECK(field_refused([&] { check_body(doc, "POST", "/v1/other", Json::parse(R"({"a": 1})")); }) == "");
+
+  // The served document: the topic a POST /v1/topics creates.
+  auto served = [](const char* body) {
+    return field_refused([&] { check_body("POST", "/v1/topics", Json::parse(body)); });
+  };
+  CHECK(served(R"({"name": "t", "partitions": 3, "configs": {"retention.ms": 1000}})") == "");
+  CHECK(served(R"({"name": "t", "partition": 3})") == "partition");
+  CHECK(served(R"({"name": "t", "partitions": 10000})") == "partitions");
+  // A produced record: null is a key, value or header value of its own ("type": "null").
+  auto record = [](const char* body) {
+    return field_refused([&] { check_body("POST", "/v1/topics/{topic}/records", Json::parse(body)); });
+  };
+  CHECK(record(R"({"key": null, "value": "v", "headers": [{"key": "h", "value": null}], "partition": 0})") == "");
+  CHECK(record(R"({"value": 1})") == "value");
+  CHECK(record(R"({"headers": [{"value": "v"}]})") == "headers[0].key");
+  CHECK(record(R"({"partition": -1})") == "partition");
+  CHECK(record(R"({"encoding": "hex"})") == "encoding");
 }
 
 TEST_CASE("request guard: Host names, JSON bodies for changes, HTTP/1.0 without Host") {
