@@ -12,16 +12,39 @@ namespace chronik::broker {
 namespace {
 
 constexpr std::string_view kMetadataVersion = "metadata.version";
-// 3.3-IV0: the lowest metadata.version a KRaft cluster may be set to.
-constexpr int16_t kMinimumKraftMetadataVersion = 4;
-// The metadata.version levels whose records older levels cannot read: a downgrade across one
-// would drop metadata. From 3.9-IV0 (21), Kafka 3.9.1 downgrades safely down to 3.7-IV2 (17)
-// and refuses below it.
-constexpr int16_t kLastMetadataChange = 17;
+// 3.3-IV3: the lowest metadata.version Kafka 4.x supports (4.0 removed the older ones).
+constexpr int16_t kMinimumMetadataVersion = 7;
+// 4.4-IV2: Kafka 4.4.0's latest production metadata.version, which a new Kafka 4.4.0
+// cluster finalizes and whose API versions Chronik serves (issue 21).
+constexpr int16_t kLatestMetadataVersion = 33;
+// The lowest level Kafka 4.4.0 downgrades 4.4-IV2 to without losing metadata: none, it
+// refuses every safe downgrade from 33 (unsafe ones are not supported at all).
+constexpr int16_t kLastMetadataChange = 33;
 
+// Kafka 4.4.0's features, at the levels Chronik implements, so that 4.x clients choose the
+// paths it supports:
+// - group.version 1: KIP-848 consumer groups (ConsumerGroupHeartbeat) are served;
+// - transaction.version 0-2, finalized at 2: KIP-890 transactions v2, which the Java 4.x
+//   producer uses only when the finalized level is 2 (below it, v1; either way producers on
+//   v1 keep working); the coordinator's own aborts follow the finalized level;
+// - eligible.leader.replicas.version: with one replica, the eligible leader replicas (KIP-966)
+//   are always empty, as DescribeTopicPartitions reports them, at either level;
+// - share.version and streams.version are not listed: share groups (KIP-932) and streams
+//   groups (KIP-1071) are not served.
 constexpr SupportedFeature kSupported[] = {
+    {"eligible.leader.replicas.version", 0, 1},
+    {"group.version", 0, 1},
     {"kraft.version", 0, 1},
-    {"metadata.version", 1, 21},
+    {kMetadataVersion, kMinimumMetadataVersion, kLatestMetadataVersion},
+    {"transaction.version", 0, 2},
+};
+
+// What a new Kafka 4.4.0 cluster finalizes, for the features above.
+constexpr std::pair<std::string_view, int16_t> kInitialLevels[] = {
+    {"eligible.leader.replicas.version", 1},
+    {"group.version", 1},
+    {kMetadataVersion, kLatestMetadataVersion},
+    {"transaction.version", 2},
 };
 
 // Metadata keys: "feature/<name>" -> level, "feature-epoch" -> epoch (decimal).
@@ -48,7 +71,7 @@ std::span<const SupportedFeature> supported_features() { return kSupported; }
 FinalizedFeatures::Levels FinalizedFeatures::initial() {
   Levels l;
   for (const auto& f : kSupported) l.levels[std::string(f.name)] = 0;
-  l.levels[std::string(kMetadataVersion)] = 21;
+  for (const auto& [name, level] : kInitialLevels) l.levels[std::string(name)] = level;
   return l;
 }
 
@@ -85,7 +108,7 @@ std::optional<std::string> FinalizedFeatures::refusal(const std::map<std::string
     return invalid + "The controller does not support the given upgrade type.";
   const SupportedFeature* f = find_supported(u.feature);
   if (f == nullptr) {
-    if (u.max_version_level == 0) return std::nullopt;  // disabling what is not there
+    if (u.max_version_level == 0) return invalid + "Feature " + u.feature + " not found.";
     return invalid + "Local controller " + std::to_string(node_id) + " does not support this feature.";
   }
   if (u.max_version_level < f->min_version || u.max_version_level > f->max_version)
@@ -97,55 +120,53 @@ std::optional<std::string> FinalizedFeatures::refusal(const std::map<std::string
     return invalid +
            "Can't downgrade the version of this feature without setting the upgrade type to either safe or "
            "unsafe downgrade.";
-  if (f->name == kMetadataVersion) {
-    const std::string bad = "Invalid metadata.version " + std::to_string(u.max_version_level) + ". ";
-    if (u.max_version_level < kMinimumKraftMetadataVersion)
-      return bad + "Unable to set a metadata.version less than 3.3-IV0";
-    if (u.max_version_level < now && u.max_version_level < kLastMetadataChange) {
-      if (u.upgrade_type == static_cast<int8_t>(UpgradeType::kSafeDowngrade))
-        return bad + "Refusing to perform the requested downgrade because it might delete metadata information.";
+  if (f->name == kMetadataVersion && u.max_version_level < now) {
+    const std::string bad = "Unsupported metadata.version downgrade from " + std::to_string(now) + " to " +
+                            std::to_string(u.max_version_level) + ". ";
+    if (u.upgrade_type == static_cast<int8_t>(UpgradeType::kUnsafeDowngrade))
       return bad + "Unsafe metadata downgrade is not supported in this version.";
-    }
+    if (u.max_version_level < kLastMetadataChange)
+      return bad + "Refusing to perform the requested downgrade because it might delete metadata information.";
   }
   return std::nullopt;
 }
 
-std::vector<FeatureUpdateResult> FinalizedFeatures::update(LogStore& store, const std::vector<FeatureUpdate>& updates,
-                                                           bool validate_only, int32_t node_id) {
+FeatureUpdateOutcome FinalizedFeatures::update(LogStore& store, const std::vector<FeatureUpdate>& updates,
+                                               bool validate_only, int32_t node_id) {
   std::map<std::string, FeatureUpdate> by_name;
   for (const auto& u : updates) by_name[u.feature] = u;
+  FeatureUpdateOutcome out;
   std::lock_guard lock(mu_);
+  // As Kafka 4.4's controller: the first refusal fails the whole request.
+  for (const auto& [name, u] : by_name)
+    if (auto why = refusal(levels_.levels, u, node_id)) {
+      out.error_code = protocol::to_int16(protocol::ErrorCode::INVALID_UPDATE_VERSION);
+      out.error_message = "The update failed for all features since the following feature had an error: " + *why;
+      return out;
+    }
   Levels next = levels_;
-  std::vector<FeatureUpdateResult> results;
   LogStore::MetaRecords puts;
   for (const auto& [name, u] : by_name) {
-    FeatureUpdateResult r;
-    r.feature = name;
-    if (auto why = refusal(levels_.levels, u, node_id)) {
-      r.error_code = protocol::to_int16(protocol::ErrorCode::INVALID_UPDATE_VERSION);
-      r.error_message = *why;
-    } else if (find_supported(name) && next.levels[name] != u.max_version_level) {
+    out.features.push_back(name);
+    if (next.levels[name] != u.max_version_level) {
       next.levels[name] = u.max_version_level;
       puts.emplace_back(std::string(kLevelPrefix) + name, std::to_string(u.max_version_level));
     }
-    results.push_back(std::move(r));
   }
-  if (validate_only || puts.empty()) return results;
+  if (validate_only || puts.empty()) return out;
   next.epoch = levels_.epoch + 1;
   puts.emplace_back(std::string(kEpochKey), std::to_string(next.epoch));
   if (int16_t e = store.write_meta(puts, {}, /*sync=*/true)) {
-    for (auto& r : results)
-      if (r.error_code == 0) {
-        r.error_code = e;
-        r.error_message = "the finalized feature levels cannot be stored: the log dir cannot be written";
-      }
-    return results;
+    out.error_code = e;
+    out.error_message = "the finalized feature levels cannot be stored: the log dir cannot be written";
+    out.features.clear();
+    return out;
   }
   for (const auto& [name, level] : next.levels)
     if (levels_.levels[name] != level)
       ::chronik::config::named_logger("chronik.core").info("feature {} finalized at level {} (was {})", name, level, levels_.levels[name]);
   levels_ = std::move(next);
-  return results;
+  return out;
 }
 
 }  // namespace chronik::broker

@@ -1,10 +1,17 @@
-// Kafka's feature flags (KIP-584, KIP-778), as a one-node Kafka 3.9.1 in KRaft mode has them:
-// metadata.version (levels 1-21, 3.0-IV1 to 3.9-IV0) finalized at 21, kraft.version (0-1)
-// at 0. ApiVersions v3+ reports them; UpdateFeatures changes the finalized levels, checked
-// as Kafka's controller checks them, and the store keeps them across restarts.
+// Kafka's feature flags (KIP-584, KIP-778), as a new one-node Kafka 4.4.0 in KRaft mode has
+// them, at the levels Chronik implements: metadata.version 7-33 (3.3-IV3 to 4.4-IV2)
+// finalized at 33, group.version 1 (KIP-848), eligible.leader.replicas.version 1,
+// kraft.version 0, transaction.version 0-2 finalized at 2 (KIP-890 transactions v2), no
+// share.version or streams.version (not served). ApiVersions v3+ reports them, and clients
+// choose their paths by them (the Java 4.x producer uses transactions v2 only at
+// transaction.version 2); UpdateFeatures changes the finalized levels, checked as Kafka
+// 4.4's controller checks them (one refusal fails the request), and the store keeps them
+// across restarts.
 //
-// Chronik's behaviour does not depend on these levels: they are kept so that tools that read
-// or set them (kafka-features, the Admin client's describeFeatures/updateFeatures) work.
+// Chronik's behaviour depends on one of these levels only: transaction.version, the version of
+// the aborts the transaction coordinator starts itself (what producers use is up to them,
+// as in Kafka). The others are kept so that tools that read or set them (kafka-features, the
+// Admin client's describeFeatures/updateFeatures) work.
 #pragma once
 
 #include <cstdint>
@@ -37,10 +44,12 @@ struct FeatureUpdate {
   int8_t upgrade_type = 1;
 };
 
-struct FeatureUpdateResult {
-  std::string feature;
+// The answer to UpdateFeatures: one error for the whole request, or none and the features
+// updated (in name order).
+struct FeatureUpdateOutcome {
   int16_t error_code = 0;
   std::optional<std::string> error_message;  // nullopt on success
+  std::vector<std::string> features;
 };
 
 class FinalizedFeatures {
@@ -50,16 +59,17 @@ class FinalizedFeatures {
     std::map<std::string, int16_t> levels;  // every supported feature, 0 when not finalized
   };
 
-  // Reads the levels kept in `store`; a new data dir starts at Kafka 3.9.1's levels.
+  // Reads the levels kept in `store`; a new data dir starts at Kafka 4.4.0's levels (above).
   // Throws (LogStore::scan_meta) when the store cannot be read.
   void load(LogStore& store);
   Levels levels() const;
 
   // Checks `updates` (the last update of a feature counts) against the current levels, as
-  // Kafka's controller does, and, unless `validate_only`, stores and applies the valid ones.
-  // One result per feature, in name order; a storage failure is KAFKA_STORAGE_ERROR.
-  std::vector<FeatureUpdateResult> update(LogStore& store, const std::vector<FeatureUpdate>& updates,
-                                          bool validate_only, int32_t node_id);
+  // Kafka 4.4's controller does: any refusal fails them all with INVALID_UPDATE_VERSION;
+  // else, unless `validate_only`, stores and applies them. A storage failure is
+  // KAFKA_STORAGE_ERROR.
+  FeatureUpdateOutcome update(LogStore& store, const std::vector<FeatureUpdate>& updates, bool validate_only,
+                              int32_t node_id);
 
   // The reason Kafka gives for refusing `update` at `current` levels, or nullopt.
   static std::optional<std::string> refusal(const std::map<std::string, int16_t>& current,

@@ -1,9 +1,11 @@
-// DescribeCluster: this node, the cluster id; it is also the controller.
+// DescribeCluster: this node, the cluster id; it is also the controller. v2's
+// IncludeFencedBrokers asks for fenced brokers too: this broker is the only one and is never
+// fenced, so the list is the same either way and IsFenced is false.
 #include "broker/handlers/handlers.h"
 
 namespace chronik::broker::handlers {
 
-m::DescribeClusterResponse handle(Broker& broker, const Ctx&, m::DescribeClusterRequest& req) {
+m::DescribeClusterResponse handle(Broker& broker, const Ctx& ctx, m::DescribeClusterRequest& req) {
   m::DescribeClusterResponse resp;
   if (req.endpoint_type != 1) {  // only brokers (1) here; controllers (2) are not exposed
     resp.error_code = err(ErrorCode::UNSUPPORTED_ENDPOINT_TYPE);
@@ -13,8 +15,8 @@ m::DescribeClusterResponse handle(Broker& broker, const Ctx&, m::DescribeCluster
   }
   resp.cluster_id = broker.cluster_id;
   resp.controller_id = broker.node_id;
-  resp.brokers.push_back({broker.node_id, broker.advertised.host,
-                          broker.advertised.port, std::nullopt, {}});
+  const Endpoint advertised = broker.advertised_for(ctx.listener);
+  resp.brokers.push_back({broker.node_id, advertised.host, advertised.port, std::nullopt, {}});
   if (req.include_cluster_authorized_operations)
     resp.cluster_authorized_operations =
         (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);

@@ -1,6 +1,7 @@
 // DescribeLogDirs: the one log dir, with every (or every requested) partition's size on
 // disk and the dir's total and usable bytes. A dir that failed (LogStore::storage_error) is
-// offline, as Kafka reports one: KAFKA_STORAGE_ERROR and no partitions.
+// offline, as Kafka reports one: KAFKA_STORAGE_ERROR and no partitions. v5's IsCordoned
+// (KIP-1066, a dir taking no new partitions) is false: the one dir cannot be cordoned.
 #include <sys/statvfs.h>
 
 #include <filesystem>

@@ -1,7 +1,11 @@
 // AlterPartitionReassignments and ListPartitionReassignments on a single broker: the only
 // assignment a partition can have is this broker alone, which it already has, so a valid
 // reassignment completes at once and none is ever in progress. Invalid targets get Kafka's
-// answers (an empty list, a broker that is not registered, a broker named twice).
+// answers (an empty list, a broker that is not registered, a broker named twice). v1's
+// AllowReplicationFactorChange (KIP-1127) is repeated in the answer; false would refuse a
+// target with another number of replicas, but Kafka 4.4 checks the brokers first, and on one
+// broker every other count names a broker that is not registered, or this one twice, so the
+// answers are those above whatever the option (checked against Kafka 4.4.0).
 #include <algorithm>
 
 #include "broker/handlers/handlers.h"
@@ -42,6 +46,7 @@ Refusal check_target(const Broker& broker, const std::optional<TopicInfo>& topic
 m::AlterPartitionReassignmentsResponse handle(Broker& broker, const Ctx&, m::AlterPartitionReassignmentsRequest& req) {
   m::AlterPartitionReassignmentsResponse resp;
   resp.error_message = std::nullopt;
+  resp.allow_replication_factor_change = req.allow_replication_factor_change;
   for (const auto& topic : req.topics) {
     auto& t = resp.responses.emplace_back();
     t.name = topic.name;

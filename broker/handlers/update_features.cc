@@ -1,5 +1,6 @@
-// UpdateFeatures: changes the finalized feature levels (core/features.h), checked as Kafka's
-// controller checks them; valid updates are applied even when others in the request fail.
+// UpdateFeatures: changes the finalized feature levels (core/features.h), checked as Kafka
+// 4.4's controller checks them: one refusal fails the whole request, with a top-level error
+// (at every version; v0-v1 then list no feature). v2 has no per-feature results at all.
 #include "broker/handlers/handlers.h"
 
 namespace chronik::broker::handlers {
@@ -17,15 +18,19 @@ m::UpdateFeaturesResponse handle(Broker& broker, const Ctx& ctx, m::UpdateFeatur
     updates.push_back(std::move(f));
   }
   m::UpdateFeaturesResponse resp;
-  resp.error_code = 0;
-  resp.error_message = "";  // as Kafka 3.9.1 answers a request without a top-level error
-  for (auto& r : broker.features.update(*broker.store, updates, req.validate_only, broker.node_id)) {
-    m::UpdateFeaturesResponse::UpdatableFeatureResult out;
-    out.feature = std::move(r.feature);
-    out.error_code = r.error_code;
-    out.error_message = std::move(r.error_message);
-    resp.results.push_back(std::move(out));
-  }
+  auto outcome = broker.features.update(*broker.store, updates, req.validate_only, broker.node_id);
+  resp.error_code = outcome.error_code;
+  resp.error_message = std::move(outcome.error_message);
+  // v0-v1 list each feature of a request that succeeded, with Kafka 4.4's message "NONE";
+  // v2 has no per-feature results.
+  if (ctx.api_version < 2)
+    for (auto& name : outcome.features) {
+      m::UpdateFeaturesResponse::UpdatableFeatureResult out;
+      out.feature = std::move(name);
+      out.error_code = 0;
+      out.error_message = "NONE";
+      resp.results.push_back(std::move(out));
+    }
   return resp;
 }
 

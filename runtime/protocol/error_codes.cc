@@ -7,7 +7,7 @@ namespace chronik::protocol {
 namespace {
 
 // Retriable marks the codes whose Java exception is a RetriableException in Kafka 3.9.
-constexpr std::array<ErrorInfo, 130> kErrors{{
+constexpr std::array<ErrorInfo, 131> kErrors{{
     {ErrorCode::UNKNOWN_SERVER_ERROR, "UNKNOWN_SERVER_ERROR", false,
      "The broker failed in a way no other code describes."},
     {ErrorCode::NONE, "NONE", false,
@@ -268,6 +268,8 @@ constexpr std::array<ErrorInfo, 130> kErrors{{
      "The voter is not part of the voter set."},
     {ErrorCode::INVALID_REGULAR_EXPRESSION, "INVALID_REGULAR_EXPRESSION", false,
      "The subscribed topic regular expression is not valid."},
+    {ErrorCode::REBOOTSTRAP_REQUIRED, "REBOOTSTRAP_REQUIRED", false,
+     "Client metadata is stale. The client should rebootstrap to obtain new metadata."},
 }};
 
 }  // namespace

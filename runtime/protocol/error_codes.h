@@ -142,6 +142,8 @@ enum class ErrorCode : int16_t {
   VOTER_NOT_FOUND = 127,
   // Kafka 4.0 (KIP-848 regular-expression subscriptions).
   INVALID_REGULAR_EXPRESSION = 128,
+  // Kafka 4.x (KIP-1242: ApiVersions v5 names the cluster and node the client expects).
+  REBOOTSTRAP_REQUIRED = 129,
 };
 
 struct ErrorInfo {

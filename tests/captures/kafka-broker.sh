@@ -3,16 +3,18 @@
 # Jars come from Maven Central through mvn (tests/captures/kafka/pom.xml).
 #
 # usage: kafka-broker.sh [port]            (default 19092; runs in the foreground)
+#        kafka-broker.sh --resolve-only    (fetches the jars of KAFKA_VERSION and exits: CI setup)
 # env:   KAFKA_VERSION (default 3.9.1), KAFKA_DATA_DIR (default: a fresh temp dir),
 #        KAFKA_HEAP (default -Xmx512m),
 #        KAFKA_EXTRA_PROPS (extra server.properties lines, e.g.
 #        "group.coordinator.rebalance.protocols=classic,consumer" for KIP-848 groups),
+#        KAFKA_SASL_PORT (a SASL_PLAINTEXT listener on that port too; its mechanisms and
+#        JAAS configuration come in KAFKA_EXTRA_PROPS),
 #        KAFKA_REQUEST_LOG=1 (log every request and response as JSON, to compare a
 #        client's conversation with Kafka against its conversation with Chronik)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PORT="${1:-19092}"
-CONTROLLER_PORT="$((PORT + 1))"
 KAFKA_VERSION="${KAFKA_VERSION:-3.9.1}"
 HEAP="${KAFKA_HEAP:--Xmx512m}"
 
@@ -28,7 +30,11 @@ if [[ ! -s "$CP_FILE" ]]; then
   (cd "${HERE}/kafka" && mvn -q -B -Dkafka.version="${KAFKA_VERSION}" "${BINDING[@]}" \
       dependency:build-classpath -Dmdep.outputFile="$CP_FILE") >&2
 fi
+[[ "$PORT" == --resolve-only ]] && exit 0
+CONTROLLER_PORT="$((PORT + 1))"
 CP="$(cat "$CP_FILE")"
+SASL_LISTENER=""
+[[ -n "${KAFKA_SASL_PORT:-}" ]] && SASL_LISTENER=",SASL_PLAINTEXT://127.0.0.1:${KAFKA_SASL_PORT}"
 
 WORK="${KAFKA_DATA_DIR:-$(mktemp -d /tmp/chronik-kafka.XXXXXX)}"
 mkdir -p "$WORK/data"
@@ -36,9 +42,9 @@ cat > "$WORK/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${CONTROLLER_PORT}
-listeners=PLAINTEXT://127.0.0.1:${PORT},CONTROLLER://127.0.0.1:${CONTROLLER_PORT}
-advertised.listeners=PLAINTEXT://127.0.0.1:${PORT}
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:${PORT},CONTROLLER://127.0.0.1:${CONTROLLER_PORT}${SASL_LISTENER}
+advertised.listeners=PLAINTEXT://127.0.0.1:${PORT}${SASL_LISTENER}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=${WORK}/data

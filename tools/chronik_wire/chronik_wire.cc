@@ -1,13 +1,16 @@
 // chronik-wire: decode, encode and round-trip single Kafka frames.
 //
 //   chronik-wire decode --request [FILE]
-//   chronik-wire decode --response --api-key K --version V [FILE]
+//   chronik-wire decode --response --api-key K --api-version V [FILE]
 //   chronik-wire encode [FILE.json]
 //   chronik-wire roundtrip --request [FILE]
-//   chronik-wire roundtrip --response --api-key K --version V [FILE]
+//   chronik-wire roundtrip --response --api-key K --api-version V [FILE]
+//   chronik-wire --help | --version
 //
 // Frames are size-prefixed, as on the wire. JSON is what `decode` prints and `encode` reads.
 // Every failure is one line on stderr and exit status 1 (2 for usage errors).
+#include <boost/program_options.hpp>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -38,47 +41,69 @@ struct Options {
   bool request = false;
   bool response = false;
   std::optional<int16_t> api_key;
-  std::optional<int16_t> version;
+  std::optional<int16_t> api_version;
   std::string file;  // empty: stdin
 };
 
+constexpr const char* kUsage =
+    "usage: chronik-wire decode|roundtrip --request [FILE]\n"
+    "       chronik-wire decode|roundtrip --response --api-key K --api-version V [FILE]\n"
+    "       chronik-wire encode [FILE.json]\n\n"
+    "Decodes, encodes and round-trips single size-prefixed Kafka frames (stdin without FILE).\n"
+    "decode prints JSON, encode reads it. Options";
+
 [[noreturn]] void usage(const std::string& why) {
-  std::cerr << "chronik-wire: " << why << "\n"
-            << "usage: chronik-wire decode|roundtrip --request [FILE]\n"
-            << "       chronik-wire decode|roundtrip --response --api-key K --version V [FILE]\n"
-            << "       chronik-wire encode [FILE.json]\n";
+  std::cerr << "chronik-wire: " << why << "\n" << "try chronik-wire --help\n";
   std::exit(2);
 }
 
-int16_t parse_int16(const std::string& flag, const char* text) {
-  try {
-    size_t used = 0;
-    int v = std::stoi(text, &used);
-    if (used == std::string(text).size() && v >= -32768 && v <= 32767) return static_cast<int16_t>(v);
-  } catch (const std::exception&) {
-  }
-  usage(flag + " wants a 16-bit integer, got '" + text + "'");
-}
-
 Options parse_options(int argc, char** argv) {
-  if (argc < 2) usage("no command");
+  namespace po = boost::program_options;
+  po::options_description visible(kUsage);
+  int api_key = 0, api_version = 0;
   Options o;
-  o.command = argv[1];
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--request") o.request = true;
-    else if (a == "--response") o.response = true;
-    else if ((a == "--api-key" || a == "--version") && i + 1 < argc)
-      (a == "--api-key" ? o.api_key : o.version) = parse_int16(a, argv[++i]);
-    else if (!a.empty() && a[0] == '-' && a != "-") usage("unknown option " + a);
-    else if (o.file.empty()) o.file = a;
-    else usage("more than one input file");
+  visible.add_options()
+      ("request", "the frame is a request (its header names the API and version)")
+      ("response", "the frame is a response (say which with --api-key and --api-version)")
+      ("api-key", po::value(&api_key)->value_name("K"), "the response's API key")
+      ("api-version", po::value(&api_version)->value_name("V"), "the response's API version")
+      ("version", "print the version and exit")
+      ("help,h", "print this help and exit");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value(&o.command))("file", po::value(&o.file));
+  po::options_description all;
+  all.add(visible).add(hidden);
+  po::positional_options_description positional;
+  positional.add("command", 1).add("file", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    usage(e.what());
   }
+  if (vm.count("help")) {
+    std::cout << visible << "\n";
+    std::exit(0);
+  }
+  if (vm.count("version")) {
+    std::cout << "chronik-wire 0.1.0\n";
+    std::exit(0);
+  }
+  auto int16 = [&](const char* flag, int v) {
+    if (v < -32768 || v > 32767) usage(std::string("--") + flag + " wants a 16-bit integer, got " + std::to_string(v));
+    return static_cast<int16_t>(v);
+  };
+  o.request = vm.count("request") > 0;
+  o.response = vm.count("response") > 0;
+  if (vm.count("api-key")) o.api_key = int16("api-key", api_key);
+  if (vm.count("api-version")) o.api_version = int16("api-version", api_version);
+  if (o.command.empty()) usage("no command");
   if (o.command != "decode" && o.command != "encode" && o.command != "roundtrip")
     usage("unknown command " + o.command);
   if (o.command != "encode") {
     if (o.request == o.response) usage("say --request or --response");
-    if (o.response && (!o.api_key || !o.version)) usage("--response needs --api-key and --version");
+    if (o.response && (!o.api_key || !o.api_version)) usage("--response needs --api-key and --api-version");
   }
   return o;
 }
@@ -171,9 +196,9 @@ Json decode_frame(const std::vector<uint8_t>& input, const Options& o) {
     header_version = api.request_header_version(version);
   } else {
     const auto& api = api_or_fail(*o.api_key);
-    check_version(api, *o.version);
+    check_version(api, *o.api_version);
     key = *o.api_key;
-    version = *o.version;
+    version = *o.api_version;
     header_version = api.response_header_version(version);
   }
   out["direction"] = o.request ? "request" : "response";

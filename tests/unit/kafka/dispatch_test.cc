@@ -46,7 +46,7 @@ void create_topic(KafkaHarness& h, const std::string& name, int32_t partitions) 
 TEST_CASE("ApiVersions answers the API table, and v0 with UNSUPPORTED_VERSION at a version it lacks",
           "[kafka]") {
   KafkaHarness h;
-  auto resp = h.call<m::ApiVersionsResponse>(m::ApiVersionsRequest{}, 3);
+  auto resp = h.call<m::ApiVersionsResponse>(api_versions_request(), 3);
   CHECK(resp.error_code == 0);
   bool produce = false;
   for (const auto& k : resp.api_keys) produce = produce || k.api_key == m::ProduceRequest::kApiKey;
@@ -69,7 +69,7 @@ TEST_CASE("ApiVersions answers the API table, and v0 with UNSUPPORTED_VERSION at
 TEST_CASE("the telemetry APIs are advertised only with client.telemetry.enable", "[kafka][telemetry]") {
   auto keys = [](KafkaHarness& h) {
     std::set<int16_t> out;
-    for (const auto& k : h.call<m::ApiVersionsResponse>(m::ApiVersionsRequest{}, 3).api_keys) out.insert(k.api_key);
+    for (const auto& k : h.call<m::ApiVersionsResponse>(api_versions_request(), 3).api_keys) out.insert(k.api_key);
     return out;
   };
   KafkaHarness off;

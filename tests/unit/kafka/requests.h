@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "generated/kafka/api_versions_request.h"
 #include "generated/kafka/create_topics_request.h"
 #include "generated/kafka/fetch_request.h"
 #include "generated/kafka/produce_request.h"
@@ -33,6 +34,14 @@ inline wire::SharedBytes batch_of(const std::vector<std::string>& values, Produc
   o.producer_epoch = producer.epoch;
   o.base_sequence = producer.sequence;
   return wire::SharedBytes::adopt(record::build_batch(o, records));
+}
+
+// An ApiVersions request with the client software name and version v3+ must carry (KIP-511).
+inline m::ApiVersionsRequest api_versions_request() {
+  m::ApiVersionsRequest req;
+  req.client_software_name = "chronik-unit";
+  req.client_software_version = "1.0";
+  return req;
 }
 
 inline m::ProduceRequest produce_request(const std::string& topic, std::vector<int32_t> partitions,

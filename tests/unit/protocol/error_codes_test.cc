@@ -142,10 +142,12 @@ const ExpectedError kExpected[] = {
     {127, "VOTER_NOT_FOUND", false},
     // Kafka 4.0's, for ConsumerGroupHeartbeat v1.
     {128, "INVALID_REGULAR_EXPRESSION", false},
+    // Kafka 4.x's, for ApiVersions v5 (KIP-1242).
+    {129, "REBOOTSTRAP_REQUIRED", false},
 };
 }  // namespace
 
-TEST_CASE("error codes match Kafka 3.9.1's Errors table (and 4.0's 128)") {
+TEST_CASE("error codes match Kafka 3.9.1's Errors table (and 4.x's 128 and 129)") {
   auto all = all_error_codes();
   REQUIRE(all.size() == std::size(kExpected));
   for (size_t i = 0; i < all.size(); ++i) {
@@ -189,7 +191,7 @@ TEST_CASE("well-known error codes") {
 
 TEST_CASE("unknown error codes are reported as unknown") {
   CHECK(find_error(-2) == nullptr);
-  CHECK(find_error(129) == nullptr);
+  CHECK(find_error(130) == nullptr);
   CHECK(find_error(32767) == nullptr);
   CHECK(find_error(-32768) == nullptr);
   auto unknown = static_cast<ErrorCode>(5000);
