@@ -13,12 +13,17 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <vector>
 
+#include <boost/program_options.hpp>
 #include <spdlog/spdlog.h>
 
 #include "broker/admin/admin_server.h"
 #include "broker/config/properties.h"
+#include "broker/config/served_settings.h"
 #include "broker/core/broker.h"
 #include "broker/handlers/handlers.h"
 #include "broker/log/leveldb_log_store.h"
@@ -30,12 +35,6 @@ namespace {
 
 
 constexpr const char* kVersion = "0.1.0";
-
-void usage(std::ostream& out) {
-  out << "usage: chronik [--config server.properties] [--override key=value]...\n"
-         "               [--log-level trace|debug|info|warn|error] [--version]\n"
-         "               [--print-api-versions]\n";
-}
 
 // Holds an exclusive lock on <dir>/.lock while the broker runs, so that a second broker
 // on the same data dir fails at once instead of corrupting it.
@@ -109,65 +108,118 @@ void print_api_versions(std::ostream& out) {
   }
 }
 
+// The command line: Kafka's --override and spdlog's levels.
+struct CommandLine {
+  std::optional<std::string> config_path;
+  std::vector<std::string> overrides;
+  spdlog::level::level_enum log_level = spdlog::level::info;
+};
+
+// spdlog::level::from_str answers `off` for any word it does not know, which silenced the
+// broker on a typo; levels are therefore matched here, case-insensitively as log4j does.
+std::optional<spdlog::level::level_enum> parse_log_level(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  static const std::pair<const char*, spdlog::level::level_enum> kLevels[] = {
+      {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug}, {"info", spdlog::level::info},
+      {"warn", spdlog::level::warn},   {"warning", spdlog::level::warn}, {"error", spdlog::level::err},
+      {"critical", spdlog::level::critical}, {"fatal", spdlog::level::critical}, {"off", spdlog::level::off}};
+  for (const auto& [name, level] : kLevels)
+    if (text == name) return level;
+  return std::nullopt;
+}
+
+// Parses argv; prints help, the version or the API table and exits for those, and exits 2
+// with the reason on a usage error.
+CommandLine parse_command_line(int argc, char** argv) {
+  namespace po = boost::program_options;
+  po::options_description options(
+      "usage: chronik [--config server.properties] [--override key=value]... [--log-level LEVEL]\n\n"
+      "A Kafka-compatible broker. Without options: Kafka on 127.0.0.1:9092, the admin endpoint on\n"
+      "http://127.0.0.1:9644, data in ./chronik-data. Options");
+  std::string config_path, log_level;
+  std::vector<std::string> overrides;
+  options.add_options()
+      ("config,c", po::value(&config_path)->value_name("FILE"),
+       "a server.properties file, with Kafka's key names (docs/configs.md)")
+      ("override", po::value(&overrides)->value_name("KEY=VALUE")->composing(),
+       "a config that wins over the file (repeatable)")
+      ("log-level", po::value(&log_level)->value_name("LEVEL"),
+       "trace, debug, info (default; or $CHRONIK_LOG_LEVEL), warn, error, critical or off")
+      ("print-api-versions", "print the API versions served, one JSON object per API, and exit")
+      ("version", "print the version and exit")
+      ("help,h", "print this help and exit");
+  po::variables_map vm;
+  try {
+    // No positional arguments: without an (empty) description Boost lets them through.
+    po::store(po::command_line_parser(argc, argv).options(options).positional({}).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "chronik: " << e.what() << "\n" << "try chronik --help\n";
+    std::exit(2);
+  }
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    std::exit(0);
+  }
+  if (vm.count("version")) {
+    std::cout << "chronik " << kVersion << "\n";
+    std::exit(0);
+  }
+  if (vm.count("print-api-versions")) {
+    print_api_versions(std::cout);
+    std::exit(0);
+  }
+  CommandLine out;
+  if (vm.count("config")) out.config_path = config_path;
+  for (const auto& kv : overrides) {
+    if (kv.find('=') == std::string::npos || kv.front() == '=') {
+      std::cerr << "chronik: --override expects key=value, got '" << kv << "'\n";
+      std::exit(2);
+    }
+  }
+  out.overrides = overrides;
+  if (log_level.empty())
+    if (const char* env = std::getenv("CHRONIK_LOG_LEVEL")) log_level = env;
+  if (!log_level.empty()) {
+    const auto level = parse_log_level(log_level);
+    if (!level) {
+      std::cerr << "chronik: unknown log level '" << log_level
+                << "' (trace, debug, info, warn, error, critical or off)\n";
+      std::exit(2);
+    }
+    out.log_level = *level;
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> overrides;
-  std::string config_path;
-  std::string log_level = "info";
-  if (const char* env = std::getenv("CHRONIK_LOG_LEVEL")) log_level = env;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&](const char* name) -> std::string {
-      if (i + 1 >= argc) {
-        std::cerr << "chronik: " << name << " needs a value\n";
-        usage(std::cerr);
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (arg == "--config" || arg == "-c") {
-      config_path = value("--config");
-    } else if (arg.rfind("--config=", 0) == 0) {
-      config_path = arg.substr(9);
-    } else if (arg == "--override" || arg.rfind("--override=", 0) == 0) {
-      std::string kv = arg == "--override" ? value("--override") : arg.substr(11);
-      if (kv.find('=') == std::string::npos) {
-        std::cerr << "chronik: --override expects key=value, got '" << kv << "'\n";
-        return 2;
-      }
-      overrides.push_back(kv);
-    } else if (arg == "--log-level") {
-      log_level = value("--log-level");
-    } else if (arg == "--print-api-versions") {
-      print_api_versions(std::cout);
-      return 0;
-    } else if (arg == "--version") {
-      std::cout << "chronik " << kVersion << "\n";
-      return 0;
-    } else if (arg == "--help" || arg == "-h") {
-      usage(std::cout);
-      return 0;
-    } else {
-      std::cerr << "chronik: unknown argument '" << arg << "'\n";
-      usage(std::cerr);
-      return 2;
-    }
-  }
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  const CommandLine cli = parse_command_line(argc, argv);
+  const auto& config_path = cli.config_path;
+  const auto& overrides = cli.overrides;
+  spdlog::set_level(cli.log_level);
 
   chronik::broker::Broker broker;
   try {
-    auto cfg = std::make_shared<chronik::config::BrokerConfig>(chronik::config::BrokerConfig::load(
-        config_path.empty() ? std::nullopt : std::optional<std::string>(config_path), overrides));
+    auto cfg = std::make_shared<chronik::config::BrokerConfig>(chronik::config::BrokerConfig::load(config_path, overrides));
     for (const auto& w : cfg->warnings()) spdlog::warn("{}", w);
+    const auto unserved = chronik::config::unserved_settings(*cfg);
+    for (const auto& w : unserved.warnings) spdlog::warn("{}", w);
+    if (auto refused = chronik::security::Authorizer::refuse_class(cfg->get_string("authorizer.class.name").value_or("")))
+      spdlog::critical("cannot start: {}", *refused);
+    if (!unserved.refused.empty() ||
+        chronik::security::Authorizer::refuse_class(cfg->get_string("authorizer.class.name").value_or(""))) {
+      for (const auto& r : unserved.refused) spdlog::critical("cannot start: {}", r);
+      return 1;
+    }
     broker.init(std::move(cfg));
   } catch (const std::exception& e) {
     spdlog::critical("invalid configuration: {}", e.what());
     return 1;
   }
-  broker.config_source = config_path.empty() ? (overrides.empty() ? "defaults" : "--override")
-                                        : config_path + (overrides.empty() ? "" : " + --override");
+  broker.config_source = !config_path ? (overrides.empty() ? "defaults" : "--override")
+                                      : *config_path + (overrides.empty() ? "" : " + --override");
 
   std::error_code ec;
   std::filesystem::create_directories(broker.log_dir, ec);
@@ -189,6 +241,8 @@ int main(int argc, char** argv) {
     broker.load_dynamic_configs();
     broker.ensure_internal_topics();
     broker.start_groups();
+    broker.authorizer = chronik::security::Authorizer::from_config(*broker.config(), broker.store);
+    if (broker.authorizer) broker.authorizer->load();
   } catch (const std::exception& e) {
     spdlog::critical("cannot open the log in {}: {}", broker.log_dir, e.what());
     return 1;
@@ -220,10 +274,18 @@ int main(int argc, char** argv) {
       admin += (admin.empty() ? "http://" : ",http://") + listeners[i].host + ":" + std::to_string(ports[i]);
     if (admin.empty()) admin = "(none)";
   }
-  if (broker.advertised.port == 0) broker.advertised.port = server.port();
   spdlog::info("chronik {} node {} cluster {}", kVersion, broker.node_id, broker.cluster_id);
-  spdlog::info("kafka listener {}:{} (advertised {}:{}), admin {}", broker.listener.host,
-               server.port(), broker.advertised.host, broker.advertised.port, admin);
+  // The line a first-time user looks for: where to point clients and a browser, how to stop.
+  const auto first_admin = admin.substr(0, admin.find(','));
+  std::string kafka;
+  for (const auto& l : broker.listeners) {
+    if (!kafka.empty()) kafka += ", ";
+    if (broker.listeners.size() > 1 || l.security_protocol != "PLAINTEXT") kafka += l.name + " ";
+    kafka += l.bind.host + ":" + std::to_string(l.bind.port) + " (advertised " + l.advertised.host + ":" +
+             std::to_string(l.advertised.port) + ")";
+  }
+  spdlog::info("kafka listener {}, admin {}{}; stop with Ctrl-C or SIGTERM",
+               kafka, admin, first_admin == "(none)" ? "" : ", dashboard " + first_admin + "/");
   spdlog::info("data dir {}, config from {}, {} network threads, {} io threads", broker.log_dir,
                broker.config_source, cfg->get_int("num.network.threads"), cfg->get_int("num.io.threads"));
 
@@ -232,6 +294,9 @@ int main(int argc, char** argv) {
   // LevelDB's logs, but the final flush could not run; stop cleanly and say so in the exit
   // status, which a supervisor can tell from a crash (README, "Disk full").
   const auto storage_error = broker.store->storage_error();
+  // The marker thread stops before the store closes; what it had not finished, the next
+  // start finishes (the Prepare states are stored).
+  broker.transactions.reset();
   broker.store.reset();
   if (storage_error) {
     spdlog::error("stopped while the log dir {} could not be written ({})", broker.log_dir,

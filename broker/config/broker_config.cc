@@ -51,6 +51,56 @@ ConfigValue scale(const ConfigKey& k, ConfigValue v) {
   return v;
 }
 
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool is_ipv4(const std::string& host) {
+  int parts = 0;
+  size_t start = 0;
+  for (;;) {
+    size_t dot = host.find('.', start);
+    std::string_view p = std::string_view(host).substr(start, dot == std::string::npos ? dot : dot - start);
+    unsigned v = 0;
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+    if (p.empty() || ec != std::errc() || end != p.data() + p.size() || v > 255) return false;
+    ++parts;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return parts == 4;
+}
+
+bool is_ipv6(const std::string& host) { return host.find(':') != std::string::npos; }
+
+constexpr std::string_view kListenerPrefix = "listener.name.";
+const std::vector<std::string_view> kSaslMechanisms = {"plain", "scram-sha-256", "scram-sha-512", "gssapi",
+                                                       "oauthbearer"};
+
+// For listener.name.<listener>.<rest>: the broker key <rest> stands for (a security key), or
+// nullptr. `<mechanism>.sasl.jaas.config` stands for sasl.jaas.config.
+const ConfigKey* listener_key(std::string_view name) {
+  if (name.substr(0, kListenerPrefix.size()) != kListenerPrefix) return nullptr;
+  std::string_view rest = name.substr(kListenerPrefix.size());
+  const size_t dot = rest.find('.');
+  if (dot == std::string_view::npos || dot == 0) return nullptr;
+  rest = rest.substr(dot + 1);
+  for (auto mech : kSaslMechanisms)
+    if (rest.size() > mech.size() + 1 && lower(rest.substr(0, mech.size())) == mech && rest[mech.size()] == '.' &&
+        rest.substr(mech.size() + 1) == "sasl.jaas.config")
+      return find_key(broker_config_keys(), "sasl.jaas.config");
+  if (rest.substr(0, 5) != "sasl." && rest.substr(0, 4) != "ssl." && rest != "connections.max.reauth.ms")
+    return nullptr;
+  return find_key(broker_config_keys(), rest);
+}
+
+// listener.name.<listener>.<rest> with the listener part lower-cased, as Kafka looks it up.
+std::string listener_key_name(std::string_view listener, std::string_view rest) {
+  return std::string(kListenerPrefix) + lower(listener) + "." + std::string(rest);
+}
+
 }  // namespace
 
 std::vector<Listener> parse_listeners(std::string_view key, std::string_view text) {
@@ -81,7 +131,8 @@ std::vector<Listener> parse_listeners(std::string_view key, std::string_view tex
       throw bad("has an invalid port");
     l.port = static_cast<uint16_t>(value);
     for (const auto& other : out)
-      if (other.name == l.name) throw bad("repeats the listener name " + l.name);
+      if (other.name == l.name)
+        throw ConfigError(key, text, "Each listener must have a different name, listeners: " + std::string(text));
     out.push_back(std::move(l));
   }
   return out;
@@ -101,6 +152,17 @@ BrokerConfig BrokerConfig::from_properties(const std::vector<Property>& properti
   auto apply = [&](const Property& p, const char* where) {
     const ConfigKey* k = find_key(broker_config_keys(), p.key);
     if (k == nullptr) {
+      if (const ConfigKey* lk = listener_key(p.key)) {
+        const size_t dot = p.key.find('.', kListenerPrefix.size());
+        std::string rest = p.key.substr(dot + 1);
+        if (lk->name == "sasl.jaas.config") rest = lower(rest);  // <mechanism>.sasl.jaas.config
+        const std::string name =
+            listener_key_name(std::string_view(p.key).substr(kListenerPrefix.size(), dot - kListenerPrefix.size()), rest);
+        ConfigKey renamed = *lk;
+        renamed.name = p.key;
+        c.listener_static_[name] = parse_value(renamed, resolve_placeholders(p.key, p.value));
+        return;
+      }
       c.warnings_.push_back(std::string("unknown configuration '") + p.key + "' " + where + " is ignored");
       return;
     }
@@ -204,8 +266,49 @@ std::vector<Listener> BrokerConfig::listeners() const {
       throw ConfigError("listeners", text, "no security protocol for listener " + l.name +
                                                " in listener.security.protocol.map");
     l.security_protocol = it->second;
+    static const std::vector<std::string_view> kProtocols = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"};
+    if (std::find(kProtocols.begin(), kProtocols.end(), l.security_protocol) == kProtocols.end())
+      throw ConfigError("listener.security.protocol.map", map_text,
+                        "No enum constant for security protocol " + l.security_protocol + " of listener " + l.name);
+  }
+  // Kafka's rule: one port per listener (port 0, "any", excepted), unless exactly two share
+  // it and one binds an IPv4 address, the other an IPv6 one.
+  std::map<uint16_t, std::vector<const Listener*>> by_port;
+  for (const auto& l : out)
+    if (l.port != 0) by_port[l.port].push_back(&l);
+  for (const auto& [port, ls] : by_port) {
+    if (ls.size() < 2) continue;
+    const bool v4_and_v6 = ls.size() == 2 && ((is_ipv4(ls[0]->host) && is_ipv6(ls[1]->host)) ||
+                                              (is_ipv6(ls[0]->host) && is_ipv4(ls[1]->host)));
+    if (!v4_and_v6)
+      throw ConfigError("listeners", text, "Each listener must have a different port, listeners: " + text);
   }
   return out;
+}
+
+ConfigValue BrokerConfig::listener_value(std::string_view listener, std::string_view name) const {
+  if (auto it = listener_static_.find(listener_key_name(listener, name)); it != listener_static_.end())
+    return it->second;
+  return get(name);
+}
+
+std::optional<std::string> BrokerConfig::listener_string(std::string_view listener, std::string_view name) const {
+  auto v = listener_value(listener, name);
+  if (auto* s = std::get_if<std::string>(&v)) return *s;
+  return std::nullopt;
+}
+
+std::vector<std::string> BrokerConfig::listener_list(std::string_view listener, std::string_view name) const {
+  auto v = listener_value(listener, name);
+  if (auto* l = std::get_if<std::vector<std::string>>(&v)) return *l;
+  return {};
+}
+
+std::optional<std::string> BrokerConfig::jaas_config(std::string_view listener, std::string_view mechanism) const {
+  const auto name = listener_key_name(listener, lower(mechanism) + ".sasl.jaas.config");
+  if (auto it = listener_static_.find(name); it != listener_static_.end())
+    if (auto* s = std::get_if<std::string>(&it->second)) return *s;
+  return get_string("sasl.jaas.config");
 }
 
 std::vector<Listener> BrokerConfig::advertised_listeners() const {
@@ -288,6 +391,7 @@ std::vector<ConfigSynonym> BrokerConfig::broker_synonyms(std::span<const std::st
 std::vector<ConfigEntry> BrokerConfig::describe() const {
   std::vector<ConfigEntry> out;
   for (const auto& k : broker_config_keys()) {
+    if (!k.listed_when_default && source(k.name) == ConfigSource::kDefault) continue;
     ConfigEntry e;
     e.name = std::string(k.name);
     e.source = source(k.name);
@@ -349,10 +453,17 @@ std::vector<ConfigEntry> BrokerConfig::describe_topic(const ConfigMap& overrides
     std::vector<std::string_view> names;
     for (const auto& b : broker_config_keys())
       if (b.topic_config == tk.name) names.push_back(b.name);
-    for (auto& s : broker_synonyms(names)) {
-      // Broker values are shown in the broker key's own unit, as Kafka does.
-      e.synonyms.push_back(std::move(s));
+    // Broker values are shown in the broker key's own unit, as Kafka does. Kafka lists them
+    // from the first one named after the topic config's primary broker key (log.retention.ms
+    // for retention.ms): a value set only through log.retention.hours, or its default, is not
+    // listed, and the config's source is then DEFAULT_CONFIG.
+    auto broker = broker_synonyms(names);
+    if (!names.empty()) {
+      const auto primary = std::find_if(broker.begin(), broker.end(),
+                                        [&](const ConfigSynonym& s) { return s.name == names.front(); });
+      broker.erase(broker.begin(), primary);
     }
+    for (auto& s : broker) e.synonyms.push_back(std::move(s));
     e.value = value_text(topic_value(tk.name, overrides));
     e.source = ConfigSource::kDefault;
     if (!e.synonyms.empty()) e.source = e.synonyms.front().source;

@@ -95,6 +95,16 @@ class BrokerConfig {
   std::vector<Listener> listeners() const;
   std::vector<Listener> advertised_listeners() const;  // falls back to listeners
   std::vector<Listener> admin_listeners() const;
+  // The value of security key `name` (sasl.*, ssl.*, connections.max.reauth.ms) for the
+  // listener named `listener`: listener.name.<listener lower-case>.<name> when set, else the
+  // broker-wide key, as Kafka's listener prefixes override. REQUIRES: `name` is a broker key.
+  ConfigValue listener_value(std::string_view listener, std::string_view name) const;
+  std::optional<std::string> listener_string(std::string_view listener, std::string_view name) const;
+  std::vector<std::string> listener_list(std::string_view listener, std::string_view name) const;
+  // The JAAS configuration of SASL `mechanism` on `listener`:
+  // listener.name.<listener>.<mechanism lower-case>.sasl.jaas.config, else (a Chronik
+  // convenience; Kafka brokers ignore it) sasl.jaas.config; nullopt when neither is set.
+  std::optional<std::string> jaas_config(std::string_view listener, std::string_view mechanism) const;
   std::vector<std::string> log_dirs() const;           // log.dirs, else log.dir
   int64_t log_retention_ms() const;                    // ms > minutes > hours; < 0 -> -1
   int64_t log_flush_interval_ms() const;               // null -> log.flush.scheduler.interval.ms
@@ -122,6 +132,8 @@ class BrokerConfig {
   void check_cross_key() const;
 
   Layer static_, dynamic_default_, dynamic_broker_;
+  // listener.name.<listener>.<key> (static only), the listener part lower-cased.
+  Layer listener_static_;
   std::vector<std::string> warnings_;
 };
 

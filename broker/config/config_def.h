@@ -87,6 +87,9 @@ struct ConfigKey {
   // and the factor from this key's unit to the topic config's (log.retention.hours: 3600000).
   std::string_view topic_config = {};
   int64_t topic_unit = 1;
+  // Listed by DescribeConfigs while at its default; false for keys Kafka keeps outside its
+  // static config definition (the replication quotas), which it lists only once set.
+  bool listed_when_default = true;
 
   bool sensitive() const { return type == ConfigType::kPassword; }
 };

@@ -75,7 +75,40 @@ const std::vector<ConfigKey>& broker_table() {
       {"connections.max.idle.ms", T::kLong, "600000", {}, "Idle connections are closed after this."},
       {"max.connections", T::kInt, kIntMax, at_least(0), "Maximum connections in total.", true},
       {"max.connections.per.ip", T::kInt, kIntMax, at_least(0), "Maximum connections per client address.", true},
-      {"sasl.enabled.mechanisms", T::kList, "GSSAPI", {}, "SASL mechanisms enabled.", true},
+      {"sasl.enabled.mechanisms", T::kList, "GSSAPI", {},
+       "SASL mechanisms enabled (Chronik serves PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512); "
+       "per listener: listener.name.<listener>.sasl.enabled.mechanisms.", true},
+      {"sasl.jaas.config", T::kPassword, std::nullopt, {},
+       "JAAS login context of SASL (PLAIN's users: org.apache.kafka.common.security.plain.PlainLoginModule "
+       "required user_<name>=\"<password>\";). Per listener and mechanism: "
+       "listener.name.<listener>.<mechanism>.sasl.jaas.config.", true},
+      {"connection.failed.authentication.delay.ms", T::kInt, "100", at_least(0),
+       "How long a connection whose authentication failed waits before it is closed."},
+      {"connections.max.reauth.ms", T::kLong, "0", {},
+       "Longest SASL session before the client must re-authenticate (KIP-368); 0 for no limit."},
+      {"ssl.keystore.type", T::kString, "JKS", {}, "Key store format; Chronik reads PEM.", true},
+      {"ssl.keystore.location", T::kString, std::nullopt, {}, "The key store file (PEM: key and certificate chain).",
+       true},
+      {"ssl.keystore.password", T::kPassword, std::nullopt, {}, "Password of the key store file.", true},
+      {"ssl.keystore.certificate.chain", T::kPassword, std::nullopt, {},
+       "The certificate chain in PEM, given inline instead of ssl.keystore.location.", true},
+      {"ssl.keystore.key", T::kPassword, std::nullopt, {},
+       "The private key in PEM, given inline instead of ssl.keystore.location.", true},
+      {"ssl.key.password", T::kPassword, std::nullopt, {}, "Password of an encrypted private key.", true},
+      {"ssl.truststore.type", T::kString, "JKS", {}, "Trust store format; Chronik reads PEM.", true},
+      {"ssl.truststore.location", T::kString, std::nullopt, {}, "The trust store file (PEM certificates).", true},
+      {"ssl.truststore.password", T::kPassword, std::nullopt, {}, "Password of the trust store file.", true},
+      {"ssl.truststore.certificates", T::kPassword, std::nullopt, {},
+       "Trusted certificates in PEM, given inline instead of ssl.truststore.location.", true},
+      {"ssl.client.auth", T::kString, "none", one_of({"required", "requested", "none"}),
+       "Whether TLS listeners ask clients for a certificate.", true},
+      {"ssl.enabled.protocols", T::kList, "TLSv1.2,TLSv1.3", {}, "TLS versions enabled.", true},
+      {"ssl.protocol", T::kString, "TLSv1.3", {}, "The TLS protocol of the context.", true},
+      {"ssl.cipher.suites", T::kList, "", {}, "TLS cipher suites enabled; empty for the library's defaults.", true},
+      {"ssl.principal.mapping.rules", T::kString, "DEFAULT", {},
+       "Rules mapping a client certificate's distinguished name to a principal name.", false},
+      {"ssl.endpoint.identification.algorithm", T::kString, "https", {},
+       "Endpoint identification of peers (a client setting; brokers check it only between brokers).", true},
       // Chronik's admin endpoint.
       {"admin.listeners", T::kList, "http://127.0.0.1:9644", {},
        "Chronik: comma-separated http://host:port of the admin and metrics endpoint."},
@@ -92,7 +125,7 @@ const std::vector<ConfigKey>& broker_table() {
       // Log basics.
       {"log.dirs", T::kString, std::nullopt, {}, "Comma-separated data dirs; null means `log.dir`."},
       {"log.dir", T::kString, "./chronik-data", {}, "The data dir when log.dirs is null (Chronik default)."},
-      {"num.partitions", T::kInt, "1", at_least(1), "Partitions of auto-created topics.", true},
+      {"num.partitions", T::kInt, "1", at_least(1), "Partitions of auto-created topics."},
       {"default.replication.factor", T::kInt, "1", {}, "Replication factor of auto-created topics."},
       {"auto.create.topics.enable", T::kBoolean, "true", {}, "Create topics on Metadata/Produce for unknown names."},
       {"delete.topic.enable", T::kBoolean, "true", {}, "Whether DeleteTopics is allowed."},
@@ -182,6 +215,15 @@ const std::vector<ConfigKey>& broker_table() {
        "min.insync.replicas"},
       {"unclean.leader.election.enable", T::kBoolean, "false", {}, "Unclean leader election.", true,
        "unclean.leader.election.enable"},
+      // Replication quotas: dynamic per-broker keys kafka-reassign-partitions sets and clears
+      // (--throttle, --verify). One broker replicates nothing, so they have no effect; as on
+      // Kafka, DescribeConfigs lists them only once set.
+      {"leader.replication.throttled.rate", T::kLong, kLongMax, at_least(0),
+       "Replication bytes/s a leader sends for throttled replicas (one broker: no effect).", true, {}, 1, false},
+      {"follower.replication.throttled.rate", T::kLong, kLongMax, at_least(0),
+       "Replication bytes/s a follower fetches for throttled replicas (one broker: no effect).", true, {}, 1, false},
+      {"replica.alter.log.dirs.io.max.bytes.per.second", T::kLong, kLongMax, at_least(0),
+       "Bytes/s of moving replicas between log dirs (one log dir: no effect).", true, {}, 1, false},
       // Groups and offsets.
       {"offsets.retention.minutes", T::kInt, "10080", at_least(1), "Retention of committed offsets of empty groups."},
       {"offsets.retention.check.interval.ms", T::kLong, "600000", at_least(1), "How often stale offsets are removed."},
@@ -206,9 +248,18 @@ const std::vector<ConfigKey>& broker_table() {
       {"client.telemetry.enable", T::kBoolean, "false", {},
        "Chronik: advertise GetTelemetrySubscriptions and PushTelemetry, so that clients push their "
        "metrics (counted on /metrics, then dropped)."},
+      // Authorization (ACLs). Kafka's authorizer reads super.users and
+      // allow.everyone.if.no.acl.found itself, outside KafkaConfig, so DescribeConfigs lists
+      // them only once set.
+      {"authorizer.class.name", T::kString, "", {},
+       "The authorizer: Kafka's StandardAuthorizer or AclAuthorizer class name enables ACLs; empty: none."},
+      {"super.users", T::kString, std::nullopt, {},
+       "Principals allowed every action, separated by semicolons (User:admin;User:ops).", false, {}, 1, false},
+      {"allow.everyone.if.no.acl.found", T::kBoolean, "false", {},
+       "With an authorizer: a resource that no ACL names is open to every principal.", false, {}, 1, false},
       // Transactions and idempotence.
       {"transactional.id.expiration.ms", T::kInt, "604800000", at_least(1),
-       "Idle transactional ids expire after this.", true},
+       "Idle transactional ids expire after this."},
       {"transaction.max.timeout.ms", T::kInt, "900000", at_least(1), "Largest transaction timeout allowed."},
       {"transaction.abort.timed.out.transaction.cleanup.interval.ms", T::kInt, "10000", at_least(1),
        "How often timed-out transactions are aborted."},

@@ -25,7 +25,8 @@ std::map<std::string, Named, std::less<>>& loggers() {
 // The floors' loggers, listed from the start (as Kafka lists its loggers) whether or not
 // they have logged yet.
 constexpr std::string_view kFloors[] = {"chronik.admin", "chronik.core",  "chronik.group", "chronik.handlers",
-                                        "chronik.kafka", "chronik.log",   "chronik.net"};
+                                        "chronik.kafka", "chronik.log",   "chronik.net",   "chronik.security",
+                                        "chronik.txn"};
 
 constexpr std::pair<std::string_view, spdlog::level::level_enum> kLevels[] = {
     {"TRACE", spdlog::level::trace}, {"DEBUG", spdlog::level::debug}, {"INFO", spdlog::level::info},

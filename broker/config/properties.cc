@@ -1,6 +1,9 @@
 #include "broker/config/properties.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -149,10 +152,15 @@ std::vector<Property> parse_properties(std::string_view text) {
 }
 
 std::vector<Property> load_properties_file(const std::string& path) {
+  // A directory opens as a stream and reads as empty: the broker would start on defaults.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw PropertiesError("cannot read config file " + path + ": it is a directory");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw PropertiesError("cannot read config file " + path);
+  if (!in) throw PropertiesError("cannot read config file " + path + ": " + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
+  if (in.bad()) throw PropertiesError("cannot read config file " + path);
   try {
     return parse_properties(text.str());
   } catch (const PropertiesError& e) {

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/core/log_txn_markers.h"
 #include "broker/log/topic_names.h"
 #include "broker/config/loggers.h"
 
@@ -35,6 +36,14 @@ void Broker::init(std::shared_ptr<const config::BrokerConfig> cfg) {
   auto ad = cfg->advertised_listeners();
   if (!ad.empty()) advertised = endpoint(ad.front());
   if (advertised.host == "0.0.0.0" || advertised.host == "::") advertised.host = "127.0.0.1";
+  listeners.clear();
+  for (const auto& l : ls) {
+    ListenerInfo info{l.name, l.security_protocol, endpoint(l), endpoint(l)};
+    for (const auto& a : ad)
+      if (a.name == l.name) info.advertised = endpoint(a);
+    if (info.advertised.host == "0.0.0.0" || info.advertised.host == "::") info.advertised.host = "127.0.0.1";
+    listeners.push_back(std::move(info));
+  }
   auto dirs = cfg->log_dirs();
   if (!dirs.empty()) log_dir = dirs.front();
   set_config(std::move(cfg));
@@ -44,6 +53,17 @@ void Broker::start_groups() {
   groups = std::make_unique<group::GroupCoordinator>(store, [this]() { return config(); });
   groups->set_on_change([this](const std::string& group_id) { waits.notify(GroupChanged{group_id}); });
   groups->load(now_ms());
+  txn_markers = std::make_unique<LogTxnMarkers>(*this);
+  transactions = std::make_unique<txn::TxnCoordinator>(
+      store, [this]() { return config(); }, [this]() { return allocate_producer_id(); }, *txn_markers, groups.get(),
+      [] { return now_ms(); });
+  transactions->set_transaction_version([this] {
+    const auto levels = features.levels().levels;
+    const auto it = levels.find("transaction.version");
+    return it == levels.end() ? int16_t{0} : it->second;
+  });
+  transactions->load(now_ms());
+  transactions->start();
 }
 
 void Broker::ensure_internal_topics() {

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "broker/core/metrics.h"
 #include "broker/group/group_coordinator.h"
@@ -20,6 +21,8 @@
 #include "broker/core/fetch_sessions.h"
 #include "broker/core/waits.h"
 #include "broker/log/log_store.h"
+#include "broker/security/authorizer.h"
+#include "broker/txn/txn_coordinator.h"
 #include "broker/config/broker_config.h"
 
 namespace chronik::broker {
@@ -29,11 +32,30 @@ struct Endpoint {
   uint16_t port = 9092;
 };
 
+// One Kafka listener (listeners, listener.security.protocol.map, advertised.listeners).
+struct ListenerInfo {
+  std::string name;               // "PLAINTEXT", "SASL_SSL", or any name the map gives a protocol
+  std::string security_protocol;  // PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL
+  Endpoint bind;
+  Endpoint advertised;  // from advertised.listeners, else the bound address (port 0: the bound port)
+  bool sasl() const { return security_protocol.rfind("SASL_", 0) == 0; }
+  bool tls() const { return security_protocol == "SSL" || security_protocol == "SASL_SSL"; }
+};
+
 struct Broker {
   // Fixed at start-up (read-only configs), from the configuration.
   int32_t node_id = 1;
   Endpoint listener;    // the first listener
   Endpoint advertised;  // the first advertised listener (port 0: the bound port)
+  // Every listener, in the order of `listeners`; the bound ports are filled in once bound.
+  std::vector<ListenerInfo> listeners;
+  // What clients that came in on listener `name` are told to connect to (Metadata,
+  // DescribeCluster, FindCoordinator), as Kafka answers with the request's own listener.
+  Endpoint advertised_for(const std::string& name) const {
+    for (const auto& l : listeners)
+      if (l.name == name) return l.advertised;
+    return advertised;
+  }
   std::string log_dir = "./chronik-data";
   std::string config_source = "defaults";
   std::string cluster_id;
@@ -68,16 +90,21 @@ struct Broker {
   // the store cannot be read (LogStore::scan_meta).
   std::vector<std::string> dynamic_config_names(bool per_broker);
 
-  // Creates the group coordinator over `store` and restores its groups and offsets.
-  // REQUIRES: store is open.
+  // Creates the group coordinator over `store` and restores its groups and offsets, then
+  // the transaction coordinator, which restores its transactional ids and starts its marker
+  // thread (finishing transactions a stop left prepared). REQUIRES: store is open.
   void start_groups();
 
   std::shared_ptr<LogStore> store;
   std::unique_ptr<group::GroupCoordinator> groups;
+  std::unique_ptr<txn::TxnMarkerWriter> txn_markers;  // into this broker's log (core/log_txn_markers.h)
+  std::unique_ptr<txn::TxnCoordinator> transactions;
   FetchSessionCache fetch_sessions;
   FinalizedFeatures features;  // ApiVersions, UpdateFeatures
   ClientTelemetry telemetry;   // KIP-714 subscriptions and client instances
   FetchMemory fetch_memory;  // queued.max.fetch.bytes
+  // The ACL authorizer (authorizer.class.name); null: none configured, every action allowed.
+  std::unique_ptr<security::Authorizer> authorizer;
   admin::Metrics metrics;
   // When the broker started (uptime on the admin endpoint).
   int64_t start_time_ms = 0;
@@ -122,6 +149,10 @@ struct RequestContext {
   std::optional<std::string> client_id;
   std::string peer;
   int64_t connection_id = 0;
+  // The listener the request came in on (its name), and who sent it: "User:<name>" after
+  // SASL, the mapped certificate name with TLS client authentication, else anonymous.
+  std::string listener;
+  std::string principal = "User:ANONYMOUS";
   // Set by dispatch when the response carries a non-zero top-level error code (metrics).
   bool failed = false;
 };

@@ -24,6 +24,12 @@ std::vector<PeriodicTask> housekeeping_tasks(Broker& broker) {
                    [&broker](int64_t now) {
                      if (broker.groups) broker.groups->tick(now);
                    }});
+  // Transactions past their timeout are aborted, and idle transactional ids expire, at the
+  // coordinator's own interval (transaction.abort.timed.out.transaction.cleanup.interval.ms).
+  tasks.push_back({"transaction coordinator", []() { return std::chrono::milliseconds(100); },
+                   [&broker](int64_t now) {
+                     if (broker.transactions) broker.transactions->tick(now);
+                   }});
   return tasks;
 }
 

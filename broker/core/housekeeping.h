@@ -1,5 +1,6 @@
 // The broker's periodic work: the store's (interval flushes, retention, reopening a failed
-// log dir) and the group coordinator's (session timeouts, join and sync deadlines).
+// log dir), the group coordinator's (session timeouts, join and sync deadlines) and the
+// transaction coordinator's (transaction timeouts, expired transactional ids).
 //
 // The network layer runs each task on its own timer, on a worker thread (a task may block
 // on disk), one run at a time; tasks are independent so that a slow flush does not hold up

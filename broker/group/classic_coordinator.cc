@@ -168,6 +168,25 @@ int16_t ClassicCoordinator::check_commit(GroupTable::Update& u, const std::strin
   return kNone;
 }
 
+int16_t ClassicCoordinator::check_txn_commit(GroupTable::Update& u, const std::string& member_id, int32_t generation,
+                                             const std::optional<std::string>& instance_id, int64_t now_ms) {
+  (void)now_ms;
+  ClassicGroup& g = u->become_classic(now_ms);
+  if (g.state == GroupState::kDead) return E(ErrorCode::COORDINATOR_NOT_AVAILABLE);
+  if (generation < 0 && g.state == GroupState::kEmpty) return kNone;  // a producer without a group
+  // Anything naming a member or generation must be the current member (Kafka's
+  // validateCurrentMember); a request naming neither (TxnOffsetCommit before v3) may commit.
+  if (generation < 0 && member_id.empty() && !instance_id) return kNone;
+  if (instance_id) {
+    auto it = g.static_members.find(*instance_id);
+    if (it == g.static_members.end()) return E(ErrorCode::UNKNOWN_MEMBER_ID);
+    if (it->second != member_id) return E(ErrorCode::FENCED_INSTANCE_ID);
+  }
+  if (!g.has_member(member_id)) return E(ErrorCode::UNKNOWN_MEMBER_ID);
+  if (generation != g.generation) return E(ErrorCode::ILLEGAL_GENERATION);
+  return kNone;
+}
+
 int16_t ClassicCoordinator::check_offset_delete(const ClassicGroup& g, std::set<std::string>& subscribed) {
   if (g.state == GroupState::kDead) return E(ErrorCode::GROUP_ID_NOT_FOUND);
   if (g.state == GroupState::kEmpty) return kNone;

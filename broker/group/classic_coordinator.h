@@ -72,6 +72,12 @@ class ClassicCoordinator {
   // to a group that does not exist makes an empty classic group.
   int16_t check_commit(GroupTable::Update& u, const std::string& member_id, int32_t generation,
                        const std::optional<std::string>& instance_id, int64_t now_ms);
+  // The same for TxnOffsetCommit (KIP-447), as Kafka checks it: a group that does not exist
+  // is made (empty); generation -1 commits to an empty group; a member id, instance id or
+  // generation must be the current member's; naming none of them (versions before KIP-447)
+  // commits whatever the group's state.
+  int16_t check_txn_commit(GroupTable::Update& u, const std::string& member_id, int32_t generation,
+                           const std::optional<std::string>& instance_id, int64_t now_ms);
   // OffsetDelete: NONE and the topics the members consume (into `subscribed`), or the error.
   static int16_t check_offset_delete(const ClassicGroup& g, std::set<std::string>& subscribed);
   // Session timeouts and the rebalance's deadlines of the classic group `u` holds.

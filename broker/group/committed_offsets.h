@@ -1,6 +1,9 @@
 // The committed offsets of one group, and how each is kept as a record in the store's
 // metadata keyspace ("group-offset/<len><group id><topic>\0<partition>", value
-// chronik::state::OffsetCommitValue).
+// chronik::state::OffsetCommitValue). Offsets a transaction committed (TxnOffsetCommit) wait
+// apart, per producer id, until the transaction ends: they are kept as records of the same
+// value under "group-txn-offset/<len><group id><producer id><topic>\0<partition>", and only
+// a commit moves them among the committed offsets that OffsetFetch answers (KIP-98).
 #pragma once
 
 #include <compare>
@@ -46,6 +49,17 @@ class CommittedOffsets {
   // nullopt when the record does not decode.
   static std::optional<Record> decode(std::string_view key, std::string_view value);
 
+  // --- Records of offsets pending in a transaction
+  static constexpr std::string_view kPendingKeyPrefix = "group-txn-offset/";
+  static std::string pending_key(const std::string& group_id, int64_t producer_id, const TopicPartition& tp);
+  struct PendingRecord {
+    std::string group_id;
+    int64_t producer_id = -1;
+    TopicPartition partition;
+    CommittedOffset offset;
+  };
+  static std::optional<PendingRecord> decode_pending(std::string_view key, std::string_view value);
+
   // --- One group's offsets
   const Partitions& all() const { return partitions_; }
   bool empty() const { return partitions_.empty(); }
@@ -57,8 +71,21 @@ class CommittedOffsets {
   // Forgets every offset of `topic` (a deleted topic); returns the partitions it had.
   std::vector<TopicPartition> erase_topic(const std::string& topic);
 
+  // --- Offsets pending in transactions, per producer id
+  using Pending = std::map<int64_t, Partitions>;
+  const Pending& pending() const { return pending_; }
+  bool has_pending() const { return !pending_.empty(); }
+  // Whether some transaction holds an offset of `tp` not yet committed or aborted.
+  bool is_pending(const TopicPartition& tp) const;
+  void put_pending(int64_t producer_id, const TopicPartition& tp, CommittedOffset offset) {
+    pending_[producer_id][tp] = std::move(offset);
+  }
+  // Removes and returns what `producer_id`'s transaction holds.
+  Partitions take_pending(int64_t producer_id);
+
  private:
   Partitions partitions_;
+  Pending pending_;
 };
 
 }  // namespace chronik::broker::group

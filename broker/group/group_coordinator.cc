@@ -47,6 +47,42 @@ GroupCoordinator::OffsetDeleteResult GroupCoordinator::delete_offsets(const std:
   return offsets_.erase(u, partitions, subscribed);
 }
 
+// --- Transactional commits ------------------------------------------------------------
+
+int16_t GroupCoordinator::txn_commit(const TxnCommitRequest& req, int64_t now_ms) {
+  auto u = table_.update(req.group_id, /*create=*/true);
+  int16_t e = 0;
+  if (u->consumer) {
+    if (!(req.generation < 0 && req.member_id.empty())) e = u->consumer->validate_member(req.member_id, req.generation);
+  } else {
+    e = classic_.check_txn_commit(u, req.member_id, req.generation, req.instance_id, now_ms);
+  }
+  return e ? e : offsets_.commit_pending(u, req.producer_id, req.offsets, now_ms);
+}
+
+int16_t GroupCoordinator::complete_txn(int64_t producer_id, bool commit) {
+  int16_t result = 0;
+  for (const auto& entry : table_.entries()) {
+    {
+      auto a = table_.access(entry);
+      if (!a || !a->offsets.pending().count(producer_id)) continue;
+    }
+    auto u = table_.update(entry);
+    if (!u) continue;
+    if (int16_t e = offsets_.complete_pending(u, producer_id, commit)) result = e;
+  }
+  return result;
+}
+
+std::set<TopicPartition> GroupCoordinator::pending_txn_partitions(const std::string& group_id) {
+  std::set<TopicPartition> out;
+  auto a = table_.access(group_id);
+  if (!a) return out;
+  for (const auto& [_, partitions] : a->offsets.pending())
+    for (const auto& [tp, o] : partitions) out.insert(tp);
+  return out;
+}
+
 // --- Every kind --------------------------------------------------------------------------
 
 std::vector<GroupCoordinator::Listed> GroupCoordinator::list() {
@@ -113,6 +149,17 @@ void GroupCoordinator::load(int64_t now_ms) {
     u->offsets.put(record->partition, std::move(record->offset));
     ++offsets;
   }
+  size_t pending = 0;
+  for (const auto& [key, value] : table_.store().scan_meta(std::string(CommittedOffsets::kPendingKeyPrefix))) {
+    auto record = CommittedOffsets::decode_pending(key, value);
+    if (!record) {
+      ++bad;
+      continue;
+    }
+    auto u = table_.update(record->group_id, /*create=*/true);
+    u->offsets.put_pending(record->producer_id, record->partition, std::move(record->offset));
+    ++pending;
+  }
   for (const auto& [key, value] : table_.store().scan_meta(std::string(kGroupRecordPrefix))) {
     std::optional<ClassicGroup> classic;
     std::optional<ConsumerGroup> consumer = decode_consumer_group_record(key, value);
@@ -131,6 +178,8 @@ void GroupCoordinator::load(int64_t now_ms) {
     if (a && (a->classic || a->consumer)) ++groups;
   }
   if (groups) ::chronik::config::named_logger("chronik.group").info("loaded {} consumer groups and {} committed offsets", groups, offsets);
+  if (pending)
+    ::chronik::config::named_logger("chronik.group").info("{} offsets pending in transactions wait for them to end", pending);
 }
 
 }  // namespace chronik::broker::group

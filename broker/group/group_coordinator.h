@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,28 @@ class GroupCoordinator {
   OffsetDeleteResult delete_offsets(const std::string& group_id, const std::vector<TopicPartition>& partitions);
   // Forgets the committed offsets of a deleted topic in every group.
   void on_topic_deleted(const std::string& topic) { offsets_.forget_topic(topic); }
+
+  // --- Offsets committed in transactions (KIP-98, KIP-447)
+  struct TxnCommitRequest {
+    std::string group_id;
+    int64_t producer_id = -1;
+    int32_t generation = -1;  // or a consumer group's member epoch
+    std::string member_id;
+    std::optional<std::string> instance_id;
+    std::vector<std::pair<TopicPartition, CommittedOffset>> offsets;
+  };
+  // TxnOffsetCommit: checks the member and generation as Kafka does for a transactional
+  // commit, then stores the offsets as pending for the producer. NONE, or the error of
+  // every partition.
+  int16_t txn_commit(const TxnCommitRequest& req, int64_t now_ms);
+  // The transaction of `producer_id` ended: its offsets are committed or dropped in every
+  // group (as Kafka's marker on a __consumer_offsets partition ends them in all the groups
+  // of that partition). NONE, or NOT_COORDINATOR when some group's write failed (those
+  // groups keep them; the caller tries again, groups already done have nothing left).
+  int16_t complete_txn(int64_t producer_id, bool commit);
+  // The partitions of `group_id` with offsets still pending in a transaction (OffsetFetch
+  // with require_stable answers UNSTABLE_OFFSET_COMMIT for them).
+  std::set<TopicPartition> pending_txn_partitions(const std::string& group_id);
 
   // --- Every kind
   struct Listed {

@@ -46,7 +46,11 @@ std::optional<int64_t> GroupEntry::empty_since_ms() const {
 void GroupEntry::drop_group() {
   classic.reset();
   consumer.reset();
-  offsets = CommittedOffsets();
+  // Offsets a transaction still holds stay until it ends (they were not erased from the store).
+  CommittedOffsets kept;
+  for (const auto& [producer_id, partitions] : offsets.pending())
+    for (const auto& [tp, o] : partitions) kept.put_pending(producer_id, tp, o);
+  offsets = std::move(kept);
 }
 
 // --- Update ------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ class GroupEntry {
   CommittedOffsets offsets;
 
   // Nothing left: the table forgets the id.
-  bool vacant() const { return !classic && !consumer && offsets.empty(); }
+  bool vacant() const { return !classic && !consumer && offsets.empty() && !offsets.has_pending(); }
   // The classic group (created Empty; an empty consumer group becomes classic).
   ClassicGroup& become_classic(int64_t now_ms);
   // Without members (classic groups: Empty), and since when (-1: never had any, or not

@@ -94,7 +94,34 @@ void OffsetCoordinator::expire(GroupTable::Update& u, int64_t now_ms, int64_t re
     u.writes().erase(CommittedOffsets::key(u->id, tp));
   }
   if (!expired.empty()) ::chronik::config::named_logger("chronik.group").info("group {}: {} committed offsets expired", u->id, expired.size());
-  if (u->offsets.empty()) drop_group(u);
+  if (u->offsets.empty() && !u->offsets.has_pending()) drop_group(u);
+}
+
+int16_t OffsetCoordinator::commit_pending(GroupTable::Update& u, int64_t producer_id, const Offsets& offsets,
+                                          int64_t now_ms) {
+  Offsets stamped;
+  for (const auto& [tp, offset] : offsets) {
+    CommittedOffset o = offset;
+    if (o.commit_timestamp_ms < 0) o.commit_timestamp_ms = now_ms;
+    u.writes().put(CommittedOffsets::pending_key(u->id, producer_id, tp), CommittedOffsets::encode(o));
+    stamped.emplace_back(tp, std::move(o));
+  }
+  if (u.flush()) return E(ErrorCode::NOT_COORDINATOR);
+  for (auto& [tp, o] : stamped) u->offsets.put_pending(producer_id, tp, std::move(o));
+  return 0;
+}
+
+int16_t OffsetCoordinator::complete_pending(GroupTable::Update& u, int64_t producer_id, bool commit) {
+  auto it = u->offsets.pending().find(producer_id);
+  if (it == u->offsets.pending().end()) return 0;
+  for (const auto& [tp, o] : it->second) {
+    u.writes().erase(CommittedOffsets::pending_key(u->id, producer_id, tp));
+    if (commit) u.writes().put(CommittedOffsets::key(u->id, tp), CommittedOffsets::encode(o));
+  }
+  if (u.flush()) return E(ErrorCode::NOT_COORDINATOR);
+  for (auto& [tp, o] : u->offsets.take_pending(producer_id))
+    if (commit) u->offsets.put(tp, std::move(o));
+  return 0;
 }
 
 void OffsetCoordinator::forget_topic(const std::string& topic) {

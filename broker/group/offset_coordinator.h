@@ -59,6 +59,15 @@ class OffsetCoordinator {
   // Forgets the offsets of a deleted topic in every group.
   void forget_topic(const std::string& topic);
 
+  // --- Offsets committed in a transaction (TxnOffsetCommit, KIP-98): stored apart, per
+  // producer id, and served only once the transaction commits.
+  // Stores `offsets` as pending for `producer_id`; NONE or NOT_COORDINATOR.
+  int16_t commit_pending(GroupTable::Update& u, int64_t producer_id, const Offsets& offsets, int64_t now_ms);
+  // The transaction of `producer_id` ended: its pending offsets become committed offsets
+  // (`commit`) or are dropped, in one store write. NONE or NOT_COORDINATOR (nothing changed:
+  // the caller retries).
+  int16_t complete_pending(GroupTable::Update& u, int64_t producer_id, bool commit);
+
  private:
   GroupTable& table_;
 };

@@ -90,7 +90,9 @@ Status apply_broker(Broker& broker, bool per_broker,
         if (int16_t e = broker.alter_dynamic_config(name, value, per_broker, false))
           return {e, "cannot store dynamic config " + name + ": the log dir cannot be written"};
   } catch (const ConfigError& e) {
-    return {err(ErrorCode::INVALID_CONFIG), e.what()};
+    // Kafka (KRaft) refuses a bad broker config value, or one that cannot change at run
+    // time, with INVALID_REQUEST; topic configs get INVALID_CONFIG.
+    return {err(ErrorCode::INVALID_REQUEST), e.what()};
   }
   return {err(ErrorCode::NONE), ""};
 }

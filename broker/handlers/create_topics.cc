@@ -135,7 +135,6 @@ void create(Broker& broker, const Ctx& ctx, bool validate_only, const Topic& t, 
   const int16_t v = ctx.api_version;
   auto r = broker.store->create_topic(t.name, plan.partitions, plan.configs, validate_only);
   if (r.error) return fail(out, v, r.error, r.message);
-  if (!validate_only) ::chronik::config::named_logger("chronik.handlers").info("created topic {} with {} partitions", t.name, plan.partitions);
   if (v >= 7) out.topic_id = r.topic.id;
   if (v >= 5) {
     out.num_partitions = plan.partitions;

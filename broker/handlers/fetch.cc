@@ -11,6 +11,11 @@
 // refuses it: that partition answers UNKNOWN_SERVER_ERROR unless it has nothing to read.
 // On top of Kafka's limits, the memory left of queued.max.fetch.bytes caps the response as
 // Kafka's quota window does (FetchMemory).
+//
+// Isolation (v4+, KIP-98): read_committed (isolation_level 1) reads only below each
+// partition's last stable offset and gets the aborted transactions overlapping what it read
+// (an empty list when none); read_uncommitted gets null there, as from Kafka. Both get the LSO.
+// A transaction marker wakes a waiting fetch as an append does (PartitionAppended).
 #include <algorithm>
 #include <map>
 
@@ -27,6 +32,9 @@ struct FetchPlan {
   int32_t min_bytes = 0;
   int32_t max_bytes = INT32_MAX;
   int16_t top_error = 0;
+  bool read_committed = false;
+  // The requester, kept for the reads of later attempts (READ on each topic).
+  RequestContext who;
   int32_t response_session_id = 0;
   std::shared_ptr<FetchSession> session;  // set for sessions (full or incremental)
   bool incremental = false;
@@ -94,10 +102,13 @@ std::shared_ptr<FetchPlan> prepare(Broker& broker, const Ctx& ctx, m::FetchReque
   auto plan = std::make_shared<FetchPlan>();
   const int16_t v = ctx.api_version;
   plan->version = v;
+  plan->who.principal = ctx.principal;
+  plan->who.peer = ctx.peer;
   plan->max_wait_ms = std::max(req.max_wait_ms, 0);
   const int32_t fetch_max_bytes = broker.config()->get_int("fetch.max.bytes");
   plan->max_bytes = v >= 3 ? std::min(req.max_bytes, fetch_max_bytes) : fetch_max_bytes;
   plan->min_bytes = std::min(req.min_bytes, plan->max_bytes);
+  plan->read_committed = v >= 4 && req.isolation_level == 1;
   if (v < 13) {
     for (const auto& t : req.topics) {
       auto& named = plan->requested.emplace_back(t.topic, std::vector<int32_t>{});
@@ -244,16 +255,25 @@ FetchAttempt attempt(Broker& broker, FetchPlan& plan, bool final) {
       m::FetchResponse::PartitionData d;
       d.partition_index = p.partition;
       d.records = wire::SharedBytes();
+      d.aborted_transactions = std::nullopt;
       auto topic = v >= 13 ? broker.store->find_topic(p.topic_id) : broker.store->find_topic(p.topic);
-      if (!topic) {
-        d.error_code = v >= 13 ? err(ErrorCode::UNKNOWN_TOPIC_ID) : err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
+      if (!topic && v >= 13) {
+        d.error_code = err(ErrorCode::UNKNOWN_TOPIC_ID);
+        d.high_watermark = -1;
+      } else if (!authorized_topic(broker, plan.who, AclOperation::kRead, topic ? topic->name : p.topic)) {
+        // READ on the topic, checked before its existence, as Kafka.
+        d.error_code = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);
+        d.high_watermark = -1;
+      } else if (!topic) {
+        d.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
         d.high_watermark = -1;
       } else if (p.partition < 0 || p.partition >= topic->partitions) {
         d.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
         d.high_watermark = -1;
       } else {
-        auto r = broker.store->read(p.topic, p.partition, p.fetch_offset,
-                                    static_cast<int32_t>(std::max<int64_t>(limit, 0)), first);
+        const int32_t max = static_cast<int32_t>(std::max<int64_t>(limit, 0));
+        auto r = plan.read_committed ? broker.store->read_committed(p.topic, p.partition, p.fetch_offset, max, first)
+                                     : broker.store->read(p.topic, p.partition, p.fetch_offset, max, first);
         if (limit < 0 && r.error == 0 && p.fetch_offset < r.offsets.high_watermark) {
           r.error = err(ErrorCode::UNKNOWN_SERVER_ERROR);
           r.offsets = {-1, -1};
@@ -261,14 +281,24 @@ FetchAttempt attempt(Broker& broker, FetchPlan& plan, bool final) {
         }
         d.error_code = r.error;
         d.high_watermark = r.offsets.high_watermark;
-        d.last_stable_offset = r.offsets.high_watermark;
+        d.last_stable_offset = r.offsets.lso();
         d.log_start_offset = r.offsets.log_start_offset;
         if (r.error == 0) {
+          if (plan.read_committed) {
+            d.aborted_transactions.emplace();
+            for (const auto& a : r.aborted_transactions) {
+              auto& t = d.aborted_transactions->emplace_back();
+              t.producer_id = a.producer_id;
+              t.first_offset = a.first_offset;
+            }
+          }
           FetchPlan::LastRead read;
           read.fetch_offset = p.fetch_offset;
           read.limit = limit;
           read.min_one = first;
-          read.to_end = (r.records.empty() ? p.fetch_offset : end_offset(r.records)) >= r.offsets.high_watermark;
+          // Everything it may read: up to the LSO for read_committed.
+          const int64_t readable_end = plan.read_committed ? r.offsets.lso() : r.offsets.high_watermark;
+          read.to_end = (r.records.empty() ? p.fetch_offset : end_offset(r.records)) >= readable_end;
           read.size = static_cast<int64_t>(r.records.size());
           d.records = std::move(r.records);
           if (v <= 3 && !d.records->empty()) down_convert(v, d);
@@ -338,6 +368,7 @@ m::FetchResponse error_response(const FetchPlan& plan, int16_t error) {
       d.last_stable_offset = -1;
       d.log_start_offset = -1;
       d.records = wire::SharedBytes();
+      d.aborted_transactions = std::nullopt;
     }
   }
   return resp;

@@ -24,6 +24,7 @@ m::FindCoordinatorResponse handle(Broker& broker, const Ctx& ctx, m::FindCoordin
   // operator deleted it).
   if (req.key_type == kGroupKey) broker.ensure_internal_topics();
   const Broker& self = broker;
+  const Endpoint advertised = self.advertised_for(ctx.listener);
   if (ctx.api_version < 4) {
     std::string message;
     resp.error_code = check_key(req.key_type, &message);
@@ -35,8 +36,8 @@ m::FindCoordinatorResponse handle(Broker& broker, const Ctx& ctx, m::FindCoordin
       return resp;
     }
     resp.node_id = self.node_id;
-    resp.host = self.advertised.host;
-    resp.port = self.advertised.port;
+    resp.host = advertised.host;
+    resp.port = advertised.port;
     if (ctx.api_version >= 1) resp.error_message = std::nullopt;
     return resp;
   }
@@ -52,8 +53,8 @@ m::FindCoordinatorResponse handle(Broker& broker, const Ctx& ctx, m::FindCoordin
       c.error_message = message;
     } else {
       c.node_id = self.node_id;
-      c.host = self.advertised.host;
-      c.port = self.advertised.port;
+      c.host = advertised.host;
+      c.port = advertised.port;
       c.error_message = std::nullopt;
     }
     resp.coordinators.push_back(std::move(c));

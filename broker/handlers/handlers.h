@@ -14,6 +14,11 @@
 
 #include "broker/log/topic_names.h"
 #include "broker/core/broker.h"
+#include "broker/handlers/authorize.h"
+#include "generated/kafka/add_offsets_to_txn_request.h"
+#include "generated/kafka/add_offsets_to_txn_response.h"
+#include "generated/kafka/add_partitions_to_txn_request.h"
+#include "generated/kafka/add_partitions_to_txn_response.h"
 #include "generated/kafka/alter_configs_request.h"
 #include "generated/kafka/alter_configs_response.h"
 #include "generated/kafka/alter_partition_reassignments_request.h"
@@ -49,12 +54,18 @@
 #include "generated/kafka/describe_groups_response.h"
 #include "generated/kafka/describe_log_dirs_request.h"
 #include "generated/kafka/describe_log_dirs_response.h"
+#include "generated/kafka/describe_producers_request.h"
+#include "generated/kafka/describe_producers_response.h"
 #include "generated/kafka/describe_quorum_request.h"
 #include "generated/kafka/describe_quorum_response.h"
 #include "generated/kafka/describe_topic_partitions_request.h"
 #include "generated/kafka/describe_topic_partitions_response.h"
+#include "generated/kafka/describe_transactions_request.h"
+#include "generated/kafka/describe_transactions_response.h"
 #include "generated/kafka/elect_leaders_request.h"
 #include "generated/kafka/elect_leaders_response.h"
+#include "generated/kafka/end_txn_request.h"
+#include "generated/kafka/end_txn_response.h"
 #include "generated/kafka/fetch_request.h"
 #include "generated/kafka/fetch_response.h"
 #include "generated/kafka/find_coordinator_request.h"
@@ -79,6 +90,8 @@
 #include "generated/kafka/list_offsets_response.h"
 #include "generated/kafka/list_partition_reassignments_request.h"
 #include "generated/kafka/list_partition_reassignments_response.h"
+#include "generated/kafka/list_transactions_request.h"
+#include "generated/kafka/list_transactions_response.h"
 #include "generated/kafka/metadata_request.h"
 #include "generated/kafka/metadata_response.h"
 #include "generated/kafka/offset_commit_request.h"
@@ -93,16 +106,24 @@
 #include "generated/kafka/produce_response.h"
 #include "generated/kafka/push_telemetry_request.h"
 #include "generated/kafka/push_telemetry_response.h"
+#include "generated/kafka/alter_user_scram_credentials_request.h"
+#include "generated/kafka/alter_user_scram_credentials_response.h"
+#include "generated/kafka/describe_user_scram_credentials_request.h"
+#include "generated/kafka/describe_user_scram_credentials_response.h"
 #include "generated/kafka/sasl_authenticate_request.h"
 #include "generated/kafka/sasl_authenticate_response.h"
 #include "generated/kafka/sasl_handshake_request.h"
 #include "generated/kafka/sasl_handshake_response.h"
 #include "generated/kafka/sync_group_request.h"
 #include "generated/kafka/sync_group_response.h"
+#include "generated/kafka/txn_offset_commit_request.h"
+#include "generated/kafka/txn_offset_commit_response.h"
 #include "generated/kafka/unregister_broker_request.h"
 #include "generated/kafka/unregister_broker_response.h"
 #include "generated/kafka/update_features_request.h"
 #include "generated/kafka/update_features_response.h"
+#include "generated/kafka/write_txn_markers_request.h"
+#include "generated/kafka/write_txn_markers_response.h"
 
 namespace chronik::broker::handlers {
 
@@ -139,6 +160,9 @@ m::MetadataResponse handle(Broker&, const Ctx&, m::MetadataRequest&);
 // nullopt for acks=0: no response is sent.
 std::optional<m::ProduceResponse> handle(Broker&, const Ctx&, m::ProduceRequest&);
 m::ListOffsetsResponse handle(Broker&, const Ctx&, m::ListOffsetsRequest&);
+// Transactions on the partitions (the partition side of KIP-98): markers, producers' state.
+m::WriteTxnMarkersResponse handle(Broker&, const Ctx&, m::WriteTxnMarkersRequest&);
+m::DescribeProducersResponse handle(Broker&, const Ctx&, m::DescribeProducersRequest&);
 m::OffsetForLeaderEpochResponse handle(Broker&, const Ctx&, m::OffsetForLeaderEpochRequest&);
 m::CreateTopicsResponse handle(Broker&, const Ctx&, m::CreateTopicsRequest&);
 m::DeleteTopicsResponse handle(Broker&, const Ctx&, m::DeleteTopicsRequest&);
@@ -174,10 +198,19 @@ m::DescribeAclsResponse handle(Broker&, const Ctx&, m::DescribeAclsRequest&);
 m::CreateAclsResponse handle(Broker&, const Ctx&, m::CreateAclsRequest&);
 m::DeleteAclsResponse handle(Broker&, const Ctx&, m::DeleteAclsRequest&);
 m::SaslAuthenticateResponse handle(Broker&, const Ctx&, m::SaslAuthenticateRequest&);
+m::AlterUserScramCredentialsResponse handle(Broker&, const Ctx&, m::AlterUserScramCredentialsRequest&);
+m::DescribeUserScramCredentialsResponse handle(Broker&, const Ctx&, m::DescribeUserScramCredentialsRequest&);
 m::UpdateFeaturesResponse handle(Broker&, const Ctx&, m::UpdateFeaturesRequest&);
 m::GetTelemetrySubscriptionsResponse handle(Broker&, const Ctx&, m::GetTelemetrySubscriptionsRequest&);
 m::PushTelemetryResponse handle(Broker&, const Ctx&, m::PushTelemetryRequest&);
 m::ListConfigResourcesResponse handle(Broker&, const Ctx&, m::ListConfigResourcesRequest&);
+// Transactions (txn/txn_coordinator.h).
+m::AddPartitionsToTxnResponse handle(Broker&, const Ctx&, m::AddPartitionsToTxnRequest&);
+m::AddOffsetsToTxnResponse handle(Broker&, const Ctx&, m::AddOffsetsToTxnRequest&);
+m::EndTxnResponse handle(Broker&, const Ctx&, m::EndTxnRequest&);
+m::TxnOffsetCommitResponse handle(Broker&, const Ctx&, m::TxnOffsetCommitRequest&);
+m::ListTransactionsResponse handle(Broker&, const Ctx&, m::ListTransactionsRequest&);
+m::DescribeTransactionsResponse handle(Broker&, const Ctx&, m::DescribeTransactionsRequest&);
 
 // Whether a handler takes requests of type Req.
 template <class Req>
@@ -193,10 +226,8 @@ m::VersionRange served_versions(const m::ApiInfo& api);
 // GetTelemetrySubscriptions and PushTelemetry unless `client_telemetry` (as Kafka without a
 // telemetry reporter: the handlers still answer a client that calls them).
 std::vector<m::ApiVersionsResponse::ApiVersion> advertised_api_versions(bool client_telemetry);
-// Whether the API's handler only ever refuses, because no listener of the broker is of the
-// kind it belongs to (the SASL APIs: there is no SASL listener yet). Advertised all the same,
-// as Kafka does; `chronik --print-api-versions` reports it so that the compatibility report
-// does not count such an API as served.
+// Whether the API's handler only ever refuses (none since SASL listeners exist; kept for
+// `chronik --print-api-versions`, which the compatibility report reads).
 bool refuses_only(int16_t api_key);
 
 // Helpers shared by handlers.
@@ -207,5 +238,9 @@ int16_t auto_create_topic(Broker&, const std::string& name, std::optional<TopicI
 // KAFKA_STORAGE_ERROR while the log dir is closed (LogStore::offsets), else the topic was
 // deleted meanwhile.
 int16_t offsets_unavailable(Broker&);
+// PRODUCER_FENCED as clients older than it (KIP-588) know it: INVALID_PRODUCER_EPOCH.
+inline int16_t fenced_error(int16_t error, bool old_client) {
+  return old_client && error == err(ErrorCode::PRODUCER_FENCED) ? err(ErrorCode::INVALID_PRODUCER_EPOCH) : error;
+}
 
 }  // namespace chronik::broker::handlers

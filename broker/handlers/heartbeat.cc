@@ -3,8 +3,12 @@
 
 namespace chronik::broker::handlers {
 
-m::HeartbeatResponse handle(Broker& broker, const Ctx&, m::HeartbeatRequest& req) {
+m::HeartbeatResponse handle(Broker& broker, const Ctx& ctx, m::HeartbeatRequest& req) {
   m::HeartbeatResponse resp;
+  if (!authorized_group(broker, ctx, AclOperation::kRead, req.group_id)) {
+    resp.error_code = err(ErrorCode::GROUP_AUTHORIZATION_FAILED);
+    return resp;
+  }
   resp.error_code = broker.groups->heartbeat(req.group_id, req.generation_id, req.member_id,
                                              req.group_instance_id, now_ms());
   return resp;

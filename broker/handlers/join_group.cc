@@ -32,6 +32,11 @@ m::JoinGroupResponse to_response(const group::JoinResult& r, int16_t version) {
 }  // namespace
 
 Deferred<m::JoinGroupResponse> handle(Broker& broker, const Ctx& ctx, m::JoinGroupRequest& req) {
+  if (!authorized_group(broker, ctx, AclOperation::kRead, req.group_id)) {
+    Deferred<m::JoinGroupResponse> denied;
+    denied.ready.emplace().error_code = err(ErrorCode::GROUP_AUTHORIZATION_FAILED);
+    return denied;
+  }
   group::GroupCoordinator::JoinRequest j;
   j.group_id = req.group_id;
   j.member_id = req.member_id;

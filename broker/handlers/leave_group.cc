@@ -4,6 +4,11 @@
 namespace chronik::broker::handlers {
 
 m::LeaveGroupResponse handle(Broker& broker, const Ctx& ctx, m::LeaveGroupRequest& req) {
+  if (!authorized_group(broker, ctx, AclOperation::kRead, req.group_id)) {
+    m::LeaveGroupResponse denied;
+    denied.error_code = err(ErrorCode::GROUP_AUTHORIZATION_FAILED);
+    return denied;
+  }
   std::vector<group::GroupCoordinator::Leaving> leaving;
   if (ctx.api_version < 3) {
     leaving.push_back({req.member_id, std::nullopt});

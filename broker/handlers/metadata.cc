@@ -6,14 +6,7 @@
 namespace chronik::broker::handlers {
 namespace {
 
-// READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS.
-constexpr int32_t kTopicOperations = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) |
-                                     (1 << 8) | (1 << 10) | (1 << 11);
-// CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE.
-constexpr int32_t kClusterOperations =
-    (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
-
-m::MetadataResponse::MetadataResponseTopic describe(const Broker& broker, const TopicInfo& t,
+m::MetadataResponse::MetadataResponseTopic describe(const Broker& broker, const Ctx& ctx, const TopicInfo& t,
                                                     bool with_operations) {
   m::MetadataResponse::MetadataResponseTopic out;
   out.name = t.name;
@@ -28,7 +21,7 @@ m::MetadataResponse::MetadataResponseTopic describe(const Broker& broker, const 
     p.isr_nodes = {broker.node_id};
     out.partitions.push_back(std::move(p));
   }
-  if (with_operations) out.topic_authorized_operations = kTopicOperations;
+  if (with_operations) out.topic_authorized_operations = authorized_operations(broker, ctx, ResourceType::kTopic, t.name);
   return out;
 }
 
@@ -39,8 +32,9 @@ m::MetadataResponse handle(Broker& broker, const Ctx& ctx, m::MetadataRequest& r
   m::MetadataResponse resp;
   m::MetadataResponse::MetadataResponseBroker self;
   self.node_id = broker.node_id;
-  self.host = broker.advertised.host;
-  self.port = broker.advertised.port;
+  const Endpoint advertised = broker.advertised_for(ctx.listener);
+  self.host = advertised.host;
+  self.port = advertised.port;
   resp.brokers.push_back(self);
   resp.cluster_id = broker.cluster_id;
   resp.controller_id = broker.node_id;
@@ -49,14 +43,17 @@ m::MetadataResponse handle(Broker& broker, const Ctx& ctx, m::MetadataRequest& r
   // a single broker the client is bootstrapped to, has no other cluster to send it to: it
   // stays at its default, NONE.
   const bool with_ops = v >= 8 && req.include_topic_authorized_operations;
-  if (v >= 8 && v <= 10 && req.include_cluster_authorized_operations)
-    resp.cluster_authorized_operations = kClusterOperations;
+  if (v >= 8 && v <= 10 && req.include_cluster_authorized_operations &&
+      authorized_cluster(broker, ctx, AclOperation::kDescribe))
+    resp.cluster_authorized_operations = authorized_operations(broker, ctx, ResourceType::kCluster, security::kClusterName);
 
   // v0: an empty list means every topic; v1+: null means every topic.
   const bool all = !req.topics || (v == 0 && req.topics->empty());
   if (all) {
+    // Only what the requester may describe; the others' existence is not disclosed.
     for (const auto& t : broker.store->list_topics())
-      resp.topics.push_back(describe(broker, t, with_ops));
+      if (authorized_topic(broker, ctx, AclOperation::kDescribe, t.name))
+        resp.topics.push_back(describe(broker, ctx, t, with_ops));
     return resp;
   }
   // Before v4 the request cannot say no: creation is up to the broker's config.
@@ -76,11 +73,21 @@ m::MetadataResponse handle(Broker& broker, const Ctx& ctx, m::MetadataRequest& r
         continue;
       }
     } else {
+      // Not allowed to describe: TOPIC_AUTHORIZATION_FAILED whether or not the topic exists.
+      if (!authorized_topic(broker, ctx, AclOperation::kDescribe, *rt.name)) {
+        out.error_code = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);
+        out.name = *rt.name;
+        resp.topics.push_back(std::move(out));
+        continue;
+      }
       topic = broker.store->find_topic(*rt.name);
       if (!topic) {
         std::string why;
         if (!valid_topic_name(*rt.name, &why)) {
           out.error_code = err(ErrorCode::INVALID_TOPIC_EXCEPTION);
+        } else if (may_create && !authorized_cluster(broker, ctx, AclOperation::kCreate) &&
+                   !authorized_topic(broker, ctx, AclOperation::kCreate, *rt.name)) {
+          out.error_code = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);
         } else if (may_create) {
           out.error_code = auto_create_topic(broker, *rt.name, &topic);
         } else {
@@ -93,7 +100,17 @@ m::MetadataResponse handle(Broker& broker, const Ctx& ctx, m::MetadataRequest& r
         continue;
       }
     }
-    resp.topics.push_back(describe(broker, *topic, with_ops));
+    if (!rt.name || rt.name->empty()) {
+      // By id: the id is not secret, the name is.
+      if (!authorized_topic(broker, ctx, AclOperation::kDescribe, topic->name)) {
+        out.error_code = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);
+        out.name = v >= 12 ? std::nullopt : std::optional<std::string>("");
+        out.topic_id = rt.topic_id;
+        resp.topics.push_back(std::move(out));
+        continue;
+      }
+    }
+    resp.topics.push_back(describe(broker, ctx, *topic, with_ops));
   }
   return resp;
 }

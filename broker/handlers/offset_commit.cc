@@ -18,6 +18,8 @@ m::OffsetCommitResponse handle(Broker& broker, const Ctx& ctx, m::OffsetCommitRe
   // Per-partition errors first (unknown partitions, metadata too large); the rest is
   // committed together and shares the group's verdict.
   m::OffsetCommitResponse resp;
+  // READ on the group, else every partition is GROUP_AUTHORIZATION_FAILED.
+  const bool group_allowed = authorized_group(broker, ctx, AclOperation::kRead, req.group_id);
   std::vector<std::pair<size_t, size_t>> committed;  // (topic, partition) indexes into resp
   for (const auto& t : req.topics) {
     m::OffsetCommitResponse::OffsetCommitResponseTopic rt;
@@ -30,8 +32,12 @@ m::OffsetCommitResponse handle(Broker& broker, const Ctx& ctx, m::OffsetCommitRe
       m::OffsetCommitResponse::OffsetCommitResponsePartition rp;
       rp.partition_index = p.partition_index;
       const std::string metadata = p.committed_metadata.value_or("");
-      if (!topic && by_id) {
+      if (!group_allowed) {
+        rp.error_code = err(ErrorCode::GROUP_AUTHORIZATION_FAILED);
+      } else if (!topic && by_id) {
         rp.error_code = err(ErrorCode::UNKNOWN_TOPIC_ID);
+      } else if (!authorized_topic(broker, ctx, AclOperation::kRead, topic ? topic->name : t.name)) {
+        rp.error_code = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);  // before existence, as Kafka
       } else if (!topic || p.partition_index < 0 || p.partition_index >= topic->partitions) {
         rp.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
       } else if (metadata.size() > max_metadata) {
@@ -56,6 +62,7 @@ m::OffsetCommitResponse handle(Broker& broker, const Ctx& ctx, m::OffsetCommitRe
     }
     resp.topics.push_back(std::move(rt));
   }
+  if (!group_allowed) return resp;
   const int16_t group_error = broker.groups->commit(c, now);
   for (const auto& [ti, pi] : committed) resp.topics[ti].partitions[pi].error_code = group_error;
   return resp;

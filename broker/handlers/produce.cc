@@ -3,7 +3,21 @@
 // producers' sequences). Errors are per partition. acks=0 gets no response, and a failed
 // acks=0 produce closes the connection. From v13 (KIP-516) topics are named by id, in the
 // request and in the response; an id no topic has is UNKNOWN_TOPIC_ID, as Kafka 4.4 answers.
+// Transactional records (the first batch of a partition's records has isTransactional) need a
+// transactional id in the request, as in Kafka, which authorizes WRITE on it before anything
+// else: without one every partition answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED. The
+// partition then opens the producer's transaction (LogStore::append).
+// From v12 (KIP-890 part 2, transactions v2) the producer does not send AddPartitionsToTxn:
+// the broker adds the partitions of a transactional produce to the producer's transaction
+// itself, and appends only once they are in it, under the transaction's lock (so that the
+// transaction cannot end in between). The coordinator's refusals are answered per partition
+// as Kafka 4.x answers them (a fenced producer INVALID_PRODUCER_EPOCH; a transaction still
+// writing its markers CONCURRENT_TRANSACTIONS, which producers retry).
+#include <limits>
+#include <map>
+
 #include "broker/handlers/handlers.h"
+#include "runtime/record/batch_header.h"
 #include "runtime/record/convert.h"
 #include "runtime/record/patch.h"
 #include "runtime/record/validator.h"
@@ -12,6 +26,27 @@ namespace chronik::broker::handlers {
 namespace {
 
 using PartitionResponse = m::ProduceResponse::PartitionProduceResponse;
+
+// The topic's rules for each record (Kafka's LogValidator): keys on a compacted topic, and
+// CreateTime timestamps within the topic's bounds. As in Kafka 3.9, a bound left at its
+// default takes the deprecated message.timestamp.difference.max.ms instead.
+record::RecordRules record_rules(const config::BrokerConfig& cfg, const TopicInfo& topic, int32_t partition,
+                                 bool log_append_time) {
+  record::RecordRules rules;
+  const std::string policy = cfg.topic_string("cleanup.policy", topic.configs);
+  rules.require_key = policy.find("compact") != std::string::npos;
+  rules.create_time = !log_append_time;
+  rules.now_ms = now_ms();
+  const int64_t difference = cfg.topic_long("message.timestamp.difference.max.ms", topic.configs);
+  auto bound = [&](std::string_view key) {
+    const int64_t v = cfg.topic_long(key, topic.configs);
+    return v == std::numeric_limits<int64_t>::max() ? difference : v;
+  };
+  rules.timestamp_before_max_ms = bound("message.timestamp.before.max.ms");
+  rules.timestamp_after_max_ms = bound("message.timestamp.after.max.ms");
+  rules.partition = topic.name + "-" + std::to_string(partition);
+  return rules;
+}
 
 PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::ProduceRequest& req,
                                     const std::optional<TopicInfo>& topic,
@@ -77,13 +112,23 @@ PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::Pro
                 "Produce requests with version " + std::to_string(ctx.api_version) +
                     " are not allowed to use ZStandard compression");
 
-  auto checked = record::validate_records(records);
-  if (!checked.ok()) return fail(protocol::to_int16(checked.error_code()), checked.message);
+  const bool log_append_time = cfg->topic_string("message.timestamp.type", topic->configs) == "LogAppendTime";
+  record::ValidateOptions options;
+  options.record_rules = record_rules(*cfg, *topic, data.index, log_append_time);
+  auto checked = record::validate_records(records, options);
+  if (!checked.ok()) {
+    if (ctx.api_version >= 8)
+      for (auto& r : checked.rejected_records) {
+        auto& e = out.record_errors.emplace_back();
+        e.batch_index = r.batch_index;
+        e.batch_index_error_message = std::move(r.message);
+      }
+    return fail(protocol::to_int16(checked.error_code()), checked.message);
+  }
   if (ctx.api_version >= 3 && checked.batches.size() != 1)
     return fail(err(ErrorCode::INVALID_RECORD),
                 "Produce requests of version 3+ must contain exactly one batch");
 
-  const bool log_append_time = cfg->topic_string("message.timestamp.type", topic->configs) == "LogAppendTime";
   const int64_t append_time = now_ms();
   std::vector<std::span<uint8_t>> batches;
   batches.reserve(checked.batches.size());
@@ -112,20 +157,141 @@ PartitionResponse produce_partition(Broker& broker, const Ctx& ctx, const m::Pro
   return out;
 }
 
+// Kafka's RequestUtils.hasTransactionalRecords: the first batch of any partition's records.
+bool is_transactional(const m::ProduceRequest::PartitionProduceData& pd) {
+  if (!pd.records || pd.records->size() < record::kBatchHeaderSize) return false;
+  const std::span<const uint8_t> bytes(pd.records->data(), pd.records->size());
+  return bytes[record::kMagicOffset] == record::kMagicV2 && record::read_batch_header(bytes).attributes.is_transactional();
+}
+
+bool has_transactional_records(const m::ProduceRequest& req) {
+  for (const auto& td : req.topic_data)
+    for (const auto& pd : td.partition_data)
+      if (is_transactional(pd)) return true;
+  return false;
+}
+
+// What a produce answers for a partition the transaction coordinator would not add (Kafka
+// 4.x's ReplicaManager: the producer handles these).
+int16_t add_refusal(int16_t e) {
+  if (e == err(ErrorCode::PRODUCER_FENCED)) return err(ErrorCode::INVALID_PRODUCER_EPOCH);
+  if (e == err(ErrorCode::NOT_COORDINATOR) || e == err(ErrorCode::COORDINATOR_NOT_AVAILABLE) ||
+      e == err(ErrorCode::COORDINATOR_LOAD_IN_PROGRESS))
+    return err(ErrorCode::NOT_ENOUGH_REPLICAS);
+  return e;
+}
+
+std::string add_refusal_message(int16_t e) {
+  if (e == err(ErrorCode::INVALID_TXN_STATE)) return "Partition was not added to the transaction";
+  if (e == err(ErrorCode::NOT_ENOUGH_REPLICAS))
+    return "Unable to verify the partition has been added to the transaction.";
+  return {};
+}
+
 }  // namespace
 
 std::optional<m::ProduceResponse> handle(Broker& broker, const Ctx& ctx, m::ProduceRequest& req) {
   m::ProduceResponse resp;
+  // Transactional records need WRITE on their transactional id (Kafka checks it first).
+  if (has_transactional_records(req) &&
+      (!req.transactional_id || !authorized_transactional_id(broker, ctx, AclOperation::kWrite, *req.transactional_id))) {
+    if (req.acks == 0) throw CloseConnection("acks=0 produce of transactional records without a transactional id");
+    const int16_t error = err(ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    for (const auto& td : req.topic_data) {
+      auto& topic_out = resp.responses.emplace_back();
+      if (ctx.api_version >= 13) topic_out.topic_id = td.topic_id;
+      else topic_out.name = td.name;
+      for (const auto& pd : td.partition_data) {
+        auto& p = topic_out.partition_responses.emplace_back();
+        p.index = pd.index;
+        p.error_code = error;
+        p.base_offset = -1;
+        p.log_start_offset = -1;
+        if (ctx.api_version >= 8) p.error_message = "Transactional Id authorization failed.";
+      }
+    }
+    return resp;
+  }
+  const bool by_id = ctx.api_version >= 13;
+  std::vector<std::optional<TopicInfo>> topics;
+  std::vector<bool> may_write;
   for (const auto& td : req.topic_data) {
-    m::ProduceResponse::TopicProduceResponse topic_out;
-    const bool by_id = ctx.api_version >= 13;
-    const auto topic = by_id ? broker.store->find_topic(td.topic_id) : broker.store->find_topic(td.name);
     // The response names each topic as the request did: by id from v13, else by name.
+    auto& topic_out = resp.responses.emplace_back();
     if (by_id) topic_out.topic_id = td.topic_id;
     else topic_out.name = td.name;
-    for (const auto& pd : td.partition_data)
-      topic_out.partition_responses.push_back(produce_partition(broker, ctx, req, topic, pd));
-    resp.responses.push_back(std::move(topic_out));
+    topic_out.partition_responses.resize(td.partition_data.size());
+    auto topic = by_id ? broker.store->find_topic(td.topic_id) : broker.store->find_topic(td.name);
+    // WRITE on the topic, checked before its existence (an unknown id has no name to check).
+    may_write.push_back((by_id && !topic) ||
+                        authorized_topic(broker, ctx, AclOperation::kWrite, by_id ? topic->name : td.name));
+    topics.push_back(std::move(topic));
+  }
+  auto produce_one = [&](size_t t, size_t p) {
+    const auto& pd = req.topic_data[t].partition_data[p];
+    auto& out = resp.responses[t].partition_responses[p];
+    if (may_write[t]) {
+      out = produce_partition(broker, ctx, req, topics[t], pd);
+      return;
+    }
+    out.index = pd.index;
+    out.error_code = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);
+    out.base_offset = -1;
+    out.log_start_offset = -1;
+  };
+
+  // Transactions v2: the partitions whose transactional batches join the producer's
+  // transaction before they are appended; every other partition is appended as it is.
+  std::vector<std::pair<size_t, size_t>> joining;
+  std::vector<group::TopicPartition> partitions;
+  std::optional<std::pair<int64_t, int16_t>> producer;
+  bool many_producers = false;
+  if (ctx.api_version >= 12 && req.transactional_id) {
+    for (size_t t = 0; t < req.topic_data.size(); ++t)
+      for (size_t p = 0; p < req.topic_data[t].partition_data.size(); ++p) {
+        const auto& pd = req.topic_data[t].partition_data[p];
+        const auto& topic = topics[t];
+        // A partition that does not exist, or of an internal topic, fails on its own below.
+        if (!may_write[t] || !is_transactional(pd) || !topic || pd.index < 0 || pd.index >= topic->partitions ||
+            is_internal_topic(topic->name))
+          continue;
+        const auto head = record::read_batch_header({pd.records->data(), pd.records->size()});
+        const std::pair<int64_t, int16_t> id{head.producer_id, head.producer_epoch};
+        if (producer && *producer != id) many_producers = true;
+        producer = id;
+        joining.emplace_back(t, p);
+        partitions.push_back(group::TopicPartition{topic->name, pd.index});
+      }
+  }
+  std::map<std::pair<size_t, size_t>, bool> in_txn;
+  for (const auto& tp : joining) in_txn[tp] = true;
+  for (size_t t = 0; t < req.topic_data.size(); ++t)
+    for (size_t p = 0; p < req.topic_data[t].partition_data.size(); ++p)
+      if (!in_txn.count({t, p})) produce_one(t, p);
+  if (!joining.empty()) {
+    int16_t e = 0;
+    if (many_producers) {
+      e = err(ErrorCode::INVALID_PRODUCER_ID_MAPPING);  // Kafka: one producer per request
+    } else {
+      e = broker.transactions->add_partitions(*req.transactional_id, producer->first, producer->second, partitions,
+                                              now_ms(), txn::kTransactionsV2, [&] {
+                                                for (const auto& [t, p] : joining) produce_one(t, p);
+                                              });
+    }
+    if (e) {
+      const int16_t code = add_refusal(e);
+      for (const auto& [t, p] : joining) {
+        auto& out = resp.responses[t].partition_responses[p];
+        out.index = req.topic_data[t].partition_data[p].index;
+        out.error_code = code;
+        out.base_offset = -1;
+        out.log_start_offset = -1;
+        if (ctx.api_version >= 8) {
+          auto message = add_refusal_message(code);
+          if (!message.empty()) out.error_message = std::move(message);
+        }
+      }
+    }
   }
   if (req.acks == 0) {
     // The client waits for no answer, so, as Kafka, the connection is closed instead: the

@@ -20,6 +20,11 @@ m::SyncGroupResponse to_response(const group::SyncResult& r, int16_t version) {
 }  // namespace
 
 Deferred<m::SyncGroupResponse> handle(Broker& broker, const Ctx& ctx, m::SyncGroupRequest& req) {
+  if (!authorized_group(broker, ctx, AclOperation::kRead, req.group_id)) {
+    Deferred<m::SyncGroupResponse> denied;
+    denied.ready.emplace().error_code = err(ErrorCode::GROUP_AUTHORIZATION_FAILED);
+    return denied;
+  }
   group::GroupCoordinator::SyncRequest s;
   s.group_id = req.group_id;
   s.generation = req.generation_id;

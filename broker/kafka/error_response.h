@@ -28,6 +28,7 @@
 #include "generated/kafka/offset_fetch_response.h"
 #include "generated/kafka/produce_request.h"
 #include "generated/kafka/produce_response.h"
+#include "runtime/protocol/error_codes.h"
 #include "runtime/wire/field_meta.h"
 
 namespace chronik::broker {
@@ -42,13 +43,22 @@ void set_top_error(Resp& resp, int16_t code) {
   });
 }
 
-// Whether the response's top-level ErrorCode field (when it has one) is non-zero.
+// Codes that are steps of a group protocol, not failures: a first JoinGroup (v4+) is answered
+// MEMBER_ID_REQUIRED and joins again with its id, and members learn of a rebalance through
+// REBALANCE_IN_PROGRESS. Counted as errors, every healthy rebalance would look like one.
+inline bool is_protocol_step(int16_t code) {
+  return code == protocol::to_int16(protocol::ErrorCode::MEMBER_ID_REQUIRED) ||
+         code == protocol::to_int16(protocol::ErrorCode::REBALANCE_IN_PROGRESS);
+}
+
+// Whether the response's top-level ErrorCode field (when it has one) says the request failed
+// (non-zero, and not a protocol step).
 template <class Resp>
 bool top_error(const Resp& resp) {
   bool failed = false;
   Resp::visit_fields(resp, [&](const wire::FieldMeta& meta, const auto& member) {
     if constexpr (std::is_same_v<std::decay_t<decltype(member)>, int16_t>) {
-      if (std::strcmp(meta.name, "ErrorCode") == 0) failed = member != 0;
+      if (std::strcmp(meta.name, "ErrorCode") == 0) failed = member != 0 && !is_protocol_step(member);
     }
   });
   return failed;

@@ -11,10 +11,12 @@ namespace chronik::broker::net {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-Acceptor::Acceptor(asio::io_context& ioc, std::vector<asio::io_context*> network, ConnectionEnv& env)
-    : acceptor_(ioc), network_(std::move(network)), env_(env) {}
+Acceptor::Acceptor(asio::io_context& ioc, std::vector<asio::io_context*> network, ConnectionEnv& env,
+                   const ListenerInfo& listener)
+    : acceptor_(ioc), network_(std::move(network)), env_(env), listener_(listener) {}
 
 void Acceptor::bind(const std::string& host, uint16_t port) {
+  if (listener_.tls()) tls_ = make_listener_tls(*env_.broker.config(), listener_.name);
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
   if (ec) {
@@ -45,7 +47,7 @@ asio::awaitable<void> Acceptor::accept_loop() {
       ::chronik::config::named_logger("chronik.net").warn("accept failed: {}", ec.message());
       continue;
     }
-    auto conn = std::make_shared<Connection>(env_, std::move(socket), next_connection_id_++);
+    auto conn = std::make_shared<Connection>(env_, std::move(socket), env_.next_connection_id++, listener_, tls_.get());
     env_.broker.metrics.connections_accepted.fetch_add(1, std::memory_order_relaxed);
     env_.broker.metrics.connections_active.fetch_add(1, std::memory_order_relaxed);
     conn->start();

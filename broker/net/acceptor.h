@@ -1,4 +1,4 @@
-// The Kafka listener's socket: listens, accepts, and hands each connection to the next
+// A Kafka listener's socket: listens, accepts, and hands each connection to the next
 // network thread in turn, as Kafka's acceptor hands them to its processors.
 #pragma once
 
@@ -11,16 +11,19 @@
 #include <boost/asio.hpp>
 
 #include "broker/net/connection.h"
+#include "broker/net/tls.h"
 
 namespace chronik::broker::net {
 
 class Acceptor {
  public:
-  // Accepts on `ioc`; connections live on the `network` contexts, sharing `env`.
-  Acceptor(boost::asio::io_context& ioc, std::vector<boost::asio::io_context*> network, ConnectionEnv& env);
+  // Accepts on `ioc` for `listener` (which outlives it); connections live on the `network`
+  // contexts, sharing `env`.
+  Acceptor(boost::asio::io_context& ioc, std::vector<boost::asio::io_context*> network, ConnectionEnv& env,
+           const ListenerInfo& listener);
 
-  // Binds and listens on `host:port` (a name is resolved). Throws std::runtime_error when it
-  // cannot.
+  // Sets up TLS for an SSL or SASL_SSL listener, then binds and listens on `host:port` (a
+  // name is resolved). Throws std::runtime_error when it cannot.
   void bind(const std::string& host, uint16_t port);
   // The port actually bound (useful with port 0).
   uint16_t port() const;
@@ -34,7 +37,8 @@ class Acceptor {
   std::vector<boost::asio::io_context*> network_;
   size_t next_network_ = 0;
   ConnectionEnv& env_;
-  int64_t next_connection_id_ = 1;
+  const ListenerInfo& listener_;
+  std::unique_ptr<ListenerTls> tls_;  // SSL and SASL_SSL listeners
 };
 
 }  // namespace chronik::broker::net

@@ -6,8 +6,10 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/net/request_wait.h"
+#include "broker/net/tls.h"
 #include "runtime/protocol/frame.h"
 #include "broker/config/loggers.h"
+#include "generated/kafka/api_table.h"
 
 namespace chronik::broker::net {
 
@@ -31,9 +33,12 @@ std::vector<std::shared_ptr<Connection>> Connections::all() {
   return {set_.begin(), set_.end()};
 }
 
-Connection::Connection(ConnectionEnv& env, tcp::socket socket, int64_t id)
+Connection::Connection(ConnectionEnv& env, tcp::socket socket, int64_t id, const ListenerInfo& listener,
+                       ListenerTls* tls)
     : env_(env),
+      listener_(listener),
       socket_(std::move(socket)),
+      listener_tls_(tls),
       write_signal_(socket_.get_executor()),
       space_signal_(socket_.get_executor()),
       idle_timer_(socket_.get_executor()),
@@ -44,6 +49,8 @@ Connection::Connection(ConnectionEnv& env, tcp::socket socket, int64_t id)
   auto ep = socket_.remote_endpoint(ec);
   peer_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
   socket_.set_option(tcp::no_delay(true), ec);
+  if (listener_.sasl()) sasl_ = std::make_unique<SaslAuthenticator>(env_.broker, listener_.name);
+  if (listener_tls_) tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, listener_tls_->context);
 }
 
 void Connection::start() {
@@ -66,8 +73,11 @@ void Connection::note_api_version(const RequestContext& ctx) {
   if (ctx.api_key < 0 || !spdlog::should_log(spdlog::level::debug)) return;
   if (ctx.client_id) client_id_ = *ctx.client_id;
   if (!api_versions_used_.emplace(ctx.api_key, ctx.api_version).second) return;
-  ::chronik::config::named_logger("chronik.net").debug("connection {} from {} client_id '{}' uses api {} v{}{}", id_, peer_, client_id_,
-                ctx.api_key, ctx.api_version, serves_api(ctx.api_key) ? "" : " (not served)");
+  const auto* api = message::find_api(ctx.api_key);
+  ::chronik::config::named_logger("chronik.net").debug("connection {} from {} client_id '{}' uses {} (api {}) v{}{}", id_,
+                                                        peer_, client_id_, api ? api->name : "an unknown API",
+                                                        ctx.api_key, ctx.api_version,
+                                                        serves_api(ctx.api_key) ? "" : " (not served)");
 }
 
 // On the connection's network thread.
@@ -105,7 +115,11 @@ void Connection::enqueue(std::shared_ptr<wire::Writer> frame, bool holds_fetched
 // a client that writes a large request slowly is not taken for an idle one.
 awaitable<void> Connection::read_exactly(uint8_t* data, size_t size) {
   for (size_t done = 0; done < size;) {
-    done += co_await socket_.async_read_some(asio::buffer(data + done, size - done), use_awaitable);
+    // Two statements, not a conditional expression: GCC 12 mishandles co_await inside one.
+    if (tls_)
+      done += co_await tls_->async_read_some(asio::buffer(data + done, size - done), use_awaitable);
+    else
+      done += co_await socket_.async_read_some(asio::buffer(data + done, size - done), use_awaitable);
     last_activity_ = Clock::now();
   }
 }
@@ -122,6 +136,10 @@ awaitable<void> Connection::read_loop() {
   const int32_t max_frame = env_.broker.config()->get_int("socket.request.max.bytes");
   const size_t max_queued = static_cast<size_t>(env_.broker.config()->get_int("queued.max.requests"));
   try {
+    if (tls_ && !co_await tls_handshake()) {
+      close();
+      co_return;
+    }
     for (;;) {
       std::array<uint8_t, 4> prefix{};
       co_await read_exactly(prefix.data(), prefix.size());
@@ -138,11 +156,23 @@ awaitable<void> Connection::read_loop() {
       co_await read_exactly(buffer.get(), frame_size);
       wire::SharedBytes frame(std::shared_ptr<const void>(buffer, buffer.get()), buffer.get(), frame_size);
 
+      if (sasl_ && !sasl_->complete()) {
+        if (!co_await authenticate(frame)) break;
+        if (sasl_->complete()) {
+          principal_ = sasl_->principal();
+          ::chronik::config::named_logger("chronik.net")
+              .debug("connection {} from {} on listener {} authenticated as {}", id_, peer_, listener_.name, principal_);
+        }
+        continue;
+      }
+
       busy_ = true;
       const auto started = Clock::now();
       RequestContext ctx;
+      ctx.principal = principal_;
       ctx.peer = peer_;
       ctx.connection_id = id_;
+      ctx.listener = listener_.name;
       Broker& broker = env_.broker;
       // Named, not a temporary inside the co_await expression: GCC 12 mishandles those.
       // The context comes back too: dispatch fills in the API and the outcome (metrics).
@@ -196,6 +226,73 @@ awaitable<void> Connection::read_loop() {
   if (queue_.empty()) close();
 }
 
+// Not `busy_` meanwhile: a client that never finishes its handshake is closed as idle.
+awaitable<bool> Connection::tls_handshake() {
+  boost::system::error_code ec;
+  co_await tls_->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
+  last_activity_ = Clock::now();
+  if (closed_) co_return false;
+  if (ec) {
+    // Kafka counts a failed TLS handshake as a failed authentication, logged the same way: a
+    // plaintext client on a TLS port, an untrusted or expired certificate.
+    ::chronik::config::named_logger("chronik.net")
+        .info("failed authentication with {} on listener {} (SSL handshake failed: {})", peer_, listener_.name,
+              ec.message());
+    co_return false;
+  }
+  // With client authentication the principal is the certificate's mapped name (SASL_SSL:
+  // SASL's user replaces it).
+  if (listener_tls_->asks_client_certificate) {
+    if (const auto dn = peer_certificate_dn(tls_->native_handle())) {
+      try {
+        principal_ = "User:" + listener_tls_->principal_mapper.name(*dn);
+        ::chronik::config::named_logger("chronik.net")
+            .debug("connection {} from {} on listener {} authenticated as {}", id_, peer_, listener_.name, principal_);
+      } catch (const std::exception& e) {
+        ::chronik::config::named_logger("chronik.net")
+            .info("failed authentication with {} on listener {} ({})", peer_, listener_.name, e.what());
+        co_return false;
+      }
+    }
+  }
+  co_return true;
+}
+
+awaitable<bool> Connection::authenticate(const wire::SharedBytes& frame) {
+  busy_ = true;
+  RequestContext ctx;
+  ctx.peer = peer_;
+  ctx.connection_id = id_;
+  ctx.listener = listener_.name;
+  auto step = sasl_->process(ctx, frame);
+  busy_ = false;
+  last_activity_ = Clock::now();
+  if (step.failed) {
+    // Once per connection, at info as Kafka's "Failed authentication with ...": an operator
+    // sees who is knocking with what, never a password.
+    ::chronik::config::named_logger("chronik.net")
+        .info("failed authentication with {} on listener {}{} ({})", peer_, listener_.name,
+              sasl_->mechanism().empty() ? "" : " (" + sasl_->mechanism() + ")", step.reason);
+    // A client that retries at once is slowed down, and the failure answer leaves with the close.
+    const auto delay = env_.broker.config()->get_long("connection.failed.authentication.delay.ms");
+    if (delay > 0) {
+      asio::steady_timer timer(socket_.get_executor());
+      timer.expires_after(std::chrono::milliseconds(delay));
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+    if (step.outcome.frame && !closed_) enqueue(std::move(step.outcome.frame), false);
+    co_return false;
+  }
+  if (step.outcome.kind == Outcome::Kind::kClose) {
+    ::chronik::config::named_logger("chronik.net").debug("closing connection from {}: {}", peer_, step.outcome.reason);
+    co_return false;
+  }
+  note_api_version(ctx);
+  if (step.outcome.frame) enqueue(std::move(step.outcome.frame), false);
+  co_return true;
+}
+
 awaitable<void> Connection::write_loop() {
   auto self = shared_from_this();
   try {
@@ -215,7 +312,10 @@ awaitable<void> Connection::write_loop() {
       std::vector<asio::const_buffer> buffers;
       for (const auto& w : sending)
         for (auto chunk : w.frame->chunks()) buffers.emplace_back(chunk.data(), chunk.size());
-      co_await asio::async_write(socket_, buffers, use_awaitable);
+      if (tls_)
+        co_await asio::async_write(*tls_, buffers, use_awaitable);
+      else
+        co_await asio::async_write(socket_, buffers, use_awaitable);
       last_activity_ = Clock::now();
       for (const auto& w : sending) {
         unsent_bytes_ -= w.frame->size();

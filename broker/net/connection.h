@@ -17,13 +17,16 @@
 #include <vector>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 
 #include "broker/kafka/dispatch.h"
+#include "broker/kafka/sasl_authenticator.h"
 #include "broker/net/worker_pool.h"
 
 namespace chronik::broker::net {
 
 class Connection;
+struct ListenerTls;
 
 // The connections alive, so that stopping can reach them. Thread-safe.
 class Connections {
@@ -44,11 +47,14 @@ struct ConnectionEnv {
   const RequestClassifier& classifier;
   const std::atomic<bool>& stopping;
   Connections& connections;
+  int64_t next_connection_id = 1;  // on the acceptors' thread
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(ConnectionEnv& env, boost::asio::ip::tcp::socket socket, int64_t id);
+  // `tls` (SSL and SASL_SSL listeners, else nullptr) outlives the connection.
+  Connection(ConnectionEnv& env, boost::asio::ip::tcp::socket socket, int64_t id, const ListenerInfo& listener,
+             ListenerTls* tls);
 
   // Starts reading, writing and the idle check; registers with env.connections until closed.
   void start();
@@ -69,12 +75,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool muted(size_t max_queued) const;
   void note_api_version(const RequestContext& ctx);
   boost::asio::awaitable<void> read_exactly(uint8_t* data, size_t size);
+  // The TLS handshake; false (the reason logged) when it failed.
+  boost::asio::awaitable<bool> tls_handshake();
   boost::asio::awaitable<void> read_loop();
+  // Before SASL authentication completed: hands the frame to the authenticator. False when
+  // the connection must close (it then waited connection.failed.authentication.delay.ms
+  // after a failed authentication and queued the failure's response).
+  boost::asio::awaitable<bool> authenticate(const wire::SharedBytes& frame);
   boost::asio::awaitable<void> write_loop();
   boost::asio::awaitable<void> idle_loop();
 
   ConnectionEnv& env_;
+  const ListenerInfo& listener_;
   boost::asio::ip::tcp::socket socket_;
+  ListenerTls* listener_tls_;
+  // Over socket_ on TLS listeners: every read and write then goes through it.
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   boost::asio::steady_timer write_signal_;
   boost::asio::steady_timer space_signal_;  // cancelled when queued responses were written
   boost::asio::steady_timer idle_timer_;
@@ -96,6 +112,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closed_ = false;
   Clock::time_point last_activity_ = Clock::now();
   std::string client_id_;
+  // On SASL listeners, until authentication completed; then the principal it gave.
+  std::unique_ptr<SaslAuthenticator> sasl_;
+  std::string principal_ = "User:ANONYMOUS";
   std::set<std::pair<int16_t, int16_t>> api_versions_used_;
 };
 

@@ -29,10 +29,10 @@ struct Server::Impl {
         workers(static_cast<size_t>(std::max(1, b.config()->get_int("num.io.threads")))),
         classifier(b),
         env{b, workers, classifier, stopping, connections},
-        acceptor(ioc, raw(network), env),
         signals(ioc, SIGINT, SIGTERM),
         housekeeping(ioc, workers, housekeeping_tasks(b)) {
     for (auto& context : network) network_work.push_back(asio::make_work_guard(*context));
+    for (const auto& l : b.listeners) acceptors.push_back(std::make_unique<Acceptor>(ioc, raw(network), env, l));
   }
 
   // One context per network thread (num.network.threads); each connection lives on one of
@@ -63,7 +63,7 @@ struct Server::Impl {
   std::atomic<bool> bound{false};  // readiness, read from other threads
   Connections connections;
   ConnectionEnv env;
-  Acceptor acceptor;
+  std::vector<std::unique_ptr<Acceptor>> acceptors;  // one per listener
   asio::signal_set signals;
   Housekeeping housekeeping;
   std::vector<std::function<void()>> stop_hooks;
@@ -73,7 +73,7 @@ void Server::Impl::begin_stop() {
   if (stopping.exchange(true)) return;
   asio::post(ioc, [this]() {
     ::chronik::config::named_logger("chronik.net").info("shutting down: no new connections, finishing requests in flight");
-    acceptor.close();
+    for (auto& a : acceptors) a->close();
     boost::system::error_code ec;
     signals.cancel(ec);
     housekeeping.stop();
@@ -88,11 +88,18 @@ Server::Server(Broker& broker) : impl_(std::make_unique<Impl>(broker)) {}
 Server::~Server() = default;
 
 void Server::bind() {
-  impl_->acceptor.bind(impl_->broker.listener.host, impl_->broker.listener.port);
+  auto& broker = impl_->broker;
+  for (size_t i = 0; i < impl_->acceptors.size(); ++i) {
+    auto& listener = broker.listeners[i];
+    impl_->acceptors[i]->bind(listener.bind.host, listener.bind.port);
+    listener.bind.port = impl_->acceptors[i]->port();
+    if (listener.advertised.port == 0) listener.advertised.port = listener.bind.port;
+  }
+  if (!broker.listeners.empty() && broker.advertised.port == 0) broker.advertised.port = broker.listeners[0].bind.port;
   impl_->bound = true;
 }
 
-uint16_t Server::port() const { return impl_->acceptor.port(); }
+uint16_t Server::port() const { return impl_->acceptors.empty() ? 0 : impl_->acceptors.front()->port(); }
 
 void Server::stop() { impl_->begin_stop(); }
 
@@ -110,7 +117,7 @@ void Server::run() {
     ::chronik::config::named_logger("chronik.net").info("received signal {}", sig);
     impl.begin_stop();
   });
-  asio::co_spawn(impl.ioc, impl.acceptor.accept_loop(), asio::detached);
+  for (auto& a : impl.acceptors) asio::co_spawn(impl.ioc, a->accept_loop(), asio::detached);
   impl.housekeeping.start();
   std::vector<std::thread> threads;
   for (auto& context : impl.network) threads.emplace_back([&context]() { context->run(); });

@@ -28,9 +28,10 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and listens on broker.listener. Throws std::runtime_error when it cannot.
+  // Binds and listens on every listener of broker.listeners, filling in the ports bound
+  // (and advertised, where port 0 was given). Throws std::runtime_error when it cannot.
   void bind();
-  // The port actually bound (useful with port 0).
+  // The port actually bound by the first listener (useful with port 0).
   uint16_t port() const;
   // Serves until SIGTERM/SIGINT or stop(): then stops accepting, lets every connection
   // finish the request it is processing (waiting fetches answer at once), flushes the

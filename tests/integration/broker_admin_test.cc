@@ -27,6 +27,7 @@
 
 using chronik::testing::BrokerProcess;
 using chronik::testing::RawConnection;
+using chronik::testing::api_versions_request;
 namespace m = chronik::message;
 namespace wire = chronik::wire;
 namespace protocol = chronik::protocol;
@@ -107,7 +108,7 @@ int64_t dir_bytes(const std::string& dir) {
 }
 
 bool advertised(uint16_t port, int16_t api_key) {
-  auto resp = call<m::ApiVersionsResponse>(port, m::ApiVersionsRequest{}, 3);
+  auto resp = call<m::ApiVersionsResponse>(port, api_versions_request(), 3);
   for (const auto& a : resp.api_keys)
     if (a.api_key == api_key) return true;
   return false;

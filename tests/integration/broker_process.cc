@@ -52,12 +52,13 @@ uint16_t BrokerProcess::free_port() {
   return ntohs(addr.sin_port);
 }
 
-BrokerProcess::BrokerProcess(std::map<std::string, std::string> overrides)
+BrokerProcess::BrokerProcess(std::map<std::string, std::string> overrides, std::vector<std::string> extra_listeners)
     : overrides_(std::move(overrides)) {
   char tmpl[] = "/tmp/chronik-it-XXXXXX";
   data_dir_ = ::mkdtemp(tmpl);
   log_path_ = data_dir_ + ".log";
   port_ = free_port();
+  for (const auto& name : extra_listeners) extra_ports_[name] = free_port();
 }
 
 BrokerProcess::~BrokerProcess() {
@@ -68,8 +69,10 @@ BrokerProcess::~BrokerProcess() {
 }
 
 void BrokerProcess::start() {
+  std::string listeners = "PLAINTEXT://127.0.0.1:" + std::to_string(port_);
+  for (const auto& [name, port] : extra_ports_) listeners += "," + name + "://127.0.0.1:" + std::to_string(port);
   std::vector<std::string> args = {CHRONIK_BINARY,
-                                   "--override", "listeners=PLAINTEXT://127.0.0.1:" + std::to_string(port_),
+                                   "--override", "listeners=" + listeners,
                                    "--override", "log.dirs=" + data_dir_,
                                    // An admin port of its own: brokers of parallel tests would share 9644.
                                    "--override", "admin.listeners=http://127.0.0.1:0"};

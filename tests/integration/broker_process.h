@@ -6,13 +6,17 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace chronik::testing {
 
 class BrokerProcess {
  public:
   // `overrides` become --override key=value. The data dir is kept across restart().
-  explicit BrokerProcess(std::map<std::string, std::string> overrides = {});
+  // `extra_listeners` (names such as SASL_PLAINTEXT) listen beside PLAINTEXT, each on a free
+  // port of its own (listener_port).
+  explicit BrokerProcess(std::map<std::string, std::string> overrides = {},
+                         std::vector<std::string> extra_listeners = {});
   ~BrokerProcess();  // stops the broker, removes the data dir
 
   void start();            // waits until the port accepts connections
@@ -21,6 +25,7 @@ class BrokerProcess {
   void restart() { start(); }
 
   uint16_t port() const { return port_; }
+  uint16_t listener_port(const std::string& name) const { return extra_ports_.at(name); }
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(port_); }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& log_path() const { return log_path_; }
@@ -35,6 +40,7 @@ class BrokerProcess {
   std::string data_dir_;
   std::string log_path_;
   uint16_t port_ = 0;
+  std::map<std::string, uint16_t> extra_ports_;
   pid_t pid_ = -1;
 };
 

@@ -19,12 +19,14 @@ class Broker:
     its own (`url`); otherwise it binds an ephemeral one. `env` is added to the broker's
     environment. restart() keeps the data dir."""
 
-    def __init__(self, binary, *overrides, admin=False, prefix="chronik-py-", env=None):
+    def __init__(self, binary, *overrides, admin=False, prefix="chronik-py-", env=None, extra_listeners=()):
         self.binary = binary
         self.overrides = overrides
         self.env = dict(os.environ, **(env or {}))
         self.dir = tempfile.mkdtemp(prefix=prefix)
         self.port = free_port()
+        # Listener name -> port, after the PLAINTEXT one (e.g. SASL_PLAINTEXT, SSL).
+        self.ports = {name: free_port() for name in extra_listeners}
         self.admin_port = free_port() if admin else 0
         self.logname = self.dir + ".log"
         self.log = open(self.logname, "a")
@@ -32,14 +34,16 @@ class Broker:
         self.start()
 
     def start(self):
-        args = [self.binary, "--override", f"listeners=PLAINTEXT://127.0.0.1:{self.port}",
+        listeners = ",".join([f"PLAINTEXT://127.0.0.1:{self.port}"] +
+                             [f"{name}://127.0.0.1:{port}" for name, port in self.ports.items()])
+        args = [self.binary, "--override", f"listeners={listeners}",
                 "--override", f"log.dirs={self.dir}",
                 "--override", f"admin.listeners=http://127.0.0.1:{self.admin_port}"]
         for o in self.overrides:
             args += ["--override", o]
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.time() + 20
-        for port in [self.port] + ([self.admin_port] if self.admin_port else []):
+        for port in [self.port, *self.ports.values()] + ([self.admin_port] if self.admin_port else []):
             while True:
                 if self.proc.poll() is not None:
                     raise RuntimeError("chronik exited at start-up:\n" + self.tail())

@@ -6,11 +6,21 @@
 #include <string>
 
 #include "generated/kafka/api_table.h"
+#include "generated/kafka/api_versions_request.h"
 #include "runtime/protocol/header.h"
 #include "runtime/wire/reader.h"
 #include "runtime/wire/writer.h"
 
 namespace chronik::testing {
+
+// An ApiVersions request with the client software name and version that v3+ must carry
+// (KIP-511: a broker refuses an empty or malformed one with INVALID_REQUEST).
+inline message::ApiVersionsRequest api_versions_request() {
+  message::ApiVersionsRequest req;
+  req.client_software_name = "chronik-tests";
+  req.client_software_version = "1.0";
+  return req;
+}
 
 // The frame (without its size prefix) of `req` at `version`, header included.
 template <class Req>

@@ -35,6 +35,17 @@ class ForwardingLogStore : public LogStore {
                   bool min_one) override {
     return inner_->read(topic, partition, offset, max_bytes, min_one);
   }
+  ReadResult read_committed(const std::string& topic, int32_t partition, int64_t offset, int32_t max_bytes,
+                            bool min_one) override {
+    return inner_->read_committed(topic, partition, offset, max_bytes, min_one);
+  }
+  int16_t write_txn_marker(const std::string& topic, int32_t partition, int64_t producer_id, int16_t producer_epoch,
+                           int32_t coordinator_epoch, bool commit) override {
+    return inner_->write_txn_marker(topic, partition, producer_id, producer_epoch, coordinator_epoch, commit);
+  }
+  ProducersResult describe_producers(const std::string& topic, int32_t partition) override {
+    return inner_->describe_producers(topic, partition);
+  }
   std::optional<PartitionOffsets> offsets(const std::string& topic, int32_t partition) override {
     return inner_->offsets(topic, partition);
   }

@@ -30,7 +30,7 @@ if [ -d "$root/tests/data/captures" ]; then
     ver=$(sed -E 's/.*-k([0-9]+)-v([0-9]+)\.bin/\2/' <<<"$name")
     case "$name" in
       *-req-*) "$wire" roundtrip --request "$f" > /dev/null 2> "$tmp/err" || fail "$f: $(cat "$tmp/err")" ;;
-      *-resp-*) "$wire" roundtrip --response --api-key "$key" --version "$ver" "$f" > /dev/null 2> "$tmp/err" || fail "$f: $(cat "$tmp/err")" ;;
+      *-resp-*) "$wire" roundtrip --response --api-key "$key" --api-version "$ver" "$f" > /dev/null 2> "$tmp/err" || fail "$f: $(cat "$tmp/err")" ;;
       *) continue ;;
     esac
     count=$((count + 1))
@@ -69,6 +69,25 @@ cp "$tmp/req.bin" "$tmp/patched.bin"
 printf '\x01' | dd of="$tmp/patched.bin" bs=1 seek=33 conv=notrunc 2>/dev/null  # tagged-field count 0 -> 1
 "$wire" roundtrip --request "$tmp/patched.bin" > /dev/null 2>&1
 [ $? -eq 1 ] || fail "roundtrip of a frame with a dangling tag count should fail"
+
+# 5. The command line: --help and --version answer on stdout with exit 0; a usage error
+# exits 2 and says how to get help.
+"$wire" --help > "$tmp/help" 2>&1 || fail "--help: exit $?"
+grep -q -- "--api-version" "$tmp/help" || fail "--help does not list --api-version"
+[ "$("$wire" --version)" = "chronik-wire 0.1.0" ] || fail "--version: '$("$wire" --version)'"
+usage_error() {  # description, expected stderr fragment, command...
+  local what=$1 want=$2
+  shift 2
+  "$@" > /dev/null 2> "$tmp/err"
+  local rc=$?
+  [ $rc -eq 2 ] || fail "$what: exit $rc, wanted 2"
+  grep -q -- "$want" "$tmp/err" || fail "$what: stderr '$(cat "$tmp/err")' lacks '$want'"
+}
+usage_error "unknown option" "unrecognised option '--nope'" "$wire" decode --request --nope
+usage_error "unknown command" "unknown command frobnicate" "$wire" frobnicate --request
+usage_error "no command" "no command" "$wire"
+usage_error "response without a version" "needs --api-key and --api-version" "$wire" decode --response --api-key 1
+usage_error "api key out of range" "16-bit" "$wire" decode --response --api-key 70000 --api-version 1
 
 if [ $failures -gt 0 ]; then
   echo "$failures failure(s)"

@@ -17,6 +17,8 @@ FLOORS = [
     {"kafka"},                # frame -> header -> handler -> response frame
     {"handlers"},             # one file per API
     {"core"},                 # the services handlers call
+    {"security"},             # ACLs and the authorizer
+    {"txn"},                  # the transaction coordinator
     {"group"},                # group coordination, committed offsets
     {"log"},                  # partitions, producer state, the storage interface, LevelDB
     {"config"},               # broker configuration

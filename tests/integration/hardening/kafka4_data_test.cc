@@ -1,16 +1,15 @@
 // The data path's Kafka 4.x versions (issue 21): Produce v12-13, Fetch v18, ListOffsets
-// v10-11 and Metadata v13. The expected answers are Kafka 4.4's. Against Kafka 3.9.1, which
-// serves none of these versions, each check sees so from ApiVersions and passes with a note,
-// so that the [kafka] set still runs against either release.
+// v10-11 and Metadata v13. The expected answers are Kafka 4.4's; against Kafka 3.9.1 each
+// passes with a note (served.h).
 #include <map>
 #include <string>
 
 #include "generated/kafka/api_versions_request.h"
-#include "generated/kafka/api_versions_response.h"
 #include "generated/kafka/metadata_request.h"
 #include "generated/kafka/metadata_response.h"
 #include "runtime/record/batch.h"
 #include "tests/integration/hardening/requests.h"
+#include "tests/integration/hardening/served.h"
 
 using namespace chronik::testing;
 namespace m = chronik::message;
@@ -21,29 +20,6 @@ namespace {
 
 constexpr int16_t kUnknownTopicOrPartition = 3;
 constexpr int16_t kUnknownTopicId = 100;
-
-// The highest version of `key` the broker under test serves, -1 when it serves none.
-int16_t served(int16_t key) {
-  static const std::map<int16_t, int16_t> versions = [] {
-    m::ApiVersionsRequest req;
-    req.client_software_name = "chronik-hardening";
-    req.client_software_version = "1";
-    std::map<int16_t, int16_t> out;
-    for (const auto& k : call<m::ApiVersionsResponse>(target_port(), req, 3).api_keys) out[k.api_key] = k.max_version;
-    return out;
-  }();
-  const auto it = versions.find(key);
-  return it == versions.end() ? int16_t{-1} : it->second;
-}
-
-// A check needing `version` of `key` passes with a note where the broker serves less
-// (Kafka 3.9.1): these versions are Kafka 4.x's.
-#define REQUIRE_SERVED_OR_SKIP(key, version)                                                      \
-  if (served(key) < (version)) {                                                                  \
-    SUCCEED("the broker serves up to v" << served(key) << " of API " << (key) << ", not v" << (version) \
-                                        << ": a Kafka 4.x check");                                 \
-    return;                                                                                       \
-  }
 
 std::vector<uint8_t> one_record(const std::string& value) {
   record::Record r;
@@ -219,6 +195,43 @@ TEST_CASE("ListOffsets v11: earliest pending upload (-6) without tiered storage 
   CHECK(latest.error_code == 0);
   CHECK(latest.offset == 1);
   CHECK(latest.leader_epoch == 0);
+}
+
+TEST_CASE("ListOffsets: latest tiered (-5) without tiered storage is offset -1, epoch -1, from v9", "[kafka][kafka4][data]") {
+  REQUIRE_SERVED_OR_SKIP(m::ApiVersionsRequest::kApiKey, 5);  // Kafka 4.x: 3.9 answers v7 otherwise
+  const std::string topic = unique_name("list-offsets-latest-tiered");
+  create_topic(topic);
+  REQUIRE(produce(topic, one_record("a")).error_code == 0);
+  REQUIRE(produce(topic, one_record("b")).error_code == 0);
+  for (int16_t version : {int16_t{9}, int16_t{10}, int16_t{11}}) {
+    INFO("ListOffsets v" << version);
+    auto tiered = list_offset(topic, -5, version);
+    CHECK(tiered.error_code == 0);
+    CHECK(tiered.offset == -1);
+    CHECK(tiered.timestamp == -1);
+    CHECK(tiered.leader_epoch == -1);
+  }
+}
+
+TEST_CASE("ListOffsets: a special timestamp before the version that brought it is UNSUPPORTED_VERSION",
+          "[kafka][kafka4][data]") {
+  REQUIRE_SERVED_OR_SKIP(m::ApiVersionsRequest::kApiKey, 5);  // the rule of Kafka 4.x
+  constexpr int16_t kUnsupportedVersion = 35;
+  const std::string topic = unique_name("list-offsets-special");
+  create_topic(topic);
+  REQUIRE(produce(topic, one_record("a")).error_code == 0);
+  struct Case {
+    int64_t timestamp;
+    int16_t version;
+  };
+  for (const Case& c : {Case{-3, 6}, Case{-4, 7}, Case{-5, 1}, Case{-5, 8}, Case{-6, 10}, Case{-7, 11}}) {
+    INFO("timestamp " << c.timestamp << " at v" << c.version);
+    auto out = list_offset(topic, c.timestamp, c.version);
+    CHECK(out.error_code == kUnsupportedVersion);
+    CHECK(out.offset == -1);
+    CHECK(out.timestamp == -1);
+  }
+  CHECK(list_offset(topic, -4, 8).offset == 0);  // earliest local, from v8
 }
 
 TEST_CASE("Metadata v13 answers with top-level ErrorCode NONE", "[kafka][kafka4][data]") {

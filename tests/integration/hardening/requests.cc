@@ -27,12 +27,14 @@ void create_topic(uint16_t port, const std::string& name, int32_t partitions,
   REQUIRE(resp.topics[0].error_code == 0);
   // Kafka's brokers learn of the topic from the controller a moment later: wait until
   // Metadata shows every partition with its leader, so that the check's next request finds it.
+  // After topic_limits_test's checks Kafka spends a good minute creating their thousands of
+  // partitions, so the wait is long enough for checks that run after them.
   m::MetadataRequest md;
   m::MetadataRequest::MetadataRequestTopic mt;
   mt.name = name;
   md.topics = std::vector{mt};
   md.allow_auto_topic_creation = false;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
   for (;;) {
     auto t = call<m::MetadataResponse>(port, md, 12).topics.at(0);
     const bool led = std::all_of(t.partitions.begin(), t.partitions.end(), [](const auto& p) { return p.leader_id >= 0; });

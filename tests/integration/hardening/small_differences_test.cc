@@ -1,4 +1,5 @@
-// Finding 7 (the smaller differences from Kafka) and finding 8 (transactional producers).
+// Finding 7 (the smaller differences from Kafka). (Finding 8, transactional producers refused,
+// is gone: transactions are served, transactions_test.cc.)
 // Each check's expected answer is Kafka's: those tagged [kafka] pass against Kafka 3.9.1.
 #include <chrono>
 #include <random>
@@ -156,38 +157,6 @@ TEST_CASE("a client that writes a request slowly is not cut off as idle", "[diff
   CHECK(c.closed_by_peer(6000));
 }
 
-TEST_CASE("a transactional producer is refused at InitProducerId while transactions are not served",
-          "[differences][transactions]") {
-  if (against_kafka()) return;  // Kafka serves transactions
-  m::InitProducerIdRequest req;
-  req.transactional_id = "hardening-txn";
-  req.transaction_timeout_ms = 60000;
-  auto resp = call<m::InitProducerIdResponse>(target_port(), req, 4);
-  CHECK(resp.error_code == 53);  // TRANSACTIONAL_ID_AUTHORIZATION_FAILED: fatal in every client
-  // Idempotent producers (no transactional id) are served as before.
-  m::InitProducerIdRequest idempotent;
-  idempotent.transactional_id = std::nullopt;
-  idempotent.transaction_timeout_ms = -1;
-  auto ok = call<m::InitProducerIdResponse>(target_port(), idempotent, 4);
-  CHECK(ok.error_code == 0);
-  CHECK(ok.producer_id >= 0);
-
-  // confluent-kafka (librdkafka) fails its init_transactions() at once instead of hanging.
-  const std::string script =
-      "import confluent_kafka, sys, time\n"
-      "p = confluent_kafka.Producer({'bootstrap.servers': '" + target_bootstrap() + "', 'transactional.id': 'hx'})\n"
-      "t = time.time()\n"
-      "try:\n"
-      "    p.init_transactions(30)\n"
-      "    sys.exit('init_transactions succeeded')\n"
-      "except confluent_kafka.KafkaException as e:\n"
-      "    assert e.args[0].fatal(), e\n"
-      "    assert time.time() - t < 10, time.time() - t\n"
-      "    print('refused:', e.args[0].name())\n";
-  const std::string cmd = "python3 -c \"$(cat <<'PY'\n" + script + "PY\n)\" 2>/dev/null";
-  CHECK(std::system(cmd.c_str()) == 0);
-}
-
 TEST_CASE("Metadata by topic id with an empty name resolves the id (kafka-topics --topic-id)", "[kafka][differences]") {
   const std::string topic = unique_name("by-id");
   m::CreateTopicsRequest create;
@@ -307,4 +276,39 @@ TEST_CASE("ACL requests are answered SECURITY_DISABLED while no authorizer is co
   auto deleted = call<m::DeleteAclsResponse>(target_port(), del, 3);
   REQUIRE(deleted.filter_results.size() == 1);
   CHECK(deleted.filter_results[0].error_code == 54);
+}
+
+TEST_CASE("ApiVersions v3+ with a client software name or version Kafka's pattern refuses is INVALID_REQUEST",
+          "[kafka][differences]") {
+  // KIP-511: names and versions are letters, digits, '-' and '.', starting and ending with a
+  // letter or digit. The refusal answers alone (no APIs) and keeps the connection open.
+  auto answer = [](RawConnection& c, const std::string& name, const std::string& version, int16_t api_version = 3) {
+    m::ApiVersionsRequest req;
+    req.client_software_name = name;
+    req.client_software_version = version;
+    c.send_frame(request_bytes(req, api_version, 1, "hardening"));
+    const std::string frame = c.read_frame(10000);
+    REQUIRE(!frame.empty());
+    return parse_response<m::ApiVersionsResponse>(frame, api_version);
+  };
+  RawConnection c(target_port());
+  for (const auto& [name, version] : std::vector<std::pair<std::string, std::string>>{
+           {"bad name", "1.0"}, {"", "1.0"}, {"librdkafka", ""}, {"-dash", "1"}, {"dot.", "1"},
+           {"under_score", "1"}, {"kafka-python", "2.0.2+dev"}}) {
+    INFO(name << " / " << version);
+    const auto r = answer(c, name, version);
+    CHECK(r.error_code == 42);  // INVALID_REQUEST
+    CHECK(r.api_keys.empty());
+  }
+  for (const auto& [name, version] : std::vector<std::pair<std::string, std::string>>{
+           {"a", "1"}, {"librdkafka", "2.0.2"}, {"apache-kafka-java", "3.9.1"}, {"x", "1.0-SNAPSHOT"}}) {
+    INFO(name << " / " << version);
+    const auto r = answer(c, name, version);
+    CHECK(r.error_code == 0);
+    CHECK_FALSE(r.api_keys.empty());
+  }
+  // Before v3 the request has no such fields to check.
+  const auto v2 = answer(c, "", "", 2);
+  CHECK(v2.error_code == 0);
+  CHECK_FALSE(v2.api_keys.empty());
 }

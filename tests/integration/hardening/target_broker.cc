@@ -26,17 +26,37 @@ const std::map<std::string, std::string>& shared_overrides() {
   return overrides;
 }
 
-uint16_t target_port() {
-  if (against_kafka()) {
-    std::string b = std::getenv("CHRONIK_REFERENCE_BOOTSTRAP");
-    return static_cast<uint16_t>(std::stoi(b.substr(b.rfind(':') + 1)));
-  }
+namespace {
+
+uint16_t port_of(const char* bootstrap) {
+  std::string b = bootstrap;
+  return static_cast<uint16_t>(std::stoi(b.substr(b.rfind(':') + 1)));
+}
+
+BrokerProcess& shared_chronik() {
+  // A SASL_PLAINTEXT listener beside PLAINTEXT, configured by broker.properties.
   static std::unique_ptr<BrokerProcess> broker = [] {
-    auto p = std::make_unique<BrokerProcess>(shared_overrides());
+    auto p = std::make_unique<BrokerProcess>(shared_overrides(), std::vector<std::string>{"SASL_PLAINTEXT"});
     p->start();
     return p;
   }();
-  return broker->port();
+  return *broker;
+}
+
+}  // namespace
+
+uint16_t target_port() {
+  if (against_kafka()) return port_of(std::getenv("CHRONIK_REFERENCE_BOOTSTRAP"));
+  return shared_chronik().port();
+}
+
+uint16_t sasl_target_port() {
+  if (against_kafka()) {
+    const char* b = std::getenv("CHRONIK_REFERENCE_SASL_BOOTSTRAP");
+    REQUIRE(b != nullptr);
+    return port_of(b);
+  }
+  return shared_chronik().listener_port("SASL_PLAINTEXT");
 }
 
 std::string target_bootstrap() { return "127.0.0.1:" + std::to_string(target_port()); }

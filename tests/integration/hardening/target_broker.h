@@ -27,6 +27,10 @@ bool against_kafka();
 // started once for the whole binary with `shared_overrides()`.
 uint16_t target_port();
 std::string target_bootstrap();
+// The SASL_PLAINTEXT listener of the broker under test (Kafka's:
+// CHRONIK_REFERENCE_SASL_BOOTSTRAP), configured by broker.properties: PLAIN with the user
+// "hardening" (password "hardening-secret") and SCRAM-SHA-256.
+uint16_t sasl_target_port();
 
 // The configuration of the shared chronik, from broker.properties beside this file (which
 // against-kafka gives Kafka too).

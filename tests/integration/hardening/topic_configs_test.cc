@@ -1,8 +1,13 @@
 // Every topic config of Kafka 3.9 is known, described with Kafka's default, type, source and
 // synonyms, and refused with Kafka's INVALID_CONFIG words. Tagged [kafka]: the expected
 // answers are those of Apache Kafka 3.9.1 (against-kafka).
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
 
 #include "generated/kafka/create_topics_request.h"
 #include "generated/kafka/create_topics_response.h"
@@ -81,6 +86,10 @@ TEST_CASE("DescribeConfigs of a topic lists Kafka 3.9's 36 topic configs with Ka
       {"follower.replication.throttled.replicas", "", kList, nullptr},
       {"cleanup.policy", "delete", kList, "log.cleanup.policy"},
       {"min.cleanable.dirty.ratio", "0.5", kDouble, "log.cleaner.min.cleanable.ratio"},
+      // Broker synonyms are listed from the primary one on, which has no default here:
+      // log.retention.hours=168 and log.roll.hours=168 give the value but are not listed.
+      {"retention.ms", "604800000", kLong, nullptr},
+      {"segment.ms", "604800000", kLong, nullptr},
   };
   for (const auto& e : expected) {
     INFO(e.name);
@@ -190,4 +199,92 @@ TEST_CASE("CreateTopics with remote.storage.enable=true is refused as Kafka refu
   CHECK(resp.topics[0].error_message ==
         std::optional<std::string>("Tiered Storage functionality is disabled in the broker. Topic cannot be "
                                    "configured with remote log storage."));
+}
+
+namespace {
+
+constexpr int8_t kBroker = 4;
+constexpr int8_t kDynamicBrokerSource = 2;
+
+// DescribeConfigs of broker 1 (node.id of both brokers under test): name -> value.
+std::map<std::string, std::optional<std::string>> describe_broker() {
+  m::DescribeConfigsRequest req;
+  m::DescribeConfigsRequest::DescribeConfigsResource r;
+  r.resource_type = kBroker;
+  r.resource_name = "1";
+  r.configuration_keys = std::nullopt;
+  req.resources.push_back(r);
+  auto resp = call<m::DescribeConfigsResponse>(target_port(), req, 4);
+  REQUIRE(resp.results.size() == 1);
+  REQUIRE(resp.results[0].error_code == 0);
+  std::map<std::string, std::optional<std::string>> out;
+  for (const auto& c : resp.results[0].configs) {
+    // Kafka lists a quota a moment before its dynamic layer has it (source DEFAULT_CONFIG):
+    // counted once it is listed as set.
+    if (c.name.find("throttled.rate") != std::string::npos && c.config_source != kDynamicBrokerSource) continue;
+    out[c.name] = c.value;
+  }
+  return out;
+}
+
+int16_t alter_broker(const std::vector<std::tuple<std::string, int8_t, std::optional<std::string>>>& ops) {
+  m::IncrementalAlterConfigsRequest req;
+  m::IncrementalAlterConfigsRequest::AlterConfigsResource r;
+  r.resource_type = kBroker;
+  r.resource_name = "1";
+  for (const auto& [name, op, value] : ops) r.configs.push_back({name, op, value, {}});
+  req.resources.push_back(r);
+  auto resp = call<m::IncrementalAlterConfigsResponse>(target_port(), req, 1);
+  REQUIRE(resp.responses.size() == 1);
+  return resp.responses[0].error_code;
+}
+
+// Kafka applies a dynamic broker config from its metadata log a moment after answering.
+bool broker_lists(const std::string& name, bool listed) {
+  for (int i = 0; i < 50; ++i) {
+    if ((describe_broker().count(name) == 1) == listed) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+}  // namespace
+
+// kafka-reassign-partitions --throttle sets these and --verify deletes them; Kafka keeps them
+// outside its static broker configs, so DescribeConfigs lists them only while set.
+TEST_CASE("replication quotas are dynamic broker configs, listed only once set", "[kafka][configs]") {
+  const std::vector<std::string> quotas = {"leader.replication.throttled.rate", "follower.replication.throttled.rate",
+                                           "replica.alter.log.dirs.io.max.bytes.per.second"};
+  for (const auto& q : quotas) CHECK(describe_broker().count(q) == 0);
+  REQUIRE(alter_broker({{quotas[0], 0, "1000000"}}) == 0);
+  REQUIRE(broker_lists(quotas[0], true));
+  CHECK(describe_broker().at(quotas[0]) == std::optional<std::string>("1000000"));
+  CHECK(alter_broker({{quotas[0], 0, "-5"}}) == 42);  // INVALID_REQUEST, as for every broker config
+  CHECK(alter_broker({{quotas[0], 1, std::nullopt}, {quotas[1], 1, std::nullopt}, {quotas[2], 1, std::nullopt}}) == 0);
+  CHECK(broker_lists(quotas[0], false));
+}
+
+// Kafka (KRaft) refuses a bad value of a broker config, and a change of one it cannot apply at
+// run time, with INVALID_REQUEST (topic configs get INVALID_CONFIG); describe says which
+// configs are read-only.
+TEST_CASE("broker config changes Kafka refuses are INVALID_REQUEST", "[kafka][configs]") {
+  CHECK(alter_broker({{"message.max.bytes", 0, "-5"}}) == 42);
+  CHECK(alter_broker({{"message.max.bytes", 0, "abc"}}) == 42);
+  for (const char* name : {"num.partitions", "transactional.id.expiration.ms"}) {
+    INFO(name);
+    CHECK(alter_broker({{name, 0, "1"}}) == 42);
+  }
+  m::DescribeConfigsRequest req;
+  m::DescribeConfigsRequest::DescribeConfigsResource r;
+  r.resource_type = kBroker;
+  r.resource_name = "1";
+  r.configuration_keys = std::vector<std::string>{"num.partitions", "message.max.bytes"};
+  req.resources.push_back(r);
+  auto resp = call<m::DescribeConfigsResponse>(target_port(), req, 4);
+  REQUIRE(resp.results.size() == 1);
+  std::map<std::string, bool> read_only;
+  for (const auto& c : resp.results[0].configs) read_only[c.name] = c.read_only;
+  CHECK(read_only.size() == 2);
+  CHECK_FALSE(read_only["message.max.bytes"]);
+  CHECK(read_only["num.partitions"]);
 }

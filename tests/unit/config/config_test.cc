@@ -1,12 +1,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include "broker/config/broker_config.h"
+#include "broker/config/jaas_config.h"
 #include "broker/config/loggers.h"
 #include "broker/config/properties.h"
 
@@ -243,7 +245,17 @@ TEST_CASE("invalid values name the key and the value", "[config]") {
   REQUIRE_THAT(error_of("log.cleaner.min.cleanable.ratio=1.5"), Catch::Contains("Value must be no more than 1"));
   REQUIRE_THAT(error_of("listeners=localhost:9092"), Catch::Contains("listeners") && Catch::Contains("NAME://"));
   REQUIRE_THAT(error_of("listeners=PLAINTEXT://h:99999"), Catch::Contains("invalid port"));
-  REQUIRE_THAT(error_of("listeners=PLAINTEXT://h:1,PLAINTEXT://h:2"), Catch::Contains("repeats"));
+  REQUIRE_THAT(error_of("listeners=PLAINTEXT://h:1,PLAINTEXT://h:2"),
+               Catch::Contains("Each listener must have a different name"));
+  // Kafka's port rule: one port per listener, but port 0 repeats, and one IPv4 and one IPv6
+  // address may share one.
+  REQUIRE_THAT(error_of("listeners=PLAINTEXT://h:1,SSL://h:1"), Catch::Contains("Each listener must have a different port"));
+  REQUIRE(error_of("listeners=PLAINTEXT://:0,SSL://:0") == "no error");
+  REQUIRE(error_of("listeners=PLAINTEXT://127.0.0.1:9092,SSL://[::1]:9092") == "no error");
+  REQUIRE_THAT(error_of("listeners=PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.2:9092"),
+               Catch::Contains("different port"));
+  REQUIRE_THAT(error_of("listeners=A://h:1\nlistener.security.protocol.map=A:KERBEROS"),
+               Catch::Contains("No enum constant for security protocol KERBEROS"));
   REQUIRE_THAT(error_of("listeners=FOO://h:1"), Catch::Contains("no security protocol for listener FOO"));
   REQUIRE_THAT(error_of("advertised.listeners=SSL://h:1"), Catch::Contains("not in listeners"));
   REQUIRE_THAT(error_of("advertised.listeners=PLAINTEXT://0.0.0.0:1"), Catch::Contains("meta-address"));
@@ -267,6 +279,9 @@ TEST_CASE("load reads a file and overrides", "[config]") {
   REQUIRE(c.node_id() == 9);
   REQUIRE(c.log_dirs().size() == 2);
   REQUIRE_THROWS_AS(BrokerConfig::load(std::string("/nonexistent/x.properties")), PropertiesError);
+  // A directory reads as an empty stream; it must not start the broker on defaults.
+  REQUIRE_THROWS_WITH(BrokerConfig::load(std::filesystem::temp_directory_path().string()),
+                      Catch::Contains("is a directory"));
 }
 
 TEST_CASE("config provider placeholders: env, file and dir", "[config]") {
@@ -328,7 +343,9 @@ TEST_CASE("dynamic layers and DescribeConfigs of the broker", "[config]") {
   REQUIRE_THROWS_AS(c.with_dynamic("message.max.bytes", "-5", true), ConfigError);
 
   auto all = e.describe();
-  REQUIRE(all.size() == broker_config_keys().size());
+  size_t listed = 0;
+  for (const auto& k : broker_config_keys()) listed += k.listed_when_default ? 1 : 0;
+  REQUIRE(all.size() == listed);
   const auto& ms = entry(all, "log.retention.ms");
   REQUIRE(ms.value == "6000");
   REQUIRE(ms.source == ConfigSource::kDynamicBroker);
@@ -353,6 +370,25 @@ TEST_CASE("dynamic layers and DescribeConfigs of the broker", "[config]") {
   REQUIRE_FALSE(token.synonyms.at(0).value);
   REQUIRE(entry(all, "num.partitions").source == ConfigSource::kDefault);
   REQUIRE(entry(all, "num.partitions").synonyms.size() == 1);
+}
+
+TEST_CASE("replication quotas are dynamic and described only once set, as on Kafka", "[config]") {
+  auto c = from_text("");
+  auto listed = [](const BrokerConfig& cfg, std::string_view name) {
+    for (const auto& e : cfg.describe())
+      if (e.name == name) return true;
+    return false;
+  };
+  for (const char* name : {"leader.replication.throttled.rate", "follower.replication.throttled.rate",
+                           "replica.alter.log.dirs.io.max.bytes.per.second"}) {
+    INFO(name);
+    REQUIRE_FALSE(listed(c, name));
+    auto set = c.with_dynamic(name, "1000", true);
+    REQUIRE(listed(set, name));
+    REQUIRE(set.source(name) == ConfigSource::kDynamicBroker);
+    REQUIRE_FALSE(listed(set.with_dynamic(name, std::nullopt, true), name));
+    REQUIRE_THROWS_AS(c.with_dynamic(name, "-1", true), ConfigError);
+  }
 }
 
 TEST_CASE("topic configs: validation, inheritance, DescribeConfigs", "[config]") {
@@ -381,13 +417,25 @@ TEST_CASE("topic configs: validation, inheritance, DescribeConfigs", "[config]")
   REQUIRE(rb.source == ConfigSource::kDynamicTopic);
   REQUIRE(rb.synonyms.at(0).source == ConfigSource::kDynamicTopic);
   REQUIRE(rb.synonyms.at(1).name == "log.retention.bytes");
+  // Kafka lists broker synonyms from the primary one (log.retention.ms) on: set through
+  // log.retention.minutes, retention.ms has the value but no synonym and DEFAULT_CONFIG.
   const auto& rm = entry(entries, "retention.ms");
   REQUIRE(rm.value == "600000");
-  REQUIRE(rm.source == ConfigSource::kStaticBroker);
-  REQUIRE(rm.synonyms.at(0).name == "log.retention.minutes");
-  REQUIRE(rm.synonyms.at(0).value == "10");
-  REQUIRE(rm.synonyms.back().name == "log.retention.hours");
-  REQUIRE(rm.synonyms.back().source == ConfigSource::kDefault);
+  REQUIRE(rm.source == ConfigSource::kDefault);
+  REQUIRE(rm.synonyms.empty());
+  auto with_ms = from_text("log.retention.ms=5000\n").describe_topic({});
+  const auto& rms = entry(with_ms, "retention.ms");
+  REQUIRE(rms.source == ConfigSource::kStaticBroker);
+  REQUIRE(rms.synonyms.size() == 2);
+  REQUIRE(rms.synonyms.at(0).name == "log.retention.ms");
+  REQUIRE(rms.synonyms.at(0).value == "5000");
+  REQUIRE(rms.synonyms.back().name == "log.retention.hours");
+  REQUIRE(rms.synonyms.back().source == ConfigSource::kDefault);
+  const auto& roll = entry(entries, "segment.ms");  // log.roll.ms has no default either
+  REQUIRE(roll.synonyms.empty());
+  const auto& policy = entry(entries, "cleanup.policy");  // log.cleanup.policy's default is listed
+  REQUIRE(policy.synonyms.size() == 1);
+  REQUIRE(policy.synonyms.at(0).name == "log.cleanup.policy");
   const auto& mmb = entry(entries, "max.message.bytes");
   REQUIRE(mmb.value == "5000");
   REQUIRE(mmb.synonyms.at(0).name == "message.max.bytes");
@@ -506,4 +554,48 @@ TEST_CASE("named loggers follow root until given a level of their own", "[config
   set_logger_level("root", "FATAL");
   CHECK(named_logger("chronik.net").level() == spdlog::level::critical);
   set_logger_level("root", root_before);
+}
+
+TEST_CASE("listener.name.<listener>. prefixes override security keys for that listener", "[config]") {
+  auto c = from_text(
+      "listeners=PLAINTEXT://h:1,SASL_PLAINTEXT://h:2,INTERNAL://h:3\n"
+      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT\n"
+      "sasl.enabled.mechanisms=PLAIN\n"
+      "listener.name.internal.sasl.enabled.mechanisms=SCRAM-SHA-512\n"
+      "listener.name.SASL_PLAINTEXT.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule "
+      "required user_a=\"pw\";\n"
+      "listener.name.internal.ssl.client.auth=required\n");
+  REQUIRE(c.warnings().empty());
+  REQUIRE(c.listener_list("SASL_PLAINTEXT", "sasl.enabled.mechanisms") == std::vector<std::string>{"PLAIN"});
+  REQUIRE(c.listener_list("INTERNAL", "sasl.enabled.mechanisms") == std::vector<std::string>{"SCRAM-SHA-512"});
+  REQUIRE(c.listener_string("INTERNAL", "ssl.client.auth") == "required");
+  REQUIRE(c.listener_string("SASL_PLAINTEXT", "ssl.client.auth") == "none");
+  REQUIRE(c.jaas_config("SASL_PLAINTEXT", "PLAIN").value_or("").find("user_a") != std::string::npos);
+  REQUIRE(!c.jaas_config("INTERNAL", "PLAIN"));
+  // A prefixed key is validated as its broker key, and a secret is never echoed.
+  try {
+    from_text("listener.name.x.ssl.client.auth=sometimes");
+    FAIL("accepted");
+  } catch (const ConfigError& e) {
+    REQUIRE_THAT(std::string(e.what()), Catch::Contains("listener.name.x.ssl.client.auth"));
+  }
+  REQUIRE(from_text("listener.name.x.no.such.key=1").warnings().size() == 1);
+}
+
+TEST_CASE("JAAS lines read as Kafka's JaasConfig reads them", "[config]") {
+  const auto m = parse_jaas_config(
+      "k", "org.apache.kafka.common.security.plain.PlainLoginModule required\n  username=\"admin\" "
+           "user_admin=\"a=b;c\" user_bob='x y';");
+  REQUIRE(m.login_module == "org.apache.kafka.common.security.plain.PlainLoginModule");
+  REQUIRE(m.control_flag == "required");
+  REQUIRE(m.options == std::map<std::string, std::string>{{"username", "admin"}, {"user_admin", "a=b;c"}, {"user_bob", "x y"}});
+  for (const char* bad : {"", "Module", "Module mandatory;", "Module required user_a=\"pw\"",
+                          "Module required user_a=\"pw\"; Other required;", "Module required user_a;"}) {
+    try {
+      parse_jaas_config("k", bad);
+      FAIL(bad);
+    } catch (const ConfigError& e) {
+      REQUIRE_THAT(std::string(e.what()), !Catch::Contains("pw"));
+    }
+  }
 }
