@@ -98,6 +98,20 @@ def script(s):
     s.step("configs-broker-default-describe", *configs("--describe", "--entity-type", "brokers", "--entity-default"))
     s.step("configs-broker-loggers", *configs("--describe", "--entity-type", "broker-loggers", "--entity-name", "1"),
            sort=True)
+    # SCRAM users (AlterUserScramCredentials / DescribeUserScramCredentials)
+    users = lambda *a: configs(*a, "--entity-type", "users", "--entity-name", "kt-alice")  # noqa: E731
+    s.step("configs-scram-add", *users("--alter", "--add-config", "SCRAM-SHA-256=[iterations=8192,password=kt-secret]"))
+    s.step("configs-scram-add-512", *users("--alter", "--add-config", "SCRAM-SHA-512=[password=kt-secret]"))
+    # Kafka lists a user's mechanisms in no fixed order (seen both ways on Kafka itself).
+    mechanisms_in_order = (r"are (SCRAM-[^,\s]+(?:, SCRAM-[^,\s]+)*)",
+                           lambda m: "are " + ", ".join(sorted(m.group(1).split(", "))))
+    s.step("configs-scram-describe", *users("--describe"), mask=[mechanisms_in_order])
+    s.step("configs-scram-add-too-few-iterations",
+           *configs("--alter", "--add-config", "SCRAM-SHA-256=[iterations=1000,password=x]", "--entity-type", "users",
+                    "--entity-name", "kt-bob"))
+    s.step("configs-scram-delete", *users("--alter", "--delete-config", "SCRAM-SHA-512"))
+    s.step("configs-scram-describe-after-delete", *users("--describe"))
+    s.step("configs-scram-delete-missing", *users("--alter", "--delete-config", "SCRAM-SHA-512"))
 
     # --- console producer and consumer, every codec, keys and headers
     for codec in CODECS:

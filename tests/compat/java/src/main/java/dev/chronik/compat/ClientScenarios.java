@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.FinalizedVersionRange;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -131,19 +132,38 @@ final class ClientScenarios {
     Map<String, Object> conf = Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "java-txn-" + RUN,
         ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000,
         ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-    try (KafkaProducer<String, String> p = c.producer(conf)) {
+    String id = "java-txn-" + RUN;
+    try (KafkaProducer<String, String> p = c.producer(conf); Admin admin = c.admin()) {
       p.initTransactions();
+      int initialEpoch = producerEpoch(admin, id);
       for (int round = 0; round < 3; round++) {
         p.beginTransaction();
         for (int i = 0; i < 10; i++) p.send(new ProducerRecord<>(t, 0, "k", "r" + round + "-" + i));
         if (round == 1) p.abortTransaction();
         else p.commitTransaction();
       }
+      // KIP-890: a 4.x client takes transaction protocol v2, which bumps the producer epoch at
+      // every commit or abort, only when the broker finalizes transaction.version 2. Below
+      // that (Chronik today, any 3.x client) the epoch stays the one InitProducerId gave.
+      boolean v2 = transactionVersion(admin) >= 2 && Integer.parseInt(Compat.clientVersion().split("\\.")[0]) >= 4;
+      Compat.checkEq(initialEpoch + (v2 ? 3 : 0), producerEpoch(admin, id),
+          "producer epoch after three transactions (transaction protocol v" + (v2 ? 2 : 1) + ")");
     }
     List<ConsumerRecord<String, String>> got = read(t, -1, 20,
         Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
     Compat.checkEq(20, got.size(), "committed records read with read_committed");
     for (ConsumerRecord<String, String> r : got) Compat.check(!r.value().startsWith("r1-"), "aborted record " + r.value() + " read");
+  }
+
+  static int producerEpoch(Admin admin, String transactionalId) throws Exception {
+    return admin.describeTransactions(List.of(transactionalId)).description(transactionalId)
+        .get(20, TimeUnit.SECONDS).producerEpoch();
+  }
+
+  static short transactionVersion(Admin admin) throws Exception {
+    FinalizedVersionRange v = admin.describeFeatures().featureMetadata().get(20, TimeUnit.SECONDS)
+        .finalizedFeatures().get("transaction.version");
+    return v == null ? 0 : v.maxVersionLevel();
   }
 
   void secured(String bootstrap, Map<String, Object> security) throws Exception {

@@ -57,7 +57,14 @@ final class GroupScenarios {
       // auto.offset.reset (KAFKA-17674, fixed in 4.0): 3.9.1 re-reads records whenever a
       // released partition reaches its new owner at that moment, which a coordinator that
       // hands partitions on as soon as they are released (Kafka's, ours) allows.
-      if (Integer.parseInt(Compat.clientVersion().split("\\.")[0]) >= 4) exactlyOnce("consumer");
+      if (Integer.parseInt(Compat.clientVersion().split("\\.")[0]) >= 4) {
+        exactlyOnce("consumer");
+        // A regular-expression subscription: kafka-clients 4.x sends a SubscriptionPattern
+        // to the broker (ConsumerGroupHeartbeat v1's SubscribedTopicRegex, RE2/J syntax),
+        // and matches a java.util.regex.Pattern itself, sending topic names.
+        consumerRegex(true);
+        consumerRegex(false);
+      }
     });
     return s;
   }
@@ -345,6 +352,70 @@ final class GroupScenarios {
       }
     } finally {
       for (KafkaConsumer<String, String> m : two) m.close(Duration.ofSeconds(5));
+    }
+  }
+
+  /**
+   * A KIP-848 member subscribed by a regular expression reads the matching topics, including
+   * one created after it joined, and never one that does not match. `brokerSide`: a
+   * SubscriptionPattern (4.x only, so built by reflection: this class compiles against 3.9.1
+   * too), which the broker matches; otherwise a java.util.regex.Pattern, which the client
+   * matches against the topics of its metadata (refreshed every second here).
+   */
+  void consumerRegex(boolean brokerSide) throws Exception {
+    final String base = "java-regex-" + (brokerSide ? "broker-" : "client-") + ClientScenarios.RUN;
+    final String first = base + "-first", later = base + "-later", other = "java-noregex-" + (brokerSide ? "b-" : "c-")
+        + ClientScenarios.RUN;
+    try (Admin admin = c.admin()) {
+      admin.createTopics(List.of(new NewTopic(first, 2, (short) 1), new NewTopic(other, 1, (short) 1)))
+          .all().get(20, TimeUnit.SECONDS);
+    }
+    try (KafkaProducer<String, String> p = c.producer(Map.of())) {
+      for (int i = 0; i < 20; i++) p.send(new ProducerRecord<>(first, i % 2, "first" + i, "v" + i));
+      for (int i = 0; i < 5; i++) p.send(new ProducerRecord<>(other, 0, "other" + i, "v" + i));
+    }
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, c.broker.bootstrap);
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, base);
+    props.put("group.protocol", "consumer");
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1000);
+    try (KafkaConsumer<String, String> m = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+      final String regex = base + "-.*";
+      if (brokerSide) {
+        Class<?> patternClass = Class.forName("org.apache.kafka.clients.consumer.SubscriptionPattern");
+        Object pattern = patternClass.getConstructor(String.class).newInstance(regex);
+        KafkaConsumer.class.getMethod("subscribe", patternClass).invoke(m, pattern);
+      } else {
+        m.subscribe(java.util.regex.Pattern.compile(regex));
+      }
+      Map<String, Integer> seen = new HashMap<>();
+      boolean created = false;
+      long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+      while (System.nanoTime() < deadline && seen.size() < 30) {
+        for (ConsumerRecord<String, String> r : m.poll(Duration.ofMillis(200))) {
+          Compat.check(r.topic().startsWith(base + "-"), "a record of " + r.topic() + ", which " + regex + " does not match");
+          seen.merge(r.key(), 1, Integer::sum);
+        }
+        if (!created && seen.size() >= 20) {
+          // Every record of the first topic is in: now a topic the member has never seen.
+          try (Admin admin = c.admin()) {
+            admin.createTopics(List.of(new NewTopic(later, 1, (short) 1))).all().get(20, TimeUnit.SECONDS);
+          }
+          try (KafkaProducer<String, String> p = c.producer(Map.of())) {
+            for (int i = 0; i < 10; i++) p.send(new ProducerRecord<>(later, 0, "later" + i, "v" + i));
+          }
+          created = true;
+        }
+      }
+      Compat.check(created, (brokerSide ? "SubscriptionPattern" : "Pattern") + " " + regex + ": read "
+          + seen.size() + " of the 20 records of " + first + " in 40 s (assignment " + m.assignment() + ")");
+      Compat.checkEq(30, seen.size(), (brokerSide ? "SubscriptionPattern" : "Pattern") + " " + regex
+          + ": distinct records read from " + first + " and " + later + " (assignment " + m.assignment() + ")");
+      for (Map.Entry<String, Integer> e : seen.entrySet()) Compat.checkEq(1, e.getValue(), "reads of " + e.getKey());
+      Set<String> topics = new HashSet<>();
+      for (TopicPartition tp : m.assignment()) topics.add(tp.topic());
+      Compat.checkEq(Set.of(first, later), topics, "topics assigned to the member");
     }
   }
 
