@@ -78,6 +78,15 @@ def _pair_ratios(chronik, kafka, key):
     return " / ".join("n/a" if r is None else f"{r:.2f}" for r in ratios)
 
 
+def _charts_available():
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        return True
+    except ImportError:
+        return False
+
+
 def _charts(results, charts_dir):
     try:
         import matplotlib
@@ -119,6 +128,58 @@ def _charts(results, charts_dir):
     return out
 
 
+# What a reader looks for first, each as "how many times better than Kafka": the measure,
+# its scenario and figure, and whether lower or higher is better.
+HEADLINES = (
+    ("broker CPU per GB, producing 100 B records", "produce 100 B, acks=1, none", "cpu_s_per_gb", "lower"),
+    ("broker CPU per GB, producing 1 KiB records", "produce 1024 B, acks=1, none", "cpu_s_per_gb", "lower"),
+    ("broker CPU per GB, consuming", "consume 100 B", "cpu_s_per_gb", "lower"),
+    ("peak memory (RSS)", "peak RSS", "rss_mb", "lower"),
+    ("memory with 1,000 idle connections", "RSS with 1000 idle connections", "rss_mb", "lower"),
+    ("start-up with 10 GB of data", "start-up with 10 GB", "start_s", "lower"),
+    ("end-to-end p99 latency at 20 MB/s", "end-to-end at 20 MB/s, 4000 B (rdkafka_performance)", "e2e_p99_ms",
+     "lower"),
+    ("producer p99 latency at 51 MB/s", "produce 1024 B, acks=1, none, at 51.2 MB/s", "p99_ms", "lower"),
+    ("throughput, 100 B records (librdkafka)", "produce 100 B, acks=1, none (rdkafka_performance)", "mb_s",
+     "higher"),
+    ("throughput with 1,000 partitions", "produce 1024 B, acks=1, 1000 partitions", "mb_s", "higher"),
+    ("throughput with an fsync per message", "produce 1024 B, acks=all, fsync per message", "mb_s", "higher"),
+)
+_UNITS = {"cpu_s_per_gb": "CPU s/GB", "rss_mb": "MiB", "start_s": "s", "e2e_p99_ms": "ms", "p99_ms": "ms",
+          "mb_s": "MB/s"}
+
+
+def headlines(results):
+    """[(measure, Chronik's median, Kafka's, times better than Kafka)] for HEADLINES measured."""
+    out = []
+    for label, scenario, key, better in HEADLINES:
+        per = results.get(scenario, {})
+        c, k = _median(per.get("chronik", []), key), _median(per.get("kafka", []), key)
+        if c is None or k is None or not c or not k:
+            continue
+        out.append((f"{label} ({_UNITS[key]})", c, k, k / c if better == "lower" else c / k))
+    return out
+
+
+def _headline_chart(rows, charts_dir):
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 1.5))
+    ys = range(len(rows))
+    ax.barh(list(ys), [f for _, _, _, f in rows], 0.6, color="tab:blue")
+    ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_yticks(list(ys))
+    ax.set_yticklabels([label for label, _, _, _ in rows])
+    ax.invert_yaxis()
+    for y, (_, _, _, f) in zip(ys, rows):
+        ax.text(f, y, f" {f:.1f}x", va="center")
+    ax.set_xlim(0.8, max(f for _, _, _, f in rows) * 3)  # room for the largest bar's label
+    ax.set_xlabel("times better than Apache Kafka (log scale; 1 = equal)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(charts_dir, "headlines.png"), dpi=100)
+    plt.close(fig)
+
+
 PART_ORDER = ("throughput", "special", "fsync", "startup")
 # The consume rows (bench/run) read this share of what the first produce row wrote. The
 # producer's partitioner leaves the partitions a few percent apart; once the consumer has read one
@@ -154,6 +215,19 @@ def render_section(parts, charts_dir):
         "(Chronik, Kafka, Kafka, Chronik, ...); figures are medians of the rounds.",
         "",
     ]
+    top = headlines(results)
+    if top:
+        lines += ["### At a glance", "",
+                  "How many times better Chronik does than Apache Kafka, measured side by side (the full tables "
+                  "and how they were measured follow):", ""]
+        if _charts_available():
+            os.makedirs(charts_dir, exist_ok=True)
+            _headline_chart(top, charts_dir)
+            lines += ["![headlines](bench/headlines.png)", ""]
+        lines += ["| measure | Chronik | Kafka | times better |", "|---|---|---|---|"]
+        for label, c, k, f in top:
+            lines.append(f"| {label} | {_fmt(c, 2)} | {_fmt(k, 2)} | {f:.1f}x |")
+        lines += ["", "### Every figure", ""]
     for (date, command, commit), (m, run_parts) in sorted(runs.items()):
         note = f" Note: {m['note']}" if m.get("note") else ""
         lines.append(f"- `{command}` on {date} at commit `{commit}`, {m['reps']} rounds each, "

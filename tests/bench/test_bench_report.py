@@ -86,6 +86,23 @@ class BenchReport(unittest.TestCase):
             self.assertTrue(os.path.getsize(os.path.join(d, "latency.png")) > 0)
         self.assertIn("![latency](bench/latency.png)", text)
 
+    def test_headlines_say_how_many_times_better(self):
+        results = {"produce 100 B, acks=1, none": {"chronik": [{"mb_s": 60, "cpu_s_per_gb": 2.0}],
+                                                   "kafka": [{"mb_s": 50, "cpu_s_per_gb": 12.0}]},
+                   "peak RSS": {"chronik": [{"rss_mb": 80}], "kafka": [{"rss_mb": 480}]},
+                   "produce 1024 B, acks=1, 1000 partitions": {"chronik": [{"mb_s": 30}], "kafka": [{"mb_s": 3}]}}
+        rows = bench_report.headlines(results)
+        # Lower is better for cost, higher for throughput; measures not run are left out.
+        self.assertEqual([(label, round(f, 2)) for label, _, _, f in rows],
+                         [("broker CPU per GB, producing 100 B records (CPU s/GB)", 6.0),
+                          ("peak memory (RSS) (MiB)", 6.0), ("throughput with 1,000 partitions (MB/s)", 10.0)])
+        with tempfile.TemporaryDirectory() as d:
+            text = bench_report.render_section({"special": {"meta": META, "results": results}}, d)
+            self.assertTrue(os.path.getsize(os.path.join(d, "headlines.png")) > 0)
+        self.assertLess(text.index("### At a glance"), text.index("### Every figure"))
+        self.assertIn("| peak memory (RSS) (MiB) | 80.00 | 480.00 | 6.0x |", text)
+        self.assertIn("![headlines](bench/headlines.png)", text)
+
     def test_cpu_table_ceilings(self):
         results = {"produce": {"chronik": [{"mb_s": 60, "cpu_s_per_gb": 2.0, "client_cpu_s_per_gb": 8.0}],
                                "kafka": [{"mb_s": 50, "cpu_s_per_gb": 7.0, "client_cpu_s_per_gb": 8.0}]}}
