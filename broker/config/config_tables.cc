@@ -84,6 +84,10 @@ const std::vector<ConfigKey>& broker_table() {
        "listener.name.<listener>.<mechanism>.sasl.jaas.config.", true},
       {"connection.failed.authentication.delay.ms", T::kInt, "100", at_least(0),
        "How long a connection whose authentication failed waits before it is closed."},
+      // Client quotas: the windows byte rates are measured over (core/client_quota_manager.h).
+      {"quota.window.num", T::kInt, "11", at_least(1),
+       "The number of samples to retain in memory for client quotas."},
+      {"quota.window.size.seconds", T::kInt, "1", at_least(1), "The time span of each sample for client quotas."},
       {"connections.max.reauth.ms", T::kLong, "0", {},
        "Longest SASL session before the client must re-authenticate (KIP-368); 0 for no limit."},
       {"ssl.keystore.type", T::kString, "JKS", {}, "Key store format; Chronik reads PEM.", true},

@@ -98,6 +98,8 @@ void Broker::load_dynamic_configs() {
   set_config(std::move(cfg));
   features.load(*store);
   telemetry.load(*store);
+  quotas.set_windows(config()->get_int("quota.window.num"), config()->get_long("quota.window.size.seconds") * 1000);
+  quotas.set_quotas(ClientQuotaStore(*store).list());
 }
 
 int16_t Broker::alter_dynamic_config(const std::string& name, const std::optional<std::string>& value,

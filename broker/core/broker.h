@@ -16,6 +16,7 @@
 #include "broker/core/metrics.h"
 #include "broker/group/group_coordinator.h"
 #include "broker/core/fetch_memory.h"
+#include "broker/core/client_quota_manager.h"
 #include "broker/core/client_telemetry.h"
 #include "broker/core/features.h"
 #include "broker/core/fetch_sessions.h"
@@ -102,6 +103,7 @@ struct Broker {
   FetchSessionCache fetch_sessions;
   FinalizedFeatures features;  // ApiVersions, UpdateFeatures
   ClientTelemetry telemetry;   // KIP-714 subscriptions and client instances
+  ClientQuotaManager quotas;   // producer_byte_rate and consumer_byte_rate, enforced
   FetchMemory fetch_memory;  // queued.max.fetch.bytes
   // The ACL authorizer (authorizer.class.name); null: none configured, every action allowed.
   std::unique_ptr<security::Authorizer> authorizer;

@@ -19,6 +19,8 @@
 #include "generated/kafka/add_offsets_to_txn_response.h"
 #include "generated/kafka/add_partitions_to_txn_request.h"
 #include "generated/kafka/add_partitions_to_txn_response.h"
+#include "generated/kafka/alter_client_quotas_request.h"
+#include "generated/kafka/alter_client_quotas_response.h"
 #include "generated/kafka/alter_configs_request.h"
 #include "generated/kafka/alter_configs_response.h"
 #include "generated/kafka/alter_partition_reassignments_request.h"
@@ -46,6 +48,8 @@
 #include "generated/kafka/delete_topics_response.h"
 #include "generated/kafka/describe_acls_request.h"
 #include "generated/kafka/describe_acls_response.h"
+#include "generated/kafka/describe_client_quotas_request.h"
+#include "generated/kafka/describe_client_quotas_response.h"
 #include "generated/kafka/describe_cluster_request.h"
 #include "generated/kafka/describe_cluster_response.h"
 #include "generated/kafka/describe_configs_request.h"
@@ -200,6 +204,8 @@ m::DeleteAclsResponse handle(Broker&, const Ctx&, m::DeleteAclsRequest&);
 m::SaslAuthenticateResponse handle(Broker&, const Ctx&, m::SaslAuthenticateRequest&);
 m::AlterUserScramCredentialsResponse handle(Broker&, const Ctx&, m::AlterUserScramCredentialsRequest&);
 m::DescribeUserScramCredentialsResponse handle(Broker&, const Ctx&, m::DescribeUserScramCredentialsRequest&);
+m::DescribeClientQuotasResponse handle(Broker&, const Ctx&, m::DescribeClientQuotasRequest&);
+m::AlterClientQuotasResponse handle(Broker&, const Ctx&, m::AlterClientQuotasRequest&);
 m::UpdateFeaturesResponse handle(Broker&, const Ctx&, m::UpdateFeaturesRequest&);
 m::GetTelemetrySubscriptionsResponse handle(Broker&, const Ctx&, m::GetTelemetrySubscriptionsRequest&);
 m::PushTelemetryResponse handle(Broker&, const Ctx&, m::PushTelemetryRequest&);

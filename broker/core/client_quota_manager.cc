@@ -1,0 +1,128 @@
+#include "broker/core/client_quota_manager.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace chronik::broker {
+namespace {
+
+const char* quota_key(ByteRateQuota type) {
+  return type == ByteRateQuota::kProduce ? "producer_byte_rate" : "consumer_byte_rate";
+}
+
+// Kafka expires a client's sensors after an hour without traffic.
+constexpr int64_t kInactiveSensorMs = 3600 * 1000;
+
+}  // namespace
+
+void ClientQuotaManager::set_quotas(std::map<QuotaEntity, QuotaValues> quotas) {
+  std::lock_guard lock(mu_);
+  bool any = false;
+  for (const auto& [entity, values] : quotas)
+    any = any || values.count(quota_key(ByteRateQuota::kProduce)) || values.count(quota_key(ByteRateQuota::kFetch));
+  quotas_ = std::move(quotas);
+  any_ = any;
+}
+
+void ClientQuotaManager::set_windows(int32_t samples, int64_t window_ms) {
+  std::lock_guard lock(mu_);
+  samples_ = std::max(samples, 1);
+  window_ms_ = std::max<int64_t>(window_ms, 1);
+  sensors_.clear();
+}
+
+bool ClientQuotaManager::any() const { return any_.load(std::memory_order_relaxed); }
+
+std::optional<std::pair<ClientQuotaManager::SensorKey, double>> ClientQuotaManager::find(
+    ByteRateQuota type, const std::string& user, const std::string& client_id) const {
+  const auto m = matching_quota(quotas_, user, client_id, quota_key(type));
+  if (!m) return std::nullopt;
+  const auto& entity = m->first;
+  SensorKey key{type, entity.count(std::string(kQuotaUser)) ? user : std::string(),
+                entity.count(std::string(kQuotaClientId)) ? client_id : std::string()};
+  return std::make_pair(std::move(key), m->second);
+}
+
+std::optional<int64_t> ClientQuotaManager::max_bytes_in_window(ByteRateQuota type, const std::string& user,
+                                                               const std::string& client_id) const {
+  if (!any()) return std::nullopt;
+  std::lock_guard lock(mu_);
+  const auto found = find(type, user, client_id);
+  if (!found) return std::nullopt;
+  const double bytes = found->second * static_cast<double>(samples_ - 1) * static_cast<double>(window_ms_) / 1000.0;
+  return static_cast<int64_t>(std::min(bytes, 9.0e18));
+}
+
+void ClientQuotaManager::add(Sensor& s, double bytes, int64_t now_ms) {
+  if (s.samples.size() != static_cast<size_t>(samples_)) {
+    s.samples.assign(samples_, Sample{});
+    s.current = 0;
+    s.samples[0].start_ms = now_ms;
+  }
+  if (now_ms - s.samples[s.current].start_ms >= window_ms_) {
+    s.current = (s.current + 1) % s.samples.size();
+    s.samples[s.current] = Sample{now_ms, 0};
+  }
+  s.samples[s.current].bytes += bytes;
+  s.last_used_ms = now_ms;
+}
+
+// Kafka's Rate: the bytes of the windows not yet obsolete over the time they span, counted as
+// at least all windows but the current one, so that a new client is not throttled for its
+// first burst.
+double ClientQuotaManager::rate(const Sensor& s, int64_t now_ms, int64_t* elapsed_ms) const {
+  const int64_t horizon = now_ms - static_cast<int64_t>(s.samples.size()) * window_ms_;
+  double total = 0;
+  int64_t oldest = now_ms;
+  for (const auto& sample : s.samples) {
+    if (sample.start_ms <= horizon || (sample.start_ms == 0 && sample.bytes == 0)) continue;
+    total += sample.bytes;
+    oldest = std::min(oldest, sample.start_ms);
+  }
+  int64_t elapsed = now_ms - oldest;
+  const int64_t full_windows = elapsed / window_ms_;
+  const int64_t min_full_windows = static_cast<int64_t>(s.samples.size()) - 1;
+  if (full_windows < min_full_windows) elapsed += (min_full_windows - full_windows) * window_ms_;
+  elapsed = std::max<int64_t>(elapsed, 1);
+  *elapsed_ms = elapsed;
+  return total * 1000.0 / static_cast<double>(elapsed);
+}
+
+void ClientQuotaManager::expire(int64_t now_ms) {
+  if (now_ms - last_expiry_ms_ < 60 * 1000) return;
+  last_expiry_ms_ = now_ms;
+  std::erase_if(sensors_, [&](const auto& kv) { return now_ms - kv.second.last_used_ms > kInactiveSensorMs; });
+}
+
+int32_t ClientQuotaManager::record(ByteRateQuota type, const std::string& user, const std::string& client_id,
+                                   int64_t bytes, int64_t now_ms) {
+  if (!any()) return 0;
+  std::lock_guard lock(mu_);
+  const auto found = find(type, user, client_id);
+  if (!found) return 0;
+  expire(now_ms);
+  auto& sensor = sensors_[found->first];
+  add(sensor, static_cast<double>(bytes), now_ms);
+  int64_t elapsed = 0;
+  const double measured = rate(sensor, now_ms, &elapsed);
+  const double quota = found->second;
+  if (measured <= quota) return 0;
+  // How long until the measured rate is back at the quota; Kafka's cap is the whole measured span.
+  const double throttle = quota > 0 ? (measured - quota) / quota * static_cast<double>(elapsed)
+                                    : static_cast<double>(samples_) * static_cast<double>(window_ms_);
+  const double cap = static_cast<double>(samples_) * static_cast<double>(window_ms_);
+  return static_cast<int32_t>(std::llround(std::min(throttle, cap)));
+}
+
+void ClientQuotaManager::unrecord(ByteRateQuota type, const std::string& user, const std::string& client_id,
+                                  int64_t bytes, int64_t now_ms) {
+  if (!any()) return;
+  std::lock_guard lock(mu_);
+  const auto found = find(type, user, client_id);
+  if (!found) return;
+  const auto it = sensors_.find(found->first);
+  if (it == sensors_.end() || it->second.samples.empty()) return;
+  add(it->second, -static_cast<double>(bytes), now_ms);
+}
+
+}  // namespace chronik::broker

@@ -1,0 +1,74 @@
+// Byte-rate quotas as Kafka enforces them (KIP-13, KIP-55, KIP-219): each client's produced
+// and fetched bytes are measured over quota.window.num windows of quota.window.size.seconds,
+// and a client over its producer_byte_rate or consumer_byte_rate is told how long to back off
+// (throttle_time_ms) while the broker reads nothing more from its connection for that long.
+// The quota that applies is the most specific entity's (client_quotas.h); clients sharing an
+// entity (a user quota, say) share its measurement, as in Kafka.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "broker/core/client_quotas.h"
+
+namespace chronik::broker {
+
+enum class ByteRateQuota { kProduce, kFetch };
+
+class ClientQuotaManager {
+ public:
+  // The quotas in force, as AlterClientQuotas last stored them.
+  void set_quotas(std::map<QuotaEntity, QuotaValues> quotas);
+  // The measurement windows (quota.window.num, quota.window.size.seconds).
+  void set_windows(int32_t samples, int64_t window_ms);
+
+  // Records `bytes` for the client `user` (a principal's name) / `client_id` at `now_ms` and
+  // answers how long it must back off: 0 within its quota or without one.
+  int32_t record(ByteRateQuota type, const std::string& user, const std::string& client_id, int64_t bytes,
+                 int64_t now_ms);
+  // Takes back bytes recorded at `now_ms` that were not sent after all (a throttled fetch is
+  // answered empty, as in Kafka).
+  void unrecord(ByteRateQuota type, const std::string& user, const std::string& client_id, int64_t bytes,
+                int64_t now_ms);
+  // The most a client may fetch in one response without going over its quota at once: its
+  // rate times all windows but the current one (Kafka's cap on a fetch's max_bytes); nullopt
+  // without a quota.
+  std::optional<int64_t> max_bytes_in_window(ByteRateQuota type, const std::string& user,
+                                             const std::string& client_id) const;
+  // Whether any byte-rate quota is set: without one, nothing is measured.
+  bool any() const;
+
+ private:
+  struct Sample {
+    int64_t start_ms = 0;
+    double bytes = 0;
+  };
+  // One measured entity: the matched quota entity with its default names made concrete.
+  using SensorKey = std::tuple<ByteRateQuota, std::string, std::string>;
+  struct Sensor {
+    std::vector<Sample> samples;  // ring of `samples_` windows
+    size_t current = 0;
+    int64_t last_used_ms = 0;
+  };
+  std::optional<std::pair<SensorKey, double>> find(ByteRateQuota type, const std::string& user,
+                                                   const std::string& client_id) const;
+  void add(Sensor& s, double bytes, int64_t now_ms);
+  double rate(const Sensor& s, int64_t now_ms, int64_t* window_ms) const;
+  void expire(int64_t now_ms);
+
+  mutable std::mutex mu_;
+  std::map<QuotaEntity, QuotaValues> quotas_;
+  std::atomic<bool> any_{false};
+  int32_t samples_ = 11;
+  int64_t window_ms_ = 1000;
+  std::map<SensorKey, Sensor> sensors_;
+  int64_t last_expiry_ms_ = 0;
+};
+
+}  // namespace chronik::broker
