@@ -20,6 +20,7 @@
 #include <map>
 
 #include "broker/handlers/handlers.h"
+#include "broker/handlers/quota_client.h"
 #include "runtime/record/batch_header.h"
 #include "runtime/record/convert.h"
 #include "runtime/record/errors.h"
@@ -104,9 +105,13 @@ std::shared_ptr<FetchPlan> prepare(Broker& broker, const Ctx& ctx, m::FetchReque
   plan->version = v;
   plan->who.principal = ctx.principal;
   plan->who.peer = ctx.peer;
+  plan->who.client_id = ctx.client_id;  // its quota
   plan->max_wait_ms = std::max(req.max_wait_ms, 0);
   const int32_t fetch_max_bytes = broker.config()->get_int("fetch.max.bytes");
   plan->max_bytes = v >= 3 ? std::min(req.max_bytes, fetch_max_bytes) : fetch_max_bytes;
+  // A consumer with a byte-rate quota gets no more at once than its quota lets through.
+  if (const auto quota = broker.quotas.max_bytes_in_window(ByteRateQuota::kFetch, quota_user(ctx), quota_client_id(ctx)))
+    plan->max_bytes = static_cast<int32_t>(std::min<int64_t>(plan->max_bytes, *quota));
   plan->min_bytes = std::min(req.min_bytes, plan->max_bytes);
   plan->read_committed = v >= 4 && req.isolation_level == 1;
   if (v < 13) {
@@ -326,6 +331,21 @@ FetchAttempt attempt(Broker& broker, FetchPlan& plan, bool final) {
   out.satisfied = any_error || full || total >= plan.min_bytes || (total > 0 && plan.min_bytes <= 0);
   if (!out.satisfied && !final) return out;
   out.satisfied = true;
+
+  if (broker.quotas.any()) {
+    int64_t bytes = 0;
+    for (const auto& item : items) bytes += item.data.records ? static_cast<int64_t>(item.data.records->size()) : 0;
+    const auto user = quota_user(plan.who), client = quota_client_id(plan.who);
+    const int64_t now = now_ms();
+    resp.throttle_time_ms = broker.quotas.record(ByteRateQuota::kFetch, user, client, bytes, now);
+    if (resp.throttle_time_ms > 0) {
+      // Kafka answers a throttled fetch empty and does not count what it did not send; the
+      // consumer fetches the same offsets again once its back-off is over.
+      broker.quotas.unrecord(ByteRateQuota::kFetch, user, client, bytes, now);
+      plan.last.clear();
+      return out;
+    }
+  }
 
   // Build the response, grouping consecutive partitions of one topic.
   for (auto& [part, data] : items) {

@@ -17,6 +17,7 @@
 #include <map>
 
 #include "broker/handlers/handlers.h"
+#include "broker/handlers/quota_client.h"
 #include "runtime/record/batch_header.h"
 #include "runtime/record/convert.h"
 #include "runtime/record/patch.h"
@@ -292,6 +293,14 @@ std::optional<m::ProduceResponse> handle(Broker& broker, const Ctx& ctx, m::Prod
         }
       }
     }
+  }
+  if (broker.quotas.any()) {
+    int64_t bytes = 0;
+    for (const auto& td : req.topic_data)
+      for (const auto& pd : td.partition_data)
+        if (pd.records) bytes += static_cast<int64_t>(pd.records->size());
+    resp.throttle_time_ms =
+        broker.quotas.record(ByteRateQuota::kProduce, quota_user(ctx), quota_client_id(ctx), bytes, now_ms());
   }
   if (req.acks == 0) {
     // The client waits for no answer, so, as Kafka, the connection is closed instead: the

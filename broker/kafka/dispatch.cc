@@ -56,6 +56,14 @@ bool runs_inline(int16_t api_key, bool produce_may_fsync) {
 }
 
 // A Fetch, JoinGroup or SyncGroup waiting (handlers::Deferred) until it answers.
+// How long the client is told to back off (a quota's throttle_time_ms): the connection reads
+// nothing more from it meanwhile, as Kafka mutes a throttled channel.
+template <class Resp>
+int32_t throttle_of(const Resp& resp) {
+  if constexpr (requires { resp.throttle_time_ms; }) return resp.throttle_time_ms;
+  else return 0;
+}
+
 template <class Resp>
 class PendingResponse final : public PendingRequest {
  public:
@@ -77,6 +85,7 @@ class PendingResponse final : public PendingRequest {
   int32_t max_wait_ms() const override { return deferred_.max_wait_ms; }
   RunOn run_on() const override { return run_on_; }
   bool failed() const override { return failed_; }
+  int32_t throttle_ms() const override { return throttle_ms_; }
 
   std::shared_ptr<wire::Writer> retry(const std::vector<WaitKey>& fired, bool final) override {
     std::optional<Resp> resp;
@@ -84,6 +93,7 @@ class PendingResponse final : public PendingRequest {
       resp = deferred_.retry(fired, final);
       if (!resp) return nullptr;
       failed_ = top_error(*resp);
+      throttle_ms_ = throttle_of(*resp);
       return encode_frame(*resp, version_, header_version_, correlation_id_);
     } catch (const std::exception& e) {
       ::chronik::config::named_logger("chronik.kafka").error("{} failed while waiting, answering UNKNOWN_SERVER_ERROR: {}", api_name_, e.what());
@@ -105,6 +115,7 @@ class PendingResponse final : public PendingRequest {
   int16_t header_version_;
   int32_t correlation_id_;
   bool failed_ = false;
+  int32_t throttle_ms_ = 0;
 };
 
 template <class T>
@@ -141,6 +152,7 @@ Outcome run_handler(Broker& broker, RequestContext& ctx, Req& req, const m::ApiI
       out.holds_fetched_records = std::is_same_v<Req, m::FetchRequest>;
       if (resp.ready) {
         ctx.failed = top_error(*resp.ready);
+        out.throttle_ms = throttle_of(*resp.ready);
         out.kind = Outcome::Kind::kRespond;
         out.frame = encode_frame(*resp.ready, version, response_header_version, ctx.correlation_id);
       } else {
@@ -157,9 +169,11 @@ Outcome run_handler(Broker& broker, RequestContext& ctx, Req& req, const m::ApiI
       }
       ctx.failed = top_error(*resp);
       out = respond(encode_frame(*resp, version, response_header_version, ctx.correlation_id));
+      out.throttle_ms = throttle_of(*resp);
     } else {
       ctx.failed = top_error(resp);
       out = respond(encode_frame(resp, version, response_header_version, ctx.correlation_id));
+      out.throttle_ms = throttle_of(resp);
     }
     return out;
   } catch (const CloseConnection&) {

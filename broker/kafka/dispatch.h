@@ -57,6 +57,8 @@ class PendingRequest {
   virtual std::shared_ptr<wire::Writer> retry(const std::vector<WaitKey>& fired, bool final) = 0;
   // Once answered: whether the response carries a top-level error (metrics).
   virtual bool failed() const = 0;
+  // Once answered: the response's throttle_time_ms (Outcome::throttle_ms).
+  virtual int32_t throttle_ms() const { return 0; }
 };
 
 struct Outcome {
@@ -73,6 +75,9 @@ struct Outcome {
   // The response holds fetched records, counted in queued.max.fetch.bytes until written:
   // the connection stops reading while it is unsent and that budget is used up.
   bool holds_fetched_records = false;
+  // The response's throttle_time_ms: the connection reads nothing more from the client for
+  // that long (Kafka mutes a channel over its quota).
+  int32_t throttle_ms = 0;
 };
 
 // Handles one request frame (without its size prefix), on the thread classify() chose.

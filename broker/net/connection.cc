@@ -42,6 +42,7 @@ Connection::Connection(ConnectionEnv& env, tcp::socket socket, int64_t id, const
       write_signal_(socket_.get_executor()),
       space_signal_(socket_.get_executor()),
       idle_timer_(socket_.get_executor()),
+      throttle_timer_(socket_.get_executor()),
       id_(id) {
   write_signal_.expires_at(Clock::time_point::max());
   space_signal_.expires_at(Clock::time_point::max());
@@ -90,6 +91,7 @@ void Connection::close() {
   write_signal_.cancel();
   space_signal_.cancel();
   idle_timer_.cancel();
+  throttle_timer_.cancel();
   env_.broker.metrics.connections_active.fetch_sub(1, std::memory_order_relaxed);
   env_.connections.remove(shared_from_this());
 }
@@ -192,6 +194,7 @@ awaitable<void> Connection::read_loop() {
         auto answer_now = [this]() { return env_.stopping.load() || closed_; };
         outcome.frame = co_await wait_for(env_.broker.waits, env_.workers, outcome.pending, answer_now);
         ctx.failed = outcome.pending->failed();
+        outcome.throttle_ms = outcome.pending->throttle_ms();
         outcome.pending.reset();  // no longer waiting (metrics)
       }
       busy_ = false;
@@ -206,6 +209,15 @@ awaitable<void> Connection::read_loop() {
       }
       if (outcome.frame) enqueue(std::move(outcome.frame), outcome.holds_fetched_records);
       if (env_.stopping) break;
+      if (outcome.throttle_ms > 0 && !closed_) {
+        // Over its quota: the answer (with throttle_time_ms) leaves now, the next request is
+        // read once the back-off is over (close() cancels the wait).
+        throttle_timer_.expires_after(std::chrono::milliseconds(outcome.throttle_ms));
+        boost::system::error_code ec;
+        co_await throttle_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+        last_activity_ = Clock::now();
+        if (closed_ || drain_and_close_) break;
+      }
       // Backpressure: wait for the client to read its responses before reading more.
       while (!closed_ && muted(max_queued)) {
         boost::system::error_code ec;

@@ -94,6 +94,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::steady_timer write_signal_;
   boost::asio::steady_timer space_signal_;  // cancelled when queued responses were written
   boost::asio::steady_timer idle_timer_;
+  boost::asio::steady_timer throttle_timer_;  // a client over its quota waits here
   std::string peer_;
   const int64_t id_;
   std::deque<Unsent> queue_;

@@ -1,0 +1,217 @@
+// Byte-rate quotas enforced (KIP-13, KIP-219): a client over its producer_byte_rate or
+// consumer_byte_rate is told to back off (throttle_time_ms) and its connection is not read
+// for that long; a throttled fetch is answered empty; a fetch takes no more than the quota
+// lets through at once. The expected answers are Kafka 3.9.1's (against-kafka). Rates are
+// measured over quota.window.num (11) windows of one second, the first ten counted whole,
+// so a client may burst ten seconds' worth before it is throttled.
+#include <chrono>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "generated/kafka/alter_client_quotas_request.h"
+#include "generated/kafka/alter_client_quotas_response.h"
+#include "generated/kafka/describe_client_quotas_request.h"
+#include "generated/kafka/describe_client_quotas_response.h"
+#include "generated/kafka/fetch_request.h"
+#include "generated/kafka/fetch_response.h"
+#include "generated/kafka/metadata_request.h"
+#include "generated/kafka/metadata_response.h"
+#include "generated/kafka/produce_request.h"
+#include "generated/kafka/produce_response.h"
+#include "runtime/record/batch.h"
+#include "runtime/record/batch_header.h"
+#include "tests/integration/hardening/requests.h"
+
+using namespace chronik::testing;
+namespace m = chronik::message;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr double kRate = 51200;  // bytes per second: ten seconds' worth is 512,000 bytes
+
+std::vector<uint8_t> batch(size_t value_bytes) {
+  chronik::record::Record r;
+  r.value = chronik::record::Bytes(value_bytes, 'q');
+  chronik::record::BatchOptions o;
+  o.base_timestamp = 1700000000000;
+  return chronik::record::build_batch(o, std::span<const chronik::record::Record>(&r, 1));
+}
+
+// Sets `key` of the client id's quota and waits until the broker describes it (Kafka applies
+// it from its metadata log a moment later: a second more).
+void set_client_quota(const std::string& client_id, const std::string& key, double value) {
+  m::AlterClientQuotasRequest req;
+  auto& e = req.entries.emplace_back();
+  e.entity.push_back({"client-id", client_id, {}});
+  e.ops.push_back({key, value, false, {}});
+  const auto resp = call<m::AlterClientQuotasResponse>(target_port(), req, 1);
+  REQUIRE(resp.entries.at(0).error_code == 0);
+  m::DescribeClientQuotasRequest d;
+  d.components.push_back({"client-id", 0, client_id, {}});
+  for (int i = 0;; ++i) {
+    const auto r = call<m::DescribeClientQuotasResponse>(target_port(), d, 1);
+    if (r.entries && !r.entries->empty()) break;
+    REQUIRE(i < 50);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (against_kafka()) std::this_thread::sleep_for(std::chrono::seconds(1));
+}
+
+void remove_client_quota(const std::string& client_id, const std::string& key) {
+  m::AlterClientQuotasRequest req;
+  auto& e = req.entries.emplace_back();
+  e.entity.push_back({"client-id", client_id, {}});
+  e.ops.push_back({key, 0, true, {}});
+  call<m::AlterClientQuotasResponse>(target_port(), req, 1);
+}
+
+// Waits until a new topic takes records (Kafka's leader needs a moment), with one small batch.
+void writable(const std::string& topic) {
+  for (int i = 0; produce(topic, batch(10)).error_code != 0; ++i) {
+    REQUIRE(i < 50);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+m::ProduceRequest produce_request(const std::string& topic, const std::vector<uint8_t>& records) {
+  m::ProduceRequest req;
+  req.acks = -1;
+  req.timeout_ms = 10000;
+  auto& td = req.topic_data.emplace_back();
+  td.name = topic;
+  auto& pd = td.partition_data.emplace_back();
+  pd.index = 0;
+  pd.records = chronik::wire::SharedBytes::copy_of(records);
+  return req;
+}
+
+// One request on `c` as `client_id`; the response and how long it took.
+template <class Resp, class Req>
+std::pair<Resp, int64_t> exchange(RawConnection& c, const Req& req, int16_t version, const std::string& client_id,
+                                  int32_t correlation_id) {
+  const auto start = Clock::now();
+  c.send_frame(request_bytes(req, version, correlation_id, client_id));
+  const std::string frame = c.read_frame(30000);
+  REQUIRE(!frame.empty());
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  return {parse_response<Resp>(frame, version), ms};
+}
+
+m::FetchRequest fetch_request(const std::string& topic, int64_t offset) {
+  m::FetchRequest req;
+  req.max_wait_ms = 0;
+  req.min_bytes = 0;
+  req.max_bytes = 1048576;
+  req.isolation_level = 0;
+  auto& t = req.topics.emplace_back();
+  t.topic = topic;
+  auto& p = t.partitions.emplace_back();
+  p.partition = 0;
+  p.fetch_offset = offset;
+  p.partition_max_bytes = 1048576;
+  return req;
+}
+
+struct Fetched {
+  int64_t bytes = 0;
+  int64_t next_offset = 0;
+  int32_t throttle_ms = 0;
+};
+
+Fetched fetched(const m::FetchResponse& r, int64_t from) {
+  Fetched f;
+  f.throttle_ms = r.throttle_time_ms;
+  f.next_offset = from;
+  REQUIRE(r.error_code == 0);
+  for (const auto& t : r.responses)
+    for (const auto& p : t.partitions) {
+      REQUIRE(p.error_code == 0);
+      if (!p.records || p.records->empty()) continue;
+      f.bytes += static_cast<int64_t>(p.records->size());
+      size_t at = 0;
+      // Whole batches only: Kafka may end a response with part of one.
+      while (at + chronik::record::kBatchHeaderSize <= p.records->size()) {
+        const auto header = chronik::record::read_batch_header({p.records->data() + at, p.records->size() - at});
+        if (at + header.size_in_bytes() > p.records->size()) break;
+        f.next_offset = header.last_offset() + 1;
+        at += header.size_in_bytes();
+      }
+    }
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("A producer over producer_byte_rate is throttled and its connection waits", "[kafka][quotas]") {
+  const std::string topic = unique_name("quota-produce");
+  const std::string client = unique_name("quota-producer");
+  create_topic(topic);
+  writable(topic);
+  set_client_quota(client, "producer_byte_rate", kRate);
+
+  RawConnection c(target_port());
+  // 600 KB at once: 61,440 bytes/s over the ten seconds counted, about 20% over.
+  const auto [first, first_ms] =
+      exchange<m::ProduceResponse>(c, produce_request(topic, batch(600 * 1024)), 9, client, 1);
+  REQUIRE(first.responses.at(0).partition_responses.at(0).error_code == 0);
+  const int32_t throttle = first.throttle_time_ms;
+  INFO("throttle_time_ms " << throttle);
+  CHECK(throttle >= 1000);
+  CHECK(throttle <= 4000);
+  // The connection reads nothing more until the back-off is over.
+  m::MetadataRequest md;
+  md.topics = std::vector<m::MetadataRequest::MetadataRequestTopic>{};
+  const auto [meta, meta_ms] = exchange<m::MetadataResponse>(c, md, 9, client, 2);
+  INFO("the next request took " << meta_ms << " ms");
+  CHECK(meta_ms >= throttle - 250);
+
+  // Another client id has no quota and is not throttled.
+  RawConnection other(target_port());
+  const auto [free_resp, free_ms] = exchange<m::ProduceResponse>(other, produce_request(topic, batch(600 * 1024)), 9,
+                                                                 client + "-other", 1);
+  CHECK(free_resp.throttle_time_ms == 0);
+  remove_client_quota(client, "producer_byte_rate");
+}
+
+TEST_CASE("A consumer over consumer_byte_rate gets an empty throttled answer; one fetch takes at most its quota's worth",
+          "[kafka][quotas]") {
+  const std::string topic = unique_name("quota-fetch");
+  const std::string client = unique_name("quota-consumer");
+  create_topic(topic);
+  writable(topic);
+  for (int i = 0; i < 16; ++i) REQUIRE(produce(topic, batch(25 * 1024)).error_code == 0);  // about 410 KB
+  set_client_quota(client, "consumer_byte_rate", kRate);
+
+  RawConnection c(target_port());
+  const auto [r1, ms1] = exchange<m::FetchResponse>(c, fetch_request(topic, 0), 12, client, 1);
+  const auto f1 = fetched(r1, 0);
+  INFO("first fetch: " << f1.bytes << " bytes, throttle " << f1.throttle_ms);
+  // Everything, 41 KB/s over the ten seconds counted: within the quota.
+  CHECK(f1.bytes > 400 * 1000);
+  CHECK(f1.throttle_ms == 0);
+
+  for (int i = 0; i < 14; ++i) REQUIRE(produce(topic, batch(25 * 1024)).error_code == 0);  // 360 KB more
+  const auto [r2, ms2] = exchange<m::FetchResponse>(c, fetch_request(topic, f1.next_offset), 12, client, 2);
+  const auto f2 = fetched(r2, f1.next_offset);
+  INFO("second fetch: " << f2.bytes << " bytes, throttle " << f2.throttle_ms);
+  // 770 KB in ten seconds is 50% over: throttled for seconds, and answered without records.
+  CHECK(f2.throttle_ms > 1000);
+  CHECK(f2.bytes == 0);
+
+  // A client of the same quota with nothing measured yet: one fetch is capped at ten
+  // seconds' worth, 512,000 bytes, though 770 KB are there. (Kafka counts the response's own
+  // bytes too, so at the cap it may already throttle that fetch, by a few milliseconds.)
+  const std::string fresh = client + "-fresh";
+  set_client_quota(fresh, "consumer_byte_rate", kRate);
+  RawConnection c2(target_port());
+  const auto [r3, ms3] = exchange<m::FetchResponse>(c2, fetch_request(topic, 0), 12, fresh, 1);
+  const auto f3 = fetched(r3, 0);
+  INFO("capped fetch: " << f3.bytes << " bytes, throttle " << f3.throttle_ms);
+  CHECK(f3.bytes <= 512000);
+  CHECK((f3.bytes > 400 * 1000 || (f3.bytes == 0 && f3.throttle_ms > 0 && f3.throttle_ms < 100)));
+  remove_client_quota(client, "consumer_byte_rate");
+  remove_client_quota(fresh, "consumer_byte_rate");
+}
