@@ -1,6 +1,7 @@
 // AlterUserScramCredentials and DescribeUserScramCredentials (KIP-554): the SCRAM users of
 // SASL listeners, stored salted in the log's metadata (core/scram.h). Clients send the
-// password already salted (Hi), never the password itself. Kafka's rules: a user named twice
+// password already salted (Hi), never the password itself. Altering needs ALTER on the
+// cluster, describing DESCRIBE. Kafka's rules: a user named twice
 // in one request is DUPLICATE_RESOURCE, iterations outside 4096..16384 UNACCEPTABLE_CREDENTIAL,
 // deleting or describing a credential that does not exist RESOURCE_NOT_FOUND.
 #include <map>
@@ -30,8 +31,13 @@ std::optional<Problem> check_user_and_mechanism(const std::string& user, int8_t 
 
 }  // namespace
 
-m::AlterUserScramCredentialsResponse handle(Broker& broker, const Ctx&, m::AlterUserScramCredentialsRequest& req) {
+m::AlterUserScramCredentialsResponse handle(Broker& broker, const Ctx& ctx, m::AlterUserScramCredentialsRequest& req) {
   m::AlterUserScramCredentialsResponse resp;
+  if (!authorized_cluster(broker, ctx, AclOperation::kAlter)) {
+    for (const auto& d : req.deletions) resp.results.push_back({d.name, err(ErrorCode::CLUSTER_AUTHORIZATION_FAILED), std::nullopt, {}});
+    for (const auto& u : req.upsertions) resp.results.push_back({u.name, err(ErrorCode::CLUSTER_AUTHORIZATION_FAILED), std::nullopt, {}});
+    return resp;
+  }
   std::lock_guard lock(alter_mu);
   ScramCredentialStore store(*broker.store);
   std::map<std::string, Problem> problems;
@@ -99,9 +105,13 @@ m::AlterUserScramCredentialsResponse handle(Broker& broker, const Ctx&, m::Alter
   return resp;
 }
 
-m::DescribeUserScramCredentialsResponse handle(Broker& broker, const Ctx&, m::DescribeUserScramCredentialsRequest& req) {
+m::DescribeUserScramCredentialsResponse handle(Broker& broker, const Ctx& ctx, m::DescribeUserScramCredentialsRequest& req) {
   m::DescribeUserScramCredentialsResponse resp;
   resp.error_message = std::nullopt;
+  if (!authorized_cluster(broker, ctx, AclOperation::kDescribe)) {
+    resp.error_code = err(ErrorCode::CLUSTER_AUTHORIZATION_FAILED);
+    return resp;
+  }
   std::map<std::string, std::vector<std::pair<ScramMechanism, int32_t>>> all;
   try {
     all = ScramCredentialStore(*broker.store).list();

@@ -16,7 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 import chronik_broker  # noqa: E402
 
-from confluent_kafka import KafkaError, Producer  # noqa: E402
+from confluent_kafka import KafkaError, KafkaException, Producer  # noqa: E402
 from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, AclPermissionType,  # noqa: E402
                                    AdminClient, NewTopic, ResourcePatternType, ResourceType)
 
@@ -109,6 +109,24 @@ class Acls(unittest.TestCase):
                                                       AclOperation.ANY, AclPermissionType.ANY)).result(30)
         self.assertIn(binding, listed)
         self.__class__.admin = admin
+
+    def test_describing_scram_users_needs_describe_on_the_cluster(self):
+        deny = AclBinding(ResourceType.BROKER, "kafka-cluster", ResourcePatternType.LITERAL, ANON, "*",
+                          AclOperation.DESCRIBE, AclPermissionType.DENY)
+        for f in self.admin.create_acls([deny]).values():
+            f.result(30)
+        try:
+            with self.assertRaises(KafkaException) as caught:
+                self.admin.describe_user_scram_credentials().result(30)
+            self.assertEqual(KafkaError.CLUSTER_AUTHORIZATION_FAILED, caught.exception.args[0].code())
+        finally:
+            # Deleting ACLs needs ALTER on the cluster, which stays allowed.
+            for f in self.admin.delete_acls([AclBindingFilter(ResourceType.BROKER, "kafka-cluster",
+                                                              ResourcePatternType.LITERAL, ANON, "*",
+                                                              AclOperation.DESCRIBE,
+                                                              AclPermissionType.DENY)]).values():
+                f.result(30)
+        self.admin.describe_user_scram_credentials().result(30)  # allowed again
 
     def test_invalid_acl_is_invalid_request(self):
         bad = AclBinding(ResourceType.BROKER,  # Kafka's CLUSTER (code 4)
