@@ -22,6 +22,7 @@ namespace {
 // Alterations read the current values (to write only what changes), then write: one at a time.
 std::mutex alter_mu;
 
+constexpr const char* kClusterAuthorizationFailed = "Cluster authorization failed.";
 constexpr int8_t kMatchExact = 0, kMatchDefault = 1, kMatchSpecified = 2;
 
 struct FilterError {
@@ -142,7 +143,7 @@ m::DescribeClientQuotasResponse handle(Broker& broker, const Ctx& ctx, m::Descri
     return resp;
   };
   if (!authorized_cluster(broker, ctx, AclOperation::kDescribeConfigs))
-    return fail(err(ErrorCode::CLUSTER_AUTHORIZATION_FAILED), std::nullopt);
+    return fail(err(ErrorCode::CLUSTER_AUTHORIZATION_FAILED), kClusterAuthorizationFailed);
   auto filter = read_filter(req);
   if (const auto* e = std::get_if<FilterError>(&filter)) return fail(e->code, e->message);
   std::map<QuotaEntity, QuotaValues> all;
@@ -171,7 +172,7 @@ m::AlterClientQuotasResponse handle(Broker& broker, const Ctx& ctx, m::AlterClie
     resp.entries.push_back(std::move(out));
   };
   if (!authorized_cluster(broker, ctx, AclOperation::kAlterConfigs)) {
-    for (const auto& e : req.entries) result(e.entity, err(ErrorCode::CLUSTER_AUTHORIZATION_FAILED), std::nullopt);
+    for (const auto& e : req.entries) result(e.entity, err(ErrorCode::CLUSTER_AUTHORIZATION_FAILED), kClusterAuthorizationFailed);
     return resp;
   }
   std::lock_guard lock(alter_mu);

@@ -5,6 +5,7 @@
 // in one request is DUPLICATE_RESOURCE, iterations outside 4096..16384 UNACCEPTABLE_CREDENTIAL,
 // deleting or describing a credential that does not exist RESOURCE_NOT_FOUND.
 #include <map>
+#include <set>
 #include <mutex>
 
 #include "broker/core/scram.h"
@@ -13,6 +14,8 @@
 
 namespace chronik::broker::handlers {
 namespace {
+
+constexpr const char* kClusterAuthorizationFailed = "Cluster authorization failed.";
 
 // Alterations read the credentials (to refuse deleting a missing one), then write: one at a time.
 std::mutex alter_mu;
@@ -34,8 +37,12 @@ std::optional<Problem> check_user_and_mechanism(const std::string& user, int8_t 
 m::AlterUserScramCredentialsResponse handle(Broker& broker, const Ctx& ctx, m::AlterUserScramCredentialsRequest& req) {
   m::AlterUserScramCredentialsResponse resp;
   if (!authorized_cluster(broker, ctx, AclOperation::kAlter)) {
-    for (const auto& d : req.deletions) resp.results.push_back({d.name, err(ErrorCode::CLUSTER_AUTHORIZATION_FAILED), std::nullopt, {}});
-    for (const auto& u : req.upsertions) resp.results.push_back({u.name, err(ErrorCode::CLUSTER_AUTHORIZATION_FAILED), std::nullopt, {}});
+    // Kafka's error response: each user once, in order, with the error's message.
+    std::set<std::string> users;
+    for (const auto& d : req.deletions) users.insert(d.name);
+    for (const auto& u : req.upsertions) users.insert(u.name);
+    for (const auto& user : users)
+      resp.results.push_back({user, err(ErrorCode::CLUSTER_AUTHORIZATION_FAILED), kClusterAuthorizationFailed, {}});
     return resp;
   }
   std::lock_guard lock(alter_mu);
@@ -109,7 +116,9 @@ m::DescribeUserScramCredentialsResponse handle(Broker& broker, const Ctx& ctx, m
   m::DescribeUserScramCredentialsResponse resp;
   resp.error_message = std::nullopt;
   if (!authorized_cluster(broker, ctx, AclOperation::kDescribe)) {
+    // With Kafka's message: librdkafka 2.16 aborts on this error without one.
     resp.error_code = err(ErrorCode::CLUSTER_AUTHORIZATION_FAILED);
+    resp.error_message = kClusterAuthorizationFailed;
     return resp;
   }
   std::map<std::string, std::vector<std::pair<ScramMechanism, int32_t>>> all;
