@@ -75,11 +75,12 @@ std::optional<std::pair<QuotaEntity, std::string>> parse_key(std::string_view k)
 }  // namespace
 
 const std::vector<QuotaKey>& quota_keys_for(const QuotaEntity& entity) {
-  static const std::vector<QuotaKey> rates = {{"producer_byte_rate", true},
-                                              {"consumer_byte_rate", true},
+  constexpr int64_t kLong = std::numeric_limits<int64_t>::max(), kInt = std::numeric_limits<int32_t>::max();
+  static const std::vector<QuotaKey> rates = {{"producer_byte_rate", true, kLong, "a LONG"},
+                                              {"consumer_byte_rate", true, kLong, "a LONG"},
                                               {"request_percentage", false},
                                               {"controller_mutation_rate", false}};
-  static const std::vector<QuotaKey> ip = {{"connection_creation_rate", true}};
+  static const std::vector<QuotaKey> ip = {{"connection_creation_rate", true, kInt, "an INT"}};
   static const std::vector<QuotaKey> none;
   const bool has_ip = entity.count(std::string(kQuotaIp)) > 0;
   const bool has_user_or_client =

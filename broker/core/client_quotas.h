@@ -3,6 +3,8 @@
 // order in which a connection's quota is found (Kafka's: the most specific entity first).
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,11 +26,13 @@ using QuotaEntity = std::map<std::string, std::optional<std::string>>;
 using QuotaValues = std::map<std::string, double>;
 
 // The keys an entity may carry, by the types it combines (Kafka's QuotaConfigs): user and
-// client-id entities take the rate quotas, IP entities the connection creation rate. Whether
-// a key takes only whole numbers is its second member.
+// client-id entities take the rate quotas, IP entities the connection creation rate. A key of
+// Kafka's type LONG or INT takes whole numbers up to its type's largest.
 struct QuotaKey {
   std::string_view name;
   bool whole_number;
+  int64_t largest = 0;         // whole numbers only
+  std::string type_name = {};  // "a LONG", "an INT", as Kafka's messages say
 };
 const std::vector<QuotaKey>& quota_keys_for(const QuotaEntity& entity);
 

@@ -121,10 +121,10 @@ std::optional<std::string> entity_problem(const std::vector<m::AlterClientQuotas
 std::optional<std::string> value_problem(const QuotaEntity& entity, const std::string& key, double value) {
   for (const auto& k : quota_keys_for(entity)) {
     if (k.name != key) continue;
+    if (value <= 0) return "Quota " + key + " must be greater than 0";
     if (k.whole_number) {
-      const double epsilon = 1e-6;
-      const auto whole = static_cast<int64_t>(value + epsilon);
-      if (std::abs(static_cast<double>(whole) - value) > epsilon) return "Configuration " + key + " must be a Long value";
+      if (value > static_cast<double>(k.largest)) return "Proposed value for " + key + " is too large for " + k.type_name + ".";
+      if (std::abs(std::fmod(value, 1.0)) > 1e-6) return key + " cannot be a fractional value.";
     }
     return std::nullopt;
   }

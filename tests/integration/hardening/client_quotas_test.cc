@@ -187,6 +187,9 @@ TEST_CASE("AlterClientQuotas refuses bad entities and keys entity by entity", "[
     CHECK(alter_one({{"user", user}}, {{"connection_creation_rate", 1}}) == kInvalidRequest);
     CHECK(alter_one({{"user", user}}, {{"no_such_quota", 1}}) == kInvalidRequest);
     CHECK(alter_one({{"user", user}}, {{"producer_byte_rate", 10.5}}) == kInvalidRequest);
+    CHECK(alter_one({{"user", user}}, {{"producer_byte_rate", 0}}) == kInvalidRequest);
+    CHECK(alter_one({{"user", user}}, {{"request_percentage", -1}}) == kInvalidRequest);
+    CHECK(alter_one({{"ip", "192.0.2.3"}}, {{"connection_creation_rate", 3e9}}) == kInvalidRequest);
     CHECK(alter_one({{"user", user}}, {{"producer_byte_rate", 1}, {"producer_byte_rate", 2}}) == kInvalidRequest);
     CHECK(alter_one({{"ip", "192.0.2.2"}}, {{"producer_byte_rate", 1}}) == kInvalidRequest);
   }
