@@ -1,11 +1,13 @@
 """Transactions with confluent-kafka (librdkafka) against the real chronik binary, checked by
 read_committed consumers: commit, abort, consume-transform-produce with
 send_offsets_to_transaction, zombie fencing by a second producer of the same
-transactional.id, and a transaction aborted by the broker past its timeout.
+transactional.id, a transaction aborted by the broker past its timeout, and kill -9 of the
+broker with a transaction open.
 
 usage: test_transactions.py <path to chronik> [unittest options]
 """
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -190,6 +192,40 @@ class Transactions(unittest.TestCase):
         with self.assertRaises(KafkaException):
             p.commit_transaction(30)
         self.assertEqual(self.read(topic), [])
+
+    def test_kill_9_keeps_commits_and_the_open_transaction_until_it_is_aborted(self):
+        """kill -9 of the broker between two transactions of one producer, the second
+        open with its records in the log: after the restart the committed one is all there,
+        the open one stays invisible (the LSO holds) until a new producer of the
+        transactional.id fences the old one and aborts it; the aborted records are still in the
+        log, and the old producer cannot commit."""
+        topic = self.topic("txn-kill9")
+        txn_id = unique("tx-kill9")
+        old = self.producer(txn_id)
+        old.begin_transaction()
+        for i in range(30):
+            old.produce(topic, value=f"a{i}", partition=i % PARTITIONS)
+        old.commit_transaction(30)
+        old.begin_transaction()
+        for i in range(20):
+            old.produce(topic, value=f"b{i}", partition=i % PARTITIONS)
+        old.flush(30)  # acknowledged: in the log, the transaction open
+        self.broker.proc.send_signal(signal.SIGKILL)
+        self.broker.proc.wait(30)
+        self.broker.start()
+
+        self.assertEqual(sorted(self.read(topic, expect=30)), sorted(f"a{i}" for i in range(30)))
+        successor = self.producer(txn_id)  # fences `old`; its open transaction is aborted
+        successor.begin_transaction()
+        for i in range(10):
+            successor.produce(topic, value=f"c{i}", partition=i % PARTITIONS)
+        successor.commit_transaction(30)
+        committed = self.read(topic, expect=40)
+        self.assertEqual(sorted(committed), sorted([f"a{i}" for i in range(30)] + [f"c{i}" for i in range(10)]))
+        uncommitted = self.read(topic, isolation="read_uncommitted", expect=60)
+        self.assertEqual(len([v for v in uncommitted if v.startswith("b")]), 20)
+        with self.assertRaises(KafkaException):
+            old.commit_transaction(30)
 
     def test_kafka_transactions_tool_lists_and_describes(self):
         """Kafka 3.9.1's kafka-transactions.sh (TransactionsCommand, from Maven as
