@@ -17,9 +17,12 @@ final class Broker implements AutoCloseable {
   final String bootstrap;
   final Path dir;
   final Path log;
-  private final Process process;
+  private final String binary;
+  private final int port;
+  private Process process;
 
   Broker(String binary) throws IOException, InterruptedException {
+    this.binary = binary;
     dir = Files.createTempDirectory("chronik-streams-");
     String external = System.getenv("CHRONIK_BOOTSTRAP");
     if (external != null && !external.isEmpty()) {
@@ -27,19 +30,31 @@ final class Broker implements AutoCloseable {
       log = dir.resolve("chronik.log");
       bootstrap = external;
       process = null;
+      port = 0;
       return;
     }
     log = dir.resolve("chronik.log");
-    int port;
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
     bootstrap = "127.0.0.1:" + port;
+    start();
+  }
+
+  /** kill -9, then the broker again on the same port and data. */
+  void kill9AndRestart() throws IOException, InterruptedException {
+    if (process == null) throw new IOException("an external broker cannot be killed here");
+    process.destroyForcibly().waitFor();  // SIGKILL
+    start();
+  }
+
+  private void start() throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(binary,
         "--override", "listeners=PLAINTEXT://" + bootstrap,
         "--override", "log.dirs=" + dir.resolve("data"),
         "--override", "admin.listeners=http://127.0.0.1:0"));
-    process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    process = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {
       try (Socket s = new Socket()) {
