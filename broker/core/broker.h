@@ -144,6 +144,14 @@ struct CloseConnection : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown by a handler that refuses the whole request with one error code (a requester without
+// the cluster permission the API needs, say); dispatch answers the API's response with that
+// error on everything the request named, as Kafka's getErrorResponse does.
+struct RequestRefused : std::runtime_error {
+  explicit RequestRefused(int16_t code) : std::runtime_error("request refused"), error_code(code) {}
+  int16_t error_code;
+};
+
 struct RequestContext {
   int16_t api_key = 0;
   int16_t api_version = 0;

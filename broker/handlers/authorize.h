@@ -7,6 +7,7 @@
 
 #include "broker/core/broker.h"
 #include "broker/security/acl.h"
+#include "runtime/protocol/error_codes.h"
 
 namespace chronik::broker::handlers {
 
@@ -39,6 +40,12 @@ inline bool authorized_group(const Broker& broker, const RequestContext& ctx, Ac
 inline bool authorized_transactional_id(const Broker& broker, const RequestContext& ctx, AclOperation op,
                                         std::string_view id) {
   return authorized(broker, ctx, op, ResourceType::kTransactionalId, id);
+}
+// Refuses the whole request (RequestRefused, CLUSTER_AUTHORIZATION_FAILED) unless the
+// requester may do `op` on the cluster: the APIs that act on the cluster as a whole.
+inline void require_cluster(const Broker& broker, const RequestContext& ctx, AclOperation op) {
+  if (!authorized_cluster(broker, ctx, op))
+    throw RequestRefused(protocol::to_int16(protocol::ErrorCode::CLUSTER_AUTHORIZATION_FAILED));
 }
 // May the requester do `op` on some resource of `type` (Kafka's authorizeByResourceType)?
 inline bool authorized_any(const Broker& broker, const RequestContext& ctx, AclOperation op, ResourceType type) {

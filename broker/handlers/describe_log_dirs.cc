@@ -10,7 +10,8 @@
 
 namespace chronik::broker::handlers {
 
-m::DescribeLogDirsResponse handle(Broker& broker, const Ctx&, m::DescribeLogDirsRequest& req) {
+m::DescribeLogDirsResponse handle(Broker& broker, const Ctx& ctx, m::DescribeLogDirsRequest& req) {
+  require_cluster(broker, ctx, AclOperation::kDescribe);
   m::DescribeLogDirsResponse resp;
   m::DescribeLogDirsResponse::DescribeLogDirsResult dir;
   std::error_code ec;

@@ -18,6 +18,7 @@ bool asks_for_metadata_partition(const m::DescribeQuorumRequest& req) {
 }  // namespace
 
 m::DescribeQuorumResponse handle(Broker& broker, const Ctx& ctx, m::DescribeQuorumRequest& req) {
+  require_cluster(broker, ctx, AclOperation::kDescribe);
   m::DescribeQuorumResponse resp;
   resp.error_message = std::nullopt;
   if (!asks_for_metadata_partition(req)) {

@@ -31,7 +31,8 @@ m::ElectLeadersResponse::PartitionResult election(const std::optional<TopicInfo>
 
 }  // namespace
 
-m::ElectLeadersResponse handle(Broker& broker, const Ctx&, m::ElectLeadersRequest& req) {
+m::ElectLeadersResponse handle(Broker& broker, const Ctx& ctx, m::ElectLeadersRequest& req) {
+  require_cluster(broker, ctx, AclOperation::kAlter);
   m::ElectLeadersResponse resp;
   if (req.election_type != kPreferred && req.election_type != kUnclean) {
     // The whole request fails, every named partition with it.

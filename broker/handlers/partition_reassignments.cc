@@ -43,7 +43,8 @@ Refusal check_target(const Broker& broker, const std::optional<TopicInfo>& topic
 
 }  // namespace
 
-m::AlterPartitionReassignmentsResponse handle(Broker& broker, const Ctx&, m::AlterPartitionReassignmentsRequest& req) {
+m::AlterPartitionReassignmentsResponse handle(Broker& broker, const Ctx& ctx, m::AlterPartitionReassignmentsRequest& req) {
+  require_cluster(broker, ctx, AclOperation::kAlter);
   m::AlterPartitionReassignmentsResponse resp;
   resp.error_message = std::nullopt;
   resp.allow_replication_factor_change = req.allow_replication_factor_change;
@@ -62,7 +63,8 @@ m::AlterPartitionReassignmentsResponse handle(Broker& broker, const Ctx&, m::Alt
   return resp;
 }
 
-m::ListPartitionReassignmentsResponse handle(Broker&, const Ctx&, m::ListPartitionReassignmentsRequest&) {
+m::ListPartitionReassignmentsResponse handle(Broker& broker, const Ctx& ctx, m::ListPartitionReassignmentsRequest&) {
+  require_cluster(broker, ctx, AclOperation::kDescribe);
   m::ListPartitionReassignmentsResponse resp;
   resp.error_message = std::nullopt;
   return resp;

@@ -7,6 +7,7 @@
 namespace chronik::broker::handlers {
 
 m::UnregisterBrokerResponse handle(Broker& broker, const Ctx& ctx, m::UnregisterBrokerRequest& req) {
+  require_cluster(broker, ctx, AclOperation::kAlter);
   m::UnregisterBrokerResponse resp;
   resp.error_message = std::nullopt;
   if (req.broker_id != broker.node_id) {

@@ -6,6 +6,7 @@
 namespace chronik::broker::handlers {
 
 m::UpdateFeaturesResponse handle(Broker& broker, const Ctx& ctx, m::UpdateFeaturesRequest& req) {
+  require_cluster(broker, ctx, AclOperation::kAlter);
   std::vector<FeatureUpdate> updates;
   for (const auto& u : req.feature_updates) {
     FeatureUpdate f;

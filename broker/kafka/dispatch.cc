@@ -178,6 +178,10 @@ Outcome run_handler(Broker& broker, RequestContext& ctx, Req& req, const m::ApiI
     return out;
   } catch (const CloseConnection&) {
     throw;
+  } catch (const RequestRefused& e) {
+    ctx.failed = true;
+    const auto refusal = error_response_for<Resp>(req, e.error_code);
+    return respond(encode_frame(refusal, version, response_header_version, ctx.correlation_id));
   } catch (const wire::DecodeError&) {
     throw;  // bytes inside the request (a record batch, say) that do not read
   } catch (const wire::UnsupportedVersionError&) {
