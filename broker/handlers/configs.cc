@@ -146,6 +146,22 @@ int8_t wire_config_source(config::ConfigSource s) {
   }
 }
 
+namespace {
+
+// Kafka's rules: a topic's configs need DESCRIBE_CONFIGS (to alter: ALTER_CONFIGS) on the
+// topic, every other resource's on the cluster. The refusal, or nullopt when allowed.
+std::optional<Status> refused(const Broker& broker, const Ctx& ctx, int8_t type, const std::string& name, bool alter) {
+  const auto op = alter ? AclOperation::kAlterConfigs : AclOperation::kDescribeConfigs;
+  if (type == kTopicResource) {
+    if (authorized_topic(broker, ctx, op, name)) return std::nullopt;
+    return Status{err(ErrorCode::TOPIC_AUTHORIZATION_FAILED), ""};
+  }
+  if (authorized_cluster(broker, ctx, op)) return std::nullopt;
+  return Status{err(ErrorCode::CLUSTER_AUTHORIZATION_FAILED), ""};
+}
+
+}  // namespace
+
 m::DescribeConfigsResponse handle(Broker& broker, const Ctx& ctx, m::DescribeConfigsRequest& req) {
   const int16_t v = ctx.api_version;
   const auto cfg = broker.config();
@@ -156,7 +172,9 @@ m::DescribeConfigsResponse handle(Broker& broker, const Ctx& ctx, m::DescribeCon
     out.resource_name = r.resource_name;
     out.error_message = std::nullopt;
     bool per_broker = false;
-    if (r.resource_type == kTopicResource) {
+    if (auto no = refused(broker, ctx, r.resource_type, r.resource_name, false)) {
+      out.error_code = no->first;
+    } else if (r.resource_type == kTopicResource) {
       if (auto topic = broker.store->find_topic(r.resource_name)) {
         add_entries(v, cfg->describe_topic(topic->configs), r, req, out);
       } else {
@@ -183,13 +201,15 @@ m::DescribeConfigsResponse handle(Broker& broker, const Ctx& ctx, m::DescribeCon
   return resp;
 }
 
-m::AlterConfigsResponse handle(Broker& broker, const Ctx&, m::AlterConfigsRequest& req) {
+m::AlterConfigsResponse handle(Broker& broker, const Ctx& ctx, m::AlterConfigsRequest& req) {
   m::AlterConfigsResponse resp;
   for (const auto& r : req.resources) {
     m::AlterConfigsResponse::AlterConfigsResourceResponse out;
     Status result{0, ""};
     bool per_broker = false;
-    if (r.resource_type == kTopicResource) {
+    if (auto no = refused(broker, ctx, r.resource_type, r.resource_name, true)) {
+      result = *no;
+    } else if (r.resource_type == kTopicResource) {
       ConfigMap overrides;  // AlterConfigs replaces the whole set
       for (const auto& c : r.configs)
         if (c.value) overrides[c.name] = *c.value;
@@ -227,7 +247,7 @@ m::AlterConfigsResponse handle(Broker& broker, const Ctx&, m::AlterConfigsReques
   return resp;
 }
 
-m::IncrementalAlterConfigsResponse handle(Broker& broker, const Ctx&,
+m::IncrementalAlterConfigsResponse handle(Broker& broker, const Ctx& ctx,
                                           m::IncrementalAlterConfigsRequest& req) {
   m::IncrementalAlterConfigsResponse resp;
   const auto cfg = broker.config();
@@ -241,7 +261,9 @@ m::IncrementalAlterConfigsResponse handle(Broker& broker, const Ctx&,
                   ", it is not a list"};
     };
     bool per_broker = false;
-    if (r.resource_type == kTopicResource) {
+    if (auto no = refused(broker, ctx, r.resource_type, r.resource_name, true)) {
+      result = *no;
+    } else if (r.resource_type == kTopicResource) {
       auto topic = broker.store->find_topic(r.resource_name);
       if (!topic) {
         result = {err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION), "Topic " + r.resource_name + " does not exist"};

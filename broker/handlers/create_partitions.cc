@@ -1,4 +1,4 @@
-// CreatePartitions: grows a topic (every new partition on this node).
+// CreatePartitions: grows a topic (every new partition on this node); needs ALTER on it.
 //
 // The partitions one request adds are bounded (broker/log/request_limits.h): topics are
 // taken in request order, and one whose growth would take the request past the bound is
@@ -11,7 +11,7 @@
 
 namespace chronik::broker::handlers {
 
-m::CreatePartitionsResponse handle(Broker& broker, const Ctx&, m::CreatePartitionsRequest& req) {
+m::CreatePartitionsResponse handle(Broker& broker, const Ctx& ctx, m::CreatePartitionsRequest& req) {
   m::CreatePartitionsResponse resp;
   int64_t added = 0;  // partitions this request adds so far
   for (const auto& t : req.topics) {
@@ -22,7 +22,9 @@ m::CreatePartitionsResponse handle(Broker& broker, const Ctx&, m::CreatePartitio
       out.error_message = std::move(message);
     };
     auto topic = broker.store->find_topic(t.name);
-    if (!topic) {
+    if (!authorized_topic(broker, ctx, AclOperation::kAlter, t.name)) {
+      fail(err(ErrorCode::TOPIC_AUTHORIZATION_FAILED), "The topic authorization is failed.");  // Kafka's words
+    } else if (!topic) {
       fail(err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION), "Topic " + t.name + " does not exist");
     } else if (t.count < topic->partitions) {
       // Kafka's wording (kafka-topics --alter prints it).

@@ -40,6 +40,12 @@ void fill_configs(Broker& broker, const TopicInfo& topic, Result& out) {
   out.configs = std::move(configs);
 }
 
+// CREATE on the cluster covers every topic; else CREATE on the topic itself.
+bool may_create(const Broker& broker, const Ctx& ctx, const std::string& topic) {
+  return authorized_cluster(broker, ctx, AclOperation::kCreate) ||
+         authorized_topic(broker, ctx, AclOperation::kCreate, topic);
+}
+
 void fail(Result& out, int16_t version, int16_t code, std::string message) {
   out.error_code = code;
   out.error_message = version >= 1 ? std::optional<std::string>(std::move(message)) : std::nullopt;
@@ -139,7 +145,13 @@ void create(Broker& broker, const Ctx& ctx, bool validate_only, const Topic& t, 
   if (v >= 5) {
     out.num_partitions = plan.partitions;
     out.replication_factor = plan.replication;
-    fill_configs(broker, r.topic, out);
+    // The configs are shown to who may describe them (DESCRIBE_CONFIGS on the topic).
+    if (authorized_topic(broker, ctx, AclOperation::kDescribeConfigs, t.name)) {
+      fill_configs(broker, r.topic, out);
+    } else {
+      out.topic_config_error_code = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);
+      out.configs = std::nullopt;
+    }
   }
 }
 
@@ -157,6 +169,8 @@ m::CreateTopicsResponse handle(Broker& broker, const Ctx& ctx, m::CreateTopicsRe
     resp.topics[i].error_message = std::nullopt;
     if (names.count(req.topics[i].name) > 1)
       fail(resp.topics[i], v, err(ErrorCode::INVALID_REQUEST), "Duplicate topic name " + req.topics[i].name);
+    else if (!may_create(broker, ctx, req.topics[i].name))
+      fail(resp.topics[i], v, err(ErrorCode::TOPIC_AUTHORIZATION_FAILED), "Authorization failed.");
     else
       candidates.push_back(i);
   }

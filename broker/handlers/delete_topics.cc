@@ -1,4 +1,5 @@
-// DeleteTopics: by name (all versions) or by topic id (v6+).
+// DeleteTopics: by name (all versions) or by topic id (v6+); needs DESCRIBE and DELETE on each
+// topic.
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
@@ -15,6 +16,21 @@ m::DeleteTopicsResponse::DeletableTopicResult delete_one(Broker& broker, const C
   std::optional<TopicInfo> topic = name ? broker.store->find_topic(*name) : broker.store->find_topic(id);
   out.name = name ? *name : (topic ? topic->name : std::optional<std::string>());
   if (v >= 6) out.topic_id = topic ? topic->id : id;
+  // Kafka's order: DESCRIBE (a topic named by id stays unnamed without it), then DELETE, both
+  // before the topic's existence for a name.
+  if (name || topic) {
+    const std::string& topic_name = name ? *name : topic->name;
+    if (!authorized_topic(broker, ctx, AclOperation::kDescribe, topic_name)) {
+      out.error_code = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);
+      if (!name) out.name = std::nullopt;
+      if (v < 6 && !out.name) out.name = "";
+      return out;
+    }
+    if (!authorized_topic(broker, ctx, AclOperation::kDelete, topic_name)) {
+      out.error_code = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);
+      return out;
+    }
+  }
   if (!topic) {
     out.error_code = name ? err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION) : err(ErrorCode::UNKNOWN_TOPIC_ID);
     if (v < 6 && !out.name) out.name = "";
