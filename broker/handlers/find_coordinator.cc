@@ -8,10 +8,21 @@ namespace {
 constexpr int8_t kGroupKey = 0;
 constexpr int8_t kTransactionKey = 1;
 
-int16_t check_key(int8_t key_type, std::string* message) {
+// The key's problem: an unknown type, or a requester without DESCRIBE on the group or
+// transactional id (Kafka's messages).
+int16_t check_key(const Broker& broker, const Ctx& ctx, int8_t key_type, const std::string& key,
+                  std::string* message) {
   if (key_type != kGroupKey && key_type != kTransactionKey) {
     *message = "unknown coordinator key type " + std::to_string(key_type);
     return err(ErrorCode::INVALID_REQUEST);
+  }
+  if (key_type == kGroupKey && !authorized_group(broker, ctx, AclOperation::kDescribe, key)) {
+    *message = "Group authorization failed.";
+    return err(ErrorCode::GROUP_AUTHORIZATION_FAILED);
+  }
+  if (key_type == kTransactionKey && !authorized_transactional_id(broker, ctx, AclOperation::kDescribe, key)) {
+    *message = "Transactional Id authorization failed.";
+    return err(ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   }
   return 0;
 }
@@ -27,7 +38,7 @@ m::FindCoordinatorResponse handle(Broker& broker, const Ctx& ctx, m::FindCoordin
   const Endpoint advertised = self.advertised_for(ctx.listener);
   if (ctx.api_version < 4) {
     std::string message;
-    resp.error_code = check_key(req.key_type, &message);
+    resp.error_code = check_key(broker, ctx, req.key_type, req.key, &message);
     if (resp.error_code != 0) {
       resp.node_id = -1;
       resp.host = "";
@@ -45,7 +56,7 @@ m::FindCoordinatorResponse handle(Broker& broker, const Ctx& ctx, m::FindCoordin
     m::FindCoordinatorResponse::Coordinator c;
     c.key = key;
     std::string message;
-    c.error_code = check_key(req.key_type, &message);
+    c.error_code = check_key(broker, ctx, req.key_type, key, &message);
     if (c.error_code != 0) {
       c.node_id = -1;
       c.host = "";

@@ -19,11 +19,14 @@ bool matches(const std::vector<std::string>& filter, const std::string& value) {
 
 }  // namespace
 
-m::ListGroupsResponse handle(Broker& broker, const Ctx&, m::ListGroupsRequest& req) {
+m::ListGroupsResponse handle(Broker& broker, const Ctx& ctx, m::ListGroupsRequest& req) {
   m::ListGroupsResponse resp;
+  // DESCRIBE on the cluster lists every group; without it, the groups the requester may describe.
+  const bool all = authorized_cluster(broker, ctx, AclOperation::kDescribe);
   for (const auto& g : broker.groups->list()) {
     const std::string& type = g.type;
     if (!matches(req.states_filter, g.state) || !matches(req.types_filter, type)) continue;
+    if (!all && !authorized_group(broker, ctx, AclOperation::kDescribe, g.group_id)) continue;
     m::ListGroupsResponse::ListedGroup out;
     out.group_id = g.group_id;
     out.protocol_type = g.protocol_type;
