@@ -7,6 +7,15 @@ namespace chronik::broker::handlers {
 
 m::AddOffsetsToTxnResponse handle(Broker& broker, const Ctx& ctx, m::AddOffsetsToTxnRequest& req) {
   m::AddOffsetsToTxnResponse resp;
+  // WRITE on the transactional id, then READ on the group (Kafka's order).
+  if (!authorized_transactional_id(broker, ctx, AclOperation::kWrite, req.transactional_id)) {
+    resp.error_code = err(ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    return resp;
+  }
+  if (!authorized_group(broker, ctx, AclOperation::kRead, req.group_id)) {
+    resp.error_code = err(ErrorCode::GROUP_AUTHORIZATION_FAILED);
+    return resp;
+  }
   if (req.transactional_id.empty()) {
     resp.error_code = err(ErrorCode::INVALID_REQUEST);
     return resp;

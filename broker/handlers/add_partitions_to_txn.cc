@@ -21,17 +21,22 @@ struct Transaction {
   const Topics& topics;
 };
 
-TopicResults add_or_verify(Broker& broker, int16_t version, const Transaction& txn) {
+TopicResults add_or_verify(Broker& broker, const Ctx& ctx, const Transaction& txn) {
+  const int16_t version = ctx.api_version;
   std::vector<std::pair<group::TopicPartition, int16_t>> checked;
   bool refused = false;
+  // A producer (v0-3) needs WRITE on its transactional id, then on each topic.
+  const bool id_allowed = version >= 4 || authorized_transactional_id(broker, ctx, AclOperation::kWrite, txn.id);
   for (const auto& t : txn.topics) {
     // Producers (v0-3) may never write to an internal topic; brokers (v4+) verify the
     // transactional offset commits of __consumer_offsets.
     const bool forbidden = version < 4 && is_internal_topic(t.name);
+    const bool may_write = version >= 4 || authorized_topic(broker, ctx, AclOperation::kWrite, t.name);
     const auto topic = forbidden ? std::nullopt : broker.store->find_topic(t.name);
     for (int32_t p : t.partitions) {
       int16_t e = 0;
-      if (forbidden) e = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);  // Kafka: never writable
+      if (!id_allowed) e = err(ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      else if (forbidden || !may_write) e = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);  // internal: never writable
       else if (!topic || p < 0 || p >= topic->partitions) e = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
       refused |= e != 0;
       checked.push_back({group::TopicPartition{t.name, p}, e});
@@ -71,16 +76,17 @@ m::AddPartitionsToTxnResponse handle(Broker& broker, const Ctx& ctx, m::AddParti
   m::AddPartitionsToTxnResponse resp;
   if (ctx.api_version < 4) {
     resp.results_by_topic_v3_and_below =
-        add_or_verify(broker, ctx.api_version,
+        add_or_verify(broker, ctx,
                       {req.v3_and_below_transactional_id, req.v3_and_below_producer_id,
                        req.v3_and_below_producer_epoch, false, req.v3_and_below_topics});
     return resp;
   }
+  require_cluster(broker, ctx, AclOperation::kClusterAction);  // v4+: a broker's request
   for (const auto& t : req.transactions) {
     auto& result = resp.results_by_transaction.emplace_back();
     result.transactional_id = t.transactional_id;
     result.topic_results =
-        add_or_verify(broker, ctx.api_version, {t.transactional_id, t.producer_id, t.producer_epoch, t.verify_only, t.topics});
+        add_or_verify(broker, ctx, {t.transactional_id, t.producer_id, t.producer_epoch, t.verify_only, t.topics});
   }
   return resp;
 }

@@ -7,7 +7,7 @@
 
 namespace chronik::broker::handlers {
 
-m::DescribeProducersResponse handle(Broker& broker, const Ctx&, m::DescribeProducersRequest& req) {
+m::DescribeProducersResponse handle(Broker& broker, const Ctx& ctx, m::DescribeProducersRequest& req) {
   m::DescribeProducersResponse resp;
   for (const auto& t : req.topics) {
     auto& topic_out = resp.topics.emplace_back();
@@ -15,9 +15,14 @@ m::DescribeProducersResponse handle(Broker& broker, const Ctx&, m::DescribeProdu
     std::string invalid;
     const bool valid = valid_topic_name(t.name, &invalid);
     const auto topic = valid ? broker.store->find_topic(t.name) : std::nullopt;
+    const bool may_read = authorized_topic(broker, ctx, AclOperation::kRead, t.name);
     for (int32_t index : t.partition_indexes) {
       auto& p = topic_out.partitions.emplace_back();
       p.partition_index = index;
+      if (!may_read) {  // READ on the topic, before anything else (Kafka's order)
+        p.error_code = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);
+        continue;
+      }
       if (!valid) {
         p.error_code = err(ErrorCode::INVALID_TOPIC_EXCEPTION);
         p.error_message = invalid;

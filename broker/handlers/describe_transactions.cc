@@ -1,17 +1,21 @@
 // DescribeTransactions: each transactional id's producer, state, timeout, start time and
-// partitions (TRANSACTIONAL_ID_NOT_FOUND for an id the coordinator does not know).
+// partitions (TRANSACTIONAL_ID_NOT_FOUND for an id the coordinator does not know); DESCRIBE on
+// each id.
 #include "broker/handlers/handlers.h"
 
 namespace chronik::broker::handlers {
 
 m::DescribeTransactionsResponse handle(Broker& broker, const Ctx& ctx, m::DescribeTransactionsRequest& req) {
-  (void)ctx;
   m::DescribeTransactionsResponse resp;
   for (const auto& id : req.transactional_ids) {
     auto& s = resp.transaction_states.emplace_back();
     s.transactional_id = id;
     if (id.empty()) {
       s.error_code = err(ErrorCode::INVALID_REQUEST);
+      continue;
+    }
+    if (!authorized_transactional_id(broker, ctx, AclOperation::kDescribe, id)) {
+      s.error_code = err(ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
       continue;
     }
     const auto m = broker.transactions->describe(id);

@@ -8,6 +8,10 @@ namespace chronik::broker::handlers {
 
 m::EndTxnResponse handle(Broker& broker, const Ctx& ctx, m::EndTxnRequest& req) {
   m::EndTxnResponse resp;
+  if (!authorized_transactional_id(broker, ctx, AclOperation::kWrite, req.transactional_id)) {
+    resp.error_code = err(ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    return resp;
+  }
   if (req.transactional_id.empty()) {
     resp.error_code = err(ErrorCode::INVALID_REQUEST);
     return resp;

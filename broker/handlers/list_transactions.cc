@@ -36,6 +36,8 @@ m::ListTransactionsResponse handle(Broker& broker, const Ctx& ctx, m::ListTransa
     if (!req.state_filters.empty() && !states.count(m.state)) continue;
     if (req.duration_filter >= 0 && now - m.start_ms <= req.duration_filter) continue;
     if (pattern && !re2::RE2::FullMatch(m.transactional_id, *pattern)) continue;
+    // Only the ids the requester may describe, as Kafka lists them.
+    if (!authorized_transactional_id(broker, ctx, AclOperation::kDescribe, m.transactional_id)) continue;
     auto& s = resp.transaction_states.emplace_back();
     s.transactional_id = m.transactional_id;
     s.producer_id = m.producer_id;

@@ -39,6 +39,13 @@ m::TxnOffsetCommitResponse handle(Broker& broker, const Ctx& ctx, m::TxnOffsetCo
   c.instance_id = req.group_instance_id;
 
   m::TxnOffsetCommitResponse resp;
+  // WRITE on the transactional id, then READ on the group, each refusing every partition;
+  // then READ on each topic.
+  int16_t refusal = 0;
+  if (!authorized_transactional_id(broker, ctx, AclOperation::kWrite, req.transactional_id))
+    refusal = err(ErrorCode::TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  else if (!authorized_group(broker, ctx, AclOperation::kRead, req.group_id))
+    refusal = err(ErrorCode::GROUP_AUTHORIZATION_FAILED);
   std::vector<std::pair<size_t, size_t>> committed;  // (topic, partition) indexes into resp
   for (const auto& t : req.topics) {
     m::TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic rt;
@@ -46,11 +53,17 @@ m::TxnOffsetCommitResponse handle(Broker& broker, const Ctx& ctx, m::TxnOffsetCo
     rt.topic_id = t.topic_id;
     const bool by_id = ctx.api_version >= 6;
     const auto topic = by_id ? broker.store->find_topic(t.topic_id) : broker.store->find_topic(t.name);
+    const bool may_read =
+        (by_id && !topic) || authorized_topic(broker, ctx, AclOperation::kRead, topic ? topic->name : t.name);
     for (const auto& p : t.partitions) {
       m::TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition rp;
       rp.partition_index = p.partition_index;
       const std::string metadata = p.committed_metadata.value_or("");
-      if (!topic && by_id) {
+      if (refusal) {
+        rp.error_code = refusal;
+      } else if (!may_read) {
+        rp.error_code = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);
+      } else if (!topic && by_id) {
         rp.error_code = err(ErrorCode::UNKNOWN_TOPIC_ID);
       } else if (!topic || p.partition_index < 0 || p.partition_index >= topic->partitions) {
         rp.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
