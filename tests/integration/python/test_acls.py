@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import unittest
 
 CHRONIK = sys.argv.pop(1) if len(sys.argv) > 1 and not sys.argv[1].startswith("-") else "chronik"
@@ -16,9 +17,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 import chronik_broker  # noqa: E402
 
-from confluent_kafka import KafkaError, Producer  # noqa: E402
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, AclPermissionType,  # noqa: E402
-                                   AdminClient, NewTopic, ResourcePatternType, ResourceType)
+                                   AdminClient, ConfigResource, NewPartitions, NewTopic, ResourcePatternType,
+                                   ResourceType)
 from kafka.admin import KafkaAdminClient  # noqa: E402
 from kafka.errors import ClusterAuthorizationFailedError  # noqa: E402
 
@@ -134,6 +136,82 @@ class Acls(unittest.TestCase):
                 f.result(30)
         self.assertEqual({}, scram_admin.describe_user_scram_credentials())  # allowed again
         scram_admin.close()
+
+    def deny(self, bindings):
+        """Creates the ACLs; the test's cleanup deletes them."""
+        for f in self.admin.create_acls(bindings).values():
+            f.result(30)
+        filters = [AclBindingFilter(b.restype, b.name, b.resource_pattern_type, b.principal, b.host, b.operation,
+                                    b.permission_type) for b in bindings]
+        self.addCleanup(lambda: [f.result(30) for f in self.admin.delete_acls(filters).values()])
+
+    def error_code(self, future):
+        with self.assertRaises(KafkaException) as caught:
+            future.result(30)
+        return caught.exception.args[0].code()
+
+    def test_topic_administration_needs_its_operations_on_the_topic(self):
+        topic = "acl-admin"
+        for f in self.admin.create_topics([NewTopic(topic, 1, 1)]).values():
+            f.result(30)
+        self.assertIsNone(produce_one(self.broker.bootstrap, topic))
+        # With ACLs on the topic, DESCRIBE must be allowed explicitly for clients to find it.
+        self.deny([acl(topic, op, AclPermissionType.DENY)
+                   for op in (AclOperation.ALTER, AclOperation.DELETE, AclOperation.DESCRIBE_CONFIGS)] +
+                  [acl(topic, AclOperation.DESCRIBE, AclPermissionType.ALLOW),
+                   acl("acl-not-creatable", AclOperation.CREATE, AclPermissionType.DENY)])
+        failed = KafkaError.TOPIC_AUTHORIZATION_FAILED
+        self.assertEqual(failed, self.error_code(self.admin.create_partitions([NewPartitions(topic, 3)])[topic]))
+        self.assertEqual(failed, self.error_code(self.admin.delete_records([TopicPartition(topic, 0, 1)])[
+            TopicPartition(topic, 0, 1)]))
+        resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
+        self.assertEqual(failed, self.error_code(self.admin.describe_configs([resource])[resource]))
+        self.assertEqual(failed, self.error_code(self.admin.delete_topics([topic])[topic]))
+        # Nothing was changed: one partition, the topic itself.
+        meta = self.admin.list_topics(timeout=30)
+        self.assertEqual(1, len(meta.topics[topic].partitions))
+
+    def test_creating_a_topic_needs_create_on_the_cluster_or_the_topic(self):
+        cluster = lambda op, permission: AclBinding(  # noqa: E731
+            ResourceType.BROKER, "kafka-cluster", ResourcePatternType.LITERAL, ANON, "*", op, permission)
+        # CREATE on the cluster covers every topic: it is denied here (ALTER and DESCRIBE stay
+        # allowed, for the ACLs themselves), so each topic's own ACLs decide.
+        self.deny([cluster(AclOperation.CREATE, AclPermissionType.DENY),
+                   cluster(AclOperation.ALTER, AclPermissionType.ALLOW),
+                   cluster(AclOperation.DESCRIBE, AclPermissionType.ALLOW),
+                   acl("acl-not-creatable", AclOperation.CREATE, AclPermissionType.DENY)])
+        created = self.admin.create_topics([NewTopic("acl-not-creatable", 1, 1), NewTopic("acl-creatable", 1, 1)])
+        self.assertEqual(KafkaError.TOPIC_AUTHORIZATION_FAILED, self.error_code(created["acl-not-creatable"]))
+        created["acl-creatable"].result(30)  # no ACL on it: allow.everyone.if.no.acl.found
+        meta = self.admin.list_topics(timeout=30)
+        self.assertNotIn("acl-not-creatable", meta.topics)
+        self.assertIn("acl-creatable", meta.topics)
+
+    def test_deleting_a_group_needs_delete_on_it(self):
+        group = "acl-delete-group"  # not under the "acl-g" prefix an earlier test gives alice
+        c = Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": group, "enable.auto.commit": False})
+        for attempt in range(20):  # the first commit may find no coordinator yet
+            try:
+                c.commit(offsets=[TopicPartition("acl-open", 0, 0)], asynchronous=False)
+                break
+            except KafkaException:
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
+        c.close()
+        self.deny([AclBinding(ResourceType.GROUP, group, ResourcePatternType.LITERAL, ANON, "*", AclOperation.DELETE,
+                              AclPermissionType.DENY)])
+        self.assertEqual(KafkaError.GROUP_AUTHORIZATION_FAILED,
+                         self.error_code(self.admin.delete_consumer_groups([group])[group]))
+
+    def test_a_transactional_producer_needs_write_on_its_id(self):
+        txn_id = "acl-txn"
+        self.deny([AclBinding(ResourceType.TRANSACTIONAL_ID, txn_id, ResourcePatternType.LITERAL, ANON, "*",
+                              AclOperation.WRITE, AclPermissionType.DENY)])
+        p = Producer({"bootstrap.servers": self.broker.bootstrap, "transactional.id": txn_id})
+        with self.assertRaises(KafkaException) as caught:
+            p.init_transactions(30)
+        self.assertEqual(KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, caught.exception.args[0].code())
 
     def test_invalid_acl_is_invalid_request(self):
         bad = AclBinding(ResourceType.BROKER,  # Kafka's CLUSTER (code 4)
