@@ -5,7 +5,8 @@
 namespace chronik::broker::handlers {
 namespace {
 
-// READ, DELETE and DESCRIBE (Kafka's AclOperation bit numbers).
+// READ, DELETE and DESCRIBE (Kafka's AclOperation bit numbers): what Kafka 3.9 answers
+// without an authorizer.
 constexpr int32_t kGroupOperations = (1 << 3) | (1 << 6) | (1 << 8);
 // MemberType (v1): 0 classic, 1 consumer. Chronik has no classic members in consumer groups.
 constexpr int8_t kConsumerMember = 1;
@@ -24,11 +25,17 @@ m::ConsumerGroupDescribeResponse::Assignment to_assignment(Broker& broker, const
 
 }  // namespace
 
-m::ConsumerGroupDescribeResponse handle(Broker& broker, const Ctx&, m::ConsumerGroupDescribeRequest& req) {
+m::ConsumerGroupDescribeResponse handle(Broker& broker, const Ctx& ctx, m::ConsumerGroupDescribeRequest& req) {
   m::ConsumerGroupDescribeResponse resp;
   for (const auto& id : req.group_ids) {
     m::ConsumerGroupDescribeResponse::DescribedGroup g;
     g.group_id = id;
+    if (!authorized_group(broker, ctx, AclOperation::kDescribe, id)) {  // DESCRIBE on the group
+      g.error_code = err(ErrorCode::GROUP_AUTHORIZATION_FAILED);
+      g.error_message = std::nullopt;
+      resp.groups.push_back(std::move(g));
+      continue;
+    }
     const auto cg = broker.groups->describe_consumer_group(id);
     if (!cg) {
       g.error_code = err(ErrorCode::GROUP_ID_NOT_FOUND);
@@ -55,7 +62,9 @@ m::ConsumerGroupDescribeResponse handle(Broker& broker, const Ctx&, m::ConsumerG
       out.target_assignment = to_assignment(broker, cg->target(mid));
       g.members.push_back(std::move(out));
     }
-    if (req.include_authorized_operations) g.authorized_operations = kGroupOperations;
+    if (req.include_authorized_operations)
+      g.authorized_operations = broker.authorizer ? authorized_operations(broker, ctx, ResourceType::kGroup, id)
+                                                  : kGroupOperations;
     resp.groups.push_back(std::move(g));
   }
   return resp;

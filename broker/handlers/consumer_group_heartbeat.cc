@@ -7,6 +7,13 @@ namespace chronik::broker::handlers {
 
 m::ConsumerGroupHeartbeatResponse handle(Broker& broker, const Ctx& ctx,
                                          m::ConsumerGroupHeartbeatRequest& req) {
+  if (!authorized_group(broker, ctx, AclOperation::kRead, req.group_id)) {  // READ on the group
+    m::ConsumerGroupHeartbeatResponse refused;
+    refused.error_code = err(ErrorCode::GROUP_AUTHORIZATION_FAILED);
+    refused.error_message = std::nullopt;
+    refused.member_id = std::nullopt;
+    return refused;
+  }
   group::ConsumerHeartbeat h;
   h.member_id = req.member_id;
   h.member_epoch = req.member_epoch;

@@ -18,8 +18,7 @@ m::DescribeClusterResponse handle(Broker& broker, const Ctx& ctx, m::DescribeClu
   const Endpoint advertised = broker.advertised_for(ctx.listener);
   resp.brokers.push_back({broker.node_id, advertised.host, advertised.port, std::nullopt, {}});
   if (req.include_cluster_authorized_operations)
-    resp.cluster_authorized_operations =
-        (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
+    resp.cluster_authorized_operations = authorized_operations(broker, ctx, ResourceType::kCluster, security::kClusterName);
   return resp;
 }
 

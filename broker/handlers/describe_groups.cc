@@ -4,7 +4,8 @@
 namespace chronik::broker::handlers {
 namespace {
 
-// READ, DELETE and DESCRIBE: what a group allows (Kafka's AclOperation bit numbers).
+// READ, DELETE and DESCRIBE: what a group allows (Kafka's AclOperation bit numbers), as Kafka
+// 3.9 answers without an authorizer.
 constexpr int32_t kGroupOperations = (1 << 3) | (1 << 6) | (1 << 8);
 
 }  // namespace
@@ -12,9 +13,17 @@ constexpr int32_t kGroupOperations = (1 << 3) | (1 << 6) | (1 << 8);
 m::DescribeGroupsResponse handle(Broker& broker, const Ctx& ctx, m::DescribeGroupsRequest& req) {
   m::DescribeGroupsResponse resp;
   for (const auto& id : req.groups) {
-    const auto s = broker.groups->describe(id);
     m::DescribeGroupsResponse::DescribedGroup g;
     g.group_id = id;
+    if (!authorized_group(broker, ctx, AclOperation::kDescribe, id)) {  // DESCRIBE on the group
+      g.error_code = err(ErrorCode::GROUP_AUTHORIZATION_FAILED);
+      g.group_state = "";
+      g.protocol_type = "";
+      g.protocol_data = "";
+      resp.groups.push_back(std::move(g));
+      continue;
+    }
+    const auto s = broker.groups->describe(id);
     // v6 (Kafka 4.x) says why a group is Dead: absent, or a KIP-848 consumer group that only
     // ConsumerGroupDescribe describes. Earlier versions answer Dead without an error.
     if (ctx.api_version >= 6 && !s.exists) {
@@ -39,7 +48,8 @@ m::DescribeGroupsResponse handle(Broker& broker, const Ctx& ctx, m::DescribeGrou
       g.members.push_back(std::move(out));
     }
     if (ctx.api_version >= 3 && req.include_authorized_operations)
-      g.authorized_operations = kGroupOperations;
+      g.authorized_operations = broker.authorizer ? authorized_operations(broker, ctx, ResourceType::kGroup, id)
+                                                  : kGroupOperations;
     resp.groups.push_back(std::move(g));
   }
   return resp;
