@@ -30,6 +30,8 @@ TOOLS = {
     "kafka-reassign-partitions": "org.apache.kafka.tools.reassign.ReassignPartitionsCommand",
     "kafka-client-metrics": "org.apache.kafka.tools.ClientMetricsCommand",
     "kafka-acls": "kafka.admin.AclCommand",
+    "kafka-transactions": "org.apache.kafka.tools.TransactionsCommand",
+    "kafka-producer-perf-test": "org.apache.kafka.tools.ProducerPerformance",
     "kafka-verifiable-producer": "org.apache.kafka.tools.VerifiableProducer",
     "kafka-verifiable-consumer": "org.apache.kafka.tools.VerifiableConsumer",
 }
@@ -112,6 +114,31 @@ def script(s):
     s.step("configs-scram-delete", *users("--alter", "--delete-config", "SCRAM-SHA-512"))
     s.step("configs-scram-describe-after-delete", *users("--describe"))
     s.step("configs-scram-delete-missing", *users("--alter", "--delete-config", "SCRAM-SHA-512"))
+    # Client quotas (AlterClientQuotas / DescribeClientQuotas)
+    s.step("configs-quota-user-add", *users("--alter", "--add-config", "producer_byte_rate=1048576,consumer_byte_rate=2097152"))
+    s.step("configs-quota-user-describe", *users("--describe"), mask=[mechanisms_in_order])
+    clients = lambda *a: configs(*a, "--entity-type", "clients", "--entity-name", "kt-app")  # noqa: E731
+    s.step("configs-quota-client-add", *clients("--alter", "--add-config", "request_percentage=25.5"))
+    s.step("configs-quota-client-describe", *clients("--describe"))
+    s.step("configs-quota-user-client-add", *configs("--alter", "--add-config", "producer_byte_rate=4096", "--entity-type",
+                                                     "users", "--entity-name", "kt-alice", "--entity-type", "clients",
+                                                     "--entity-default"))
+    s.step("configs-quota-user-client-describe", *configs("--describe", "--entity-type", "users", "--entity-name",
+                                                          "kt-alice", "--entity-type", "clients"), sort=True)
+    s.step("configs-quota-default-user-add", *configs("--alter", "--add-config", "consumer_byte_rate=1000",
+                                                      "--entity-type", "users", "--entity-default"))
+    s.step("configs-quota-users-describe", *configs("--describe", "--entity-type", "users"), sort=True,
+           mask=[mechanisms_in_order])
+    s.step("configs-quota-ip-add", *configs("--alter", "--add-config", "connection_creation_rate=50", "--entity-type",
+                                            "ips", "--entity-name", "192.0.2.10"))
+    s.step("configs-quota-ip-describe", *configs("--describe", "--entity-type", "ips", "--entity-name", "192.0.2.10"))
+    s.step("configs-quota-invalid-key", *clients("--alter", "--add-config", "connection_creation_rate=5"))
+    s.step("configs-quota-not-whole", *clients("--alter", "--add-config", "producer_byte_rate=1.5"))
+    s.step("configs-quota-user-delete", *users("--alter", "--delete-config", "producer_byte_rate"))
+    s.step("configs-quota-user-describe-after-delete", *users("--describe"), mask=[mechanisms_in_order])
+    # The default user's quota throttles every later client of the script: gone again.
+    s.step("configs-quota-default-user-delete", *configs("--alter", "--delete-config", "consumer_byte_rate",
+                                                         "--entity-type", "users", "--entity-default"))
 
     # --- console producer and consumer, every codec, keys and headers
     for codec in CODECS:
@@ -244,6 +271,34 @@ def script(s):
     s.step("client-metrics-list", "kafka-client-metrics", [*b, *admin, "--list"])
     s.step("client-metrics-delete", "kafka-client-metrics", [*b, *admin, "--delete", "--name", "kt-metrics"])
     s.step("acls-list", "kafka-acls", [*b, *admin, "--list"])
+
+    # --- transactions: what kafka-transactions shows after a transactional producer's run
+    txn = lambda *a: ["kafka-transactions", [*b, "--command-config", s.admin_config, *a]]  # noqa: E731
+    s.step("topics-create-txn", *topics("--create", "--topic", "kt-txn", "--partitions", "1"))
+    perf = s.fork("kafka-producer-perf-test",
+                  ["--topic", "kt-txn", "--num-records", "500", "--record-size", "100", "--throughput", "-1",
+                   "--transactional-id", "kt-txn-producer", "--transaction-duration-ms", "100",
+                   "--producer-props", f"bootstrap.servers={s.bootstrap}"], timeout=120)
+    s.record("producer-perf-test-transactional", "kafka-producer-perf-test",
+             ["--topic", "kt-txn", "--num-records", "500", "--transactional-id", "kt-txn-producer"],
+             {"exit": perf["exit"], "stdout": "500 records sent" if "500 records sent" in perf["stdout"] else
+              perf["stdout"][-2000:], "stderr": ""})
+    # Producer ids are each broker's own; the last record's time, and how long ago the last
+    # transaction started, are the run's.
+    pid = [(r"^(kt-txn-producer \d+ )\d+", r"\1PID"), (r"^(\d+ kt-txn-producer )\d+", r"\1PID"),
+           (r"^\d+ (\d+ -?\d+ -?\d+ TIMESTAMP)", r"PID \1"), (r"(\d+ TIMESTAMP )\d+$", r"\1MS")]
+    # The last transaction's markers are written after its EndTxn answered (Kafka: a moment later).
+    for _ in range(40):
+        if "CompleteCommit" in s.quiet(*txn("describe", "--transactional-id", "kt-txn-producer"))["stdout"]:
+            break
+        time.sleep(0.25)
+    s.step("transactions-list", *txn("list"), mask=pid)
+    s.step("transactions-describe", *txn("describe", "--transactional-id", "kt-txn-producer"), mask=pid)
+    s.step("transactions-describe-missing", *txn("describe", "--transactional-id", "kt-no-such-txn"))
+    s.step("transactions-describe-producers", *txn("describe-producers", "--topic", "kt-txn", "--partition", "0"),
+           mask=pid)
+    s.step("transactions-find-hanging", *txn("find-hanging", "--broker-id", "1"))
+    s.step("transactions-abort-none-open", *txn("abort", "--topic", "kt-txn", "--partition", "0", "--start-offset", "0"))
 
     # --- verifiable producer and consumer: every acknowledged record consumed exactly once
     s.step("topics-create-verify", *topics("--create", "--topic", "kt-verify", "--partitions", "3"))

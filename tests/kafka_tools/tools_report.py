@@ -23,7 +23,7 @@ KNOWN = {
     "metadata-quorum-status": FOUND + "chronik is its own controller and has no CONTROLLER listener: the voter's "
                               "endpoint is its broker listener",
     "broker-api-versions": FOUND + "chronik serves Kafka 4.4's newer versions of some APIs, and does not serve "
-                           "quotas, delegation tokens, SCRAM, AlterReplicaLogDirs or KRaft voters",
+                           "delegation tokens, AlterReplicaLogDirs or KRaft voters",
     "features-describe": FOUND + "chronik's feature levels are Kafka 4.4.0's (metadata.version 4.4-IV2, group.version 1, "
                          "...; docs/configs.md), the reference here is Kafka 3.9.1",
     "features-upgrade": FOUND + "Kafka 4.4.0's levels: group.version is 1 already",
