@@ -76,18 +76,6 @@ void writable(const std::string& topic) {
   }
 }
 
-m::ProduceRequest produce_request(const std::string& topic, const std::vector<uint8_t>& records) {
-  m::ProduceRequest req;
-  req.acks = -1;
-  req.timeout_ms = 10000;
-  auto& td = req.topic_data.emplace_back();
-  td.name = topic;
-  auto& pd = td.partition_data.emplace_back();
-  pd.index = 0;
-  pd.records = chronik::wire::SharedBytes::copy_of(records);
-  return req;
-}
-
 // One request on `c` as `client_id`; the response and how long it took.
 template <class Resp, class Req>
 std::pair<Resp, int64_t> exchange(RawConnection& c, const Req& req, int16_t version, const std::string& client_id,

@@ -84,15 +84,8 @@ std::vector<uint8_t> batch(const Producer& p, int32_t sequence, int32_t records,
 m::ProduceResponse::PartitionProduceResponse produce_to(uint16_t port, const std::string& topic,
                                                         std::vector<uint8_t> records,
                                                         std::optional<std::string> transactional_id) {
-  m::ProduceRequest req;
+  auto req = produce_request(topic, std::move(records));
   req.transactional_id = std::move(transactional_id);
-  req.acks = -1;
-  req.timeout_ms = 10000;
-  auto& td = req.topic_data.emplace_back();
-  td.name = topic;
-  auto& pd = td.partition_data.emplace_back();
-  pd.index = 0;
-  pd.records = chronik::wire::SharedBytes::adopt(std::move(records));
   auto resp = call<m::ProduceResponse>(port, req, 9);
   REQUIRE(resp.responses.size() == 1);
   REQUIRE(resp.responses[0].partition_responses.size() == 1);

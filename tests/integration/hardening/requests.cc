@@ -44,18 +44,22 @@ void create_topic(uint16_t port, const std::string& name, int32_t partitions,
   }
 }
 
-m::ProduceResponse::PartitionProduceResponse produce(const std::string& topic, std::vector<uint8_t> records,
-                                                     int16_t version, int16_t acks) {
+m::ProduceRequest produce_request(const std::string& topic, std::vector<uint8_t> records) {
   m::ProduceRequest req;
-  req.acks = acks;
+  req.acks = -1;
   req.timeout_ms = 10000;
-  m::ProduceRequest::TopicProduceData td;
+  auto& td = req.topic_data.emplace_back();
   td.name = topic;
-  m::ProduceRequest::PartitionProduceData pd;
+  auto& pd = td.partition_data.emplace_back();
   pd.index = 0;
   pd.records = wire::SharedBytes::adopt(std::move(records));
-  td.partition_data.push_back(pd);
-  req.topic_data.push_back(td);
+  return req;
+}
+
+m::ProduceResponse::PartitionProduceResponse produce(const std::string& topic, std::vector<uint8_t> records,
+                                                     int16_t version, int16_t acks) {
+  auto req = produce_request(topic, std::move(records));
+  req.acks = acks;
   auto resp = call<m::ProduceResponse>(target_port(), req, version);
   REQUIRE(resp.responses.size() == 1);
   REQUIRE(resp.responses[0].partition_responses.size() == 1);

@@ -28,6 +28,9 @@ inline void create_topic(const std::string& name, int32_t partitions = 1,
   create_topic(target_port(), name, partitions, configs);
 }
 
+// A Produce (acks=all, 10 s timeout) of `records` to partition 0 of `topic`.
+message::ProduceRequest produce_request(const std::string& topic, std::vector<uint8_t> records);
+
 // Produce v`version` of `records` to partition 0: the partition's answer.
 message::ProduceResponse::PartitionProduceResponse produce(const std::string& topic, std::vector<uint8_t> records,
                                                            int16_t version = 9, int16_t acks = -1);

@@ -105,15 +105,8 @@ m::ProduceResponse::PartitionProduceResponse produce_v12(const Producer& p, int1
         o.producer_epoch = epoch;
         o.base_sequence = sequence;
         o.base_timestamp = wall_ms();
-        m::ProduceRequest req;
+        auto req = produce_request(topic, record::build_batch(o, rs));
         req.transactional_id = p.id;
-        req.acks = -1;
-        req.timeout_ms = 10000;
-        auto& td = req.topic_data.emplace_back();
-        td.name = topic;
-        auto& pd = td.partition_data.emplace_back();
-        pd.index = 0;
-        pd.records = chronik::wire::SharedBytes::adopt(record::build_batch(o, rs));
         auto resp = call<m::ProduceResponse>(target_port(), req, 12);
         REQUIRE(resp.responses.size() == 1);
         REQUIRE(resp.responses[0].partition_responses.size() == 1);
