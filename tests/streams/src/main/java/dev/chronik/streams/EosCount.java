@@ -56,11 +56,13 @@ public final class EosCount {
       System.err.println("usage: EosCount <chronik binary> [plain|kill-broker|kill-instance]");
       System.exit(2);
     }
+    int rc;
     try (Broker broker = new Broker(args[0])) {
-      int rc = run(broker, scenario);
+      rc = run(broker, scenario);
       if (rc != 0) System.err.println("chronik log (tail):\n" + broker.logTail());
-      System.exit(rc);
     }
+    // After the broker is stopped: System.exit inside the block would leave it running.
+    System.exit(rc);
   }
 
   static Properties streamsConfig(String bootstrap, String appId, String stateDir) {
