@@ -1,4 +1,5 @@
 // OffsetCommit: a group member's (or a simple consumer's) consumed positions.
+#include "broker/handlers/group_common.h"
 #include "broker/handlers/handlers.h"
 
 namespace chronik::broker::handlers {
@@ -34,14 +35,9 @@ m::OffsetCommitResponse handle(Broker& broker, const Ctx& ctx, m::OffsetCommitRe
       const std::string metadata = p.committed_metadata.value_or("");
       if (!group_allowed) {
         rp.error_code = err(ErrorCode::GROUP_AUTHORIZATION_FAILED);
-      } else if (!topic && by_id) {
-        rp.error_code = err(ErrorCode::UNKNOWN_TOPIC_ID);
-      } else if (!authorized_topic(broker, ctx, AclOperation::kRead, topic ? topic->name : t.name)) {
-        rp.error_code = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);  // before existence, as Kafka
-      } else if (!topic || p.partition_index < 0 || p.partition_index >= topic->partitions) {
-        rp.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
-      } else if (metadata.size() > max_metadata) {
-        rp.error_code = err(ErrorCode::OFFSET_METADATA_TOO_LARGE);
+      } else if (const int16_t refused = commit_refusal(broker, ctx, topic, by_id, t.name, p.partition_index,
+                                                         metadata.size(), max_metadata)) {
+        rp.error_code = refused;
       } else {
         group::CommittedOffset o;
         o.offset = p.committed_offset;

@@ -10,6 +10,7 @@
 // v5+ comes from a producer on transactions v2 (KIP-890 part 2): it sends no AddOffsetsToTxn,
 // and the commit adds the group's offsets partition to the transaction itself. v6 names topics
 // by id (an id no topic has is UNKNOWN_TOPIC_ID).
+#include "broker/handlers/group_common.h"
 #include "broker/handlers/handlers.h"
 
 namespace chronik::broker::handlers {
@@ -53,22 +54,15 @@ m::TxnOffsetCommitResponse handle(Broker& broker, const Ctx& ctx, m::TxnOffsetCo
     rt.topic_id = t.topic_id;
     const bool by_id = ctx.api_version >= 6;
     const auto topic = by_id ? broker.store->find_topic(t.topic_id) : broker.store->find_topic(t.name);
-    const bool may_read =
-        (by_id && !topic) || authorized_topic(broker, ctx, AclOperation::kRead, topic ? topic->name : t.name);
     for (const auto& p : t.partitions) {
       m::TxnOffsetCommitResponse::TxnOffsetCommitResponsePartition rp;
       rp.partition_index = p.partition_index;
       const std::string metadata = p.committed_metadata.value_or("");
       if (refusal) {
         rp.error_code = refusal;
-      } else if (!may_read) {
-        rp.error_code = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);
-      } else if (!topic && by_id) {
-        rp.error_code = err(ErrorCode::UNKNOWN_TOPIC_ID);
-      } else if (!topic || p.partition_index < 0 || p.partition_index >= topic->partitions) {
-        rp.error_code = err(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION);
-      } else if (metadata.size() > max_metadata) {
-        rp.error_code = err(ErrorCode::OFFSET_METADATA_TOO_LARGE);
+      } else if (const int16_t refused = commit_refusal(broker, ctx, topic, by_id, t.name, p.partition_index,
+                                                         metadata.size(), max_metadata)) {
+        rp.error_code = refused;
       } else {
         group::CommittedOffset o;
         o.offset = p.committed_offset;
