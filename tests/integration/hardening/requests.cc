@@ -103,4 +103,15 @@ m::FetchResponse::PartitionData fetch(const std::string& topic, int64_t offset, 
   return resp.responses[0].partitions[0];
 }
 
+int16_t until_settled(const std::function<int16_t()>& attempt, std::initializer_list<int16_t> retry_on) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  int16_t e = attempt();
+  while (std::find(retry_on.begin(), retry_on.end(), e) != retry_on.end() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    e = attempt();
+  }
+  return e;
+}
+
 }  // namespace chronik::testing

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -43,5 +45,10 @@ message::ListOffsetsResponse::ListOffsetsPartitionResponse list_offset(const std
 // Fetch v`version` of partition 0 from `offset`: the partition's answer.
 message::FetchResponse::PartitionData fetch(const std::string& topic, int64_t offset, int32_t max_bytes = 1 << 20,
                                             int16_t version = 12);
+
+// Calls `attempt` while it answers one of the retriable `retry_on` errors, for up to 30 s
+// (Kafka makes __transaction_state on the first lookup and loads it; a fenced transaction
+// aborts before its id takes a new producer): the last answer.
+int16_t until_settled(const std::function<int16_t()>& attempt, std::initializer_list<int16_t> retry_on);
 
 }  // namespace chronik::testing

@@ -50,20 +50,6 @@ constexpr int16_t kUnstableOffsetCommit = 88;
 constexpr int16_t kProducerFenced = 90;
 constexpr int16_t kTransactionalIdNotFound = 105;
 
-// Calls `attempt` until it answers something else than the retriable `retry_on` errors
-// (Kafka makes __transaction_state on the first lookup and loads it; a fenced transaction
-// aborts before the id takes a new producer), for up to 30 s.
-int16_t until_settled(const std::function<int16_t()>& attempt, std::initializer_list<int16_t> retry_on) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  int16_t e = attempt();
-  while (std::find(retry_on.begin(), retry_on.end(), e) != retry_on.end() &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    e = attempt();
-  }
-  return e;
-}
-
 constexpr std::initializer_list<int16_t> kCoordinatorStarting = {kCoordinatorLoadInProgress, kCoordinatorNotAvailable,
                                                                  kNotCoordinator};
 
