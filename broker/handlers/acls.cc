@@ -78,6 +78,27 @@ m::DescribeAclsResponse handle(Broker& broker, const Ctx& ctx, m::DescribeAclsRe
   return resp;
 }
 
+namespace {
+
+// Why CreateAcls and DeleteAcls are refused whole: ALTER on the cluster is needed, and an
+// authorizer to hold the ACLs.
+std::optional<std::pair<ErrorCode, std::optional<std::string>>> alter_refusal(const Broker& broker, const Ctx& ctx) {
+  if (!authorized_cluster(broker, ctx, AclOperation::kAlter))
+    return std::make_pair(ErrorCode::CLUSTER_AUTHORIZATION_FAILED, std::optional<std::string>());
+  if (!broker.authorizer) return std::make_pair(ErrorCode::SECURITY_DISABLED, std::optional<std::string>(kNoAuthorizer));
+  return std::nullopt;
+}
+
+template <class Results>
+void fail_each(Results& results, const std::pair<ErrorCode, std::optional<std::string>>& refusal) {
+  for (auto& r : results) {
+    r.error_code = err(refusal.first);
+    r.error_message = refusal.second;
+  }
+}
+
+}  // namespace
+
 m::CreateAclsResponse handle(Broker& broker, const Ctx& ctx, m::CreateAclsRequest& req) {
   for (const auto& c : req.creations) {
     if (ctx.api_version == 0 && c.resource_pattern_type != kLiteral)
@@ -87,16 +108,10 @@ m::CreateAclsResponse handle(Broker& broker, const Ctx& ctx, m::CreateAclsReques
   }
   m::CreateAclsResponse resp;
   resp.results.resize(req.creations.size());
-  auto fail_all = [&](ErrorCode code, std::optional<std::string> message) {
-    for (auto& r : resp.results) {
-      r.error_code = err(code);
-      r.error_message = message;
-    }
+  if (const auto refusal = alter_refusal(broker, ctx)) {
+    fail_each(resp.results, *refusal);
     return resp;
-  };
-  if (!authorized_cluster(broker, ctx, AclOperation::kAlter))
-    return fail_all(ErrorCode::CLUSTER_AUTHORIZATION_FAILED, std::nullopt);
-  if (!broker.authorizer) return fail_all(ErrorCode::SECURITY_DISABLED, kNoAuthorizer);
+  }
   std::vector<security::AclBinding> valid;
   std::vector<size_t> valid_index;
   for (size_t i = 0; i < req.creations.size(); ++i) {
@@ -128,16 +143,10 @@ m::DeleteAclsResponse handle(Broker& broker, const Ctx& ctx, m::DeleteAclsReques
   }
   m::DeleteAclsResponse resp;
   resp.filter_results.resize(req.filters.size());
-  auto fail_all = [&](ErrorCode code, std::optional<std::string> message) {
-    for (auto& r : resp.filter_results) {
-      r.error_code = err(code);
-      r.error_message = message;
-    }
+  if (const auto refusal = alter_refusal(broker, ctx)) {
+    fail_each(resp.filter_results, *refusal);
     return resp;
-  };
-  if (!authorized_cluster(broker, ctx, AclOperation::kAlter))
-    return fail_all(ErrorCode::CLUSTER_AUTHORIZATION_FAILED, std::nullopt);
-  if (!broker.authorizer) return fail_all(ErrorCode::SECURITY_DISABLED, kNoAuthorizer);
+  }
   std::vector<security::AclBindingFilter> filters;
   std::vector<size_t> filter_index;
   for (size_t i = 0; i < req.filters.size(); ++i) {
