@@ -1,4 +1,8 @@
 // /v1/topics: list, create, describe, delete, configs.
+#include <algorithm>
+#include <cctype>
+#include <set>
+
 #include <spdlog/spdlog.h>
 
 #include "broker/admin/api.h"
@@ -69,15 +73,76 @@ void validate_configs(const ConfigMap& configs, const std::string& field) {
   }
 }
 
+// The query of a topic list page: ?q=&internal=&sort=&order=&offset=&limit=.
+struct TopicPage {
+  std::string needle;  // lower case; a topic matches when its lower-cased name contains it
+  bool internal = true;
+  std::string sort = "name";
+  bool descending = false;
+  int64_t offset = 0;
+  int64_t limit = 100;
+
+  bool matches(const std::string& name) const {
+    if (!internal && log::is_internal_topic(name)) return false;
+    return lower(name).find(needle) != std::string::npos;
+  }
+  static std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+  }
+};
+
+TopicPage read_topic_page(const HttpRequest& req) {
+  TopicPage page;
+  page.needle = TopicPage::lower(req.arg("q").value_or(""));
+  if (page.needle.size() > 249) throw HttpError(400, "q is longer than a topic name can be", "q");
+  const auto internal = req.arg("internal").value_or("true");
+  if (internal != "true" && internal != "false") throw HttpError(400, "internal must be true or false", "internal");
+  page.internal = internal == "true";
+  page.sort = req.arg("sort").value_or("name");
+  static const std::set<std::string> kSortKeys = {"name", "partitions", "messages", "size_bytes",
+                                                  "bytes_in_total", "messages_in_total", "bytes_out_total"};
+  if (!kSortKeys.contains(page.sort))
+    throw HttpError(400, "sort must be one of name, partitions, messages, size_bytes, bytes_in_total, "
+                         "messages_in_total, bytes_out_total", "sort");
+  const auto order = req.arg("order").value_or("asc");
+  if (order != "asc" && order != "desc") throw HttpError(400, "order must be asc or desc", "order");
+  page.descending = order == "desc";
+  page.offset = query_int(req, "offset", 0, 0, INT32_MAX);
+  page.limit = query_int(req, "limit", 100, 1, 1000);
+  return page;
+}
+
 }  // namespace
 
 void add_topic_routes(Router& router, AdminContext& ctx) {
   Broker& broker = ctx.broker;
 
-  router.add("GET", "/v1/topics", [&broker](HttpRequest&) {
+  // One page of the topics matching a search, sorted, with totals over every topic: a
+  // console with thousands of topics reads a page, never the whole list.
+  router.add("GET", "/v1/topics", [&broker](HttpRequest& req) {
+    const TopicPage page = read_topic_page(req);
+    Json totals = {{"topics", 0}, {"partitions", 0}, {"messages", 0}, {"size_bytes", 0}};
+    std::vector<Json> matching;
+    for (const auto& t : broker.store->list_topics()) {
+      Json summary = topic_summary(broker, t);
+      totals["topics"] = totals["topics"].get<int64_t>() + 1;
+      for (const char* k : {"partitions", "messages", "size_bytes"})
+        totals[k] = totals[k].get<int64_t>() + summary[k].get<int64_t>();
+      if (page.matches(t.name)) matching.push_back(std::move(summary));
+    }
+    std::stable_sort(matching.begin(), matching.end(), [&page](const Json& a, const Json& b) {
+      const Json& x = a[page.sort];
+      const Json& y = b[page.sort];
+      return page.descending ? y < x : x < y;
+    });
     Json topics = Json::array();
-    for (const auto& t : broker.store->list_topics()) topics.push_back(topic_summary(broker, t));
-    return json_response({{"topics", topics}});
+    const auto total = static_cast<int64_t>(matching.size());
+    for (int64_t i = page.offset; i < total && i < page.offset + page.limit; ++i)
+      topics.push_back(std::move(matching[static_cast<size_t>(i)]));
+    Json next = page.offset + page.limit < total ? Json(page.offset + page.limit) : Json(nullptr);
+    return json_response({{"topics", topics}, {"total", total}, {"offset", page.offset},
+                          {"limit", page.limit}, {"next_offset", next}, {"totals", totals}});
   });
 
   router.add("POST", "/v1/topics", [&broker](HttpRequest& req) {

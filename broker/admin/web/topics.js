@@ -1,5 +1,6 @@
-// The topic list: search, sort, pages of 50, internal topics hidden unless asked, a
-// throughput chart per topic from the samples of this page's polls, and topic creation.
+// The topic list: search, sort and pages of 50 done by the broker (/v1/topics), internal
+// topics hidden unless asked, a throughput chart per topic of the page from the samples of
+// its polls, and topic creation.
 import { api, send, el, enc, bytes, num, card, table, errorBox } from './util.js';
 
 const PAGE = 50;
@@ -82,11 +83,15 @@ const columns = [
 ];
 
 export async function refresh() {
-  const [{ topics }, groups] = await Promise.all([api('/v1/topics'), api('/v1/groups').catch(() => ({ groups: [] }))]);
+  const params = new URLSearchParams({ q: view.q, internal: String(view.internal), sort: view.sort,
+    order: view.desc ? 'desc' : 'asc', offset: String(view.page * PAGE), limit: String(PAGE) });
+  const [page, groups] = await Promise.all([api('/v1/topics?' + params),
+    api('/v1/groups').catch(() => ({ groups: [] }))]);
+  const pages = Math.max(1, Math.ceil(page.total / PAGE));
+  if (view.page > pages - 1) { view.page = pages - 1; return refresh(); }
   const now = Date.now();
-  let partitions = 0, messages = 0, size = 0;
+  const topics = page.topics;
   for (const t of topics) {
-    partitions += t.partitions; messages += t.messages; size += t.size_bytes;
     const h = history.get(t.name) || [];
     h.push({ t: now, messages: t.messages_in_total });
     while (h.length > HISTORY) h.shift();
@@ -94,35 +99,26 @@ export async function refresh() {
     const s = sparkline(h);
     t.chart = s.canvas; t.rate = s.rate;
   }
+  // A topic off this page keeps no history: its chart starts again when it is shown.
   for (const name of history.keys()) if (!topics.some((t) => t.name === name)) history.delete(name);
   const b = window.chronikBroker;
   const summary = document.getElementById('summary');
   if (!summary) return;
-  summary.replaceChildren(card(topics.length, 'topics'), card(num(partitions), 'partitions'),
-    card(num(messages), 'messages retained'), card(bytes(size), 'on disk'), card(groups.groups.length, 'consumer groups'),
+  const all = page.totals;
+  summary.replaceChildren(card(all.topics, 'topics'), card(num(all.partitions), 'partitions'),
+    card(num(all.messages), 'messages retained'), card(bytes(all.size_bytes), 'on disk'), card(groups.groups.length, 'consumer groups'),
     card(b ? b.listeners.map((l) => `${l.host}:${l.port}`).join(', ') : '…', 'Kafka listener', 'listener'));
 
-  const q = view.q.toLowerCase();
-  let shown = topics.filter((t) => (view.internal || !t.name.startsWith('__')) && t.name.toLowerCase().includes(q));
-  const key = view.sort;
-  shown.sort((a, b2) => {
-    const x = a[key], y = b2[key];
-    const c = typeof x === 'string' ? x.localeCompare(y) : x - y;
-    return view.desc ? -c : c;
-  });
-  const pages = Math.max(1, Math.ceil(shown.length / PAGE));
-  view.page = Math.min(view.page, pages - 1);
-  const pageRows = shown.slice(view.page * PAGE, (view.page + 1) * PAGE);
-  const t = table(columns, pageRows, { id: 'topics' }, (r) => ({ 'data-topic': r.name }));
+  const t = table(columns, topics, { id: 'topics' }, (r) => ({ 'data-topic': r.name }));
   for (const th of t.querySelectorAll('th')) {
     const col = th.dataset.col;
-    if (col === 'chart') continue;
+    if (col === 'chart' || col === 'rate') continue;  // the rate is this page's, not the broker's
     th.classList.add('sortable');
     if (col === view.sort) th.append(view.desc ? ' ▼' : ' ▲');
-    th.addEventListener('click', () => { view.desc = view.sort === col ? !view.desc : false; view.sort = col; refresh(); });
+    th.addEventListener('click', () => { view.desc = view.sort === col ? !view.desc : false; view.sort = col; view.page = 0; refresh(); });
   }
   document.getElementById('topics-table').replaceChildren(t);
-  document.getElementById('t-count').textContent = `${shown.length} of ${topics.length} topics`;
+  document.getElementById('t-count').textContent = `${page.total} of ${all.topics} topics`;
   const pager = document.getElementById('t-pager');
   pager.replaceChildren(
     el('button', { id: 't-prev', disabled: view.page === 0 || undefined, onclick: () => { view.page--; refresh(); } }, '‹ Previous'),

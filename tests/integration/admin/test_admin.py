@@ -169,6 +169,33 @@ class Admin(unittest.TestCase):
         md = admin.list_topics(timeout=10)
         self.assertNotIn("kafka-made", md.topics)
 
+    def test_topic_list_pages(self):
+        for i in range(25):
+            self.assertEqual(self.call("POST", "/v1/topics", {"name": f"paged-{i:02d}", "partitions": 1 + i % 3})[0], 201)
+        seen = []
+        offset = 0
+        while offset is not None:
+            code, _, page = self.call("GET", f"/v1/topics?q=PAGED-&limit=10&offset={offset}")
+            self.assertEqual(code, 200, page)
+            self.assertEqual(page["total"], 25)
+            self.assertLessEqual(len(page["topics"]), 10)
+            seen += [t["name"] for t in page["topics"]]
+            offset = page["next_offset"]
+        self.assertEqual(seen, [f"paged-{i:02d}" for i in range(25)])
+        # Totals count every topic, not only the page's.
+        _, _, everything = self.call("GET", "/v1/topics?limit=1000")
+        self.assertEqual(page["totals"]["topics"], everything["total"])
+        self.assertEqual(page["totals"]["partitions"], sum(t["partitions"] for t in everything["topics"]))
+        _, _, top = self.call("GET", "/v1/topics?q=paged&sort=partitions&order=desc&limit=8")
+        self.assertEqual({t["partitions"] for t in top["topics"]}, {3})
+        self.assertEqual(top["next_offset"], 8)
+        _, _, hidden = self.call("GET", "/v1/topics?internal=false&limit=1000")
+        self.assertFalse([t for t in hidden["topics"] if t["name"].startswith("__")], hidden)
+        for query, field in (("limit=1001", "limit"), ("limit=0", "limit"), ("offset=-1", "offset"),
+                             ("sort=colour", "sort"), ("order=up", "order"), ("internal=yes", "internal")):
+            code, _, body = self.call("GET", "/v1/topics?" + query)
+            self.assertEqual((code, body.get("field")), (400, field), body)
+
     def test_topic_configs(self):
         self.call("POST", "/v1/topics", {"name": "cfg", "partitions": 1})
         code, _, body = self.call("PATCH", "/v1/topics/cfg/configs",
