@@ -4,6 +4,7 @@
 // inflating it whole (scan_batch_records) does.
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -127,8 +128,11 @@ std::vector<uint8_t> batch_of(Codec codec, std::span<const Record> records, int6
 
 // `batch` with its records section replaced by `section`, length and CRC made to match.
 std::vector<uint8_t> with_section(std::span<const uint8_t> batch, std::span<const uint8_t> section) {
-  std::vector<uint8_t> out(batch.begin(), batch.begin() + kBatchHeaderSize);
-  out.insert(out.end(), section.begin(), section.end());
+  // memcpy rather than vector::insert: GCC 12 at -O2 reports a false -Wstringop-overread
+  // for the insert of a span.
+  std::vector<uint8_t> out(kBatchHeaderSize + section.size());
+  std::memcpy(out.data(), batch.data(), kBatchHeaderSize);
+  if (!section.empty()) std::memcpy(out.data() + kBatchHeaderSize, section.data(), section.size());
   store_be32(out.data() + kBatchLengthOffset, static_cast<int32_t>(out.size() - kLogOverhead));
   store_be32(out.data() + kCrcOffset, static_cast<int32_t>(compute_batch_crc(out)));
   return out;
