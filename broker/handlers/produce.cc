@@ -189,6 +189,24 @@ std::string add_refusal_message(int16_t e) {
   return {};
 }
 
+// What Produce v3-11 answers for a partition that failed KIP-890 part 1's verification (Kafka
+// 3.9's ReplicaManager): a partition not in the transaction is TRANSACTION_ABORTABLE from v11
+// and INVALID_TXN_STATE before it; a retriable coordinator error becomes NOT_ENOUGH_REPLICAS,
+// which older producers retry without refreshing their metadata.
+std::pair<int16_t, std::string> verification_refusal(int16_t e, int16_t version) {
+  if (e == err(ErrorCode::PRODUCER_FENCED)) return {err(ErrorCode::INVALID_PRODUCER_EPOCH), {}};
+  if (e == err(ErrorCode::TRANSACTION_ABORTABLE)) {
+    const int16_t code = version >= 11 ? e : err(ErrorCode::INVALID_TXN_STATE);
+    return {code, "Partition was not added to the transaction"};
+  }
+  if (e == err(ErrorCode::CONCURRENT_TRANSACTIONS) || e == err(ErrorCode::NOT_COORDINATOR) ||
+      e == err(ErrorCode::COORDINATOR_NOT_AVAILABLE) || e == err(ErrorCode::COORDINATOR_LOAD_IN_PROGRESS))
+    return {err(ErrorCode::NOT_ENOUGH_REPLICAS),
+            "Unable to verify the partition has been added to the transaction. Underlying error: " +
+                std::string(error_name(static_cast<ErrorCode>(e)))};
+  return {e, {}};
+}
+
 }  // namespace
 
 std::optional<m::ProduceResponse> handle(Broker& broker, const Ctx& ctx, m::ProduceRequest& req) {
@@ -241,13 +259,19 @@ std::optional<m::ProduceResponse> handle(Broker& broker, const Ctx& ctx, m::Prod
     out.log_start_offset = -1;
   };
 
-  // Transactions v2: the partitions whose transactional batches join the producer's
-  // transaction before they are appended; every other partition is appended as it is.
+  // The partitions whose transactional batches wait for the coordinator: from v12
+  // (transactions v2) they join the producer's transaction before they are appended; before
+  // v12 they are appended only once verified to be in it (KIP-890 part 1,
+  // transaction.partition.verification.enable), so that a late batch of a transaction that
+  // has ended cannot open a transaction no coordinator knows (a hanging one). Every other
+  // partition is appended as it is.
   std::vector<std::pair<size_t, size_t>> joining;
   std::vector<group::TopicPartition> partitions;
   std::optional<std::pair<int64_t, int16_t>> producer;
   bool many_producers = false;
-  if (ctx.api_version >= 12 && req.transactional_id) {
+  const bool adds = ctx.api_version >= 12;
+  const bool verifies = !adds && broker.config()->get_bool("transaction.partition.verification.enable");
+  if ((adds || verifies) && req.transactional_id) {
     for (size_t t = 0; t < req.topic_data.size(); ++t)
       for (size_t p = 0; p < req.topic_data[t].partition_data.size(); ++p) {
         const auto& pd = req.topic_data[t].partition_data[p];
@@ -269,29 +293,51 @@ std::optional<m::ProduceResponse> handle(Broker& broker, const Ctx& ctx, m::Prod
   for (size_t t = 0; t < req.topic_data.size(); ++t)
     for (size_t p = 0; p < req.topic_data[t].partition_data.size(); ++p)
       if (!in_txn.count({t, p})) produce_one(t, p);
-  if (!joining.empty()) {
+  auto refuse = [&](size_t i, int16_t code, std::string message) {
+    const auto [t, p] = joining[i];
+    auto& out = resp.responses[t].partition_responses[p];
+    out.index = req.topic_data[t].partition_data[p].index;
+    out.error_code = code;
+    out.base_offset = -1;
+    out.log_start_offset = -1;
+    if (ctx.api_version >= 8 && !message.empty()) out.error_message = std::move(message);
+  };
+  if (!joining.empty() && verifies) {
+    std::vector<int16_t> errors(joining.size(), err(ErrorCode::INVALID_PRODUCER_ID_MAPPING));
+    if (!many_producers)
+      errors = broker.transactions->verify_partitions(*req.transactional_id, producer->first, producer->second,
+                                                      partitions, [&](const std::vector<int16_t>& verified) {
+                                                        for (size_t i = 0; i < joining.size(); ++i)
+                                                          if (!verified[i]) produce_one(joining[i].first, joining[i].second);
+                                                      });
+    for (size_t i = 0; i < joining.size(); ++i)
+      if (errors[i]) {
+        auto [code, message] = verification_refusal(errors[i], ctx.api_version);
+        refuse(i, code, std::move(message));
+      }
+  } else if (!joining.empty()) {
     int16_t e = 0;
     if (many_producers) {
       e = err(ErrorCode::INVALID_PRODUCER_ID_MAPPING);  // Kafka: one producer per request
     } else {
-      e = broker.transactions->add_partitions(*req.transactional_id, producer->first, producer->second, partitions,
-                                              now_ms(), txn::kTransactionsV2, [&] {
-                                                for (const auto& [t, p] : joining) produce_one(t, p);
-                                              });
+      auto add = [&] {
+        return broker.transactions->add_partitions(*req.transactional_id, producer->first, producer->second,
+                                                   partitions, now_ms(), txn::kTransactionsV2, [&] {
+                                                     for (const auto& [t, p] : joining) produce_one(t, p);
+                                                   });
+      };
+      e = add();
+      // The producer's last transaction still writing its markers (a commit answered a moment
+      // ago): wait a little for it, as Kafka 4.x does, rather than send the producer into
+      // its retry back-off.
+      if (e == err(ErrorCode::CONCURRENT_TRANSACTIONS) &&
+          broker.transactions->await_markers(*req.transactional_id,
+                                             broker.config()->get_long("add.partitions.to.txn.retry.backoff.max.ms")))
+        e = add();
     }
     if (e) {
       const int16_t code = add_refusal(e);
-      for (const auto& [t, p] : joining) {
-        auto& out = resp.responses[t].partition_responses[p];
-        out.index = req.topic_data[t].partition_data[p].index;
-        out.error_code = code;
-        out.base_offset = -1;
-        out.log_start_offset = -1;
-        if (ctx.api_version >= 8) {
-          auto message = add_refusal_message(code);
-          if (!message.empty()) out.error_message = std::move(message);
-        }
-      }
+      for (size_t i = 0; i < joining.size(); ++i) refuse(i, code, add_refusal_message(code));
     }
   }
   if (broker.quotas.any()) {

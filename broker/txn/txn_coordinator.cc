@@ -124,6 +124,7 @@ TxnCoordinator::InitResult TxnCoordinator::init_producer_id(const std::string& t
     logger().info("transactional id {}: a new producer fences producer id {} epoch {}, aborting its transaction",
                   transactional_id, m.producer_id, m.producer_epoch);
     const int16_t e = fence_and_abort(u, now_ms);
+    if (!e) ++counters_.fenced;
     r.error = e ? e : E(ErrorCode::CONCURRENT_TRANSACTIONS);
     return r;
   }
@@ -207,19 +208,23 @@ int16_t TxnCoordinator::add_partitions(const std::string& transactional_id, int6
   return 0;
 }
 
-std::vector<int16_t> TxnCoordinator::verify_partitions(const std::string& transactional_id, int64_t producer_id,
-                                                       int16_t producer_epoch,
-                                                       const std::vector<TopicPartition>& partitions) {
-  auto all = [&](ErrorCode c) { return std::vector<int16_t>(partitions.size(), E(c)); };
+std::vector<int16_t> TxnCoordinator::verify_partitions(
+    const std::string& transactional_id, int64_t producer_id, int16_t producer_epoch,
+    const std::vector<TopicPartition>& partitions, const std::function<void(const std::vector<int16_t>&)>& while_locked) {
   auto a = table_.access(transactional_id);
-  if (!a || !a->stored) return all(ErrorCode::INVALID_PRODUCER_ID_MAPPING);
-  const TransactionMetadata& m = a->meta;
-  if (m.producer_id != producer_id) return all(ErrorCode::INVALID_PRODUCER_ID_MAPPING);
-  if (m.producer_epoch != producer_epoch) return all(ErrorCode::PRODUCER_FENCED);
-  if (m.preparing()) return all(ErrorCode::CONCURRENT_TRANSACTIONS);
   std::vector<int16_t> out;
-  for (const auto& tp : partitions)
-    out.push_back(m.partitions.count(tp) ? int16_t{0} : E(ErrorCode::TRANSACTION_ABORTABLE));
+  auto all = [&](ErrorCode c) { out.assign(partitions.size(), E(c)); };
+  if (!a || !a->stored || a->meta.producer_id != producer_id) {
+    all(ErrorCode::INVALID_PRODUCER_ID_MAPPING);
+  } else if (a->meta.producer_epoch != producer_epoch) {
+    all(ErrorCode::PRODUCER_FENCED);
+  } else if (a->meta.preparing()) {
+    all(ErrorCode::CONCURRENT_TRANSACTIONS);
+  } else {
+    for (const auto& tp : partitions)
+      out.push_back(a->meta.partitions.count(tp) ? int16_t{0} : E(ErrorCode::TRANSACTION_ABORTABLE));
+  }
+  if (while_locked) while_locked(out);
   return out;
 }
 
@@ -435,6 +440,8 @@ void TxnCoordinator::tick(int64_t now_ms) {
                     m.transactional_id, m.producer_id, m.producer_epoch, m.timeout_ms);
       if (int16_t e = fence_and_abort(u, now_ms))
         logger().warn("transactional id {}: the timed-out transaction could not be aborted yet (error {})", u->id, e);
+      else
+        ++counters_.timed_out;
     } else if (takes_new_transaction(m.state) && now_ms - m.last_update_ms >= expiration_ms) {
       if (u.remove() == 0)
         logger().info("transactional id {} expired: unused for {} ms (transactional.id.expiration.ms)", u->id,
@@ -471,6 +478,7 @@ bool TxnCoordinator::complete_one(const std::string& transactional_id, int64_t n
     }
     const int16_t e = markers_.write_txn_marker(tp.topic, tp.partition, snapshot.producer_id, snapshot.producer_epoch,
                                                 kCoordinatorEpoch, commit);
+    if (e == 0) ++counters_.markers;
     if (e == 0 || e == E(ErrorCode::UNKNOWN_TOPIC_OR_PARTITION)) {
       marked.push_back(tp);  // written, or the topic is gone with what it held
     } else if (e == E(ErrorCode::INVALID_PRODUCER_EPOCH)) {
@@ -515,7 +523,9 @@ bool TxnCoordinator::complete_one(const std::string& transactional_id, int64_t n
                   transactional_id, m.producer_id, next.producer_id);
   }
   next.next_producer_id = -1;
-  return u.persist(next) == 0;
+  if (u.persist(next)) return false;
+  ++(commit ? counters_.committed : counters_.aborted);
+  return true;
 }
 
 size_t TxnCoordinator::complete_pending(int64_t now_ms) {
@@ -527,11 +537,39 @@ size_t TxnCoordinator::complete_pending(int64_t now_ms) {
   }
   size_t waiting = 0;
   for (const auto& id : batch) {
-    if (complete_one(id, now_ms)) continue;
+    if (complete_one(id, now_ms)) {
+      notify_ended();
+      continue;
+    }
     enqueue(id);
     ++waiting;
   }
   return waiting;
+}
+
+void TxnCoordinator::notify_ended() {
+  {
+    std::lock_guard lock(ended_mu_);
+    ++ended_;
+  }
+  ended_cv_.notify_all();
+}
+
+bool TxnCoordinator::await_markers(const std::string& transactional_id, int64_t max_wait_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_wait_ms);
+  for (;;) {
+    uint64_t seen;
+    {
+      std::lock_guard lock(ended_mu_);
+      seen = ended_;
+    }
+    {
+      auto a = table_.access(transactional_id);
+      if (!a || !a->meta.preparing()) return true;
+    }
+    std::unique_lock lock(ended_mu_);
+    if (!ended_cv_.wait_until(lock, deadline, [&] { return ended_ != seen; })) return false;
+  }
 }
 
 void TxnCoordinator::run_markers() {
@@ -555,6 +593,7 @@ void TxnCoordinator::run_markers() {
         logger().error("transactional id {}: ending the transaction failed: {}", id, e.what());
       }
       if (done) {
+        notify_ended();
         if (failing.erase(id)) logger().info("transactional id {}: transaction ended after earlier failures", id);
         continue;
       }

@@ -35,6 +35,7 @@
 // never wait for each other.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -101,8 +102,13 @@ class TxnCoordinator {
   // producer's ongoing transaction, changing nothing. One error per partition, in order:
   // NONE, TRANSACTION_ABORTABLE (not in it), or the producer's error for all of them
   // (INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED, CONCURRENT_TRANSACTIONS).
-  std::vector<int16_t> verify_partitions(const std::string& transactional_id, int64_t producer_id,
-                                         int16_t producer_epoch, const std::vector<TopicPartition>& partitions);
+  // `while_locked`, when given, is called with those errors under the id's lock, so that the
+  // transaction cannot end between the check and what the caller does for the partitions
+  // that passed it (Produce v3-11 appends their batches there: KIP-890 part 1's verification).
+  std::vector<int16_t> verify_partitions(
+      const std::string& transactional_id, int64_t producer_id, int16_t producer_epoch,
+      const std::vector<TopicPartition>& partitions,
+      const std::function<void(const std::vector<int16_t>&)>& while_locked = {});
   int16_t add_offsets(const std::string& transactional_id, int64_t producer_id, int16_t producer_epoch,
                       const std::string& group_id, int64_t now_ms);
   // When the group's offsets partition is in the producer's ongoing transaction, calls
@@ -132,10 +138,26 @@ class TxnCoordinator {
   EndResult end_transaction(const std::string& transactional_id, int64_t producer_id, int16_t producer_epoch,
                             bool commit, int64_t now_ms, int8_t client_txn_version);
 
+  // Waits up to `max_wait_ms` while the id's last transaction is still writing its markers:
+  // true once it is not (a Produce v12 that found it so adds its partitions again, as Kafka
+  // 4.x retries inside the broker for add.partitions.to.txn.retry.backoff.max.ms before it
+  // answers CONCURRENT_TRANSACTIONS).
+  bool await_markers(const std::string& transactional_id, int64_t max_wait_ms);
+
   // The transaction.version this broker has finalized: the version of the aborts the
   // coordinator does on its own (a timeout, a new producer fencing an ongoing transaction).
   // Without it, 0.
   void set_transaction_version(std::function<int16_t()> level) { transaction_version_ = std::move(level); }
+
+  // What the coordinator has done since the broker started (the admin endpoint's metrics).
+  struct Counters {
+    std::atomic<int64_t> committed{0};   // transactions ended committed (markers all written)
+    std::atomic<int64_t> aborted{0};     // ended aborted, by the producer, a timeout or a fence
+    std::atomic<int64_t> timed_out{0};   // aborted by the coordinator past their timeout
+    std::atomic<int64_t> fenced{0};      // ongoing transactions aborted by a new producer of the id
+    std::atomic<int64_t> markers{0};     // COMMIT/ABORT markers written into partitions
+  };
+  const Counters& counters() const { return counters_; }
 
   // Copies; describe is nullopt for an id the coordinator does not know.
   std::optional<TransactionMetadata> describe(const std::string& transactional_id);
@@ -175,6 +197,7 @@ class TxnCoordinator {
   group::GroupCoordinator* groups_;
   Clock clock_;
   std::function<int16_t()> transaction_version_ = [] { return int16_t{0}; };
+  Counters counters_;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
@@ -182,6 +205,12 @@ class TxnCoordinator {
   std::set<std::string> queued_;
   bool stopping_ = false;
   std::thread worker_;
+
+  // Counts transactions whose end the marker work completed, for await_markers.
+  std::mutex ended_mu_;
+  std::condition_variable ended_cv_;
+  uint64_t ended_ = 0;  // guarded by ended_mu_
+  void notify_ended();
 
   std::mutex tick_mu_;
   int64_t next_abort_check_ms_ = 0;  // guarded by tick_mu_
