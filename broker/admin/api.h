@@ -30,6 +30,9 @@ void add_broker_routes(Router& router, AdminContext& ctx);     // broker_api.cc
 void add_message_routes(Router& router, AdminContext& ctx);    // messages_api.cc
 void add_produce_routes(Router& router, AdminContext& ctx);    // produce_api.cc
 void add_group_routes(Router& router, AdminContext& ctx);      // groups_api.cc
+void add_transaction_routes(Router& router, AdminContext& ctx);  // transactions_api.cc
+void add_acl_routes(Router& router, AdminContext& ctx);        // acls_api.cc
+void add_cluster_routes(Router& router, AdminContext& ctx);    // cluster_api.cc
 void add_static_routes(Router& router);                        // static_assets.cc
 
 // Every route above.

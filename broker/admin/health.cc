@@ -32,6 +32,9 @@ Router build_router(AdminContext& ctx) {
   add_message_routes(router, ctx);
   add_produce_routes(router, ctx);
   add_group_routes(router, ctx);
+  add_transaction_routes(router, ctx);
+  add_acl_routes(router, ctx);
+  add_cluster_routes(router, ctx);
   add_static_routes(router);
   return router;
 }

@@ -7,7 +7,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -147,6 +149,41 @@ void group_metrics(Buffer& out, AdminContext& ctx) {
 }
 
 // LevelDB's "leveldb.stats" table: Level Files Size(MB) Time(sec) Read(MB) Write(MB).
+// Open transactions hold back read_committed consumers: the oldest one's age is the gauge
+// to alert on (a hanging transaction), beside what the coordinator has ended.
+void transaction_metrics(Buffer& out, Broker& broker) {
+  if (!broker.transactions) return;
+  auto it = std::back_inserter(out);
+  std::map<std::string_view, int64_t> states;
+  for (int s = 0; s <= static_cast<int>(txn::TxnState::kCompleteAbort); ++s)
+    states[txn::state_name(static_cast<txn::TxnState>(s))] = 0;
+  int64_t oldest_ms = 0;
+  const int64_t now = now_ms();
+  for (const auto& t : broker.transactions->list()) {
+    ++states[txn::state_name(t.state)];
+    if ((t.state == txn::TxnState::kOngoing || t.preparing()) && t.start_ms >= 0)
+      oldest_ms = std::max(oldest_ms, now - t.start_ms);
+  }
+  family(out, "chronik_transactions", "gauge", "Transactional ids the coordinator knows, per transaction state.");
+  for (const auto& [state, n] : states) fmt::format_to(it, "chronik_transactions{{state=\"{}\"}} {}\n", state, n);
+  family(out, "chronik_transaction_oldest_open_seconds", "gauge",
+         "How long the oldest open transaction has been open (0 when none is): it holds back the last stable "
+         "offset of its partitions.");
+  fmt::format_to(it, "chronik_transaction_oldest_open_seconds {:.3f}\n", static_cast<double>(oldest_ms) / 1000);
+  const auto& c = broker.transactions->counters();
+  family(out, "chronik_transactions_ended_total", "counter", "Transactions ended, by result, since the broker started.");
+  fmt::format_to(it, "chronik_transactions_ended_total{{result=\"commit\"}} {}\n", c.committed.load());
+  fmt::format_to(it, "chronik_transactions_ended_total{{result=\"abort\"}} {}\n", c.aborted.load());
+  family(out, "chronik_transactions_timed_out_total", "counter",
+         "Transactions the coordinator aborted past their transaction.timeout.ms.");
+  fmt::format_to(it, "chronik_transactions_timed_out_total {}\n", c.timed_out.load());
+  family(out, "chronik_transactions_fenced_total", "counter",
+         "Open transactions aborted because a new producer initialized their transactional id.");
+  fmt::format_to(it, "chronik_transactions_fenced_total {}\n", c.fenced.load());
+  family(out, "chronik_transaction_markers_total", "counter", "COMMIT and ABORT markers written into partitions.");
+  fmt::format_to(it, "chronik_transaction_markers_total {}\n", c.markers.load());
+}
+
 void leveldb_metrics(Buffer& out, Broker& broker) {
   auto it = std::back_inserter(out);
   std::vector<std::pair<int, int64_t>> files;
@@ -277,6 +314,7 @@ std::string render_metrics(AdminContext& ctx) {
   fmt::format_to(it, "chronik_client_telemetry_instances {}\n", telemetry.instances);
   topic_metrics(out, broker);
   group_metrics(out, ctx);
+  transaction_metrics(out, broker);
   leveldb_metrics(out, broker);
   process_metrics(out, broker);
   return fmt::to_string(out);

@@ -26,6 +26,7 @@ Json partition_json(Broker& broker, const TopicInfo& t, int32_t p) {
   if (auto o = broker.store->offsets(t.name, p)) {
     j["log_start_offset"] = o->log_start_offset;
     j["log_end_offset"] = o->high_watermark;
+    j["last_stable_offset"] = o->lso();  // below the end while a transaction is open there
     j["messages"] = o->high_watermark - o->log_start_offset;
   }
   j["size_bytes"] = broker.store->partition_size(t.name, p);

@@ -58,6 +58,8 @@ class Authorizer {
   // or a storage error code (nothing removed).
   int16_t remove(const std::vector<AclBindingFilter>& filters, std::vector<std::vector<AclBinding>>& removed);
   std::vector<AclBinding> acls(const AclBindingFilter& filter) const;
+  const std::vector<std::string>& super_users() const { return super_users_; }
+  bool allow_if_no_acl() const { return allow_if_no_acl_; }
 
  private:
   bool super_user(std::string_view principal) const;

@@ -76,6 +76,16 @@ def sample_value(families, family, name, **labels):
     return None
 
 
+def until(get, want, timeout=10):
+    """Polls get() until want(value) holds or the time is up; the last value."""
+    deadline = time.time() + timeout
+    while True:
+        value = get()
+        if want(value) or time.time() > deadline:
+            return value
+        time.sleep(0.1)
+
+
 class Admin(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -117,13 +127,14 @@ class Admin(unittest.TestCase):
         self.call("POST", "/v1/topics", {"name": "oa", "partitions": 1})
         for path, ops in doc["paths"].items():
             concrete = (path.replace("{topic}", "oa").replace("{partition}", "0")
-                        .replace("{group}", "no-such-group"))
+                        .replace("{group}", "no-such-group").replace("{transactional_id}", "no-such-id"))
             for method in ops:
                 if method in ("parameters",) or method in ("delete", "post", "patch"):
                     continue
                 code, _, _ = self.call(method.upper(), concrete)
                 self.assertNotIn(code, (405,), f"{method} {path}")
-                self.assertTrue(code != 404 or "{group}" in path, f"{method} {path} -> {code}")
+                self.assertTrue(code != 404 or "{group}" in path or "{transactional_id}" in path,
+                                f"{method} {path} -> {code}")
 
     # --- topics ---------------------------------------------------------------------------
     def test_rest_topic_used_by_kafka_client(self):
@@ -566,6 +577,77 @@ class Admin(unittest.TestCase):
         self.assertEqual(self.call("GET", "/v1/groups/g1")[0], 404)
 
     # --- metrics --------------------------------------------------------------------------------
+    # --- transactions, cluster, ACLs -------------------------------------------------------
+    def test_transactions(self):
+        from confluent_kafka import Producer
+        self.call("POST", "/v1/topics", {"name": "ledger", "partitions": 2})
+        before = metric_families(self.call("GET", "/metrics")[2])
+        committed_before = sample_value(before, "chronik_transactions_ended", "chronik_transactions_ended_total",
+                                        result="commit")
+        p = Producer({"bootstrap.servers": self.broker.bootstrap, "transactional.id": "rest-txn"})
+        p.init_transactions(30)
+        p.begin_transaction()
+        for i in range(5):
+            p.produce("ledger", value=b"entry", partition=1)
+        p.flush(10)
+        time.sleep(0.2)
+        code, _, listing = self.call("GET", "/v1/transactions?state=Ongoing")
+        self.assertEqual(code, 200, listing)
+        ours = [t for t in listing["transactions"] if t["transactional_id"] == "rest-txn"]
+        self.assertEqual(len(ours), 1, listing)
+        self.assertEqual((ours[0]["state"], ours[0]["partitions"]), ("Ongoing", 1))
+        self.assertGreaterEqual(ours[0]["open_ms"], 100)
+        self.assertGreaterEqual(listing["open"], 1)
+        code, _, one = self.call("GET", "/v1/transactions/rest-txn")
+        self.assertEqual(code, 200, one)
+        self.assertEqual(one["partitions"], [{"topic": "ledger", "partition": 1, "kind": "records",
+                                              "last_stable_offset": 0, "high_watermark": 5}])
+        _, _, topic = self.call("GET", "/v1/topics/ledger")
+        self.assertEqual([(d["last_stable_offset"], d["log_end_offset"]) for d in topic["partition_details"]],
+                         [(0, 0), (0, 5)])
+        fams = metric_families(self.call("GET", "/metrics")[2])
+        self.assertGreaterEqual(sample_value(fams, "chronik_transactions", "chronik_transactions", state="Ongoing"), 1)
+        self.assertGreater(sample_value(fams, "chronik_transaction_oldest_open_seconds",
+                                        "chronik_transaction_oldest_open_seconds"), 0.1)
+        # A hanging-transaction query: open at least a minute, which this one is not.
+        self.assertEqual(self.call("GET", "/v1/transactions?min_open_ms=60000")[2]["transactions"], [])
+        p.commit_transaction(30)
+        done = until(lambda: self.call("GET", "/v1/transactions/rest-txn")[2],
+                     lambda t: t["state"] == "CompleteCommit")
+        self.assertEqual((done["state"], done["partitions"], done["open_ms"]), ("CompleteCommit", [], None))
+        fams = metric_families(self.call("GET", "/metrics")[2])
+        self.assertEqual(sample_value(fams, "chronik_transactions_ended", "chronik_transactions_ended_total",
+                                      result="commit"), committed_before + 1)
+        self.assertGreaterEqual(sample_value(fams, "chronik_transaction_markers", "chronik_transaction_markers_total"), 1)
+        _, _, topic = self.call("GET", "/v1/topics/ledger")
+        self.assertEqual(topic["partition_details"][1]["last_stable_offset"], 6)  # the records and the marker
+        self.assertEqual(self.call("GET", "/v1/transactions/no-such-id")[0], 404)
+        code, _, body = self.call("GET", "/v1/transactions?state=Sideways")
+        self.assertEqual((code, body["field"]), (400, "state"))
+
+    def test_cluster(self):
+        from confluent_kafka.admin import AdminClient
+        code, _, c = self.call("GET", "/v1/cluster")
+        self.assertEqual(code, 200, c)
+        admin = AdminClient({"bootstrap.servers": self.broker.bootstrap})
+        described = admin.describe_cluster().result(10)
+        self.assertEqual(c["cluster_id"], described.cluster_id)
+        self.assertEqual(c["controller_id"], described.controller.id)
+        self.assertEqual([b["node_id"] for b in c["brokers"]], [n.id for n in described.nodes])
+        self.assertEqual(c["brokers"][0]["listeners"][0]["port"], self.broker.port)
+        features = {f["name"]: f for f in c["features"]}
+        self.assertEqual(features["transaction.version"]["finalized"], 2)
+        self.assertEqual(features["group.version"]["finalized"], 1)
+        self.assertFalse(c["authorizer"]["enabled"])
+
+    def test_acls_without_an_authorizer(self):
+        code, _, body = self.call("GET", "/v1/acls")
+        self.assertEqual((code, body), (200, {"enabled": False, "acls": []}))
+        code, _, body = self.call("POST", "/v1/acls", {"resource_type": "TOPIC", "name": "t", "principal": "User:a",
+                                                      "operation": "READ"})
+        self.assertEqual(code, 409, body)
+        self.assertIn("authorizer.class.name", body["error"])
+
     def test_metrics_parse_and_count(self):
         self.call("POST", "/v1/topics", {"name": "metered", "partitions": 2})
         produce(self.broker.bootstrap, "metered", [{"value": b"m" * 100, "partition": 1}] * 25)
@@ -713,6 +795,75 @@ class Admin(unittest.TestCase):
         print(f"\n/metrics with {len(wide)}+ partitions: {len(text)} bytes, median {sorted(times)[2]*1000:.1f} ms "
               f"(min {min(times)*1000:.1f} ms)", file=sys.stderr)
         self.assertEqual(self.call("DELETE", "/v1/topics/wide")[0], 200)
+
+
+class AclsRest(unittest.TestCase):
+    """/v1/acls on a broker with Kafka's authorizer: what it adds Kafka clients see, and the
+    reverse."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = start_broker("authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                                  "allow.everyone.if.no.acl.found=true", "super.users=User:ops;User:admin")
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.broker.stop() == 0
+
+    def call(self, *args, **kwargs):
+        return call(self.broker, *args, **kwargs)
+
+    def test_acls_seen_by_kafka_clients_and_back(self):
+        from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, AclPermissionType,
+                                           AdminClient, ResourcePatternType, ResourceType)
+        admin = AdminClient({"bootstrap.servers": self.broker.bootstrap})
+        code, _, added = self.call("POST", "/v1/acls", {"resource_type": "TOPIC", "name": "payments-",
+                                                       "pattern_type": "PREFIXED", "principal": "User:alice",
+                                                       "operation": "READ"})
+        self.assertEqual(code, 201, added)
+        self.assertEqual((added["host"], added["permission"]), ("*", "ALLOW"))
+        every = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
+                                 AclOperation.ANY, AclPermissionType.ANY)
+        seen = admin.describe_acls(every).result(10)
+        self.assertEqual([(b.restype, b.name, b.resource_pattern_type, b.principal, b.operation, b.permission_type)
+                          for b in seen],
+                         [(ResourceType.TOPIC, "payments-", ResourcePatternType.PREFIXED, "User:alice",
+                           AclOperation.READ, AclPermissionType.ALLOW)])
+        for f in admin.create_acls([AclBinding(ResourceType.GROUP, "billing", ResourcePatternType.LITERAL, "User:bob",
+                                               "10.0.0.1", AclOperation.DESCRIBE, AclPermissionType.DENY)]).values():
+            f.result(10)
+        code, _, listing = self.call("GET", "/v1/acls?resource_type=GROUP")
+        self.assertEqual((code, listing["enabled"]), (200, True))
+        self.assertEqual(listing["acls"], [{"resource_type": "GROUP", "name": "billing", "pattern_type": "LITERAL",
+                                            "principal": "User:bob", "host": "10.0.0.1", "operation": "DESCRIBE",
+                                            "permission": "DENY"}])
+        # MATCH: the ACLs that apply to one topic, the prefixed one among them.
+        code, _, match = self.call("GET", "/v1/acls?resource_type=TOPIC&name=payments-eu&pattern_type=MATCH")
+        self.assertEqual([a["name"] for a in match["acls"]], ["payments-"])
+        # Refusals name the field at fault.
+        for body, field in (({"resource_type": "TOPIC", "name": "t", "principal": "User:a", "operation": "READ",
+                              "permission": "MAYBE"}, "permission"),
+                            ({"resource_type": "TOPIC", "name": "t", "principal": "User:a", "operation": "ANY"},
+                             "operation"),
+                            ({"resource_type": "TOPIC", "name": "t", "operation": "READ"}, "principal")):
+            code, _, refused = self.call("POST", "/v1/acls", body)
+            self.assertEqual((code, refused.get("field")), (400, field), refused)
+        code, _, refused = self.call("POST", "/v1/acls", {"resource_type": "TOPIC", "name": "t", "principal": "alice",
+                                                         "operation": "READ"})
+        self.assertEqual(code, 400, refused)
+        code, _, refused = self.call("DELETE", "/v1/acls")
+        self.assertEqual((code, refused["field"]), (400, "resource_type"))
+        code, _, removed = self.call("DELETE", "/v1/acls?resource_type=TOPIC&principal=User:alice")
+        self.assertEqual((code, [a["name"] for a in removed["removed"]]), (200, ["payments-"]))
+        left = admin.describe_acls(every).result(10)
+        self.assertEqual([b.name for b in left], ["billing"])
+
+    def test_cluster_names_the_authorizer(self):
+        _, _, c = self.call("GET", "/v1/cluster")
+        self.assertEqual(c["authorizer"], {"enabled": True,
+                                           "class_name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                                           "super_users": ["User:ops", "User:admin"],
+                                           "allow_everyone_if_no_acl_found": True})
 
 
 class Auth(unittest.TestCase):
@@ -953,14 +1104,19 @@ class Dashboard(unittest.TestCase):
     def test_console_in_chromium(self):
         if not DASHBOARD_DIR:
             self.skipTest("run with --dashboard <dir>")
-        broker = start_broker()
+        # Kafka's authorizer, open to all where no ACL names a resource: the ACL page adds
+        # and removes one.
+        broker = start_broker("authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                              "allow.everyone.if.no.acl.found=true", "super.users=User:ops")
+        txn_producer = None
         try:
             from confluent_kafka import Consumer, Producer
             from confluent_kafka.admin import AdminClient, NewTopic
             admin = AdminClient({"bootstrap.servers": broker.bootstrap})
             # Enough topics for three pages of the list.
             topics = [NewTopic("orders", 3, 1), NewTopic("clicks", 1, 1), NewTopic("payments", 1, 1),
-                      NewTopic("doomed", 1, 1)] + [NewTopic(f"bulk-{i:03}", 1, 1) for i in range(120)]
+                      NewTopic("doomed", 1, 1), NewTopic("timed", 1, 1),
+                      NewTopic("ledger", 2, 1)] + [NewTopic(f"bulk-{i:03}", 1, 1) for i in range(118)]
             for f in admin.create_topics(topics).values():
                 f.result()
             produce(broker.bootstrap, "orders",
@@ -971,6 +1127,16 @@ class Dashboard(unittest.TestCase):
                          "headers": [("source", b"checkout"), ("trace", f"t-{i}".encode())]} for i in range(11)]
             payments.append({"key": b"blob", "value": bytes([0, 255, 16, 32, 200, 1, 2, 3])})
             produce(broker.bootstrap, "payments", payments)
+            # Records an hour apart from 2026-01-01T00:00Z, for browsing by time.
+            produce(broker.bootstrap, "timed", [{"value": f"hour {i}".encode(), "timestamp": 1767225600000 + i * 3600000}
+                                                for i in range(10)])
+            # A transaction left open while the pages are looked at.
+            txn_producer = Producer({"bootstrap.servers": broker.bootstrap, "transactional.id": "ledger-writer"})
+            txn_producer.init_transactions(30)
+            txn_producer.begin_transaction()
+            for i in range(4):
+                txn_producer.produce("ledger", value=b"entry", partition=1)
+            txn_producer.flush(10)
             c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "billing",
                           "auto.offset.reset": "earliest", "enable.auto.commit": False})
             c.subscribe(["orders"])
@@ -1003,7 +1169,7 @@ class Dashboard(unittest.TestCase):
             settings = {"url": broker.url, "bootstrap": broker.bootstrap, "topic": "orders", "messages": "50",
                         "p0_end": 22, "group": "billing", "lag": "8", "live": "clicks", "payments": "payments",
                         "payments_count": 12, "binary_offset": 11, "refunds": 2, "bulk": 120, "doomed": "doomed",
-                        "shots": DASHBOARD_DIR}
+                        "timed": "timed", "txn": "ledger-writer", "txn_topic": "ledger", "shots": DASHBOARD_DIR}
             try:
                 r = subprocess.run(["node", os.path.join(HERE, "dashboard_test.mjs"), json.dumps(settings)],
                                    capture_output=True, text=True, timeout=120)
@@ -1013,9 +1179,12 @@ class Dashboard(unittest.TestCase):
             sys.stderr.write(r.stdout + r.stderr)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
             for name in ("admin-dashboard.png", "console-topic.png", "console-messages.png", "console-group.png",
-                         "console-broker.png"):
+                         "console-transactions.png", "console-transaction.png", "console-acls.png",
+                         "console-cluster.png", "console-broker.png"):
                 self.assertTrue(os.path.getsize(os.path.join(DASHBOARD_DIR, name)) > 10000, name)
         finally:
+            if txn_producer is not None:
+                txn_producer.abort_transaction(10)
             self.assertEqual(broker.stop(), 0)
 
 
