@@ -1,11 +1,14 @@
 // The Chronik console: a page per hash route (#/topics, #/topic/<t>[/<tab>], #/groups,
-// #/group/<g>, #/broker), each redrawn from the admin REST API every 2 seconds. Plain ES
+// #/group/<g>, #/transactions, #/transaction/<id>, #/acls, #/cluster, #/broker), each redrawn from the admin REST API every 2 seconds. Plain ES
 // modules served by the broker: no framework, no build step, no CDN.
 import { api, el, duration } from './util.js';
 import * as topics from './topics.js';
 import * as topic from './topic.js';
 import * as groups from './groups.js';
 import * as broker from './broker.js';
+import * as transactions from './transactions.js';
+import * as acls from './acls.js';
+import * as cluster from './cluster.js';
 
 const POLL_MS = 2000;
 let pageRefresh = null;
@@ -20,11 +23,15 @@ function mount() {
   const [kind, arg, tab] = parse();
   const root = document.getElementById('page');
   route = location.hash;
-  const nav = { topic: 'topics', group: 'groups' }[kind] || kind;
+  const nav = { topic: 'topics', group: 'groups', transaction: 'transactions' }[kind] || kind;
   for (const a of document.querySelectorAll('header nav a')) a.classList.toggle('active', a.dataset.nav === nav);
   if (kind === 'topic' && arg) { topic.mount(root, arg, tab); pageRefresh = topic.refresh; }
   else if (kind === 'groups') { groups.mountList(root); pageRefresh = groups.refreshList; }
   else if (kind === 'group' && arg) { groups.mountGroup(root, arg); pageRefresh = groups.refreshGroup; }
+  else if (kind === 'transactions') { transactions.mountList(root); pageRefresh = transactions.refreshList; }
+  else if (kind === 'transaction' && arg) { transactions.mountOne(root, arg); pageRefresh = transactions.refreshOne; }
+  else if (kind === 'acls') { acls.mount(root); pageRefresh = acls.refresh; }
+  else if (kind === 'cluster') { cluster.mount(root); pageRefresh = cluster.refresh; }
   else if (kind === 'broker') { broker.mount(root); pageRefresh = broker.refresh; }
   else { topics.mount(root); pageRefresh = topics.refresh; }
   document.title = `Chronik · ${arg || nav}`;

@@ -45,6 +45,9 @@ export async function refresh() {
       { title: 'Leader', cls: 'num', get: (p) => p.leader },
       { title: 'Earliest offset', cls: 'num', key: 'earliest', get: (p) => num(p.log_start_offset) },
       { title: 'Latest offset', cls: 'num', key: 'latest', get: (p) => num(p.log_end_offset) },
+      { title: 'Last stable offset', cls: 'num', key: 'lso', get: (p) =>
+        el('span', { class: p.last_stable_offset < p.log_end_offset ? 'lag' : '', title: 'read_committed consumers read up to here' },
+          num(p.last_stable_offset)) },
       { title: 'Messages', cls: 'num', get: (p) => num(p.messages) },
       { title: 'Size', cls: 'num', get: (p) => bytes(p.size_bytes) },
       { title: '', get: (p) => el('a', { href: `#/topic/${enc(name)}/messages`, onclick: () => { messages.preset(p.partition); } }, 'browse') },

@@ -63,7 +63,8 @@ export function duration(ms) {
 }
 
 export function card(value, key, cls) {
-  return el('div', { class: 'card ' + (cls || '') }, el('div', { class: 'v', title: String(value) }, value), el('div', { class: 'k' }, key));
+  const title = value instanceof Node ? value.textContent : String(value);
+  return el('div', { class: 'card ' + (cls || '') }, el('div', { class: 'v', title }, value), el('div', { class: 'k' }, key));
 }
 
 // A table whose header cells and row cells come from one list of columns, so that a value

@@ -3,7 +3,11 @@
 // writes a screenshot of each page.
 //
 // usage: node dashboard_test.mjs <json settings>
-//   {url, bootstrap, topic, messages, group, lag, value, live, payments, bulk, shots}
+//   {url, bootstrap, topic, messages, group, lag, value, live, payments, bulk, timed, txn,
+//    txn_topic, shots}
+// <timed> holds 10 records an hour apart from 2026-01-01T00:00Z; <txn> is a transactional id
+// whose transaction on <txn_topic> partition 1 (4 records) stays open; the broker runs Kafka's
+// authorizer with no ACLs.
 // <live> is being produced to while the page is open: its chart must show a rate. The group's
 // lag is raised by a real producer while its page is open: the page must follow.
 import { chromium } from 'playwright-core';
@@ -36,7 +40,8 @@ const shot = async (page, name) => {
 
 const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu'] });
 try {
-  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  // UTC, so that a time typed into the page is the time the records carry.
+  const page = await browser.newPage({ viewport: { width: 1360, height: 900 }, timezoneId: 'UTC' });
   page.on('dialog', (d) => d.accept(d.type() === 'prompt' ? s.doomed : undefined));
   const consoleErrors = [];
   page.on('console', (m) => { if (m.type() === 'error' && !m.text().includes('status of 4')) consoleErrors.push(m.text()); });
@@ -151,6 +156,25 @@ try {
   await page.fill('#b-q', '');
   await shot(page, 'console-messages.png');
 
+  // --- browsing by time -------------------------------------------------------------------
+  await page.goto(`${url}/#/topic/${s.timed}/messages`);
+  await page.locator('#records tr.record').first().waitFor({ timeout: 10000 });
+  await page.selectOption('#b-order', 'oldest');
+  await page.selectOption('#b-mode', 'timestamp');
+  await page.fill('#b-time', '2026-01-01T04:00:00');
+  await page.click('#browser button[type=submit]');
+  const fromTime = await until(() => page.locator('#records tr.record').evaluateAll((rs) => rs.map((r) => r.dataset.offset).join(',')),
+    (o) => o === '4,5,6,7,8,9');
+  check(fromTime === '4,5,6,7,8,9', `oldest first from 04:00 reads offsets 4 to 9 (${fromTime})`);
+  check((await text(page.locator('#records tr[data-offset="4"] td.ts'))).startsWith('2026-01-01 04:00:00'),
+        'the record of 04:00 shows its time');
+  await page.fill('#b-time', '2026-01-01T06:30:00');
+  await page.selectOption('#b-order', 'newest');
+  await page.click('#browser button[type=submit]');
+  const back = await until(() => page.locator('#records tr.record').evaluateAll((rs) => rs.map((r) => r.dataset.offset).join(',')),
+    (o) => (o || '').startsWith('7,6'));
+  check((back || '').startsWith('7,6,5'), `newest first from 06:30 goes back from the first record at or after it (${back})`);
+
   // --- consumer groups: list, live detail, reset -----------------------------------------
   await page.goto(`${url}/#/groups`);
   const groupRow = page.locator(`#groups tr[data-group="${s.group}"]`);
@@ -199,6 +223,68 @@ c.close()`], { stdio: 'ignore' });
   await page.goto(`${url}/#/group/no-such-group`);
   const gErr = await until(() => text(page.locator('#group-cards .error')), (t) => t && t.length > 0);
   check(/no such group/.test(gErr || ''), `an unknown group says so (${gErr})`);
+
+  // --- transactions -----------------------------------------------------------------------
+  await page.goto(`${url}/#/transactions`);
+  const txnRow = page.locator(`#transactions tr[data-txn="${s.txn}"]`);
+  await txnRow.waitFor({ timeout: 10000 });
+  const txnHeaders = await page.locator('#transactions th').allTextContents();
+  const txnCells = await txnRow.locator('td').allTextContents();
+  check(txnCells[txnHeaders.indexOf('State')] === 'Ongoing' && txnCells[txnHeaders.indexOf('Partitions')] === '1',
+        `the open transaction is listed as Ongoing with 1 partition (${txnCells.join(' | ')})`);
+  check((await text(page.locator('#txn-cards'))).includes('open now'), 'the open transactions are counted');
+  await shot(page, 'console-transactions.png');
+  await txnRow.locator('a').click();
+  const held = page.locator(`#txn-partition-list tr[data-tp="${s.txn_topic}/1"]`);
+  await held.waitFor({ timeout: 10000 });
+  const heldHeaders = await page.locator('#txn-partition-list th').allTextContents();
+  const heldCells = await held.locator('td').allTextContents();
+  check(heldCells[heldHeaders.indexOf('Last stable offset')] === '0' && heldCells[heldHeaders.indexOf('High watermark')] === '4',
+        `the transaction holds ${s.txn_topic}-1's last stable offset at 0 below its high watermark 4 (${heldCells.join(' | ')})`);
+  await shot(page, 'console-transaction.png');
+  await page.goto(`${url}/#/topic/${s.txn_topic}`);
+  const heldPartition = page.locator('#partitions tr[data-partition="1"] td[data-col=lso]');
+  await heldPartition.waitFor({ timeout: 10000 });
+  check((await text(heldPartition)) === '0', 'the topic page shows the held last stable offset');
+
+  // --- ACLs --------------------------------------------------------------------------------
+  await page.goto(`${url}/#/acls`);
+  await until(() => text(page.locator('#acl-state')), (t) => (t || '').includes('authorizer is on'));
+  const form = page.locator('#acl-form');
+  await form.locator('select[name=permission]').selectOption('DENY');
+  await form.locator('input[name=principal]').fill('User:mallory');
+  await form.locator('select[name=operation]').selectOption('WRITE');
+  await form.locator('select[name=resource_type]').selectOption('TOPIC');
+  await form.locator('select[name=pattern_type]').selectOption('PREFIXED');
+  await form.locator('input[name=name]').fill('secret-');
+  await form.locator('button[type=submit]').click();
+  const aclRow = page.locator('#acls tr[data-acl="DENY:WRITE:User:mallory:TOPIC:secret-"]');
+  await aclRow.waitFor({ timeout: 10000 });
+  const aclFromKafka = execFileSync('python3', ['-c', `
+from confluent_kafka.admin import AdminClient, AclBindingFilter, ResourceType, ResourcePatternType, AclOperation, AclPermissionType
+a = AdminClient({"bootstrap.servers": "${s.bootstrap}"})
+f = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY, AclPermissionType.ANY)
+print(";".join(f"{b.permission_type.name}:{b.operation.name}:{b.principal}:{b.restype.name}:{b.resource_pattern_type.name}:{b.name}" for b in a.describe_acls(f).result(10)))`]).toString().trim();
+  check(aclFromKafka === 'DENY:WRITE:User:mallory:TOPIC:PREFIXED:secret-', `a Kafka client sees the ACL added on the page (${aclFromKafka})`);
+  await form.locator('select[name=operation]').selectOption('ALL');
+  await form.locator('input[name=principal]').fill('mallory');
+  await form.locator('button[type=submit]').click();
+  const aclRefused = await until(() => text(page.locator('#acl-note.error')), (t) => t && t.length > 0);
+  check(/principal/i.test(aclRefused || ''), `an ACL without a principal type is refused with the broker's reason (${aclRefused})`);
+  await shot(page, 'console-acls.png');
+  await aclRow.locator('button', { hasText: 'Remove' }).click();
+  const aclsLeft = await until(() => page.locator('#acls tr').count(), (n) => n === 0);
+  check(aclsLeft === 0, 'the ACL is removed from the page');
+
+  // --- cluster -----------------------------------------------------------------------------
+  await page.goto(`${url}/#/cluster`);
+  const txnVersion = page.locator('#features tr[data-feature="transaction.version"] td[data-col=finalized]');
+  await txnVersion.waitFor({ timeout: 10000 });
+  check((await text(txnVersion)) === '2', 'the cluster page shows transaction.version finalized at 2');
+  const node = await text(page.locator('#brokers tr[data-node="1"] td[data-col=listeners]'));
+  check(node.includes(`PLAINTEXT (PLAINTEXT) ${s.bootstrap}`), `the broker row shows its listener (${node})`);
+  check((await text(page.locator('#cluster-cards'))).includes('User:ops'), 'the super users are shown');
+  await shot(page, 'console-cluster.png');
 
   // --- broker ----------------------------------------------------------------------------
   await page.goto(`${url}/#/broker`);
