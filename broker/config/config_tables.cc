@@ -268,11 +268,13 @@ const std::vector<ConfigKey>& broker_table() {
       {"transaction.abort.timed.out.transaction.cleanup.interval.ms", T::kInt, "10000", at_least(1),
        "How often timed-out transactions are aborted."},
       {"transaction.state.log.num.partitions", T::kInt, "50", at_least(1), "Partitions of __transaction_state."},
+      // Internal configs in Kafka: DescribeConfigs lists them only once set.
       {"add.partitions.to.txn.retry.backoff.max.ms", T::kInt, "100", at_least(0),
        "How long a Produce v12+ waits for the producer's previous transaction to finish writing its markers "
-       "before it answers CONCURRENT_TRANSACTIONS."},
+       "before it answers CONCURRENT_TRANSACTIONS.", false, {}, 1, false},
       {"add.partitions.to.txn.retry.backoff.ms", T::kInt, "20", at_least(1),
-       "Kafka's retry interval of that wait (Chronik wakes as soon as the markers are written)."},
+       "Kafka's retry interval of that wait (Chronik wakes as soon as the markers are written).", false, {}, 1,
+       false},
       {"transaction.partition.verification.enable", T::kBoolean, "true", {},
        "Produce v3-11 appends transactional batches only to partitions in the producer's ongoing transaction "
        "(KIP-890 part 1).", true},

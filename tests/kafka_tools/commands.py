@@ -10,6 +10,8 @@ the regression check key on them.
 """
 import json
 import re
+import subprocess
+import sys
 import time
 
 # Tool (the kafka-*.sh script operators type) -> its main class in Kafka 3.9.1.
@@ -48,6 +50,34 @@ def keyed_lines(start, count, headers=False):
         head = f"source:kt,seq:{i}\t" if headers else ""
         lines.append(f"{head}order-{i % 7}\tpayload-{i}")
     return "\n".join(lines) + "\n"
+
+
+# A transactional producer (confluent-kafka) that writes 5 records in a transaction and waits.
+OPEN_TRANSACTION = """
+import sys
+from confluent_kafka import Producer
+p = Producer({"bootstrap.servers": sys.argv[1], "transactional.id": "kt-txn-left-open"})
+p.init_transactions(60)
+p.begin_transaction()
+for _ in range(5):
+    p.produce(sys.argv[2], value=b"never committed", partition=0)
+assert p.flush(30) == 0
+print("open", flush=True)
+sys.stdin.read()
+"""
+
+
+def leave_transaction_open(bootstrap, topic):
+    """Runs OPEN_TRANSACTION and kills it -9 once its records are written."""
+    proc = subprocess.Popen([sys.executable, "-c", OPEN_TRANSACTION, bootstrap, topic], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        if line.strip() != "open":
+            raise RuntimeError(f"the transactional producer did not write its records ({line!r})")
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def script(s):
@@ -299,6 +329,18 @@ def script(s):
            mask=pid)
     s.step("transactions-find-hanging", *txn("find-hanging", "--broker-id", "1"))
     s.step("transactions-abort-none-open", *txn("abort", "--topic", "kt-txn", "--partition", "0", "--start-offset", "0"))
+    # A producer killed -9 inside its transaction leaves it open on the partition; the operator
+    # finds it and aborts it there, without waiting for its timeout.
+    s.step("topics-create-txn-open", *topics("--create", "--topic", "kt-txn-open", "--partitions", "1"))
+    leave_transaction_open(s.bootstrap, "kt-txn-open")
+    s.step("transactions-describe-producers-open",
+           *txn("describe-producers", "--topic", "kt-txn-open", "--partition", "0"), mask=pid)
+    s.step("transactions-abort-open", *txn("abort", "--topic", "kt-txn-open", "--partition", "0", "--start-offset", "0"))
+    s.step("transactions-describe-producers-aborted",
+           *txn("describe-producers", "--topic", "kt-txn-open", "--partition", "0"), mask=pid)
+    s.step("console-consumer-read-committed-after-abort", "kafka-console-consumer",
+           [*b, "--topic", "kt-txn-open", "--from-beginning", "--isolation-level", "read_committed",
+            "--timeout-ms", "5000"])
 
     # --- verifiable producer and consumer: every acknowledged record consumed exactly once
     s.step("topics-create-verify", *topics("--create", "--topic", "kt-verify", "--partitions", "3"))
