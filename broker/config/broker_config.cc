@@ -381,7 +381,7 @@ std::vector<ConfigSynonym> BrokerConfig::broker_synonyms(std::span<const std::st
   add(static_, ConfigSource::kStaticBroker);
   for (auto n : names) {
     const ConfigKey& k = key(n);
-    if (k.default_value)
+    if (k.default_value && !k.outside_kafka_config)
       out.push_back({std::string(n), k.sensitive() ? std::nullopt : std::optional<std::string>(*k.default_value),
                      ConfigSource::kDefault});
   }

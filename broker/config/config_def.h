@@ -90,8 +90,12 @@ struct ConfigKey {
   // Listed by DescribeConfigs while at its default; false for keys Kafka keeps outside its
   // static config definition (the replication quotas), which it lists only once set.
   bool listed_when_default = true;
+  // A key Kafka reads outside its config definition (its authorizer's super.users and
+  // allow.everyone.if.no.acl.found): DescribeConfigs knows no type for it, so Kafka reports it
+  // as sensitive, without a value and without a default synonym.
+  bool outside_kafka_config = false;
 
-  bool sensitive() const { return type == ConfigType::kPassword; }
+  bool sensitive() const { return type == ConfigType::kPassword || outside_kafka_config; }
 };
 
 // Parses `text` for `key` (Kafka's rules: trimmed; booleans case-insensitive; lists split

@@ -258,9 +258,9 @@ const std::vector<ConfigKey>& broker_table() {
       {"authorizer.class.name", T::kString, "", {},
        "The authorizer: Kafka's StandardAuthorizer or AclAuthorizer class name enables ACLs; empty: none."},
       {"super.users", T::kString, std::nullopt, {},
-       "Principals allowed every action, separated by semicolons (User:admin;User:ops).", false, {}, 1, false},
+       "Principals allowed every action, separated by semicolons (User:admin;User:ops).", false, {}, 1, false, true},
       {"allow.everyone.if.no.acl.found", T::kBoolean, "false", {},
-       "With an authorizer: a resource that no ACL names is open to every principal.", false, {}, 1, false},
+       "With an authorizer: a resource that no ACL names is open to every principal.", false, {}, 1, false, true},
       // Transactions and idempotence.
       {"transactional.id.expiration.ms", T::kInt, "604800000", at_least(1),
        "Idle transactional ids expire after this."},

@@ -300,7 +300,38 @@ def script(s):
     s.step("client-metrics-describe", "kafka-client-metrics", [*b, *admin, "--describe", "--name", "kt-metrics"])
     s.step("client-metrics-list", "kafka-client-metrics", [*b, *admin, "--list"])
     s.step("client-metrics-delete", "kafka-client-metrics", [*b, *admin, "--delete", "--name", "kt-metrics"])
-    s.step("acls-list", "kafka-acls", [*b, *admin, "--list"])
+    # --- ACLs (both brokers run Kafka's StandardAuthorizer; the tools' principal is a super user)
+    # kafka-acls prints what it adds or removes from a hash set, in an order of the JVM run's:
+    # every step's lines are compared as sets.
+    acls = lambda *a: ["kafka-acls", [*b, *admin, *a]]  # noqa: E731
+    s.step("acls-list", *acls("--list"), sort=True)
+    s.step("acls-add-topic-read", *acls("--add", "--allow-principal", "User:kt-alice", "--operation", "Read",
+                                        "--operation", "Describe", "--topic", ORDERS), sort=True)
+    s.step("acls-add-prefixed-deny", *acls("--add", "--deny-principal", "User:kt-mallory", "--deny-host", "10.0.0.66",
+                                           "--operation", "Write", "--topic", "kt-", "--resource-pattern-type",
+                                           "prefixed"), sort=True)
+    s.step("acls-add-group", *acls("--add", "--allow-principal", "User:kt-alice", "--operation", "Read",
+                                   "--group", GROUP), sort=True)
+    s.step("acls-add-producer", *acls("--add", "--producer", "--allow-principal", "User:kt-bob", "--topic", ORDERS,
+                                      "--transactional-id", "kt-bob-txn"), sort=True)
+    s.step("acls-add-consumer", *acls("--add", "--consumer", "--allow-principal", "User:kt-carol", "--topic", ORDERS,
+                                      "--group", "kt-carol-group"), sort=True)
+    s.step("acls-add-cluster", *acls("--add", "--allow-principal", "User:kt-ops", "--operation", "DescribeConfigs",
+                                     "--cluster"), sort=True)
+    s.step("acls-add-invalid-operation", *acls("--add", "--allow-principal", "User:kt-alice", "--operation",
+                                               "IdempotentWrite", "--topic", ORDERS), sort=True)
+    s.step("acls-list-all", *acls("--list"), sort=True)
+    s.step("acls-list-topic", *acls("--list", "--topic", ORDERS), sort=True)
+    s.step("acls-list-principal", *acls("--list", "--principal", "User:kt-alice"), sort=True)
+    s.step("acls-list-prefixed-match", *acls("--list", "--topic", "kt-orders-eu", "--resource-pattern-type", "match"),
+           sort=True)
+    s.step("acls-remove-group", *acls("--remove", "--force", "--allow-principal", "User:kt-alice", "--operation",
+                                      "Read", "--group", GROUP), sort=True)
+    s.step("acls-remove-principal-topic", *acls("--remove", "--force", "--topic", ORDERS, "--allow-principal",
+                                                "User:kt-bob"), sort=True)
+    s.step("acls-list-after-remove", *acls("--list"), sort=True)
+    s.step("acls-remove-all", *acls("--remove", "--force", "--topic", "kt-", "--resource-pattern-type", "any"), sort=True)
+    s.step("acls-list-end", *acls("--list"), sort=True)
 
     # --- transactions: what kafka-transactions shows after a transactional producer's run
     txn = lambda *a: ["kafka-transactions", [*b, "--command-config", s.admin_config, *a]]  # noqa: E731
