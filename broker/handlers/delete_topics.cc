@@ -1,5 +1,5 @@
-// DeleteTopics: by name (all versions) or by topic id (v6+); needs DESCRIBE and DELETE on each
-// topic.
+// DeleteTopics: by name (all versions) or by topic id (v6+); needs DELETE on the cluster, which
+// covers every topic, or else DESCRIBE and DELETE on each topic (Kafka's controller's order).
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
@@ -8,7 +8,7 @@
 namespace chronik::broker::handlers {
 namespace {
 
-m::DeleteTopicsResponse::DeletableTopicResult delete_one(Broker& broker, const Ctx& ctx,
+m::DeleteTopicsResponse::DeletableTopicResult delete_one(Broker& broker, const Ctx& ctx, bool cluster_delete,
                                                          const std::optional<std::string>& name,
                                                          const wire::Uuid& id) {
   const int16_t v = ctx.api_version;
@@ -18,7 +18,7 @@ m::DeleteTopicsResponse::DeletableTopicResult delete_one(Broker& broker, const C
   if (v >= 6) out.topic_id = topic ? topic->id : id;
   // Kafka's order: DESCRIBE (a topic named by id stays unnamed without it), then DELETE, both
   // before the topic's existence for a name.
-  if (name || topic) {
+  if (!cluster_delete && (name || topic)) {
     const std::string& topic_name = name ? *name : topic->name;
     if (!authorized_topic(broker, ctx, AclOperation::kDescribe, topic_name)) {
       out.error_code = err(ErrorCode::TOPIC_AUTHORIZATION_FAILED);
@@ -48,10 +48,12 @@ m::DeleteTopicsResponse::DeletableTopicResult delete_one(Broker& broker, const C
 
 m::DeleteTopicsResponse handle(Broker& broker, const Ctx& ctx, m::DeleteTopicsRequest& req) {
   m::DeleteTopicsResponse resp;
+  const bool cluster_delete = authorized_cluster(broker, ctx, AclOperation::kDelete);
   if (ctx.api_version >= 6) {
-    for (const auto& t : req.topics) resp.responses.push_back(delete_one(broker, ctx, t.name, t.topic_id));
+    for (const auto& t : req.topics)
+      resp.responses.push_back(delete_one(broker, ctx, cluster_delete, t.name, t.topic_id));
   } else {
-    for (const auto& n : req.topic_names) resp.responses.push_back(delete_one(broker, ctx, n, {}));
+    for (const auto& n : req.topic_names) resp.responses.push_back(delete_one(broker, ctx, cluster_delete, n, {}));
   }
   return resp;
 }
