@@ -99,8 +99,9 @@ export async function refresh() {
     const s = sparkline(h);
     t.chart = s.canvas; t.rate = s.rate;
   }
-  // A topic off this page keeps no history: its chart starts again when it is shown.
-  for (const name of history.keys()) if (!topics.some((t) => t.name === name)) history.delete(name);
+  // Topics of other pages keep their samples while they are recent enough to be charted, so
+  // that paging or searching back shows their chart again.
+  for (const [name, h] of history) if (now - h[h.length - 1].t > HISTORY * 2000) history.delete(name);
   const b = window.chronikBroker;
   const summary = document.getElementById('summary');
   if (!summary) return;
