@@ -165,6 +165,9 @@ struct RequestContext {
   std::string principal = "User:ANONYMOUS";
   // Set by dispatch when the response carries a non-zero top-level error code (metrics).
   bool failed = false;
+  // Set by a handler that answers nothing (acks=0 Produce) but is over a quota: the
+  // connection is not read for this long, Kafka's only throttle for such a request (KIP-219).
+  mutable int32_t throttle_without_response_ms = 0;
 };
 
 inline int64_t now_ms() {

@@ -356,6 +356,7 @@ std::optional<m::ProduceResponse> handle(Broker& broker, const Ctx& ctx, m::Prod
         if (p.error_code != 0)
           throw CloseConnection("acks=0 produce to " + t.name + "-" + std::to_string(p.index) + " failed with error " +
                                 std::to_string(p.error_code));
+    ctx.throttle_without_response_ms = resp.throttle_time_ms;
     return std::nullopt;
   }
   return resp;

@@ -165,6 +165,7 @@ Outcome run_handler(Broker& broker, RequestContext& ctx, Req& req, const m::ApiI
     } else if constexpr (std::is_same_v<decltype(resp), std::optional<Resp>>) {
       if (!resp) {
         out.kind = Outcome::Kind::kNoResponse;
+        out.throttle_ms = ctx.throttle_without_response_ms;
         return out;
       }
       ctx.failed = top_error(*resp);

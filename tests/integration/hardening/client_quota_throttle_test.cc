@@ -164,6 +164,43 @@ TEST_CASE("A producer over producer_byte_rate is throttled and its connection wa
   remove_client_quota(client, "producer_byte_rate");
 }
 
+TEST_CASE("An acks=0 producer over producer_byte_rate has its connection muted, with no answer to carry it",
+          "[kafka][quotas]") {
+  const std::string topic = unique_name("quota-acks0");
+  const std::string client = unique_name("quota-acks0-producer");
+  create_topic(topic);
+  writable(topic);
+  set_client_quota(client, "producer_byte_rate", kRate);
+
+  RawConnection c(target_port());
+  // 600 KB with acks=0, about 20% over ten seconds' worth: nothing answers it, so the next
+  // request on the connection is what waits (KIP-219), about the throttle an acks=1 produce
+  // would be told (1-4 s above).
+  auto req = produce_request(topic, batch(600 * 1024));
+  req.acks = 0;
+  const auto start = Clock::now();
+  c.send_frame(request_bytes(req, 9, 1, client));
+  m::MetadataRequest md;
+  md.topics = std::vector<m::MetadataRequest::MetadataRequestTopic>{};
+  const auto [meta, meta_ms] = exchange<m::MetadataResponse>(c, md, 9, client, 2);
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  INFO("the request after the acks=0 produce was answered after " << waited << " ms");
+  CHECK(waited >= 750);
+  CHECK(waited <= 5000);
+  CHECK(meta.throttle_time_ms == 0);  // Metadata itself is not over any quota
+
+  // Within its quota again, an acks=0 producer is not held.
+  remove_client_quota(client, "producer_byte_rate");
+  if (against_kafka()) std::this_thread::sleep_for(std::chrono::seconds(1));  // applied from its metadata log
+  RawConnection fresh(target_port());
+  auto small = produce_request(topic, batch(100));
+  small.acks = 0;
+  const auto again = Clock::now();
+  fresh.send_frame(request_bytes(small, 9, 1, client));
+  exchange<m::MetadataResponse>(fresh, md, 9, client, 2);
+  CHECK(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - again).count() < 750);
+}
+
 TEST_CASE("A consumer over consumer_byte_rate gets an empty throttled answer; one fetch takes at most its quota's worth",
           "[kafka][quotas]") {
   const std::string topic = unique_name("quota-fetch");
