@@ -6,7 +6,9 @@ Metadata answers with the listener the request came in on; a wrong password fail
 logged once at info with the peer, and no password reaches the log. TLS: mutual TLS on an SSL
 listener (certificates made with the openssl CLI at test time, the principal mapped by
 ssl.principal.mapping.rules), SCRAM over SASL_SSL, a client without certificate refused, a
-plaintext client on a TLS port closed.
+plaintext client on a TLS port closed. A secrets audit: no password, key password or token
+reaches the log (at debug), an answer (DescribeConfigs, the admin endpoint, /metrics) or the
+data dir.
 
 usage: test_security.py <path to chronik>
 """
@@ -312,6 +314,112 @@ class Tls(unittest.TestCase):
                     pass
                 # Closed, with at most a TLS alert: never a Kafka response.
                 self.assertTrue(data == b"" or data[0] == 0x15, data)
+
+
+class SecretsAudit(unittest.TestCase):
+    """Every secret a broker is given, through every way out: a broker at debug level with an
+    encrypted TLS key (ssl.key.password), PLAIN users, SCRAM users, an admin token, exercised
+    by logins (good and bad), DescribeConfigs, the admin endpoint and /metrics. No secret may
+    appear in the log, in any answer, or in plain text in the data dir (SCRAM keeps salted
+    keys only)."""
+
+    SECRETS = {"key": "tls-key-pass-7", "plain": "erin-secret-8", "scram": "gina-secret-9",
+               "token": "admin-token-10", "wrong": "not-erins-password-11"}
+
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        cls.certs_dir = tempfile.TemporaryDirectory(prefix="chronik-secrets-")
+        d = cls.certs_dir.name
+        certs = make_certificates(d)
+        # The key store again, its key encrypted with the key password.
+        subprocess.run(["openssl", "pkey", "-in", "server.key", "-aes256", "-passout",
+                        f"pass:{cls.SECRETS['key']}", "-out", "server-encrypted.key"], check=True, cwd=d,
+                       capture_output=True)
+        keystore = os.path.join(d, "encrypted-keystore.pem")
+        with open(keystore, "w") as out:
+            for part in ("server-encrypted.key", "server.pem"):
+                with open(os.path.join(d, part)) as f:
+                    out.write(f.read())
+        cls.ca = certs["ca"]
+        jaas = ("org.apache.kafka.common.security.plain.PlainLoginModule required "
+                f'user_erin="{cls.SECRETS["plain"]}";')
+        cls.broker = chronik_broker.Broker(
+            CHRONIK, "ssl.keystore.type=PEM", f"ssl.keystore.location={keystore}",
+            f"ssl.key.password={cls.SECRETS['key']}", "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256",
+            f"listener.name.sasl_ssl.plain.sasl.jaas.config={jaas}", "connection.failed.authentication.delay.ms=0",
+            f"admin.auth.token={cls.SECRETS['token']}",
+            extra_listeners=["SASL_SSL"], admin=True, prefix="chronik-secrets-", env={"CHRONIK_LOG_LEVEL": "debug"})
+        cls.sasl_ssl = f"127.0.0.1:{cls.broker.ports['SASL_SSL']}"
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.broker.stop()
+        cls.certs_dir.cleanup()
+        assert code == 0, code
+
+    def login(self, mechanism, user, password):
+        """Produces one record over SASL_SSL: whether it was delivered."""
+        p = Producer({"bootstrap.servers": self.sasl_ssl, "security.protocol": "SASL_SSL", "ssl.ca.location": self.ca,
+                      "sasl.mechanism": mechanism, "sasl.username": user, "sasl.password": password,
+                      "message.timeout.ms": 2500})
+        delivered = []
+        p.produce(topic("secrets"), b"v", on_delivery=lambda err, msg: delivered.append(err is None))
+        p.flush(10)
+        return delivered == [True]
+
+    def http(self, path):
+        import urllib.request
+        req = urllib.request.Request(self.broker.url + path, headers={"Authorization": "Bearer " + self.SECRETS["token"]})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.read().decode()
+
+    def test_no_secret_leaves_the_broker(self):
+        import json
+        from confluent_kafka.admin import ConfigResource
+        admin = AdminClient({"bootstrap.servers": self.broker.bootstrap})
+        for f in admin.alter_user_scram_credentials([UserScramCredentialUpsertion(
+                "gina", ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), self.SECRETS["scram"].encode())]).values():
+            f.result(15)
+        self.assertTrue(self.login("PLAIN", "erin", self.SECRETS["plain"]))
+        self.assertTrue(self.login("SCRAM-SHA-256", "gina", self.SECRETS["scram"]))
+        self.assertFalse(self.login("PLAIN", "erin", self.SECRETS["wrong"]))
+        self.assertFalse(self.login("SCRAM-SHA-256", "gina", self.SECRETS["wrong"]))
+
+        answers = []
+        # DescribeConfigs: the secret-bearing keys are sensitive and have no value.
+        resource = ConfigResource(ConfigResource.Type.BROKER, "1")
+        configs = list(admin.describe_configs([resource]).values())[0].result(15)
+        for name in ("ssl.key.password", "admin.auth.token", "listener.name.sasl_ssl.plain.sasl.jaas.config"):
+            if name in configs:
+                self.assertTrue(configs[name].is_sensitive, name)
+                self.assertIsNone(configs[name].value, name)
+        self.assertIn("ssl.key.password", configs)
+        answers += [f"{c.name}={c.value}" for c in configs.values()]
+        # The admin endpoint: every resource that describes the broker, and the metrics.
+        broker_config = json.loads(self.http("/v1/broker/config"))
+        sensitive = {e["name"]: e for e in broker_config["configs"] if e["sensitive"]}
+        self.assertIn("ssl.key.password", sensitive)
+        self.assertIn("admin.auth.token", sensitive)
+        self.assertTrue(all(e["value"] is None for e in sensitive.values()), sensitive)
+        for path in ("/v1/broker", "/v1/broker/config", "/v1/cluster", "/metrics", "/v1/acls"):
+            answers.append(self.http(path))
+        everything = "\n".join(answers)
+        for what, secret in self.SECRETS.items():
+            self.assertNotIn(secret, everything, f"the {what} secret is in an answer")
+
+        # The log, at debug level, names the failed logins but none of the secrets.
+        log = self.broker.log_text()
+        self.assertIn("erin", log)
+        for what, secret in self.SECRETS.items():
+            self.assertNotIn(secret, log, f"the {what} secret reached the log")
+        # The data dir keeps SCRAM's salted keys, never a password.
+        for root, _, files in os.walk(self.broker.dir):
+            for name in files:
+                with open(os.path.join(root, name), "rb") as f:
+                    data = f.read()
+                for what, secret in self.SECRETS.items():
+                    self.assertNotIn(secret.encode(), data, f"the {what} secret is in {name}")
 
 
 if __name__ == "__main__":
