@@ -271,7 +271,8 @@ int main(int argc, char** argv) {
     const auto listeners = cfg->admin_listeners();
     const auto ports = admin_server.ports();
     for (size_t i = 0; i < listeners.size() && i < ports.size(); ++i)
-      admin += (admin.empty() ? "http://" : ",http://") + listeners[i].host + ":" + std::to_string(ports[i]);
+      admin += (admin.empty() ? "" : ",") + listeners[i].name + "://" + listeners[i].host + ":" +
+               std::to_string(ports[i]);
     if (admin.empty()) admin = "(none)";
   }
   spdlog::info("chronik {} node {} cluster {}", kVersion, broker.node_id, broker.cluster_id);

@@ -9,18 +9,21 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <spdlog/spdlog.h>
 
 #include "broker/admin/api.h"
 #include "broker/admin/request_guard.h"
 #include "broker/core/broker.h"
 #include "broker/config/loggers.h"
+#include "broker/net/tls.h"
 
 namespace chronik::broker::admin {
 namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace net = ::chronik::broker::net;
 namespace http = beast::http;
 using asio::awaitable;
 using asio::use_awaitable;
@@ -54,9 +57,21 @@ struct AdminServer::Impl : std::enable_shared_from_this<Impl> {
     router = build_router(context);
   }
 
+  // One connection: plain HTTP, or HTTPS over the same TCP stream (the stream's timer serves
+  // both).
   struct Session {
-    explicit Session(tcp::socket s) : stream(std::move(s)) {}
-    beast::tcp_stream stream;
+    Session(tcp::socket s, net::ListenerTls* tls_of_listener) {
+      if (tls_of_listener) tls.emplace(std::move(s), tls_of_listener->context);
+      else plain.emplace(std::move(s));
+    }
+    std::optional<beast::tcp_stream> plain;
+    std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+    beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *plain; }
+  };
+  // An acceptor, with the TLS setup of an https:// listener (null for http://).
+  struct Listener {
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::unique_ptr<net::ListenerTls> tls;
   };
 
   Broker& broker;
@@ -67,7 +82,7 @@ struct AdminServer::Impl : std::enable_shared_from_this<Impl> {
   AdminContext context;
   Router router;
   HostPolicy hosts;  // admin.* keys are static: computed once
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<Listener> listeners;
   std::atomic<bool> stopping{false};
   std::mutex sessions_mu;
   std::set<std::shared_ptr<Session>> sessions;
@@ -91,8 +106,10 @@ struct AdminServer::Impl : std::enable_shared_from_this<Impl> {
     return asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(initiation, use_awaitable, std::move(f));
   }
 
-  awaitable<void> accept_loop(tcp::acceptor& acceptor);
+  awaitable<void> accept_loop(Listener& listener);
   awaitable<void> serve(std::shared_ptr<Session> session);
+  template <class Stream>
+  awaitable<void> serve_requests(Stream& stream);
 
   // The response to one parsed request (on a worker thread).
   HttpResponse handle(HttpRequest req, std::string authorization) {
@@ -116,8 +133,9 @@ struct AdminServer::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
-awaitable<void> AdminServer::Impl::accept_loop(tcp::acceptor& acceptor) {
+awaitable<void> AdminServer::Impl::accept_loop(Listener& listener) {
   auto self = shared_from_this();
+  tcp::acceptor& acceptor = *listener.acceptor;
   while (!stopping) {
     boost::system::error_code ec;
     tcp::socket socket =
@@ -127,26 +145,52 @@ awaitable<void> AdminServer::Impl::accept_loop(tcp::acceptor& acceptor) {
       ::chronik::config::named_logger("chronik.admin").warn("admin accept failed: {}", ec.message());
       continue;
     }
-    auto session = std::make_shared<Session>(std::move(socket));
+    auto session = std::make_shared<Session>(std::move(socket), listener.tls.get());
     {
       std::lock_guard lock(sessions_mu);
       sessions.insert(session);
     }
-    asio::co_spawn(session->stream.get_executor(), serve(session), asio::detached);
+    asio::co_spawn(session->lowest().get_executor(), serve(session), asio::detached);
   }
 }
 
 awaitable<void> AdminServer::Impl::serve(std::shared_ptr<Session> session) {
   auto self = shared_from_this();
-  auto& stream = session->stream;
+  const auto idle = std::chrono::milliseconds(broker.config()->get_long("admin.idle.timeout.ms"));
+  if (session->tls) {
+    // A client that does not complete its handshake (a plain HTTP request on the HTTPS
+    // port, say) is closed: TLS alone protects the token and the data.
+    boost::system::error_code ec;
+    session->lowest().expires_after(idle);
+    co_await session->tls->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      ::chronik::config::named_logger("chronik.admin").debug("admin TLS handshake failed: {}", ec.message());
+    } else {
+      co_await serve_requests(*session->tls);
+      session->lowest().expires_after(std::chrono::seconds(1));
+      co_await session->tls->async_shutdown(asio::redirect_error(use_awaitable, ec));
+    }
+  } else {
+    co_await serve_requests(*session->plain);
+    boost::system::error_code ignored;
+    session->plain->socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  session->lowest().close();
+  std::lock_guard lock(sessions_mu);
+  sessions.erase(session);
+}
+
+template <class Stream>
+awaitable<void> AdminServer::Impl::serve_requests(Stream& stream) {
   beast::flat_buffer buffer;
   const auto cfg = broker.config();
   const auto idle = std::chrono::milliseconds(cfg->get_long("admin.idle.timeout.ms"));
   const uint64_t max_body = static_cast<uint64_t>(cfg->get_long("admin.max.body.bytes"));
+  auto& tcp = beast::get_lowest_layer(stream);
 
   auto send = [&](http::response<http::string_body>& res) -> awaitable<boost::system::error_code> {
     boost::system::error_code ec;
-    stream.expires_after(idle);
+    tcp.expires_after(idle);
     co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
     co_return ec;
   };
@@ -170,7 +214,7 @@ awaitable<void> AdminServer::Impl::serve(std::shared_ptr<Session> session) {
     parser.header_limit(kMaxHeaderBytes);
     parser.body_limit(max_body);
     boost::system::error_code ec;
-    stream.expires_after(idle);
+    tcp.expires_after(idle);
     co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     if (ec == http::error::body_limit) {  // Content-Length over the limit, seen in the header
       auto res = simple(error_response(413, "body exceeds admin.max.body.bytes " + std::to_string(max_body)),
@@ -194,7 +238,7 @@ awaitable<void> AdminServer::Impl::serve(std::shared_ptr<Session> session) {
     const unsigned version = parser.get().version();
     if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       http::response<http::empty_body> cont{http::status::continue_, version};
-      stream.expires_after(idle);
+      tcp.expires_after(idle);
       co_await http::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
       if (ec) break;
     }
@@ -243,11 +287,6 @@ awaitable<void> AdminServer::Impl::serve(std::shared_ptr<Session> session) {
     if (auto wec = co_await send(res); wec) break;
     if (!keep_alive) break;
   }
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.close();
-  std::lock_guard lock(sessions_mu);
-  sessions.erase(session);
 }
 
 AdminServer::AdminServer(Broker& broker, asio::io_context& ioc, AdminServerOptions options)
@@ -266,6 +305,10 @@ void AdminServer::bind() {
       if (ec || results.empty()) throw std::runtime_error("cannot resolve admin listener host " + host);
       address = results.begin()->endpoint().address();
     }
+    Impl::Listener listener;
+    // https:// takes Kafka's ssl.* keys (listener.name.https.ssl.* first), as a TLS Kafka
+    // listener does: a missing or unreadable key store stops the start-up, naming the key.
+    if (l.name == "https") listener.tls = net::make_listener_tls(*impl_->broker.config(), "https");
     auto acceptor = std::make_unique<tcp::acceptor>(impl_->ioc);
     tcp::endpoint endpoint(address, l.port);
     acceptor->open(endpoint.protocol());
@@ -275,27 +318,28 @@ void AdminServer::bind() {
       throw std::runtime_error("cannot listen on admin listener " + host + ":" + std::to_string(l.port) + ": " +
                                ec.message());
     acceptor->listen(asio::socket_base::max_listen_connections);
-    impl_->acceptors.push_back(std::move(acceptor));
+    listener.acceptor = std::move(acceptor);
+    impl_->listeners.push_back(std::move(listener));
   }
 }
 
 std::vector<uint16_t> AdminServer::ports() const {
   std::vector<uint16_t> out;
-  for (const auto& a : impl_->acceptors) out.push_back(a->local_endpoint().port());
+  for (const auto& l : impl_->listeners) out.push_back(l.acceptor->local_endpoint().port());
   return out;
 }
 
 void AdminServer::start() {
-  for (auto& a : impl_->acceptors) asio::co_spawn(impl_->ioc, impl_->accept_loop(*a), asio::detached);
+  for (auto& l : impl_->listeners) asio::co_spawn(impl_->ioc, impl_->accept_loop(l), asio::detached);
 }
 
 void AdminServer::stop() {
   auto impl = impl_;
   if (impl->stopping.exchange(true)) return;
   asio::post(impl->ioc, [impl]() {
-    for (auto& a : impl->acceptors) {
+    for (auto& l : impl->listeners) {
       boost::system::error_code ec;
-      a->close(ec);
+      l.acceptor->close(ec);
     }
     std::vector<std::shared_ptr<Impl::Session>> open;
     {
@@ -303,7 +347,7 @@ void AdminServer::stop() {
       open.assign(impl->sessions.begin(), impl->sessions.end());
     }
     for (auto& s : open)
-      asio::post(s->stream.get_executor(), [s]() { s->stream.cancel(); });
+      asio::post(s->lowest().get_executor(), [s]() { s->lowest().cancel(); });
   });
 }
 

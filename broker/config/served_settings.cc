@@ -51,10 +51,6 @@ UnservedSettings unserved_settings(const BrokerConfig& config) {
       }
     }
   }
-  for (const auto& l : config.admin_listeners())
-    if (l.name == "https")
-      out.refused.push_back("admin.listeners: https://" + l.host + ":" + std::to_string(l.port) +
-                            " is not served: the admin endpoint speaks plain HTTP only");
   if (const auto dirs = config.log_dirs(); dirs.size() > 1)
     out.refused.push_back("log.dirs: Chronik keeps its data in one directory, got " + std::to_string(dirs.size()) +
                           " (" + join(dirs) + ")");

@@ -866,6 +866,100 @@ class AclsRest(unittest.TestCase):
                                            "allow_everyone_if_no_acl_found": True})
 
 
+def make_server_certificate(d):
+    """A CA and a certificate for 127.0.0.1 signed by it, made with the openssl CLI at test
+    time: (CA file, Kafka's PEM key store file: the key and the certificate in one)."""
+    def ssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=d)
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+        "-subj", "/CN=chronik-admin-test-ca")
+    with open(os.path.join(d, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+    ssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+        "server.pem", "-days", "2", "-extfile", "san.ext")
+    keystore = os.path.join(d, "keystore.pem")
+    with open(keystore, "w") as out:
+        for part in ("server.key", "server.pem"):
+            with open(os.path.join(d, part)) as f:
+                out.write(f.read())
+    return os.path.join(d, "ca.pem"), keystore
+
+
+class Https(unittest.TestCase):
+    """admin.listeners=https://...: the endpoint over TLS with Kafka's PEM key store settings,
+    the token kept off the wire in clear; plain HTTP on that port is closed."""
+
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        cls.dir = tempfile.TemporaryDirectory(prefix="chronik-admin-tls-")
+        cls.ca, keystore = make_server_certificate(cls.dir.name)
+        cls.port = chronik_broker.free_port()
+        # The Broker helper gives an http:// admin listener on an ephemeral port first; this
+        # override comes later and wins.
+        cls.broker = chronik_broker.Broker(
+            CHRONIK, "ssl.keystore.type=PEM", f"ssl.keystore.location={keystore}", "admin.auth.token=tls-admin-token",
+            f"admin.listeners=https://127.0.0.1:{cls.port}", prefix="chronik-admin-tls-")
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", cls.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+
+    @classmethod
+    def tearDownClass(cls):
+        assert cls.broker.stop() == 0
+        cls.dir.cleanup()
+
+    def get(self, path, context, token="tls-admin-token"):
+        req = urllib.request.Request(f"https://127.0.0.1:{self.port}{path}",
+                                     headers={"Authorization": "Bearer " + token} if token else {})
+        try:
+            with urllib.request.urlopen(req, timeout=10, context=context) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def test_served_over_tls(self):
+        import ssl
+        trusted = ssl.create_default_context(cafile=self.ca)
+        self.assertEqual(self.get("/v1/health/ready", trusted, token=None)[0], 200)
+        code, body = self.get("/v1/broker", trusted)
+        self.assertEqual(code, 200, body)
+        self.assertEqual(json.loads(body)["admin_listeners"], [f"https://127.0.0.1:{self.port}"])
+        self.assertEqual(self.get("/v1/broker", trusted, token="wrong")[0], 401)
+        # The dashboard's files come over TLS too.
+        code, page = self.get("/", trusted, token=None)
+        self.assertEqual(code, 200)
+        self.assertIn("Chronik console", page)
+        # A client that does not trust the broker's CA refuses it.
+        with self.assertRaises(urllib.error.URLError):
+            self.get("/v1/health/live", ssl.create_default_context())
+        # curl, as an operator would call it.
+        out = subprocess.run(["curl", "-sS", "--cacert", self.ca, "-H", "Authorization: Bearer tls-admin-token",
+                              f"https://127.0.0.1:{self.port}/v1/cluster"], capture_output=True, text=True, timeout=20)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("cluster_id", out.stdout)
+
+    def test_plain_http_on_the_tls_port_gets_no_answer(self):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
+            s.sendall(b"GET /v1/broker HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer tls-admin-token\r\n\r\n")
+            data = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        self.assertNotIn(b"cluster_id", data)
+        self.assertFalse(data.startswith(b"HTTP/"), data[:100])
+        # The broker still serves TLS clients afterwards.
+        import ssl
+        self.assertEqual(self.get("/v1/health/live", ssl.create_default_context(cafile=self.ca), token=None)[0], 200)
+
+
 class Auth(unittest.TestCase):
     TOKEN = "s3cret-token"
 
@@ -1284,6 +1378,6 @@ if __name__ == "__main__":
                                     for c in (Dashboard, BrowserCsrf)])
     else:
         suite = unittest.TestSuite([unittest.defaultTestLoader.loadTestsFromTestCase(c)
-                                    for c in (Admin, Auth, CrossSite, Secrets)])
+                                    for c in (Admin, AclsRest, Https, Auth, CrossSite, Secrets)])
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     sys.exit(0 if result.wasSuccessful() else 1)

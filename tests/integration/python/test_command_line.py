@@ -1,7 +1,7 @@
 """The chronik binary's command line and the settings it cannot honour, run for real: help and
 version, refused log levels and config paths, and the settings refused at start-up instead of
-accepted and ignored (a second log dir, TLS listeners, SASL mechanisms not served, an https
-admin listener), listeners checked with Kafka's rules, and the warnings about compaction.
+accepted and ignored (a second log dir, TLS listeners without certificates, SASL mechanisms not
+served, an https admin listener without its certificate), listeners checked with Kafka's rules, and the warnings about compaction.
 
 usage: test_command_line.py <path to chronik>
 """
@@ -149,10 +149,12 @@ class UnservedSettings(unittest.TestCase):
         self.assertEqual(code, 1, out + err)
         self.assertNotIn("s3cret-pw", out + err)
 
-    def test_https_admin_listener(self):
-        self.refused("admin.listeners: https://127.0.0.1:",
-                     f"listeners=PLAINTEXT://127.0.0.1:{chronik_broker.free_port()}",
-                     f"admin.listeners=https://127.0.0.1:{chronik_broker.free_port()}")
+    def test_https_admin_listener_without_its_certificate(self):
+        code, out, err, _ = run("--override", f"listeners=PLAINTEXT://127.0.0.1:{chronik_broker.free_port()}",
+                                "--override", "ssl.keystore.type=PEM",
+                                "--override", f"admin.listeners=https://127.0.0.1:{chronik_broker.free_port()}")
+        self.assertEqual(code, 1, out + err)
+        self.assertIn("listener https: ssl.keystore.location: a TLS listener needs its certificate", out + err)
 
     def test_second_log_dir(self):
         with tempfile.TemporaryDirectory() as d:
