@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -43,8 +44,14 @@ final class Broker implements AutoCloseable {
 
   /** kill -9, then the broker again on the same port and data. */
   void kill9AndRestart() throws IOException, InterruptedException {
+    kill9AndRestart(Duration.ZERO);
+  }
+
+  /** The same, the broker staying dead for the outage first (clients time out, not just reconnect). */
+  void kill9AndRestart(Duration outage) throws IOException, InterruptedException {
     if (process == null) throw new IOException("an external broker cannot be killed here");
     process.destroyForcibly().waitFor();  // SIGKILL
+    Thread.sleep(outage.toMillis());
     start();
   }
 
