@@ -144,6 +144,9 @@ HEADLINES = (
      "higher"),
     ("throughput with 1,000 partitions", "produce 1024 B, acks=1, 1000 partitions", "mb_s", "higher"),
     ("throughput with an fsync per message", "produce 1024 B, acks=all, fsync per message", "mb_s", "higher"),
+    ("transactional throughput, 100 B records", "produce 100 B, transactions of 100 ms", "mb_s", "higher"),
+    ("transaction commit p99 latency", "transactions of 10 x 100 B, back to back (confluent-kafka; p99 = commit)",
+     "p99_ms", "lower"),
 )
 _UNITS = {"cpu_s_per_gb": "CPU s/GB", "rss_mb": "MiB", "start_s": "s", "e2e_p99_ms": "ms", "p99_ms": "ms",
           "mb_s": "MB/s"}
@@ -180,7 +183,9 @@ def _headline_chart(rows, charts_dir):
     plt.close(fig)
 
 
-PART_ORDER = ("throughput", "special", "fsync", "startup")
+PART_ORDER = ("throughput", "special", "transactions", "fsync", "startup")
+# The row of back-to-back transactions (bench/txn_commits.py); its p99 is the commit's.
+TXN_COMMITS = "transactions of 10 x 100 B, back to back (confluent-kafka; p99 = commit)"
 # The consume rows (bench/run) read this share of what the first produce row wrote. The
 # producer's partitioner leaves the partitions a few percent apart; once the consumer has read one
 # partition to its end, each fetch it sends for that partition alone waits fetch.max.wait.ms
@@ -230,11 +235,11 @@ def render_section(parts, charts_dir):
         lines += ["", "### Every figure", ""]
     for (date, command, commit), (m, run_parts) in sorted(runs.items()):
         note = f" Note: {m['note']}" if m.get("note") else ""
-        lines.append(f"- `{command}` on {date} at commit `{commit}`, {m['reps']} rounds each, "
+        lines.append(f"- `{command}` on {date} at commit `{commit}` with `{m['chronik']}`, {m['reps']} rounds each, "
                      f"{m['minutes']:.0f} minutes: {', '.join(sorted(run_parts, key=PART_ORDER.index))}.{note}")
     lines += [
         f"- Machine: {latest['machine']}.",
-        f"- Chronik: `{latest['chronik']}`. Kafka: {latest['kafka']}. Topics of {latest['partitions']} partitions "
+        f"- Chronik: the binary each run names. Kafka: {latest['kafka']}. Topics of {latest['partitions']} partitions "
         "unless a row says otherwise, no fsync per message on either, everything on loopback.",
         "- Load: Kafka's own ProducerPerformance (linger.ms=5, batch.size=65536, unlimited rate) and "
         f"ConsumerPerformance (fetch rate, group join excluded, reading the first {CONSUME_SHARE:.0%} of what the "

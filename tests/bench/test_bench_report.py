@@ -113,15 +113,17 @@ class BenchReport(unittest.TestCase):
     def test_each_part_from_its_last_run(self):
         old = {"command": "bench/run", "date": "2026-01-01 00:00 UTC", "commit": "aaa", "reps": 3, "machine": "m",
                "chronik": "build", "kafka": "k", "partitions": 4, "minutes": 50}
-        new = dict(old, command="bench/run --only fsync", date="2026-02-01 00:00 UTC", commit="bbb", minutes=2)
+        new = dict(old, command="bench/run --only fsync", date="2026-02-01 00:00 UTC", commit="bbb", minutes=2,
+                   chronik="build-release")
         parts = {"throughput": {"meta": old, "results": {"produce": {"chronik": [{"mb_s": 2}], "kafka": [{"mb_s": 1}]}}},
                  "fsync": {"meta": new, "results": {"fsync": {"chronik": [{"mb_s": 9}], "kafka": [{"mb_s": 3}]}}}}
         with tempfile.TemporaryDirectory() as d:
             text = bench_report.render_section(parts, d)
-        self.assertIn("- `bench/run` on 2026-01-01 00:00 UTC at commit `aaa`, 3 rounds each, 50 minutes: throughput.",
-                      text)
-        self.assertIn("- `bench/run --only fsync` on 2026-02-01 00:00 UTC at commit `bbb`, 3 rounds each, 2 minutes: "
-                      "fsync.", text)
+        # Each run names the binary it measured.
+        self.assertIn("- `bench/run` on 2026-01-01 00:00 UTC at commit `aaa` with `build`, 3 rounds each, 50 minutes: "
+                      "throughput.", text)
+        self.assertIn("- `bench/run --only fsync` on 2026-02-01 00:00 UTC at commit `bbb` with `build-release`, 3 rounds "
+                      "each, 2 minutes: fsync.", text)
         self.assertLess(text.index("| produce |"), text.index("| fsync |"))
         self.assertIn("| fsync | 9.0 | 3.0 | 3.00x |", text)
 
