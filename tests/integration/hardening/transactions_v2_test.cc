@@ -77,28 +77,33 @@ Producer init_producer(const std::string& id) {
   return {id, resp.producer_id, resp.producer_epoch};
 }
 
-// Produce v12 of one transactional batch to `topic`-0 at `epoch`: the partition's answer.
-// CONCURRENT_TRANSACTIONS (the previous transaction still writing its markers) is retried, as
-// producers do.
+// Produce v12 of one transactional batch to `topic`-0 at `epoch`, once: the partition's answer.
+m::ProduceResponse::PartitionProduceResponse produce_v12_once(const Producer& p, int16_t epoch,
+                                                              const std::string& topic, int32_t sequence) {
+  std::vector<record::Record> rs(1);
+  rs[0].value = record::Bytes{'v'};
+  record::BatchOptions o;
+  o.transactional = true;
+  o.producer_id = p.producer_id;
+  o.producer_epoch = epoch;
+  o.base_sequence = sequence;
+  o.base_timestamp = wall_ms();
+  auto req = produce_request(topic, record::build_batch(o, rs));
+  req.transactional_id = p.id;
+  auto resp = call<m::ProduceResponse>(target_port(), req, 12);
+  REQUIRE(resp.responses.size() == 1);
+  REQUIRE(resp.responses[0].partition_responses.size() == 1);
+  return resp.responses[0].partition_responses[0];
+}
+
+// The same, with CONCURRENT_TRANSACTIONS (the previous transaction still writing its markers)
+// retried, as producers do.
 m::ProduceResponse::PartitionProduceResponse produce_v12(const Producer& p, int16_t epoch, const std::string& topic,
                                                          int32_t sequence) {
   m::ProduceResponse::PartitionProduceResponse out;
   until_settled(
       [&] {
-        std::vector<record::Record> rs(1);
-        rs[0].value = record::Bytes{'v'};
-        record::BatchOptions o;
-        o.transactional = true;
-        o.producer_id = p.producer_id;
-        o.producer_epoch = epoch;
-        o.base_sequence = sequence;
-        o.base_timestamp = wall_ms();
-        auto req = produce_request(topic, record::build_batch(o, rs));
-        req.transactional_id = p.id;
-        auto resp = call<m::ProduceResponse>(target_port(), req, 12);
-        REQUIRE(resp.responses.size() == 1);
-        REQUIRE(resp.responses[0].partition_responses.size() == 1);
-        out = resp.responses[0].partition_responses[0];
+        out = produce_v12_once(p, epoch, topic, sequence);
         return out.error_code;
       },
       // NOT_LEADER_OR_FOLLOWER: Kafka's new topic has no leader yet; producers retry both.
@@ -176,6 +181,26 @@ TEST_CASE("transactions v2: Produce v12 joins the transaction, EndTxn v5 bumps t
   auto empty_abort = end_txn(p, p.producer_id, e0 + 2, false);
   CHECK(empty_abort.error_code == kNone);
   CHECK(empty_abort.producer_epoch == e0 + 3);
+}
+
+TEST_CASE("transactions v2: a Produce v12 right after a commit waits for its markers, not CONCURRENT_TRANSACTIONS",
+          "[kafka][kafka4][transactions]") {
+  REQUIRE_SERVED_OR_SKIP(m::EndTxnRequest::kApiKey, 5);
+  const std::string topic = unique_name("txn2-next");
+  create_topic(topic);
+  auto p = init_producer(unique_name("txn2-next"));
+  int16_t epoch = p.epoch;
+  REQUIRE(produce_v12(p, epoch, topic, 0).error_code == kNone);
+  // Commit, then at once the next transaction's first batch, as a producer sends it: the broker
+  // lets it wait for the commit's markers (Kafka 4.x: up to add.partitions.to.txn.retry.backoff.max.ms).
+  for (int i = 0; i < 5; ++i) {
+    auto commit = end_txn(p, p.producer_id, epoch, true);
+    REQUIRE(commit.error_code == kNone);
+    epoch = commit.producer_epoch;
+    const auto next = produce_v12_once(p, epoch, topic, 0);
+    INFO("transaction " << i + 2);
+    CHECK(next.error_code == kNone);
+  }
 }
 
 TEST_CASE("transactions v2: an EndTxn v4 of a v1 producer keeps its epoch on the same broker",
