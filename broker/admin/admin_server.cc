@@ -16,14 +16,13 @@
 #include "broker/admin/request_guard.h"
 #include "broker/core/broker.h"
 #include "broker/config/loggers.h"
-#include "broker/net/tls.h"
+#include "broker/core/listener_tls.h"
 
 namespace chronik::broker::admin {
 namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace net = ::chronik::broker::net;
 namespace http = beast::http;
 using asio::awaitable;
 using asio::use_awaitable;
@@ -60,7 +59,7 @@ struct AdminServer::Impl : std::enable_shared_from_this<Impl> {
   // One connection: plain HTTP, or HTTPS over the same TCP stream (the stream's timer serves
   // both).
   struct Session {
-    Session(tcp::socket s, net::ListenerTls* tls_of_listener) {
+    Session(tcp::socket s, core::ListenerTls* tls_of_listener) {
       if (tls_of_listener) tls.emplace(std::move(s), tls_of_listener->context);
       else plain.emplace(std::move(s));
     }
@@ -71,7 +70,7 @@ struct AdminServer::Impl : std::enable_shared_from_this<Impl> {
   // An acceptor, with the TLS setup of an https:// listener (null for http://).
   struct Listener {
     std::unique_ptr<tcp::acceptor> acceptor;
-    std::unique_ptr<net::ListenerTls> tls;
+    std::unique_ptr<core::ListenerTls> tls;
   };
 
   Broker& broker;
@@ -308,7 +307,7 @@ void AdminServer::bind() {
     Impl::Listener listener;
     // https:// takes Kafka's ssl.* keys (listener.name.https.ssl.* first), as a TLS Kafka
     // listener does: a missing or unreadable key store stops the start-up, naming the key.
-    if (l.name == "https") listener.tls = net::make_listener_tls(*impl_->broker.config(), "https");
+    if (l.name == "https") listener.tls = core::make_listener_tls(*impl_->broker.config(), "https");
     auto acceptor = std::make_unique<tcp::acceptor>(impl_->ioc);
     tcp::endpoint endpoint(address, l.port);
     acceptor->open(endpoint.protocol());

@@ -16,7 +16,7 @@ Acceptor::Acceptor(asio::io_context& ioc, std::vector<asio::io_context*> network
     : acceptor_(ioc), network_(std::move(network)), env_(env), listener_(listener) {}
 
 void Acceptor::bind(const std::string& host, uint16_t port) {
-  if (listener_.tls()) tls_ = make_listener_tls(*env_.broker.config(), listener_.name);
+  if (listener_.tls()) tls_ = core::make_listener_tls(*env_.broker.config(), listener_.name);
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
   if (ec) {

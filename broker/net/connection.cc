@@ -6,7 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/net/request_wait.h"
-#include "broker/net/tls.h"
+#include "broker/core/listener_tls.h"
 #include "runtime/protocol/frame.h"
 #include "broker/config/loggers.h"
 #include "generated/kafka/api_table.h"
@@ -34,7 +34,7 @@ std::vector<std::shared_ptr<Connection>> Connections::all() {
 }
 
 Connection::Connection(ConnectionEnv& env, tcp::socket socket, int64_t id, const ListenerInfo& listener,
-                       ListenerTls* tls)
+                       core::ListenerTls* tls)
     : env_(env),
       listener_(listener),
       socket_(std::move(socket)),
@@ -255,7 +255,7 @@ awaitable<bool> Connection::tls_handshake() {
   // With client authentication the principal is the certificate's mapped name (SASL_SSL:
   // SASL's user replaces it).
   if (listener_tls_->asks_client_certificate) {
-    if (const auto dn = peer_certificate_dn(tls_->native_handle())) {
+    if (const auto dn = core::peer_certificate_dn(tls_->native_handle())) {
       try {
         principal_ = "User:" + listener_tls_->principal_mapper.name(*dn);
         ::chronik::config::named_logger("chronik.net")

@@ -23,10 +23,13 @@
 #include "broker/kafka/sasl_authenticator.h"
 #include "broker/net/worker_pool.h"
 
+namespace chronik::broker::core {
+struct ListenerTls;
+}
+
 namespace chronik::broker::net {
 
 class Connection;
-struct ListenerTls;
 
 // The connections alive, so that stopping can reach them. Thread-safe.
 class Connections {
@@ -54,7 +57,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // `tls` (SSL and SASL_SSL listeners, else nullptr) outlives the connection.
   Connection(ConnectionEnv& env, boost::asio::ip::tcp::socket socket, int64_t id, const ListenerInfo& listener,
-             ListenerTls* tls);
+             core::ListenerTls* tls);
 
   // Starts reading, writing and the idle check; registers with env.connections until closed.
   void start();
@@ -88,7 +91,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ConnectionEnv& env_;
   const ListenerInfo& listener_;
   boost::asio::ip::tcp::socket socket_;
-  ListenerTls* listener_tls_;
+  core::ListenerTls* listener_tls_;
   // Over socket_ on TLS listeners: every read and write then goes through it.
   std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   boost::asio::steady_timer write_signal_;

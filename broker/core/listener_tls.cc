@@ -1,4 +1,4 @@
-#include "broker/net/tls.h"
+#include "broker/core/listener_tls.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -7,7 +7,7 @@
 #include <set>
 #include <stdexcept>
 
-namespace chronik::broker::net {
+namespace chronik::broker::core {
 namespace {
 
 namespace ssl = boost::asio::ssl;
@@ -151,4 +151,4 @@ std::optional<std::string> peer_certificate_dn(SSL* ssl) {
   return std::string(data, static_cast<size_t>(n));
 }
 
-}  // namespace chronik::broker::net
+}  // namespace chronik::broker::core

@@ -16,7 +16,7 @@
 #include "broker/config/broker_config.h"
 #include "broker/core/ssl_principal_mapper.h"
 
-namespace chronik::broker::net {
+namespace chronik::broker::core {
 
 // What the connections of one TLS listener share.
 struct ListenerTls {
@@ -33,4 +33,4 @@ std::unique_ptr<ListenerTls> make_listener_tls(const config::BrokerConfig& confi
 // ("CN=alice,OU=eng,O=example"); nullopt when the peer sent none.
 std::optional<std::string> peer_certificate_dn(SSL* ssl);
 
-}  // namespace chronik::broker::net
+}  // namespace chronik::broker::core
