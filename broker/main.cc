@@ -25,6 +25,7 @@
 #include "broker/config/properties.h"
 #include "broker/config/served_settings.h"
 #include "broker/core/broker.h"
+#include "broker/core/sasl_server.h"
 #include "broker/handlers/handlers.h"
 #include "broker/log/leveldb_log_store.h"
 #include "broker/log/log_config.h"
@@ -214,6 +215,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     broker.init(std::move(cfg));
+    chronik::broker::check_sasl_servers(broker);
   } catch (const std::exception& e) {
     spdlog::critical("invalid configuration: {}", e.what());
     return 1;

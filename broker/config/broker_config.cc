@@ -79,6 +79,9 @@ constexpr std::string_view kListenerPrefix = "listener.name.";
 const std::vector<std::string_view> kSaslMechanisms = {"plain", "scram-sha-256", "scram-sha-512", "gssapi",
                                                        "oauthbearer"};
 
+// The keys Kafka reads per listener and SASL mechanism: listener.name.<l>.<mechanism>.<key>.
+const std::vector<std::string_view> kPerMechanismKeys = {"sasl.jaas.config", "sasl.server.callback.handler.class"};
+
 // For listener.name.<listener>.<rest>: the broker key <rest> stands for (a security key), or
 // nullptr. `<mechanism>.sasl.jaas.config` stands for sasl.jaas.config.
 const ConfigKey* listener_key(std::string_view name) {
@@ -88,9 +91,9 @@ const ConfigKey* listener_key(std::string_view name) {
   if (dot == std::string_view::npos || dot == 0) return nullptr;
   rest = rest.substr(dot + 1);
   for (auto mech : kSaslMechanisms)
-    if (rest.size() > mech.size() + 1 && lower(rest.substr(0, mech.size())) == mech && rest[mech.size()] == '.' &&
-        rest.substr(mech.size() + 1) == "sasl.jaas.config")
-      return find_key(broker_config_keys(), "sasl.jaas.config");
+    if (rest.size() > mech.size() + 1 && lower(rest.substr(0, mech.size())) == mech && rest[mech.size()] == '.')
+      for (std::string_view per_mechanism : kPerMechanismKeys)
+        if (rest.substr(mech.size() + 1) == per_mechanism) return find_key(broker_config_keys(), per_mechanism);
   if (rest.substr(0, 5) != "sasl." && rest.substr(0, 4) != "ssl." && rest != "connections.max.reauth.ms")
     return nullptr;
   return find_key(broker_config_keys(), rest);
@@ -155,7 +158,9 @@ BrokerConfig BrokerConfig::from_properties(const std::vector<Property>& properti
       if (const ConfigKey* lk = listener_key(p.key)) {
         const size_t dot = p.key.find('.', kListenerPrefix.size());
         std::string rest = p.key.substr(dot + 1);
-        if (lk->name == "sasl.jaas.config") rest = lower(rest);  // <mechanism>.sasl.jaas.config
+        // <mechanism>.<key>: the mechanism lower-cased, as Kafka looks it up.
+        if (std::find(kPerMechanismKeys.begin(), kPerMechanismKeys.end(), lk->name) != kPerMechanismKeys.end())
+          rest = lower(rest);
         const std::string name =
             listener_key_name(std::string_view(p.key).substr(kListenerPrefix.size(), dot - kListenerPrefix.size()), rest);
         ConfigKey renamed = *lk;
@@ -305,10 +310,15 @@ std::vector<std::string> BrokerConfig::listener_list(std::string_view listener, 
 }
 
 std::optional<std::string> BrokerConfig::jaas_config(std::string_view listener, std::string_view mechanism) const {
-  const auto name = listener_key_name(listener, lower(mechanism) + ".sasl.jaas.config");
+  return mechanism_string(listener, mechanism, "sasl.jaas.config");
+}
+
+std::optional<std::string> BrokerConfig::mechanism_string(std::string_view listener, std::string_view mechanism,
+                                                          std::string_view key) const {
+  const auto name = listener_key_name(listener, lower(mechanism) + "." + std::string(key));
   if (auto it = listener_static_.find(name); it != listener_static_.end())
     if (auto* s = std::get_if<std::string>(&it->second)) return *s;
-  return get_string("sasl.jaas.config");
+  return get_string(key);
 }
 
 std::vector<Listener> BrokerConfig::advertised_listeners() const {

@@ -105,6 +105,10 @@ class BrokerConfig {
   // listener.name.<listener>.<mechanism lower-case>.sasl.jaas.config, else (a Chronik
   // convenience; Kafka brokers ignore it) sasl.jaas.config; nullopt when neither is set.
   std::optional<std::string> jaas_config(std::string_view listener, std::string_view mechanism) const;
+  // listener.name.<listener>.<mechanism>.<key>, else <key>: a per-mechanism SASL setting
+  // (sasl.jaas.config, sasl.server.callback.handler.class).
+  std::optional<std::string> mechanism_string(std::string_view listener, std::string_view mechanism,
+                                              std::string_view key) const;
   std::vector<std::string> log_dirs() const;           // log.dirs, else log.dir
   int64_t log_retention_ms() const;                    // ms > minutes > hours; < 0 -> -1
   int64_t log_flush_interval_ms() const;               // null -> log.flush.scheduler.interval.ms

@@ -76,12 +76,26 @@ const std::vector<ConfigKey>& broker_table() {
       {"max.connections", T::kInt, kIntMax, at_least(0), "Maximum connections in total.", true},
       {"max.connections.per.ip", T::kInt, kIntMax, at_least(0), "Maximum connections per client address.", true},
       {"sasl.enabled.mechanisms", T::kList, "GSSAPI", {},
-       "SASL mechanisms enabled (Chronik serves PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512); "
+       "SASL mechanisms enabled (Chronik serves PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER); "
        "per listener: listener.name.<listener>.sasl.enabled.mechanisms.", true},
       {"sasl.jaas.config", T::kPassword, std::nullopt, {},
        "JAAS login context of SASL (PLAIN's users: org.apache.kafka.common.security.plain.PlainLoginModule "
        "required user_<name>=\"<password>\";). Per listener and mechanism: "
        "listener.name.<listener>.<mechanism>.sasl.jaas.config.", true},
+      {"sasl.server.callback.handler.class", T::kString, std::nullopt, {},
+       "Per listener and mechanism (listener.name.<listener>.oauthbearer.sasl.server.callback.handler.class): "
+       "Kafka's OAuthBearerValidatorCallbackHandler validates signed OAUTHBEARER tokens; unset, unsecured ones.",
+       true},
+      // OAUTHBEARER with signed tokens (KIP-768; core/oauthbearer.h).
+      {"sasl.oauthbearer.jwks.endpoint.url", T::kString, std::nullopt, {},
+       "The JWKS whose keys sign OAUTHBEARER tokens: Chronik reads a file (file:/path), again at every login.",
+       true},
+      {"sasl.oauthbearer.expected.audience", T::kList, "", {}, "Audiences a token's aud must name one of.", true},
+      {"sasl.oauthbearer.expected.issuer", T::kString, std::nullopt, {}, "The issuer a token's iss must be.", true},
+      {"sasl.oauthbearer.sub.claim.name", T::kString, "sub", {}, "The claim naming the token's principal.", true},
+      {"sasl.oauthbearer.scope.claim.name", T::kString, "scope", {}, "The claim holding the token's scope.", true},
+      {"sasl.oauthbearer.clock.skew.seconds", T::kInt, "30", at_least(0),
+       "Clock difference allowed between the token's issuer and the broker.", true},
       {"connection.failed.authentication.delay.ms", T::kInt, "100", at_least(0),
        "How long a connection whose authentication failed waits before it is closed."},
       // Client quotas: the windows byte rates are measured over (core/client_quota_manager.h).

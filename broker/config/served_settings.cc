@@ -17,7 +17,8 @@ std::string join(const std::vector<std::string>& items) {
 
 UnservedSettings unserved_settings(const BrokerConfig& config) {
   UnservedSettings out;
-  static const std::vector<std::string> kServedMechanisms = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
+  static const std::vector<std::string> kServedMechanisms = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512",
+                                                             "OAUTHBEARER"};
   for (const auto& l : config.listeners()) {
     if (l.security_protocol != "SASL_PLAINTEXT" && l.security_protocol != "SASL_SSL") continue;
     const auto mechanisms = config.listener_list(l.name, "sasl.enabled.mechanisms");
@@ -29,6 +30,19 @@ UnservedSettings unserved_settings(const BrokerConfig& config) {
                               ", which Chronik does not serve (it serves " + join(kServedMechanisms) +
                               "; Kafka's default is GSSAPI: set sasl.enabled.mechanisms or "
                               "listener.name." + l.name + ".sasl.enabled.mechanisms)");
+        continue;
+      }
+      if (m == "OAUTHBEARER") {
+        // Signed tokens need their JWKS (a file), unsecured ones the login module's JAAS line.
+        const auto url = config.listener_string(l.name, "sasl.oauthbearer.jwks.endpoint.url");
+        if (url && url->rfind("file:", 0) != 0)
+          out.refused.push_back("sasl.oauthbearer.jwks.endpoint.url: Chronik reads the JWKS from a file (file:/path), "
+                                "not " + *url);
+        if (!url && !config.jaas_config(l.name, m))
+          out.refused.push_back("listener " + l.name + " enables OAUTHBEARER but has no JAAS configuration: set "
+                                "listener.name." + l.name + ".oauthbearer.sasl.jaas.config to "
+                                "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required; "
+                                "(unsecured tokens) or sasl.oauthbearer.jwks.endpoint.url (signed tokens)");
         continue;
       }
       if (m != "PLAIN") continue;

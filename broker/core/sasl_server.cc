@@ -8,6 +8,7 @@
 #include "broker/config/jaas_config.h"
 #include "broker/config/loggers.h"
 #include "broker/core/broker.h"
+#include "broker/core/oauthbearer.h"
 #include "broker/core/scram.h"
 
 namespace chronik::broker {
@@ -94,10 +95,23 @@ class ScramSaslServer final : public SaslServer {
   ScramMechanism mechanism_;
 };
 
+// A mechanism whose settings stopped working after start-up (a JWKS file removed): every
+// authentication fails, as Kafka's fails while its JWKS endpoint is unreachable.
+class RefusingServer final : public SaslServer {
+ public:
+  explicit RefusingServer(std::string why) : why_(std::move(why)) {}
+  std::string evaluate(std::string_view) override { throw SaslAuthenticationFailed(why_); }
+  bool complete() const override { return false; }
+  std::string user() const override { return {}; }
+
+ private:
+  std::string why_;
+};
+
 }  // namespace
 
 const std::vector<std::string>& served_sasl_mechanisms() {
-  static const std::vector<std::string> mechanisms = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
+  static const std::vector<std::string> mechanisms = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"};
   return mechanisms;
 }
 
@@ -111,9 +125,25 @@ std::unique_ptr<SaslServer> make_sasl_server(Broker& broker, const std::string& 
       if (name.rfind("user_", 0) == 0) users[name.substr(5)] = value;
     return std::make_unique<PlainServer>(std::move(users));
   }
+  if (mechanism == "OAUTHBEARER") {
+    try {
+      return make_oauthbearer_server(oauthbearer_rules(broker, listener), now_ms);
+    } catch (const std::exception& e) {
+      config::named_logger("chronik.core").warn("listener {}: OAUTHBEARER cannot validate tokens: {}", listener, e.what());
+      return std::make_unique<RefusingServer>("Authentication failed: tokens cannot be validated");
+    }
+  }
   const auto scram = scram_mechanism(mechanism);
   if (scram == ScramMechanism::kUnknown) throw std::runtime_error("SASL mechanism " + mechanism + " is not served");
   return std::make_unique<ScramSaslServer>(scram, broker.store);
+}
+
+void check_sasl_servers(Broker& broker) {
+  for (const auto& l : broker.config()->listeners()) {
+    if (l.security_protocol != "SASL_PLAINTEXT" && l.security_protocol != "SASL_SSL") continue;
+    for (const auto& m : broker.config()->listener_list(l.name, "sasl.enabled.mechanisms"))
+      if (m == "OAUTHBEARER") oauthbearer_rules(broker, l.name);  // throws what does not work
+  }
 }
 
 }  // namespace chronik::broker

@@ -1,6 +1,6 @@
 // The server side of the SASL mechanisms Chronik serves: PLAIN (users from the listener's
-// JAAS configuration, as Kafka's PlainLoginModule) and SCRAM-SHA-256/512 (credentials from
-// the log's metadata, core/scram.h).
+// JAAS configuration, as Kafka's PlainLoginModule), SCRAM-SHA-256/512 (credentials from the
+// log's metadata, core/scram.h) and OAUTHBEARER (core/oauthbearer.h).
 #pragma once
 
 #include <memory>
@@ -36,5 +36,10 @@ const std::vector<std::string>& served_sasl_mechanisms();
 // Throws std::runtime_error when the listener's configuration does not allow it (no JAAS
 // configuration for PLAIN), which start-up checks first (served_settings).
 std::unique_ptr<SaslServer> make_sasl_server(Broker& broker, const std::string& listener, const std::string& mechanism);
+
+// At start-up: throws std::runtime_error naming the setting when a SASL listener's mechanism
+// cannot authenticate anyone (an OAUTHBEARER JWKS that does not read, a validator Chronik
+// does not serve, a JAAS line of another module).
+void check_sasl_servers(Broker& broker);
 
 }  // namespace chronik::broker

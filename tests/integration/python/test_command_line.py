@@ -149,6 +149,24 @@ class UnservedSettings(unittest.TestCase):
         self.assertEqual(code, 1, out + err)
         self.assertNotIn("s3cret-pw", out + err)
 
+    def test_oauthbearer_that_cannot_validate(self):
+        sasl = [f"listeners=SASL_PLAINTEXT://127.0.0.1:{chronik_broker.free_port()}", "admin.listeners=http://127.0.0.1:0",
+                "sasl.enabled.mechanisms=OAUTHBEARER"]
+        module = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;"
+        validator = ("listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class="
+                     "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler")
+        self.refused("listener SASL_PLAINTEXT enables OAUTHBEARER but has no JAAS configuration", *sasl)
+        self.refused("sasl.oauthbearer.jwks.endpoint.url: Chronik reads the JWKS from a file", *sasl,
+                     "sasl.oauthbearer.jwks.endpoint.url=https://idp.example/jwks")
+        with tempfile.TemporaryDirectory() as d:
+            self.invalid(f"sasl.oauthbearer.jwks.endpoint.url: cannot read {d}/missing.json", *sasl, validator,
+                         f"sasl.oauthbearer.jwks.endpoint.url=file://{d}/missing.json")
+        self.invalid("needs sasl.oauthbearer.jwks.endpoint.url", *sasl, validator,
+                     f"listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config={module}")
+        self.invalid("com.example.MyHandler is not served", *sasl,
+                     "listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class=com.example.MyHandler",
+                     f"listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config={module}")
+
     def test_https_admin_listener_without_its_certificate(self):
         code, out, err, _ = run("--override", f"listeners=PLAINTEXT://127.0.0.1:{chronik_broker.free_port()}",
                                 "--override", "ssl.keystore.type=PEM",

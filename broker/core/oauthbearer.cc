@@ -1,0 +1,304 @@
+#include "broker/core/oauthbearer.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
+#include "broker/config/jaas_config.h"
+#include "broker/core/broker.h"
+#include "runtime/json/base64.h"
+
+namespace chronik::broker {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::string_view kLoginModule = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule";
+constexpr std::string_view kValidatorHandler =
+    "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler";
+
+// base64url without padding (RFC 7515), as JWTs carry their parts.
+std::optional<std::string> base64url_decode(std::string_view text) {
+  std::string s(text);
+  for (char& c : s) {
+    if (c == '-') c = '+';
+    else if (c == '_') c = '/';
+    else if (c == '+' || c == '/' || c == '=') return std::nullopt;
+  }
+  if (s.size() % 4 == 1) return std::nullopt;
+  while (s.size() % 4) s += '=';
+  auto bytes = json::base64_decode(s);
+  if (!bytes) return std::nullopt;
+  return std::string(bytes->begin(), bytes->end());
+}
+
+std::optional<Json> json_object(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  auto j = Json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  return j;
+}
+
+struct EvpPkeyDeleter {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using PublicKey = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
+
+// An RSA public key from a JWK's n and e.
+PublicKey rsa_key(const Json& jwk) {
+  if (!jwk.contains("n") || !jwk.contains("e") || !jwk["n"].is_string() || !jwk["e"].is_string()) return nullptr;
+  const auto n = base64url_decode(jwk["n"].get<std::string>());
+  const auto e = base64url_decode(jwk["e"].get<std::string>());
+  if (!n || !e || n->empty() || e->empty()) return nullptr;
+  BIGNUM* bn = BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), static_cast<int>(n->size()), nullptr);
+  BIGNUM* be = BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()), static_cast<int>(e->size()), nullptr);
+  OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+  OSSL_PARAM* params = nullptr;
+  EVP_PKEY_CTX* ctx = nullptr;
+  EVP_PKEY* key = nullptr;
+  if (bn && be && bld && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) &&
+      OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) && (params = OSSL_PARAM_BLD_to_param(bld)) &&
+      (ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr)) && EVP_PKEY_fromdata_init(ctx) > 0)
+    EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params);
+  EVP_PKEY_CTX_free(ctx);
+  OSSL_PARAM_free(params);
+  OSSL_PARAM_BLD_free(bld);
+  BN_free(bn);
+  BN_free(be);
+  return PublicKey(key);
+}
+
+bool verify(EVP_PKEY* key, const EVP_MD* md, std::string_view signed_part, const std::string& signature) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const bool ok = ctx && EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, key) == 1 &&
+                  EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                                   reinterpret_cast<const unsigned char*>(signed_part.data()), signed_part.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  return ok;
+}
+
+const EVP_MD* digest_of(const std::string& alg) {
+  if (alg == "RS256") return EVP_sha256();
+  if (alg == "RS384") return EVP_sha384();
+  if (alg == "RS512") return EVP_sha512();
+  return nullptr;
+}
+
+// The signature of `token` against the JWKS: empty when it verifies, else why not.
+std::string check_signature(const std::string& jwks_text, const Json& header, std::string_view signed_part,
+                            std::string_view signature_part) {
+  const std::string alg = header.value("alg", "");
+  const EVP_MD* md = digest_of(alg);
+  if (!md) return "the token's algorithm " + (alg.empty() ? std::string("(none)") : alg) + " is not accepted";
+  const auto signature = base64url_decode(signature_part);
+  if (!signature || signature->empty()) return "the token is not signed";
+  const auto jwks = Json::parse(jwks_text, nullptr, false);
+  if (jwks.is_discarded() || !jwks.contains("keys") || !jwks["keys"].is_array()) return "the JWKS does not parse";
+  const std::string kid = header.contains("kid") && header["kid"].is_string() ? header["kid"].get<std::string>() : "";
+  for (const auto& jwk : jwks["keys"]) {
+    if (!jwk.is_object() || jwk.value("kty", "") != "RSA") continue;
+    if (!kid.empty() && jwk.value("kid", "") != kid) continue;
+    if (jwk.contains("use") && jwk["use"] != "sig") continue;
+    auto key = rsa_key(jwk);
+    if (key && verify(key.get(), md, signed_part, *signature)) return {};
+  }
+  return kid.empty() ? "no key of the JWKS verifies the token's signature"
+                     : "no key " + kid + " of the JWKS verifies the token's signature";
+}
+
+std::vector<std::string> strings_of(const Json& claim) {
+  std::vector<std::string> out;
+  if (claim.is_string()) {
+    std::istringstream in(claim.get<std::string>());
+    for (std::string s; in >> s;) out.push_back(s);
+  } else if (claim.is_array()) {
+    for (const auto& s : claim)
+      if (s.is_string()) out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+
+// RFC 7628: the client's first message, "n,[a=authzid]," then key=value pairs each ended by
+// %x01, the last by two. The token of "auth=Bearer <token>".
+std::optional<std::string> bearer_token(std::string_view message) {
+  if (message.substr(0, 2) != "n,") return std::nullopt;
+  const size_t gs2_end = message.find(',', 2);
+  if (gs2_end == std::string_view::npos) return std::nullopt;
+  std::string_view rest = message.substr(gs2_end + 1);
+  if (rest.empty() || rest.front() != '\x01' || rest.size() < 2 || rest.substr(rest.size() - 2) != "\x01\x01")
+    return std::nullopt;
+  rest = rest.substr(1, rest.size() - 3);
+  while (!rest.empty()) {
+    const size_t end = rest.find('\x01');
+    const std::string_view kv = rest.substr(0, end);
+    if (kv.substr(0, 5) == "auth=") {
+      const std::string_view value = kv.substr(5);
+      if (value.size() > 7 && (value.substr(0, 7) == "Bearer " || value.substr(0, 7) == "bearer "))
+        return std::string(value.substr(7));
+      return std::nullopt;
+    }
+    if (end == std::string_view::npos) break;
+    rest = rest.substr(end + 1);
+  }
+  return std::nullopt;
+}
+
+class OAuthBearerServer final : public SaslServer {
+ public:
+  OAuthBearerServer(OAuthBearerRules rules, std::function<int64_t()> clock)
+      : rules_(std::move(rules)), clock_(std::move(clock)) {}
+
+  std::string evaluate(std::string_view message) override {
+    if (error_) {
+      // The client acknowledged the error challenge (%x01): now the failure, as Kafka ends it.
+      throw SaslAuthenticationFailed(*error_);
+    }
+    const auto token = bearer_token(message);
+    if (!token) throw SaslAuthenticationFailed("Invalid OAUTHBEARER client first message");
+    const auto check = check_oauthbearer_token(rules_, *token, clock_());
+    if (!check.principal) {
+      Json challenge = {{"status", "invalid_token"}};
+      if (!rules_.required_scope.empty()) {
+        std::string scope;
+        for (const auto& s : rules_.required_scope) scope += (scope.empty() ? "" : " ") + s;
+        challenge["scope"] = scope;
+      }
+      error_ = challenge.dump();
+      reason_ = check.error;
+      return *error_;
+    }
+    user_ = *check.principal;
+    complete_ = true;
+    return {};
+  }
+  bool complete() const override { return complete_; }
+  std::string user() const override { return user_; }
+
+ private:
+  OAuthBearerRules rules_;
+  std::function<int64_t()> clock_;
+  std::optional<std::string> error_;
+  std::string reason_;
+  std::string user_;
+  bool complete_ = false;
+};
+
+}  // namespace
+
+TokenCheck check_oauthbearer_token(const OAuthBearerRules& rules, std::string_view token, int64_t now_ms) {
+  TokenCheck out;
+  auto refuse = [&](std::string why) {
+    out.error = std::move(why);
+    return out;
+  };
+  const size_t d1 = token.find('.');
+  const size_t d2 = d1 == std::string_view::npos ? d1 : token.find('.', d1 + 1);
+  if (d2 == std::string_view::npos || token.find('.', d2 + 1) != std::string_view::npos)
+    return refuse("the token is not a compact JWT (three parts)");
+  const auto header = json_object(base64url_decode(token.substr(0, d1)));
+  const auto claims = json_object(base64url_decode(token.substr(d1 + 1, d2 - d1 - 1)));
+  if (!header || !claims) return refuse("the token's header or claims are not JSON objects");
+  if (rules.jwks) {
+    if (auto why = check_signature(*rules.jwks, *header, token.substr(0, d2), token.substr(d2 + 1)); !why.empty())
+      return refuse(why);
+  } else if (header->value("alg", "") != "none" || d2 + 1 != token.size()) {
+    return refuse("an unsecured token has alg none and no signature");
+  }
+  const auto& c = *claims;
+  if (!c.contains(rules.principal_claim) || !c[rules.principal_claim].is_string() ||
+      c[rules.principal_claim].get<std::string>().empty())
+    return refuse("the token has no principal claim " + rules.principal_claim);
+  if (!c.contains("exp") || !c["exp"].is_number()) return refuse("the token has no expiration time (exp)");
+  // JWT times are seconds; Kafka's unsecured tokens may carry fractions.
+  const auto exp_ms = static_cast<int64_t>(c["exp"].get<double>() * 1000);
+  if (now_ms > exp_ms + rules.clock_skew_ms) return refuse("the token has expired");
+  if (c.contains("iat")) {
+    if (!c["iat"].is_number()) return refuse("the token's iat is not a number");
+    const auto iat_ms = static_cast<int64_t>(c["iat"].get<double>() * 1000);
+    if (iat_ms > exp_ms) return refuse("the token expires before it was issued");
+    if (iat_ms > now_ms + rules.clock_skew_ms) return refuse("the token was issued in the future");
+  }
+  if (c.contains("nbf") && c["nbf"].is_number() &&
+      static_cast<int64_t>(c["nbf"].get<double>() * 1000) > now_ms + rules.clock_skew_ms)
+    return refuse("the token is not valid yet (nbf)");
+  if (!rules.required_scope.empty()) {
+    const auto granted = c.contains(rules.scope_claim) ? strings_of(c[rules.scope_claim]) : std::vector<std::string>{};
+    for (const auto& s : rules.required_scope)
+      if (std::find(granted.begin(), granted.end(), s) == granted.end())
+        return refuse("the token's scope does not include " + s);
+  }
+  if (!rules.expected_audience.empty()) {
+    const auto audience = c.contains("aud") ? strings_of(c["aud"]) : std::vector<std::string>{};
+    const bool any = std::any_of(audience.begin(), audience.end(), [&](const std::string& a) {
+      return std::find(rules.expected_audience.begin(), rules.expected_audience.end(), a) !=
+             rules.expected_audience.end();
+    });
+    if (!any) return refuse("the token's audience is not an expected one");
+  }
+  if (rules.expected_issuer &&
+      (!c.contains("iss") || !c["iss"].is_string() || c["iss"].get<std::string>() != *rules.expected_issuer))
+    return refuse("the token's issuer is not " + *rules.expected_issuer);
+  out.principal = c[rules.principal_claim].get<std::string>();
+  return out;
+}
+
+OAuthBearerRules oauthbearer_rules(const Broker& broker, const std::string& listener) {
+  const auto cfg = broker.config();
+  OAuthBearerRules rules;
+  const auto handler = cfg->mechanism_string(listener, "OAUTHBEARER", "sasl.server.callback.handler.class");
+  const auto url = cfg->listener_string(listener, "sasl.oauthbearer.jwks.endpoint.url");
+  if (handler && !handler->empty() && *handler != kValidatorHandler)
+    throw std::runtime_error("listener " + listener + ": oauthbearer.sasl.server.callback.handler.class " + *handler +
+                             " is not served; Chronik validates tokens as " + std::string(kValidatorHandler) +
+                             " (with sasl.oauthbearer.jwks.endpoint.url) or, without it, unsecured tokens");
+  if (handler && *handler == kValidatorHandler && !url)
+    throw std::runtime_error("listener " + listener + ": " + std::string(kValidatorHandler) +
+                             " needs sasl.oauthbearer.jwks.endpoint.url");
+  if (url) {
+    if (url->rfind("file:", 0) != 0)
+      throw std::runtime_error("sasl.oauthbearer.jwks.endpoint.url: Chronik reads the JWKS from a file (file:/path), "
+                               "not " + *url);
+    std::string path = url->substr(5);
+    if (path.rfind("//", 0) == 0) path = path.substr(2);
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) throw std::runtime_error("sasl.oauthbearer.jwks.endpoint.url: cannot read " + path);
+    rules.jwks = text.str();
+    rules.principal_claim = cfg->listener_string(listener, "sasl.oauthbearer.sub.claim.name").value_or("sub");
+    rules.scope_claim = cfg->listener_string(listener, "sasl.oauthbearer.scope.claim.name").value_or("scope");
+    rules.expected_audience = cfg->listener_list(listener, "sasl.oauthbearer.expected.audience");
+    rules.expected_issuer = cfg->listener_string(listener, "sasl.oauthbearer.expected.issuer");
+    if (rules.expected_issuer && rules.expected_issuer->empty()) rules.expected_issuer.reset();
+    if (auto v = cfg->listener_string(listener, "sasl.oauthbearer.clock.skew.seconds"))
+      rules.clock_skew_ms = std::stoll(*v) * 1000;
+    else
+      rules.clock_skew_ms = 30'000;
+    return rules;
+  }
+  // Unsecured tokens: Kafka's default validator, its options on the JAAS line.
+  const auto jaas = cfg->jaas_config(listener, "OAUTHBEARER");
+  if (!jaas) throw std::runtime_error("listener " + listener + " enables OAUTHBEARER but has no JAAS configuration");
+  const auto module = config::parse_jaas_config("sasl.jaas.config", *jaas);
+  if (module.login_module != kLoginModule)
+    throw std::runtime_error("listener " + listener + ": OAUTHBEARER's JAAS configuration names " +
+                             module.login_module + ", not " + std::string(kLoginModule));
+  for (const auto& [name, value] : module.options) {
+    if (name == "unsecuredValidatorPrincipalClaimName") rules.principal_claim = value;
+    else if (name == "unsecuredValidatorScopeClaimName") rules.scope_claim = value;
+    else if (name == "unsecuredValidatorRequiredScope") rules.required_scope = strings_of(Json(value));
+    else if (name == "unsecuredValidatorAllowableClockSkewMs") rules.clock_skew_ms = std::stoll(value);
+  }
+  return rules;
+}
+
+std::unique_ptr<SaslServer> make_oauthbearer_server(OAuthBearerRules rules, std::function<int64_t()> clock) {
+  return std::make_unique<OAuthBearerServer>(std::move(rules), std::move(clock));
+}
+
+}  // namespace chronik::broker

@@ -1,0 +1,105 @@
+// OAUTHBEARER token checks (core/oauthbearer.h) on unsecured JWTs: what Kafka's default
+// validator requires of the claims, and the RFC 7628 exchange around a token (the error
+// challenge, then the failure). Signed tokens are checked end to end with real clients in
+// tests/integration/python/test_security.py.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "broker/core/oauthbearer.h"
+#include "runtime/json/base64.h"
+
+using namespace chronik::broker;
+
+namespace {
+
+constexpr int64_t kNow = 1'800'000'000'000;  // ms
+
+std::string b64url(const std::string& text) {
+  std::string s = chronik::json::base64_encode({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  return s;
+}
+
+std::string unsecured(const std::string& claims) { return b64url(R"({"alg":"none"})") + "." + b64url(claims) + "."; }
+
+std::string refusal(const OAuthBearerRules& rules, const std::string& token) {
+  const auto check = check_oauthbearer_token(rules, token, kNow);
+  return check.principal ? "" : check.error;
+}
+
+}  // namespace
+
+TEST_CASE("unsecured tokens: the principal claim, exp and iat, and a required scope") {
+  OAuthBearerRules rules;
+  const auto ok = check_oauthbearer_token(rules, unsecured(R"({"sub":"alice","iat":1799999999,"exp":1800000600})"), kNow);
+  REQUIRE(ok.principal);
+  CHECK(*ok.principal == "alice");
+  CHECK(refusal(rules, unsecured(R"({"iat":1799999999,"exp":1800000600})")) == "the token has no principal claim sub");
+  CHECK(refusal(rules, unsecured(R"({"sub":"alice"})")) == "the token has no expiration time (exp)");
+  CHECK(refusal(rules, unsecured(R"({"sub":"alice","exp":1799999000})")) == "the token has expired");
+  CHECK(refusal(rules, unsecured(R"({"sub":"alice","iat":1800000700,"exp":1800000600})")) ==
+        "the token expires before it was issued");
+  CHECK(refusal(rules, unsecured(R"({"sub":"alice","iat":1800000500,"exp":1800000600})")) ==
+        "the token was issued in the future");
+  rules.clock_skew_ms = 1'000'000;  // unsecuredValidatorAllowableClockSkewMs
+  CHECK(refusal(rules, unsecured(R"({"sub":"alice","exp":1799999500})")) == "");
+
+  rules = {};
+  rules.principal_claim = "user";
+  rules.required_scope = {"kafka", "write"};
+  CHECK(refusal(rules, unsecured(R"({"user":"bob","exp":1800000600,"scope":"read kafka write"})")) == "");
+  CHECK(refusal(rules, unsecured(R"({"user":"bob","exp":1800000600,"scope":["kafka","write"]})")) == "");
+  CHECK(refusal(rules, unsecured(R"({"user":"bob","exp":1800000600,"scope":"kafka"})")) ==
+        "the token's scope does not include write");
+}
+
+TEST_CASE("unsecured tokens: malformed or signed ones are refused") {
+  const OAuthBearerRules rules;
+  const std::string claims = b64url(R"({"sub":"alice","exp":1800000600})");
+  CHECK(refusal(rules, "not-a-jwt") == "the token is not a compact JWT (three parts)");
+  CHECK(refusal(rules, "a.b.c.d") == "the token is not a compact JWT (three parts)");
+  CHECK(refusal(rules, b64url("[]") + "." + claims + ".") == "the token's header or claims are not JSON objects");
+  CHECK(refusal(rules, "%%%." + claims + ".") == "the token's header or claims are not JSON objects");
+  CHECK(refusal(rules, b64url(R"({"alg":"RS256"})") + "." + claims + ".c2ln") ==
+        "an unsecured token has alg none and no signature");
+  CHECK(refusal(rules, b64url(R"({"alg":"none"})") + "." + claims + ".c2ln") ==
+        "an unsecured token has alg none and no signature");
+}
+
+TEST_CASE("signed tokens need a key of the JWKS") {
+  OAuthBearerRules rules;
+  rules.jwks = R"({"keys":[]})";
+  const std::string claims = b64url(R"({"sub":"alice","exp":1800000600})");
+  CHECK(refusal(rules, unsecured(R"({"sub":"alice","exp":1800000600})")) == "the token's algorithm none is not accepted");
+  CHECK(refusal(rules, b64url(R"({"alg":"RS256"})") + "." + claims + ".") == "the token is not signed");
+  CHECK(refusal(rules, b64url(R"({"alg":"RS256","kid":"k9"})") + "." + claims + ".c2ln") ==
+        "no key k9 of the JWKS verifies the token's signature");
+  rules.jwks = "not json";
+  CHECK(refusal(rules, b64url(R"({"alg":"RS256"})") + "." + claims + ".c2ln") == "the JWKS does not parse");
+}
+
+TEST_CASE("the RFC 7628 exchange: a token, or the error challenge and then the failure") {
+  OAuthBearerRules rules;
+  rules.required_scope = {"kafka"};
+  {
+    auto server = make_oauthbearer_server(rules, [] { return kNow; });
+    const std::string token = unsecured(R"({"sub":"alice","exp":1800000600,"scope":"kafka"})");
+    CHECK(server->evaluate("n,,\x01" "auth=Bearer " + token + "\x01\x01") == "");
+    CHECK(server->complete());
+    CHECK(server->user() == "alice");
+  }
+  {
+    auto server = make_oauthbearer_server(rules, [] { return kNow; });
+    const std::string token = unsecured(R"({"sub":"alice","exp":1800000600})");
+    CHECK(server->evaluate("n,a=alice,\x01" "auth=Bearer " + token + "\x01\x01") ==
+          R"({"scope":"kafka","status":"invalid_token"})");
+    CHECK_FALSE(server->complete());
+    CHECK_THROWS_AS(server->evaluate("\x01"), SaslAuthenticationFailed);
+  }
+  auto server = make_oauthbearer_server(rules, [] { return kNow; });
+  CHECK_THROWS_AS(server->evaluate("y,,\x01" "auth=Bearer x\x01\x01"), SaslAuthenticationFailed);
+  CHECK_THROWS_AS(server->evaluate("n,,\x01" "auth=Basic x\x01\x01"), SaslAuthenticationFailed);
+  CHECK_THROWS_AS(server->evaluate("n,,auth=Bearer x"), SaslAuthenticationFailed);
+}
