@@ -38,7 +38,12 @@ OPERATIONS = {
     "delete_topic": "Delete topic",
     "transactions": "Transactions (exactly-once)",
     "sasl_plain": "SASL/PLAIN",
+    "sasl_scram_sha_256": "SASL/SCRAM-SHA-256",
+    "sasl_scram_sha_512": "SASL/SCRAM-SHA-512",
+    "sasl_oauthbearer": "SASL/OAUTHBEARER (unsecured JWT)",
     "tls": "TLS",
+    "mtls": "Mutual TLS (client certificate)",
+    "sasl_ssl": "SASL_SSL (SCRAM-SHA-512 over TLS)",
 }
 
 # The broker-level table: which operations each row stands for and the Kafka APIs behind it.
@@ -64,8 +69,9 @@ FEATURES = [
       "ConsumerGroupDescribe"]),
     ("Transactions", ["transactions"],
      ["AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "TxnOffsetCommit", "WriteTxnMarkers"]),
-    ("SASL", ["sasl_plain"], ["SaslHandshake", "SaslAuthenticate"]),
-    ("TLS", ["tls"], []),
+    ("SASL", ["sasl_plain", "sasl_scram_sha_256", "sasl_scram_sha_512", "sasl_oauthbearer"],
+     ["SaslHandshake", "SaslAuthenticate"]),
+    ("TLS", ["tls", "mtls", "sasl_ssl"], []),
 ]
 
 STATUSES = ("pass", "fail", "unsupported")
