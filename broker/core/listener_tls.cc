@@ -114,6 +114,11 @@ std::unique_ptr<ListenerTls> make_listener_tls(const config::BrokerConfig& confi
   } else {
     ctx.set_verify_mode(ssl::verify_none);
   }
+  // With client certificates OpenSSL refuses to resume a session (Java clients do, on their
+  // second connection) unless the context has a session id context: the listener's name.
+  const std::string session_context = listener.substr(0, SSL_MAX_SID_CTX_LENGTH);
+  SSL_CTX_set_session_id_context(ctx.native_handle(), reinterpret_cast<const unsigned char*>(session_context.data()),
+                                 static_cast<unsigned int>(session_context.size()));
   if (out->asks_client_certificate && !trust_location && !trust_certs)
     throw bad(listener, "ssl.client.auth", client_auth + " needs a trust store (ssl.truststore.location or ssl.truststore.certificates)");
 

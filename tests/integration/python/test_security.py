@@ -242,6 +242,17 @@ class Tls(unittest.TestCase):
                 "ssl.ca.location": self.certs["ca"], "sasl.mechanism": "SCRAM-SHA-512",
                 "sasl.username": "frank", "sasl.password": "frank-secret-6"}
 
+    def test_client_certificate_sessions_resume(self):
+        # Java clients resume their TLS session on a second connection: with client
+        # certificates OpenSSL aborted that (no session id context) until the listener set one.
+        r = subprocess.run(["openssl", "s_client", "-tls1_2", "-connect", self.ssl, "-CAfile", self.certs["ca"],
+                            "-cert", self.certs["cert"], "-key", self.certs["key"], "-reconnect"],
+                           input=b"", capture_output=True, timeout=30)
+        out = r.stdout.decode(errors="replace")
+        self.assertEqual(out.count("New,"), 1, out[-2000:])
+        self.assertEqual(out.count("Reused,"), 5, out[-2000:])
+        self.assertNotIn("session id context uninitialized", self.broker.log_text())
+
     def round_trip(self, conf):
         name = topic("tls")
         p = Producer(conf)
