@@ -9,7 +9,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/sasl/oauth"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
 
 // franzOps: the report's single-operation scenarios for franz-go, subtests named after
@@ -171,14 +173,33 @@ func franzOps(t *testing.T, ctx context.Context, b *broker, adm *kadm.Client, cr
 		}
 	})
 
-	// SASL/PLAIN and TLS: create a topic, produce and read back one record.
+	// SASL and TLS: create a topic, produce and read back one record.
+	saslAddr := kgo.SeedBrokers(envOr("CHRONIK_SASL_BOOTSTRAP", b.Addr))
+	user := scram.Auth{User: "compat", Pass: "compat-secret"}
 	t.Run("sasl_plain", func(t *testing.T) {
-		franzRoundTrip(t, ctx, "franz-sasl", kgo.SeedBrokers(envOr("CHRONIK_SASL_BOOTSTRAP", b.Addr)),
-			kgo.SASL(plain.Auth{User: "compat", Pass: "compat-secret"}.AsMechanism()))
+		franzRoundTrip(t, ctx, "franz-sasl", saslAddr, kgo.SASL(plain.Auth{User: "compat", Pass: "compat-secret"}.AsMechanism()))
+	})
+	t.Run("sasl_scram_sha_256", func(t *testing.T) {
+		franzRoundTrip(t, ctx, "franz-scram-sha-256", saslAddr, kgo.SASL(user.AsSha256Mechanism()))
+	})
+	t.Run("sasl_scram_sha_512", func(t *testing.T) {
+		franzRoundTrip(t, ctx, "franz-scram-sha-512", saslAddr, kgo.SASL(user.AsSha512Mechanism()))
+	})
+	t.Run("sasl_oauthbearer", func(t *testing.T) {
+		franzRoundTrip(t, ctx, "franz-oauthbearer", saslAddr, kgo.SASL(oauth.Auth{Token: unsecuredJWT("compat")}.AsMechanism()))
 	})
 	t.Run("tls", func(t *testing.T) {
 		cfg := compatTLSConfig(t)
 		franzRoundTrip(t, ctx, "franz-tls", kgo.SeedBrokers(envOr("CHRONIK_TLS_BOOTSTRAP", b.Addr)), kgo.DialTLSConfig(cfg))
+	})
+	t.Run("mtls", func(t *testing.T) {
+		cfg := compatMTLSConfig(t)
+		franzRoundTrip(t, ctx, "franz-mtls", kgo.SeedBrokers(envOr("CHRONIK_MTLS_BOOTSTRAP", b.Addr)), kgo.DialTLSConfig(cfg))
+	})
+	t.Run("sasl_ssl", func(t *testing.T) {
+		cfg := compatTLSConfig(t)
+		franzRoundTrip(t, ctx, "franz-sasl-ssl", kgo.SeedBrokers(envOr("CHRONIK_SASL_SSL_BOOTSTRAP", b.Addr)),
+			kgo.DialTLSConfig(cfg), kgo.SASL(user.AsSha512Mechanism()))
 	})
 }
 

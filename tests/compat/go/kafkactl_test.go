@@ -56,6 +56,12 @@ type kafkactlContext struct {
 	sasl        bool   // SASL/PLAIN as compat / compat-secret
 	tlsCA       string // tls.enabled with this CA ("" with tls: insecure)
 	tls         bool
+	// saslMechanism, with sasl: plaintext (""), scram-sha256 or scram-sha512 as compat /
+	// compat-secret, or oauth with the generic token provider running tokenScript.
+	saslMechanism string
+	tokenScript   string
+	tlsCert       string // with tls: the client certificate and its key (PEM)
+	tlsCertKey    string
 }
 
 func newKafkactl(t *testing.T, bin, addr string, c kafkactlContext) *kafkactl {
@@ -66,7 +72,16 @@ func newKafkactl(t *testing.T, bin, addr string, c kafkactlContext) *kafkactl {
 		fmt.Fprintf(&body, "    producer:\n      compression: %s\n", c.compression)
 	}
 	if c.sasl {
-		body.WriteString("    sasl:\n      enabled: true\n      mechanism: plaintext\n      username: compat\n      password: compat-secret\n")
+		mechanism := c.saslMechanism
+		if mechanism == "" {
+			mechanism = "plaintext"
+		}
+		fmt.Fprintf(&body, "    sasl:\n      enabled: true\n      mechanism: %s\n", mechanism)
+		if mechanism == "oauth" {
+			fmt.Fprintf(&body, "      tokenprovider:\n        plugin: generic\n        options:\n          script: %s\n", c.tokenScript)
+		} else {
+			body.WriteString("      username: compat\n      password: compat-secret\n")
+		}
 	}
 	if c.tls {
 		body.WriteString("    tls:\n      enabled: true\n")
@@ -74,6 +89,9 @@ func newKafkactl(t *testing.T, bin, addr string, c kafkactlContext) *kafkactl {
 			fmt.Fprintf(&body, "      ca: %s\n", c.tlsCA)
 		} else {
 			body.WriteString("      insecure: true\n")
+		}
+		if c.tlsCert != "" {
+			fmt.Fprintf(&body, "      cert: %s\n      certKey: %s\n", c.tlsCert, c.tlsCertKey)
 		}
 	}
 	body.WriteString("current-context: default\n")

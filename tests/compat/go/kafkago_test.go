@@ -10,7 +10,9 @@ import (
 	"time"
 
 	kafka "github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
 	"github.com/segmentio/kafka-go/sasl/plain"
+	"github.com/segmentio/kafka-go/sasl/scram"
 )
 
 // segmentio/kafka-go: its Client (admin and group APIs), Writer and Reader. Subtests are
@@ -245,24 +247,46 @@ func TestKafkaGo(t *testing.T) {
 			}
 		}
 	})
-	t.Run("sasl_plain", func(t *testing.T) {
+	// SASL and TLS: Metadata through the listener.
+	metadata := func(t *testing.T, env string, tr *kafka.Transport, what string) {
+		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		c := &kafka.Client{Addr: kafka.TCP(envOr("CHRONIK_SASL_BOOTSTRAP", b.Addr)), Timeout: 10 * time.Second,
-			Transport: &kafka.Transport{SASL: plain.Mechanism{Username: "compat", Password: "compat-secret"}}}
+		c := &kafka.Client{Addr: kafka.TCP(envOr(env, b.Addr)), Timeout: 10 * time.Second, Transport: tr}
 		if _, err := c.Metadata(ctx, &kafka.MetadataRequest{}); err != nil {
-			t.Fatalf("Metadata over SASL/PLAIN: %v", err)
+			t.Fatalf("Metadata over %s: %v", what, err)
 		}
+	}
+	scramUser := func(t *testing.T, algo scram.Algorithm) sasl.Mechanism {
+		t.Helper()
+		m, err := scram.Mechanism(algo, "compat", "compat-secret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	t.Run("sasl_plain", func(t *testing.T) {
+		metadata(t, "CHRONIK_SASL_BOOTSTRAP",
+			&kafka.Transport{SASL: plain.Mechanism{Username: "compat", Password: "compat-secret"}}, "SASL/PLAIN")
+	})
+	t.Run("sasl_scram_sha_256", func(t *testing.T) {
+		metadata(t, "CHRONIK_SASL_BOOTSTRAP", &kafka.Transport{SASL: scramUser(t, scram.SHA256)}, "SASL/SCRAM-SHA-256")
+	})
+	t.Run("sasl_scram_sha_512", func(t *testing.T) {
+		metadata(t, "CHRONIK_SASL_BOOTSTRAP", &kafka.Transport{SASL: scramUser(t, scram.SHA512)}, "SASL/SCRAM-SHA-512")
+	})
+	t.Run("sasl_oauthbearer", func(t *testing.T) {
+		t.Skip("client limitation: kafka-go has no OAUTHBEARER mechanism (its sasl packages are plain and scram)")
 	})
 	t.Run("tls", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		cfg := compatTLSConfig(t)
-		c := &kafka.Client{Addr: kafka.TCP(envOr("CHRONIK_TLS_BOOTSTRAP", b.Addr)), Timeout: 10 * time.Second,
-			Transport: &kafka.Transport{TLS: cfg}}
-		if _, err := c.Metadata(ctx, &kafka.MetadataRequest{}); err != nil {
-			t.Fatalf("Metadata over TLS: %v", err)
-		}
+		metadata(t, "CHRONIK_TLS_BOOTSTRAP", &kafka.Transport{TLS: compatTLSConfig(t)}, "TLS")
+	})
+	t.Run("mtls", func(t *testing.T) {
+		metadata(t, "CHRONIK_MTLS_BOOTSTRAP", &kafka.Transport{TLS: compatMTLSConfig(t)}, "mutual TLS")
+	})
+	t.Run("sasl_ssl", func(t *testing.T) {
+		metadata(t, "CHRONIK_SASL_SSL_BOOTSTRAP",
+			&kafka.Transport{TLS: compatTLSConfig(t), SASL: scramUser(t, scram.SHA512)}, "SASL_SSL (SCRAM-SHA-512)")
 	})
 }
 

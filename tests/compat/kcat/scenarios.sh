@@ -310,9 +310,26 @@ scenario group_join group_commit -- group_join
 scenario group_resume -- group_resume
 scenario group_rebalance group_rebalance_exactly_once -- rebalance_exactly_once
 scenario group_consumer_protocol -- consumer_protocol
-scenario sasl_plain -- secured "${CHRONIK_SASL_BOOTSTRAP:-$b}" -X security.protocol=SASL_PLAINTEXT \
-  -X sasl.mechanisms=PLAIN -X sasl.username=compat -X sasl.password=compat-secret
-tls_opts=(-X security.protocol=SSL)
+sasl_b="${CHRONIK_SASL_BOOTSTRAP:-$b}"
+user=(-X sasl.username=compat -X sasl.password=compat-secret)
+scenario sasl_plain -- secured "$sasl_b" -X security.protocol=SASL_PLAINTEXT -X sasl.mechanisms=PLAIN "${user[@]}"
+scenario sasl_scram_sha_256 -- secured "$sasl_b" -X security.protocol=SASL_PLAINTEXT \
+  -X sasl.mechanisms=SCRAM-SHA-256 "${user[@]}"
+scenario sasl_scram_sha_512 -- secured "$sasl_b" -X security.protocol=SASL_PLAINTEXT \
+  -X sasl.mechanisms=SCRAM-SHA-512 "${user[@]}"
+# librdkafka's built-in unsecured JWT (alg none) for sub=compat.
+scenario sasl_oauthbearer -- secured "$sasl_b" -X security.protocol=SASL_PLAINTEXT \
+  -X sasl.mechanisms=OAUTHBEARER -X enable.sasl.oauthbearer.unsecure.jwt=true -X sasl.oauthbearer.config=principal=compat
+tls_opts=()
 [ -n "${CHRONIK_TLS_CA:-}" ] && tls_opts+=(-X "ssl.ca.location=$CHRONIK_TLS_CA")
-scenario tls -- secured "${CHRONIK_TLS_BOOTSTRAP:-$b}" "${tls_opts[@]}"
+scenario tls -- secured "${CHRONIK_TLS_BOOTSTRAP:-$b}" -X security.protocol=SSL "${tls_opts[@]}"
+mtls() {  # the client certificate (PEM) and its unencrypted key
+  [ -n "${CHRONIK_TLS_CLIENT_CERT:-}" ] && [ -n "${CHRONIK_TLS_CLIENT_KEY:-}" ] ||
+    { echo "CHRONIK_TLS_CLIENT_CERT / CHRONIK_TLS_CLIENT_KEY are not set (no client certificate)"; return 1; }
+  secured "${CHRONIK_MTLS_BOOTSTRAP:-$b}" -X security.protocol=SSL "${tls_opts[@]}" \
+    -X "ssl.certificate.location=$CHRONIK_TLS_CLIENT_CERT" -X "ssl.key.location=$CHRONIK_TLS_CLIENT_KEY"
+}
+scenario mtls -- mtls
+scenario sasl_ssl -- secured "${CHRONIK_SASL_SSL_BOOTSTRAP:-$b}" -X security.protocol=SASL_SSL "${tls_opts[@]}" \
+  -X sasl.mechanisms=SCRAM-SHA-512 "${user[@]}"
 echo "$passed passed, $failed failed"

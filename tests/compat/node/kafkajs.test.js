@@ -3,8 +3,9 @@
 // headers (none, gzip, snappy, lz4; acks 0, 1, all), reading everything back, admin
 // offsets, configs, deleteTopicRecords, deleteTopics; consumers that seek (to an offset,
 // to a timestamp's offset); groups (join, rebalance, commit, resume, describe, list,
-// delete, set/reset offsets); transactions; SASL/PLAIN and TLS. One broker for the file,
-// one topic per test; tests run in file order, and a few hand state to the next.
+// delete, set/reset offsets); transactions; SASL (PLAIN, SCRAM-SHA-256/512, unsecured
+// OAUTHBEARER), TLS, mutual TLS and SASL_SSL. One broker for the file, one topic per test;
+// tests run in file order, and a few hand state to the next.
 //
 // Consumption: KafkaJS's only consumer is a group consumer; the produce scenarios read
 // their messages back with KafkaJS's own Fetch request and record batch decoder (its
@@ -856,10 +857,10 @@ opTest(['group_reset_offsets'], 'admin.setOffsets and admin.resetOffsets, checke
   }
 })
 
-// ---- SASL/PLAIN and TLS: admin calls over a secured connection --------------------------
-// tests/compat/run points CHRONIK_SASL_BOOTSTRAP / CHRONIK_TLS_BOOTSTRAP at secured
-// listeners (the plaintext one when the broker has none); short timeouts, no retries, so
-// that a broker without the feature fails fast.
+// ---- SASL and TLS: admin calls over a secured connection ---------------------------------
+// tests/compat/run points CHRONIK_SASL_BOOTSTRAP, CHRONIK_TLS_BOOTSTRAP, CHRONIK_MTLS_BOOTSTRAP
+// and CHRONIK_SASL_SSL_BOOTSTRAP at secured listeners (the plaintext one when the broker has
+// none); short timeouts, no retries, so that a broker without the feature fails fast.
 async function securedAdmin(bootstrap, security) {
   const client = new Kafka({
     clientId: 'chronik-compat-secured', brokers: [bootstrap], logLevel: logLevel.NOTHING,
@@ -876,15 +877,53 @@ async function securedAdmin(bootstrap, security) {
   }
 }
 
+const SASL_USER = { username: 'compat', password: 'compat-secret' }
+const saslBootstrap = () => process.env.CHRONIK_SASL_BOOTSTRAP || broker.bootstrap
+
 opTest(['sasl_plain'], 'SASL/PLAIN: describeCluster and listTopics', { timeout: 20000 }, async () => {
-  await securedAdmin(process.env.CHRONIK_SASL_BOOTSTRAP || broker.bootstrap, {
-    sasl: { mechanism: 'plain', username: 'compat', password: 'compat-secret' },
+  await securedAdmin(saslBootstrap(), { sasl: { mechanism: 'plain', ...SASL_USER } })
+})
+
+for (const [op, mechanism] of [['sasl_scram_sha_256', 'scram-sha-256'], ['sasl_scram_sha_512', 'scram-sha-512']]) {
+  opTest([op], `SASL/${mechanism.toUpperCase()}: describeCluster and listTopics`, { timeout: 20000 }, async () => {
+    await securedAdmin(saslBootstrap(), { sasl: { mechanism, ...SASL_USER } })
+  })
+}
+
+/** An unsecured JWT (RFC 7515 appendix A.5: alg none, empty signature) for `sub`. */
+function unsecuredJwt(sub) {
+  const b64 = o => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const now = Math.floor(Date.now() / 1000)
+  return `${b64({ alg: 'none' })}.${b64({ sub, iat: now, exp: now + 3600 })}.`
+}
+
+opTest(['sasl_oauthbearer'], 'SASL/OAUTHBEARER (unsecured JWT): describeCluster and listTopics', { timeout: 20000 }, async () => {
+  await securedAdmin(saslBootstrap(), {
+    sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: unsecuredJwt('compat') }) },
   })
 })
 
-opTest(['tls'], 'TLS: describeCluster and listTopics', { timeout: 20000 }, async () => {
+// Without a CA file (a run outside tests/compat/run) the certificate cannot be checked.
+function serverTrust() {
   const ca = process.env.CHRONIK_TLS_CA
-  // Without a CA file (a run outside tests/compat/run) the certificate cannot be checked.
-  const ssl = ca ? { ca: [fs.readFileSync(ca)] } : { rejectUnauthorized: false }
-  await securedAdmin(process.env.CHRONIK_TLS_BOOTSTRAP || broker.bootstrap, { ssl })
+  return ca ? { ca: [fs.readFileSync(ca)] } : { rejectUnauthorized: false }
+}
+
+opTest(['tls'], 'TLS: describeCluster and listTopics', { timeout: 20000 }, async () => {
+  await securedAdmin(process.env.CHRONIK_TLS_BOOTSTRAP || broker.bootstrap, { ssl: serverTrust() })
+})
+
+opTest(['mtls'], 'mutual TLS (client certificate): describeCluster and listTopics', { timeout: 20000 }, async () => {
+  const cert = process.env.CHRONIK_TLS_CLIENT_CERT
+  const key = process.env.CHRONIK_TLS_CLIENT_KEY
+  assert.ok(cert && key, 'CHRONIK_TLS_CLIENT_CERT / CHRONIK_TLS_CLIENT_KEY are not set (no client certificate)')
+  await securedAdmin(process.env.CHRONIK_MTLS_BOOTSTRAP || broker.bootstrap, {
+    ssl: { ...serverTrust(), cert: fs.readFileSync(cert), key: fs.readFileSync(key) },
+  })
+})
+
+opTest(['sasl_ssl'], 'SASL_SSL (SCRAM-SHA-512 over TLS): describeCluster and listTopics', { timeout: 20000 }, async () => {
+  await securedAdmin(process.env.CHRONIK_SASL_SSL_BOOTSTRAP || broker.bootstrap, {
+    ssl: serverTrust(), sasl: { mechanism: 'scram-sha-512', ...SASL_USER },
+  })
 })

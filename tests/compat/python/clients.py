@@ -4,7 +4,9 @@ Each adapter speaks its client's own public API (feature-detected: Debian's olde
 lack some calls; those raise Unsupported, naming what is missing).
 """
 import asyncio
+import base64
 import collections
+import json
 import time
 
 Rec = collections.namedtuple("Rec", "partition offset key value headers timestamp")
@@ -19,6 +21,15 @@ def need(obj, attr, what):
     if not hasattr(obj, attr):
         raise Unsupported(f"{what}: this release has no {attr}()")
     return getattr(obj, attr)
+
+
+def unsecured_jwt(principal, seconds=3600):
+    """An unsecured JWT (RFC 7515 with alg none, the empty signature) for OAUTHBEARER, what
+    Kafka's OAuthBearerUnsecuredValidatorCallbackHandler accepts: sub and exp (seconds)."""
+    def part(d):
+        return base64.urlsafe_b64encode(json.dumps(d, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    now = int(time.time())
+    return f"{part({'alg': 'none'})}.{part({'sub': principal, 'iat': now, 'exp': now + seconds})}."
 
 
 def _group_state(info):
@@ -221,23 +232,33 @@ class ConfluentKafka:
         except self.ck.KafkaException as e:
             raise AssertionError(f"metadata: {e}{self.last_error()}") from None
 
-    def sasl_metadata(self, bootstrap, user, password):
+    def _metadata_at(self, bootstrap, **conf):
         self.b, old = bootstrap, self.b
         try:
-            self._metadata_with(**{"security.protocol": "SASL_PLAINTEXT", "sasl.mechanisms": "PLAIN",
-                                   "sasl.username": user, "sasl.password": password})
-        finally:
-            self.b = old
-
-    def tls_metadata(self, bootstrap, ca):
-        self.b, old = bootstrap, self.b
-        try:
-            conf = {"security.protocol": "SSL"}
-            if ca:
-                conf["ssl.ca.location"] = ca
             self._metadata_with(**conf)
         finally:
             self.b = old
+
+    def sasl_metadata(self, bootstrap, user, password, mechanism="PLAIN", tls=False, ca=None):
+        conf = {"security.protocol": "SASL_SSL" if tls else "SASL_PLAINTEXT", "sasl.mechanisms": mechanism,
+                "sasl.username": user, "sasl.password": password}
+        if ca:
+            conf["ssl.ca.location"] = ca
+        self._metadata_at(bootstrap, **conf)
+
+    def oauth_metadata(self, bootstrap, principal):
+        # librdkafka makes (and refreshes) the unsecured JWT itself, for principal=...
+        self._metadata_at(bootstrap, **{"security.protocol": "SASL_PLAINTEXT", "sasl.mechanisms": "OAUTHBEARER",
+                                        "enable.sasl.oauthbearer.unsecure.jwt": True,
+                                        "sasl.oauthbearer.config": f"principal={principal}"})
+
+    def tls_metadata(self, bootstrap, ca, cert=None, key=None):
+        conf = {"security.protocol": "SSL"}
+        if ca:
+            conf["ssl.ca.location"] = ca
+        if cert:
+            conf.update({"ssl.certificate.location": cert, "ssl.key.location": key})
+        self._metadata_at(bootstrap, **conf)
 
     def close(self):
         if self._meta:
@@ -473,12 +494,59 @@ class KafkaPython:
         finally:
             a.close()
 
-    def sasl_metadata(self, bootstrap, user, password):
-        self._metadata_with(bootstrap, security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
-                            sasl_plain_username=user, sasl_plain_password=password)
+    def _sasl_mechanisms(self):
+        """The mechanisms this release implements: a registry from 2.1 on, a tuple before."""
+        import importlib
+        for module in ("kafka.net.sasl", "kafka.sasl"):
+            try:
+                return set(importlib.import_module(module).SASL_MECHANISMS)
+            except (ImportError, AttributeError):
+                pass
+        return set(getattr(importlib.import_module("kafka.conn").BrokerConnection, "SASL_MECHANISMS", ("PLAIN",)))
 
-    def tls_metadata(self, bootstrap, ca):
-        self._metadata_with(bootstrap, security_protocol="SSL", ssl_cafile=ca or None, ssl_check_hostname=False)
+    def _need_mechanism(self, mechanism):
+        if mechanism not in self._sasl_mechanisms():
+            raise Unsupported(f"kafka-python {self.k.__version__} has no SASL mechanism {mechanism} "
+                              f"(it has {', '.join(sorted(self._sasl_mechanisms()))})")
+
+    def sasl_metadata(self, bootstrap, user, password, mechanism="PLAIN", tls=False, ca=None):
+        self._need_mechanism(mechanism)
+        kw = dict(security_protocol="SASL_SSL" if tls else "SASL_PLAINTEXT", sasl_mechanism=mechanism,
+                  sasl_plain_username=user, sasl_plain_password=password)
+        if tls:
+            kw.update(ssl_cafile=ca or None, ssl_check_hostname=False)
+        self._metadata_with(bootstrap, **kw)
+
+    def _token_provider_base(self):
+        """The AbstractTokenProvider of this release (3.x insists on a subclass of its own)."""
+        import importlib
+        for module in ("kafka.net.sasl.oauth", "kafka.sasl.oauth", "kafka.oauth.abstract"):
+            try:
+                return importlib.import_module(module).AbstractTokenProvider
+            except (ImportError, AttributeError):
+                pass
+        return object  # none: the connection only calls token() (and extensions(), if there)
+
+    def oauth_metadata(self, bootstrap, principal):
+        self._need_mechanism("OAUTHBEARER")
+
+        class Token(self._token_provider_base()):
+            def __init__(self):
+                pass
+
+            def token(self):
+                return unsecured_jwt(principal)
+
+            def extensions(self):
+                return {}
+        self._metadata_with(bootstrap, security_protocol="SASL_PLAINTEXT", sasl_mechanism="OAUTHBEARER",
+                            sasl_oauth_token_provider=Token())
+
+    def tls_metadata(self, bootstrap, ca, cert=None, key=None):
+        kw = dict(security_protocol="SSL", ssl_cafile=ca or None, ssl_check_hostname=False)
+        if cert:
+            kw.update(ssl_certfile=cert, ssl_keyfile=key)
+        self._metadata_with(bootstrap, **kw)
 
     def close(self):
         for x in (self._meta, self._admin):
@@ -712,15 +780,44 @@ class AioKafka:
                 await a.close()
         self.run(go(), 20)
 
-    def sasl_metadata(self, bootstrap, user, password):
-        self._metadata_with(bootstrap, security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
-                            sasl_plain_username=user, sasl_plain_password=password)
-
-    def tls_metadata(self, bootstrap, ca):
+    def _ssl_context(self, ca, cert=None, key=None):
         from aiokafka.helpers import create_ssl_context
         ctx = create_ssl_context(cafile=ca or None)
         ctx.check_hostname = False
-        self._metadata_with(bootstrap, security_protocol="SSL", ssl_context=ctx)
+        if cert:
+            ctx.load_cert_chain(cert, key)
+        return ctx
+
+    def _sasl_metadata_with(self, bootstrap, mechanism, **kw):
+        try:
+            self._metadata_with(bootstrap, sasl_mechanism=mechanism, **kw)
+        except ValueError as e:  # the client's own check of its settings, before any connection
+            if "sasl_mechanism" in str(e) and "supported" in str(e):
+                raise Unsupported(f"aiokafka {self.a.__version__} has no SASL mechanism {mechanism}: {e}") from None
+            raise
+
+    def sasl_metadata(self, bootstrap, user, password, mechanism="PLAIN", tls=False, ca=None):
+        kw = dict(security_protocol="SASL_SSL" if tls else "SASL_PLAINTEXT",
+                  sasl_plain_username=user, sasl_plain_password=password)
+        if tls:
+            kw["ssl_context"] = self._ssl_context(ca)
+        self._sasl_metadata_with(bootstrap, mechanism, **kw)
+
+    def oauth_metadata(self, bootstrap, principal):
+        try:
+            from aiokafka.abc import AbstractTokenProvider
+        except ImportError:
+            raise Unsupported(f"aiokafka {self.a.__version__} has no aiokafka.abc.AbstractTokenProvider, "
+                              "so no OAUTHBEARER") from None
+
+        class Token(AbstractTokenProvider):
+            async def token(self):
+                return unsecured_jwt(principal)
+        self._sasl_metadata_with(bootstrap, "OAUTHBEARER", security_protocol="SASL_PLAINTEXT",
+                                 sasl_oauth_token_provider=Token())
+
+    def tls_metadata(self, bootstrap, ca, cert=None, key=None):
+        self._metadata_with(bootstrap, security_protocol="SSL", ssl_context=self._ssl_context(ca, cert, key))
 
     def close(self):
         if self._admin:

@@ -320,11 +320,29 @@ class Scenarios:
         values = sorted(int(r.value[1:]) for r in got)
         check(values == list(range(10)) + list(range(20, 30)), f"read_committed saw {values}")
 
+    # --- security: a metadata request through each listener, with its authentication
     def sasl_plain(self):
         self.c.sasl_metadata(os.environ.get("CHRONIK_SASL_BOOTSTRAP", BOOTSTRAP), "compat", "compat-secret")
 
+    def sasl_scram(self, mechanism):
+        self.c.sasl_metadata(os.environ.get("CHRONIK_SASL_BOOTSTRAP", BOOTSTRAP), "compat", "compat-secret",
+                             mechanism=mechanism)
+
+    def sasl_oauthbearer(self):
+        self.c.oauth_metadata(os.environ.get("CHRONIK_SASL_BOOTSTRAP", BOOTSTRAP), "compat")
+
     def tls(self):
         self.c.tls_metadata(os.environ.get("CHRONIK_TLS_BOOTSTRAP", BOOTSTRAP), os.environ.get("CHRONIK_TLS_CA", ""))
+
+    def mtls(self):
+        cert, key = os.environ.get("CHRONIK_TLS_CLIENT_CERT", ""), os.environ.get("CHRONIK_TLS_CLIENT_KEY", "")
+        check(cert and key, "no client certificate (CHRONIK_TLS_CLIENT_CERT and CHRONIK_TLS_CLIENT_KEY)")
+        self.c.tls_metadata(os.environ.get("CHRONIK_MTLS_BOOTSTRAP", BOOTSTRAP), os.environ.get("CHRONIK_TLS_CA", ""),
+                            cert=cert, key=key)
+
+    def sasl_ssl(self):
+        self.c.sasl_metadata(os.environ.get("CHRONIK_SASL_SSL_BOOTSTRAP", BOOTSTRAP), "compat", "compat-secret",
+                             mechanism="SCRAM-SHA-512", tls=True, ca=os.environ.get("CHRONIK_TLS_CA", ""))
 
     def plan(self):
         p = [("metadata", self.metadata), ("create_topic", self.create_topic),
@@ -342,6 +360,9 @@ class Scenarios:
                                                   "group_delete", "group_rebalance_exactly_once",
                                                   "group_consumer_protocol", "delete_records", "delete_topic",
                                                   "transactions", "sasl_plain", "tls")]
+        p += [("sasl_scram_sha_256", lambda: self.sasl_scram("SCRAM-SHA-256")),
+              ("sasl_scram_sha_512", lambda: self.sasl_scram("SCRAM-SHA-512")),
+              ("sasl_oauthbearer", self.sasl_oauthbearer), ("mtls", self.mtls), ("sasl_ssl", self.sasl_ssl)]
         return p
 
 

@@ -24,9 +24,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Metadata, acks=0/1, consuming from an offset and by timestamp, transactions, SASL/PLAIN
- * and TLS. Each scenario's name is the operation it shows (tests/compat/ops.py); topic
- * names carry a per-run suffix so that a shared external broker works too.
+ * Metadata, acks=0/1, consuming from an offset and by timestamp, transactions, SASL
+ * (PLAIN, SCRAM-SHA-256/512, unsecured OAUTHBEARER), TLS, mutual TLS and SASL_SSL. Each
+ * scenario's name is the operation it shows (tests/compat/ops.py); topic names carry a
+ * per-run suffix so that a shared external broker works too.
  */
 final class ClientScenarios {
   static final String RUN = UUID.randomUUID().toString().substring(0, 6);
@@ -45,7 +46,12 @@ final class ClientScenarios {
     s.put("consume_timestamp", this::consumeTimestamp);
     s.put("transactions", this::transactions);
     s.put("sasl_plain", this::saslPlain);
+    s.put("sasl_scram_sha_256", () -> saslScram("SCRAM-SHA-256"));
+    s.put("sasl_scram_sha_512", () -> saslScram("SCRAM-SHA-512"));
+    s.put("sasl_oauthbearer", this::saslOauthbearer);
     s.put("tls", this::tls);
+    s.put("mtls", this::mtls);
+    s.put("sasl_ssl", this::saslSsl);
     return s;
   }
 
@@ -182,6 +188,9 @@ final class ClientScenarios {
     return v == null || v.isEmpty() ? fallback : v;
   }
 
+  static final String SCRAM_JAAS = "org.apache.kafka.common.security.scram.ScramLoginModule required "
+      + "username=\"compat\" password=\"compat-secret\";";
+
   void saslPlain() throws Exception {
     secured(env("CHRONIK_SASL_BOOTSTRAP", c.broker.bootstrap), Map.of(
         CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT",
@@ -190,15 +199,56 @@ final class ClientScenarios {
             + "username=\"compat\" password=\"compat-secret\";"));
   }
 
-  void tls() throws Exception {
-    Map<String, Object> conf = new java.util.HashMap<>(Map.of(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SSL",
+  void saslScram(String mechanism) throws Exception {
+    secured(env("CHRONIK_SASL_BOOTSTRAP", c.broker.bootstrap), Map.of(
+        CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT",
+        "sasl.mechanism", mechanism,
+        "sasl.jaas.config", SCRAM_JAAS));
+  }
+
+  /** An unsecured JWT (alg none) for sub=compat: without sasl.login.callback.handler.class
+   * the client's OAuthBearerUnsecuredLoginCallbackHandler makes it from the JAAS options. */
+  void saslOauthbearer() throws Exception {
+    secured(env("CHRONIK_SASL_BOOTSTRAP", c.broker.bootstrap), Map.of(
+        CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT",
+        "sasl.mechanism", "OAUTHBEARER",
+        "sasl.jaas.config", "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
+            + "unsecuredLoginStringClaim_sub=\"compat\";"));
+  }
+
+  /** SSL settings that trust CHRONIK_TLS_CA (the broker's certificate is for 127.0.0.1, so
+   * host name checks would pass too; they are off for a broker given by address). */
+  static Map<String, Object> sslTrust(String protocol) {
+    Map<String, Object> conf = new java.util.HashMap<>(Map.of(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, protocol,
         "ssl.endpoint.identification.algorithm", ""));
     String ca = env("CHRONIK_TLS_CA", "");
     if (!ca.isEmpty()) {
       conf.put("ssl.truststore.type", "PEM");
       conf.put("ssl.truststore.location", ca);
     }
-    secured(env("CHRONIK_TLS_BOOTSTRAP", c.broker.bootstrap), conf);
+    return conf;
+  }
+
+  void tls() throws Exception {
+    secured(env("CHRONIK_TLS_BOOTSTRAP", c.broker.bootstrap), sslTrust("SSL"));
+  }
+
+  /** The client certificate from a PEM key store: CHRONIK_TLS_CLIENT_KEYSTORE holds the
+   * unencrypted PKCS#8 key and the certificate. */
+  void mtls() throws Exception {
+    String keystore = env("CHRONIK_TLS_CLIENT_KEYSTORE", "");
+    Compat.check(!keystore.isEmpty(), "CHRONIK_TLS_CLIENT_KEYSTORE is not set (no client certificate)");
+    Map<String, Object> conf = sslTrust("SSL");
+    conf.put("ssl.keystore.type", "PEM");
+    conf.put("ssl.keystore.location", keystore);
+    secured(env("CHRONIK_MTLS_BOOTSTRAP", c.broker.bootstrap), conf);
+  }
+
+  void saslSsl() throws Exception {
+    Map<String, Object> conf = sslTrust("SASL_SSL");
+    conf.put("sasl.mechanism", "SCRAM-SHA-512");
+    conf.put("sasl.jaas.config", SCRAM_JAAS);
+    secured(env("CHRONIK_SASL_SSL_BOOTSTRAP", c.broker.bootstrap), conf);
   }
 
 }

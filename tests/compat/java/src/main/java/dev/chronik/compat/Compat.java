@@ -147,7 +147,8 @@ public final class Compat {
     }
   }
 
-  /** The innermost cause's class and message: what a person needs to see first. */
+  /** The cause under the future's wrappers, class and message, and what it wraps in turn: what a
+   * person needs to see first. */
   static String reason(Throwable e) {
     Throwable t = e;
     while ((t instanceof ExecutionException || t instanceof java.util.concurrent.CompletionException
@@ -155,6 +156,9 @@ public final class Compat {
       t = t.getCause();
     }
     String s = t.getClass().getSimpleName() + ": " + t.getMessage();
+    // A wrapper's own message says little ("SSL handshake failed"): add what it wraps.
+    Throwable cause = t.getCause();
+    if (cause != null && cause != t) s += " (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")";
     return s.length() > 300 ? s.substring(0, 300) : s;
   }
 
