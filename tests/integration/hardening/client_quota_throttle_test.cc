@@ -36,7 +36,7 @@ std::vector<uint8_t> batch(size_t value_bytes) {
   chronik::record::Record r;
   r.value = chronik::record::Bytes(value_bytes, 'q');
   chronik::record::BatchOptions o;
-  o.base_timestamp = 1700000000000;
+  o.base_timestamp = wall_clock_ms();
   return chronik::record::build_batch(o, std::span<const chronik::record::Record>(&r, 1));
 }
 

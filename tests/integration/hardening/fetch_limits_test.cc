@@ -38,7 +38,7 @@ std::vector<uint8_t> batch(size_t value_bytes, uint8_t fill = 'v') {
   record::Record r;
   r.value = record::Bytes(value_bytes, fill);
   record::BatchOptions o;
-  o.base_timestamp = 1700000000000;
+  o.base_timestamp = wall_clock_ms();
   return record::build_batch(o, std::span<const record::Record>(&r, 1));
 }
 

@@ -96,7 +96,7 @@ TEST_CASE("internal topics cannot be created or written by hand", "[kafka][inter
   CHECK(created.topics.at(0).error_code == 36);  // TOPIC_ALREADY_EXISTS
 
   record::BatchOptions o;
-  o.base_timestamp = 1700000000000;
+  o.base_timestamp = wall_clock_ms();
   record::Record r;
   r.value = record::Bytes{'x'};
   auto p = produce(kOffsets, record::build_batch(o, std::vector{r}));
@@ -125,6 +125,11 @@ TEST_CASE("__consumer_offsets can be grown, and deleted, and comes back at the n
   del.topic_names = {kOffsets};
   auto deleted = call<m::DeleteTopicsResponse>(target_port(), del, 5);
   CHECK(deleted.responses.at(0).error_code == 0);
+  // Kafka answers before its metadata cache has dropped the topic: a lookup until then
+  // would find the five partitions still there.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (listed(kOffsets) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const auto back = consumer_offsets();
   CHECK(back.is_internal);
   CHECK(back.partitions.size() == 3);

@@ -25,7 +25,7 @@ std::vector<uint8_t> one_record(const std::string& value) {
   record::Record r;
   r.value = record::Bytes(value.begin(), value.end());
   record::BatchOptions o;
-  o.base_timestamp = 1700000000000;
+  o.base_timestamp = wall_clock_ms();
   return record::build_batch(o, std::span<const record::Record>(&r, 1));
 }
 

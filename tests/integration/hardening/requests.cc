@@ -103,6 +103,11 @@ m::FetchResponse::PartitionData fetch(const std::string& topic, int64_t offset, 
   return resp.responses[0].partitions[0];
 }
 
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 int16_t until_settled(const std::function<int16_t()>& attempt, std::initializer_list<int16_t> retry_on) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   int16_t e = attempt();

@@ -21,6 +21,11 @@
 
 namespace chronik::testing {
 
+// Now in milliseconds since the epoch: the timestamp of batches that must outlive Kafka's
+// retention checks (its default retention.ms deletes batches older than a week, from 30 s
+// after start-up).
+int64_t wall_clock_ms();
+
 // Creates `name` with `partitions` partitions and the given topic configs, on the broker
 // at `port` (by default the broker under test).
 void create_topic(uint16_t port, const std::string& name, int32_t partitions = 1,

@@ -39,7 +39,7 @@ namespace {
 
 std::vector<uint8_t> batch_of(std::vector<record::Record> records, compression::Codec codec = compression::Codec::kNone) {
   record::BatchOptions o;
-  o.base_timestamp = 1700000000000;
+  o.base_timestamp = wall_clock_ms();
   o.codec = codec;
   for (size_t i = 0; i < records.size(); ++i) records[i].offset_delta = static_cast<int32_t>(i);
   return record::build_batch(o, records);
