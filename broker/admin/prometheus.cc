@@ -293,6 +293,21 @@ std::string render_metrics(AdminContext& ctx) {
   fmt::format_to(it, "chronik_connections_active {}\n", m.connections_active.load());
   family(out, "chronik_connections_accepted_total", "counter", "Kafka client connections accepted.");
   fmt::format_to(it, "chronik_connections_accepted_total {}\n", m.connections_accepted.load());
+  family(out, "chronik_authentications_total", "counter",
+         "Authentications of Kafka clients (TLS handshakes, SASL exchanges) by outcome; re-authentications (KIP-368) "
+         "counted apart.");
+  fmt::format_to(it, "chronik_authentications_total{{kind=\"authentication\",result=\"success\"}} {}\n",
+                 m.authentications_succeeded.load());
+  fmt::format_to(it, "chronik_authentications_total{{kind=\"authentication\",result=\"failure\"}} {}\n",
+                 m.authentications_failed.load());
+  fmt::format_to(it, "chronik_authentications_total{{kind=\"reauthentication\",result=\"success\"}} {}\n",
+                 m.reauthentications_succeeded.load());
+  fmt::format_to(it, "chronik_authentications_total{{kind=\"reauthentication\",result=\"failure\"}} {}\n",
+                 m.reauthentications_failed.load());
+  family(out, "chronik_expired_sessions_closed_total", "counter",
+         "Connections closed because their SASL session ended (connections.max.reauth.ms or the credential's "
+         "expiry) before the client re-authenticated.");
+  fmt::format_to(it, "chronik_expired_sessions_closed_total {}\n", m.expired_sessions_closed.load());
   family(out, "chronik_purgatory_size", "gauge",
          "Requests waiting: fetches long-polling for data, JoinGroup/SyncGroup waiting for their group. "
          "Produce requests never wait on a single node (acks=all completes on the local write).");

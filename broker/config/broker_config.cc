@@ -80,7 +80,8 @@ const std::vector<std::string_view> kSaslMechanisms = {"plain", "scram-sha-256",
                                                        "oauthbearer"};
 
 // The keys Kafka reads per listener and SASL mechanism: listener.name.<l>.<mechanism>.<key>.
-const std::vector<std::string_view> kPerMechanismKeys = {"sasl.jaas.config", "sasl.server.callback.handler.class"};
+const std::vector<std::string_view> kPerMechanismKeys = {"sasl.jaas.config", "sasl.server.callback.handler.class",
+                                                         "connections.max.reauth.ms"};
 
 // For listener.name.<listener>.<rest>: the broker key <rest> stands for (a security key), or
 // nullptr. `<mechanism>.sasl.jaas.config` stands for sasl.jaas.config.
@@ -319,6 +320,15 @@ std::optional<std::string> BrokerConfig::mechanism_string(std::string_view liste
   if (auto it = listener_static_.find(name); it != listener_static_.end())
     if (auto* s = std::get_if<std::string>(&it->second)) return *s;
   return get_string(key);
+}
+
+int64_t BrokerConfig::max_reauth_ms(std::string_view listener, std::string_view mechanism) const {
+  const auto name = listener_key_name(listener, lower(mechanism) + ".connections.max.reauth.ms");
+  if (auto it = listener_static_.find(name); it != listener_static_.end())
+    if (auto* v = std::get_if<int64_t>(&it->second)) return *v;
+  const auto value = listener_value(listener, "connections.max.reauth.ms");
+  if (auto* v = std::get_if<int64_t>(&value)) return *v;
+  return 0;
 }
 
 std::vector<Listener> BrokerConfig::advertised_listeners() const {

@@ -109,6 +109,9 @@ class BrokerConfig {
   // (sasl.jaas.config, sasl.server.callback.handler.class).
   std::optional<std::string> mechanism_string(std::string_view listener, std::string_view mechanism,
                                               std::string_view key) const;
+  // KIP-368: listener.name.<listener>.<mechanism>.connections.max.reauth.ms, else
+  // listener.name.<listener>.connections.max.reauth.ms, else connections.max.reauth.ms.
+  int64_t max_reauth_ms(std::string_view listener, std::string_view mechanism) const;
   std::vector<std::string> log_dirs() const;           // log.dirs, else log.dir
   int64_t log_retention_ms() const;                    // ms > minutes > hours; < 0 -> -1
   int64_t log_flush_interval_ms() const;               // null -> log.flush.scheduler.interval.ms

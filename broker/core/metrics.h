@@ -58,6 +58,13 @@ class Metrics {
   std::atomic<int64_t> waiting_fetches{0};        // fetch purgatory
   std::atomic<int64_t> waiting_group_requests{0};  // JoinGroup/SyncGroup waiting for their group
   std::atomic<uint64_t> http_requests{0};
+  // Kafka's successful-/failed-(re)authentication-total and expired-connections-killed-count.
+  // A failed TLS handshake is a failed authentication, as on Kafka.
+  std::atomic<uint64_t> authentications_succeeded{0};
+  std::atomic<uint64_t> authentications_failed{0};
+  std::atomic<uint64_t> reauthentications_succeeded{0};
+  std::atomic<uint64_t> reauthentications_failed{0};
+  std::atomic<uint64_t> expired_sessions_closed{0};
 
   // Readers (rendering).
   uint64_t requests(int api_key, int version) const {

@@ -173,11 +173,13 @@ class OAuthBearerServer final : public SaslServer {
       return *error_;
     }
     user_ = *check.principal;
+    expires_ms_ = check.expires_ms;
     complete_ = true;
     return {};
   }
   bool complete() const override { return complete_; }
   std::string user() const override { return user_; }
+  std::optional<int64_t> credential_expiry_ms() const override { return expires_ms_; }
 
  private:
   OAuthBearerRules rules_;
@@ -185,6 +187,7 @@ class OAuthBearerServer final : public SaslServer {
   std::optional<std::string> error_;
   std::string reason_;
   std::string user_;
+  int64_t expires_ms_ = 0;
   bool complete_ = false;
 };
 
@@ -244,6 +247,7 @@ TokenCheck check_oauthbearer_token(const OAuthBearerRules& rules, std::string_vi
       (!c.contains("iss") || !c["iss"].is_string() || c["iss"].get<std::string>() != *rules.expected_issuer))
     return refuse("the token's issuer is not " + *rules.expected_issuer);
   out.principal = c[rules.principal_claim].get<std::string>();
+  out.expires_ms = exp_ms;
   return out;
 }
 

@@ -42,7 +42,8 @@ struct OAuthBearerRules {
 // Why `token` (a compact JWT) is refused at `now_ms`, or the principal it names.
 struct TokenCheck {
   std::optional<std::string> principal;
-  std::string error;  // when refused
+  int64_t expires_ms = 0;  // when accepted: the token's exp
+  std::string error;       // when refused
 };
 TokenCheck check_oauthbearer_token(const OAuthBearerRules& rules, std::string_view token, int64_t now_ms);
 

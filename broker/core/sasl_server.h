@@ -3,7 +3,9 @@
 // log's metadata, core/scram.h) and OAUTHBEARER (core/oauthbearer.h).
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -27,6 +29,9 @@ class SaslServer {
   virtual bool complete() const = 0;
   // Once complete: the authenticated user name.
   virtual std::string user() const = 0;
+  // Once complete: when the credential expires (ms since the epoch), for the mechanisms whose
+  // credentials do (OAUTHBEARER's token); the session ends then (KIP-368).
+  virtual std::optional<int64_t> credential_expiry_ms() const { return std::nullopt; }
 };
 
 // The mechanisms Chronik can serve, in Kafka's names.

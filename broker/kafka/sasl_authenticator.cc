@@ -52,6 +52,14 @@ SaslAuthenticator::Step fail_with(std::shared_ptr<wire::Writer> frame, std::stri
   return s;
 }
 
+// Kafka's SCRAM failure names the phase it happened in.
+std::string naming_phase(std::string message, bool reauthenticating) {
+  constexpr std::string_view kPhase = "during authentication";
+  if (const size_t at = message.find(kPhase); reauthenticating && at != std::string::npos)
+    message.replace(at, kPhase.size(), "during re-authentication");
+  return message;
+}
+
 std::string api_name(int16_t key) {
   const m::ApiInfo* api = m::find_api(key);
   return api ? api->name : "API " + std::to_string(key);
@@ -91,6 +99,7 @@ SaslAuthenticator::Step SaslAuthenticator::process(RequestContext& ctx, const wi
       case State::kHandshake: step = handshake(ctx, frame); break;
       case State::kAuthenticate: step = authenticate(ctx, frame); break;
       case State::kAuthenticateUnframed: step = authenticate_unframed(frame); break;
+      case State::kReauthBadMechanism: step = fail_with(nullptr, bad_mechanism_reason_); break;
       default: step = close_with("authentication already ended"); break;
     }
   } catch (const std::exception& e) {
@@ -124,6 +133,14 @@ SaslAuthenticator::Step SaslAuthenticator::handshake(RequestContext& ctx, const 
     resp.error_code = err(ErrorCode::UNSUPPORTED_SASL_MECHANISM);
     return fail_with(encode_frame(resp, ctx.api_version, ctx.correlation_id),
                      "Unsupported SASL mechanism " + req.mechanism);
+  }
+  if (reauthenticating_ && req.mechanism != mechanism_) {
+    // As Kafka: the handshake succeeds, and what the client sends next fails re-authentication.
+    bad_mechanism_reason_ = "SASL mechanism '" + req.mechanism +
+                            "' requested by client is not supported for re-authentication of mechanism '" +
+                            mechanism_ + "'";
+    state_ = State::kReauthBadMechanism;
+    return respond(encode_frame(resp, ctx.api_version, ctx.correlation_id));
   }
   server_ = make_sasl_server(broker_, listener_, req.mechanism);
   mechanism_ = req.mechanism;
@@ -162,10 +179,17 @@ SaslAuthenticator::Step SaslAuthenticator::authenticate(RequestContext& ctx, con
     resp.auth_bytes.assign(token.begin(), token.end());
   } catch (const SaslAuthenticationFailed& e) {
     resp.error_code = err(ErrorCode::SASL_AUTHENTICATION_FAILED);
-    resp.error_message = e.what();
-    return fail_with(encode_frame(resp, ctx.api_version, ctx.correlation_id), e.what());
+    resp.error_message = naming_phase(e.what(), reauthenticating_);
+    return fail_with(encode_frame(resp, ctx.api_version, ctx.correlation_id), *resp.error_message);
   }
-  if (server_->complete()) completed();
+  if (server_->complete()) {
+    if (reauthenticating_ && "User:" + server_->user() != principal_) {
+      resp.error_code = err(ErrorCode::SASL_AUTHENTICATION_FAILED);
+      resp.error_message = changed_principal_reason();
+      return fail_with(encode_frame(resp, ctx.api_version, ctx.correlation_id), *resp.error_message);
+    }
+    resp.session_lifetime_ms = completed();
+  }
   return respond(encode_frame(resp, ctx.api_version, ctx.correlation_id));
 }
 
@@ -175,18 +199,52 @@ SaslAuthenticator::Step SaslAuthenticator::authenticate_unframed(const wire::Sha
   try {
     token = server_->evaluate(std::string_view(reinterpret_cast<const char*>(frame.data()), frame.size()));
   } catch (const SaslAuthenticationFailed& e) {
-    return fail_with(nullptr, e.what());
+    return fail_with(nullptr, naming_phase(e.what(), reauthenticating_));
   }
   auto w = std::make_shared<wire::Writer>();
   w->write_int32(static_cast<int32_t>(token.size()));
   w->put(reinterpret_cast<const uint8_t*>(token.data()), token.size());
-  if (server_->complete()) completed();
+  if (server_->complete()) {
+    if (reauthenticating_ && "User:" + server_->user() != principal_)
+      return fail_with(nullptr, changed_principal_reason());
+    completed();
+  }
   return respond(std::move(w));
 }
 
-void SaslAuthenticator::completed() {
+std::string SaslAuthenticator::changed_principal_reason() const {
+  // Kafka's words, which join a principal's type and name with a dot.
+  auto dotted = [](std::string principal) { return principal.replace(principal.find(':'), 1, "."); };
+  return "Cannot change principals during re-authentication from " + dotted(principal_) + ": " +
+         dotted("User:" + server_->user());
+}
+
+int64_t SaslAuthenticator::completed() {
   state_ = State::kComplete;
   principal_ = "User:" + server_->user();
+  reauthenticating_ = false;
+  // Kafka's rule: the shorter of connections.max.reauth.ms (when > 0) and what is left of the
+  // credential; neither, no end.
+  const int64_t now = now_ms();
+  const int64_t max_reauth = broker_.config()->max_reauth_ms(listener_, mechanism_);
+  const auto credential_expiry = server_->credential_expiry_ms();
+  session_expiry_ms_.reset();
+  if (!credential_expiry && max_reauth <= 0) return 0;
+  int64_t lifetime = credential_expiry ? *credential_expiry - now : max_reauth;
+  if (credential_expiry && max_reauth > 0) lifetime = std::min(lifetime, max_reauth);
+  lifetime = std::max<int64_t>(lifetime, 0);
+  session_expiry_ms_ = now + lifetime;
+  return lifetime;
+}
+
+bool SaslAuthenticator::begin_reauthentication(int64_t now_ms) {
+  if (state_ != State::kComplete || !session_expiry_ms_) return false;
+  if (reauthentication_started_ms_ && now_ms - *reauthentication_started_ms_ < 1000) return false;
+  reauthentication_started_ms_ = now_ms;
+  reauthenticating_ = true;
+  state_ = State::kHandshake;  // no ApiVersions this time: the client keeps its first answer
+  server_.reset();
+  return true;
 }
 
 }  // namespace chronik::broker

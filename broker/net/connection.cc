@@ -10,6 +10,7 @@
 #include "runtime/protocol/frame.h"
 #include "broker/config/loggers.h"
 #include "generated/kafka/api_table.h"
+#include "generated/kafka/sasl_handshake_request.h"
 
 namespace chronik::broker::net {
 
@@ -158,9 +159,28 @@ awaitable<void> Connection::read_loop() {
       co_await read_exactly(buffer.get(), frame_size);
       wire::SharedBytes frame(std::shared_ptr<const void>(buffer, buffer.get()), buffer.get(), frame_size);
 
+      if (sasl_ && sasl_->complete()) {
+        if (const auto expiry = sasl_->session_expiry_ms()) {
+          // KIP-368: a SaslHandshake starts re-authentication; anything else after the
+          // session's end closes the connection unanswered, as Kafka does.
+          const int64_t now = now_ms();
+          const bool handshake = frame.size() >= 2 && ((frame.data()[0] << 8) | frame.data()[1]) ==
+                                                          message::SaslHandshakeRequest::kApiKey;
+          if (!(handshake && sasl_->begin_reauthentication(now)) && now >= *expiry) {
+            ::chronik::config::named_logger("chronik.net")
+                .debug("closing connection {} from {}: its SASL session ended", id_, peer_);
+            env_.broker.metrics.expired_sessions_closed.fetch_add(1, std::memory_order_relaxed);
+            break;
+          }
+        }
+      }
       if (sasl_ && !sasl_->complete()) {
+        const bool reauthenticating = sasl_->reauthenticating();
         if (!co_await authenticate(frame)) break;
         if (sasl_->complete()) {
+          auto& succeeded = reauthenticating ? env_.broker.metrics.reauthentications_succeeded
+                                             : env_.broker.metrics.authentications_succeeded;
+          succeeded.fetch_add(1, std::memory_order_relaxed);
           principal_ = sasl_->principal();
           ::chronik::config::named_logger("chronik.net")
               .debug("connection {} from {} on listener {} authenticated as {}", id_, peer_, listener_.name, principal_);
@@ -250,6 +270,7 @@ awaitable<bool> Connection::tls_handshake() {
     ::chronik::config::named_logger("chronik.net")
         .info("failed authentication with {} on listener {} (SSL handshake failed: {})", peer_, listener_.name,
               ec.message());
+    env_.broker.metrics.authentications_failed.fetch_add(1, std::memory_order_relaxed);
     co_return false;
   }
   // With client authentication the principal is the certificate's mapped name (SASL_SSL:
@@ -263,10 +284,13 @@ awaitable<bool> Connection::tls_handshake() {
       } catch (const std::exception& e) {
         ::chronik::config::named_logger("chronik.net")
             .info("failed authentication with {} on listener {} ({})", peer_, listener_.name, e.what());
+        env_.broker.metrics.authentications_failed.fetch_add(1, std::memory_order_relaxed);
         co_return false;
       }
     }
   }
+  // On SASL_SSL the SASL exchange that follows is what counts.
+  if (!sasl_) env_.broker.metrics.authentications_succeeded.fetch_add(1, std::memory_order_relaxed);
   co_return true;
 }
 
@@ -283,8 +307,12 @@ awaitable<bool> Connection::authenticate(const wire::SharedBytes& frame) {
     // Once per connection, at info as Kafka's "Failed authentication with ...": an operator
     // sees who is knocking with what, never a password.
     ::chronik::config::named_logger("chronik.net")
-        .info("failed authentication with {} on listener {}{} ({})", peer_, listener_.name,
+        .info("failed {} with {} on listener {}{} ({})",
+              sasl_->reauthenticating() ? "re-authentication" : "authentication", peer_, listener_.name,
               sasl_->mechanism().empty() ? "" : " (" + sasl_->mechanism() + ")", step.reason);
+    auto& failed = sasl_->reauthenticating() ? env_.broker.metrics.reauthentications_failed
+                                             : env_.broker.metrics.authentications_failed;
+    failed.fetch_add(1, std::memory_order_relaxed);
     // A client that retries at once is slowed down, and the failure answer leaves with the close.
     const auto delay = env_.broker.config()->get_long("connection.failed.authentication.delay.ms");
     if (delay > 0) {
