@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "generated/kafka/alter_user_scram_credentials_request.h"
 #include "generated/kafka/alter_user_scram_credentials_response.h"
@@ -327,5 +328,103 @@ TEST_CASE("AlterUserScramCredentials and DescribeUserScramCredentials answer as 
     d.mechanism = 2;
     req.deletions = {d};
     CHECK(results(req).at(user).first == 0);
+  }
+}
+
+// KIP-368, with listener.name.sasl_plaintext.scram-sha-256.connections.max.reauth.ms=3000
+// (broker.properties): SCRAM sessions last 3 s, PLAIN ones do not end.
+TEST_CASE("SASL re-authentication: the session's lifetime is its mechanism's connections.max.reauth.ms",
+          "[kafka][sasl][reauth]") {
+  const std::string user = unique_name("reauth-lifetime");
+  upsert_scram_user(user, "reauth-secret");
+  {
+    RawConnection c(sasl_target_port());
+    const auto final = scram_login(c, user, "reauth-secret");
+    CHECK(final.error_code == 0);
+    CHECK(final.session_lifetime_ms == 3000);
+  }
+  {
+    RawConnection c(sasl_target_port());
+    REQUIRE(handshake(c, "PLAIN").error_code == 0);
+    const auto auth = authenticate(c, plain_token(kUser, kPassword));
+    CHECK(auth.error_code == 0);
+    CHECK(auth.session_lifetime_ms == 0);
+  }
+}
+
+TEST_CASE("SASL re-authentication as the same principal keeps the connection, once a second at most",
+          "[kafka][sasl][reauth]") {
+  const std::string user = unique_name("reauth-same");
+  upsert_scram_user(user, "reauth-secret");
+  RawConnection c(sasl_target_port());
+  REQUIRE(scram_login(c, user, "reauth-secret").error_code == 0);
+  const auto again = scram_login(c, user, "reauth-secret");
+  CHECK(again.error_code == 0);
+  CHECK(again.session_lifetime_ms == 3000);
+  CHECK(metadata_served(c));
+  // Within a second of the last re-authentication, a handshake is an ordinary request.
+  CHECK(handshake(c, "SCRAM-SHA-256").error_code == 34);  // ILLEGAL_SASL_STATE
+  CHECK(metadata_served(c));
+}
+
+TEST_CASE("SASL re-authentication as another principal fails and closes the connection", "[kafka][sasl][reauth]") {
+  const std::string first = unique_name("reauth-first");
+  const std::string second = unique_name("reauth-second");
+  upsert_scram_user(first, "first-secret");
+  upsert_scram_user(second, "second-secret");
+  RawConnection c(sasl_target_port());
+  REQUIRE(scram_login(c, first, "first-secret").error_code == 0);
+  const auto other = scram_login(c, second, "second-secret");
+  CHECK(other.error_code == 58);  // SASL_AUTHENTICATION_FAILED
+  CHECK(other.error_message ==
+        "Cannot change principals during re-authentication from User." + first + ": User." + second);
+  CHECK(c.closed_by_peer(5000));
+}
+
+TEST_CASE("SASL re-authentication with a wrong password names the re-authentication", "[kafka][sasl][reauth]") {
+  const std::string user = unique_name("reauth-wrong");
+  upsert_scram_user(user, "reauth-secret");
+  RawConnection c(sasl_target_port());
+  REQUIRE(scram_login(c, user, "reauth-secret").error_code == 0);
+  const auto wrong = scram_login(c, user, "not-the-secret");
+  CHECK(wrong.error_code == 58);
+  CHECK(wrong.error_message ==
+        "Authentication failed during re-authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256");
+  CHECK(c.closed_by_peer(5000));
+}
+
+TEST_CASE("SASL re-authentication with another mechanism: the handshake is answered, the token closes",
+          "[kafka][sasl][reauth]") {
+  const std::string user = unique_name("reauth-mechanism");
+  upsert_scram_user(user, "reauth-secret");
+  RawConnection c(sasl_target_port());
+  REQUIRE(scram_login(c, user, "reauth-secret").error_code == 0);
+  CHECK(handshake(c, "PLAIN").error_code == 0);
+  m::SaslAuthenticateRequest req;
+  const auto token = plain_token(kUser, kPassword);
+  req.auth_bytes.assign(token.begin(), token.end());
+  c.send_frame(request_bytes(req, 2, 3, "sasl-hardening"));
+  CHECK(c.read_frame(5000).empty());
+  CHECK(c.closed_by_peer(5000));
+}
+
+TEST_CASE("SASL: once the session ended, a request closes the connection and a handshake re-authenticates",
+          "[kafka][sasl][reauth]") {
+  const std::string user = unique_name("reauth-expired");
+  upsert_scram_user(user, "reauth-secret");
+  {
+    RawConnection c(sasl_target_port());
+    REQUIRE(scram_login(c, user, "reauth-secret").error_code == 0);
+    CHECK(metadata_served(c));
+    std::this_thread::sleep_for(std::chrono::milliseconds(3300));
+    CHECK_FALSE(metadata_served(c));
+    CHECK(c.closed_by_peer(5000));
+  }
+  {
+    RawConnection c(sasl_target_port());
+    REQUIRE(scram_login(c, user, "reauth-secret").error_code == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3300));
+    CHECK(scram_login(c, user, "reauth-secret").error_code == 0);
+    CHECK(metadata_served(c));
   }
 }

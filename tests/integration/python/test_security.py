@@ -3,7 +3,10 @@ and a SASL_PLAINTEXT listener; confluent-kafka (librdkafka), kafka-python and kc
 consume over SASL/PLAIN (users from Kafka's JAAS syntax) and SASL/SCRAM-SHA-256/512 (users
 created with AlterUserScramCredentials, stored salted in LevelDB, surviving a restart);
 Metadata answers with the listener the request came in on; a wrong password fails, is
-logged once at info with the peer, and no password reaches the log. TLS: mutual TLS on an SSL
+logged once at info with the peer, and no password reaches the log. Re-authentication
+(KIP-368) on a listener whose SCRAM sessions last 2 s: librdkafka and kafka-python
+re-authenticate on their connections, librdkafka 2.0 (no KIP-368) is disconnected and
+reconnects. TLS: mutual TLS on an SSL
 listener (certificates made with the openssl CLI at test time, the principal mapped by
 ssl.principal.mapping.rules), SCRAM over SASL_SSL, a client without certificate refused, a
 plaintext client on a TLS port closed. A secrets audit: no password, key password or token
@@ -13,10 +16,12 @@ data dir.
 usage: test_security.py <path to chronik>
 """
 import os
+import re
 import subprocess
 import sys
 import time
 import unittest
+import urllib.request
 import uuid
 
 CHRONIK = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "chronik"
@@ -41,11 +46,15 @@ def topic(base):
 class Security(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # REAUTH: a second SASL_PLAINTEXT listener whose SCRAM sessions last 2 s (KIP-368).
         cls.broker = chronik_broker.Broker(
             CHRONIK, "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
             f"listener.name.sasl_plaintext.plain.sasl.jaas.config={JAAS}",
             "connection.failed.authentication.delay.ms=100",
-            extra_listeners=["SASL_PLAINTEXT"], prefix="chronik-security-")
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,REAUTH:SASL_PLAINTEXT",
+            "listener.name.reauth.sasl.enabled.mechanisms=SCRAM-SHA-256",
+            "listener.name.reauth.scram-sha-256.connections.max.reauth.ms=2000",
+            extra_listeners=["SASL_PLAINTEXT", "REAUTH"], admin=True, prefix="chronik-security-")
         cls.sasl = f"127.0.0.1:{cls.broker.ports['SASL_PLAINTEXT']}"
         admin = AdminClient({"bootstrap.servers": cls.broker.bootstrap})
         upserts = [UserScramCredentialUpsertion(user, ScramCredentialInfo(MECHANISM[m], 8192), password.encode())
@@ -156,6 +165,92 @@ class Security(unittest.TestCase):
         while not errors and time.time() < deadline:
             p.poll(0.2)
         self.assertTrue(errors)
+
+    def authentications(self):
+        return authentication_metrics(self.broker)
+
+    def test_clients_reauthenticate_when_the_session_ends(self):
+        # librdkafka (2.2 and later) re-authenticates before session_lifetime_ms runs out: for 7 s
+        # a producer and a consumer keep their connections, nothing is lost, and no session
+        # expires.
+        user, password = SCRAM_USERS["SCRAM-SHA-256"]
+        conf = dict(self.sasl_config("SCRAM-SHA-256", user, password),
+                    **{"bootstrap.servers": f"127.0.0.1:{self.broker.ports['REAUTH']}"})
+        name = topic("reauth")
+        admin = AdminClient(conf)
+        admin.create_topics([NewTopic(name, 1, 1)])[name].result(15)
+        before, expired_before = self.authentications()
+        errors = []
+        p = Producer(dict(conf, error_cb=errors.append))
+        c = Consumer(dict(conf, **{"group.id": topic("g"), "auto.offset.reset": "earliest",
+                                   "error_cb": errors.append}))
+        c.subscribe([name])
+        sent, got = [], []
+        deadline = time.time() + 7
+        while time.time() < deadline:
+            sent.append(f"r-{len(sent)}")
+            p.produce(name, sent[-1].encode())
+            p.poll(0)
+            m = c.poll(0.1)
+            if m is not None and not m.error():
+                got.append(m.value().decode())
+        self.assertEqual(p.flush(15), 0)
+        deadline = time.time() + 20
+        while len(got) < len(sent) and time.time() < deadline:
+            m = c.poll(0.5)
+            if m is not None and not m.error():
+                got.append(m.value().decode())
+        c.close()
+        self.assertEqual(got, sent)
+        self.assertEqual(errors, [])
+        # kafka-python (3.x) re-authenticates as well.
+        from kafka import KafkaProducer
+        kp = KafkaProducer(bootstrap_servers=conf["bootstrap.servers"], security_protocol="SASL_PLAINTEXT",
+                           sasl_mechanism="SCRAM-SHA-256", sasl_plain_username=user, sasl_plain_password=password)
+        for i in range(5):
+            kp.send(name, f"kp-{i}".encode()).get(30)
+            time.sleep(1)
+        kp.close()
+        after, expired_after = self.authentications()
+        # Producer and consumer (group coordinator and partition leader) connections each
+        # re-authenticated about every 2 s.
+        self.assertGreaterEqual(after[("reauthentication", "success")] - before[("reauthentication", "success")], 4)
+        self.assertEqual(after[("reauthentication", "failure")], before[("reauthentication", "failure")])
+        self.assertEqual(expired_after, expired_before)
+
+    def test_a_client_that_cannot_reauthenticate_is_disconnected_when_its_session_ends(self):
+        # Debian's confluent-kafka (librdkafka 2.0) has no KIP-368: its connection is closed at
+        # the first request after the session's end; it reconnects, logs in again and delivers.
+        user, password = SCRAM_USERS["SCRAM-SHA-256"]
+        name = topic("no-reauth")
+        conf = dict(self.sasl_config("SCRAM-SHA-256", user, password),
+                    **{"bootstrap.servers": f"127.0.0.1:{self.broker.ports['REAUTH']}"})
+        admin = AdminClient(conf)  # alive until the future resolves
+        admin.create_topics([NewTopic(name, 1, 1)])[name].result(15)
+        _, expired_before = self.authentications()
+        produce = f"""
+import sys, time, confluent_kafka
+assert confluent_kafka.libversion()[0].startswith("2.0."), confluent_kafka.libversion()
+p = confluent_kafka.Producer({conf!r})
+p.produce({name!r}, b"before")
+assert p.flush(30) == 0
+time.sleep(3)  # the 2 s session ends
+p.produce({name!r}, b"after")
+assert p.flush(30) == 0
+"""
+        subprocess.run(["/usr/bin/python3", "-c", produce], check=True, timeout=90)
+        c = Consumer(dict(conf, **{"group.id": topic("g"), "auto.offset.reset": "earliest"}))
+        c.subscribe([name])
+        got = []
+        deadline = time.time() + 30
+        while len(got) < 2 and time.time() < deadline:
+            m = c.poll(1)
+            if m is not None and not m.error():
+                got.append(m.value())
+        c.close()
+        self.assertEqual(got, [b"before", b"after"])
+        _, expired_after = self.authentications()
+        self.assertGreater(expired_after, expired_before)
 
     def test_scram_users_are_described_deleted_and_survive_a_restart(self):
         admin = AdminClient({"bootstrap.servers": self.broker.bootstrap})
@@ -342,6 +437,16 @@ def jwt(header, claims, key=None):
     return signed + "." + b64url(signature)
 
 
+def authentication_metrics(broker):
+    """chronik_authentications_total by (kind, result), and chronik_expired_sessions_closed_total,
+    from `broker`'s /metrics."""
+    with urllib.request.urlopen(broker.url + "/metrics", timeout=10) as r:
+        text = r.read().decode()
+    return {m.group(1, 2): int(m.group(3)) for m in re.finditer(
+        r'^chronik_authentications_total\{kind="(\w+)",result="(\w+)"\} (\d+)$', text, re.M)}, \
+        int(re.search(r"^chronik_expired_sessions_closed_total (\d+)$", text, re.M).group(1))
+
+
 def oauth_login(bootstrap, token=None, unsecured=None):
     """Produces one record over SASL/OAUTHBEARER with `token` (confluent-kafka's oauth_cb) or an
     unsecured JWT librdkafka makes from `unsecured` (sasl.oauthbearer.config): the delivery
@@ -405,7 +510,7 @@ class OAuthBearer(unittest.TestCase):
             "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler",
             f"sasl.oauthbearer.jwks.endpoint.url=file://{jwks}", "sasl.oauthbearer.expected.audience=chronik",
             "sasl.oauthbearer.expected.issuer=https://issuer.test",
-            extra_listeners=["SASL_PLAINTEXT"], prefix="chronik-oauth-signed-")
+            extra_listeners=["SASL_PLAINTEXT"], admin=True, prefix="chronik-oauth-signed-")
         for broker in (cls.unsecured, cls.signed):
             admin = AdminClient({"bootstrap.servers": broker.bootstrap})
             for f in admin.create_topics([NewTopic(cls.TOPIC, 1, 1)]).values():
@@ -463,6 +568,30 @@ class OAuthBearer(unittest.TestCase):
                 self.assertEqual(oauth_login(bootstrap, token=token), KafkaError._AUTHENTICATION)
         log = self.signed.log_text()
         self.assertNotIn(jwt(header, claims, self.key), log)  # tokens are credentials: never logged
+
+    def test_a_session_ends_with_its_token_and_the_client_reauthenticates(self):
+        # Tokens of 4 s: the session lasts what is left of the token (KIP-368), and librdkafka
+        # logs in again with a fresh one on the same connection before it ends.
+        def fresh_token(_config):
+            now = time.time()
+            claims = {"sub": "bob", "iat": int(now), "exp": int(now) + 4, "aud": "chronik",
+                      "iss": "https://issuer.test", "jti": uuid.uuid4().hex}
+            return jwt({"alg": "RS256", "kid": "k1"}, claims, self.key), int(now) + 4
+        before, expired_before = authentication_metrics(self.signed)
+        errors, delivered = [], []
+        p = Producer({"bootstrap.servers": self.sasl(self.signed), "security.protocol": "SASL_PLAINTEXT",
+                      "sasl.mechanism": "OAUTHBEARER", "oauth_cb": fresh_token, "error_cb": errors.append})
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            p.produce(self.TOPIC, b"v", on_delivery=lambda e, m: delivered.append(e))
+            p.poll(0.2)
+        self.assertEqual(p.flush(15), 0)
+        self.assertEqual(errors, [])
+        self.assertTrue(delivered)
+        self.assertEqual([e for e in delivered if e is not None], [])
+        after, expired_after = authentication_metrics(self.signed)
+        self.assertGreaterEqual(after[("reauthentication", "success")] - before[("reauthentication", "success")], 2)
+        self.assertEqual(expired_after, expired_before)
 
     def test_jwks_is_read_at_every_login(self):
         import json
