@@ -70,7 +70,7 @@ struct AdminServer::Impl : std::enable_shared_from_this<Impl> {
   // An acceptor, with the TLS setup of an https:// listener (null for http://).
   struct Listener {
     std::unique_ptr<tcp::acceptor> acceptor;
-    std::unique_ptr<core::ListenerTls> tls;
+    std::shared_ptr<core::ListenerTls> tls;
   };
 
   Broker& broker;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 #include <stdexcept>
 
 #include "broker/config/config_providers.h"
@@ -98,6 +99,16 @@ const ConfigKey* listener_key(std::string_view name) {
   if (rest.substr(0, 5) != "sasl." && rest.substr(0, 4) != "ssl." && rest != "connections.max.reauth.ms")
     return nullptr;
   return find_key(broker_config_keys(), rest);
+}
+
+// The TLS keys Kafka reconfigures at run time (its SslConfigs.RECONFIGURABLE_CONFIGS): a
+// listener's key store and trust store.
+bool reconfigurable_tls_key(std::string_view name) {
+  static const std::set<std::string_view> keys = {
+      "ssl.keystore.type",   "ssl.keystore.location",   "ssl.keystore.password",       "ssl.key.password",
+      "ssl.keystore.key",    "ssl.keystore.certificate.chain", "ssl.truststore.type", "ssl.truststore.location",
+      "ssl.truststore.password", "ssl.truststore.certificates"};
+  return keys.count(name) > 0;
 }
 
 // listener.name.<listener>.<rest> with the listener part lower-cased, as Kafka looks it up.
@@ -293,6 +304,8 @@ std::vector<Listener> BrokerConfig::listeners() const {
 }
 
 ConfigValue BrokerConfig::listener_value(std::string_view listener, std::string_view name) const {
+  if (auto it = listener_dynamic_.find(listener_key_name(listener, name)); it != listener_dynamic_.end())
+    return it->second;
   if (auto it = listener_static_.find(listener_key_name(listener, name)); it != listener_static_.end())
     return it->second;
   return get(name);
@@ -372,12 +385,42 @@ int64_t BrokerConfig::log_flush_interval_ms() const {
   return std::get<int64_t>(topic_value("flush.ms", {}));
 }
 
+std::optional<std::string> BrokerConfig::reconfigured_tls_listener(std::string_view name) {
+  const ConfigKey* k = listener_key(name);
+  if (k == nullptr || !reconfigurable_tls_key(k->name)) return std::nullopt;
+  const std::string_view rest = name.substr(kListenerPrefix.size());
+  return lower(rest.substr(0, rest.find('.')));
+}
+
+bool BrokerConfig::sensitive(std::string_view name) {
+  const ConfigKey* k = find_key(broker_config_keys(), name);
+  if (k == nullptr) k = listener_key(name);
+  return k == nullptr || k->sensitive();  // unknown: say nothing of it
+}
+
 BrokerConfig BrokerConfig::with_dynamic(std::string_view name, std::optional<std::string_view> value,
                                         bool per_broker) const {
+  const std::string quoted = "[" + std::string(name) + "]";
+  if (const auto listener = reconfigured_tls_listener(name)) {
+    // Key stores are files of one machine: never a cluster-wide default.
+    if (!per_broker)
+      throw ConfigError("Cannot update these configs at default cluster level, broker id must be specified: " + quoted);
+    const ConfigKey* k = listener_key(name);
+    ConfigKey renamed = *k;
+    renamed.name = name;
+    BrokerConfig copy = *this;
+    const std::string stored = listener_key_name(*listener, name.substr(kListenerPrefix.size() + listener->size() + 1));
+    if (value) copy.listener_dynamic_[stored] = parse_value(renamed, *value);
+    else copy.listener_dynamic_.erase(stored);
+    return copy;
+  }
   const ConfigKey* k = find_key(broker_config_keys(), name);
   if (k == nullptr) throw ConfigError("Unknown broker config name: " + std::string(name));
+  if (reconfigurable_tls_key(name))
+    throw ConfigError("These security configs can be dynamically updated only per-listener using the listener prefix: " +
+                      quoted);
   if (!k->dynamic)
-    throw ConfigError("Cannot update these configs dynamically: [" + std::string(name) + "]");
+    throw ConfigError("Cannot update these configs dynamically: " + quoted);
   BrokerConfig copy = *this;
   Layer& layer = per_broker ? copy.dynamic_broker_ : copy.dynamic_default_;
   if (value) layer[std::string(name)] = parse_value(*k, *value);
@@ -426,6 +469,21 @@ std::vector<ConfigEntry> BrokerConfig::describe() const {
     auto first = std::find_if(e.synonyms.begin(), e.synonyms.end(),
                               [&](const ConfigSynonym& s) { return s.name == k.name; });
     e.synonyms.erase(e.synonyms.begin(), first);
+    out.push_back(std::move(e));
+  }
+  // As Kafka lists them: dynamic, and read-only (only the listener-less key is one of its
+  // dynamic configs).
+  for (const auto& [name, value] : listener_dynamic_) {
+    const ConfigKey* k = listener_key(name);
+    ConfigEntry e;
+    e.name = name;
+    e.source = ConfigSource::kDynamicBroker;
+    e.value = k->sensitive() ? std::nullopt : value_text(value);
+    e.read_only = true;
+    e.sensitive = k->sensitive();
+    e.type = k->type;
+    e.doc = std::string(k->doc);
+    e.synonyms.push_back({name, e.value, ConfigSource::kDynamicBroker});
     out.push_back(std::move(e));
   }
   return out;

@@ -118,11 +118,18 @@ class BrokerConfig {
 
   // A copy with `name` set (or removed when `value` is nullopt) in the dynamic per-broker
   // (`per_broker`) or cluster-default layer. Throws ConfigError when the key is unknown,
-  // not dynamic, or the value is invalid.
+  // not dynamic, or the value is invalid. A listener's key store and trust store
+  // (listener.name.<l>.ssl.keystore.location and the like, KIP-226) change per broker only,
+  // and only with the listener prefix, as in Kafka.
   BrokerConfig with_dynamic(std::string_view name, std::optional<std::string_view> value,
                             bool per_broker) const;
+  // For listener.name.<l>.<a key store or trust store key>: <l>, lower-cased; else nullopt.
+  // Changing such a key replaces that listener's certificate (core/tls_listeners.h).
+  static std::optional<std::string> reconfigured_tls_listener(std::string_view name);
+  // Whether broker key `name` (listener-prefixed or not) holds a secret: never logged.
+  static bool sensitive(std::string_view name);
 
-  // DescribeConfigs of the broker: every broker key.
+  // DescribeConfigs of the broker: every broker key, then the listener keys set dynamically.
   std::vector<ConfigEntry> describe() const;
   // DescribeConfigs of a topic with these overrides: every topic key.
   std::vector<ConfigEntry> describe_topic(const ConfigMap& overrides) const;
@@ -139,8 +146,9 @@ class BrokerConfig {
   void check_cross_key() const;
 
   Layer static_, dynamic_default_, dynamic_broker_;
-  // listener.name.<listener>.<key> (static only), the listener part lower-cased.
-  Layer listener_static_;
+  // listener.name.<listener>.<key>, the listener part lower-cased: from the properties, and
+  // the per-broker dynamic key stores and trust stores, which take precedence.
+  Layer listener_static_, listener_dynamic_;
   std::vector<std::string> warnings_;
 };
 

@@ -125,6 +125,10 @@ const std::vector<ConfigKey>& broker_table() {
       {"ssl.cipher.suites", T::kList, "", {}, "TLS cipher suites enabled; empty for the library's defaults.", true},
       {"ssl.principal.mapping.rules", T::kString, "DEFAULT", {},
        "Rules mapping a client certificate's distinguished name to a principal name.", false},
+      {"ssl.allow.dn.changes", T::kBoolean, "false", {},
+       "Whether a key store altered at run time may change the certificate's distinguished name."},
+      {"ssl.allow.san.changes", T::kBoolean, "false", {},
+       "Whether a key store altered at run time may change the certificate's subject alternative names."},
       {"ssl.endpoint.identification.algorithm", T::kString, "https", {},
        "Endpoint identification of peers (a client setting; brokers check it only between brokers).", true},
       // Chronik's admin endpoint.

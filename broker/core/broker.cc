@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -102,17 +103,32 @@ void Broker::load_dynamic_configs() {
   quotas.set_quotas(ClientQuotaStore(*store).list());
 }
 
-int16_t Broker::alter_dynamic_config(const std::string& name, const std::optional<std::string>& value,
-                                     bool per_broker, bool validate_only) {
+int16_t Broker::alter_dynamic_configs(const std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
+                                      bool per_broker, bool validate_only) {
   std::lock_guard lock(alter_mu_);
-  std::optional<std::string_view> v;
-  if (value) v = *value;
-  auto next = std::make_shared<config::BrokerConfig>(config()->with_dynamic(name, v, per_broker));
+  auto next = config();
+  std::set<std::string> tls_changed;
+  for (const auto& [name, value] : changes) {
+    std::optional<std::string_view> v;
+    if (value) v = *value;
+    next = std::make_shared<config::BrokerConfig>(next->with_dynamic(name, v, per_broker));
+    if (const auto listener = config::BrokerConfig::reconfigured_tls_listener(name)) tls_changed.insert(*listener);
+  }
+  // The new certificates are loaded and checked before anything is stored: a key store that
+  // cannot serve is refused, and the listener keeps the one it has.
+  std::map<std::string, std::shared_ptr<core::ListenerTls>> tls;
+  for (const auto& listener : tls_changed)
+    if (auto prepared = tls_listeners.prepare(*next, listener)) tls[listener] = std::move(prepared);
   if (validate_only) return 0;
-  if (int16_t e = store->put_meta(dynamic_key(*this, per_broker, name), value)) return e;
+  for (const auto& [name, value] : changes)
+    if (int16_t e = store->put_meta(dynamic_key(*this, per_broker, name), value)) return e;
   set_config(std::move(next));
-  ::chronik::config::named_logger("chronik.core").info("dynamic broker config {} {}{}", name, value ? "set to " + *value : "removed",
-               per_broker ? "" : " (cluster default)");
+  for (const auto& [name, value] : changes)
+    ::chronik::config::named_logger("chronik.core")
+        .info("dynamic broker config {} {}{}", name,
+              !value ? "removed" : config::BrokerConfig::sensitive(name) ? "set (sensitive)" : "set to " + *value,
+              per_broker ? "" : " (cluster default)");
+  for (auto& [listener, prepared] : tls) tls_listeners.replace(listener, std::move(prepared));
   return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "broker/core/client_telemetry.h"
 #include "broker/core/features.h"
 #include "broker/core/fetch_sessions.h"
+#include "broker/core/tls_listeners.h"
 #include "broker/core/waits.h"
 #include "broker/log/log_store.h"
 #include "broker/security/authorizer.h"
@@ -77,13 +78,15 @@ struct Broker {
   void load_dynamic_configs();
   // Creates Kafka's __consumer_offsets, empty and read-only, on a new data dir.
   void ensure_internal_topics();
-  // Sets (nullopt: removes) dynamic broker config `name`, per broker or as cluster default,
-  // persisting it in the store. With `validate_only`, only checks. Throws
+  // Sets (nullopt value: removes) the dynamic broker configs `changes`, per broker or as
+  // cluster default, checked together then persisted in the store; a change of a TLS
+  // listener's key store or trust store replaces its certificate for new connections (checked
+  // as Kafka checks it, core/tls_listeners.h). With `validate_only`, only checks. Throws
   // config::ConfigError for an invalid change; returns KAFKA_STORAGE_ERROR when the store
-  // cannot persist it (nothing changed then), else 0. Serialized: concurrent alters do not
-  // lose each other's changes.
-  int16_t alter_dynamic_config(const std::string& name, const std::optional<std::string>& value,
-                            bool per_broker, bool validate_only);
+  // cannot persist them (nothing in force changed then), else 0. Serialized: concurrent
+  // alters do not lose each other's changes.
+  int16_t alter_dynamic_configs(const std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
+                                bool per_broker, bool validate_only);
   // Forgets what other services keep about a deleted topic: the groups' committed offsets
   // and its metrics. (Its idempotent producers' state goes with the topic, in the log.)
   void forget_topic(const TopicInfo& topic);
@@ -105,6 +108,7 @@ struct Broker {
   ClientTelemetry telemetry;   // KIP-714 subscriptions and client instances
   ClientQuotaManager quotas;   // producer_byte_rate and consumer_byte_rate, enforced
   FetchMemory fetch_memory;  // queued.max.fetch.bytes
+  core::TlsListeners tls_listeners;  // the TLS of SSL and SASL_SSL listeners, replaceable (KIP-226)
   // The ACL authorizer (authorizer.class.name); null: none configured, every action allowed.
   std::unique_ptr<security::Authorizer> authorizer;
   admin::Metrics metrics;

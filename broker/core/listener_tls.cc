@@ -1,9 +1,12 @@
 #include "broker/core/listener_tls.h"
 
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -55,8 +58,8 @@ void set_cipher_suites(SSL_CTX* ctx, const std::vector<std::string>& suites, con
 
 }  // namespace
 
-std::unique_ptr<ListenerTls> make_listener_tls(const config::BrokerConfig& config, const std::string& listener) {
-  auto out = std::make_unique<ListenerTls>();
+std::shared_ptr<ListenerTls> make_listener_tls(const config::BrokerConfig& config, const std::string& listener) {
+  auto out = std::make_shared<ListenerTls>();
   auto& ctx = out->context;
   auto get = [&](const char* key) { return config.listener_string(listener, key); };
   ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
@@ -147,6 +150,10 @@ std::optional<std::string> peer_certificate_dn(SSL* ssl) {
   X509* cert = SSL_get1_peer_certificate(ssl);
   if (!cert) return std::nullopt;
   std::unique_ptr<X509, decltype(&X509_free)> owned(cert, X509_free);
+  return certificate_dn(cert);
+}
+
+std::string certificate_dn(X509* cert) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
   // RFC 2253 without the spaces OpenSSL's default adds and with UTF-8 kept, as Java's
   // X500Principal.getName() prints it.
@@ -154,6 +161,35 @@ std::optional<std::string> peer_certificate_dn(SSL* ssl) {
   char* data = nullptr;
   const long n = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<size_t>(n));
+}
+
+std::vector<std::string> subject_alt_names(X509* cert) {
+  std::vector<std::string> out;
+  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    auto text = [](const ASN1_STRING* s) {
+      return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<size_t>(ASN1_STRING_length(s)));
+    };
+    if (name->type == GEN_DNS) {
+      out.push_back("DNS:" + text(name->d.dNSName));
+    } else if (name->type == GEN_EMAIL) {
+      out.push_back("email:" + text(name->d.rfc822Name));
+    } else if (name->type == GEN_URI) {
+      out.push_back("URI:" + text(name->d.uniformResourceIdentifier));
+    } else if (name->type == GEN_IPADD) {
+      const ASN1_OCTET_STRING* ip = name->d.iPAddress;
+      char buffer[INET6_ADDRSTRLEN] = {};
+      const int family = ASN1_STRING_length(ip) == 4 ? AF_INET : AF_INET6;
+      if (inet_ntop(family, ASN1_STRING_get0_data(ip), buffer, sizeof buffer)) out.push_back(std::string("IP:") + buffer);
+    } else {
+      out.push_back("other:" + std::to_string(name->type));
+    }
+  }
+  GENERAL_NAMES_free(names);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace chronik::broker::core

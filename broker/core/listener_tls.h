@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 #include <utility>  // before Asio 1.74's awaitable.hpp, which forgets it
 
 #include <boost/asio/ssl.hpp>
@@ -27,10 +28,14 @@ struct ListenerTls {
 
 // The TLS setup of `listener` from `config`. Throws std::runtime_error naming the setting
 // when a store cannot be read, a protocol or cipher suite is unknown, or a rule does not parse.
-std::unique_ptr<ListenerTls> make_listener_tls(const config::BrokerConfig& config, const std::string& listener);
+std::shared_ptr<ListenerTls> make_listener_tls(const config::BrokerConfig& config, const std::string& listener);
 
 // The distinguished name of the peer's certificate, in RFC 2253 as Java prints it
 // ("CN=alice,OU=eng,O=example"); nullopt when the peer sent none.
 std::optional<std::string> peer_certificate_dn(SSL* ssl);
+// The same of a certificate.
+std::string certificate_dn(X509* cert);
+// A certificate's subject alternative names, sorted: "DNS:localhost", "IP:127.0.0.1", ...
+std::vector<std::string> subject_alt_names(X509* cert);
 
 }  // namespace chronik::broker::core

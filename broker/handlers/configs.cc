@@ -78,17 +78,13 @@ Status apply_topic(Broker& broker, const std::string& name, const ConfigMap& ove
   return {e, ""};
 }
 
-// Applies broker changes (nullopt value: remove) after checking all of them first.
+// Applies broker changes (nullopt value: remove), all of them checked first, together.
 Status apply_broker(Broker& broker, bool per_broker,
                     const std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
                     bool validate_only) {
   try {
-    for (const auto& [name, value] : changes)
-      broker.alter_dynamic_config(name, value, per_broker, /*validate_only=*/true);
-    if (!validate_only)
-      for (const auto& [name, value] : changes)
-        if (int16_t e = broker.alter_dynamic_config(name, value, per_broker, false))
-          return {e, "cannot store dynamic config " + name + ": the log dir cannot be written"};
+    if (int16_t e = broker.alter_dynamic_configs(changes, per_broker, validate_only))
+      return {e, "cannot store the dynamic configs: the log dir cannot be written"};
   } catch (const ConfigError& e) {
     // Kafka (KRaft) refuses a bad broker config value, or one that cannot change at run
     // time, with INVALID_REQUEST; topic configs get INVALID_CONFIG.

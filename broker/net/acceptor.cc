@@ -16,7 +16,7 @@ Acceptor::Acceptor(asio::io_context& ioc, std::vector<asio::io_context*> network
     : acceptor_(ioc), network_(std::move(network)), env_(env), listener_(listener) {}
 
 void Acceptor::bind(const std::string& host, uint16_t port) {
-  if (listener_.tls()) tls_ = core::make_listener_tls(*env_.broker.config(), listener_.name);
+  if (listener_.tls()) env_.broker.tls_listeners.open(*env_.broker.config(), listener_.name);
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
   if (ec) {
@@ -47,7 +47,9 @@ asio::awaitable<void> Acceptor::accept_loop() {
       ::chronik::config::named_logger("chronik.net").warn("accept failed: {}", ec.message());
       continue;
     }
-    auto conn = std::make_shared<Connection>(env_, std::move(socket), env_.next_connection_id++, listener_, tls_.get());
+    // The listener's TLS as it is now: a certificate replaced later leaves this one's alone.
+    auto conn = std::make_shared<Connection>(env_, std::move(socket), env_.next_connection_id++, listener_,
+                                             env_.broker.tls_listeners.current(listener_.name));
     env_.broker.metrics.connections_accepted.fetch_add(1, std::memory_order_relaxed);
     env_.broker.metrics.connections_active.fetch_add(1, std::memory_order_relaxed);
     conn->start();

@@ -11,7 +11,6 @@
 #include <boost/asio.hpp>
 
 #include "broker/net/connection.h"
-#include "broker/core/listener_tls.h"
 
 namespace chronik::broker::net {
 
@@ -38,7 +37,6 @@ class Acceptor {
   size_t next_network_ = 0;
   ConnectionEnv& env_;
   const ListenerInfo& listener_;
-  std::unique_ptr<core::ListenerTls> tls_;  // SSL and SASL_SSL listeners
 };
 
 }  // namespace chronik::broker::net

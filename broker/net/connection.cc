@@ -35,11 +35,11 @@ std::vector<std::shared_ptr<Connection>> Connections::all() {
 }
 
 Connection::Connection(ConnectionEnv& env, tcp::socket socket, int64_t id, const ListenerInfo& listener,
-                       core::ListenerTls* tls)
+                       std::shared_ptr<core::ListenerTls> tls)
     : env_(env),
       listener_(listener),
       socket_(std::move(socket)),
-      listener_tls_(tls),
+      listener_tls_(std::move(tls)),
       write_signal_(socket_.get_executor()),
       space_signal_(socket_.get_executor()),
       idle_timer_(socket_.get_executor()),

@@ -55,9 +55,9 @@ struct ConnectionEnv {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  // `tls` (SSL and SASL_SSL listeners, else nullptr) outlives the connection.
+  // `tls`: the TLS of SSL and SASL_SSL listeners (else nullptr), held for the connection's life.
   Connection(ConnectionEnv& env, boost::asio::ip::tcp::socket socket, int64_t id, const ListenerInfo& listener,
-             core::ListenerTls* tls);
+             std::shared_ptr<core::ListenerTls> tls);
 
   // Starts reading, writing and the idle check; registers with env.connections until closed.
   void start();
@@ -91,7 +91,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ConnectionEnv& env_;
   const ListenerInfo& listener_;
   boost::asio::ip::tcp::socket socket_;
-  core::ListenerTls* listener_tls_;
+  std::shared_ptr<core::ListenerTls> listener_tls_;
   // Over socket_ on TLS listeners: every read and write then goes through it.
   std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   boost::asio::steady_timer write_signal_;

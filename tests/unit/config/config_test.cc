@@ -582,6 +582,49 @@ TEST_CASE("listener.name.<listener>. prefixes override security keys for that li
   REQUIRE(from_text("listener.name.x.no.such.key=1").warnings().size() == 1);
 }
 
+TEST_CASE("a listener's key store changes per broker and with the listener prefix only (KIP-226)", "[config]") {
+  auto c = from_text("listeners=PLAINTEXT://h:1,SSL://h:2\nssl.keystore.type=PEM\n"
+                     "listener.name.ssl.ssl.keystore.location=/etc/a.pem\n");
+  auto message = [&](std::string_view name, bool per_broker) {
+    try {
+      c.with_dynamic(name, "/etc/b.pem", per_broker);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  // Kafka's refusals, word for word.
+  REQUIRE(message("listener.name.ssl.ssl.keystore.location", false) ==
+          "Cannot update these configs at default cluster level, broker id must be specified: "
+          "[listener.name.ssl.ssl.keystore.location]");
+  REQUIRE(message("ssl.keystore.location", true) ==
+          "These security configs can be dynamically updated only per-listener using the listener prefix: "
+          "[ssl.keystore.location]");
+  REQUIRE(message("ssl.truststore.certificates", true).find("only per-listener") != std::string::npos);
+
+  // The listener's name is matched without case; the dynamic value wins over the static one,
+  // and removing it brings the static one back.
+  auto d = c.with_dynamic("listener.name.SSL.ssl.keystore.location", "/etc/b.pem", true);
+  REQUIRE(d.listener_string("SSL", "ssl.keystore.location") == "/etc/b.pem");
+  REQUIRE(d.listener_string("PLAINTEXT", "ssl.keystore.location") == std::nullopt);
+  REQUIRE(BrokerConfig::reconfigured_tls_listener("listener.name.SSL.ssl.keystore.location") == "ssl");
+  REQUIRE(BrokerConfig::reconfigured_tls_listener("listener.name.ssl.ssl.client.auth") == std::nullopt);
+  REQUIRE(BrokerConfig::reconfigured_tls_listener("ssl.keystore.location") == std::nullopt);
+  const auto described = d.describe();
+  const auto& e = entry(described, "listener.name.ssl.ssl.keystore.location");
+  REQUIRE(e.value == "/etc/b.pem");
+  REQUIRE(e.source == ConfigSource::kDynamicBroker);
+  REQUIRE(e.read_only);  // as Kafka lists it
+  REQUIRE(d.with_dynamic("listener.name.ssl.ssl.keystore.location", std::nullopt, true)
+              .listener_string("SSL", "ssl.keystore.location") == "/etc/a.pem");
+  // A secret set this way is described without its value.
+  const auto k = d.with_dynamic("listener.name.ssl.ssl.key.password", "pw", true).describe();
+  REQUIRE(entry(k, "listener.name.ssl.ssl.key.password").sensitive);
+  REQUIRE(entry(k, "listener.name.ssl.ssl.key.password").value == std::nullopt);
+  REQUIRE(BrokerConfig::sensitive("listener.name.ssl.ssl.key.password"));
+  REQUIRE_FALSE(BrokerConfig::sensitive("listener.name.ssl.ssl.keystore.location"));
+}
+
 TEST_CASE("JAAS lines read as Kafka's JaasConfig reads them", "[config]") {
   const auto m = parse_jaas_config(
       "k", "org.apache.kafka.common.security.plain.PlainLoginModule required\n  username=\"admin\" "
