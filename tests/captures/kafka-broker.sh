@@ -10,6 +10,8 @@
 #        "group.coordinator.rebalance.protocols=classic,consumer" for KIP-848 groups),
 #        KAFKA_SASL_PORT (a SASL_PLAINTEXT listener on that port too; its mechanisms and
 #        JAAS configuration come in KAFKA_EXTRA_PROPS),
+#        KAFKA_SSL_PORT (an SSL listener on that port too; its key store comes in
+#        KAFKA_EXTRA_PROPS),
 #        KAFKA_REQUEST_LOG=1 (log every request and response as JSON, to compare a
 #        client's conversation with Kafka against its conversation with Chronik)
 set -euo pipefail
@@ -33,8 +35,9 @@ fi
 [[ "$PORT" == --resolve-only ]] && exit 0
 CONTROLLER_PORT="$((PORT + 1))"
 CP="$(cat "$CP_FILE")"
-SASL_LISTENER=""
-[[ -n "${KAFKA_SASL_PORT:-}" ]] && SASL_LISTENER=",SASL_PLAINTEXT://127.0.0.1:${KAFKA_SASL_PORT}"
+EXTRA_LISTENERS=""
+[[ -n "${KAFKA_SASL_PORT:-}" ]] && EXTRA_LISTENERS=",SASL_PLAINTEXT://127.0.0.1:${KAFKA_SASL_PORT}"
+[[ -n "${KAFKA_SSL_PORT:-}" ]] && EXTRA_LISTENERS+=",SSL://127.0.0.1:${KAFKA_SSL_PORT}"
 
 WORK="${KAFKA_DATA_DIR:-$(mktemp -d /tmp/chronik-kafka.XXXXXX)}"
 mkdir -p "$WORK/data"
@@ -42,9 +45,9 @@ cat > "$WORK/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${CONTROLLER_PORT}
-listeners=PLAINTEXT://127.0.0.1:${PORT},CONTROLLER://127.0.0.1:${CONTROLLER_PORT}${SASL_LISTENER}
-advertised.listeners=PLAINTEXT://127.0.0.1:${PORT}${SASL_LISTENER}
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:${PORT},CONTROLLER://127.0.0.1:${CONTROLLER_PORT}${EXTRA_LISTENERS}
+advertised.listeners=PLAINTEXT://127.0.0.1:${PORT}${EXTRA_LISTENERS}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=${WORK}/data
