@@ -162,13 +162,10 @@ class OAuthBearerServer final : public SaslServer {
     if (!token) throw SaslAuthenticationFailed("Invalid OAUTHBEARER client first message");
     const auto check = check_oauthbearer_token(rules_, *token, clock_());
     if (!check.principal) {
-      Json challenge = {{"status", "invalid_token"}};
-      if (!rules_.required_scope.empty()) {
-        std::string scope;
-        for (const auto& s : rules_.required_scope) scope += (scope.empty() ? "" : " ") + s;
-        challenge["scope"] = scope;
-      }
-      error_ = challenge.dump();
+      // Kafka's error challenge (RFC 7628), byte for byte: clients show it to their users.
+      error_ = check.missing_scope
+                   ? R"({"status":"insufficient_scope", "scope":)" + Json(*check.missing_scope).dump() + "}"
+                   : std::string(R"({"status":"invalid_token"})");
       reason_ = check.error;
       return *error_;
     }
@@ -232,8 +229,12 @@ TokenCheck check_oauthbearer_token(const OAuthBearerRules& rules, std::string_vi
   if (!rules.required_scope.empty()) {
     const auto granted = c.contains(rules.scope_claim) ? strings_of(c[rules.scope_claim]) : std::vector<std::string>{};
     for (const auto& s : rules.required_scope)
-      if (std::find(granted.begin(), granted.end(), s) == granted.end())
+      if (std::find(granted.begin(), granted.end(), s) == granted.end()) {
+        std::string required;
+        for (const auto& r : rules.required_scope) required += (required.empty() ? "" : ", ") + r;
+        out.missing_scope = "[" + required + "]";
         return refuse("the token's scope does not include " + s);
+      }
   }
   if (!rules.expected_audience.empty()) {
     const auto audience = c.contains("aud") ? strings_of(c["aud"]) : std::vector<std::string>{};

@@ -44,6 +44,8 @@ struct TokenCheck {
   std::optional<std::string> principal;
   int64_t expires_ms = 0;  // when accepted: the token's exp
   std::string error;       // when refused
+  // When refused for want of a required scope: that scope as Kafka prints it ("[a, b]").
+  std::optional<std::string> missing_scope;
 };
 TokenCheck check_oauthbearer_token(const OAuthBearerRules& rules, std::string_view token, int64_t now_ms);
 
