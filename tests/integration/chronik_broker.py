@@ -63,6 +63,17 @@ class Broker:
     def url(self):
         return f"http://127.0.0.1:{self.admin_port}"
 
+    def authentication_metrics(self):
+        """chronik_authentications_total by (kind, result), and
+        chronik_expired_sessions_closed_total, from /metrics (needs `admin`)."""
+        import re
+        import urllib.request
+        with urllib.request.urlopen(self.url + "/metrics", timeout=10) as r:
+            text = r.read().decode()
+        return {m.group(1, 2): int(m.group(3)) for m in re.finditer(
+            r'^chronik_authentications_total\{kind="(\w+)",result="(\w+)"\} (\d+)$', text, re.M)}, \
+            int(re.search(r"^chronik_expired_sessions_closed_total (\d+)$", text, re.M).group(1))
+
     def log_text(self):
         self.log.flush()
         with open(self.logname) as f:

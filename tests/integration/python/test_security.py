@@ -9,26 +9,25 @@ re-authenticate on their connections, librdkafka 2.0 (no KIP-368) is disconnecte
 reconnects. TLS: mutual TLS on an SSL
 listener (certificates made with the openssl CLI at test time, the principal mapped by
 ssl.principal.mapping.rules), SCRAM over SASL_SSL, a client without certificate refused, a
-plaintext client on a TLS port closed. A secrets audit: no password, key password or token
+plaintext client on a TLS port closed (test_tls_refusals.py checks more refusals against
+Kafka too; test_oauthbearer.py, SASL/OAUTHBEARER). A secrets audit: no password, key password or token
 reaches the log (at debug), an answer (DescribeConfigs, the admin endpoint, /metrics) or the
 data dir.
 
 usage: test_security.py <path to chronik>
 """
 import os
-import re
 import subprocess
 import sys
 import time
 import unittest
-import urllib.request
 import uuid
 
 CHRONIK = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "chronik"
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import chronik_broker  # noqa: E402
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer  # noqa: E402
+from confluent_kafka import Consumer, KafkaException, Producer  # noqa: E402
 from confluent_kafka.admin import (AdminClient, NewTopic, ScramCredentialInfo, ScramMechanism,  # noqa: E402
                                    UserScramCredentialDeletion, UserScramCredentialUpsertion)
 
@@ -167,7 +166,7 @@ class Security(unittest.TestCase):
         self.assertTrue(errors)
 
     def authentications(self):
-        return authentication_metrics(self.broker)
+        return self.broker.authentication_metrics()
 
     def test_clients_reauthenticate_when_the_session_ends(self):
         # librdkafka (2.2 and later) re-authenticates before session_lifetime_ms runs out: for 7 s
@@ -420,211 +419,6 @@ class Tls(unittest.TestCase):
                     pass
                 # Closed, with at most a TLS alert: never a Kafka response.
                 self.assertTrue(data == b"" or data[0] == 0x15, data)
-
-
-def b64url(data):
-    import base64
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def jwt(header, claims, key=None):
-    """A compact JWT: signed RS256 with `key` (a cryptography RSA private key), or unsecured."""
-    import json
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
-    signed = b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
-    signature = key.sign(signed.encode(), padding.PKCS1v15(), hashes.SHA256()) if key else b""
-    return signed + "." + b64url(signature)
-
-
-def authentication_metrics(broker):
-    """chronik_authentications_total by (kind, result), and chronik_expired_sessions_closed_total,
-    from `broker`'s /metrics."""
-    with urllib.request.urlopen(broker.url + "/metrics", timeout=10) as r:
-        text = r.read().decode()
-    return {m.group(1, 2): int(m.group(3)) for m in re.finditer(
-        r'^chronik_authentications_total\{kind="(\w+)",result="(\w+)"\} (\d+)$', text, re.M)}, \
-        int(re.search(r"^chronik_expired_sessions_closed_total (\d+)$", text, re.M).group(1))
-
-
-def oauth_login(bootstrap, token=None, unsecured=None):
-    """Produces one record over SASL/OAUTHBEARER with `token` (confluent-kafka's oauth_cb) or an
-    unsecured JWT librdkafka makes from `unsecured` (sasl.oauthbearer.config): the delivery
-    error code, None when delivered."""
-    conf = {"bootstrap.servers": bootstrap, "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "OAUTHBEARER",
-            "message.timeout.ms": 3000}
-    if token is not None:
-        conf["oauth_cb"] = lambda _config: (token, time.time() + 3600)
-    else:
-        conf.update({"enable.sasl.oauthbearer.unsecure.jwt": True, "sasl.oauthbearer.config": unsecured})
-    delivered, failed = [], []
-    conf["error_cb"] = lambda e: failed.append(e.code()) if e.code() == KafkaError._AUTHENTICATION else None
-    p = Producer(conf)
-    p.produce(OAuthBearer.TOPIC, b"v", on_delivery=lambda e, m: delivered.append(e))
-    deadline = time.time() + 10
-    while not delivered and not failed and time.time() < deadline:
-        p.poll(0.1)
-    p.purge()
-    p.flush(1)
-    if failed:
-        return KafkaError._AUTHENTICATION
-    assert delivered, "no delivery report"
-    return delivered[0].code() if delivered[0] else None
-
-
-class OAuthBearer(unittest.TestCase):
-    """SASL/OAUTHBEARER: unsecured JWTs (Kafka's default validator, librdkafka's built-in
-    tokens) with a required scope, and signed RS256 JWTs checked against a JWKS file with
-    Kafka's validator settings (audience, issuer), made here with the cryptography package.
-    The principal a token names is the one ACLs see: a topic denied to alice is denied to her
-    token, not to bob's."""
-
-    TOPIC = "oauth-topic"
-
-    @classmethod
-    def setUpClass(cls):
-        import json
-        import tempfile
-        from cryptography.hazmat.primitives.asymmetric import rsa
-        cls.dir = tempfile.TemporaryDirectory(prefix="chronik-oauth-")
-        cls.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        cls.other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        numbers = cls.key.public_key().public_numbers()
-        jwk = {"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
-               "n": b64url(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
-               "e": b64url(numbers.e.to_bytes(3, "big"))}
-        jwks = os.path.join(cls.dir.name, "jwks.json")
-        with open(jwks, "w") as f:
-            json.dump({"keys": [jwk]}, f)
-        authorizer = ("authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-                      "allow.everyone.if.no.acl.found=true", "super.users=User:ANONYMOUS")
-        module = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
-        cls.unsecured = chronik_broker.Broker(
-            CHRONIK, *authorizer, "sasl.enabled.mechanisms=OAUTHBEARER",
-            f'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config={module} unsecuredValidatorRequiredScope="kafka";',
-            extra_listeners=["SASL_PLAINTEXT"], prefix="chronik-oauth-unsecured-")
-        cls.signed = chronik_broker.Broker(
-            CHRONIK, *authorizer, "sasl.enabled.mechanisms=OAUTHBEARER",
-            f"listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config={module};",
-            "listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class="
-            "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler",
-            f"sasl.oauthbearer.jwks.endpoint.url=file://{jwks}", "sasl.oauthbearer.expected.audience=chronik",
-            "sasl.oauthbearer.expected.issuer=https://issuer.test",
-            extra_listeners=["SASL_PLAINTEXT"], admin=True, prefix="chronik-oauth-signed-")
-        for broker in (cls.unsecured, cls.signed):
-            admin = AdminClient({"bootstrap.servers": broker.bootstrap})
-            for f in admin.create_topics([NewTopic(cls.TOPIC, 1, 1)]).values():
-                f.result(15)
-            from confluent_kafka.admin import (AclBinding, AclOperation, AclPermissionType, ResourcePatternType,
-                                               ResourceType)
-            # Everyone may write the topic but alice (a DENY beats an ALLOW).
-            for f in admin.create_acls([AclBinding(ResourceType.TOPIC, cls.TOPIC, ResourcePatternType.LITERAL,
-                                                   principal, "*", AclOperation.WRITE, permission)
-                                        for principal, permission in (("User:*", AclPermissionType.ALLOW),
-                                                                      ("User:alice", AclPermissionType.DENY))]).values():
-                f.result(15)
-
-    @classmethod
-    def tearDownClass(cls):
-        codes = [cls.unsecured.stop(), cls.signed.stop()]
-        cls.dir.cleanup()
-        assert codes == [0, 0], codes
-
-    def sasl(self, broker):
-        return f"127.0.0.1:{broker.ports['SASL_PLAINTEXT']}"
-
-    def test_unsecured_tokens(self):
-        bootstrap = self.sasl(self.unsecured)
-        self.assertIsNone(oauth_login(bootstrap, unsecured="principal=bob scope=kafka"))
-        # alice's token authenticates, and ACLs see alice.
-        self.assertEqual(oauth_login(bootstrap, unsecured="principal=alice scope=kafka"),
-                         KafkaError.TOPIC_AUTHORIZATION_FAILED)
-        # Without the required scope, or expired, or signed where none is expected: refused.
-        self.assertEqual(oauth_login(bootstrap, unsecured="principal=bob scope=other"), KafkaError._AUTHENTICATION)
-        now = int(time.time())
-        expired = jwt({"alg": "none"}, {"sub": "bob", "iat": now - 7200, "exp": now - 3600, "scope": "kafka"})
-        self.assertEqual(oauth_login(bootstrap, token=expired), KafkaError._AUTHENTICATION)
-        valid = jwt({"alg": "none"}, {"sub": "bob", "iat": now, "exp": now + 600, "scope": "kafka"})
-        self.assertIsNone(oauth_login(bootstrap, token=valid))
-
-    def test_signed_tokens(self):
-        bootstrap = self.sasl(self.signed)
-        now = int(time.time())
-        claims = {"sub": "bob", "iat": now, "exp": now + 600, "aud": "chronik", "iss": "https://issuer.test"}
-        header = {"alg": "RS256", "kid": "k1", "typ": "JWT"}
-        self.assertIsNone(oauth_login(bootstrap, token=jwt(header, claims, self.key)))
-        self.assertEqual(oauth_login(bootstrap, token=jwt(header, dict(claims, sub="alice"), self.key)),
-                         KafkaError.TOPIC_AUTHORIZATION_FAILED)
-        refused = {
-            "another key's signature": jwt(header, claims, self.other_key),
-            "unsecured": jwt({"alg": "none"}, claims),
-            "another audience": jwt(header, dict(claims, aud="someone-else"), self.key),
-            "another issuer": jwt(header, dict(claims, iss="https://elsewhere.test"), self.key),
-            "expired": jwt(header, dict(claims, iat=now - 7200, exp=now - 3600), self.key),
-            "an unknown key id": jwt(dict(header, kid="k2"), claims, self.key),
-        }
-        for what, token in refused.items():
-            with self.subTest(what):
-                self.assertEqual(oauth_login(bootstrap, token=token), KafkaError._AUTHENTICATION)
-        log = self.signed.log_text()
-        self.assertNotIn(jwt(header, claims, self.key), log)  # tokens are credentials: never logged
-
-    def test_a_session_ends_with_its_token_and_the_client_reauthenticates(self):
-        # Tokens of 6-7 s: the session lasts what is left of the token (KIP-368), and librdkafka
-        # logs in again with a fresh one on the same connection before it ends. librdkafka is
-        # told the token lasts 4 s, so that it fetches the next one well before a session ends:
-        # told the truth, it refreshes a token and re-authenticates a session at about the
-        # same moment, and a re-authentication that wins that race with the old token gets a
-        # session of a few hundred ms, whose own re-authentication then comes within a second
-        # of the last one, which a broker refuses (Kafka too: one a second at most).
-        def fresh_token(_config):
-            now = time.time()
-            claims = {"sub": "bob", "iat": int(now), "exp": int(now) + 7, "aud": "chronik",
-                      "iss": "https://issuer.test", "jti": uuid.uuid4().hex}
-            return jwt({"alg": "RS256", "kid": "k1"}, claims, self.key), now + 4
-        before, expired_before = authentication_metrics(self.signed)
-        errors, delivered = [], []
-        p = Producer({"bootstrap.servers": self.sasl(self.signed), "security.protocol": "SASL_PLAINTEXT",
-                      "sasl.mechanism": "OAUTHBEARER", "oauth_cb": fresh_token, "error_cb": errors.append})
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            p.produce(self.TOPIC, b"v", on_delivery=lambda e, m: delivered.append(e))
-            p.poll(0.2)
-        self.assertEqual(p.flush(15), 0)
-        self.assertEqual(errors, [])
-        self.assertTrue(delivered)
-        self.assertEqual([e for e in delivered if e is not None], [])
-        after, expired_after = authentication_metrics(self.signed)
-        self.assertGreaterEqual(after[("reauthentication", "success")] - before[("reauthentication", "success")], 2)
-        self.assertEqual(expired_after, expired_before)
-
-    def test_jwks_is_read_at_every_login(self):
-        import json
-        now = int(time.time())
-        claims = {"sub": "bob", "iat": now, "exp": now + 600, "aud": "chronik", "iss": "https://issuer.test"}
-        rotated = jwt({"alg": "RS256", "kid": "k2"}, claims, self.other_key)
-        bootstrap = self.sasl(self.signed)
-        self.assertEqual(oauth_login(bootstrap, token=rotated), KafkaError._AUTHENTICATION)
-        jwks = os.path.join(self.dir.name, "jwks.json")
-        with open(jwks) as f:
-            original = f.read()
-        try:
-            numbers = self.other_key.public_key().public_numbers()
-            keys = json.loads(original)["keys"] + [{
-                "kty": "RSA", "kid": "k2", "n": b64url(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
-                "e": b64url(numbers.e.to_bytes(3, "big"))}]
-            with open(jwks, "w") as f:
-                json.dump({"keys": keys}, f)
-            self.assertIsNone(oauth_login(bootstrap, token=rotated))  # the new key, no restart
-            # The file gone: logins fail, said once per login in the log, and the broker stays up.
-            os.remove(jwks)
-            self.assertEqual(oauth_login(bootstrap, token=rotated), KafkaError._AUTHENTICATION)
-            self.assertIn("OAUTHBEARER cannot validate tokens: sasl.oauthbearer.jwks.endpoint.url: cannot read",
-                          self.signed.log_text())
-        finally:
-            with open(jwks, "w") as f:
-                f.write(original)
-        self.assertIsNone(oauth_login(bootstrap, token=jwt({"alg": "RS256", "kid": "k1"}, claims, self.key)))
 
 
 class SecretsAudit(unittest.TestCase):
