@@ -6,8 +6,13 @@
 namespace chronik::broker {
 namespace {
 
-const char* quota_key(ByteRateQuota type) {
-  return type == ByteRateQuota::kProduce ? "producer_byte_rate" : "consumer_byte_rate";
+const char* quota_key(ClientQuotaType type) {
+  switch (type) {
+    case ClientQuotaType::kProduce: return "producer_byte_rate";
+    case ClientQuotaType::kFetch: return "consumer_byte_rate";
+    case ClientQuotaType::kRequest: return "request_percentage";
+  }
+  return "";
 }
 
 // Kafka expires a client's sensors after an hour without traffic.
@@ -17,11 +22,14 @@ constexpr int64_t kInactiveSensorMs = 3600 * 1000;
 
 void ClientQuotaManager::set_quotas(std::map<QuotaEntity, QuotaValues> quotas) {
   std::lock_guard lock(mu_);
-  bool any = false;
-  for (const auto& [entity, values] : quotas)
-    any = any || values.count(quota_key(ByteRateQuota::kProduce)) || values.count(quota_key(ByteRateQuota::kFetch));
+  bool any = false, any_request = false;
+  for (const auto& [entity, values] : quotas) {
+    any = any || values.count(quota_key(ClientQuotaType::kProduce)) || values.count(quota_key(ClientQuotaType::kFetch));
+    any_request = any_request || values.count(quota_key(ClientQuotaType::kRequest));
+  }
   quotas_ = std::move(quotas);
   any_ = any;
+  any_request_ = any_request;
 }
 
 void ClientQuotaManager::set_windows(int32_t samples, int64_t window_ms) {
@@ -33,8 +41,10 @@ void ClientQuotaManager::set_windows(int32_t samples, int64_t window_ms) {
 
 bool ClientQuotaManager::any() const { return any_.load(std::memory_order_relaxed); }
 
+bool ClientQuotaManager::any_request() const { return any_request_.load(std::memory_order_relaxed); }
+
 std::optional<std::pair<ClientQuotaManager::SensorKey, double>> ClientQuotaManager::find(
-    ByteRateQuota type, const std::string& user, const std::string& client_id) const {
+    ClientQuotaType type, const std::string& user, const std::string& client_id) const {
   const auto m = matching_quota(quotas_, user, client_id, quota_key(type));
   if (!m) return std::nullopt;
   const auto& entity = m->first;
@@ -43,7 +53,7 @@ std::optional<std::pair<ClientQuotaManager::SensorKey, double>> ClientQuotaManag
   return std::make_pair(std::move(key), m->second);
 }
 
-std::optional<int64_t> ClientQuotaManager::max_bytes_in_window(ByteRateQuota type, const std::string& user,
+std::optional<int64_t> ClientQuotaManager::max_bytes_in_window(ClientQuotaType type, const std::string& user,
                                                                const std::string& client_id) const {
   if (!any()) return std::nullopt;
   std::lock_guard lock(mu_);
@@ -94,15 +104,15 @@ void ClientQuotaManager::expire(int64_t now_ms) {
   std::erase_if(sensors_, [&](const auto& kv) { return now_ms - kv.second.last_used_ms > kInactiveSensorMs; });
 }
 
-int32_t ClientQuotaManager::record(ByteRateQuota type, const std::string& user, const std::string& client_id,
-                                   int64_t bytes, int64_t now_ms) {
-  if (!any()) return 0;
+int32_t ClientQuotaManager::record(ClientQuotaType type, const std::string& user, const std::string& client_id,
+                                   double amount, int64_t now_ms) {
+  if (type == ClientQuotaType::kRequest ? !any_request() : !any()) return 0;
   std::lock_guard lock(mu_);
   const auto found = find(type, user, client_id);
   if (!found) return 0;
   expire(now_ms);
   auto& sensor = sensors_[found->first];
-  add(sensor, static_cast<double>(bytes), now_ms);
+  add(sensor, amount, now_ms);
   int64_t elapsed = 0;
   const double measured = rate(sensor, now_ms, &elapsed);
   const double quota = found->second;
@@ -110,11 +120,12 @@ int32_t ClientQuotaManager::record(ByteRateQuota type, const std::string& user, 
   // How long until the measured rate is back at the quota; Kafka's cap is the whole measured span.
   const double throttle = quota > 0 ? (measured - quota) / quota * static_cast<double>(elapsed)
                                     : static_cast<double>(samples_) * static_cast<double>(window_ms_);
-  const double cap = static_cast<double>(samples_) * static_cast<double>(window_ms_);
+  const double cap = static_cast<double>(type == ClientQuotaType::kRequest ? 1 : samples_) *
+                    static_cast<double>(window_ms_);
   return static_cast<int32_t>(std::llround(std::min(throttle, cap)));
 }
 
-void ClientQuotaManager::unrecord(ByteRateQuota type, const std::string& user, const std::string& client_id,
+void ClientQuotaManager::unrecord(ClientQuotaType type, const std::string& user, const std::string& client_id,
                                   int64_t bytes, int64_t now_ms) {
   if (!any()) return;
   std::lock_guard lock(mu_);

@@ -1,6 +1,7 @@
-// Byte-rate quotas as Kafka enforces them (KIP-13, KIP-55, KIP-219): each client's produced
-// and fetched bytes are measured over quota.window.num windows of quota.window.size.seconds,
-// and a client over its producer_byte_rate or consumer_byte_rate is told how long to back off
+// Client quotas as Kafka enforces them (KIP-13, KIP-55, KIP-124, KIP-219): each client's
+// produced and fetched bytes, and the time its requests keep the broker's threads busy, are
+// measured over quota.window.num windows of quota.window.size.seconds, and a client over its
+// producer_byte_rate, consumer_byte_rate or request_percentage is told how long to back off
 // (throttle_time_ms) while the broker reads nothing more from its connection for that long.
 // The quota that applies is the most specific entity's (client_quotas.h); clients sharing an
 // entity (a user quota, say) share its measurement, as in Kafka.
@@ -19,7 +20,12 @@
 
 namespace chronik::broker {
 
-enum class ByteRateQuota { kProduce, kFetch };
+// What a quota measures: bytes produced, bytes fetched, or request time in Kafka's unit, the
+// percentage of one thread's second (request_percentage 50 = half a thread).
+enum class ClientQuotaType { kProduce, kFetch, kRequest };
+
+// Request time in request_percentage units.
+inline double request_time_units(int64_t nanos) { return static_cast<double>(nanos) * 100.0 / 1e9; }
 
 class ClientQuotaManager {
  public:
@@ -28,21 +34,25 @@ class ClientQuotaManager {
   // The measurement windows (quota.window.num, quota.window.size.seconds).
   void set_windows(int32_t samples, int64_t window_ms);
 
-  // Records `bytes` for the client `user` (a principal's name) / `client_id` at `now_ms` and
-  // answers how long it must back off: 0 within its quota or without one.
-  int32_t record(ByteRateQuota type, const std::string& user, const std::string& client_id, int64_t bytes,
+  // Records `amount` (bytes, or request_time_units) for the client `user` (a principal's
+  // name) / `client_id` at `now_ms` and answers how long it must back off: 0 within its
+  // quota or without one. Kafka bounds a request-time throttle by one window, a byte-rate
+  // one by all of them.
+  int32_t record(ClientQuotaType type, const std::string& user, const std::string& client_id, double amount,
                  int64_t now_ms);
   // Takes back bytes recorded at `now_ms` that were not sent after all (a throttled fetch is
   // answered empty, as in Kafka).
-  void unrecord(ByteRateQuota type, const std::string& user, const std::string& client_id, int64_t bytes,
+  void unrecord(ClientQuotaType type, const std::string& user, const std::string& client_id, int64_t bytes,
                 int64_t now_ms);
   // The most a client may fetch in one response without going over its quota at once: its
   // rate times all windows but the current one (Kafka's cap on a fetch's max_bytes); nullopt
   // without a quota.
-  std::optional<int64_t> max_bytes_in_window(ByteRateQuota type, const std::string& user,
+  std::optional<int64_t> max_bytes_in_window(ClientQuotaType type, const std::string& user,
                                              const std::string& client_id) const;
-  // Whether any byte-rate quota is set: without one, nothing is measured.
+  // Whether any byte-rate quota is set: without one, no bytes are measured.
   bool any() const;
+  // Whether any request_percentage quota is set: without one, no request time is measured.
+  bool any_request() const;
 
  private:
   struct Sample {
@@ -50,13 +60,13 @@ class ClientQuotaManager {
     double bytes = 0;
   };
   // One measured entity: the matched quota entity with its default names made concrete.
-  using SensorKey = std::tuple<ByteRateQuota, std::string, std::string>;
+  using SensorKey = std::tuple<ClientQuotaType, std::string, std::string>;
   struct Sensor {
     std::vector<Sample> samples;  // ring of `samples_` windows
     size_t current = 0;
     int64_t last_used_ms = 0;
   };
-  std::optional<std::pair<SensorKey, double>> find(ByteRateQuota type, const std::string& user,
+  std::optional<std::pair<SensorKey, double>> find(ClientQuotaType type, const std::string& user,
                                                    const std::string& client_id) const;
   void add(Sensor& s, double bytes, int64_t now_ms);
   double rate(const Sensor& s, int64_t now_ms, int64_t* window_ms) const;
@@ -65,6 +75,7 @@ class ClientQuotaManager {
   mutable std::mutex mu_;
   std::map<QuotaEntity, QuotaValues> quotas_;
   std::atomic<bool> any_{false};
+  std::atomic<bool> any_request_{false};
   int32_t samples_ = 11;
   int64_t window_ms_ = 1000;
   std::map<SensorKey, Sensor> sensors_;

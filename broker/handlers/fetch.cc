@@ -110,7 +110,7 @@ std::shared_ptr<FetchPlan> prepare(Broker& broker, const Ctx& ctx, m::FetchReque
   const int32_t fetch_max_bytes = broker.config()->get_int("fetch.max.bytes");
   plan->max_bytes = v >= 3 ? std::min(req.max_bytes, fetch_max_bytes) : fetch_max_bytes;
   // A consumer with a byte-rate quota gets no more at once than its quota lets through.
-  if (const auto quota = broker.quotas.max_bytes_in_window(ByteRateQuota::kFetch, quota_user(ctx), quota_client_id(ctx)))
+  if (const auto quota = broker.quotas.max_bytes_in_window(ClientQuotaType::kFetch, quota_user(ctx), quota_client_id(ctx)))
     plan->max_bytes = static_cast<int32_t>(std::min<int64_t>(plan->max_bytes, *quota));
   plan->min_bytes = std::min(req.min_bytes, plan->max_bytes);
   plan->read_committed = v >= 4 && req.isolation_level == 1;
@@ -337,11 +337,11 @@ FetchAttempt attempt(Broker& broker, FetchPlan& plan, bool final) {
     for (const auto& item : items) bytes += item.data.records ? static_cast<int64_t>(item.data.records->size()) : 0;
     const auto user = quota_user(plan.who), client = quota_client_id(plan.who);
     const int64_t now = now_ms();
-    resp.throttle_time_ms = broker.quotas.record(ByteRateQuota::kFetch, user, client, bytes, now);
+    resp.throttle_time_ms = broker.quotas.record(ClientQuotaType::kFetch, user, client, bytes, now);
     if (resp.throttle_time_ms > 0) {
       // Kafka answers a throttled fetch empty and does not count what it did not send; the
       // consumer fetches the same offsets again once its back-off is over.
-      broker.quotas.unrecord(ByteRateQuota::kFetch, user, client, bytes, now);
+      broker.quotas.unrecord(ClientQuotaType::kFetch, user, client, bytes, now);
       plan.last.clear();
       return out;
     }

@@ -346,7 +346,7 @@ std::optional<m::ProduceResponse> handle(Broker& broker, const Ctx& ctx, m::Prod
       for (const auto& pd : td.partition_data)
         if (pd.records) bytes += static_cast<int64_t>(pd.records->size());
     resp.throttle_time_ms =
-        broker.quotas.record(ByteRateQuota::kProduce, quota_user(ctx), quota_client_id(ctx), bytes, now_ms());
+        broker.quotas.record(ClientQuotaType::kProduce, quota_user(ctx), quota_client_id(ctx), bytes, now_ms());
   }
   if (req.acks == 0) {
     // The client waits for no answer, so, as Kafka, the connection is closed instead: the

@@ -1,4 +1,4 @@
-// Who a byte-rate quota measures: the requester's user (its principal's name, ANONYMOUS on a
+// Who a client quota measures: the requester's user (its principal's name, ANONYMOUS on a
 // listener without authentication) and client id, as Kafka's quota entities name them.
 #pragma once
 

@@ -1,6 +1,7 @@
 #include "broker/kafka/dispatch.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -8,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers/handlers.h"
+#include "broker/handlers/quota_client.h"
 #include "broker/kafka/error_response.h"
 #include "generated/kafka/api_dispatch.h"
 #include "runtime/protocol/header.h"
@@ -64,17 +66,35 @@ int32_t throttle_of(const Resp& resp) {
   else return 0;
 }
 
+// A request-time throttle (request_percentage) joins the response's own: the longer one is
+// what the client is told, as Kafka answers with the larger of its quotas' throttles.
+template <class Resp>
+void add_throttle(Resp& resp, int32_t throttle_ms) {
+  if constexpr (requires { resp.throttle_time_ms; })
+    resp.throttle_time_ms = std::max(resp.throttle_time_ms, throttle_ms);
+}
+
+// Records the time the handler kept this thread busy under the client's request_percentage
+// quota; how long the client must back off for it.
+int32_t request_time_throttle(Broker& broker, const RequestContext& ctx, std::chrono::steady_clock::time_point start) {
+  if (!broker.quotas.any_request()) return 0;
+  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
+  return broker.quotas.record(ClientQuotaType::kRequest, handlers::quota_user(ctx), handlers::quota_client_id(ctx),
+                              request_time_units(nanos.count()), now_ms());
+}
+
 template <class Resp>
 class PendingResponse final : public PendingRequest {
  public:
   PendingResponse(handlers::Deferred<Resp> deferred, const char* api_name, RunOn run_on,
-                  int16_t version, int16_t header_version, int32_t correlation_id)
+                  int16_t version, int16_t header_version, int32_t correlation_id, int32_t request_throttle_ms)
       : deferred_(std::move(deferred)),
         api_name_(api_name),
         run_on_(run_on),
         version_(version),
         header_version_(header_version),
-        correlation_id_(correlation_id) {
+        correlation_id_(correlation_id),
+        request_throttle_ms_(request_throttle_ms) {
     if (deferred_.waiting) deferred_.waiting->fetch_add(1, std::memory_order_relaxed);
   }
   ~PendingResponse() override {
@@ -92,8 +112,9 @@ class PendingResponse final : public PendingRequest {
     try {
       resp = deferred_.retry(fired, final);
       if (!resp) return nullptr;
+      add_throttle(*resp, request_throttle_ms_);
       failed_ = top_error(*resp);
-      throttle_ms_ = throttle_of(*resp);
+      throttle_ms_ = std::max(throttle_of(*resp), request_throttle_ms_);
       return encode_frame(*resp, version_, header_version_, correlation_id_);
     } catch (const std::exception& e) {
       ::chronik::config::named_logger("chronik.kafka").error("{} failed while waiting, answering UNKNOWN_SERVER_ERROR: {}", api_name_, e.what());
@@ -114,6 +135,7 @@ class PendingResponse final : public PendingRequest {
   int16_t version_;
   int16_t header_version_;
   int32_t correlation_id_;
+  int32_t request_throttle_ms_;
   bool failed_ = false;
   int32_t throttle_ms_ = 0;
 };
@@ -146,13 +168,16 @@ Outcome run_handler(Broker& broker, RequestContext& ctx, Req& req, const m::ApiI
                     int16_t response_header_version) {
   const int16_t version = ctx.api_version;
   try {
+    const auto started = std::chrono::steady_clock::now();
     auto resp = handlers::handle(broker, ctx, req);
+    const int32_t request_throttle = request_time_throttle(broker, ctx, started);
     Outcome out;
     if constexpr (IsDeferred<decltype(resp)>::value) {
       out.holds_fetched_records = std::is_same_v<Req, m::FetchRequest>;
       if (resp.ready) {
+        add_throttle(*resp.ready, request_throttle);
         ctx.failed = top_error(*resp.ready);
-        out.throttle_ms = throttle_of(*resp.ready);
+        out.throttle_ms = std::max(throttle_of(*resp.ready), request_throttle);
         out.kind = Outcome::Kind::kRespond;
         out.frame = encode_frame(*resp.ready, version, response_header_version, ctx.correlation_id);
       } else {
@@ -160,21 +185,25 @@ Outcome run_handler(Broker& broker, RequestContext& ctx, Req& req, const m::ApiI
         const RunOn run_on = runs_inline(Req::kApiKey, false) ? RunOn::kNetworkThread : RunOn::kWorkers;
         out.kind = Outcome::Kind::kWait;
         out.pending = std::make_shared<PendingResponse<Resp>>(std::move(resp), api.name, run_on, version,
-                                                              response_header_version, ctx.correlation_id);
+                                                              response_header_version, ctx.correlation_id,
+                                                              request_throttle);
       }
     } else if constexpr (std::is_same_v<decltype(resp), std::optional<Resp>>) {
       if (!resp) {
         out.kind = Outcome::Kind::kNoResponse;
-        out.throttle_ms = ctx.throttle_without_response_ms;
+        out.throttle_ms = std::max(ctx.throttle_without_response_ms, request_throttle);
         return out;
       }
+      add_throttle(*resp, request_throttle);
       ctx.failed = top_error(*resp);
       out = respond(encode_frame(*resp, version, response_header_version, ctx.correlation_id));
-      out.throttle_ms = throttle_of(*resp);
+      out.throttle_ms = std::max(throttle_of(*resp), request_throttle);
     } else {
+      add_throttle(resp, request_throttle);
       ctx.failed = top_error(resp);
       out = respond(encode_frame(resp, version, response_header_version, ctx.correlation_id));
-      out.throttle_ms = throttle_of(resp);
+      // An answer without throttle_time_ms still holds the connection back (KIP-219).
+      out.throttle_ms = std::max(throttle_of(resp), request_throttle);
     }
     return out;
   } catch (const CloseConnection&) {

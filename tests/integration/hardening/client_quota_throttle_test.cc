@@ -240,3 +240,33 @@ TEST_CASE("A consumer over consumer_byte_rate gets an empty throttled answer; on
   remove_client_quota(client, "consumer_byte_rate");
   remove_client_quota(fresh, "consumer_byte_rate");
 }
+
+TEST_CASE("A client over request_percentage is throttled for at most one window, and waits", "[kafka][quotas]") {
+  // 0.01% of one thread over the ten seconds counted: a millisecond of request time. Metadata
+  // requests, one after another, pass it within a few thousand; the first answer over it
+  // says how long to back off, which Kafka bounds by one window (quota.window.size.seconds).
+  const std::string client = unique_name("quota-requests");
+  set_client_quota(client, "request_percentage", 0.01);
+  RawConnection c(target_port());
+  m::MetadataRequest md;
+  md.topics = std::vector<m::MetadataRequest::MetadataRequestTopic>{};
+  int32_t throttle = 0;
+  int requests = 0;
+  while (throttle == 0 && requests < 20000) {
+    const auto [resp, ms] = exchange<m::MetadataResponse>(c, md, 9, client, ++requests);
+    throttle = resp.throttle_time_ms;
+  }
+  INFO("throttled after " << requests << " requests for " << throttle << " ms");
+  REQUIRE(throttle > 0);
+  CHECK(throttle <= 1000);
+  // The connection reads nothing more until the back-off is over.
+  const auto [next, next_ms] = exchange<m::MetadataResponse>(c, md, 9, client, ++requests);
+  INFO("the next request took " << next_ms << " ms");
+  CHECK(next_ms >= throttle - 250);
+
+  // Another client id has no quota and is not throttled.
+  RawConnection other(target_port());
+  const auto [free_resp, free_ms] = exchange<m::MetadataResponse>(other, md, 9, client + "-other", 1);
+  CHECK(free_resp.throttle_time_ms == 0);
+  remove_client_quota(client, "request_percentage");
+}
