@@ -96,7 +96,8 @@ const ConfigKey* listener_key(std::string_view name) {
     if (rest.size() > mech.size() + 1 && lower(rest.substr(0, mech.size())) == mech && rest[mech.size()] == '.')
       for (std::string_view per_mechanism : kPerMechanismKeys)
         if (rest.substr(mech.size() + 1) == per_mechanism) return find_key(broker_config_keys(), per_mechanism);
-  if (rest.substr(0, 5) != "sasl." && rest.substr(0, 4) != "ssl." && rest != "connections.max.reauth.ms")
+  if (rest.substr(0, 5) != "sasl." && rest.substr(0, 4) != "ssl." && rest != "connections.max.reauth.ms" &&
+      rest != "max.connections")
     return nullptr;
   return find_key(broker_config_keys(), rest);
 }

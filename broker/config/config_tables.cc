@@ -75,6 +75,8 @@ const std::vector<ConfigKey>& broker_table() {
       {"connections.max.idle.ms", T::kLong, "600000", {}, "Idle connections are closed after this."},
       {"max.connections", T::kInt, kIntMax, at_least(0), "Maximum connections in total.", true},
       {"max.connections.per.ip", T::kInt, kIntMax, at_least(0), "Maximum connections per client address.", true},
+      {"max.connections.per.ip.overrides", T::kString, "", {},
+       "Per-address exceptions to max.connections.per.ip: comma-separated address:count.", true},
       {"sasl.enabled.mechanisms", T::kList, "GSSAPI", {},
        "SASL mechanisms enabled (Chronik serves PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER); "
        "per listener: listener.name.<listener>.sasl.enabled.mechanisms.", true},

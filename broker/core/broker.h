@@ -18,6 +18,7 @@
 #include "broker/core/fetch_memory.h"
 #include "broker/core/client_quota_manager.h"
 #include "broker/core/client_telemetry.h"
+#include "broker/core/connection_quotas.h"
 #include "broker/core/features.h"
 #include "broker/core/fetch_sessions.h"
 #include "broker/core/tls_listeners.h"
@@ -106,7 +107,8 @@ struct Broker {
   FetchSessionCache fetch_sessions;
   FinalizedFeatures features;  // ApiVersions, UpdateFeatures
   ClientTelemetry telemetry;   // KIP-714 subscriptions and client instances
-  ClientQuotaManager quotas;   // producer_byte_rate and consumer_byte_rate, enforced
+  ClientQuotaManager quotas;   // byte rates, request_percentage and connection_creation_rate
+  ConnectionQuotas connection_quotas{quotas};  // max.connections, per IP, and creation rates
   FetchMemory fetch_memory;  // queued.max.fetch.bytes
   core::TlsListeners tls_listeners;  // the TLS of SSL and SASL_SSL listeners, replaceable (KIP-226)
   // The ACL authorizer (authorizer.class.name); null: none configured, every action allowed.

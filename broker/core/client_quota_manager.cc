@@ -11,6 +11,7 @@ const char* quota_key(ClientQuotaType type) {
     case ClientQuotaType::kProduce: return "producer_byte_rate";
     case ClientQuotaType::kFetch: return "consumer_byte_rate";
     case ClientQuotaType::kRequest: return "request_percentage";
+    case ClientQuotaType::kConnectionCreation: return "connection_creation_rate";
   }
   return "";
 }
@@ -22,14 +23,16 @@ constexpr int64_t kInactiveSensorMs = 3600 * 1000;
 
 void ClientQuotaManager::set_quotas(std::map<QuotaEntity, QuotaValues> quotas) {
   std::lock_guard lock(mu_);
-  bool any = false, any_request = false;
+  bool any = false, any_request = false, any_connection_rate = false;
   for (const auto& [entity, values] : quotas) {
     any = any || values.count(quota_key(ClientQuotaType::kProduce)) || values.count(quota_key(ClientQuotaType::kFetch));
     any_request = any_request || values.count(quota_key(ClientQuotaType::kRequest));
+    any_connection_rate = any_connection_rate || values.count(quota_key(ClientQuotaType::kConnectionCreation));
   }
   quotas_ = std::move(quotas);
   any_ = any;
   any_request_ = any_request;
+  any_connection_rate_ = any_connection_rate;
 }
 
 void ClientQuotaManager::set_windows(int32_t samples, int64_t window_ms) {
@@ -110,19 +113,43 @@ int32_t ClientQuotaManager::record(ClientQuotaType type, const std::string& user
   std::lock_guard lock(mu_);
   const auto found = find(type, user, client_id);
   if (!found) return 0;
+  const double cap = static_cast<double>(type == ClientQuotaType::kRequest ? 1 : samples_) *
+                     static_cast<double>(window_ms_);
+  return measure(found->first, found->second, amount, now_ms, cap);
+}
+
+int32_t ClientQuotaManager::measure(const SensorKey& key, double quota, double amount, int64_t now_ms,
+                                    double cap_ms) {
   expire(now_ms);
-  auto& sensor = sensors_[found->first];
+  auto& sensor = sensors_[key];
   add(sensor, amount, now_ms);
   int64_t elapsed = 0;
   const double measured = rate(sensor, now_ms, &elapsed);
-  const double quota = found->second;
   if (measured <= quota) return 0;
-  // How long until the measured rate is back at the quota; Kafka's cap is the whole measured span.
-  const double throttle = quota > 0 ? (measured - quota) / quota * static_cast<double>(elapsed)
-                                    : static_cast<double>(samples_) * static_cast<double>(window_ms_);
-  const double cap = static_cast<double>(type == ClientQuotaType::kRequest ? 1 : samples_) *
-                    static_cast<double>(window_ms_);
-  return static_cast<int32_t>(std::llround(std::min(throttle, cap)));
+  // How long until the measured rate is back at the quota, within Kafka's bound.
+  const double throttle = quota > 0 ? (measured - quota) / quota * static_cast<double>(elapsed) : cap_ms;
+  return static_cast<int32_t>(std::llround(std::min(throttle, cap_ms)));
+}
+
+int32_t ClientQuotaManager::record_connection(const std::string& ip, int64_t now_ms) {
+  if (!any_connection_rate_.load(std::memory_order_relaxed)) return 0;
+  std::lock_guard lock(mu_);
+  const std::string key = quota_key(ClientQuotaType::kConnectionCreation);
+  std::optional<double> quota;
+  for (const QuotaEntity& entity : {QuotaEntity{{std::string(kQuotaIp), ip}}, QuotaEntity{{std::string(kQuotaIp), std::nullopt}}}) {
+    const auto it = quotas_.find(entity);
+    if (it == quotas_.end()) continue;
+    if (const auto v = it->second.find(key); v != it->second.end()) {
+      quota = v->second;
+      break;
+    }
+  }
+  if (!quota) return 0;
+  // Every address is measured on its own, under its quota or the default one.
+  const SensorKey sensor{ClientQuotaType::kConnectionCreation, ip, ""};
+  const int32_t throttle = measure(sensor, *quota, 1, now_ms, static_cast<double>(window_ms_));
+  if (throttle > 0) add(sensors_[sensor], -1, now_ms);
+  return throttle;
 }
 
 void ClientQuotaManager::unrecord(ClientQuotaType type, const std::string& user, const std::string& client_id,

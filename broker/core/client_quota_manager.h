@@ -22,7 +22,7 @@ namespace chronik::broker {
 
 // What a quota measures: bytes produced, bytes fetched, or request time in Kafka's unit, the
 // percentage of one thread's second (request_percentage 50 = half a thread).
-enum class ClientQuotaType { kProduce, kFetch, kRequest };
+enum class ClientQuotaType { kProduce, kFetch, kRequest, kConnectionCreation };
 
 // Request time in request_percentage units.
 inline double request_time_units(int64_t nanos) { return static_cast<double>(nanos) * 100.0 / 1e9; }
@@ -53,6 +53,10 @@ class ClientQuotaManager {
   bool any() const;
   // Whether any request_percentage quota is set: without one, no request time is measured.
   bool any_request() const;
+  // A new connection from address `ip` under its connection_creation_rate (KIP-612: the
+  // address's own quota, else the default IP quota): 0 to take it, else how long to hold it
+  // before closing it unserved, at most one window; a refused connection is not counted.
+  int32_t record_connection(const std::string& ip, int64_t now_ms);
 
  private:
   struct Sample {
@@ -70,12 +74,16 @@ class ClientQuotaManager {
                                                    const std::string& client_id) const;
   void add(Sensor& s, double bytes, int64_t now_ms);
   double rate(const Sensor& s, int64_t now_ms, int64_t* window_ms) const;
+  // Adds `amount` to the sensor of `key` and answers how long the client must back off under
+  // `quota`, at most `cap_ms`.
+  int32_t measure(const SensorKey& key, double quota, double amount, int64_t now_ms, double cap_ms);
   void expire(int64_t now_ms);
 
   mutable std::mutex mu_;
   std::map<QuotaEntity, QuotaValues> quotas_;
   std::atomic<bool> any_{false};
   std::atomic<bool> any_request_{false};
+  std::atomic<bool> any_connection_rate_{false};
   int32_t samples_ = 11;
   int64_t window_ms_ = 1000;
   std::map<SensorKey, Sensor> sensors_;

@@ -35,11 +35,12 @@ std::vector<std::shared_ptr<Connection>> Connections::all() {
 }
 
 Connection::Connection(ConnectionEnv& env, tcp::socket socket, int64_t id, const ListenerInfo& listener,
-                       std::shared_ptr<core::ListenerTls> tls)
+                       std::shared_ptr<core::ListenerTls> tls, std::string address)
     : env_(env),
       listener_(listener),
       socket_(std::move(socket)),
       listener_tls_(std::move(tls)),
+      address_(std::move(address)),
       write_signal_(socket_.get_executor()),
       space_signal_(socket_.get_executor()),
       idle_timer_(socket_.get_executor()),
@@ -94,6 +95,7 @@ void Connection::close() {
   idle_timer_.cancel();
   throttle_timer_.cancel();
   env_.broker.metrics.connections_active.fetch_sub(1, std::memory_order_relaxed);
+  env_.broker.connection_quotas.release(address_, listener_.name);
   env_.connections.remove(shared_from_this());
 }
 

@@ -56,8 +56,9 @@ struct ConnectionEnv {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // `tls`: the TLS of SSL and SASL_SSL listeners (else nullptr), held for the connection's life.
+  // `address`: the client's, as admitted by the broker's ConnectionQuotas, released at close.
   Connection(ConnectionEnv& env, boost::asio::ip::tcp::socket socket, int64_t id, const ListenerInfo& listener,
-             std::shared_ptr<core::ListenerTls> tls);
+             std::shared_ptr<core::ListenerTls> tls, std::string address);
 
   // Starts reading, writing and the idle check; registers with env.connections until closed.
   void start();
@@ -92,6 +93,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const ListenerInfo& listener_;
   boost::asio::ip::tcp::socket socket_;
   std::shared_ptr<core::ListenerTls> listener_tls_;
+  std::string address_;  // the client's IP address (ConnectionQuotas)
   // Over socket_ on TLS listeners: every read and write then goes through it.
   std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
   boost::asio::steady_timer write_signal_;
