@@ -24,13 +24,8 @@ import sys
 import time
 import unittest
 
-KAFKA = "--kafka" in sys.argv[1:2]
-if KAFKA:
-    sys.argv.pop(1)
-CHRONIK = sys.argv.pop(1) if not KAFKA and len(sys.argv) > 1 and not sys.argv[1].startswith("-") else "chronik"
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, ".."))
-import chronik_broker  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from target_broker import CHRONIK, KAFKA, start  # noqa: E402  (reads the command line)
 import kafka_broker  # noqa: E402
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition  # noqa: E402
@@ -50,9 +45,7 @@ SETTINGS = (AUTHORIZER, "allow.everyone.if.no.acl.found=true", "super.users=User
 
 
 def start_broker():
-    if KAFKA:
-        return kafka_broker.Broker(*SETTINGS, extra_listeners=["SASL_PLAINTEXT"], prefix="kafka-pyacls-")
-    return chronik_broker.Broker(CHRONIK, *SETTINGS, extra_listeners=["SASL_PLAINTEXT"], prefix="chronik-pyacls-")
+    return start(*SETTINGS, extra_listeners=["SASL_PLAINTEXT"], name="pyacls")
 
 
 def client(broker, **more):

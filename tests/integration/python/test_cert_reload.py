@@ -23,14 +23,8 @@ import tempfile
 import time
 import unittest
 
-KAFKA = "--kafka" in sys.argv[1:2]
-if KAFKA:
-    sys.argv.pop(1)
-CHRONIK = sys.argv.pop(1) if not KAFKA and len(sys.argv) > 1 and not sys.argv[1].startswith("-") else "chronik"
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, ".."))
-import chronik_broker  # noqa: E402
-import kafka_broker  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from target_broker import KAFKA, start  # noqa: E402  (reads the command line)
 
 from confluent_kafka import Producer  # noqa: E402
 from confluent_kafka.admin import AdminClient, ConfigResource  # noqa: E402
@@ -84,10 +78,7 @@ class CertificateReload(unittest.TestCase):
         cls.certs = Certificates(cls.tmp)
         cls.first_path, cls.first = cls.certs.keystore("first.pem")
         settings = ("ssl.keystore.type=PEM", f"{LOCATION}={cls.first_path}")
-        if KAFKA:
-            cls.broker = kafka_broker.Broker(*settings, extra_listeners=["SSL"], prefix="kafka-reload-")
-        else:
-            cls.broker = chronik_broker.Broker(CHRONIK, *settings, extra_listeners=["SSL"], prefix="chronik-reload-")
+        cls.broker = start(*settings, extra_listeners=["SSL"], name="reload")
         cls.admin = AdminClient({"bootstrap.servers": cls.broker.bootstrap})
 
     @classmethod

@@ -17,14 +17,8 @@ import sys
 import time
 import unittest
 
-KAFKA = "--kafka" in sys.argv[1:2]
-if KAFKA:
-    sys.argv.pop(1)
-CHRONIK = sys.argv.pop(1) if not KAFKA and len(sys.argv) > 1 and not sys.argv[1].startswith("-") else "chronik"
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, ".."))
-import chronik_broker  # noqa: E402
-import kafka_broker  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from target_broker import start  # noqa: E402  (reads the command line)
 
 LIMIT = 3
 # ApiVersions v0, correlation id 1, client id "limits".
@@ -58,11 +52,7 @@ class MaxConnections(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        if KAFKA:
-            cls.broker = kafka_broker.Broker(*SETTINGS, extra_listeners=["SASL_PLAINTEXT"], prefix="kafka-maxconn-")
-        else:
-            cls.broker = chronik_broker.Broker(CHRONIK, *SETTINGS, extra_listeners=["SASL_PLAINTEXT"],
-                                               prefix="chronik-maxconn-")
+        cls.broker = start(*SETTINGS, extra_listeners=["SASL_PLAINTEXT"], name="maxconn")
 
     @classmethod
     def tearDownClass(cls):

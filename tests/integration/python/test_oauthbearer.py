@@ -20,24 +20,15 @@ import time
 import unittest
 import uuid
 
-KAFKA = "--kafka" in sys.argv[1:2]
-if KAFKA:
-    sys.argv.pop(1)
-CHRONIK = os.path.abspath(sys.argv.pop(1)) if not KAFKA and len(sys.argv) > 1 and not sys.argv[1].startswith("-") \
-    else "chronik"
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import chronik_broker  # noqa: E402
-import kafka_broker  # noqa: E402
+from target_broker import KAFKA, start  # noqa: E402  (reads the command line)
 
 from confluent_kafka import KafkaError, Producer  # noqa: E402
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
 
 def start_broker(*settings, name, admin=False):
-    if KAFKA:
-        return kafka_broker.Broker(*settings, extra_listeners=["SASL_PLAINTEXT"], prefix=f"kafka-{name}-")
-    return chronik_broker.Broker(CHRONIK, *settings, extra_listeners=["SASL_PLAINTEXT"], admin=admin,
-                                 prefix=f"chronik-{name}-")
+    return start(*settings, extra_listeners=["SASL_PLAINTEXT"], name=name, admin=admin)
 
 
 def b64url(data):

@@ -23,14 +23,8 @@ import tempfile
 import unittest
 import warnings
 
-KAFKA = "--kafka" in sys.argv[1:2]
-if KAFKA:
-    sys.argv.pop(1)
-CHRONIK = sys.argv.pop(1) if not KAFKA and len(sys.argv) > 1 and not sys.argv[1].startswith("-") else "chronik"
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, ".."))
-import chronik_broker  # noqa: E402
-import kafka_broker  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from target_broker import KAFKA, start  # noqa: E402  (reads the command line)
 
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
@@ -102,10 +96,7 @@ class TlsRefusals(unittest.TestCase):
         settings = ("ssl.keystore.type=PEM", f"listener.name.ssl.ssl.keystore.location={cls.pki.keystore}",
                     "ssl.truststore.type=PEM", f"listener.name.ssl.ssl.truststore.location={cls.pki.ca_file}",
                     "listener.name.ssl.ssl.client.auth=required", "ssl.enabled.protocols=TLSv1.2,TLSv1.3")
-        if KAFKA:
-            cls.broker = kafka_broker.Broker(*settings, extra_listeners=["SSL"], prefix="kafka-tlsref-")
-        else:
-            cls.broker = chronik_broker.Broker(CHRONIK, *settings, extra_listeners=["SSL"], prefix="chronik-tlsref-")
+        cls.broker = start(*settings, extra_listeners=["SSL"], name="tlsref")
 
     @classmethod
     def tearDownClass(cls):
