@@ -12,6 +12,7 @@ const char* quota_key(ClientQuotaType type) {
     case ClientQuotaType::kFetch: return "consumer_byte_rate";
     case ClientQuotaType::kRequest: return "request_percentage";
     case ClientQuotaType::kConnectionCreation: return "connection_creation_rate";
+    case ClientQuotaType::kControllerMutation: return "controller_mutation_rate";
   }
   return "";
 }
@@ -23,16 +24,18 @@ constexpr int64_t kInactiveSensorMs = 3600 * 1000;
 
 void ClientQuotaManager::set_quotas(std::map<QuotaEntity, QuotaValues> quotas) {
   std::lock_guard lock(mu_);
-  bool any = false, any_request = false, any_connection_rate = false;
+  bool any = false, any_request = false, any_connection_rate = false, any_mutation = false;
   for (const auto& [entity, values] : quotas) {
     any = any || values.count(quota_key(ClientQuotaType::kProduce)) || values.count(quota_key(ClientQuotaType::kFetch));
     any_request = any_request || values.count(quota_key(ClientQuotaType::kRequest));
     any_connection_rate = any_connection_rate || values.count(quota_key(ClientQuotaType::kConnectionCreation));
+    any_mutation = any_mutation || values.count(quota_key(ClientQuotaType::kControllerMutation));
   }
   quotas_ = std::move(quotas);
   any_ = any;
   any_request_ = any_request;
   any_connection_rate_ = any_connection_rate;
+  any_mutation_ = any_mutation;
 }
 
 void ClientQuotaManager::set_windows(int32_t samples, int64_t window_ms) {
@@ -40,6 +43,7 @@ void ClientQuotaManager::set_windows(int32_t samples, int64_t window_ms) {
   samples_ = std::max(samples, 1);
   window_ms_ = std::max<int64_t>(window_ms, 1);
   sensors_.clear();
+  buckets_.clear();
 }
 
 bool ClientQuotaManager::any() const { return any_.load(std::memory_order_relaxed); }
@@ -150,6 +154,51 @@ int32_t ClientQuotaManager::record_connection(const std::string& ip, int64_t now
   const int32_t throttle = measure(sensor, *quota, 1, now_ms, static_cast<double>(window_ms_));
   if (throttle > 0) add(sensors_[sensor], -1, now_ms);
   return throttle;
+}
+
+ClientQuotaManager::Bucket* ClientQuotaManager::bucket(const std::string& user, const std::string& client_id,
+                                                       int64_t now_ms, double* quota) {
+  const auto found = find(ClientQuotaType::kControllerMutation, user, client_id);
+  if (!found) return nullptr;
+  *quota = found->second;
+  const double burst = found->second * static_cast<double>(samples_) * static_cast<double>(window_ms_) / 1000.0;
+  auto [it, fresh] = buckets_.try_emplace(found->first);
+  Bucket& b = it->second;
+  if (fresh) {
+    b.tokens = burst;  // a new client starts with a full bucket
+  } else {
+    b.tokens = std::min(burst, b.tokens + found->second * static_cast<double>(now_ms - b.refilled_ms) / 1000.0);
+  }
+  b.refilled_ms = now_ms;
+  return &b;
+}
+
+bool ClientQuotaManager::mutations_exceeded(const std::string& user, const std::string& client_id, int64_t now_ms) {
+  if (!any_mutation()) return false;
+  std::lock_guard lock(mu_);
+  double quota = 0;
+  const Bucket* b = bucket(user, client_id, now_ms, &quota);
+  return b != nullptr && b->tokens < 0;
+}
+
+void ClientQuotaManager::record_mutations(const std::string& user, const std::string& client_id, double partitions,
+                                          int64_t now_ms) {
+  if (!any_mutation()) return;
+  std::lock_guard lock(mu_);
+  double quota = 0;
+  if (Bucket* b = bucket(user, client_id, now_ms, &quota)) b->tokens -= partitions;
+}
+
+int32_t ClientQuotaManager::mutation_throttle_ms(const std::string& user, const std::string& client_id,
+                                                 int64_t now_ms) {
+  if (!any_mutation()) return 0;
+  std::lock_guard lock(mu_);
+  double quota = 0;
+  const Bucket* b = bucket(user, client_id, now_ms, &quota);
+  if (b == nullptr || b->tokens >= 0) return 0;
+  // As long as the refill takes to bring the bucket back to empty.
+  const double ms = quota > 0 ? -b->tokens / quota * 1000.0 : static_cast<double>(samples_ * window_ms_);
+  return static_cast<int32_t>(std::llround(std::min(ms, 2147483647.0)));
 }
 
 void ClientQuotaManager::unrecord(ClientQuotaType type, const std::string& user, const std::string& client_id,

@@ -22,7 +22,7 @@ namespace chronik::broker {
 
 // What a quota measures: bytes produced, bytes fetched, or request time in Kafka's unit, the
 // percentage of one thread's second (request_percentage 50 = half a thread).
-enum class ClientQuotaType { kProduce, kFetch, kRequest, kConnectionCreation };
+enum class ClientQuotaType { kProduce, kFetch, kRequest, kConnectionCreation, kControllerMutation };
 
 // Request time in request_percentage units.
 inline double request_time_units(int64_t nanos) { return static_cast<double>(nanos) * 100.0 / 1e9; }
@@ -58,6 +58,16 @@ class ClientQuotaManager {
   // before closing it unserved, at most one window; a refused connection is not counted.
   int32_t record_connection(const std::string& ip, int64_t now_ms);
 
+  // controller_mutation_rate (KIP-599), partitions created or deleted a second: each client
+  // has a bucket of quota x quota.window.num x window seconds, refilled at the quota. A
+  // request may overdraw it; while it is overdrawn the client is throttled for as long as the
+  // refill takes, and strict requests (CreateTopics v6+, CreatePartitions v3+, DeleteTopics
+  // v5+) have their next topics refused.
+  bool mutations_exceeded(const std::string& user, const std::string& client_id, int64_t now_ms);
+  void record_mutations(const std::string& user, const std::string& client_id, double partitions, int64_t now_ms);
+  int32_t mutation_throttle_ms(const std::string& user, const std::string& client_id, int64_t now_ms);
+  bool any_mutation() const { return any_mutation_.load(std::memory_order_relaxed); }
+
  private:
   struct Sample {
     int64_t start_ms = 0;
@@ -84,6 +94,14 @@ class ClientQuotaManager {
   std::atomic<bool> any_{false};
   std::atomic<bool> any_request_{false};
   std::atomic<bool> any_connection_rate_{false};
+  std::atomic<bool> any_mutation_{false};
+  struct Bucket {
+    double tokens = 0;
+    int64_t refilled_ms = 0;
+  };
+  // The client's refilled bucket and its quota; nullptr without a quota.
+  Bucket* bucket(const std::string& user, const std::string& client_id, int64_t now_ms, double* quota);
+  std::map<SensorKey, Bucket> buckets_;
   int32_t samples_ = 11;
   int64_t window_ms_ = 1000;
   std::map<SensorKey, Sensor> sensors_;

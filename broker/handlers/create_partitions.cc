@@ -8,12 +8,14 @@
 #include "broker/handlers/handlers.h"
 #include "broker/log/request_limits.h"
 #include "broker/config/loggers.h"
+#include "broker/handlers/controller_mutation_quota.h"
 
 namespace chronik::broker::handlers {
 
 m::CreatePartitionsResponse handle(Broker& broker, const Ctx& ctx, m::CreatePartitionsRequest& req) {
   m::CreatePartitionsResponse resp;
   int64_t added = 0;  // partitions this request adds so far
+  ControllerMutationQuota quota(broker, ctx, 3);
   for (const auto& t : req.topics) {
     m::CreatePartitionsResponse::CreatePartitionsTopicResult out;
     out.name = t.name;
@@ -38,16 +40,24 @@ m::CreatePartitionsResponse handle(Broker& broker, const Ctx& ctx, m::CreatePart
       fail(err(ErrorCode::INVALID_REPLICA_ASSIGNMENT), "Assignments must name every new partition");
     } else if (added + (t.count - topic->partitions) > limits::kMaxRecordsPerRequest) {
       fail(err(ErrorCode::POLICY_VIOLATION), limits::kTooManyRecordsMessage);
+    } else if (quota.refuses_next()) {
+      out.error_code = err(ErrorCode::THROTTLING_QUOTA_EXCEEDED);
+      out.error_message = std::nullopt;
     } else {
       added += t.count - topic->partitions;
       if (!req.validate_only) {
         const int16_t e = broker.store->create_partitions(t.name, t.count);
-        if (e) fail(e, e == err(ErrorCode::POLICY_VIOLATION) ? limits::kTooManyRecordsMessage : "");
-        else ::chronik::config::named_logger("chronik.handlers").info("topic {} grown to {} partitions", t.name, t.count);
+        if (e) {
+          fail(e, e == err(ErrorCode::POLICY_VIOLATION) ? limits::kTooManyRecordsMessage : "");
+        } else {
+          quota.record(t.count - topic->partitions);
+          ::chronik::config::named_logger("chronik.handlers").info("topic {} grown to {} partitions", t.name, t.count);
+        }
       }
     }
     resp.results.push_back(std::move(out));
   }
+  resp.throttle_time_ms = quota.throttle_ms();
   return resp;
 }
 

@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/handlers/controller_mutation_quota.h"
 #include "broker/handlers/handlers.h"
 #include "broker/log/request_limits.h"
 #include "broker/config/loggers.h"
@@ -194,8 +195,17 @@ m::CreateTopicsResponse handle(Broker& broker, const Ctx& ctx, m::CreateTopicsRe
   }
   if (records > limits::kMaxRecordsPerRequest) return refuse_all(limits::kTooManyRecordsMessage);
 
-  for (size_t i : candidates)
-    if (plans[i]) create(broker, ctx, req.validate_only, req.topics[i], *plans[i], resp.topics[i]);
+  ControllerMutationQuota quota(broker, ctx, 6);
+  for (size_t i : candidates) {
+    if (!plans[i]) continue;
+    if (quota.refuses_next()) {
+      resp.topics[i].error_code = err(ErrorCode::THROTTLING_QUOTA_EXCEEDED);  // without a message, as Kafka
+      continue;
+    }
+    create(broker, ctx, req.validate_only, req.topics[i], *plans[i], resp.topics[i]);
+    if (resp.topics[i].error_code == 0 && !req.validate_only) quota.record(plans[i]->partitions);
+  }
+  resp.throttle_time_ms = quota.throttle_ms();
   return resp;
 }
 

@@ -12,6 +12,10 @@
 
 #include "generated/kafka/alter_client_quotas_request.h"
 #include "generated/kafka/alter_client_quotas_response.h"
+#include "generated/kafka/create_topics_request.h"
+#include "generated/kafka/create_topics_response.h"
+#include "generated/kafka/delete_topics_request.h"
+#include "generated/kafka/delete_topics_response.h"
 #include "generated/kafka/describe_client_quotas_request.h"
 #include "generated/kafka/describe_client_quotas_response.h"
 #include "generated/kafka/fetch_request.h"
@@ -269,4 +273,59 @@ TEST_CASE("A client over request_percentage is throttled for at most one window,
   const auto [free_resp, free_ms] = exchange<m::MetadataResponse>(other, md, 9, client + "-other", 1);
   CHECK(free_resp.throttle_time_ms == 0);
   remove_client_quota(client, "request_percentage");
+}
+
+namespace {
+
+// CreateTopics of `topics` (name, partitions) as `client_id` at `version`.
+m::CreateTopicsResponse create_topics(RawConnection& c, const std::vector<std::pair<std::string, int32_t>>& topics,
+                                      int16_t version, const std::string& client_id, int32_t correlation_id) {
+  m::CreateTopicsRequest req;
+  req.timeout_ms = 30000;
+  for (const auto& [name, partitions] : topics) {
+    auto& t = req.topics.emplace_back();
+    t.name = name;
+    t.num_partitions = partitions;
+    t.replication_factor = 1;
+  }
+  return exchange<m::CreateTopicsResponse>(c, req, version, client_id, correlation_id).first;
+}
+
+}  // namespace
+
+TEST_CASE("controller_mutation_rate: a topic past the quota is refused with THROTTLING_QUOTA_EXCEEDED (v6+), "
+          "older versions are only throttled", "[kafka][quotas]") {
+  // One partition a second, measured as a bucket of eleven (quota.window.num windows of a
+  // second): a first topic of 20 partitions passes and overdraws it, the next is refused.
+  const std::string client = unique_name("quota-mutations");
+  set_client_quota(client, "controller_mutation_rate", 1);
+  RawConnection c(target_port());
+  const std::string big = unique_name("mutations-big"), small = unique_name("mutations-small");
+  const auto first = create_topics(c, {{big, 20}, {small, 1}}, 6, client, 1);
+  REQUIRE(first.topics.size() == 2);
+  INFO("throttle_time_ms " << first.throttle_time_ms << "; " << first.topics[1].error_message.value_or(""));
+  CHECK(first.topics[0].error_code == 0);
+  CHECK(first.topics[1].error_code == 89);  // THROTTLING_QUOTA_EXCEEDED
+  CHECK(first.topics[1].error_message.value_or("").empty());
+  CHECK(first.throttle_time_ms >= 8000);
+  CHECK(first.throttle_time_ms <= 10000);
+  // Throttled clients wait; Kafka's older versions (v5 and before) are never refused for it.
+  RawConnection old(target_port());
+  const auto start = Clock::now();
+  const auto second = create_topics(old, {{small, 1}}, 5, client, 1);
+  REQUIRE(second.topics.size() == 1);
+  CHECK(second.topics[0].error_code == 0);
+  INFO("v5 throttle_time_ms " << second.throttle_time_ms);
+  CHECK(second.throttle_time_ms >= 8000);
+  // Deleting counts too: while overdrawn, a DeleteTopics v6 is refused the same way.
+  m::DeleteTopicsRequest del;
+  del.timeout_ms = 30000;
+  auto& d = del.topics.emplace_back();
+  d.name = big;
+  RawConnection third(target_port());
+  const auto deleted = exchange<m::DeleteTopicsResponse>(third, del, 6, client, 1).first;
+  REQUIRE(deleted.responses.size() == 1);
+  CHECK(deleted.responses[0].error_code == 89);
+  CHECK(deleted.throttle_time_ms >= 8000);
+  remove_client_quota(client, "controller_mutation_rate");
 }
