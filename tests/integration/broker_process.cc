@@ -25,8 +25,17 @@
 
 namespace chronik::testing {
 
-int connect_loopback(uint16_t port) {
+int connect_loopback(uint16_t port, const char* from) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (from != nullptr) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, from, &local.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      ::close(fd);
+      return -1;
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -127,7 +136,7 @@ void BrokerProcess::kill9() {
   pid_ = -1;
 }
 
-RawConnection::RawConnection(uint16_t port) : fd_(connect_loopback(port)) {
+RawConnection::RawConnection(uint16_t port, const char* from) : fd_(connect_loopback(port, from)) {
   if (fd_ < 0) throw std::runtime_error("cannot connect to the broker");
 }
 

@@ -45,12 +45,15 @@ class BrokerProcess {
 };
 
 // A blocking TCP connection to 127.0.0.1:`port` (TCP_NODELAY), or -1.
-int connect_loopback(uint16_t port);
+// `from`: the local address to connect from (another loopback address, 127.0.0.2, lets a
+// check stand apart from every other client of the broker); nullptr: any. -1 when it fails.
+int connect_loopback(uint16_t port, const char* from = nullptr);
 
 // Blocking client speaking raw frames, for tests below the client libraries.
 class RawConnection {
  public:
-  explicit RawConnection(uint16_t port);
+  // From `from` (a local IPv4 address such as 127.0.0.2) when given.
+  explicit RawConnection(uint16_t port, const char* from = nullptr);
   ~RawConnection();
   void send_frame(const std::string& bytes);  // adds the size prefix
   void send_raw(const std::string& bytes);    // as they are

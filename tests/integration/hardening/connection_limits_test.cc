@@ -2,8 +2,9 @@
 // dynamic broker config) closes a new connection from an address that has that many open, at
 // once; an address over its connection_creation_rate (KIP-612, an IP client quota) has the
 // new connection closed unserved after a throttle of at most one window. The expected answers
-// are Kafka 3.9.1's (against-kafka). Both settings are taken back however a check ends: every
-// other check connects from the same address.
+// are Kafka 3.9.1's (against-kafka). The checks' connections come from 127.0.0.2, the limits
+// name that address alone: every other client of the shared broker (127.0.0.1) is left alone,
+// and the settings are taken back however a check ends.
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -31,6 +32,7 @@ namespace {
 
 constexpr int8_t kBrokerResource = 4;
 const std::string kBrokerId = "1";  // node.id of both brokers
+constexpr const char* kAddress = "127.0.0.2";  // where the checks' connections come from
 
 // Sets (or, without a value, deletes) a broker config of this broker, then waits until
 // DescribeConfigs shows it (Kafka applies it from its metadata log a moment later).
@@ -93,7 +95,7 @@ struct Attempt {
 Attempt attempt(int timeout_ms = 5000) {
   Attempt a;
   const auto start = Clock::now();
-  a.connection = std::make_unique<RawConnection>(target_port());
+  a.connection = std::make_unique<RawConnection>(target_port(), kAddress);
   m::ApiVersionsRequest req;
   a.connection->send_frame(request_bytes(req, 0, 1, "connection-limits"));
   a.answered = !a.connection->read_frame(timeout_ms).empty();
@@ -106,8 +108,9 @@ Attempt attempt(int timeout_ms = 5000) {
 
 TEST_CASE("max.connections.per.ip closes a connection beyond it at once, and a closed one frees a place",
           "[kafka][connections]") {
-  set_broker_config("max.connections.per.ip", "4");
-  Restore restore{[] { set_broker_config("max.connections.per.ip", std::nullopt); }};
+  // Through max.connections.per.ip.overrides, Kafka's way to name one address.
+  set_broker_config("max.connections.per.ip.overrides", std::string(kAddress) + ":4");
+  Restore restore{[] { set_broker_config("max.connections.per.ip.overrides", std::nullopt); }};
   std::vector<Attempt> open;
   int answered = 0, refused = 0;
   for (int i = 0; i < 8; ++i) {
@@ -133,8 +136,8 @@ TEST_CASE("An address over its connection_creation_rate has new connections clos
           "[kafka][connections]") {
   // 5 a second, measured like every quota over ten whole windows: about fifty connections
   // pass, then each new one is held unserved and closed within a window (a second).
-  set_ip_rate("127.0.0.1", 5);
-  Restore restore{[] { set_ip_rate("127.0.0.1", std::nullopt); }};
+  set_ip_rate(kAddress, 5);
+  Restore restore{[] { set_ip_rate(kAddress, std::nullopt); }};
   int answered = 0;
   std::optional<Attempt> refused;
   for (int i = 0; i < 100 && !refused; ++i) {
