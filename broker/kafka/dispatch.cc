@@ -75,10 +75,12 @@ void add_throttle(Resp& resp, int32_t throttle_ms) {
 }
 
 // Records the time the handler kept this thread busy under the client's request_percentage
-// quota; how long the client must back off for it.
-int32_t request_time_throttle(Broker& broker, const RequestContext& ctx, std::chrono::steady_clock::time_point start) {
-  if (!broker.quotas.any_request()) return 0;
-  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
+// quota; how long the client must back off for it. `start` is unset while no such quota is
+// (no clock read on every request for nothing).
+int32_t request_time_throttle(Broker& broker, const RequestContext& ctx,
+                              std::optional<std::chrono::steady_clock::time_point> start) {
+  if (!start) return 0;
+  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - *start);
   return broker.quotas.record(ClientQuotaType::kRequest, handlers::quota_user(ctx), handlers::quota_client_id(ctx),
                               request_time_units(nanos.count()), now_ms());
 }
@@ -168,7 +170,8 @@ Outcome run_handler(Broker& broker, RequestContext& ctx, Req& req, const m::ApiI
                     int16_t response_header_version) {
   const int16_t version = ctx.api_version;
   try {
-    const auto started = std::chrono::steady_clock::now();
+    std::optional<std::chrono::steady_clock::time_point> started;
+    if (broker.quotas.any_request()) started = std::chrono::steady_clock::now();
     auto resp = handlers::handle(broker, ctx, req);
     const int32_t request_throttle = request_time_throttle(broker, ctx, started);
     Outcome out;
