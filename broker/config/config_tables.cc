@@ -1,7 +1,10 @@
 // The broker and topic config tables. Names, types and defaults are Kafka's (3.9), except
 // where marked "Chronik": node.id defaults to 1, listeners to loopback, log.dir to
 // ./chronik-data, and the admin.* keys are ours.
+#include <arpa/inet.h>
+
 #include <array>
+#include <charconv>
 
 #include "broker/config/broker_config.h"
 #include "broker/config/topic_validators.h"
@@ -46,6 +49,33 @@ const std::vector<std::string_view> kCleanupPolicy = {"compact", "delete"};
 const std::vector<std::string_view> kRebalanceProtocols = {"classic", "consumer"};
 const std::vector<std::string_view> kServerAssignors = {"uniform", "range"};
 
+// max.connections.per.ip.overrides: "address:count,...". Chronik matches a client's address
+// as it is, so a host name (which Kafka would resolve) is refused rather than never matched.
+std::optional<std::string> valid_connection_overrides(const ConfigValue& v) {
+  const auto* text = std::get_if<std::string>(&v);
+  if (text == nullptr) return std::nullopt;
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string_view entry = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+    if (entry.empty()) continue;
+    const size_t colon = entry.rfind(':');
+    const std::string address(entry.substr(0, colon == std::string_view::npos ? 0 : colon));
+    unsigned char buffer[16];
+    const bool ip = ::inet_pton(AF_INET, address.c_str(), buffer) == 1 || ::inet_pton(AF_INET6, address.c_str(), buffer) == 1;
+    int64_t count = -1;
+    const auto digits = colon == std::string_view::npos ? std::string_view{} : entry.substr(colon + 1);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
+    if (!ip || digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || count < 0 ||
+        count > 2147483647)
+      return "entries are IP address:count (host names are not resolved), not '" + std::string(entry) + "'";
+  }
+  return std::nullopt;
+}
+
 Validator custom(std::optional<std::string> (*check)(const ConfigValue&)) {
   return Validator{std::nullopt, std::nullopt, {}, check};
 }
@@ -75,7 +105,7 @@ const std::vector<ConfigKey>& broker_table() {
       {"connections.max.idle.ms", T::kLong, "600000", {}, "Idle connections are closed after this."},
       {"max.connections", T::kInt, kIntMax, at_least(0), "Maximum connections in total.", true},
       {"max.connections.per.ip", T::kInt, kIntMax, at_least(0), "Maximum connections per client address.", true},
-      {"max.connections.per.ip.overrides", T::kString, "", {},
+      {"max.connections.per.ip.overrides", T::kString, "", custom(valid_connection_overrides),
        "Per-address exceptions to max.connections.per.ip: comma-separated address:count.", true},
       {"sasl.enabled.mechanisms", T::kList, "GSSAPI", {},
        "SASL mechanisms enabled (Chronik serves PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER); "

@@ -38,6 +38,13 @@ TEST_CASE("max.connections.per.ip and its overrides, counted per address") {
   CHECK(quotas.admit("10.0.0.1", "PLAINTEXT", c, 0).verdict == V::kAccept);
 }
 
+TEST_CASE("max.connections.per.ip.overrides takes IP addresses only: a host name would never match") {
+  CHECK_NOTHROW(config("max.connections.per.ip.overrides=10.0.0.9:0, ::1:3,127.0.0.2:4\n"));
+  for (const char* bad : {"broker.example:3", "10.0.0.9", "10.0.0.9:x", "10.0.0.9:-1", ":3"})
+    CHECK_THROWS_AS(config(std::string("max.connections.per.ip.overrides=") + bad + "\n"),
+                    chronik::config::ConfigError);
+}
+
 TEST_CASE("max.connections of the broker and of a listener") {
   const auto c = config("listeners=PLAINTEXT://h:1,SASL_PLAINTEXT://h:2\n"
                         "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT\n"
