@@ -45,6 +45,9 @@ std::vector<uint8_t> batch_at(const std::vector<int64_t>& timestamps, bool with_
 std::string topic_with(const std::string& base, const std::map<std::string, std::string>& configs) {
   const std::string topic = unique_name(base);
   create_topic(topic, 1, configs);
+  // Kafka's new partition has its leader a moment after CreateTopics answers; until then a
+  // produce gets NOT_LEADER_OR_FOLLOWER instead of the answer a check expects.
+  REQUIRE(until_settled([&] { return list_offset(topic, -1).error_code; }, {3, 6}) == 0);
   return topic;
 }
 
