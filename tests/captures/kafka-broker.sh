@@ -12,6 +12,7 @@
 #        JAAS configuration come in KAFKA_EXTRA_PROPS),
 #        KAFKA_SSL_PORT (an SSL listener on that port too; its key store comes in
 #        KAFKA_EXTRA_PROPS),
+#        KAFKA_SASL_SSL_PORT (a SASL_SSL listener on that port too: both of the above),
 #        KAFKA_REQUEST_LOG=1 (log every request and response as JSON, to compare a
 #        client's conversation with Kafka against its conversation with Chronik)
 set -euo pipefail
@@ -38,6 +39,7 @@ CP="$(cat "$CP_FILE")"
 EXTRA_LISTENERS=""
 [[ -n "${KAFKA_SASL_PORT:-}" ]] && EXTRA_LISTENERS=",SASL_PLAINTEXT://127.0.0.1:${KAFKA_SASL_PORT}"
 [[ -n "${KAFKA_SSL_PORT:-}" ]] && EXTRA_LISTENERS+=",SSL://127.0.0.1:${KAFKA_SSL_PORT}"
+[[ -n "${KAFKA_SASL_SSL_PORT:-}" ]] && EXTRA_LISTENERS+=",SASL_SSL://127.0.0.1:${KAFKA_SASL_SSL_PORT}"
 
 WORK="${KAFKA_DATA_DIR:-$(mktemp -d /tmp/chronik-kafka.XXXXXX)}"
 mkdir -p "$WORK/data"
@@ -47,7 +49,7 @@ node.id=1
 controller.quorum.voters=1@127.0.0.1:${CONTROLLER_PORT}
 listeners=PLAINTEXT://127.0.0.1:${PORT},CONTROLLER://127.0.0.1:${CONTROLLER_PORT}${EXTRA_LISTENERS}
 advertised.listeners=PLAINTEXT://127.0.0.1:${PORT}${EXTRA_LISTENERS}
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=${WORK}/data

@@ -37,12 +37,12 @@ DEFAULTS = ("broker.session.timeout.ms=2000", "broker.heartbeat.interval.ms=500"
 
 class Broker:
     """`overrides` are key=value lines of server.properties (after kafka-broker.sh's own; a
-    repeated key takes the later value). `extra_listeners` may hold SASL_PLAINTEXT and SSL,
-    the extra listeners kafka-broker.sh has; their ports are in `ports`. restart() and start() after a
+    repeated key takes the later value). `extra_listeners` may hold SASL_PLAINTEXT, SSL and
+    SASL_SSL, the extra listeners kafka-broker.sh has; their ports are in `ports`. restart() and start() after a
     kill keep the data dir (kafka-broker.sh formats it only once)."""
 
     def __init__(self, *overrides, prefix="kafka-py-", extra_listeners=(), start_timeout=120):
-        unknown = set(extra_listeners) - {"SASL_PLAINTEXT", "SSL"}
+        unknown = set(extra_listeners) - {"SASL_PLAINTEXT", "SSL", "SASL_SSL"}
         if unknown:
             raise ValueError(f"kafka-broker.sh has no {', '.join(sorted(unknown))} listener")
         self.overrides = overrides
@@ -65,6 +65,8 @@ class Broker:
             env["KAFKA_SASL_PORT"] = str(self.ports["SASL_PLAINTEXT"])
         if "SSL" in self.ports:
             env["KAFKA_SSL_PORT"] = str(self.ports["SSL"])
+        if "SASL_SSL" in self.ports:
+            env["KAFKA_SASL_SSL_PORT"] = str(self.ports["SASL_SSL"])
         # kafka-broker.sh execs java: proc is the broker itself (kill -9 kills Kafka).
         self.proc = subprocess.Popen([SCRIPT, str(self.port)], stdout=self.log, stderr=subprocess.STDOUT, env=env)
         try:
