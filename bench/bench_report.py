@@ -147,8 +147,14 @@ HEADLINES = (
     ("transactional throughput, 100 B records", "produce 100 B, transactions of 100 ms", "mb_s", "higher"),
     ("transaction commit p99 latency", "transactions of 10 x 100 B, back to back (confluent-kafka; p99 = commit)",
      "p99_ms", "lower"),
+    ("throughput over TLS, 1 KiB records", "produce 1024 B, acks=1, none, TLS", "mb_s", "higher"),
+    ("broker CPU per GB over TLS, producing", "produce 1024 B, acks=1, none, TLS", "cpu_s_per_gb", "lower"),
+    ("broker CPU per GB over TLS, consuming", "consume 1024 B, TLS", "cpu_s_per_gb", "lower"),
+    ("throughput over SASL_SSL, 1 KiB records", "produce 1024 B, acks=1, none, SASL_SSL (SCRAM-SHA-256)", "mb_s",
+     "higher"),
+    ("SCRAM-SHA-256 logins a second", "SASL logins, SCRAM-SHA-256 over SASL_PLAINTEXT", "logins_s", "higher"),
 )
-_UNITS = {"cpu_s_per_gb": "CPU s/GB", "rss_mb": "MiB", "start_s": "s", "e2e_p99_ms": "ms", "p99_ms": "ms",
+_UNITS = {"logins_s": "logins/s", "cpu_s_per_gb": "CPU s/GB", "rss_mb": "MiB", "start_s": "s", "e2e_p99_ms": "ms", "p99_ms": "ms",
           "mb_s": "MB/s"}
 
 
@@ -183,7 +189,12 @@ def _headline_chart(rows, charts_dir):
     plt.close(fig)
 
 
-PART_ORDER = ("throughput", "special", "transactions", "fsync", "startup")
+PART_ORDER = ("throughput", "special", "transactions", "fsync", "security", "startup")
+
+
+def login_row(mechanism, listener):
+    """The name of a row of SASL logins a second (bench/sasl_logins.py)."""
+    return f"SASL logins, {mechanism} over {listener}" + (" (a TLS handshake each)" if listener == "SASL_SSL" else "")
 # The row of back-to-back transactions (bench/txn_commits.py); its p99 is the commit's.
 TXN_COMMITS = "transactions of 10 x 100 B, back to back (confluent-kafka; p99 = commit)"
 # The consume rows (bench/run) read this share of what the first produce row wrote. The
@@ -247,7 +258,11 @@ def render_section(parts, charts_dir):
         "rdkafka_performance (built from Debian's librdkafka source) where a row says so; broker CPU from "
         "/proc/<pid>/stat (user+system) per GB produced; peak RSS is VmHWM at the end of a round, the "
         "idle-connection RSS is VmRSS with the connections open. The fsync row runs on brokers of their own "
-        "with log.flush.interval.messages=1.",
+        "with log.flush.interval.messages=1. The TLS, SASL_SSL and login rows run on brokers of their own with "
+        "the same SSL, SASL_SSL and SASL_PLAINTEXT listeners (Kafka's keys: a PEM key store with a self-signed "
+        "RSA 2048 certificate, PLAIN users from JAAS, SCRAM-SHA-256 credentials added through the Admin API); "
+        "the perf tools use them as any Java client would (security.protocol, a PEM trust store, sasl.jaas.config), "
+        "rdkafka_performance with librdkafka's properties (security.protocol, ssl.ca.location, sasl.*).",
     ]
     lines += ["", "| scenario | Chronik MB/s | Kafka MB/s | ratio | Chronik p99 ms | Kafka p99 ms | ratio "
               "| Chronik CPU s/GB | Kafka CPU s/GB | ratio |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -298,6 +313,19 @@ def render_section(parts, charts_dir):
             tk, bk = _median(k, "client_cpu_s_per_gb"), _median(k, "cpu_s_per_gb")
             lines.append(f"| {name} | {_fmt(tc, 2)} | {_fmt(bc, 2)} | {_fmt(tk, 2)} | {_fmt(bk, 2)} | "
                          f"{_ratio(tk + bk, tc + bc)} | {_ratio(tk + bk, tc)} |")
+    logins = [(name, per) for name, per in results.items() if _median(per.get("chronik", []), "logins_s") is not None]
+    if logins:
+        lines += ["", "SASL authentications a second (bench/sasl_logins.py: 4 processes, each connecting, "
+                  "authenticating with SaslHandshake and SaslAuthenticate, and closing, over and over; the "
+                  "broker's CPU per login from /proc):", "",
+                  "| scenario | Chronik logins/s | Kafka logins/s | ratio | Chronik CPU ms/login "
+                  "| Kafka CPU ms/login | ratio |", "|---|---|---|---|---|---|---|"]
+        for name, per in logins:
+            c, k = per.get("chronik", []), per.get("kafka", [])
+            cl, kl = _median(c, "logins_s"), _median(k, "logins_s")
+            cc, kc = _median(c, "cpu_ms_per_login"), _median(k, "cpu_ms_per_login")
+            lines.append(f"| {name} | {_fmt(cl, 0)} | {_fmt(kl, 0)} | {_ratio(cl, kl)} | {_fmt(cc, 3)} | "
+                         f"{_fmt(kc, 3)} | {_ratio(cc, kc)} |")
     lines += ["", "| measure | Chronik | Kafka | ratio |", "|---|---|---|---|"]
     for name, per in results.items():
         for key, unit in (("rss_mb", "MiB"), ("start_s", "s")):

@@ -77,14 +77,44 @@ def percentiles(latencies_us):
     return {"e2e_p50_ms": rank(0.50), "e2e_p99_ms": rank(0.99), "e2e_p999_ms": rank(0.999), "samples": len(s)}
 
 
-def produce(binary, bootstrap, topic, records, size, acks, compression="none"):
+CONSUMED = re.compile(r"% (?P<msgs>\d+) messages \((?P<bytes>\d+) bytes\) consumed in (?P<ms>\d+)ms: "
+                      r"(?P<rate>\d+) msgs/s \((?P<mb_s>[\d.]+) MB/s\)")
+
+
+def parse_consumer(text):
+    """rdkafka_performance's consumer summary line (its clock starts at the first message)."""
+    matches = list(CONSUMED.finditer(text))
+    if not matches:
+        raise ValueError(f"no rdkafka_performance consumer summary in: {text[-500:]!r}")
+    m = matches[-1]
+    return {"records": int(m["msgs"]), "mb_s": float(m["mb_s"]), "records_s": float(m["rate"]),
+            "seconds": int(m["ms"]) / 1000, "gb": int(m["bytes"]) / 1e9}
+
+
+def _properties(config):
+    """librdkafka properties as rdkafka_performance's -X arguments."""
+    return [arg for key, value in config.items() for arg in ("-X", f"{key}={value}")]
+
+
+def produce(binary, bootstrap, topic, records, size, acks, compression="none", config=None):
+    """As fast as it can; `config`: more librdkafka properties (security.protocol, say)."""
     out = subprocess.run([binary, "-P", "-t", topic, "-b", bootstrap, "-s", str(size), "-c", str(records),
                           "-a", "-1" if acks == "all" else acks, "-X", "linger.ms=5", "-X", "batch.size=65536",
-                          "-X", f"compression.codec={compression}", "-q"],
+                          "-X", f"compression.codec={compression}", *_properties(config or {}), "-q"],
                          capture_output=True, text=True, timeout=900)
     if out.returncode != 0:
         raise RuntimeError(f"rdkafka_performance failed: {out.stdout[-1000:]}{out.stderr[-1000:]}")
     return parse_producer(out.stdout + out.stderr)
+
+
+def consume(binary, bootstrap, topic, records, group, config=None):
+    """`records` from the start of `topic` by a consumer of `group` (KafkaConsumer, -G)."""
+    out = subprocess.run([binary, "-C", "-G", group, "-t", topic, "-b", bootstrap, "-c", str(records),
+                          "-X", "auto.offset.reset=earliest", *_properties(config or {}), "-q"],
+                         capture_output=True, text=True, timeout=900)
+    if out.returncode != 0:
+        raise RuntimeError(f"rdkafka_performance failed: {out.stdout[-1000:]}{out.stderr[-1000:]}")
+    return parse_consumer(out.stdout + out.stderr)
 
 
 def end_to_end(binary, bootstrap, topic, rate, size, seconds):

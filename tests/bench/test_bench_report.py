@@ -109,6 +109,20 @@ class BenchReport(unittest.TestCase):
         text = render(results)
         self.assertIn("| produce | 8.00 | 2.00 | 8.00 | 7.00 | 1.50x | 1.88x |", text)
 
+    def test_login_table_and_headline(self):
+        row = bench_report.login_row("SCRAM-SHA-256", "SASL_PLAINTEXT")
+        self.assertEqual(bench_report.login_row("SCRAM-SHA-256", "SASL_SSL"),
+                         "SASL logins, SCRAM-SHA-256 over SASL_SSL (a TLS handshake each)")
+        results = {row: {"chronik": [{"logins": 40000, "logins_s": 4000, "cpu_ms_per_login": 0.05},
+                                     {"logins": 60000, "logins_s": 6000, "cpu_ms_per_login": 0.07}],
+                         "kafka": [{"logins": 20000, "logins_s": 2000, "cpu_ms_per_login": 0.3}]}}
+        text = render(results, part="security")
+        # Medians: 5,000 logins/s and 0.06 ms; the rows of MB/s leave it out.
+        self.assertIn(f"| {row} | 5,000 | 2,000 | 2.50x | 0.060 | 0.300 | 0.20x |", text)
+        self.assertNotIn(f"| {row} | n/a", text)
+        self.assertIn(("SCRAM-SHA-256 logins a second (logins/s)", 5000, 2000, 2.5), bench_report.headlines(results))
+        self.assertLess(bench_report.PART_ORDER.index("fsync"), bench_report.PART_ORDER.index("security"))
+
 
     def test_each_part_from_its_last_run(self):
         old = {"command": "bench/run", "date": "2026-01-01 00:00 UTC", "commit": "aaa", "reps": 3, "machine": "m",
@@ -139,6 +153,17 @@ class RdkafkaPerformance(unittest.TestCase):
         self.assertAlmostEqual(p["seconds"], 0.342)
         with self.assertRaises(ValueError):
             rdkafka_perf.parse_producer("% Sending 10 messages")
+
+    def test_consumer_summary(self):
+        out = ("% Group rebalanced (EAGER): 4 partition(s) revoked\n"
+               "% 240000 messages (245760000 bytes) consumed in 699ms: 342984 msgs/s (351.22 MB/s)\n"
+               "% Average application fetch latency: 15us\n")
+        c = rdkafka_perf.parse_consumer(out)
+        self.assertEqual(c["records"], 240000)
+        self.assertAlmostEqual(c["mb_s"], 351.22)
+        self.assertAlmostEqual(c["gb"], 0.24576)
+        with self.assertRaises(ValueError):
+            rdkafka_perf.parse_consumer("% Group rebalanced")
 
     def test_percentiles_nearest_rank(self):
         p = rdkafka_perf.percentiles(list(range(1000, 1001000, 1000)))  # 1..1000 ms, shuffled order irrelevant
