@@ -1079,7 +1079,7 @@ class CrossSite(unittest.TestCase):
                 code, hdrs, answer = self.call(method, path, body, headers={"Host": host})
                 self.assertEqual(code, 421, (host, method, path))
                 self.assertEqual(answer["field"], "Host")
-                self.assertNotIn("4111", json.dumps(answer))
+                self.assertNotIn("4111-1111", json.dumps(answer))  # the record, not a port like 41111
                 self.assertNotIn("secret-orders", json.dumps(answer))
                 no_cors(self, hdrs)
         self.assertNoTopic("rebound")
@@ -1367,7 +1367,7 @@ class BrowserCsrf(unittest.TestCase):
             self.assertTrue(seen["attack"]["fetch_json"].startswith("blocked"), seen)
             self.assertEqual(seen["rebind"]["status"], 421, seen)
             self.assertEqual(seen["rebind"]["read"]["status"], 421, seen)
-            self.assertNotIn("4111", json.dumps(seen))
+            self.assertNotIn("4111-1111", json.dumps(seen))
         finally:
             self.assertEqual(broker.stop(), 0)
 
