@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "broker/config/broker_config.h"
+#include "broker/config/connection_overrides.h"
 #include "broker/config/topic_validators.h"
 
 namespace chronik::config {
@@ -54,24 +55,15 @@ const std::vector<std::string_view> kServerAssignors = {"uniform", "range"};
 std::optional<std::string> valid_connection_overrides(const ConfigValue& v) {
   const auto* text = std::get_if<std::string>(&v);
   if (text == nullptr) return std::nullopt;
-  std::string_view rest = *text;
-  while (!rest.empty()) {
-    const size_t comma = rest.find(',');
-    std::string_view entry = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
-    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
-    if (entry.empty()) continue;
-    const size_t colon = entry.rfind(':');
-    const std::string address(entry.substr(0, colon == std::string_view::npos ? 0 : colon));
+  for (const auto& o : split_connection_overrides(*text)) {
+    const std::string address(o.address);
     unsigned char buffer[16];
     const bool ip = ::inet_pton(AF_INET, address.c_str(), buffer) == 1 || ::inet_pton(AF_INET6, address.c_str(), buffer) == 1;
     int64_t count = -1;
-    const auto digits = colon == std::string_view::npos ? std::string_view{} : entry.substr(colon + 1);
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
-    if (!ip || digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || count < 0 ||
+    const auto [end, ec] = std::from_chars(o.count.data(), o.count.data() + o.count.size(), count);
+    if (!ip || o.count.empty() || ec != std::errc() || end != o.count.data() + o.count.size() || count < 0 ||
         count > 2147483647)
-      return "entries are IP address:count (host names are not resolved), not '" + std::string(entry) + "'";
+      return "entries are IP address:count (host names are not resolved), not '" + std::string(o.entry) + "'";
   }
   return std::nullopt;
 }

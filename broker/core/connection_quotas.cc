@@ -3,23 +3,16 @@
 #include <charconv>
 #include <string_view>
 
+#include "broker/config/connection_overrides.h"
+
 namespace chronik::broker {
 
 int32_t max_connections_for(const config::BrokerConfig& config, const std::string& ip) {
-  // "address:count,address:count"; an IPv6 address keeps its colons, the count is after the last.
   const std::string overrides = config.get_string("max.connections.per.ip.overrides").value_or("");
-  std::string_view rest = overrides;
-  while (!rest.empty()) {
-    const size_t comma = rest.find(',');
-    std::string_view entry = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
-    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
-    const size_t colon = entry.rfind(':');
-    if (colon == std::string_view::npos || entry.substr(0, colon) != ip) continue;
+  for (const auto& o : config::split_connection_overrides(overrides)) {
     int32_t count = 0;
-    const auto digits = entry.substr(colon + 1);
-    if (std::from_chars(digits.data(), digits.data() + digits.size(), count).ec == std::errc()) return count;
+    if (o.address == ip && std::from_chars(o.count.data(), o.count.data() + o.count.size(), count).ec == std::errc())
+      return count;
   }
   return config.get_int("max.connections.per.ip");
 }
