@@ -8,9 +8,10 @@
 namespace chronik::config {
 
 struct ConnectionOverride {
-  std::string_view entry;    // as written, trimmed (for messages)
-  std::string_view address;  // before the last colon (an IPv6 address keeps its own); empty without one
-  std::string_view count;    // after it, unparsed
+  std::string_view entry;  // as written, trimmed (for messages)
+  std::string_view
+      address;  // before the last colon (an IPv6 address keeps its own); empty without one
+  std::string_view count;  // after it, unparsed
 };
 
 // The non-empty entries of `text`, views into it.
