@@ -9,8 +9,8 @@ namespace chronik::config {
 
 struct ConnectionOverride {
   std::string_view entry;  // as written, trimmed (for messages)
-  std::string_view
-      address;  // before the last colon (an IPv6 address keeps its own); empty without one
+  // Before the last colon (an IPv6 address keeps its own); empty without one.
+  std::string_view address;
   std::string_view count;  // after it, unparsed
 };
 
