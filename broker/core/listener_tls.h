@@ -1,4 +1,4 @@
-// TLS of SSL and SASL_SSL listeners: OpenSSL under Boost.Asio's ssl::stream, configured with
+// TLS of SSL and SASL_SSL listeners: OpenSSL's context (net/tls_session.h runs it), configured with
 // Kafka's keys for PEM stores (ssl.keystore.type=PEM with ssl.keystore.location, or
 // ssl.keystore.certificate.chain + ssl.keystore.key; ssl.key.password; ssl.truststore.type=PEM
 // with ssl.truststore.location or ssl.truststore.certificates), ssl.client.auth,

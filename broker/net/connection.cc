@@ -53,7 +53,9 @@ Connection::Connection(ConnectionEnv& env, tcp::socket socket, int64_t id, const
   peer_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
   socket_.set_option(tcp::no_delay(true), ec);
   if (listener_.sasl()) sasl_ = std::make_unique<SaslAuthenticator>(env_.broker, listener_.name);
-  if (listener_tls_) tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, listener_tls_->context);
+  if (listener_tls_)
+    tls_ = std::make_unique<TlsSession>(listener_tls_->context.native_handle(), socket_,
+                                        [this]() { write_signal_.cancel(); });
 }
 
 void Connection::start() {
@@ -122,7 +124,7 @@ awaitable<void> Connection::read_exactly(uint8_t* data, size_t size) {
   for (size_t done = 0; done < size;) {
     // Two statements, not a conditional expression: GCC 12 mishandles co_await inside one.
     if (tls_)
-      done += co_await tls_->async_read_some(asio::buffer(data + done, size - done), use_awaitable);
+      done += co_await tls_->read_some(data + done, size - done);
     else
       done += co_await socket_.async_read_some(asio::buffer(data + done, size - done), use_awaitable);
     last_activity_ = Clock::now();
@@ -262,8 +264,7 @@ awaitable<void> Connection::read_loop() {
 
 // Not `busy_` meanwhile: a client that never finishes its handshake is closed as idle.
 awaitable<bool> Connection::tls_handshake() {
-  boost::system::error_code ec;
-  co_await tls_->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(use_awaitable, ec));
+  const auto ec = co_await tls_->handshake();
   last_activity_ = Clock::now();
   if (closed_) co_return false;
   if (ec) {
@@ -339,7 +340,7 @@ awaitable<void> Connection::write_loop() {
   auto self = shared_from_this();
   try {
     for (;;) {
-      while (queue_.empty()) {
+      while (queue_.empty() && !(tls_ && tls_->has_output())) {
         if (closed_) co_return;
         if (drain_and_close_) {
           close();
@@ -355,7 +356,7 @@ awaitable<void> Connection::write_loop() {
       for (const auto& w : sending)
         for (auto chunk : w.frame->chunks()) buffers.emplace_back(chunk.data(), chunk.size());
       if (tls_)
-        co_await asio::async_write(*tls_, buffers, use_awaitable);
+        co_await tls_->write(buffers);
       else
         co_await asio::async_write(socket_, buffers, use_awaitable);
       last_activity_ = Clock::now();

@@ -17,10 +17,10 @@
 #include <vector>
 
 #include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
 
 #include "broker/kafka/dispatch.h"
 #include "broker/kafka/sasl_authenticator.h"
+#include "broker/net/tls_session.h"
 #include "broker/net/worker_pool.h"
 
 namespace chronik::broker::core {
@@ -95,7 +95,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<core::ListenerTls> listener_tls_;
   std::string address_;  // the client's IP address (ConnectionQuotas)
   // Over socket_ on TLS listeners: every read and write then goes through it.
-  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+  std::unique_ptr<TlsSession> tls_;
   boost::asio::steady_timer write_signal_;
   boost::asio::steady_timer space_signal_;  // cancelled when queued responses were written
   boost::asio::steady_timer idle_timer_;
