@@ -71,34 +71,38 @@ std::optional<int64_t> ClientQuotaManager::max_bytes_in_window(ClientQuotaType t
 }
 
 void ClientQuotaManager::add(Sensor& s, double bytes, int64_t now_ms) {
-  if (s.samples.size() != static_cast<size_t>(samples_)) {
-    s.samples.assign(samples_, Sample{});
+  if (s.samples.size() != static_cast<size_t>(samples_) + 1) {
+    s.samples.assign(samples_ + 1, Sample{});
     s.current = 0;
     s.samples[0].start_ms = now_ms;
   }
   if (now_ms - s.samples[s.current].start_ms >= window_ms_) {
     s.current = (s.current + 1) % s.samples.size();
-    s.samples[s.current] = Sample{now_ms, 0};
+    s.samples[s.current] = Sample{now_ms, now_ms, 0};
   }
   s.samples[s.current].bytes += bytes;
+  s.samples[s.current].last_event_ms = now_ms;
   s.last_used_ms = now_ms;
 }
 
 // Kafka's Rate: the bytes of the windows not yet obsolete over the time they span, counted as
 // at least all windows but the current one, so that a new client is not throttled for its
-// first burst.
+// first burst. A window is obsolete once its last event, not its start, is older than all
+// windows, and one window more than quota.window.num is kept (as Kafka 3.9 does): a burst
+// keeps counting until it has aged out, so a throttled client is held to an even pace
+// instead of a window's burst and a window's silence in turn.
 double ClientQuotaManager::rate(const Sensor& s, int64_t now_ms, int64_t* elapsed_ms) const {
-  const int64_t horizon = now_ms - static_cast<int64_t>(s.samples.size()) * window_ms_;
+  const int64_t horizon = now_ms - static_cast<int64_t>(samples_) * window_ms_;
   double total = 0;
   int64_t oldest = now_ms;
   for (const auto& sample : s.samples) {
-    if (sample.start_ms <= horizon || (sample.start_ms == 0 && sample.bytes == 0)) continue;
+    if (sample.last_event_ms <= horizon || (sample.start_ms == 0 && sample.bytes == 0)) continue;
     total += sample.bytes;
     oldest = std::min(oldest, sample.start_ms);
   }
   int64_t elapsed = now_ms - oldest;
   const int64_t full_windows = elapsed / window_ms_;
-  const int64_t min_full_windows = static_cast<int64_t>(s.samples.size()) - 1;
+  const int64_t min_full_windows = static_cast<int64_t>(samples_) - 1;
   if (full_windows < min_full_windows) elapsed += (min_full_windows - full_windows) * window_ms_;
   elapsed = std::max<int64_t>(elapsed, 1);
   *elapsed_ms = elapsed;

@@ -71,12 +71,13 @@ class ClientQuotaManager {
  private:
   struct Sample {
     int64_t start_ms = 0;
+    int64_t last_event_ms = 0;  // what makes a window obsolete
     double bytes = 0;
   };
   // One measured entity: the matched quota entity with its default names made concrete.
   using SensorKey = std::tuple<ClientQuotaType, std::string, std::string>;
   struct Sensor {
-    std::vector<Sample> samples;  // ring of `samples_` windows
+    std::vector<Sample> samples;  // ring of `samples_` + 1 windows
     size_t current = 0;
     int64_t last_used_ms = 0;
   };
