@@ -130,6 +130,9 @@ void upsert_scram_user(const std::string& user, const std::string& password, int
   const auto resp = call<m::AlterUserScramCredentialsResponse>(target_port(), req, 0);
   REQUIRE(resp.results.size() == 1);
   REQUIRE(resp.results[0].error_code == 0);
+  // Kafka answers once the credential is in its metadata log, and its authenticator sees it
+  // when the broker has applied that: a login right away can still be refused (a dry run's).
+  if (against_kafka()) std::this_thread::sleep_for(std::chrono::seconds(1));
 }
 
 // A full SCRAM-SHA-256 exchange; the SaslAuthenticate answer to the client-final message.
