@@ -63,9 +63,11 @@ class TlsSession {
   // OpenSSL's largest record; responses are cut into records of this size, never smaller
   // where the response is not, however small the pieces they are written from.
   static constexpr size_t kRecord = 16384;
-  // The ciphertext read at once, and encrypted before it is sent.
+  // The most ciphertext one socket read takes in.
   static constexpr size_t kInputCapacity = 64 << 10;
+  // The ciphertext encrypted before it is sent (a multiple of kRecord).
   static constexpr size_t kFlushBytes = 256 << 10;
+  // The output buffers' capacity kept between responses; larger ones are freed.
   static constexpr size_t kKeptOutput = 64 << 10;
 
   boost::asio::ip::tcp::socket& socket_;
