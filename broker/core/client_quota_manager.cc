@@ -66,7 +66,7 @@ std::optional<int64_t> ClientQuotaManager::max_bytes_in_window(ClientQuotaType t
   std::lock_guard lock(mu_);
   const auto found = find(type, user, client_id);
   if (!found) return std::nullopt;
-  const double bytes = found->second * static_cast<double>(samples_ - 1) * static_cast<double>(window_ms_) / 1000.0;
+  const double bytes = found->second * byte_burst_windows() * static_cast<double>(window_ms_) / 1000.0;
   return static_cast<int64_t>(std::min(bytes, 9.0e18));
 }
 
@@ -85,12 +85,11 @@ void ClientQuotaManager::add(Sensor& s, double bytes, int64_t now_ms) {
   s.last_used_ms = now_ms;
 }
 
-// Kafka's Rate: the bytes of the windows not yet obsolete over the time they span, counted as
-// at least all windows but the current one, so that a new client is not throttled for its
-// first burst. A window is obsolete once its last event, not its start, is older than all
-// windows, and one window more than quota.window.num is kept (as Kafka 3.9 does): a burst
-// keeps counting until it has aged out, so a throttled client is held to an even pace
-// instead of a window's burst and a window's silence in turn.
+// Kafka's Rate (request time, connection creations): what the windows not yet obsolete hold
+// over the time they span, counted as at least all windows but the current one, so that a new
+// client is not throttled for its first burst. A window is obsolete once its last event, not
+// its start, is older than all windows, and one window more than quota.window.num is kept (as
+// Kafka 3.9 does).
 double ClientQuotaManager::rate(const Sensor& s, int64_t now_ms, int64_t* elapsed_ms) const {
   const int64_t horizon = now_ms - static_cast<int64_t>(samples_) * window_ms_;
   double total = 0;
@@ -113,17 +112,32 @@ void ClientQuotaManager::expire(int64_t now_ms) {
   if (now_ms - last_expiry_ms_ < 60 * 1000) return;
   last_expiry_ms_ = now_ms;
   std::erase_if(sensors_, [&](const auto& kv) { return now_ms - kv.second.last_used_ms > kInactiveSensorMs; });
+  // A bucket left alone that long is full again: as good as a new one.
+  std::erase_if(buckets_, [&](const auto& kv) { return now_ms - kv.second.refilled_ms > kInactiveSensorMs; });
 }
 
 int32_t ClientQuotaManager::record(ClientQuotaType type, const std::string& user, const std::string& client_id,
                                    double amount, int64_t now_ms) {
   if (type == ClientQuotaType::kRequest ? !any_request() : !any()) return 0;
   std::lock_guard lock(mu_);
+  if (type != ClientQuotaType::kRequest) return take_bytes(type, user, client_id, amount, now_ms);
   const auto found = find(type, user, client_id);
   if (!found) return 0;
-  const double cap = static_cast<double>(type == ClientQuotaType::kRequest ? 1 : samples_) *
-                     static_cast<double>(window_ms_);
-  return measure(found->first, found->second, amount, now_ms, cap);
+  return measure(found->first, found->second, amount, now_ms, static_cast<double>(window_ms_));
+}
+
+int32_t ClientQuotaManager::take_bytes(ClientQuotaType type, const std::string& user, const std::string& client_id,
+                                       double bytes, int64_t now_ms) {
+  double quota = 0;
+  Bucket* b = bucket(type, user, client_id, now_ms, byte_burst_windows(), &quota);
+  if (b == nullptr) return 0;
+  b->tokens -= bytes;
+  if (b->tokens >= 0) return 0;
+  const double cap_ms = static_cast<double>(samples_) * static_cast<double>(window_ms_);
+  if (quota <= 0) return static_cast<int32_t>(cap_ms);
+  b->tokens = std::max(b->tokens, -quota * cap_ms / 1000.0);
+  // Rounded up: once the back-off is over, the same request fits.
+  return static_cast<int32_t>(std::ceil(-b->tokens / quota * 1000.0));
 }
 
 int32_t ClientQuotaManager::measure(const SensorKey& key, double quota, double amount, int64_t now_ms,
@@ -160,16 +174,18 @@ int32_t ClientQuotaManager::record_connection(const std::string& ip, int64_t now
   return throttle;
 }
 
-ClientQuotaManager::Bucket* ClientQuotaManager::bucket(const std::string& user, const std::string& client_id,
-                                                       int64_t now_ms, double* quota) {
-  const auto found = find(ClientQuotaType::kControllerMutation, user, client_id);
+ClientQuotaManager::Bucket* ClientQuotaManager::bucket(ClientQuotaType type, const std::string& user,
+                                                       const std::string& client_id, int64_t now_ms, double windows,
+                                                       double* quota) {
+  expire(now_ms);
+  const auto found = find(type, user, client_id);
   if (!found) return nullptr;
   *quota = found->second;
-  const double burst = found->second * static_cast<double>(samples_) * static_cast<double>(window_ms_) / 1000.0;
+  const double burst = found->second * windows * static_cast<double>(window_ms_) / 1000.0;
   auto [it, fresh] = buckets_.try_emplace(found->first);
   Bucket& b = it->second;
   if (fresh) {
-    b.tokens = burst;  // a new client starts with a full bucket
+    b.tokens = burst;
   } else {
     b.tokens = std::min(burst, b.tokens + found->second * static_cast<double>(now_ms - b.refilled_ms) / 1000.0);
   }
@@ -181,7 +197,7 @@ bool ClientQuotaManager::mutations_exceeded(const std::string& user, const std::
   if (!any_mutation()) return false;
   std::lock_guard lock(mu_);
   double quota = 0;
-  const Bucket* b = bucket(user, client_id, now_ms, &quota);
+  const Bucket* b = bucket(ClientQuotaType::kControllerMutation, user, client_id, now_ms, samples_, &quota);
   return b != nullptr && b->tokens < 0;
 }
 
@@ -190,7 +206,8 @@ void ClientQuotaManager::record_mutations(const std::string& user, const std::st
   if (!any_mutation()) return;
   std::lock_guard lock(mu_);
   double quota = 0;
-  if (Bucket* b = bucket(user, client_id, now_ms, &quota)) b->tokens -= partitions;
+  if (Bucket* b = bucket(ClientQuotaType::kControllerMutation, user, client_id, now_ms, samples_, &quota))
+    b->tokens -= partitions;
 }
 
 int32_t ClientQuotaManager::mutation_throttle_ms(const std::string& user, const std::string& client_id,
@@ -198,7 +215,7 @@ int32_t ClientQuotaManager::mutation_throttle_ms(const std::string& user, const 
   if (!any_mutation()) return 0;
   std::lock_guard lock(mu_);
   double quota = 0;
-  const Bucket* b = bucket(user, client_id, now_ms, &quota);
+  const Bucket* b = bucket(ClientQuotaType::kControllerMutation, user, client_id, now_ms, samples_, &quota);
   if (b == nullptr || b->tokens >= 0) return 0;
   // As long as the refill takes to bring the bucket back to empty.
   const double ms = quota > 0 ? -b->tokens / quota * 1000.0 : static_cast<double>(samples_ * window_ms_);
@@ -209,11 +226,10 @@ void ClientQuotaManager::unrecord(ClientQuotaType type, const std::string& user,
                                   int64_t bytes, int64_t now_ms) {
   if (!any()) return;
   std::lock_guard lock(mu_);
-  const auto found = find(type, user, client_id);
-  if (!found) return;
-  const auto it = sensors_.find(found->first);
-  if (it == sensors_.end() || it->second.samples.empty()) return;
-  add(it->second, -static_cast<double>(bytes), now_ms);
+  double quota = 0;
+  if (Bucket* b = bucket(type, user, client_id, now_ms, byte_burst_windows(), &quota))
+    b->tokens = std::min(b->tokens + static_cast<double>(bytes),
+                         quota * byte_burst_windows() * static_cast<double>(window_ms_) / 1000.0);
 }
 
 }  // namespace chronik::broker

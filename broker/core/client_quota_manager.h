@@ -1,12 +1,17 @@
-// Client quotas as Kafka enforces them (KIP-13, KIP-55, KIP-124, KIP-219): each client's
-// produced and fetched bytes, and the time its requests keep the broker's threads busy, are
-// measured over quota.window.num windows of quota.window.size.seconds, and a client over its
+// Client quotas as Kafka enforces them (KIP-13, KIP-55, KIP-124, KIP-219): a client over its
 // producer_byte_rate, consumer_byte_rate or request_percentage is told how long to back off
 // (throttle_time_ms) while the broker reads nothing more from its connection for that long.
+// The time its requests keep the broker's threads busy is measured as Kafka measures it, over
+// quota.window.num windows of quota.window.size.seconds. Bytes go through a token bucket
+// instead: Kafka's windowed rate lets a throttled client through in bursts when a full window
+// ages out and starves it while the next one fills, which holds a consumer 10-15 % below its
+// quota; a bucket refilled at the quota holds it at the quota. The bucket takes all windows but
+// the current one's worth, so a new client's first burst and the back-off it earns are Kafka's.
 // The quota that applies is the most specific entity's (client_quotas.h); clients sharing an
 // entity (a user quota, say) share its measurement, as in Kafka.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -45,8 +50,8 @@ class ClientQuotaManager {
   void unrecord(ClientQuotaType type, const std::string& user, const std::string& client_id, int64_t bytes,
                 int64_t now_ms);
   // The most a client may fetch in one response without going over its quota at once: its
-  // rate times all windows but the current one (Kafka's cap on a fetch's max_bytes); nullopt
-  // without a quota.
+  // rate times all windows but the current one (Kafka's cap on a fetch's max_bytes, and the
+  // bucket's size); nullopt without a quota.
   std::optional<int64_t> max_bytes_in_window(ClientQuotaType type, const std::string& user,
                                              const std::string& client_id) const;
   // Whether any byte-rate quota is set: without one, no bytes are measured.
@@ -100,8 +105,16 @@ class ClientQuotaManager {
     double tokens = 0;
     int64_t refilled_ms = 0;
   };
-  // The client's refilled bucket and its quota; nullptr without a quota.
-  Bucket* bucket(const std::string& user, const std::string& client_id, int64_t now_ms, double* quota);
+  // The client's bucket of quota `type`, refilled up to `windows` windows' worth, and its
+  // quota; nullptr without a quota. A new client starts with a full bucket.
+  Bucket* bucket(ClientQuotaType type, const std::string& user, const std::string& client_id, int64_t now_ms,
+                 double windows, double* quota);
+  // All windows but the current one (one at least): a byte-rate bucket's size in windows.
+  double byte_burst_windows() const { return static_cast<double>(std::max(samples_ - 1, 1)); }
+  // Takes `bytes` from the client's byte-rate bucket and answers its back-off, at most all
+  // windows, the debt beyond that forgiven (as Kafka forgets bytes older than its windows).
+  int32_t take_bytes(ClientQuotaType type, const std::string& user, const std::string& client_id, double bytes,
+                     int64_t now_ms);
   std::map<SensorKey, Bucket> buckets_;
   int32_t samples_ = 11;
   int64_t window_ms_ = 1000;

@@ -5,8 +5,8 @@ consumer, each as fast as it can under producer_byte_rate / consumer_byte_rate q
 own client id, side by side. Requests and fetches of 64 KiB at most, so that each one is a
 small part of what a quota lets through in a window. Over 30 s, once the first burst a quota
 allows is spent, the producer moves its quota's worth of bytes within 10 % on both brokers; the
-consumers never more than theirs and, on Chronik, within about 10 % below (0.89-0.94x in quiet runs;
-Kafka 3.9.1 holds them at 0.84-0.86x).
+consumers never more than theirs and, on Chronik, within 10 % below (1.00x in quiet runs: its
+byte-rate buckets; Kafka 3.9.1's windowed rate holds them at 0.84-0.86x).
 
 usage: test_quota_rates.py <path to chronik> [unittest options]
        test_quota_rates.py --kafka [unittest options]    (env KAFKA_VERSION, default 3.9.1)
@@ -155,11 +155,10 @@ class QuotaRates(unittest.TestCase):
               f"kafka-python consumer {consumer_kp / 1024:.0f} KiB/s (quotas {RATE / 1024:.0f} KiB/s)")
         self.assertLess(abs(producer - RATE), RATE * 0.10)
         # A consumer is held at its quota, not above. Kafka's consumers lag a little behind it
-        # (0.84-0.86x); Chronik's are asked to stay within 10 %, checked with a margin for a
-        # loaded machine.
+        # (0.84-0.86x, checked with a margin for a loaded machine); Chronik's stay within 10 %.
         for consumed_rate in (consumer, consumer_kp):
             self.assertLess(consumed_rate, RATE * 1.10)
-            self.assertGreater(consumed_rate, RATE * (0.75 if KAFKA else 0.85))
+            self.assertGreater(consumed_rate, RATE * (0.75 if KAFKA else 0.90))
 
 
 if __name__ == "__main__":
