@@ -161,6 +161,13 @@ void TlsSession::encrypt(const uint8_t* data, size_t size) {
 
 awaitable<void> TlsSession::write(const std::vector<asio::const_buffer>& buffers) {
   if (!record_) record_.reset(new uint8_t[kRecord]);
+  // Room for what one flush holds: growing a vector record by record would copy the
+  // ciphertext again at each doubling.
+  size_t bytes = 0;
+  for (const auto& buffer : buffers) bytes += buffer.size();
+  const size_t needed = std::min(bytes + bytes / kRecord * kRecordOverhead + kRecord, kOutputCapacity);
+  out_.reserve(needed);
+  sending_.reserve(needed);
   for (const auto& buffer : buffers) {
     auto* data = static_cast<const uint8_t*>(buffer.data());
     size_t size = buffer.size();
@@ -178,7 +185,9 @@ awaitable<void> TlsSession::write(const std::vector<asio::const_buffer>& buffers
       }
     }
     while (size >= kRecord) {
-      const size_t n = std::min(size - size % kRecord, kFlushBytes);
+      // No more than fills out_ to kFlushBytes: out_ never outgrows what it reserved.
+      const size_t room = kFlushBytes > out_.size() ? kFlushBytes - out_.size() : 0;
+      const size_t n = std::min(size - size % kRecord, std::max(room - room % kRecord, kRecord));
       encrypt(data, n);
       data += n;
       size -= n;

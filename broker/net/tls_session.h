@@ -67,6 +67,10 @@ class TlsSession {
   static constexpr size_t kInputCapacity = 64 << 10;
   // The ciphertext encrypted before it is sent (a multiple of kRecord).
   static constexpr size_t kFlushBytes = 256 << 10;
+  // What a record adds to its plaintext, at most (header, tag or MAC, padding, IV), and the
+  // most out_ holds: a flush's worth and the records that pass it.
+  static constexpr size_t kRecordOverhead = 128;
+  static constexpr size_t kOutputCapacity = kFlushBytes + 2 * kRecord + 16 * kRecordOverhead;
   // The output buffers' capacity kept between responses; larger ones are freed.
   static constexpr size_t kKeptOutput = 64 << 10;
 
