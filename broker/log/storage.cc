@@ -35,6 +35,13 @@ struct Storage::Commit {
   bool has_index = false;
   bool sync = false;
   uint64_t last_sequence = 0;  // of the batches stored by this commit; 0: none
+
+  void clear() {
+    batches.Clear();  // keeps its buffer's capacity
+    index.Clear();
+    has_batches = has_index = sync = false;
+    last_sequence = 0;
+  }
 };
 
 void Storage::check(const leveldb::Status& s, std::string_view what) {
@@ -42,6 +49,9 @@ void Storage::check(const leveldb::Status& s, std::string_view what) {
 }
 
 namespace {
+
+// The largest commit kept for reuse: a few produce requests' worth, not a burst's.
+constexpr size_t kKeptCommitBytes = 8 << 20;
 
 // The tables and logs in `path` (LevelDB names them <number>.ldb and <number>.log).
 std::set<std::string> data_files(const std::string& path) {
@@ -234,7 +244,7 @@ void Storage::commit(std::unique_lock<std::mutex>& lock, bool sync) {
     // This caller writes the pending commit (its own changes and whatever joined them);
     // callers that arrive meanwhile fill the next one.
     std::unique_ptr<Commit> c = std::move(pending_);
-    pending_ = std::make_unique<Commit>();
+    pending_ = spare_ ? std::move(spare_) : std::make_unique<Commit>();
     const uint64_t generation = pending_generation_++;
     if (failed_generation_ != UINT64_MAX) {
       // After a failure nothing more is written, though a database may accept it (one that
@@ -254,6 +264,10 @@ void Storage::commit(std::unique_lock<std::mutex>& lock, bool sync) {
     if (!s.ok() && failed_generation_ == UINT64_MAX) failure_ = s;
     if (!s.ok()) failed_generation_ = std::min(failed_generation_, generation);
     committed_cv_.notify_all();
+    if (c->batches.ApproximateSize() + c->index.ApproximateSize() <= kKeptCommitBytes) {
+      c->clear();
+      spare_ = std::move(c);
+    }
   }
   if (mine >= failed_generation_) throw StorageError(failure_.ToString());
 }

@@ -168,6 +168,9 @@ class Storage {
   mutable std::mutex commit_mu_;
   std::condition_variable committed_cv_;
   std::unique_ptr<Commit> pending_;
+  // The last commit written, emptied, for the next one: a WriteBatch grows by doubling, and
+  // one grown afresh for every produce request copied each batch twice more.
+  std::unique_ptr<Commit> spare_;
   uint64_t pending_generation_ = 1;
   uint64_t committed_generation_ = 0;
   bool writing_ = false;
