@@ -128,6 +128,29 @@ func (l *groupLedger) count() int {
 	return n
 }
 
+// missing names, per partition, the messages below total nobody consumed, so that a
+// failure tells a stalled partition from a few records dropped in a handover.
+func (l *groupLedger) missing(total int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var s string
+	for p := 0; p < groupPartitions; p++ {
+		n, first, last := 0, -1, -1
+		for i := p; i < total; i += groupPartitions {
+			if len(l.consumed["m"+strconv.Itoa(i)]) == 0 {
+				if n++; first < 0 {
+					first = i
+				}
+				last = i
+			}
+		}
+		if n > 0 {
+			s += fmt.Sprintf("; p%d lacks %d of m%d..m%d", p, n, first, last)
+		}
+	}
+	return s
+}
+
 func waitUntil(t *testing.T, l *groupLedger, timeout time.Duration, what func() string, cond func() bool) {
 	defer func(t0 time.Time) { l.note("waited %v for %s", time.Since(t0), what()) }(time.Now())
 	t.Helper()
@@ -225,7 +248,7 @@ func runRebalanceScenario(t *testing.T, b *broker, name string, start func(l *gr
 		func() bool { return l.split(bb, c) })
 	groupProduce(t, b, topic, 3*perPhase, perPhase)
 	total := 4 * perPhase
-	waitUntil(t, l, 60*time.Second, func() string { return fmt.Sprintf("%d messages (have %d)", total, l.count()) },
+	waitUntil(t, l, 60*time.Second, func() string { return fmt.Sprintf("%d messages (have %d%s)", total, l.count(), l.missing(total)) },
 		func() bool { return l.count() >= total })
 	time.Sleep(500 * time.Millisecond) // a late duplicate would show here
 	stop(bb)
@@ -396,6 +419,13 @@ func startFranzMember(t *testing.T, b *broker, group, topic string, balancer kgo
 	go func() {
 		for {
 			fs := cl.PollRecords(ctx, 100)
+			// Records polled count as consumed even when stop() cancelled ctx meanwhile:
+			// franz-go returns them with ctx already done when both were ready, and has
+			// marked them for the commit OnPartitionsRevoked makes on leaving.
+			recs := fs.Records()
+			for _, r := range recs {
+				l.record(name, string(r.Key))
+			}
 			if ctx.Err() != nil {
 				cl.AllowRebalance()
 				m.done <- nil
@@ -403,10 +433,6 @@ func startFranzMember(t *testing.T, b *broker, group, topic string, balancer kgo
 			}
 			var ferr error
 			fs.EachError(func(t string, p int32, err error) { ferr = fmt.Errorf("fetch %s[%d]: %w", t, p, err) })
-			recs := fs.Records()
-			for _, r := range recs {
-				l.record(name, string(r.Key))
-			}
 			if len(recs) > 0 {
 				// A commit cut short by stop() is made again by OnPartitionsRevoked on leaving.
 				if err := cl.CommitRecords(ctx, recs...); err != nil && ferr == nil && ctx.Err() == nil {
