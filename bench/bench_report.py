@@ -263,7 +263,7 @@ def render_section(parts, charts_dir):
         "RSA 2048 certificate, PLAIN users from JAAS, SCRAM-SHA-256 credentials added through the Admin API); "
         "the perf tools use them as any Java client would (security.protocol, a PEM trust store, sasl.jaas.config), "
         "rdkafka_performance with librdkafka's properties (security.protocol, ssl.ca.location, sasl.*). "
-        "In runs from 2026-12-07 12:30 UTC on, the brokers of the shared and security rounds first move "
+        "In runs from 2026-12-07 12:15 UTC on, the brokers of the shared and security rounds first move "
         "2,000,000 records of 1 KiB, unmeasured, through the plaintext or the SSL listener (and 100,000 more "
         "through SASL_SSL): a fresh JVM compiles the broker's paths over its first gigabytes of load.",
     ]
