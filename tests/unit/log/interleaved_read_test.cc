@@ -2,7 +2,7 @@
 // side in the order they arrived (keys.h). A consumer of one of them must not read its
 // neighbours' batches from disk as well: four partitions produced together by
 // rdkafka_performance and then consumed read 2.7 bytes from disk per byte fetched (the lab
-// notebook of docs/benchmarks.md, 2026-12-07 15:00).
+// notebook of docs/benchmarks.md: "Reading one partition's batches only").
 #include <atomic>
 #include <limits>
 #include <memory>
@@ -39,7 +39,8 @@ class CountingEnv final : public leveldb::EnvWrapper {
  private:
   class Counted final : public leveldb::RandomAccessFile {
    public:
-    Counted(CountingEnv& env, std::unique_ptr<leveldb::RandomAccessFile> file) : env_(env), file_(std::move(file)) {}
+    Counted(CountingEnv& env, std::unique_ptr<leveldb::RandomAccessFile> file)
+        : env_(env), file_(std::move(file)) {}
     leveldb::Status Read(uint64_t offset, size_t n, leveldb::Slice* result, char* scratch) const override {
       leveldb::Status s = file_->Read(offset, n, result, scratch);
       env_.batch_table_bytes.fetch_add(result->size());
@@ -69,7 +70,8 @@ TEST_CASE("consuming one of four partitions written together reads from disk abo
     for (int round = 0; round < kRounds; ++round)
       for (int32_t partition = 0; partition < 4; ++partition) {
         // Batches as a producer with linger fills them: tens of KB, not all of one size.
-        auto batch = make_batch(BatchSpec{1, 1000, 1000, 20000 + static_cast<size_t>((round * 7 + partition) % 5) * 9000});
+        const size_t payload = 20000 + static_cast<size_t>((round * 7 + partition) % 5) * 9000;
+        auto batch = make_batch(BatchSpec{1, 1000, 1000, payload});
         if (partition == 0) written += batch.size();
         REQUIRE(log->partition("t", partition)->append(batch).error == Errc::kNone);
       }
@@ -77,8 +79,7 @@ TEST_CASE("consuming one of four partitions written together reads from disk abo
     log->storage().compact_batches(0, std::numeric_limits<uint64_t>::max());
   }
 
-  // A fresh store, nothing in its block cache; partition 0 fetched as a consumer fetches it,
-  // 1 MiB at a time.
+  // A fresh store; partition 0 fetched as a consumer fetches it, 1 MiB at a time.
   auto log = LogManager::open(dir.str(), options);
   auto p = log->partition("t", 0);
   env.batch_table_bytes = 0;
