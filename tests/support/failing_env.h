@@ -11,9 +11,12 @@
 //                at open): a table LevelDB cannot read, as an unreadable or corrupt disk.
 // Reads LevelDB serves from its memtable or block cache never reach a file: a test that wants
 // a failed read puts the data in a table first (see tests/unit/kafka/storage_failure_test.cc).
+// It also counts the bytes read from the batches database's tables, for tests of how much a
+// read takes from disk (tests/unit/log/interleaved_read_test.cc).
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -33,6 +36,8 @@ class FailingEnv final : public leveldb::EnvWrapper {
   std::atomic<bool> fail_reads{false};
   // How many operations failed because of a flag (a test can tell its failure was reached).
   std::atomic<int> failures{0};
+  // Bytes read from tables of the batches database (its files under "batches/").
+  std::atomic<uint64_t> batch_table_bytes{0};
 
   leveldb::Status NewWritableFile(const std::string& path, leveldb::WritableFile** file) override {
     return wrap(target()->NewWritableFile(path, file), path, file);
@@ -92,12 +97,15 @@ class FailingEnv final : public leveldb::EnvWrapper {
         *result = leveldb::Slice();
         return env_.injected(path_, "read");
       }
-      return file_->Read(offset, n, result, scratch);
+      leveldb::Status s = file_->Read(offset, n, result, scratch);
+      if (batches_) env_.batch_table_bytes.fetch_add(result->size());
+      return s;
     }
 
    private:
     FailingEnv& env_;
     std::string path_;
+    bool batches_ = path_.find("/batches/") != std::string::npos;
     std::unique_ptr<leveldb::RandomAccessFile> file_;
   };
 

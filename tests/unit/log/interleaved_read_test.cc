@@ -3,16 +3,12 @@
 // neighbours' batches from disk as well: four partitions produced together by
 // rdkafka_performance and then consumed read 2.7 bytes from disk per byte fetched (the lab
 // notebook of docs/benchmarks.md: "Reading one partition's batches only").
-#include <atomic>
 #include <limits>
-#include <memory>
-#include <string>
 
 #include <catch2/catch.hpp>
-#include <leveldb/env.h>
 
 #include "broker/log/log_manager.h"
-#include "broker/log/storage_env.h"
+#include "tests/support/failing_env.h"
 #include "tests/unit/log/test_batches.h"
 
 using namespace chronik::log;
@@ -20,45 +16,10 @@ using chronik::log::test::BatchSpec;
 using chronik::log::test::TempDir;
 using chronik::log::test::make_batch;
 
-namespace {
-
-// The broker's Env, counting the bytes read from the batches database's tables.
-class CountingEnv final : public leveldb::EnvWrapper {
- public:
-  CountingEnv() : leveldb::EnvWrapper(storage_env()) {}
-
-  std::atomic<uint64_t> batch_table_bytes{0};
-
-  leveldb::Status NewRandomAccessFile(const std::string& path, leveldb::RandomAccessFile** file) override {
-    leveldb::Status s = target()->NewRandomAccessFile(path, file);
-    if (s.ok() && path.find("/batches/") != std::string::npos)
-      *file = new Counted(*this, std::unique_ptr<leveldb::RandomAccessFile>(*file));
-    return s;
-  }
-
- private:
-  class Counted final : public leveldb::RandomAccessFile {
-   public:
-    Counted(CountingEnv& env, std::unique_ptr<leveldb::RandomAccessFile> file)
-        : env_(env), file_(std::move(file)) {}
-    leveldb::Status Read(uint64_t offset, size_t n, leveldb::Slice* result, char* scratch) const override {
-      leveldb::Status s = file_->Read(offset, n, result, scratch);
-      env_.batch_table_bytes.fetch_add(result->size());
-      return s;
-    }
-
-   private:
-    CountingEnv& env_;
-    std::unique_ptr<leveldb::RandomAccessFile> file_;
-  };
-};
-
-}  // namespace
-
 TEST_CASE("consuming one of four partitions written together reads from disk about what it fetches",
           "[log][storage]") {
   TempDir dir;
-  CountingEnv env;
+  chronik::broker::testing::FailingEnv env;
   LogManagerOptions options;
   options.storage.env = &env;
   options.storage.write_buffer_size = 1 << 20;
