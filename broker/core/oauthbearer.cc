@@ -1,7 +1,7 @@
 #include "broker/core/oauthbearer.h"
 
 #include <algorithm>
-#include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -9,18 +9,12 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
-#include "broker/config/jaas_config.h"
-#include "broker/core/broker.h"
 #include "runtime/json/base64.h"
 
 namespace chronik::broker {
 namespace {
 
 using Json = nlohmann::json;
-
-constexpr std::string_view kLoginModule = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule";
-constexpr std::string_view kValidatorHandler =
-    "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler";
 
 // base64url without padding (RFC 7515), as JWTs carry their parts.
 std::optional<std::string> base64url_decode(std::string_view text) {
@@ -42,6 +36,31 @@ std::optional<Json> json_object(const std::optional<std::string>& text) {
   auto j = Json::parse(*text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
   return j;
+}
+
+// A member that must be a string (a JWT's alg and kid, a JWK's kty): "" when it is absent or
+// anything else. Json::value() throws on a member of another type, and the token is the
+// client's, read before it is authenticated.
+std::string string_member(const Json& object, const char* name) {
+  const auto it = object.find(name);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// A JWT time (NumericDate: seconds, maybe with a fraction) in ms, saturated as Java's cast of
+// Kafka's validators saturates: a double beyond int64's range has no defined conversion.
+int64_t numeric_date_ms(const Json& seconds) {
+  const double ms = seconds.get<double>() * 1000;
+  if (!(ms > -9.2e18)) return std::numeric_limits<int64_t>::min();
+  if (!(ms < 9.2e18)) return std::numeric_limits<int64_t>::max();
+  return static_cast<int64_t>(ms);
+}
+
+// a + b, saturated: a time near int64's ends plus a clock skew.
+int64_t plus_skew(int64_t a, int64_t b) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max(), kMin = std::numeric_limits<int64_t>::min();
+  if (b > 0 && a > kMax - b) return kMax;
+  if (b < 0 && a < kMin - b) return kMin;
+  return a + b;
 }
 
 struct EvpPkeyDeleter {
@@ -92,17 +111,17 @@ const EVP_MD* digest_of(const std::string& alg) {
 // The signature of `token` against the JWKS: empty when it verifies, else why not.
 std::string check_signature(const std::string& jwks_text, const Json& header, std::string_view signed_part,
                             std::string_view signature_part) {
-  const std::string alg = header.value("alg", "");
+  const std::string alg = string_member(header, "alg");
   const EVP_MD* md = digest_of(alg);
   if (!md) return "the token's algorithm " + (alg.empty() ? std::string("(none)") : alg) + " is not accepted";
   const auto signature = base64url_decode(signature_part);
   if (!signature || signature->empty()) return "the token is not signed";
   const auto jwks = Json::parse(jwks_text, nullptr, false);
   if (jwks.is_discarded() || !jwks.contains("keys") || !jwks["keys"].is_array()) return "the JWKS does not parse";
-  const std::string kid = header.contains("kid") && header["kid"].is_string() ? header["kid"].get<std::string>() : "";
+  const std::string kid = string_member(header, "kid");
   for (const auto& jwk : jwks["keys"]) {
-    if (!jwk.is_object() || jwk.value("kty", "") != "RSA") continue;
-    if (!kid.empty() && jwk.value("kid", "") != kid) continue;
+    if (!jwk.is_object() || string_member(jwk, "kty") != "RSA") continue;
+    if (!kid.empty() && string_member(jwk, "kid") != kid) continue;
     if (jwk.contains("use") && jwk["use"] != "sig") continue;
     auto key = rsa_key(jwk);
     if (key && verify(key.get(), md, signed_part, *signature)) return {};
@@ -114,8 +133,7 @@ std::string check_signature(const std::string& jwks_text, const Json& header, st
 std::vector<std::string> strings_of(const Json& claim) {
   std::vector<std::string> out;
   if (claim.is_string()) {
-    std::istringstream in(claim.get<std::string>());
-    for (std::string s; in >> s;) out.push_back(s);
+    out = split_scope(claim.get<std::string>());
   } else if (claim.is_array()) {
     for (const auto& s : claim)
       if (s.is_string()) out.push_back(s.get<std::string>());
@@ -206,7 +224,7 @@ TokenCheck check_oauthbearer_token(const OAuthBearerRules& rules, std::string_vi
   if (rules.jwks) {
     if (auto why = check_signature(*rules.jwks, *header, token.substr(0, d2), token.substr(d2 + 1)); !why.empty())
       return refuse(why);
-  } else if (header->value("alg", "") != "none" || d2 + 1 != token.size()) {
+  } else if (string_member(*header, "alg") != "none" || d2 + 1 != token.size()) {
     return refuse("an unsecured token has alg none and no signature");
   }
   const auto& c = *claims;
@@ -215,16 +233,16 @@ TokenCheck check_oauthbearer_token(const OAuthBearerRules& rules, std::string_vi
     return refuse("the token has no principal claim " + rules.principal_claim);
   if (!c.contains("exp") || !c["exp"].is_number()) return refuse("the token has no expiration time (exp)");
   // JWT times are seconds; Kafka's unsecured tokens may carry fractions.
-  const auto exp_ms = static_cast<int64_t>(c["exp"].get<double>() * 1000);
-  if (now_ms > exp_ms + rules.clock_skew_ms) return refuse("the token has expired");
+  const int64_t exp_ms = numeric_date_ms(c["exp"]);
+  if (now_ms > plus_skew(exp_ms, rules.clock_skew_ms)) return refuse("the token has expired");
   if (c.contains("iat")) {
     if (!c["iat"].is_number()) return refuse("the token's iat is not a number");
-    const auto iat_ms = static_cast<int64_t>(c["iat"].get<double>() * 1000);
+    const int64_t iat_ms = numeric_date_ms(c["iat"]);
     if (iat_ms > exp_ms) return refuse("the token expires before it was issued");
-    if (iat_ms > now_ms + rules.clock_skew_ms) return refuse("the token was issued in the future");
+    if (iat_ms > plus_skew(now_ms, rules.clock_skew_ms)) return refuse("the token was issued in the future");
   }
   if (c.contains("nbf") && c["nbf"].is_number() &&
-      static_cast<int64_t>(c["nbf"].get<double>() * 1000) > now_ms + rules.clock_skew_ms)
+      numeric_date_ms(c["nbf"]) > plus_skew(now_ms, rules.clock_skew_ms))
     return refuse("the token is not valid yet (nbf)");
   if (!rules.required_scope.empty()) {
     const auto granted = c.contains(rules.scope_claim) ? strings_of(c[rules.scope_claim]) : std::vector<std::string>{};
@@ -252,54 +270,11 @@ TokenCheck check_oauthbearer_token(const OAuthBearerRules& rules, std::string_vi
   return out;
 }
 
-OAuthBearerRules oauthbearer_rules(const Broker& broker, const std::string& listener) {
-  const auto cfg = broker.config();
-  OAuthBearerRules rules;
-  const auto handler = cfg->mechanism_string(listener, "OAUTHBEARER", "sasl.server.callback.handler.class");
-  const auto url = cfg->listener_string(listener, "sasl.oauthbearer.jwks.endpoint.url");
-  if (handler && !handler->empty() && *handler != kValidatorHandler)
-    throw std::runtime_error("listener " + listener + ": oauthbearer.sasl.server.callback.handler.class " + *handler +
-                             " is not served; Chronik validates tokens as " + std::string(kValidatorHandler) +
-                             " (with sasl.oauthbearer.jwks.endpoint.url) or, without it, unsecured tokens");
-  if (handler && *handler == kValidatorHandler && !url)
-    throw std::runtime_error("listener " + listener + ": " + std::string(kValidatorHandler) +
-                             " needs sasl.oauthbearer.jwks.endpoint.url");
-  if (url) {
-    if (url->rfind("file:", 0) != 0)
-      throw std::runtime_error("sasl.oauthbearer.jwks.endpoint.url: Chronik reads the JWKS from a file (file:/path), "
-                               "not " + *url);
-    std::string path = url->substr(5);
-    if (path.rfind("//", 0) == 0) path = path.substr(2);
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in) throw std::runtime_error("sasl.oauthbearer.jwks.endpoint.url: cannot read " + path);
-    rules.jwks = text.str();
-    rules.principal_claim = cfg->listener_string(listener, "sasl.oauthbearer.sub.claim.name").value_or("sub");
-    rules.scope_claim = cfg->listener_string(listener, "sasl.oauthbearer.scope.claim.name").value_or("scope");
-    rules.expected_audience = cfg->listener_list(listener, "sasl.oauthbearer.expected.audience");
-    rules.expected_issuer = cfg->listener_string(listener, "sasl.oauthbearer.expected.issuer");
-    if (rules.expected_issuer && rules.expected_issuer->empty()) rules.expected_issuer.reset();
-    if (auto v = cfg->listener_string(listener, "sasl.oauthbearer.clock.skew.seconds"))
-      rules.clock_skew_ms = std::stoll(*v) * 1000;
-    else
-      rules.clock_skew_ms = 30'000;
-    return rules;
-  }
-  // Unsecured tokens: Kafka's default validator, its options on the JAAS line.
-  const auto jaas = cfg->jaas_config(listener, "OAUTHBEARER");
-  if (!jaas) throw std::runtime_error("listener " + listener + " enables OAUTHBEARER but has no JAAS configuration");
-  const auto module = config::parse_jaas_config("sasl.jaas.config", *jaas);
-  if (module.login_module != kLoginModule)
-    throw std::runtime_error("listener " + listener + ": OAUTHBEARER's JAAS configuration names " +
-                             module.login_module + ", not " + std::string(kLoginModule));
-  for (const auto& [name, value] : module.options) {
-    if (name == "unsecuredValidatorPrincipalClaimName") rules.principal_claim = value;
-    else if (name == "unsecuredValidatorScopeClaimName") rules.scope_claim = value;
-    else if (name == "unsecuredValidatorRequiredScope") rules.required_scope = strings_of(Json(value));
-    else if (name == "unsecuredValidatorAllowableClockSkewMs") rules.clock_skew_ms = std::stoll(value);
-  }
-  return rules;
+std::vector<std::string> split_scope(std::string_view text) {
+  std::vector<std::string> out;
+  std::istringstream in{std::string(text)};
+  for (std::string s; in >> s;) out.push_back(s);
+  return out;
 }
 
 std::unique_ptr<SaslServer> make_oauthbearer_server(OAuthBearerRules rules, std::function<int64_t()> clock) {

@@ -49,7 +49,11 @@ struct TokenCheck {
 };
 TokenCheck check_oauthbearer_token(const OAuthBearerRules& rules, std::string_view token, int64_t now_ms);
 
-// The listener's rules from the configuration. Throws std::runtime_error naming the setting
+// A space-delimited scope ("read write", RFC 6749), as Kafka reads a scope claim and the
+// unsecured validator's required scope.
+std::vector<std::string> split_scope(std::string_view text);
+
+// The listener's rules from the configuration (oauthbearer_rules.cc). Throws std::runtime_error naming the setting
 // (a JWKS URL that is not file:, a file that does not read, a JAAS line of another module).
 OAuthBearerRules oauthbearer_rules(const Broker& broker, const std::string& listener);
 

@@ -4,6 +4,7 @@
 // tests/integration/python/test_security.py.
 #include <catch2/catch.hpp>
 
+#include <limits>
 #include <string>
 
 #include "broker/core/oauthbearer.h"
@@ -78,6 +79,39 @@ TEST_CASE("signed tokens need a key of the JWKS") {
         "no key k9 of the JWKS verifies the token's signature");
   rules.jwks = "not json";
   CHECK(refusal(rules, b64url(R"({"alg":"RS256"})") + "." + claims + ".c2ln") == "the JWKS does not parse");
+}
+
+// The token is read before its sender is authenticated: members of the wrong type and times
+// beyond int64's range in ms are refused or saturated as Kafka's validators (Java's long cast)
+// treat them, never thrown out of the exchange (found by fuzz/sasl_fuzzer.cc).
+TEST_CASE("hostile tokens: members of the wrong type, times out of range") {
+  OAuthBearerRules rules;
+  const std::string claims = b64url(R"({"sub":"alice","exp":1800000600})");
+  for (const char* header : {R"({"alg":5})", R"({"alg":null})", R"({"alg":["none"]})", R"({"alg":{"a":1}})"}) {
+    INFO(header);
+    CHECK(refusal(rules, b64url(header) + "." + claims + ".") == "an unsecured token has alg none and no signature");
+  }
+  CHECK(refusal(rules, unsecured(R"({"sub":"alice","exp":1e300})")) == "");  // Long.MAX_VALUE in Kafka
+  CHECK(refusal(rules, unsecured(R"({"sub":"alice","exp":9.2233720368547e15})")) == "");
+  CHECK(refusal(rules, unsecured(R"({"sub":"alice","exp":-1e300})")) == "the token has expired");
+  CHECK(refusal(rules, unsecured(R"({"sub":"alice","exp":1800000600,"iat":1e300})")) ==
+        "the token expires before it was issued");
+  CHECK(refusal(rules, unsecured(R"({"sub":"alice","exp":1800000600,"iat":-1e300,"nbf":-1e300})")) == "");
+  CHECK(refusal(rules, unsecured(R"({"sub":"alice","exp":1800000600,"nbf":1e300})")) ==
+        "the token is not valid yet (nbf)");
+  rules.clock_skew_ms = std::numeric_limits<int64_t>::max();  // saturated, not wrapped round
+  CHECK(refusal(rules, unsecured(R"({"sub":"alice","exp":1e300})")) == "");
+  CHECK(refusal(rules, unsecured(R"({"sub":"alice","exp":1800000600,"iat":1e300})")) ==
+        "the token expires before it was issued");
+
+  rules = {};
+  rules.jwks = R"({"keys":[{"kty":7,"kid":[1],"n":"AQAB","e":"AQAB"},{"kty":"RSA","kid":null,"n":"AQAB","e":"AQAB"}]})";
+  for (const char* header : {R"({"alg":"RS256","kid":7})", R"({"alg":7})"}) {
+    INFO(header);
+    CHECK_NOTHROW(refusal(rules, b64url(header) + "." + claims + ".c2ln"));
+  }
+  CHECK(refusal(rules, b64url(R"({"alg":7})") + "." + claims + ".c2ln") ==
+        "the token's algorithm (none) is not accepted");
 }
 
 TEST_CASE("the RFC 7628 exchange: a token, or the error challenge and then the failure") {
