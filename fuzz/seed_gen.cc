@@ -7,7 +7,8 @@
 //   writes OUT_DIR/request/, OUT_DIR/response/, OUT_DIR/data_message/, and for the record
 //   and compression targets OUT_DIR/record_batch/, OUT_DIR/legacy_message_set/,
 //   OUT_DIR/decompress_<codec>/: batches built by runtime/record with every codec, and the
-//   records fields of captured Produce requests and Fetch responses.
+//   records fields of captured Produce requests and Fetch responses, and OUT_DIR/sasl/:
+//   client messages of each SASL mechanism.
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -128,6 +129,41 @@ void synthetic_record_seeds(const fs::path& out, size_t& written) {
   ++written;
 }
 
+// The sasl target's inputs (fuzz/sasl_fuzzer.cc): a mode byte, then messages separated by
+// 0xFF, as real clients send them, with its placeholders where the server's nonce goes.
+void sasl_seeds(const fs::path& out, size_t& written) {
+  const auto seed = [&](const std::string& name, uint8_t mode, const std::vector<std::string>& messages) {
+    std::vector<uint8_t> bytes{mode};
+    for (size_t i = 0; i < messages.size(); ++i) {
+      if (i > 0) bytes.push_back(0xFF);
+      bytes.insert(bytes.end(), messages[i].begin(), messages[i].end());
+    }
+    write_file(out / "sasl" / name, bytes);
+    ++written;
+  };
+  using namespace std::string_literals;
+  seed("plain", 0, {"\0alice\0alice-secret"s});
+  seed("plain-authzid", 0, {"alice\0alice\0wrong"s});
+  for (uint8_t mode : {1, 2}) {
+    const std::string m = mode == 1 ? "sha256" : "sha512";
+    seed("scram-" + m, mode, {"n,,n=alice,r=fyko+d2lbbFgONRv9qkxdawL", "c=%C,r=%N,p=%P"});
+    seed("scram-" + m + "-after-the-end", mode, {"n,,n=alice,r=fyko", "c=%C,r=%N,p=%P", "c=%C,r=%N,p=%P"});
+    seed("scram-" + m + "-authzid", mode, {"n,a=alice,n=alice,r=abc,ext=1", "c=biwsCg==,r=abc%N,p=dGVzdA=="});
+    seed("scram-" + m + "-escaped", mode, {"y,,n=al=2Cice=3D,r=abc", "c=%C,r=%N,x=1,p=%P"});
+  }
+  seed("oauthbearer", 3,
+       {"n,,\x01host=localhost\x01port=9092\x01"
+        "auth=Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6MTgwMDAwMDYwMCwic2NvcGUiOiJrYWZrYSJ9.\x01\x01",
+        "\x01"});
+  const std::string claims = R"({"sub":"alice","exp":1800000600,"iat":1799999999,"scope":"kafka",)"
+                             R"("aud":["kafka"],"iss":"https://issuer.example"})";
+  seed("oauthbearer-unsecured", 4, {R"({"alg":"none"})", claims, "\x01"});
+  seed("oauthbearer-unsecured-header", 4, {R"({"alg":"none","typ":"JWT","kid":null,"x5t":[1,{}],"crit":false})", claims});
+  seed("oauthbearer-unsecured-scope", 4, {R"({"alg":"none"})", R"({"sub":"bob","exp":1.8e9,"scope":["read"]})"});
+  seed("oauthbearer-signed", 5, {R"({"alg":"RS256","kid":"fuzz","typ":"JWT"})", claims});
+  seed("oauthbearer-signed-forged", 6, {R"({"alg":"RS512"})", claims, "signature"});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -188,6 +224,7 @@ int main(int argc, char** argv) {
   });
 
   synthetic_record_seeds(out, written);
+  sasl_seeds(out, written);
 
   // Real client traffic: <seq>-<req|resp>-<ApiName>-k<key>-v<version>.bin, whole frames.
   if (argc >= 3 && fs::is_directory(argv[2])) {
