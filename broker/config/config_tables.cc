@@ -120,6 +120,8 @@ const std::vector<ConfigKey>& broker_table() {
       {"sasl.oauthbearer.scope.claim.name", T::kString, "scope", {}, "The claim holding the token's scope.", true},
       {"sasl.oauthbearer.clock.skew.seconds", T::kInt, "30", at_least(0),
        "Clock difference allowed between the token's issuer and the broker.", true},
+      {"sasl.server.max.receive.size", T::kInt, "524288", at_least(1),
+       "Largest request frame accepted from a SASL listener's connection before it has authenticated.", true},
       {"connection.failed.authentication.delay.ms", T::kInt, "100", at_least(0),
        "How long a connection whose authentication failed waits before it is closed."},
       // Client quotas: the windows byte rates are measured over (core/client_quota_manager.h).

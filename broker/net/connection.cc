@@ -141,6 +141,11 @@ bool Connection::muted(size_t max_queued) const {
 awaitable<void> Connection::read_loop() {
   auto self = shared_from_this();
   const int32_t max_frame = env_.broker.config()->get_int("socket.request.max.bytes");
+  // As Kafka: until a SASL listener's connection has authenticated, its frames have a bound of
+  // their own, so that a client nobody knows cannot make the broker hold
+  // socket.request.max.bytes (100 MB) for each of its connections.
+  const int32_t max_unauthenticated_frame =
+      sasl_ ? env_.broker.config()->get_int("sasl.server.max.receive.size") : max_frame;
   const size_t max_queued = static_cast<size_t>(env_.broker.config()->get_int("queued.max.requests"));
   try {
     if (tls_ && !co_await tls_handshake()) {
@@ -150,9 +155,13 @@ awaitable<void> Connection::read_loop() {
     for (;;) {
       std::array<uint8_t, 4> prefix{};
       co_await read_exactly(prefix.data(), prefix.size());
-      auto size = protocol::check_frame_size(std::span<const uint8_t, 4>(prefix), max_frame);
+      const bool authenticating = sasl_ && !sasl_->complete();
+      auto size = protocol::check_frame_size(std::span<const uint8_t, 4>(prefix),
+                                             authenticating ? max_unauthenticated_frame : max_frame);
       if (size.error) {
-        ::chronik::config::named_logger("chronik.net").debug("closing connection from {}: {}", peer_, *size.error);
+        ::chronik::config::named_logger("chronik.net")
+            .debug("closing connection from {}: {}, {}", peer_, *size.error,
+                   authenticating ? "sasl.server.max.receive.size" : "socket.request.max.bytes");
         break;
       }
       // Left uninitialised: the read fills every byte, and zeroing it first cost as much

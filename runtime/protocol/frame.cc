@@ -9,7 +9,7 @@ FrameSize check_frame_size(std::span<const uint8_t, kFrameSizeBytes> p, int32_t 
   if (out.size < 4) {
     out.error = "frame size " + std::to_string(out.size) + " is too small for a header";
   } else if (out.size > max_size) {
-    out.error = "frame size " + std::to_string(out.size) + " exceeds socket.request.max.bytes (" +
+    out.error = "frame size " + std::to_string(out.size) + " exceeds the largest accepted (" +
                 std::to_string(max_size) + ")";
   }
   return out;

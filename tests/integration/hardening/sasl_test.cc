@@ -215,6 +215,47 @@ TEST_CASE("SASL: a request before authentication closes the connection unanswere
   CHECK(d.closed_by_peer(5000));
 }
 
+// Until it has authenticated, a connection's frames are bounded by sasl.server.max.receive.size
+// (512 KiB by default), not socket.request.max.bytes: one larger closes the connection once its
+// size is read, so that nobody unknown can make the broker hold 100 MB per connection.
+TEST_CASE("SASL: a frame over sasl.server.max.receive.size before authentication closes the connection",
+          "[kafka][sasl]") {
+  constexpr size_t kLimit = 524288;
+  {
+    // Within it: answered (a token PLAIN refuses).
+    RawConnection c(sasl_target_port());
+    REQUIRE(handshake(c, "PLAIN").error_code == 0);
+    CHECK(authenticate(c, std::string(kLimit - 1024, 'X')).error_code == 58);
+  }
+  {
+    // Over it: the size alone is enough, and nothing is answered.
+    RawConnection c(sasl_target_port());
+    REQUIRE(handshake(c, "PLAIN").error_code == 0);
+    m::SaslAuthenticateRequest req;
+    req.auth_bytes.assign(kLimit, 'X');
+    const std::string frame = RawConnection::framed(request_bytes(req, 2, 2, "sasl-hardening"));
+    c.send_raw(frame.substr(0, 4));
+    CHECK(c.closed_by_peer(5000));
+  }
+  {
+    // Authenticated, the connection's frames may be as large as socket.request.max.bytes.
+    RawConnection c(sasl_target_port());
+    REQUIRE(handshake(c, "PLAIN").error_code == 0);
+    REQUIRE(authenticate(c, plain_token(kUser, kPassword)).error_code == 0);
+    m::MetadataRequest req;
+    req.topics = std::vector<m::MetadataRequest::MetadataRequestTopic>(40);
+    for (size_t i = 0; i < req.topics->size(); ++i)  // names too long to be topics, answered as such
+      (*req.topics)[i].name = std::to_string(i) + std::string(kLimit / 32, 't');
+    req.allow_auto_topic_creation = false;
+    c.send_frame(request_bytes(req, 9, 3, "sasl-hardening"));
+    const std::string answer = c.read_frame(10000);
+    REQUIRE(!answer.empty());
+    const auto resp = parse_response<m::MetadataResponse>(answer, 9);
+    CHECK(resp.topics.size() == 40);
+    for (const auto& t : resp.topics) CHECK(t.error_code == 17);  // INVALID_TOPIC_EXCEPTION
+  }
+}
+
 TEST_CASE("SASL: SaslAuthenticate without a handshake closes the connection", "[kafka][sasl]") {
   RawConnection c(sasl_target_port());
   m::SaslAuthenticateRequest req;
