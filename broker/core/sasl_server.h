@@ -1,6 +1,6 @@
 // The server side of the SASL mechanisms Chronik serves: PLAIN (users from the listener's
-// JAAS configuration, as Kafka's PlainLoginModule), SCRAM-SHA-256/512 (credentials from the
-// log's metadata, core/scram.h) and OAUTHBEARER (core/oauthbearer.h).
+// JAAS configuration, as Kafka's PlainLoginModule, core/plain_server.h), SCRAM-SHA-256/512
+// (credentials from the log's metadata, core/scram.h) and OAUTHBEARER (core/oauthbearer.h).
 #pragma once
 
 #include <cstdint>
