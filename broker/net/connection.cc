@@ -142,10 +142,11 @@ awaitable<void> Connection::read_loop() {
   auto self = shared_from_this();
   const int32_t max_frame = env_.broker.config()->get_int("socket.request.max.bytes");
   // As Kafka: until a SASL listener's connection has authenticated, its frames have a bound of
-  // their own, so that a client nobody knows cannot make the broker hold
+  // their own (also per listener), so that a client nobody knows cannot make the broker hold
   // socket.request.max.bytes (100 MB) for each of its connections.
-  const int32_t max_unauthenticated_frame =
-      sasl_ ? env_.broker.config()->get_int("sasl.server.max.receive.size") : max_frame;
+  const auto sasl_limit = env_.broker.config()->listener_value(listener_.name, "sasl.server.max.receive.size");
+  const auto* sasl_max = std::get_if<int64_t>(&sasl_limit);
+  const int32_t max_unauthenticated_frame = sasl_ && sasl_max ? static_cast<int32_t>(*sasl_max) : max_frame;
   const size_t max_queued = static_cast<size_t>(env_.broker.config()->get_int("queued.max.requests"));
   try {
     if (tls_ && !co_await tls_handshake()) {
