@@ -118,6 +118,8 @@ std::string check_signature(const std::string& jwks_text, const Json& header, st
   if (!signature || signature->empty()) return "the token is not signed";
   const auto jwks = Json::parse(jwks_text, nullptr, false);
   if (jwks.is_discarded() || !jwks.contains("keys") || !jwks["keys"].is_array()) return "the JWKS does not parse";
+  // As Kafka: a kid that is there but not a string is refused, not taken for no kid.
+  if (header.contains("kid") && !header["kid"].is_string()) return "the token's key id is not a string";
   const std::string kid = string_member(header, "kid");
   for (const auto& jwk : jwks["keys"]) {
     if (!jwk.is_object() || string_member(jwk, "kty") != "RSA") continue;

@@ -163,6 +163,9 @@ class OAuthBearer(unittest.TestCase):
         self.assertEqual(challenge(bootstrap, token=expired), '{"status":"invalid_token"}')
         valid = jwt({"alg": "none"}, {"sub": "bob", "iat": now, "exp": now + 600, "scope": "kafka"})
         self.assertIsNone(oauth_login(bootstrap, token=valid))
+        # A hostile token (fuzz/sasl_fuzzer.cc): an alg that is not a string.
+        odd_alg = jwt({"alg": 5}, {"sub": "bob", "iat": now, "exp": now + 600, "scope": "kafka"})
+        self.assertEqual(challenge(bootstrap, token=odd_alg), '{"status":"invalid_token"}')
 
     def test_signed_tokens(self):
         bootstrap = self.sasl(self.signed)
@@ -179,6 +182,7 @@ class OAuthBearer(unittest.TestCase):
             "another issuer": jwt(header, dict(claims, iss="https://elsewhere.test"), self.key),
             "expired": jwt(header, dict(claims, iat=now - 7200, exp=now - 3600), self.key),
             "an unknown key id": jwt(dict(header, kid="k2"), claims, self.key),
+            "a key id that is not a string": jwt(dict(header, kid=[1]), claims, self.key),
         }
         for what, token in refused.items():
             with self.subTest(what):

@@ -113,6 +113,8 @@ TEST_CASE("hostile tokens: members of the wrong type, times out of range") {
   }
   CHECK(refusal(rules, b64url(R"({"alg":7})") + "." + claims + ".c2ln") ==
         "the token's algorithm (none) is not accepted");
+  CHECK(refusal(rules, b64url(R"({"alg":"RS256","kid":7})") + "." + claims + ".c2ln") ==
+        "the token's key id is not a string");
 }
 
 TEST_CASE("the RFC 7628 exchange: a token, or the error challenge and then the failure") {
