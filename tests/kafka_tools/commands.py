@@ -103,6 +103,9 @@ def script(s):
     s.step("topics-describe-configs", *topics("--describe", "--topic", "kt-compacted"))
     s.step("topics-describe-missing", *topics("--describe", "--topic", "kt-no-such-topic"))
     s.step("topics-alter-partitions", *topics("--alter", "--topic", "kt-grow", "--partitions", "3"))
+    # Kafka answers a change to its metadata once its controller has it; the broker that
+    # describes it catches up a moment later. So after every change below, a quiet wait.
+    until(s, topics("--describe", "--topic", "kt-grow"), "PartitionCount: 3")
     s.step("topics-describe-after-alter", *topics("--describe", "--topic", "kt-grow"))
     s.step("topics-alter-partitions-fewer", *topics("--alter", "--topic", "kt-grow", "--partitions", "2"))
     s.step("topics-describe-under-replicated", *topics("--describe", "--under-replicated-partitions"))
@@ -114,10 +117,13 @@ def script(s):
                                                   "--entity-name", ORDERS), sort=True)
     s.step("configs-topic-alter-add", *configs("--alter", "--entity-type", "topics", "--entity-name", ORDERS,
                                                "--add-config", "retention.ms=3600000,max.message.bytes=2000000"))
+    until(s, configs("--describe", "--entity-type", "topics", "--entity-name", ORDERS), "retention.ms=3600000")
     s.step("configs-topic-describe-after-add", *configs("--describe", "--entity-type", "topics",
                                                         "--entity-name", ORDERS), sort=True)
     s.step("configs-topic-alter-delete", *configs("--alter", "--entity-type", "topics", "--entity-name", ORDERS,
                                                   "--delete-config", "retention.ms"))
+    until(s, configs("--describe", "--entity-type", "topics", "--entity-name", ORDERS), "retention.ms=3600000",
+          present=False)
     s.step("configs-topic-describe-after-delete", *configs("--describe", "--entity-type", "topics",
                                                            "--entity-name", ORDERS), sort=True)
     s.step("configs-topic-alter-invalid", *configs("--alter", "--entity-type", "topics", "--entity-name", ORDERS,
@@ -134,6 +140,7 @@ def script(s):
     users = lambda *a: configs(*a, "--entity-type", "users", "--entity-name", "kt-alice")  # noqa: E731
     s.step("configs-scram-add", *users("--alter", "--add-config", "SCRAM-SHA-256=[iterations=8192,password=kt-secret]"))
     s.step("configs-scram-add-512", *users("--alter", "--add-config", "SCRAM-SHA-512=[password=kt-secret]"))
+    until(s, users("--describe"), "SCRAM-SHA-512=")
     # Kafka lists a user's mechanisms in no fixed order (seen both ways on Kafka itself).
     mechanisms_in_order = (r"are (SCRAM-[^,\s]+(?:, SCRAM-[^,\s]+)*)",
                            lambda m: "are " + ", ".join(sorted(m.group(1).split(", "))))
@@ -142,29 +149,38 @@ def script(s):
            *configs("--alter", "--add-config", "SCRAM-SHA-256=[iterations=1000,password=x]", "--entity-type", "users",
                     "--entity-name", "kt-bob"))
     s.step("configs-scram-delete", *users("--alter", "--delete-config", "SCRAM-SHA-512"))
+    until(s, users("--describe"), "SCRAM-SHA-512=", present=False)
     s.step("configs-scram-describe-after-delete", *users("--describe"))
     s.step("configs-scram-delete-missing", *users("--alter", "--delete-config", "SCRAM-SHA-512"))
     # Client quotas (AlterClientQuotas / DescribeClientQuotas)
     s.step("configs-quota-user-add", *users("--alter", "--add-config", "producer_byte_rate=1048576,consumer_byte_rate=2097152"))
+    # (A CI run's describe right after this alter, on Kafka, showed none of alice's quotas.)
+    until(s, users("--describe"), "producer_byte_rate=")
     s.step("configs-quota-user-describe", *users("--describe"), mask=[mechanisms_in_order])
     clients = lambda *a: configs(*a, "--entity-type", "clients", "--entity-name", "kt-app")  # noqa: E731
     s.step("configs-quota-client-add", *clients("--alter", "--add-config", "request_percentage=25.5"))
+    until(s, clients("--describe"), "request_percentage=")
     s.step("configs-quota-client-describe", *clients("--describe"))
     s.step("configs-quota-user-client-add", *configs("--alter", "--add-config", "producer_byte_rate=4096", "--entity-type",
                                                      "users", "--entity-name", "kt-alice", "--entity-type", "clients",
                                                      "--entity-default"))
+    until(s, configs("--describe", "--entity-type", "users", "--entity-name", "kt-alice", "--entity-type", "clients"),
+          "producer_byte_rate=4096")
     s.step("configs-quota-user-client-describe", *configs("--describe", "--entity-type", "users", "--entity-name",
                                                           "kt-alice", "--entity-type", "clients"), sort=True)
     s.step("configs-quota-default-user-add", *configs("--alter", "--add-config", "consumer_byte_rate=1000",
                                                       "--entity-type", "users", "--entity-default"))
+    until(s, configs("--describe", "--entity-type", "users"), "consumer_byte_rate=1000")
     s.step("configs-quota-users-describe", *configs("--describe", "--entity-type", "users"), sort=True,
            mask=[mechanisms_in_order])
     s.step("configs-quota-ip-add", *configs("--alter", "--add-config", "connection_creation_rate=50", "--entity-type",
                                             "ips", "--entity-name", "192.0.2.10"))
+    until(s, configs("--describe", "--entity-type", "ips", "--entity-name", "192.0.2.10"), "connection_creation_rate=")
     s.step("configs-quota-ip-describe", *configs("--describe", "--entity-type", "ips", "--entity-name", "192.0.2.10"))
     s.step("configs-quota-invalid-key", *clients("--alter", "--add-config", "connection_creation_rate=5"))
     s.step("configs-quota-not-whole", *clients("--alter", "--add-config", "producer_byte_rate=1.5"))
     s.step("configs-quota-user-delete", *users("--alter", "--delete-config", "producer_byte_rate"))
+    until(s, users("--describe"), "producer_byte_rate=", present=False)
     s.step("configs-quota-user-describe-after-delete", *users("--describe"), mask=[mechanisms_in_order])
     # The default user's quota throttles every later client of the script: gone again.
     s.step("configs-quota-default-user-delete", *configs("--alter", "--delete-config", "consumer_byte_rate",
@@ -394,13 +410,18 @@ def script(s):
     s.step("topics-list-exclude-internal", *topics("--list", "--exclude-internal"), sort=True)
 
 
-def acls_gone(s, acls, selector, principal, attempts=20):
-    """Waits (quietly, up to 5 s) until `kafka-acls --list <selector>` no longer names
-    `principal`."""
+def until(s, command, text, present=True, attempts=20):
+    """Waits (quietly, up to 5 s) until the output of `command` (a tool and its arguments)
+    shows `text` (or no longer does)."""
     for _ in range(attempts):
-        if principal not in s.quiet(*acls("--list", *selector))["stdout"]:
+        if (text in s.quiet(*command)["stdout"]) == present:
             return
         time.sleep(0.25)
+
+
+def acls_gone(s, acls, selector, principal):
+    """Waits until `kafka-acls --list <selector>` no longer names `principal`."""
+    until(s, acls("--list", *selector), principal, present=False)
 
 
 def iso_utc(ms):
