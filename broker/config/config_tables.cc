@@ -114,7 +114,7 @@ const std::vector<ConfigKey>& broker_table() {
       {"sasl.oauthbearer.jwks.endpoint.url", T::kString, std::nullopt, {},
        "The JWKS whose keys sign OAUTHBEARER tokens: Chronik reads a file (file:/path), again at every login.",
        true},
-      {"sasl.oauthbearer.expected.audience", T::kList, "", {}, "Audiences a token's aud must name one of.", true},
+      {"sasl.oauthbearer.expected.audience", T::kList, std::nullopt, {}, "Audiences a token's aud must name one of.", true},
       {"sasl.oauthbearer.expected.issuer", T::kString, std::nullopt, {}, "The issuer a token's iss must be.", true},
       {"sasl.oauthbearer.sub.claim.name", T::kString, "sub", {}, "The claim naming the token's principal.", true},
       {"sasl.oauthbearer.scope.claim.name", T::kString, "scope", {}, "The claim holding the token's scope.", true},
