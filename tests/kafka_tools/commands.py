@@ -96,6 +96,7 @@ def script(s):
     s.step("topics-create-if-not-exists", *topics("--create", "--if-not-exists", "--topic", ORDERS, "--partitions", "3"))
     s.step("topics-create-invalid-name", *topics("--create", "--topic", "bad/name", "--partitions", "1"))
     s.step("topics-create-grow", *topics("--create", "--topic", "kt-grow", "--partitions", "1"))
+    until(s, topics("--list"), "kt-grow")
     s.step("topics-list", *topics("--list"), sort=True)
     described = s.step("topics-describe", *topics("--describe", "--topic", ORDERS))
     m = re.search(r"TopicId: (\S+)", described["stdout"])
@@ -103,8 +104,6 @@ def script(s):
     s.step("topics-describe-configs", *topics("--describe", "--topic", "kt-compacted"))
     s.step("topics-describe-missing", *topics("--describe", "--topic", "kt-no-such-topic"))
     s.step("topics-alter-partitions", *topics("--alter", "--topic", "kt-grow", "--partitions", "3"))
-    # Kafka answers a change to its metadata once its controller has it; the broker that
-    # describes it catches up a moment later. So after every change below, a quiet wait.
     until(s, topics("--describe", "--topic", "kt-grow"), "PartitionCount: 3")
     s.step("topics-describe-after-alter", *topics("--describe", "--topic", "kt-grow"))
     s.step("topics-alter-partitions-fewer", *topics("--alter", "--topic", "kt-grow", "--partitions", "2"))
@@ -313,6 +312,7 @@ def script(s):
     s.step("client-metrics-alter", "kafka-client-metrics",
            [*b, *admin, "--alter", "--name", "kt-metrics", "--metrics", "org.apache.kafka.producer.",
             "--interval", "60000"])
+    until(s, ["kafka-client-metrics", [*b, *admin, "--describe", "--name", "kt-metrics"]], "interval.ms=60000")
     s.step("client-metrics-describe", "kafka-client-metrics", [*b, *admin, "--describe", "--name", "kt-metrics"])
     s.step("client-metrics-list", "kafka-client-metrics", [*b, *admin, "--list"])
     s.step("client-metrics-delete", "kafka-client-metrics", [*b, *admin, "--delete", "--name", "kt-metrics"])
@@ -345,8 +345,7 @@ def script(s):
                                       "Read", "--group", GROUP), sort=True)
     s.step("acls-remove-principal-topic", *acls("--remove", "--force", "--topic", ORDERS, "--allow-principal",
                                                 "User:kt-bob"), sort=True)
-    # Kafka answers a removal once it is in its metadata log and its authorizer applies it a
-    # moment later: a list right away can still show the removed ACLs (a dry run's did).
+    # A list right after a removal showed the removed ACLs on Kafka (a dry run's did).
     acls_gone(s, acls, ["--topic", ORDERS], "User:kt-bob")
     acls_gone(s, acls, ["--group", GROUP], "User:kt-alice")
     s.step("acls-list-after-remove", *acls("--list"), sort=True)
@@ -412,7 +411,10 @@ def script(s):
 
 def until(s, command, text, present=True, attempts=20):
     """Waits (quietly, up to 5 s) until the output of `command` (a tool and its arguments)
-    shows `text` (or no longer does)."""
+    shows `text` (or no longer does). Kafka answers a change to its metadata (a topic, a
+    config, a quota, an ACL) once its controller has committed it, and the broker that
+    describes it catches up a moment later; the script waits after each change it then
+    describes, so that both brokers are compared on what they answer once settled."""
     for _ in range(attempts):
         if (text in s.quiet(*command)["stdout"]) == present:
             return
