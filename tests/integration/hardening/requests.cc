@@ -38,7 +38,27 @@ void create_topic(uint16_t port, const std::string& name, int32_t partitions,
   for (;;) {
     auto t = call<m::MetadataResponse>(port, md, 12).topics.at(0);
     const bool led = std::all_of(t.partitions.begin(), t.partitions.end(), [](const auto& p) { return p.leader_id >= 0; });
-    if (t.error_code == 0 && static_cast<int32_t>(t.partitions.size()) == partitions && led) return;
+    if (t.error_code == 0 && static_cast<int32_t>(t.partitions.size()) == partitions && led) break;
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // Kafka's Metadata names a leader before that broker has made itself the leader of the
+  // partition's log: a produce in between was answered NOT_LEADER_OR_FOLLOWER (a CI run's
+  // against Kafka 4.4). So also wait until ListOffsets, which asks the partition's log, answers.
+  m::ListOffsetsRequest lo;
+  lo.replica_id = -1;
+  auto& lt = lo.topics.emplace_back();
+  lt.name = name;
+  for (int32_t i = 0; i < partitions; ++i) {
+    auto& lp = lt.partitions.emplace_back();
+    lp.partition_index = i;
+    lp.timestamp = -1;
+  }
+  for (;;) {
+    auto r = call<m::ListOffsetsResponse>(port, lo, 7);
+    const bool ready = r.topics.size() == 1 && std::all_of(r.topics[0].partitions.begin(), r.topics[0].partitions.end(),
+                                                           [](const auto& p) { return p.error_code == 0; });
+    if (ready) return;
     REQUIRE(std::chrono::steady_clock::now() < deadline);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
