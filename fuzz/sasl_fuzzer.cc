@@ -50,12 +50,7 @@ constexpr int64_t kNow = 1'800'000'000'000;  // ms
   std::abort();
 }
 
-std::string b64url(std::string_view bytes) {
-  std::string s = json::base64_encode({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
-  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  return s;
-}
+using json::base64url_encode;
 
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
@@ -102,7 +97,7 @@ struct SigningKey {
       return out;
     };
     jwks = R"({"keys":[{"kty":"RSA","kid":"other","n":"AQAB","e":"AQAB"},{"kty":"RSA","use":"sig","kid":"fuzz","n":")" +
-           b64url(bytes(n)) + R"(","e":")" + b64url(bytes(e)) + R"("}]})";
+           base64url_encode(bytes(n)) + R"(","e":")" + base64url_encode(bytes(e)) + R"("}]})";
     BN_free(n);
     BN_free(e);
   }
@@ -216,7 +211,7 @@ void oauthbearer(int mode, std::vector<std::string> messages) {
   bool signed_here = false;
   if (mode >= 4) {
     if (messages.size() < 2) return;
-    const std::string signed_part = b64url(messages[0]) + "." + b64url(messages[1]);
+    const std::string signed_part = base64url_encode(messages[0]) + "." + base64url_encode(messages[1]);
     std::string signature;
     if (mode == 5) {
       signature = signing_key().sign(signed_part);
@@ -225,7 +220,7 @@ void oauthbearer(int mode, std::vector<std::string> messages) {
       signature = messages[2];
       messages.erase(messages.begin() + 2);
     }
-    const std::string token = signed_part + "." + b64url(signature);
+    const std::string token = signed_part + "." + base64url_encode(signature);
     messages.erase(messages.begin(), messages.begin() + 2);
     messages.insert(messages.begin(), "n,,\x01" "auth=Bearer " + token + "\x01\x01");
   }

@@ -16,20 +16,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-// base64url without padding (RFC 7515), as JWTs carry their parts.
-std::optional<std::string> base64url_decode(std::string_view text) {
-  std::string s(text);
-  for (char& c : s) {
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
-    else if (c == '+' || c == '/' || c == '=') return std::nullopt;
-  }
-  if (s.size() % 4 == 1) return std::nullopt;
-  while (s.size() % 4) s += '=';
-  auto bytes = json::base64_decode(s);
-  if (!bytes) return std::nullopt;
-  return std::string(bytes->begin(), bytes->end());
-}
+using json::base64url_decode;
 
 std::optional<Json> json_object(const std::optional<std::string>& text) {
   if (!text) return std::nullopt;

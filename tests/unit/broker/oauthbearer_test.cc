@@ -16,14 +16,9 @@ namespace {
 
 constexpr int64_t kNow = 1'800'000'000'000;  // ms
 
-std::string b64url(const std::string& text) {
-  std::string s = chronik::json::base64_encode({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
-  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  return s;
-}
+using chronik::json::base64url_encode;
 
-std::string unsecured(const std::string& claims) { return b64url(R"({"alg":"none"})") + "." + b64url(claims) + "."; }
+std::string unsecured(const std::string& claims) { return base64url_encode(R"({"alg":"none"})") + "." + base64url_encode(claims) + "."; }
 
 std::string refusal(const OAuthBearerRules& rules, const std::string& token) {
   const auto check = check_oauthbearer_token(rules, token, kNow);
@@ -58,27 +53,27 @@ TEST_CASE("unsecured tokens: the principal claim, exp and iat, and a required sc
 
 TEST_CASE("unsecured tokens: malformed or signed ones are refused") {
   const OAuthBearerRules rules;
-  const std::string claims = b64url(R"({"sub":"alice","exp":1800000600})");
+  const std::string claims = base64url_encode(R"({"sub":"alice","exp":1800000600})");
   CHECK(refusal(rules, "not-a-jwt") == "the token is not a compact JWT (three parts)");
   CHECK(refusal(rules, "a.b.c.d") == "the token is not a compact JWT (three parts)");
-  CHECK(refusal(rules, b64url("[]") + "." + claims + ".") == "the token's header or claims are not JSON objects");
+  CHECK(refusal(rules, base64url_encode("[]") + "." + claims + ".") == "the token's header or claims are not JSON objects");
   CHECK(refusal(rules, "%%%." + claims + ".") == "the token's header or claims are not JSON objects");
-  CHECK(refusal(rules, b64url(R"({"alg":"RS256"})") + "." + claims + ".c2ln") ==
+  CHECK(refusal(rules, base64url_encode(R"({"alg":"RS256"})") + "." + claims + ".c2ln") ==
         "an unsecured token has alg none and no signature");
-  CHECK(refusal(rules, b64url(R"({"alg":"none"})") + "." + claims + ".c2ln") ==
+  CHECK(refusal(rules, base64url_encode(R"({"alg":"none"})") + "." + claims + ".c2ln") ==
         "an unsecured token has alg none and no signature");
 }
 
 TEST_CASE("signed tokens need a key of the JWKS") {
   OAuthBearerRules rules;
   rules.jwks = R"({"keys":[]})";
-  const std::string claims = b64url(R"({"sub":"alice","exp":1800000600})");
+  const std::string claims = base64url_encode(R"({"sub":"alice","exp":1800000600})");
   CHECK(refusal(rules, unsecured(R"({"sub":"alice","exp":1800000600})")) == "the token's algorithm none is not accepted");
-  CHECK(refusal(rules, b64url(R"({"alg":"RS256"})") + "." + claims + ".") == "the token is not signed");
-  CHECK(refusal(rules, b64url(R"({"alg":"RS256","kid":"k9"})") + "." + claims + ".c2ln") ==
+  CHECK(refusal(rules, base64url_encode(R"({"alg":"RS256"})") + "." + claims + ".") == "the token is not signed");
+  CHECK(refusal(rules, base64url_encode(R"({"alg":"RS256","kid":"k9"})") + "." + claims + ".c2ln") ==
         "no key k9 of the JWKS verifies the token's signature");
   rules.jwks = "not json";
-  CHECK(refusal(rules, b64url(R"({"alg":"RS256"})") + "." + claims + ".c2ln") == "the JWKS does not parse");
+  CHECK(refusal(rules, base64url_encode(R"({"alg":"RS256"})") + "." + claims + ".c2ln") == "the JWKS does not parse");
 }
 
 // The token is read before its sender is authenticated: members of the wrong type and times
@@ -87,10 +82,10 @@ TEST_CASE("signed tokens need a key of the JWKS") {
 // UBSan (it finds the undefined conversion of the old code within a minute).
 TEST_CASE("hostile tokens: members of the wrong type, times out of range") {
   OAuthBearerRules rules;
-  const std::string claims = b64url(R"({"sub":"alice","exp":1800000600})");
+  const std::string claims = base64url_encode(R"({"sub":"alice","exp":1800000600})");
   for (const char* header : {R"({"alg":5})", R"({"alg":null})", R"({"alg":["none"]})", R"({"alg":{"a":1}})"}) {
     INFO(header);
-    CHECK(refusal(rules, b64url(header) + "." + claims + ".") == "an unsecured token has alg none and no signature");
+    CHECK(refusal(rules, base64url_encode(header) + "." + claims + ".") == "an unsecured token has alg none and no signature");
   }
   CHECK(refusal(rules, unsecured(R"({"sub":"alice","exp":1e300})")) == "");  // Long.MAX_VALUE in Kafka
   CHECK(refusal(rules, unsecured(R"({"sub":"alice","exp":9.2233720368547e15})")) == "");
@@ -109,11 +104,11 @@ TEST_CASE("hostile tokens: members of the wrong type, times out of range") {
   rules.jwks = R"({"keys":[{"kty":7,"kid":[1],"n":"AQAB","e":"AQAB"},{"kty":"RSA","kid":null,"n":"AQAB","e":"AQAB"}]})";
   for (const char* header : {R"({"alg":"RS256","kid":7})", R"({"alg":7})"}) {
     INFO(header);
-    CHECK_NOTHROW(refusal(rules, b64url(header) + "." + claims + ".c2ln"));
+    CHECK_NOTHROW(refusal(rules, base64url_encode(header) + "." + claims + ".c2ln"));
   }
-  CHECK(refusal(rules, b64url(R"({"alg":7})") + "." + claims + ".c2ln") ==
+  CHECK(refusal(rules, base64url_encode(R"({"alg":7})") + "." + claims + ".c2ln") ==
         "the token's algorithm (none) is not accepted");
-  CHECK(refusal(rules, b64url(R"({"alg":"RS256","kid":7})") + "." + claims + ".c2ln") ==
+  CHECK(refusal(rules, base64url_encode(R"({"alg":"RS256","kid":7})") + "." + claims + ".c2ln") ==
         "the token's key id is not a string");
 }
 
