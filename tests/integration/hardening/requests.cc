@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include "generated/kafka/metadata_request.h"
@@ -10,6 +11,18 @@
 namespace chronik::testing {
 
 namespace m = chronik::message;
+
+namespace {
+
+// Asks again every 50 ms until `settled` holds; the check fails at `deadline`.
+void wait_until(std::chrono::steady_clock::time_point deadline, const std::function<bool()>& settled) {
+  while (!settled()) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
 
 void create_topic(uint16_t port, const std::string& name, int32_t partitions,
                   const std::map<std::string, std::string>& configs) {
@@ -35,13 +48,11 @@ void create_topic(uint16_t port, const std::string& name, int32_t partitions,
   md.topics = std::vector{mt};
   md.allow_auto_topic_creation = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-  for (;;) {
+  wait_until(deadline, [&] {
     auto t = call<m::MetadataResponse>(port, md, 12).topics.at(0);
     const bool led = std::all_of(t.partitions.begin(), t.partitions.end(), [](const auto& p) { return p.leader_id >= 0; });
-    if (t.error_code == 0 && static_cast<int32_t>(t.partitions.size()) == partitions && led) break;
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    return t.error_code == 0 && static_cast<int32_t>(t.partitions.size()) == partitions && led;
+  });
   // Kafka's Metadata names a leader before that broker has made itself the leader of the
   // partition's log: a produce in between was answered NOT_LEADER_OR_FOLLOWER (a CI run's
   // against Kafka 4.4). So also wait until ListOffsets, which asks the partition's log, answers.
@@ -54,14 +65,11 @@ void create_topic(uint16_t port, const std::string& name, int32_t partitions,
     lp.partition_index = i;
     lp.timestamp = -1;
   }
-  for (;;) {
+  wait_until(deadline, [&] {
     auto r = call<m::ListOffsetsResponse>(port, lo, 7);
-    const bool ready = r.topics.size() == 1 && std::all_of(r.topics[0].partitions.begin(), r.topics[0].partitions.end(),
-                                                           [](const auto& p) { return p.error_code == 0; });
-    if (ready) return;
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    return r.topics.size() == 1 && std::all_of(r.topics[0].partitions.begin(), r.topics[0].partitions.end(),
+                                               [](const auto& p) { return p.error_code == 0; });
+  });
 }
 
 m::ProduceRequest produce_request(const std::string& topic, std::vector<uint8_t> records) {
